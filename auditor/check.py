@@ -1,0 +1,146 @@
+"""How a check is written: a pure function of facts with its metadata beside it.
+
+    @check(id="AST-VM-101", title="Every mailbox has a PIN", severity="critical",
+           hipaa=["164.312(d)"], area="mailbox-auth", platforms=["asterisk"],
+           sources=["voicemail.conf"], rationale="...",
+           remediation={"asterisk": "...", "freepbx": "..."})
+    def mailbox_has_pin(facts, ctx):
+        for mb in facts.of_kind("voicemail.mailbox"):
+            ...
+            yield ctx.fail(mb.name, "mailbox has no PIN", mb.source, fix=["..."])
+
+A check yields PASS / FAIL / NOT_APPLICABLE outcomes, one per resource. It never
+sets ERROR: the runner does, when facts are missing or the check raises.
+Checks must not do I/O; ``tests/test_architecture.py`` enforces it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+from pydantic import BaseModel, Field
+
+from auditor.model import Severity, SourceRef, Status
+
+AREAS = {
+    "transport": "Transport and media encryption",
+    "mailbox-auth": "Per-user mailbox authentication",
+    "notifications": "Notification content and lock-screen previews",
+    "retention": "Retention and disposal",
+    "audit-log": "Audit-log depth",
+    "access": "Access control and segmentation",
+}
+
+
+class Param(BaseModel):
+    """A tunable a check reads from the profile (e.g. ``min_pin_length``)."""
+
+    name: str
+    default: Any
+    help: str
+
+
+class CheckMeta(BaseModel):
+    """Everything about a check that is not its code; saved into every scan."""
+
+    id: str
+    title: str
+    severity: Severity
+    hipaa: list[str]
+    area: str
+    platforms: list[str]
+    sources: list[str] = Field(default_factory=list)
+    rationale: str
+    remediation: dict[str, str]
+    references: list[str] = Field(default_factory=list)
+    params: list[Param] = Field(default_factory=list)
+
+    def remediation_for(self, flavor: str) -> str:
+        return self.remediation.get(flavor) or next(iter(self.remediation.values()), "")
+
+
+class Outcome(BaseModel):
+    resource: str
+    status: Status
+    evidence: str = ""
+    location: Optional[SourceRef] = None
+    fix: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class CheckContext:
+    """What a check may read besides facts: the profile's parameters."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Any:
+        return self.params[name]
+
+    @staticmethod
+    def passed(resource: str, evidence: str, location: Optional[SourceRef] = None) -> Outcome:
+        return Outcome(resource=resource, status=Status.PASS, evidence=evidence, location=location)
+
+    @staticmethod
+    def fail(resource: str, evidence: str, location: Optional[SourceRef] = None, fix: Optional[list[str]] = None) -> Outcome:
+        return Outcome(resource=resource, status=Status.FAIL, evidence=evidence, location=location, fix=fix or [])
+
+    @staticmethod
+    def not_applicable(resource: str, why: str, location: Optional[SourceRef] = None) -> Outcome:
+        return Outcome(resource=resource, status=Status.NOT_APPLICABLE, evidence=why, location=location)
+
+
+CheckFunc = Callable[[Any, CheckContext], Iterable[Outcome]]
+
+
+class Check:
+    """A registered check: metadata plus the pure function that evaluates it."""
+
+    def __init__(self, meta: CheckMeta, func: CheckFunc) -> None:
+        self.meta = meta
+        self.func = func
+        self.__doc__ = func.__doc__
+        self.__name__ = func.__name__
+        self.__module__ = func.__module__
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.meta.params}
+
+    def __call__(self, facts: Any, ctx: Optional[CheckContext] = None) -> list[Outcome]:
+        ctx = ctx or CheckContext(self.defaults())
+        return list(self.func(facts, ctx))
+
+    def __repr__(self) -> str:
+        return f"<Check {self.meta.id}>"
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    severity: str,
+    hipaa: list[str],
+    area: str,
+    platforms: list[str],
+    rationale: str,
+    remediation: dict[str, str],
+    sources: Optional[list[str]] = None,
+    references: Optional[list[str]] = None,
+    params: Optional[list[Param]] = None,
+) -> Callable[[CheckFunc], Check]:
+    if area not in AREAS:
+        raise ValueError(f"{id}: unknown area {area!r}; one of {sorted(AREAS)}")
+    meta = CheckMeta(
+        id=id, title=title, severity=Severity(severity), hipaa=hipaa, area=area, platforms=platforms,
+        sources=sources or [], rationale=" ".join(rationale.split()),
+        remediation={k: " ".join(v.split()) for k, v in remediation.items()},
+        references=references or [], params=params or [],
+    )
+
+    def wrap(func: CheckFunc) -> Check:
+        return Check(meta, func)
+
+    return wrap

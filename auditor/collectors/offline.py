@@ -1,0 +1,181 @@
+"""Offline collector: facts from a copied configuration tree on local disk.
+
+Accepts either the Asterisk config directory itself (``/etc/asterisk``) or a
+snapshot root that contains ``etc/asterisk`` (and perhaps ``etc/logrotate.d`` and
+``var/spool/asterisk``). Reads configuration text and file metadata only: voicemail
+audio and recordings are never opened; of each message's ``.txt`` envelope only the
+``origtime=`` line is kept (its age), never the caller.
+"""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Optional
+
+from auditor.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
+from auditor.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
+from auditor.parsers.asterisk_conf import parse_config
+from auditor.parsers.logrotate import LogrotateError, parse_logrotate_file
+
+MAX_SPOOL_FILES = 200_000  # bound the walk on a huge spool
+AUDIO_SUFFIXES = {".wav", ".wav49", ".gsm", ".ulaw", ".alaw", ".g722", ".sln", ".mp3", ".ogg", ".opus"}
+
+
+class CollectionError(Exception):
+    """A target could not be collected at all; the runner turns it into ERROR results."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def locate_tree(path: Path) -> tuple[Path, Optional[Path]]:
+    """Return (config_dir, snapshot_root or None)."""
+    if (path / "etc" / "asterisk").is_dir():
+        return path / "etc" / "asterisk", path
+    if path.name == "asterisk" and path.parent.name == "etc":
+        return path, path.parent.parent
+    return path, None
+
+
+def _to_root(root: Optional[Path], absolute: str) -> Optional[Path]:
+    if root is None:
+        return None
+    return root / absolute.lstrip("/")
+
+
+def _age_days(epoch: float, now: float) -> int:
+    return max(int((now - epoch) // 86400), 0)
+
+
+def _origtime(txt: Path) -> Optional[float]:
+    """Read only the origtime= line of a message envelope; everything else is discarded."""
+    try:
+        with txt.open("r", encoding="utf-8", errors="replace") as fh:
+            for _, line in zip(range(64), fh):
+                if line.startswith("origtime="):
+                    value = line.split("=", 1)[1].strip()
+                    return float(value) if value.isdigit() else None
+    except OSError:
+        return None
+    return None
+
+
+def collect_spool(spool_dir: Path, now: Optional[float] = None, display: str = "") -> SpoolFacts:
+    now = time.time() if now is None else now
+    vm_dir = spool_dir / "voicemail"
+    mailboxes: list[MailboxSpool] = []
+    seen = 0
+    if vm_dir.is_dir():
+        for context in sorted(p for p in vm_dir.iterdir() if p.is_dir()):
+            for box in sorted(p for p in context.iterdir() if p.is_dir()):
+                spool = MailboxSpool(mailbox=f"{box.name}@{context.name}", messages=0, total_bytes=0)
+                for folder in sorted(p for p in box.iterdir() if p.is_dir()):
+                    if folder.name.lower() in {"tmp", "temp"}:
+                        continue
+                    count = 0
+                    for entry in folder.iterdir():
+                        seen += 1
+                        if seen > MAX_SPOOL_FILES:
+                            break
+                        if entry.suffix == ".txt" and entry.name.startswith("msg"):
+                            count += 1
+                            origtime = _origtime(entry)
+                            epoch = origtime if origtime is not None else entry.stat().st_mtime
+                            spool.ages_days.append(_age_days(epoch, now))
+                        elif entry.suffix.lower() in AUDIO_SUFFIXES:
+                            spool.total_bytes += entry.stat().st_size
+                    if count:
+                        spool.folders[folder.name] = count
+                        spool.messages += count
+                spool.ages_days.sort(reverse=True)
+                mailboxes.append(spool)
+    recordings = None
+    mon = spool_dir / "monitor"
+    if mon.is_dir():
+        rec = RecordingSpool(path="monitor", files=0, total_bytes=0)
+        for dirpath, _, files in os.walk(mon):
+            for name in files:
+                p = Path(dirpath, name)
+                if p.suffix.lower() in AUDIO_SUFFIXES:
+                    st = p.stat()
+                    rec.files += 1
+                    rec.total_bytes += st.st_size
+                    rec.ages_days.append(_age_days(st.st_mtime, now))
+        rec.ages_days.sort(reverse=True)
+        recordings = rec
+    return SpoolFacts(
+        collected_at=datetime.fromtimestamp(now, tz=timezone.utc).isoformat(timespec="seconds"),
+        voicemail_dir=display or str(spool_dir), mailboxes=mailboxes, recordings=recordings,
+    )
+
+
+def collect_asterisk_tree(
+    path: Path,
+    spool_dir: Optional[Path] = None,
+    logrotate_files: Optional[list[Path]] = None,
+    now: Optional[float] = None,
+    progress: Optional[Callable[[str], None]] = None,
+) -> AsteriskFacts:
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"config directory {path} does not exist")
+    if not path.is_dir():
+        raise CollectionError("parse", f"{path} is not a directory")
+    config_dir, root = locate_tree(path)
+    if not any((config_dir / r).exists() for r in ASTERISK_ROOTS):
+        raise CollectionError("parse", f"no Asterisk configuration files (pjsip.conf, voicemail.conf, ...) in {config_dir}")
+    parsed = {}
+    for name in ASTERISK_ROOTS:
+        if progress:
+            progress(name)
+        parsed[name] = parse_config(config_dir, name)
+    flavor = "freepbx" if any(config_dir.glob("*_additional.conf")) else "asterisk"
+
+    # logrotate: explicit files, else the snapshot's etc/logrotate.d entries for Asterisk.
+    logrotate: Optional[list[LogrotateRule]] = None
+    logrotate_problem: Optional[str] = None
+    candidates = list(logrotate_files or [])
+    if not candidates and root is not None:
+        lr = root / "etc" / "logrotate.d"
+        if lr.is_dir():
+            candidates = sorted(p for p in lr.iterdir() if p.is_file() and "asterisk" in p.read_text(errors="replace"))
+    if candidates:
+        logrotate = []
+        for f in candidates:
+            display = os.path.relpath(f, root) if root is not None and f.is_relative_to(root) else f.name
+            try:
+                logrotate += parse_logrotate_file(f, display)
+            except LogrotateError as exc:
+                logrotate, logrotate_problem = None, f"logrotate parse error at {exc}"
+                break
+            except OSError as exc:
+                logrotate, logrotate_problem = None, f"cannot read {display}: {exc.strerror}"
+                break
+
+    # spool: explicit, else asterisk.conf's astspooldir inside the snapshot, else the usual place.
+    spool: Optional[SpoolFacts] = None
+    spool_problem: Optional[str] = None
+    if spool_dir is None and root is not None:
+        astspool = "/var/spool/asterisk"
+        ac = parsed.get("asterisk.conf")
+        if ac is not None and ac.found and ac.fatal is None:
+            d = ac.section("directories")
+            if d is not None and d.get("astspooldir"):
+                astspool = d.get("astspooldir") or astspool
+        candidate = _to_root(root, astspool)
+        if candidate is not None and candidate.is_dir():
+            spool_dir = candidate
+    if spool_dir is not None:
+        if progress:
+            progress("voicemail spool")
+        try:
+            display = os.path.relpath(spool_dir, root) if root is not None and spool_dir.is_relative_to(root) else spool_dir.name
+            spool = collect_spool(spool_dir, now=now, display=display)
+        except OSError as exc:
+            spool_problem = f"cannot read spool {spool_dir.name}: {exc.strerror}"
+    return build_asterisk_facts(parsed, logrotate=logrotate, spool=spool, flavor=flavor,
+                                logrotate_problem=logrotate_problem, spool_problem=spool_problem)

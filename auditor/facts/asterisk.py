@@ -1,0 +1,277 @@
+"""Asterisk / FreePBX facts, built from parsed configuration files.
+
+The offline collector (a copied tree) and the live SSH collector (a tree read over
+SFTP into a temporary directory) both call :func:`build_asterisk_facts`, so the two
+paths give identical facts for the same tree.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from auditor.facts.common import (
+    ConfigFileFacts,
+    ConfigObject,
+    LogrotateRule,
+    ParseProblem,
+    Setting,
+    SpoolFacts,
+    is_secret_key,
+    redact_inline_credentials,
+)
+from auditor.model import SourceRef
+from auditor.parsers.asterisk_conf import ParsedConfig, Section
+from auditor.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
+
+# Root files Asterisk loads; each is a fact source checks can depend on.
+ASTERISK_ROOTS = (
+    "asterisk.conf", "pjsip.conf", "sip.conf", "voicemail.conf", "extensions.conf",
+    "manager.conf", "http.conf", "ari.conf", "logger.conf", "cdr.conf", "cel.conf",
+    "acl.conf", "rtp.conf", "modules.conf",
+)
+
+# Which objects each root produces: section name -> kind, or a callable by type=.
+_SIMPLE_KINDS = {
+    "manager.conf": ("manager.general", "manager.user"),
+    "http.conf": ("http.general", "http.other"),
+    "ari.conf": ("ari.general", "ari.user"),
+    "sip.conf": ("sip.general", "sip.peer"),
+    "cdr.conf": ("cdr.general", "cdr.backend"),
+    "cel.conf": ("cel.general", "cel.backend"),
+    "rtp.conf": ("rtp.general", "rtp.other"),
+    "acl.conf": ("acl.general", "acl.list"),
+    "modules.conf": ("modules.modules", "modules.other"),
+    "asterisk.conf": ("asterisk.options", "asterisk.directories"),
+}
+
+
+class DialplanStep(BaseModel):
+    context: str
+    exten: str
+    priority: str
+    app: str
+    args: str  # inline credentials redacted
+    source: SourceRef
+
+
+class AsteriskFacts(BaseModel):
+    platform: Literal["asterisk"] = "asterisk"
+    flavor: Literal["asterisk", "freepbx"] = "asterisk"
+    configs: dict[str, ConfigFileFacts] = Field(default_factory=dict)
+    objects: list[ConfigObject] = Field(default_factory=list)
+    dialplan: list[DialplanStep] = Field(default_factory=list)
+    logrotate: Optional[list[LogrotateRule]] = None  # None: not collected
+    logrotate_problem: Optional[str] = None
+    spool: Optional[SpoolFacts] = None  # None: not collected
+    spool_problem: Optional[str] = None
+
+    # -- queries used by checks ------------------------------------------------
+    def of_kind(self, kind: str) -> list[ConfigObject]:
+        return [o for o in self.objects if o.kind == kind]
+
+    def first(self, kind: str) -> Optional[ConfigObject]:
+        return next((o for o in self.objects if o.kind == kind), None)
+
+    def named(self, kind: str, name: str) -> Optional[ConfigObject]:
+        return next((o for o in self.objects if o.kind == kind and o.name == name), None)
+
+    def has_config(self, root: str) -> bool:
+        cf = self.configs.get(root)
+        return bool(cf and cf.found)
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        """('ok'|'missing'|'error'|'not_collected', reason) for a fact source."""
+        if name == "spool":
+            if self.spool is None:
+                return "not_collected", self.spool_problem or "voicemail spool statistics were not collected (scan live, or pass --spool-dir)"
+            return "ok", ""
+        if name == "logrotate":
+            if self.logrotate is None:
+                return "not_collected", self.logrotate_problem or "logrotate configuration was not collected (scan live, or pass --logrotate)"
+            return "ok", ""
+        cf = self.configs.get(name)
+        if cf is None:
+            return "not_collected", f"{name} was not collected"
+        fatal = cf.fatal_problem
+        if fatal is not None:
+            return "error", f"{fatal.file}:{fatal.line}: {fatal.message}"
+        return ("ok", "") if cf.found else ("missing", f"{name} not present")
+
+
+# -- building -------------------------------------------------------------------
+
+def _object(kind: str, section: Section, identity: str = "") -> tuple[ConfigObject, dict[str, str]]:
+    """Turn a section into an object; secret values are returned separately, never stored."""
+    obj = ConfigObject(kind=kind, name=section.name, source=SourceRef(file=section.file, line=section.line))
+    secret_values: dict[str, str] = {}
+    ident = identity or section.get("username") or section.get("defaultuser") or section.name
+    for entry in section.entries:
+        if is_secret_key(entry.key):
+            secret_values[entry.key] = entry.value
+            obj.secrets[entry.key] = describe_secret(entry.value, ident, SourceRef(file=entry.file, line=entry.line))
+        else:
+            obj.settings.setdefault(entry.key, []).append(
+                Setting(value=redact_inline_credentials(entry.value), file=entry.file, line=entry.line)
+            )
+    return obj, secret_values
+
+
+def _mailboxes(parsed: ParsedConfig, objects: list[ConfigObject], tracker: SharedSecretTracker) -> None:
+    general = parsed.section("general")
+    skip = {"general", "zonemessages"}
+    if general is not None and general.get("aliasescontext"):
+        skip.add(general.get("aliasescontext", "").lower())
+    for section in parsed.instances():
+        if section.name.lower() in skip:
+            continue
+        for entry in section.entries:
+            if "@" in entry.key:  # alias mapping (box@ctx => box@ctx)
+                continue
+            fields = [f.strip() for f in entry.value.split(",")]
+            pin = fields[0] if fields else ""
+            # A leading '-' means "user may not change the PIN"; it is not part of the PIN.
+            pin_locked = pin.startswith("-")
+            pin_value = pin.lstrip("-")
+            name = f"{entry.key}@{section.name}"
+            src = SourceRef(file=entry.file, line=entry.line)
+            obj = ConfigObject(kind="voicemail.mailbox", name=name, source=src)
+
+            def put(key: str, value: str) -> None:
+                obj.settings.setdefault(key, []).append(Setting(value=value, file=entry.file, line=entry.line))
+
+            put("mailbox", entry.key)
+            put("context", section.name)
+            put("fullname", fields[1] if len(fields) > 1 else "")
+            put("email", fields[2] if len(fields) > 2 else "")
+            put("pager", fields[3] if len(fields) > 3 else "")
+            put("pin_locked", "yes" if pin_locked else "no")
+            options = ",".join(fields[4:]) if len(fields) > 4 else ""
+            for opt in re.split(r"[|]", options):
+                if "=" in opt:
+                    k, v = opt.split("=", 1)
+                    k = k.strip().lower()
+                    if is_secret_key(k):
+                        obj.secrets[k] = describe_secret(v.strip(), entry.key, src)
+                    else:
+                        put(k, v.strip())
+            info = describe_secret(pin_value, entry.key, src)
+            obj.secrets["pin"] = info
+            tracker.add(pin_value, info)
+            objects.append(obj)
+
+
+def _logger_channels(parsed: ParsedConfig, objects: list[ConfigObject]) -> None:
+    for section in parsed.instances():
+        if section.name.lower() == "general":
+            obj, _ = _object("logger.general", section)
+            objects.append(obj)
+        elif section.name.lower() == "logfiles":
+            for entry in section.entries:
+                obj = ConfigObject(kind="logger.channel", name=entry.key, source=SourceRef(file=entry.file, line=entry.line))
+                levels = re.sub(r"^\[[^\]]*\]", "", entry.value)  # strip [plain] formatter
+                obj.settings["levels"] = [Setting(value=levels.lower().replace(" ", ""), file=entry.file, line=entry.line)]
+                objects.append(obj)
+
+
+_APP_RE = re.compile(r"^\s*(?P<app>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>.*)\))?\s*$")
+
+
+def _dialplan(parsed: ParsedConfig, objects: list[ConfigObject], steps: list[DialplanStep]) -> None:
+    for section in parsed.instances():
+        lname = section.name.lower()
+        if lname in {"general", "globals"}:
+            obj, _ = _object(f"extensions.{lname}", section)
+            objects.append(obj)
+            continue
+        exten = ""
+        for entry in section.entries:
+            if entry.key not in {"exten", "same"}:
+                continue
+            parts = entry.value.split(",", 2 if entry.key == "exten" else 1)
+            if entry.key == "exten":
+                if len(parts) < 3:
+                    continue
+                exten, priority, app_text = parts
+            else:
+                if len(parts) < 2:
+                    continue
+                priority, app_text = parts
+            m = _APP_RE.match(app_text)
+            if m:
+                app, args = m.group("app"), m.group("args") or ""
+            else:  # legacy "App,args" form
+                app, _, args = app_text.partition(",")
+            steps.append(DialplanStep(
+                context=section.name, exten=exten.strip(), priority=priority.strip(), app=app.strip(),
+                args=redact_inline_credentials(args.strip()), source=SourceRef(file=entry.file, line=entry.line),
+            ))
+
+
+def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[ParseProblem],
+           tracker: SharedSecretTracker) -> None:
+    for section in parsed.instances():
+        kind = (section.get("type") or "").strip().lower()
+        if not kind:
+            problems.append(ParseProblem(file=section.file, line=section.line, fatal=False,
+                                         message=f"[{section.name}] has no type=; PJSIP ignores it"))
+            continue
+        obj, secrets = _object(f"pjsip.{kind}", section)
+        for key, value in secrets.items():
+            tracker.add(value, obj.secrets[key])
+        objects.append(obj)
+
+
+def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject], tracker: Optional[SharedSecretTracker]) -> None:
+    general_kind, other_kind = _SIMPLE_KINDS[root]
+    first_name = {"modules.conf": "modules", "asterisk.conf": "options"}.get(root, "general")
+    for section in parsed.instances():
+        kind = general_kind if section.name.lower() == first_name else other_kind
+        if root == "asterisk.conf" and section.name.lower() not in {"options", "directories"}:
+            continue
+        obj, secrets = _object(kind, section)
+        if tracker is not None:
+            for key, value in secrets.items():
+                tracker.add(value, obj.secrets[key])
+        objects.append(obj)
+
+
+def build_asterisk_facts(
+    parsed: dict[str, ParsedConfig],
+    logrotate: Optional[list[LogrotateRule]] = None,
+    spool: Optional[SpoolFacts] = None,
+    flavor: Literal["asterisk", "freepbx"] = "asterisk",
+    logrotate_problem: Optional[str] = None,
+    spool_problem: Optional[str] = None,
+) -> AsteriskFacts:
+    facts = AsteriskFacts(flavor=flavor, logrotate=logrotate, spool=spool,
+                          logrotate_problem=logrotate_problem, spool_problem=spool_problem)
+    pin_tracker = SharedSecretTracker("shared-pin")
+    sip_tracker = SharedSecretTracker("shared-secret")
+    for root, pc in parsed.items():
+        extra: list[ParseProblem] = []
+        if pc.found and pc.fatal is None:
+            if root == "pjsip.conf":
+                _pjsip(pc, facts.objects, extra, sip_tracker)
+            elif root == "voicemail.conf":
+                _mailboxes(pc, facts.objects, pin_tracker)
+                general = pc.section("general")
+                if general is not None:
+                    obj, _ = _object("voicemail.general", general)
+                    facts.objects.append(obj)
+            elif root == "logger.conf":
+                _logger_channels(pc, facts.objects)
+            elif root == "extensions.conf":
+                _dialplan(pc, facts.objects, facts.dialplan)
+            elif root in _SIMPLE_KINDS:
+                _simple(root, pc, facts.objects, sip_tracker if root == "sip.conf" else None)
+        facts.configs[root] = ConfigFileFacts(
+            root=root, found=pc.found, files=pc.files,
+            problems=[ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in pc.problems] + extra,
+        )
+    pin_tracker.assign()
+    sip_tracker.assign()
+    # Stable order: the same tree always gives byte-identical facts (offline == live).
+    facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+    return facts

@@ -1,0 +1,151 @@
+"""Platform-neutral fact types: configuration objects, problems, spool statistics.
+
+Every platform's facts are built from these so that checks, reports and saved
+scans share one vocabulary. Nothing here may hold a secret or PHI: secrets are
+replaced by :class:`SecretInfo`, spools by counts, sizes and ages.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from auditor.model import SourceRef
+from auditor.secretinfo import SecretInfo
+
+# Keys whose values are secrets in any dialect we parse; matched on the lowercased key.
+SECRET_KEY_RE = re.compile(r"(secret|passw|pwd|md5_cred|md5secret|token|apikey|api_key|private_key_pass|community)")
+
+
+# Option names that mention a password but hold policy or paths, not secrets.
+NOT_SECRET_KEYS = {"minpassword", "passwordlocation", "password_format", "externpass", "externpassnotify",
+                   "externpasscheck", "pollmailboxes"}
+NOT_SECRET_SUFFIXES = ("_file", "_format", "location", "_path")
+
+
+def is_secret_key(key: str) -> bool:
+    key = key.lower()
+    if key in NOT_SECRET_KEYS or key.endswith(NOT_SECRET_SUFFIXES):
+        return False
+    return bool(SECRET_KEY_RE.search(key))
+
+
+_URI_CREDENTIALS_RE = re.compile(r"(?P<scheme>[A-Za-z0-9+]+[:/]+)?(?P<user>[^\s:/@,()]+):(?P<pw>[^\s@/,()]+)@")
+
+
+def redact_inline_credentials(text: str) -> str:
+    """Remove ``user:password@`` from dial strings and URLs kept as evidence."""
+    return _URI_CREDENTIALS_RE.sub(lambda m: f"{m.group('scheme') or ''}{m.group('user')}:<redacted>@", text)
+
+
+class Setting(BaseModel):
+    value: str
+    file: str
+    line: int
+
+    @property
+    def source(self) -> SourceRef:
+        return SourceRef(file=self.file, line=self.line)
+
+
+class ConfigObject(BaseModel):
+    """One object of a configuration (a pjsip endpoint, a mailbox, a manager user...).
+
+    ``settings`` holds every non-secret option after template inheritance, each
+    key mapping to all its values in order (permit/deny/allow repeat);
+    ``secrets`` holds the shape of each secret option, never its value.
+    """
+
+    kind: str
+    name: str
+    source: SourceRef
+    settings: dict[str, list[Setting]] = Field(default_factory=dict)
+    secrets: dict[str, SecretInfo] = Field(default_factory=dict)
+
+    def setting(self, key: str) -> Optional[Setting]:
+        values = self.settings.get(key.lower())
+        return values[-1] if values else None
+
+    def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
+        s = self.setting(key)
+        return s.value if s is not None else default
+
+    def values(self, key: str) -> list[str]:
+        return [s.value for s in self.settings.get(key.lower(), [])]
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        """Asterisk-style boolean: yes/true/on/1 and their opposites."""
+        value = self.get(key)
+        if value is None:
+            return default
+        return value.strip().lower() in {"yes", "true", "y", "t", "1", "on"}
+
+    def location(self, key: Optional[str] = None) -> SourceRef:
+        """The line that set ``key``, or the object's header line."""
+        if key:
+            s = self.setting(key)
+            if s is not None:
+                return s.source
+        return self.source
+
+
+class ParseProblem(BaseModel):
+    file: str
+    line: int
+    message: str
+    fatal: bool
+
+
+class ConfigFileFacts(BaseModel):
+    """What happened when one root config file (and its includes) was read."""
+
+    root: str
+    found: bool
+    files: list[str] = Field(default_factory=list)
+    problems: list[ParseProblem] = Field(default_factory=list)
+
+    @property
+    def fatal_problem(self) -> Optional[ParseProblem]:
+        return next((p for p in self.problems if p.fatal), None)
+
+
+class MailboxSpool(BaseModel):
+    """Counts, sizes and ages of one mailbox's messages: never content, never caller."""
+
+    mailbox: str
+    messages: int
+    total_bytes: int
+    ages_days: list[int] = Field(default_factory=list)
+    folders: dict[str, int] = Field(default_factory=dict)
+
+
+class RecordingSpool(BaseModel):
+    path: str
+    files: int
+    total_bytes: int
+    ages_days: list[int] = Field(default_factory=list)
+
+
+class SpoolFacts(BaseModel):
+    collected_at: str
+    voicemail_dir: str
+    mailboxes: list[MailboxSpool] = Field(default_factory=list)
+    recordings: Optional[RecordingSpool] = None
+
+
+class LogrotateRule(BaseModel):
+    paths: list[str]
+    period: str = "weekly"  # logrotate's own default when none is given
+    rotate: Optional[int] = None
+    maxage: Optional[int] = None
+    source: SourceRef
+
+    @property
+    def retained_days(self) -> int:
+        """How long rotated logs survive: rotate x period, capped by maxage."""
+        per = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}.get(self.period, 7)
+        days = int((self.rotate or 0) * per)
+        if self.maxage is not None:
+            days = min(days, self.maxage) if days else self.maxage
+        return days

@@ -1,0 +1,87 @@
+"""Core vocabulary shared by the engine, the checks and the reports.
+
+Kept free of I/O so that checks (pure functions) and reports (renderers of saved
+scans) can import it without pulling in any collector.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used by --fail-on and for sorting."""
+        return {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+
+    @property
+    def weight(self) -> int:
+        """Score weight of a check of this severity (see docs/scoring.md)."""
+        return {"critical": 10, "high": 5, "medium": 3, "low": 1, "info": 0}[self.value]
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    ERROR = "ERROR"
+
+
+class ErrorKind(str, Enum):
+    """Why a result is ERROR. Only the runner sets these, never a check."""
+
+    CONNECTIVITY = "connectivity"
+    AUTH = "auth"
+    PARSE = "parse"
+    TIMEOUT = "timeout"
+    NOT_COLLECTED = "not_collected"
+    BUG = "bug"
+
+
+class SourceRef(BaseModel):
+    """Where a fact came from: a file (relative to the scanned tree) and a line."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+class Waiver(BaseModel):
+    check: str
+    resource: str = "*"
+    target: str = "*"
+    owner: str
+    reason: str
+    expires: str  # ISO date; kept as text so saved scans stay plain JSON
+
+
+class Result(BaseModel):
+    """One verdict of one check on one resource of one target."""
+
+    check_id: str
+    target: str
+    resource: str
+    status: Status
+    evidence: str = ""
+    location: Optional[SourceRef] = None
+    fix: list[str] = Field(default_factory=list)
+    error_kind: Optional[ErrorKind] = None
+    waiver: Optional[Waiver] = None
+
+    @property
+    def effective_status(self) -> str:
+        """WAIVED for a waived failure; the raw status otherwise."""
+        if self.waiver is not None and self.status == Status.FAIL:
+            return "WAIVED"
+        return self.status.value

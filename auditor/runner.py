@@ -1,0 +1,158 @@
+"""The runner: collect facts per target, evaluate checks, apply waivers, score.
+
+Isolation is the rule: a target that cannot be collected, a config file Asterisk
+would refuse, or a check that raises yields ERROR results with a reason for what
+it affects, and every other result is kept.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Optional
+
+from auditor.check import Check, CheckContext
+from auditor.collectors.offline import CollectionError, collect_asterisk_tree
+from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
+from auditor.profile import Profile
+from auditor.registry import Registry
+from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
+from auditor.scoring import score
+from auditor.waivers import apply_waivers
+
+SUPPORTED_PLATFORMS = ("asterisk",)
+Progress = Callable[[str, str], None]  # (target, message)
+
+
+@dataclass
+class TargetSpec:
+    """One thing to audit; offline targets point at a copied configuration tree."""
+
+    name: str
+    platform: str
+    config_dir: Path
+    spool_dir: Optional[Path] = None
+    logrotate: list[Path] = field(default_factory=list)
+    clinic: str = ""
+    site: str = ""
+
+
+def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
+    started = time.perf_counter()
+    record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
+                          source=str(spec.config_dir))
+    try:
+        if spec.platform != "asterisk":
+            raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; supported: {', '.join(SUPPORTED_PLATFORMS)}")
+        record.facts = collect_asterisk_tree(
+            spec.config_dir, spool_dir=spec.spool_dir, logrotate_files=spec.logrotate or None,
+            progress=(lambda m: progress(spec.name, f"reading {m}")) if progress else None,
+        )
+    except CollectionError as exc:
+        record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
+    except OSError as exc:
+        record.failure = CollectionFailure(kind=ErrorKind.CONNECTIVITY, reason=f"{exc.__class__.__name__}: {exc.strerror or exc}")
+    record.duration_s = round(time.perf_counter() - started, 4)
+    return record
+
+
+def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: Optional[SourceRef] = None) -> Result:
+    return Result(check_id=check_id, target=target, resource="(target)", status=Status.ERROR,
+                  evidence=reason, error_kind=kind, location=location)
+
+
+def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> list[Result]:
+    results: list[Result] = []
+    ctx = CheckContext(params=params)
+    for chk in checks:
+        if record.platform not in chk.meta.platforms:
+            continue
+        if record.failure is not None or record.facts is None:
+            failure = record.failure or CollectionFailure(kind=ErrorKind.BUG, reason="no facts were collected")
+            results.append(_error(chk.id, record.name, failure.kind, failure.reason))
+            continue
+        blocked = None
+        for source in chk.meta.sources:
+            state, reason = record.facts.source_state(source)
+            if state == "error":
+                blocked = _error(chk.id, record.name, ErrorKind.PARSE, f"{source} could not be used: {reason}")
+            elif state == "not_collected":
+                blocked = _error(chk.id, record.name, ErrorKind.NOT_COLLECTED, reason)
+            if blocked:
+                break
+        if blocked:
+            results.append(blocked)
+            continue
+        try:
+            outcomes = chk(record.facts, ctx)
+        except Exception as exc:  # a bug in one check must not cost the others
+            results.append(_error(chk.id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}: {exc}"))
+            continue
+        if not outcomes:
+            outcomes = [CheckContext.not_applicable("(target)", "nothing this check applies to")]
+        for o in outcomes:
+            results.append(Result(check_id=chk.id, target=record.name, resource=o.resource, status=o.status,
+                                  evidence=o.evidence, location=o.location, fix=o.fix))
+    return results
+
+
+def evaluate(records: list[TargetRecord], registry: Registry, profile: Profile,
+             waivers: list[Waiver], today: Optional[date] = None) -> tuple[list[Result], list[str], list[Check]]:
+    checks = [c for c in (registry.get(cid) for cid in profile.check_ids()) if c is not None]
+    results: list[Result] = []
+    for rec in records:
+        results += evaluate_target(rec, checks, profile.parameters)
+    warnings = apply_waivers(results, waivers, today)
+    return results, warnings, checks
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_warnings(records: list[TargetRecord]) -> list[str]:
+    out = []
+    for rec in records:
+        if rec.facts is None:
+            continue
+        for cf in rec.facts.configs.values():
+            for p in cf.problems:
+                if not p.fatal:
+                    out.append(f"{rec.name}: {p.file}:{p.line}: {p.message}")
+    return out
+
+
+def build_document(records: list[TargetRecord], registry: Registry, profile: Profile, waivers: list[Waiver],
+                   started_at: str, waivers_source: Optional[str] = None, scan_id: Optional[str] = None,
+                   today: Optional[date] = None) -> ScanDocument:
+    results, warnings, checks = evaluate(records, registry, profile, waivers, today)
+    meta = {c.id: c.meta for c in checks}
+    return ScanDocument(
+        scan_id=scan_id or uuid.uuid4().hex[:12], started_at=started_at, finished_at=_now(),
+        profile=ProfileRef(id=profile.id, title=profile.title, version=profile.version,
+                           description=profile.description, lineage=profile.lineage, parameters=profile.parameters),
+        safeguards=[s.model_dump() for s in profile.safeguards],
+        waivers_source=waivers_source, targets=records, checks=[c.meta for c in checks], results=results,
+        scores=score(results, profile, meta), warnings=warnings + parse_warnings(records),
+    )
+
+
+def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waivers: list[Waiver],
+             waivers_source: Optional[str] = None, progress: Optional[Progress] = None) -> ScanDocument:
+    started = _now()
+    records = []
+    for spec in specs:
+        if progress:
+            progress(spec.name, "collecting")
+        records.append(collect(spec, progress))
+        if progress:
+            progress(spec.name, "done")
+    return build_document(records, registry, profile, waivers, started, waivers_source)
+
+
+def rescore(doc: ScanDocument, registry: Registry, profile: Profile, waivers: list[Waiver],
+            waivers_source: Optional[str] = None) -> ScanDocument:
+    """Re-evaluate saved facts; no collector runs, so nothing touches the network."""
+    return build_document(doc.targets, registry, profile, waivers, doc.started_at, waivers_source, scan_id=doc.scan_id)

@@ -1,0 +1,101 @@
+"""The saved scan: one versioned JSON document with facts, results and scores.
+
+Because it holds the facts (secret-free by construction) and the metadata of the
+checks that ran, ``voxaudit report`` can re-render it and ``voxaudit rescore`` can
+re-evaluate it against another profile or waivers file without the network and
+without the check pack that produced it. Schema: reports/schema/scan-v1.json.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, Field, ValidationError
+
+from auditor import __version__
+from auditor.check import CheckMeta
+from auditor.facts.asterisk import AsteriskFacts
+from auditor.model import ErrorKind, Result
+from auditor.scoring import ScoreCard
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
+
+# Grows into a discriminated union on ``platform`` as platforms are added.
+PlatformFacts = AsteriskFacts
+
+
+class CollectionFailure(BaseModel):
+    kind: ErrorKind
+    reason: str
+
+
+class TargetRecord(BaseModel):
+    name: str
+    platform: str
+    clinic: str = ""
+    site: str = ""
+    source: str = ""  # where the facts came from (a path, or host:port); never credentials
+    facts: Optional[PlatformFacts] = None
+    failure: Optional[CollectionFailure] = None
+    duration_s: float = 0.0
+
+
+class ProfileRef(BaseModel):
+    id: str
+    title: str
+    version: str
+    description: str = ""
+    lineage: list[str] = Field(default_factory=list)
+    parameters: dict = Field(default_factory=dict)
+
+
+class ScanDocument(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    tool: str = "voxaudit"
+    tool_version: str = __version__
+    scan_id: str
+    started_at: str
+    finished_at: str
+    profile: ProfileRef
+    safeguards: list[dict] = Field(default_factory=list)  # the profile's safeguards as resolved
+    waivers_source: Optional[str] = None
+    targets: list[TargetRecord]
+    checks: list[CheckMeta]
+    results: list[Result]
+    scores: ScoreCard
+    warnings: list[str] = Field(default_factory=list)
+
+    def meta(self) -> dict[str, CheckMeta]:
+        return {m.id: m for m in self.checks}
+
+
+class ScanFileError(Exception):
+    pass
+
+
+def save_scan(doc: ScanDocument, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(doc.model_dump_json(indent=2), encoding="utf-8")
+    tmp.replace(path)  # never leave a half-written scan behind
+
+
+def load_scan(path: Path) -> ScanDocument:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScanFileError(f"cannot read saved scan {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ScanFileError(f"{path} is not JSON (line {exc.lineno}): was it written by 'voxaudit scan'?") from None
+    if not isinstance(data, dict) or data.get("tool") != "voxaudit":
+        raise ScanFileError(f"{path} is not a voxaudit scan document")
+    version = str(data.get("schema_version", ""))
+    if version.split(".")[0] != SCHEMA_MAJOR:
+        raise ScanFileError(f"{path} has scan schema {version}; this voxaudit reads {SCHEMA_MAJOR}.x")
+    try:
+        return ScanDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ScanFileError(f"{path}: invalid scan document at {'.'.join(map(str, first['loc']))}: {first['msg']}") from None

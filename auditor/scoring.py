@@ -1,0 +1,127 @@
+"""Scores (how well it is configured) and coverage (how much of it we could see).
+
+The unit is one check on one target. Its score is the share of its resources
+that pass (waived failures and NOT_APPLICABLE left out), weighted by the check's
+severity. A safeguard's score is the weighted mean of its units; the overall
+score is the mean of safeguards weighted by the profile. A unit with any ERROR
+(unreachable, unparsable, not collected, a bug) is uncovered: it lowers coverage
+and never counts as a pass. See docs/scoring.md.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from auditor.check import CheckMeta
+from auditor.model import Result, Status
+from auditor.profile import Profile
+
+
+class SafeguardScore(BaseModel):
+    id: str
+    title: str
+    citation: str
+    level: str
+    weight: float
+    score: Optional[float]
+    coverage: Optional[float]
+    passed: int = 0
+    failed: int = 0
+    waived: int = 0
+    errors: int = 0
+    not_applicable: int = 0
+    checks: list[str] = Field(default_factory=list)
+
+
+class ScoreCard(BaseModel):
+    overall: Optional[float]
+    coverage: Optional[float]
+    safeguards: list[SafeguardScore]
+    by_target: dict[str, Optional[float]] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+class _Unit:
+    __slots__ = ("passed", "failed", "waived", "errors", "na")
+
+    def __init__(self) -> None:
+        self.passed = self.failed = self.waived = self.errors = self.na = 0
+
+    @property
+    def evaluated(self) -> bool:
+        return self.passed + self.failed + self.waived > 0
+
+    @property
+    def applicable(self) -> bool:
+        return self.evaluated or self.errors > 0
+
+
+def _units(results: list[Result]) -> dict[tuple[str, str], _Unit]:
+    units: dict[tuple[str, str], _Unit] = defaultdict(_Unit)
+    for r in results:
+        u = units[(r.target, r.check_id)]
+        status = r.effective_status
+        if status == "PASS":
+            u.passed += 1
+        elif status == "FAIL":
+            u.failed += 1
+        elif status == "WAIVED":
+            u.waived += 1
+        elif status == "ERROR":
+            u.errors += 1
+        else:
+            u.na += 1
+    return units
+
+
+def _score(units: dict[tuple[str, str], _Unit], profile: Profile, meta: dict[str, CheckMeta],
+           targets: Optional[set[str]] = None) -> tuple[Optional[float], Optional[float], list[SafeguardScore]]:
+    sg_scores: list[SafeguardScore] = []
+    covered_all: set[tuple[str, str]] = set()
+    applicable_all: set[tuple[str, str]] = set()
+    for sg in profile.safeguards:
+        s = SafeguardScore(id=sg.id, title=sg.title, citation=sg.citation, level=sg.level, weight=sg.weight,
+                           score=None, coverage=None, checks=sg.checks)
+        num = den = 0.0
+        covered = applicable = 0
+        for (target, cid), u in units.items():
+            if cid not in sg.checks or (targets is not None and target not in targets):
+                continue
+            s.passed += u.passed
+            s.failed += u.failed
+            s.waived += u.waived
+            s.errors += u.errors
+            s.not_applicable += u.na
+            if not u.applicable:
+                continue
+            applicable += 1
+            applicable_all.add((target, cid))
+            if u.errors == 0:
+                covered += 1
+                covered_all.add((target, cid))
+            if u.errors == 0 and u.passed + u.failed > 0 and cid in meta:
+                w = meta[cid].severity.weight
+                num += w * u.passed / (u.passed + u.failed)
+                den += w
+        s.score = round(100 * num / den, 1) if den else None
+        s.coverage = round(100 * covered / applicable, 1) if applicable else None
+        sg_scores.append(s)
+    weighted = [(s.weight, s.score) for s in sg_scores if s.score is not None and s.weight > 0]
+    total_w = sum(w for w, _ in weighted)
+    overall = round(sum(w * sc for w, sc in weighted) / total_w, 1) if total_w else None
+    coverage = round(100 * len(covered_all) / len(applicable_all), 1) if applicable_all else None
+    return overall, coverage, sg_scores
+
+
+def score(results: list[Result], profile: Profile, meta: dict[str, CheckMeta]) -> ScoreCard:
+    units = _units(results)
+    overall, coverage, sgs = _score(units, profile, meta)
+    by_target = {}
+    for target in sorted({r.target for r in results}):
+        by_target[target] = _score(units, profile, meta, {target})[0]
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        counts[r.effective_status] += 1
+    return ScoreCard(overall=overall, coverage=coverage, safeguards=sgs, by_target=by_target, counts=dict(counts))

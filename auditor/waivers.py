@@ -1,0 +1,91 @@
+"""Waivers: accepted risks with an owner, a reason and an expiry.
+
+A waived failure stays in every report, marked WAIVED with its owner and reason,
+and leaves the score's denominator. An expired waiver stops applying and is
+reported, so accepted risks are revisited rather than forgotten.
+"""
+from __future__ import annotations
+
+import fnmatch
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from pydantic import BaseModel, ValidationError, field_validator
+
+from auditor.model import Result, Status, Waiver
+
+
+class WaiverError(Exception):
+    pass
+
+
+class _WaiverIn(BaseModel):
+    check: str
+    resource: str = "*"
+    target: str = "*"
+    owner: str
+    reason: str
+    expires: date
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("owner", "reason", "check")
+    @classmethod
+    def not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v.strip()
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WaiverError(f"cannot read waivers file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise WaiverError(f"{path}: invalid YAML{f' at line {mark.line + 1}' if mark else ''}") from None
+    items = data.get("waivers") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise WaiverError(f"{path}: expected a list under 'waivers:'")
+    out = []
+    for i, item in enumerate(items, start=1):
+        try:
+            w = _WaiverIn.model_validate(item)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise WaiverError(f"{path}: waiver #{i}: {loc}: {first['msg']}") from None
+        out.append(Waiver(check=w.check, resource=w.resource, target=w.target, owner=w.owner,
+                          reason=w.reason, expires=w.expires.isoformat()))
+    return out
+
+
+def is_expired(w: Waiver, today: date) -> bool:
+    return date.fromisoformat(w.expires) < today
+
+
+def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[date] = None) -> list[str]:
+    """Attach matching, unexpired waivers to FAIL results; return warnings to show the user."""
+    today = today or date.today()
+    warnings: list[str] = []
+    used: set[int] = set()
+    for r in results:
+        r.waiver = None
+    for idx, w in enumerate(waivers):
+        if is_expired(w, today):
+            warnings.append(f"waiver for {w.check} on {w.resource} (owner {w.owner}) expired on {w.expires}; it no longer applies")
+            continue
+        for r in results:
+            if r.status != Status.FAIL or r.waiver is not None:
+                continue
+            if (fnmatch.fnmatchcase(r.check_id, w.check) and fnmatch.fnmatchcase(r.resource, w.resource)
+                    and fnmatch.fnmatchcase(r.target, w.target)):
+                r.waiver = w
+                used.add(idx)
+    for idx, w in enumerate(waivers):
+        if idx not in used and not is_expired(w, today):
+            warnings.append(f"waiver for {w.check} on {w.resource} matched no failing result; remove it if the issue is fixed")
+    return warnings

@@ -1,0 +1,1 @@
+"""Checks for Asterisk and FreePBX, over facts from auditor.facts.asterisk."""

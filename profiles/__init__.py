@@ -1,0 +1,1 @@
+"""Built-in HIPAA profiles (YAML files in this package)."""
