@@ -163,7 +163,8 @@ def collect_asterisk_tree(
         astspool = "/var/spool/asterisk"
         ac = parsed.get("asterisk.conf")
         if ac is not None and ac.found and ac.fatal is None:
-            d = ac.section("directories")
+            # Stock asterisk.conf declares [directories](!): read it even though it is a template.
+            d = next((s for s in ac.sections if s.name.lower() == "directories"), None)
             if d is not None and d.get("astspooldir"):
                 astspool = d.get("astspooldir") or astspool
         candidate = _to_root(root, astspool)

@@ -27,10 +27,13 @@ def endpoint_acl(facts, ctx):
         yield ctx.not_applicable("pjsip.conf", "no pjsip endpoints defined")
         return
     global_acl = facts.of_kind("pjsip.acl")
+    identified = {i.get("endpoint") for i in facts.of_kind("pjsip.identify")}
     for ep in eps:
         res = f"endpoint {ep.name}"
         if global_acl:
             yield ctx.passed(res, f"global pjsip ACL {global_acl[0].name} applies", global_acl[0].source)
+        elif ep.name in identified and not ep.get("auth"):
+            yield ctx.passed(res, "trunk matched by source IP (identify) with no inbound auth", ep.source)
         elif any(ep.get(k) for k in ACL_KEYS):
             key = next(k for k in ACL_KEYS if ep.get(k))
             yield ctx.passed(res, f"{key}={ep.get(key)}", ep.location(key))

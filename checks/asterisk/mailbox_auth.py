@@ -183,9 +183,9 @@ def no_pin_skip(facts, ctx):
     id="AST-VM-109", title="Mailboxes belong to one person, not a group", severity="medium",
     hipaa=["164.312(a)(2)(i)", "164.308(a)(3)(ii)(B)"], area="mailbox-auth", platforms=PLATFORMS,
     sources=["voicemail.conf"],
-    params=[Param(name="shared_mailbox_words", default=["front desk", "reception", "nurses", "nursing", "billing",
-                                                        "shared", "group", "team", "main line", "general", "staff",
-                                                        "office", "scheduling", "triage"],
+    params=[Param(name="shared_mailbox_words", default=["front desk", "reception", "nurses", "nurse station",
+                                                        "nursing station", "shared", "group", "team", "main line",
+                                                        "after hours", "scheduling", "triage", "general mailbox"],
                   help="Words in a mailbox's name that mark it as shared")],
     rationale="""A 'Front Desk' or 'Nurses' mailbox is opened by several people with one PIN:
     no unique user identification, no accountability for who heard a message.""",

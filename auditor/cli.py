@@ -1,0 +1,375 @@
+"""voxaudit command line.
+
+Exit codes (documented in README.md):
+  0  scan done, gates passed
+  1  a gate failed: a finding at or above --fail-on, or the score below --fail-under
+  2  bad input: options, inventory, profile, waivers or saved scan file
+  3  nothing could be audited: every target failed collection
+  4  internal error (reports already written are kept; set VOXAUDIT_DEBUG=1 for a traceback)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from auditor import __version__
+from auditor.collectors.offline import CollectionError
+from auditor.inventory import InventoryError, load_inventory
+from auditor.model import Severity
+from auditor.profile import ProfileError, builtin_profiles, load_profile
+from auditor.registry import Registry, RegistryError, load_registry
+from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec, rescore, run_scan
+from auditor.scan import ScanDocument, ScanFileError, load_scan
+from auditor.waivers import WaiverError, load_waivers
+
+EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
+FORMAT_CHOICES = ("html", "md", "json", "csv", "sarif", "junit", "all")
+INPUT_ERRORS = (InventoryError, ProfileError, RegistryError, WaiverError, ScanFileError, CollectionError)
+
+err = Console(stderr=True)
+out = Console()
+
+
+class InputError(click.ClickException):
+    exit_code = EXIT_INPUT
+
+    def show(self, file=None) -> None:  # one readable line, no traceback
+        err.print(f"[bold red]error:[/] {self.message}", highlight=False)
+
+
+def _formats(values: tuple[str, ...]) -> list[str]:
+    chosen: list[str] = []
+    for v in values:
+        for part in v.split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part not in FORMAT_CHOICES:
+                raise InputError(f"unknown format {part!r}; choose from {', '.join(FORMAT_CHOICES)}")
+            chosen += ["html", "md", "json", "csv", "sarif", "junit"] if part == "all" else [part]
+    return list(dict.fromkeys(chosen or ["html", "json"]))
+
+
+def _registry(checks_dirs: tuple[Path, ...]) -> Registry:
+    return load_registry(list(checks_dirs))
+
+
+def _gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float]) -> list[str]:
+    reasons = []
+    meta = doc.meta()
+    if fail_on:
+        floor = Severity(fail_on).rank
+        hits = {r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta
+                and meta[r.check_id].severity.rank >= floor}
+        if hits:
+            reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(sorted(hits)[:8])}"
+                           + (" ..." if len(hits) > 8 else ""))
+    if fail_under is not None:
+        score = doc.scores.overall
+        if score is None or score < fail_under:
+            reasons.append(f"score {score if score is not None else 'n/a'} is below --fail-under {fail_under}")
+    return reasons
+
+
+def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
+    if quiet:
+        return
+    meta = doc.meta()
+    table = Table(title=f"voxaudit: {doc.profile.title}", title_justify="left")
+    for col in ("Safeguard", "Level", "Score", "Coverage", "Fail", "Error"):
+        table.add_column(col, justify="right" if col in {"Score", "Coverage", "Fail", "Error"} else "left")
+    for s in doc.scores.safeguards:
+        score = "n/a" if s.score is None else f"{s.score:.1f}"
+        style = "" if s.score is None else ("green" if s.score >= 80 else "yellow" if s.score >= 60 else "red")
+        table.add_row(f"{s.citation} {s.title}", s.level, f"[{style}]{score}[/]" if style else score,
+                      "n/a" if s.coverage is None else f"{s.coverage:.0f}%", str(s.failed), str(s.errors))
+    out.print(table)
+    worst = sorted({r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta},
+                   key=lambda c: (-meta[c].severity.rank, c))
+    if worst:
+        out.print("[bold]Top findings:[/]")
+        for cid in worst[:10]:
+            n = sum(1 for r in doc.results if r.check_id == cid and r.effective_status == "FAIL")
+            out.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False)
+        if len(worst) > 10:
+            out.print(f"  ... and {len(worst) - 10} more in the report")
+    score = "n/a" if doc.scores.overall is None else f"{doc.scores.overall:.1f}"
+    cov = "n/a" if doc.scores.coverage is None else f"{doc.scores.coverage:.1f}%"
+    out.print(f"[bold]Overall score {score}/100[/], coverage {cov}; "
+              f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
+              f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
+    for w in doc.warnings[:5]:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if len(doc.warnings) > 5:
+        err.print(f"[yellow]warning:[/] {len(doc.warnings) - 5} more warnings in the report")
+    for p in written:
+        out.print(f"wrote {p}", highlight=False)
+
+
+def _finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet) -> None:
+    from reports.render import write_reports
+
+    written = write_reports(doc, formats, output)
+    _summary(doc, written, quiet)
+    if doc.targets and all(t.failure is not None for t in doc.targets):
+        err.print("[bold red]error:[/] no target could be collected; see the report's coverage section")
+        sys.exit(EXIT_NOTHING)
+    reasons = _gate(doc, fail_on, fail_under)
+    for r in reasons:
+        err.print(f"[bold red]gate failed:[/] {r}", highlight=False)
+    sys.exit(EXIT_GATE if reasons else EXIT_OK)
+
+
+common_output = [
+    click.option("--format", "-f", "formats", multiple=True, help="html, md, json, csv, sarif, junit or all; "
+                 "repeat or comma-separate. Default: html,json. The JSON scan is always written."),
+    click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("voxaudit-out"), show_default=True,
+                 help="Directory for reports."),
+    click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Exit 1 if any check at or above "
+                 "this severity fails (waived findings do not count)."),
+    click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 if the overall score is below this."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress or summary; exit code only (for cron and CI)."),
+]
+profile_options = [
+    click.option("--profile", "-p", default="hipaa-security-rule", show_default=True,
+                 help="Built-in profile id or path to a profile YAML."),
+    click.option("--waivers", "-w", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                 help="Waivers YAML (check, resource, owner, reason, expires)."),
+    click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+                 help="Extra directory of check modules (repeatable)."),
+]
+
+
+def _apply(options):
+    def deco(f):
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voxaudit")
+def cli() -> None:
+    """voxaudit: HIPAA VoIP configuration auditor.
+
+    Audits PBX configuration (Asterisk/FreePBX today) against HIPAA safeguards and writes
+    reports that say what to change, where, with the exact setting.
+    """
+
+
+@cli.command()
+@click.argument("inventory", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--config-dir", type=click.Path(path_type=Path), help="Offline: a copied config tree (/etc/asterisk, "
+              "or a snapshot root containing etc/asterisk).")
+@click.option("--platform", type=click.Choice(SUPPORTED_PLATFORMS), default="asterisk", show_default=True)
+@click.option("--name", help="Target name in reports (default: the directory name).")
+@click.option("--spool-dir", type=click.Path(path_type=Path, file_okay=False), help="Offline: voicemail spool "
+              "(counts and ages only; audio is never read).")
+@click.option("--logrotate", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Offline: logrotate file(s) covering the PBX logs.")
+@_apply(profile_options)
+@_apply(common_output)
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, profile, waivers, checks_dir, formats,
+         output, fail_on, fail_under, quiet) -> None:
+    """Collect facts from targets, evaluate checks, score, and write reports."""
+    fmts = _formats(formats)
+    if inventory and config_dir:
+        raise InputError("give either an INVENTORY file or --config-dir, not both")
+    if not inventory and not config_dir:
+        raise InputError("nothing to scan: give an INVENTORY file or --config-dir PATH")
+    try:
+        registry = _registry(checks_dir)
+        prof = load_profile(profile, registry)
+        waiver_list = load_waivers(waivers) if waivers else []
+        if inventory:
+            specs = load_inventory(inventory)
+        else:
+            if not config_dir.exists():
+                raise InputError(f"--config-dir {config_dir} does not exist")
+            specs = [TargetSpec(name=name or config_dir.resolve().name, platform=platform, config_dir=config_dir,
+                                spool_dir=spool_dir, logrotate=list(logrotate))]
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from None
+    doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet)
+    _finish(doc, fmts, output, fail_on, fail_under, quiet)
+
+
+def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet) -> ScanDocument:
+    if quiet or not err.is_terminal:
+        def note(target: str, message: str) -> None:
+            if not quiet and message in {"collecting", "done"}:
+                err.print(f"[dim]{target}: {message}[/]", highlight=False)
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note)
+    with err.status("starting scan") as status:
+        def progress(target: str, message: str) -> None:
+            status.update(f"[bold]{target}[/]: {message}")
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=progress)
+
+
+@cli.command()
+@click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
+@_apply(common_output)
+def report(scan_file, formats, output, fail_on, fail_under, quiet) -> None:
+    """Re-render a saved scan (scan.json) in other formats. No network, no re-evaluation."""
+    try:
+        doc = load_scan(scan_file)
+    except ScanFileError as exc:
+        raise InputError(str(exc)) from None
+    _finish(doc, _formats(formats), output, fail_on, fail_under, quiet)
+
+
+@cli.command("rescore")
+@click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
+@_apply(profile_options)
+@_apply(common_output)
+def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_on, fail_under, quiet) -> None:
+    """Re-evaluate a saved scan's facts against another profile or waivers file, offline."""
+    try:
+        doc = load_scan(scan_file)
+        registry = _registry(checks_dir)
+        prof = load_profile(profile, registry)
+        waiver_list = load_waivers(waivers) if waivers else []
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from None
+    new = rescore(doc, registry, prof, waiver_list, str(waivers) if waivers else None)
+    _finish(new, _formats(formats), output, fail_on, fail_under, quiet)
+
+
+@cli.group()
+def checks() -> None:
+    """List and describe checks."""
+
+
+@checks.command("list")
+@click.option("--platform", help="Only checks for this platform.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False))
+def checks_list(platform, fmt, checks_dir) -> None:
+    """All registered checks with severity, area and HIPAA citations."""
+    try:
+        registry = _registry(checks_dir)
+    except RegistryError as exc:
+        raise InputError(str(exc)) from None
+    items = [c for c in registry.all() if not platform or platform in c.meta.platforms]
+    if fmt == "json":
+        click.echo(json.dumps([c.meta.model_dump(mode="json") for c in items], indent=2))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(registry))
+    else:
+        table = Table()
+        for col in ("ID", "Severity", "Area", "Title", "HIPAA"):
+            table.add_column(col)
+        for c in items:
+            table.add_row(c.id, c.meta.severity.value, c.meta.area, c.meta.title, ", ".join(c.meta.hipaa))
+        out.print(table)
+        out.print(f"{len(items)} checks")
+
+
+def catalogue_markdown(registry: Registry) -> str:
+    """The README's check catalogue, generated from check metadata."""
+    from auditor.check import AREAS
+
+    lines = []
+    for area, label in AREAS.items():
+        items = [c for c in registry.all() if c.meta.area == area]
+        if not items:
+            continue
+        lines += [f"#### {label} ({len(items)})", "", "| ID | Severity | Check | HIPAA |", "|---|---|---|---|"]
+        lines += [f"| {c.id} | {c.meta.severity.value} | {c.meta.title} | {', '.join(c.meta.hipaa)} |" for c in items]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@checks.command("show")
+@click.argument("check_id")
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False))
+def checks_show(check_id, checks_dir) -> None:
+    """Everything about one check: rationale, remediation per platform, parameters."""
+    try:
+        registry = _registry(checks_dir)
+    except RegistryError as exc:
+        raise InputError(str(exc)) from None
+    chk = registry.get(check_id.upper())
+    if chk is None:
+        raise InputError(f"unknown check {check_id!r}; see 'voxaudit checks list'")
+    m = chk.meta
+    out.print(f"[bold]{m.id}[/] {m.title}", highlight=False)
+    out.print(f"severity {m.severity.value} · area {m.area} · platforms {', '.join(m.platforms)} · "
+              f"HIPAA {', '.join(m.hipaa)}", highlight=False)
+    out.print(f"needs: {', '.join(m.sources) or '-'}  (from {registry.origins.get(m.id, '?')})", highlight=False)
+    out.print(f"\n[bold]Why[/]\n{m.rationale}", highlight=False)
+    for flavor, text in m.remediation.items():
+        out.print(f"\n[bold]Fix ({flavor})[/]\n{text}", highlight=False)
+    for p in m.params:
+        out.print(f"\nparameter [bold]{p.name}[/] = {p.default!r}: {p.help}", highlight=False)
+    for ref in m.references:
+        out.print(f"see {ref}", highlight=False)
+
+
+@cli.group()
+def profiles() -> None:
+    """List and describe HIPAA profiles."""
+
+
+@profiles.command("list")
+def profiles_list() -> None:
+    """Built-in profiles."""
+    registry = load_registry()
+    table = Table()
+    for col in ("ID", "Title", "Extends", "Safeguards", "Checks"):
+        table.add_column(col)
+    for pid in builtin_profiles():
+        p = load_profile(pid, registry)
+        table.add_row(p.id, p.title, " -> ".join(p.lineage[:-1]) or "-", str(len(p.safeguards)), str(len(p.check_ids())))
+    out.print(table)
+
+
+@profiles.command("show")
+@click.argument("profile")
+def profiles_show(profile) -> None:
+    """Safeguards, levels, weights, checks and parameters of a profile (id or path)."""
+    try:
+        p = load_profile(profile, load_registry())
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from None
+    out.print(f"[bold]{p.id}[/] {p.title} (version {p.version}; lineage {' -> '.join(p.lineage)})", highlight=False)
+    out.print(p.description, highlight=False)
+    table = Table()
+    for col in ("Safeguard", "Title", "Level", "Weight", "Checks"):
+        table.add_column(col)
+    for s in p.safeguards:
+        table.add_row(s.citation, s.title, s.level, f"{s.weight:g}", ", ".join(s.checks) or "(manual review)")
+    out.print(table)
+    for k, v in sorted(p.parameters.items()):
+        out.print(f"  {k} = {v!r}", highlight=False)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last line of defence: a sentence, not a traceback
+        if os.environ.get("VOXAUDIT_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc}. "
+                  "Please report it; set VOXAUDIT_DEBUG=1 to see the traceback.", highlight=False)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Inventory: clinics -> sites -> targets, in the spirit of Nornir/Ansible inventories.
+
+This version knows offline targets (a copied configuration tree per target);
+live targets (address, ports, credential references) extend the same model.
+Errors name the file, line and field, never a traceback.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
+
+
+class InventoryError(Exception):
+    pass
+
+
+class TargetIn(BaseModel):
+    name: str
+    platform: Literal["asterisk"]
+    config_dir: str
+    spool_dir: Optional[str] = None
+    logrotate: list[str] = Field(default_factory=list)
+
+    model_config = {"extra": "forbid"}
+
+
+class SiteIn(BaseModel):
+    name: str
+    targets: list[TargetIn]
+
+    model_config = {"extra": "forbid"}
+
+
+class ClinicIn(BaseModel):
+    name: str
+    sites: list[SiteIn]
+
+    model_config = {"extra": "forbid"}
+
+
+class InventoryIn(BaseModel):
+    clinics: list[ClinicIn]
+
+    model_config = {"extra": "forbid"}
+
+
+def _line_of(node: yaml.Node, loc: tuple) -> Optional[int]:
+    """Walk the composed YAML tree along a pydantic error location to find its line."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == part), None)
+            if nxt is None:
+                return node.start_mark.line + 1
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node.start_mark.line + 1
+
+
+def load_inventory(path: Path) -> list[TargetSpec]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InventoryError(f"cannot read inventory {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InventoryError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:
+        inv = InventoryIn.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        line = _line_of(tree, first["loc"]) if tree is not None else None
+        hint = f" (supported platforms: {', '.join(SUPPORTED_PLATFORMS)})" if "platform" in field else ""
+        raise InventoryError(f"{path}:{line or '?'}: {field}: {first['msg']}{hint}") from None
+    base = path.parent
+    specs: list[TargetSpec] = []
+    seen: set[str] = set()
+    for clinic in inv.clinics:
+        for site in clinic.sites:
+            for t in site.targets:
+                if t.name in seen:  # results are keyed by target name
+                    raise InventoryError(f"{path}: target name {t.name!r} is used twice; names must be unique")
+                seen.add(t.name)
+                specs.append(TargetSpec(
+                    name=t.name, platform=t.platform, config_dir=(base / t.config_dir),
+                    spool_dir=(base / t.spool_dir) if t.spool_dir else None,
+                    logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name,
+                ))
+    if not specs:
+        raise InventoryError(f"{path}: no targets")
+    return specs

@@ -1,0 +1,1 @@
+"""Report renderers over saved scans (HTML, Markdown, JSON, CSV, SARIF, JUnit)."""

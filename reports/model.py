@@ -1,0 +1,118 @@
+"""One report model, built from a saved scan, that every renderer reads.
+
+Renderers never look at facts directly: what a report can show is decided here,
+and nothing here carries a secret (facts hold none) or message content (facts
+hold none either).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Optional
+
+from auditor.check import AREAS, CheckMeta
+from auditor.model import Result, Severity
+from auditor.scan import ScanDocument
+from auditor.scoring import SafeguardScore
+
+SEVERITY_ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
+
+
+@dataclass
+class Finding:
+    """A failing check on one target, with every failing resource and the fix."""
+
+    meta: CheckMeta
+    target: str
+    flavor: str
+    results: list[Result]
+    safeguards: list[str]
+
+    @property
+    def severity(self) -> str:
+        return self.meta.severity.value
+
+    @property
+    def remediation(self) -> str:
+        return self.meta.remediation_for(self.flavor)
+
+
+@dataclass
+class ReportModel:
+    doc: ScanDocument
+    findings: list[Finding]
+    waived: list[Result]
+    errors: list[Result]
+    passed_checks: list[tuple[CheckMeta, str, int]]
+    safeguards: list[SafeguardScore]
+    findings_by_safeguard: dict[str, list[Finding]]
+    severity_counts: dict[str, int]
+    area_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def score(self) -> Optional[float]:
+        return self.doc.scores.overall
+
+    @property
+    def coverage(self) -> Optional[float]:
+        return self.doc.scores.coverage
+
+    @property
+    def grade(self) -> str:
+        s = self.score
+        if s is None:
+            return "n/a"
+        return "A" if s >= 90 else "B" if s >= 80 else "C" if s >= 70 else "D" if s >= 60 else "F"
+
+    @property
+    def areas(self) -> dict[str, str]:
+        return AREAS
+
+
+def build_report(doc: ScanDocument) -> ReportModel:
+    meta = doc.meta()
+    flavors = {t.name: (t.facts.flavor if t.facts is not None else "asterisk") for t in doc.targets}
+    sg_of: dict[str, list[str]] = defaultdict(list)
+    for sg in doc.safeguards:
+        for cid in sg.get("checks", []):
+            sg_of[cid].append(sg["id"])
+    grouped: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    waived, errors = [], []
+    passes: dict[tuple[str, str], int] = defaultdict(int)
+    failing_units = set()
+    for r in doc.results:
+        status = r.effective_status
+        if status == "FAIL":
+            grouped[(r.target, r.check_id)].append(r)
+            failing_units.add((r.target, r.check_id))
+        elif status == "WAIVED":
+            waived.append(r)
+        elif status == "ERROR":
+            errors.append(r)
+        elif status == "PASS":
+            passes[(r.target, r.check_id)] += 1
+    findings = [
+        Finding(meta=meta[cid], target=target, flavor=flavors.get(target, "asterisk"), results=rs, safeguards=sg_of[cid])
+        for (target, cid), rs in grouped.items() if cid in meta
+    ]
+    findings.sort(key=lambda f: (-f.meta.severity.rank, f.meta.id, f.target))
+    by_sg: dict[str, list[Finding]] = {sg["id"]: [] for sg in doc.safeguards}
+    for f in findings:
+        for sid in f.safeguards:
+            by_sg.setdefault(sid, []).append(f)
+    sev_counts = {s: 0 for s in SEVERITY_ORDER}
+    for f in findings:
+        sev_counts[f.severity] += 1
+    area_counts: dict[str, dict[str, int]] = {a: {"PASS": 0, "FAIL": 0} for a in AREAS}
+    for (target, cid), n in passes.items():
+        if cid in meta and (target, cid) not in failing_units:
+            area_counts[meta[cid].area]["PASS"] += 1
+    for f in findings:
+        area_counts[f.meta.area]["FAIL"] += 1
+    passed_checks = sorted(
+        [(meta[cid], target, n) for (target, cid), n in passes.items() if cid in meta and (target, cid) not in failing_units],
+        key=lambda x: (x[0].id, x[1]),
+    )
+    return ReportModel(doc=doc, findings=findings, waived=waived, errors=errors, passed_checks=passed_checks,
+                       safeguards=doc.scores.safeguards, findings_by_safeguard=by_sg, severity_counts=sev_counts,
+                       area_counts=area_counts)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install what voxaudit needs on a fresh Debian 12 machine: Python venv, the package
+# and (with --test) the test extras and the SARIF 2.1.0 schema used by the report tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+
+need_apt=()
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+if [ "$WITH_TEST" = 1 ] && ! command -v npm >/dev/null 2>&1; then need_apt+=(npm); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+python3 - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"voxaudit needs Python >= 3.11; this is {sys.version.split()[0]}")
+PY
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+extras=""; [ "$WITH_TEST" = 1 ] && extras="[test]"
+echo "==> installing voxaudit${extras} into .venv"
+.venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -vE '^(WARNING: Location|  )' || true
+.venv/bin/voxaudit --version >/dev/null
+
+if [ "$WITH_TEST" = 1 ]; then
+  # The official SARIF 2.1.0 JSON schema, as shipped in Microsoft's @microsoft/jest-sarif npm package.
+  schema=.cache/sarif-schema-2.1.0.json
+  if [ ! -s "$schema" ]; then
+    echo "==> fetching the SARIF 2.1.0 schema (npm: @microsoft/jest-sarif@1.0.0-beta.0)"
+    mkdir -p .cache/npm
+    tarball=$(cd .cache/npm && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 | tail -n 1)
+    tar -xzf ".cache/npm/$tarball" -C .cache/npm package/lib/schemas/sarif-2.1.0-rtm.5.json
+    mv .cache/npm/package/lib/schemas/sarif-2.1.0-rtm.5.json "$schema"
+  fi
+fi
