@@ -346,7 +346,8 @@ def profiles_show(profile) -> None:
     for col in ("Safeguard", "Title", "Level", "Weight", "Checks"):
         table.add_column(col)
     for s in p.safeguards:
-        table.add_row(s.citation, s.title, s.level, f"{s.weight:g}", ", ".join(s.checks) or "(manual review)")
+        title = s.title if s.citation == s.id else f"{s.title} [{s.citation}]"
+        table.add_row(s.id, title, s.level, f"{s.weight:g}", ", ".join(s.checks) or "(manual review)")
     out.print(table)
     for k, v in sorted(p.parameters.items()):
         out.print(f"  {k} = {v!r}", highlight=False)

@@ -144,7 +144,7 @@ class LogrotateRule(BaseModel):
     @property
     def retained_days(self) -> int:
         """How long rotated logs survive: rotate x period, capped by maxage."""
-        per = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}.get(self.period, 7)
+        per = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30.44, "yearly": 365.25}.get(self.period, 7)
         days = int((self.rotate or 0) * per)
         if self.maxage is not None:
             days = min(days, self.maxage) if days else self.maxage

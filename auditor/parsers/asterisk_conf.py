@@ -215,8 +215,8 @@ class _Loader:
         opts = [o.strip() for o in (m.group("opts") or "").split(",") if o.strip()]
         if "+" in opts:
             existing = self.by_name.get(name.lower())
-            if existing:
-                self.current = existing[-1]
+            if existing:  # like ast_category_get: the first section of that name
+                self.current = existing[0]
                 return
             self.problem(rel, lineno, f"[{name}](+) adds to a section that does not exist", True)
             self.current = None
@@ -229,7 +229,7 @@ class _Loader:
             if not parents:
                 self.problem(rel, lineno, f"[{name}] inherits from {opt!r}, which is not defined earlier", True)
                 continue
-            parent = parents[-1]
+            parent = parents[0]
             section.templates.append(parent.name)
             section.entries.extend(parent.entries)
         self.result.sections.append(section)
@@ -252,12 +252,13 @@ class _Loader:
         elif key.endswith("+"):
             op, key = "+=", key[:-1]
         key = key.strip().lower()
-        value = value.strip()
         if op == "+=":
+            # Asterisk appends the text after '=' as written, leading blanks included.
             prev = self.current.entry(key)
             if prev is not None:
-                self.current.entries.append(Entry(key, prev.value + value, rel, lineno, op))
+                self.current.entries.append(Entry(key, (prev.value + value).rstrip(), rel, lineno, op))
                 return
+        value = value.strip()
         self.current.entries.append(Entry(key, value, rel, lineno, op))
 
 

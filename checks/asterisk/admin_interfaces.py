@@ -134,8 +134,9 @@ def ami_exposure(facts, ctx):
     id="AST-AMI-102", title="AMI users have strong, unique secrets", severity="critical",
     hipaa=["164.312(d)", "164.308(a)(5)(ii)(D)"], area="access", platforms=PLATFORMS, sources=["manager.conf"],
     params=[SECRET_PARAM],
-    rationale="""FreePBX installs once shipped admin/amp111; scanners try it first. An AMI login
-    is full control of the PBX.""",
+    rationale="""Older FreePBX installs shipped a well-known default AMI password, and scanners try
+    it first. An AMI login is full control of the PBX. (The default itself is never printed: it
+    may be this PBX's secret.)""",
     remediation={
         "asterisk": "Set a random secret of 16+ characters for each manager user.",
         "freepbx": "Settings > Asterisk Manager Users: change each user's secret; for the FreePBX 'admin' user change "

@@ -204,7 +204,7 @@ def personal_mailboxes(facts, ctx):
     words = [w.lower() for w in ctx.param("shared_mailbox_words")]
     for mb in boxes:
         name = (mb.get("fullname") or "").lower()
-        hit = next((w for w in words if re.search(rf"\b{re.escape(w)}\b", name)), None)
+        hit = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", name)), None)
         res = f"mailbox {mb.name}"
         if hit:
             yield ctx.fail(res, f"mailbox name suggests a shared mailbox ('{hit}')", mb.source)

@@ -1,0 +1,85 @@
+"""Shared fixtures: the real-config corpus, config trees built from text, the registry."""
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from auditor.check import CheckContext
+from auditor.collectors.offline import collect_asterisk_tree
+from auditor.facts.asterisk import AsteriskFacts
+from auditor.model import Status
+from auditor.registry import Registry, load_registry
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "riverside-family-clinic"
+
+
+def corpus_dir() -> Path:
+    """../shared/corpus next to the repository (override with VOXAUDIT_CORPUS)."""
+    env = os.environ.get("VOXAUDIT_CORPUS")
+    candidates = [Path(env)] if env else []
+    candidates += [REPO.parent / "shared" / "corpus", REPO.parent.parent / "shared" / "corpus"]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    pytest.fail("the shared corpus (../shared/corpus) is missing; set VOXAUDIT_CORPUS to its path")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return corpus_dir()
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def stage_corpus(corpus: Path, tmp: Path, names: dict[str, str]) -> Path:
+    """Copy corpus files under the names Asterisk reads (e.g. voicemail.conf.sample -> voicemail.conf)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    for src, dst in names.items():
+        shutil.copy(corpus / src, tmp / dst)
+    return tmp
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """tree({'pjsip.conf': '...'}) -> AsteriskFacts of that config directory."""
+    def make(files: dict[str, str], **kw) -> AsteriskFacts:
+        root = write_tree(tmp_path / "etc-asterisk", files)
+        return collect_asterisk_tree(root, **kw)
+    return make
+
+
+@pytest.fixture
+def run(registry):
+    """run('AST-VM-101', facts, **params) -> {resource: status}."""
+    def go(check_id: str, facts: AsteriskFacts, **params) -> dict[str, Status]:
+        chk = registry.get(check_id)
+        assert chk is not None, check_id
+        outcomes = chk(facts, CheckContext({**chk.defaults(), **params}))
+        return {o.resource: o.status for o in outcomes}
+    return go
+
+
+def statuses(result: dict[str, Status], status: Status) -> set[str]:
+    return {k for k, v in result.items() if v == status}
+
+
+def only(result: dict[str, Status]) -> Optional[Status]:
+    values = set(result.values())
+    return values.pop() if len(values) == 1 else None

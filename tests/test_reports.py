@@ -1,0 +1,83 @@
+"""Reports: JSON against its schema, SARIF against SARIF 2.1.0, JUnit, CSV, HTML escaping."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+
+from auditor.profile import load_profile
+from auditor.runner import TargetSpec, run_scan
+from reports.model import build_report
+from reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
+from reports.scan_schema import SCHEMA_PATH, render as render_schema
+from tests.conftest import EXAMPLE, REPO, write_tree
+
+SARIF_SCHEMA = REPO / ".cache" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(scope="module")
+def doc():
+    from auditor.registry import load_registry
+    reg = load_registry()
+    return run_scan([TargetSpec(name="riverside-pbx", platform="asterisk", config_dir=EXAMPLE)], reg,
+                    load_profile("hipaa-security-rule", reg), [])
+
+
+def test_committed_json_schema_matches_the_model():
+    assert SCHEMA_PATH.read_text() == render_schema(), "run: python -m reports.scan_schema"
+
+
+def test_scan_json_validates_against_its_schema(doc):
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator(schema).validate(json.loads(doc.model_dump_json()))
+
+
+def test_sarif_validates_against_sarif_2_1_0(doc):
+    assert SARIF_SCHEMA.exists(), "scripts/setup.sh --test fetches the SARIF schema"
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    sarif = json.loads(render_sarif(build_report(doc)))
+    jsonschema.validators.validator_for(schema)(schema).validate(sarif)
+    run = sarif["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {c.id for c in doc.checks}
+    fails = [r for r in doc.results if r.effective_status == "FAIL"]
+    assert len(run["results"]) == len(fails)
+    located = [r for r in run["results"] if "locations" in r]
+    assert located and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in located)
+
+
+def test_junit_counts(doc):
+    root = ET.fromstring(render_junit(build_report(doc)))
+    assert int(root.get("tests")) == len(doc.results)
+    assert int(root.get("failures")) == sum(1 for r in doc.results if r.effective_status == "FAIL")
+    assert root.find("testsuite").get("name") == "riverside-pbx"
+
+
+def test_csv_has_a_row_per_result(doc):
+    rows = list(csv.DictReader(io.StringIO(render_csv(build_report(doc)))))
+    assert len(rows) == len(doc.results)
+    assert {"check_id", "severity", "status", "resource", "fix", "hipaa"} <= set(rows[0])
+
+
+def test_markdown_and_html_have_every_finding(doc):
+    model = build_report(doc)
+    md, html = render_markdown(model), render_html(model)
+    for f in model.findings:
+        assert f.meta.id in md and f.meta.id in html
+    assert "<script" not in html  # self-contained and static
+
+
+def test_html_autoescapes_config_text(tmp_path):
+    from auditor.registry import load_registry
+    reg = load_registry()
+    root = write_tree(tmp_path / "t", {"manager.conf": "[general]\nenabled=yes\nbindaddr=0.0.0.0\n"
+                                                       "[<script>alert(1)</script>]\nsecret=x\n"})
+    doc = run_scan([TargetSpec(name="<b>evil</b>", platform="asterisk", config_dir=root)], reg,
+                   load_profile("hipaa-security-rule", reg), [])
+    html = render_html(build_report(doc))
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<b>evil</b>" not in html
