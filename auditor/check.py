@@ -59,12 +59,15 @@ class CheckMeta(BaseModel):
         return self.remediation.get(flavor) or next(iter(self.remediation.values()), "")
 
 
-class Outcome(BaseModel):
+@dataclass(slots=True)
+class Outcome:
+    """What a check says about one resource; the runner turns it into a Result."""
+
     resource: str
     status: Status
     evidence: str = ""
     location: Optional[SourceRef] = None
-    fix: list[str] = Field(default_factory=list)
+    fix: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,15 +81,15 @@ class CheckContext:
 
     @staticmethod
     def passed(resource: str, evidence: str, location: Optional[SourceRef] = None) -> Outcome:
-        return Outcome(resource=resource, status=Status.PASS, evidence=evidence, location=location)
+        return Outcome(resource, Status.PASS, evidence, location)
 
     @staticmethod
     def fail(resource: str, evidence: str, location: Optional[SourceRef] = None, fix: Optional[list[str]] = None) -> Outcome:
-        return Outcome(resource=resource, status=Status.FAIL, evidence=evidence, location=location, fix=fix or [])
+        return Outcome(resource, Status.FAIL, evidence, location, list(fix or []))
 
     @staticmethod
     def not_applicable(resource: str, why: str, location: Optional[SourceRef] = None) -> Outcome:
-        return Outcome(resource=resource, status=Status.NOT_APPLICABLE, evidence=why, location=location)
+        return Outcome(resource, Status.NOT_APPLICABLE, why, location)
 
 
 CheckFunc = Callable[[Any, CheckContext], Iterable[Outcome]]

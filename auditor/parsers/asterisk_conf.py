@@ -96,6 +96,12 @@ _INCLUDE_RE = re.compile(r"^#\s*(?P<kind>include|tryinclude|exec)\s*(?P<arg>.*)$
 
 def _strip_comment(line: str, depth: int) -> tuple[str, int]:
     """Remove ``;`` comments and ``;-- --;`` blocks; returns (text, new block depth)."""
+    if depth == 0:
+        semi = line.find(";")
+        if semi < 0:
+            return line.strip(), 0
+        if "\\" not in line and not line.startswith(";--", semi):
+            return line[:semi].strip(), 0  # the common case: one plain trailing comment
     out: list[str] = []
     i = 0
     n = len(line)

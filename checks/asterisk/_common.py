@@ -66,11 +66,9 @@ def transports(facts: AsteriskFacts) -> dict[str, ConfigObject]:
 
 def endpoint_transports(facts: AsteriskFacts, ep: ConfigObject) -> list[ConfigObject]:
     """The transports an endpoint can use: the pinned one, or any when none is pinned."""
-    all_t = transports(facts)
     pinned = ep.get("transport")
-    if pinned and pinned in all_t:
-        return [all_t[pinned]]
-    return list(all_t.values())
+    t = facts.named("pjsip.transport", pinned) if pinned else None
+    return [t] if t is not None else facts.of_kind("pjsip.transport")
 
 
 def mailboxes(facts: AsteriskFacts) -> list[ConfigObject]:
