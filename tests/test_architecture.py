@@ -39,3 +39,22 @@ def test_every_check_has_metadata_and_tests(registry):
         assert m.title and m.rationale and m.hipaa and m.remediation.get("asterisk"), m.id
         assert all(h.startswith(("164.", "90 FR")) for h in m.hipaa), m.id
         assert m.id in tests_text, f"{m.id} has no unit test in tests/checks/"
+
+
+def test_builtin_pack_is_discovered_through_the_entry_point_group(registry):
+    from importlib.metadata import entry_points
+    assert "checks" in {ep.value for ep in entry_points(group="voxaudit.checks")}
+    assert all(origin.startswith("entry point builtin") for origin in registry.origins.values())
+
+
+def test_duplicate_check_ids_are_refused(tmp_path):
+    import pytest
+
+    from auditor.registry import RegistryError, load_registry
+    (tmp_path / "dup.py").write_text(
+        "from auditor.check import check\n"
+        "@check(id='AST-VM-101', title='t', severity='low', hipaa=['164.312(d)'], area='access',\n"
+        "       platforms=['asterisk'], rationale='r', remediation={'asterisk': 'x'})\n"
+        "def f(facts, ctx):\n    return []\n")
+    with pytest.raises(RegistryError, match="defined twice"):
+        load_registry([tmp_path])

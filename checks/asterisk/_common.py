@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Optional
+from typing import Callable, Iterable, Optional
+
+from auditor.check import CheckContext, Outcome, Param
 
 from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.common import ConfigObject
@@ -98,3 +100,29 @@ def pins_elsewhere(facts: AsteriskFacts) -> bool:
     """passwordlocation=spooldir keeps PINs out of voicemail.conf; they cannot be judged here."""
     general = vm_general(facts)
     return bool(general and (general.get("passwordlocation") or "").lower() == "spooldir")
+
+
+SECRET_PARAM = Param(name="min_secret_length", default=12, help="Shortest acceptable SIP/AMI/ARI secret")
+
+
+def judge_secrets(ctx: CheckContext, accounts: Iterable[ConfigObject], key: str, label: str,
+                  stored_hashed: Optional[Callable[[ConfigObject], Optional[str]]] = None,
+                  extra_fix: tuple[str, ...] = ()) -> Iterable[Outcome]:
+    """One outcome per account: is its ``key`` secret strong, not default, not shared?
+
+    ``stored_hashed`` returns a note when the secret is stored hashed (md5/crypt), whose
+    strength cannot be judged from configuration.
+    """
+    for obj in accounts:
+        res = f"{label} {obj.name}"
+        note = stored_hashed(obj) if stored_hashed else None
+        if note:
+            yield ctx.passed(res, note, obj.source)
+            continue
+        info = obj.secrets.get(key)
+        reason = weak_secret_reason(info, ctx.param("min_secret_length"))
+        loc = info.source if info else obj.source
+        if reason:
+            yield ctx.fail(res, reason, loc, fix=[f"[{obj.name}]", f"{key}=<random, 16+ characters>", *extra_fix])
+        else:
+            yield ctx.passed(res, "secret is long, not default, not shared", loc)

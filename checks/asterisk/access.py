@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.asterisk._common import PLATFORMS, weak_secret_reason
-from checks.asterisk.chan_sip import SECRET_PARAM
+from checks.asterisk._common import PLATFORMS, SECRET_PARAM, judge_secrets
 
 ACL_KEYS = ("acl", "permit", "deny", "contact_acl", "contact_permit", "contact_deny")
 
@@ -90,15 +89,6 @@ def sip_passwords(facts, ctx):
     if not auths:
         yield ctx.not_applicable("pjsip.conf", "no pjsip auth objects")
         return
-    for a in auths:
-        res = f"auth {a.name}"
-        if "md5_cred" in a.secrets and "password" not in a.secrets:
-            yield ctx.passed(res, "md5_cred stored; strength not assessable offline", a.source)
-            continue
-        info = a.secrets.get("password")
-        reason = weak_secret_reason(info, ctx.param("min_secret_length"))
-        loc = info.source if info else a.source
-        if reason:
-            yield ctx.fail(res, reason, loc, fix=[f"[{a.name}]", "password=<random, 16+ characters>"])
-        else:
-            yield ctx.passed(res, "password is long, not default, not shared", loc)
+    yield from judge_secrets(ctx, auths, "password", "auth", stored_hashed=lambda a: (
+        "md5_cred stored; strength not assessable offline"
+        if "md5_cred" in a.secrets and "password" not in a.secrets else None))

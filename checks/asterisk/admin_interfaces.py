@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.asterisk._common import PLATFORMS, is_loopback, weak_secret_reason, yes
-from checks.asterisk.chan_sip import SECRET_PARAM
+from checks.asterisk._common import PLATFORMS, SECRET_PARAM, is_loopback, judge_secrets, yes
 
 ACCESS = ["164.312(a)(1)", "164.312(e)(1)"]
 
@@ -86,18 +85,11 @@ def ari_passwords(facts, ctx):
     if not users:
         yield ctx.not_applicable("ari.conf", "no ARI users")
         return
-    for u in users:
-        res = f"ari user {u.name}"
-        info = u.secrets.get("password")
-        if (u.get("password_format") or "plain").lower() == "crypt" and info and info.present:
-            yield ctx.passed(res, "password stored as crypt; strength not assessable", u.source)
-            continue
-        reason = weak_secret_reason(info, ctx.param("min_secret_length"))
-        loc = info.source if info else u.source
-        if reason:
-            yield ctx.fail(res, reason, loc, fix=[f"[{u.name}]", "password=<random, 16+ characters>", "password_format=crypt"])
-        else:
-            yield ctx.passed(res, "password is long, not default, not shared", loc)
+    yield from judge_secrets(ctx, users, "password", "ari user", extra_fix=("password_format=crypt",),
+                             stored_hashed=lambda u: (
+                                 "password stored as crypt; strength not assessable"
+                                 if (u.get("password_format") or "plain").lower() == "crypt"
+                                 and u.secrets.get("password") and u.secrets["password"].present else None))
 
 
 def _manager(facts):
@@ -148,14 +140,7 @@ def ami_secrets(facts, ctx):
     if _manager(facts) is None or not users:
         yield ctx.not_applicable("manager.conf", "AMI disabled or has no users")
         return
-    for u in users:
-        info = u.secrets.get("secret")
-        reason = weak_secret_reason(info, ctx.param("min_secret_length"))
-        loc = info.source if info else u.source
-        if reason:
-            yield ctx.fail(f"manager user {u.name}", reason, loc, fix=[f"[{u.name}]", "secret=<random, 16+ characters>"])
-        else:
-            yield ctx.passed(f"manager user {u.name}", "secret is long, not default, not shared", loc)
+    yield from judge_secrets(ctx, users, "secret", "manager user")
 
 
 def _open_acl(value: str) -> bool:

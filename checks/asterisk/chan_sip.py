@@ -1,10 +1,8 @@
 """chan_sip (sip.conf): the legacy channel driver, still on many clinic PBXes."""
 from __future__ import annotations
 
-from auditor.check import Param, check
-from checks.asterisk._common import PLATFORMS, weak_secret_reason
-
-SECRET_PARAM = Param(name="min_secret_length", default=12, help="Shortest acceptable SIP/AMI/ARI secret")
+from auditor.check import check
+from checks.asterisk._common import PLATFORMS, SECRET_PARAM, judge_secrets
 
 
 def _peers(facts):
@@ -110,14 +108,6 @@ def chan_sip_secrets(facts, ctx):
     if not facts.has_config("sip.conf") or not _peers(facts):
         yield ctx.not_applicable("sip.conf", "chan_sip has no peers")
         return
-    for peer in _peers(facts):
-        res = f"sip peer {peer.name}"
-        if "md5secret" in peer.secrets and "secret" not in peer.secrets:
-            yield ctx.passed(res, "secret stored as md5secret; strength not assessable offline", peer.source)
-            continue
-        reason = weak_secret_reason(peer.secrets.get("secret"), ctx.param("min_secret_length"))
-        loc = peer.secrets["secret"].source if "secret" in peer.secrets else peer.source
-        if reason:
-            yield ctx.fail(res, reason, loc, fix=[f"[{peer.name}]", "secret=<random, 16+ characters>"])
-        else:
-            yield ctx.passed(res, "secret is long, not default, not shared", loc)
+    yield from judge_secrets(ctx, _peers(facts), "secret", "sip peer", stored_hashed=lambda p: (
+        "secret stored as md5secret; strength not assessable offline"
+        if "md5secret" in p.secrets and "secret" not in p.secrets else None))
