@@ -130,7 +130,15 @@ def test_missing_include_is_fatal_and_located(tmp_path):
 def test_include_loop_is_bounded(tmp_path):
     root = write_tree(tmp_path, {"a.conf": "[x]\n#include a.conf\n"})
     pc = parse_config(root, "a.conf")
-    assert pc.fatal is not None and "nesting" in pc.fatal.message
+    assert pc.fatal is not None and "loop" in pc.fatal.message
+
+
+def test_glob_including_itself_is_refused_quickly(tmp_path):
+    files = {f"f{i}.conf": "[s]\n#include *.conf\n" for i in range(20)}
+    root = write_tree(tmp_path, files)
+    pc = parse_config(root, "f0.conf")
+    assert pc.fatal is not None and "loop" in pc.fatal.message
+    assert len(pc.files) <= 2000
 
 
 def test_exec_is_never_run(tmp_path):

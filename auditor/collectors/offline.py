@@ -98,6 +98,9 @@ def collect_spool(spool_dir: Path, now: Optional[float] = None, display: str = "
     if mon.is_dir():
         rec = RecordingSpool(path="monitor", files=0, total_bytes=0)
         for dirpath, _, files in os.walk(mon):
+            seen += len(files)
+            if seen > MAX_SPOOL_FILES:  # stop counting; what was seen is still reported
+                break
             for name in files:
                 p = Path(dirpath, name)
                 if p.suffix.lower() in AUDIO_SUFFIXES:

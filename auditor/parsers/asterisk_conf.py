@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 MAX_INCLUDE_DEPTH = 16
+MAX_FILE_LOADS = 2000  # per root file; a hostile glob cannot make the work unbounded
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -138,6 +139,9 @@ class _Loader:
         self.result = ParsedConfig(root=root)
         self.by_name: dict[str, list[Section]] = {}
         self.current: Optional[Section] = None
+        self.stack: list[Path] = []  # files being read, to refuse include recursion
+        self.loads = 0
+        self.stopped = False
 
     def rel(self, path: Path) -> str:
         try:
@@ -147,12 +151,31 @@ class _Loader:
 
     def problem(self, file: str, line: int, message: str, fatal: bool) -> None:
         self.result.problems.append(Problem(file, line, message, fatal))
+        self.stopped = self.stopped or fatal
 
     def load(self, path: Path, depth: int, from_file: str = "", from_line: int = 0) -> None:
+        if self.stopped:  # like Asterisk, stop reading a root file at its first fatal problem
+            return
         rel = self.rel(path)
         if depth > MAX_INCLUDE_DEPTH:
-            self.problem(from_file, from_line, f"#include nesting deeper than {MAX_INCLUDE_DEPTH} (loop?) at {rel}", True)
+            self.problem(from_file, from_line, f"#include nesting deeper than {MAX_INCLUDE_DEPTH} at {rel}", True)
             return
+        resolved = path.resolve()
+        if resolved in self.stack:
+            self.problem(from_file, from_line, f"#include loop: {rel} includes itself", True)
+            return
+        self.loads += 1
+        if self.loads > MAX_FILE_LOADS:
+            if self.loads == MAX_FILE_LOADS + 1:
+                self.problem(from_file, from_line, f"more than {MAX_FILE_LOADS} #include loads; stopped", True)
+            return
+        self.stack.append(resolved)
+        try:
+            self._read(path, rel, depth)
+        finally:
+            self.stack.pop()
+
+    def _read(self, path: Path, rel: str, depth: int) -> None:
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", True)
@@ -177,6 +200,8 @@ class _Loader:
                 comment_start = lineno
             if not line:
                 continue
+            if self.stopped:
+                return
             if line.startswith("#"):
                 self.directive(line, rel, lineno, path.parent, depth)
                 continue

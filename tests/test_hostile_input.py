@@ -1,0 +1,52 @@
+"""Mangled and hostile configuration never crashes the parser, the facts or a check."""
+from __future__ import annotations
+
+import random
+
+from auditor.check import CheckContext
+from auditor.collectors.offline import collect_asterisk_tree
+from tests.conftest import EXAMPLE, write_tree
+
+ETC = EXAMPLE / "etc" / "asterisk"
+JUNK = ["[", "]", "(", ")", "(!)", "(+)", "=", "=>", "+=", ";--", "--;", "\\", "#include", "#include *",
+        "#tryinclude ../../../../etc/passwd", "#exec rm -rf /", "\x00", "\ufffd", "[x](nosuch)", ",,,,", "|||",
+        "${VM_CALLERID}", "@", "exten => ", "same => n,", "VoiceMailMain(", "a" * 5000]
+
+
+def mangle(text: str, rng: random.Random) -> str:
+    lines = text.splitlines()
+    for _ in range(rng.randint(1, 12)):
+        i = rng.randrange(len(lines) + 1)
+        op = rng.random()
+        if op < 0.4:
+            lines.insert(i, rng.choice(JUNK))
+        elif op < 0.7 and lines:
+            j = min(i, len(lines) - 1)
+            k = rng.randrange(len(lines[j]) + 1)
+            lines[j] = lines[j][:k] + rng.choice(JUNK) + lines[j][k:]
+        elif lines:
+            del lines[min(i, len(lines) - 1)]
+    return "\n".join(lines)
+
+
+def test_fuzzed_example_trees_never_raise(tmp_path, registry):
+    rng = random.Random(20261122)
+    originals = {p.name: p.read_text() for p in ETC.iterdir()}
+    checks = registry.all()
+    for round_no in range(25):
+        files = {name: (mangle(text, rng) if rng.random() < 0.5 and text.strip() else text)
+                 for name, text in originals.items()}
+        root = write_tree(tmp_path / f"r{round_no}", files)
+        facts = collect_asterisk_tree(root)
+        facts.model_dump_json()
+        for chk in checks:
+            states = [facts.source_state(s)[0] for s in chk.meta.sources]
+            if any(st in {"error", "not_collected"} for st in states):
+                continue  # the runner reports these as ERROR without calling the check
+            chk(facts, CheckContext(chk.defaults()))
+
+
+def test_include_outside_tree_and_exec_are_harmless(tmp_path):
+    root = write_tree(tmp_path, {"extensions.conf": "[x]\n#tryinclude /etc/shadow-does-not-exist\n#exec /bin/false\n"})
+    facts = collect_asterisk_tree(root)
+    assert facts.configs["extensions.conf"].fatal_problem is None
