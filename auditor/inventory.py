@@ -21,7 +21,7 @@ class InventoryError(Exception):
 
 class TargetIn(BaseModel):
     name: str
-    platform: Literal["asterisk"]
+    platform: Literal["asterisk", "freeswitch"]
     config_dir: str
     spool_dir: Optional[str] = None
     logrotate: list[str] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from auditor.check import Check, CheckContext
-from auditor.collectors.offline import CollectionError, collect_asterisk_tree
+from auditor.collectors.offline import CollectionError, collect_asterisk_tree, collect_freeswitch_tree
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -22,7 +22,7 @@ from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetReco
 from auditor.scoring import score
 from auditor.waivers import apply_waivers
 
-SUPPORTED_PLATFORMS = ("asterisk",)
+SUPPORTED_PLATFORMS = ("asterisk", "freeswitch")
 Progress = Callable[[str, str], None]  # (target, message)
 
 
@@ -44,12 +44,15 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
                           source=str(spec.config_dir))
     try:
-        if spec.platform != "asterisk":
-            raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; supported: {', '.join(SUPPORTED_PLATFORMS)}")
-        record.facts = collect_asterisk_tree(
-            spec.config_dir, spool_dir=spec.spool_dir, logrotate_files=spec.logrotate or None,
-            progress=(lambda m: progress(spec.name, f"reading {m}")) if progress else None,
-        )
+        note = (lambda m: progress(spec.name, f"reading {m}")) if progress else None
+        if spec.platform == "asterisk":
+            record.facts = collect_asterisk_tree(spec.config_dir, spool_dir=spec.spool_dir,
+                                                 logrotate_files=spec.logrotate or None, progress=note)
+        elif spec.platform == "freeswitch":
+            record.facts = collect_freeswitch_tree(spec.config_dir, progress=note)
+        else:
+            raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; "
+                                           f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:

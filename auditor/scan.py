@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from pydantic import BaseModel, Field, ValidationError
+from typing_extensions import Annotated
 
 from auditor import __version__
 from auditor.check import CheckMeta
 from auditor.facts.asterisk import AsteriskFacts
+from auditor.facts.freeswitch import FreeSwitchFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: FreeSWITCH facts
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
-# Grows into a discriminated union on ``platform`` as platforms are added.
-PlatformFacts = AsteriskFacts
+# One member per platform, told apart by its ``platform`` field.
+PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts], Field(discriminator="platform")]
 
 
 class CollectionFailure(BaseModel):

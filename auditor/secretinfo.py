@@ -19,7 +19,7 @@ KNOWN_WEAK = {
     "", "0000", "1111", "1234", "12345", "123456", "1234567", "12345678", "4242",
     "0123", "9999", "2580", "password", "passw0rd", "secret", "mysecret", "admin",
     "admin123", "changeme", "asterisk", "amp111", "amp109", "freepbx", "default",
-    "voicemail", "welcome", "letmein", "pass", "test", "1q2w3e", "qwerty", "fop",
+    "voicemail", "welcome", "letmein", "pass", "test", "1q2w3e", "qwerty", "fop", "cluecon",
 }
 
 

@@ -36,7 +36,8 @@ def test_every_check_has_metadata_and_tests(registry):
     tests_text = "\n".join(p.read_text() for p in (REPO / "tests" / "checks").glob("test_*.py"))
     for chk in registry.all():
         m = chk.meta
-        assert m.title and m.rationale and m.hipaa and m.remediation.get("asterisk"), m.id
+        assert m.title and m.rationale and m.hipaa, m.id
+        assert all(m.remediation.get(p) for p in m.platforms), f"{m.id}: remediation for each platform it covers"
         assert all(h.startswith(("164.", "90 FR")) for h in m.hipaa), m.id
         assert m.id in tests_text, f"{m.id} has no unit test in tests/checks/"
 

@@ -183,3 +183,25 @@ def collect_asterisk_tree(
             spool_problem = f"cannot read spool {spool_dir.name}: {exc.strerror}"
     return build_asterisk_facts(parsed, logrotate=logrotate, spool=spool, flavor=flavor,
                                 logrotate_problem=logrotate_problem, spool_problem=spool_problem)
+
+
+def locate_freeswitch_conf(path: Path) -> Optional[Path]:
+    """The FreeSWITCH conf dir (the one holding vars.xml) in a copied tree or snapshot root."""
+    for candidate in (path, path / "conf", path / "etc" / "freeswitch", path / "usr" / "local" / "freeswitch" / "conf"):
+        if (candidate / "vars.xml").is_file() or (candidate / "sip_profiles").is_dir():
+            return candidate
+    return None
+
+
+def collect_freeswitch_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
+    from auditor.facts.freeswitch import build_freeswitch_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"config directory {path} does not exist")
+    conf = locate_freeswitch_conf(path) if path.is_dir() else None
+    if conf is None:
+        raise CollectionError("parse", f"no FreeSWITCH configuration (vars.xml, sip_profiles/) in {path}")
+    if progress:
+        progress("FreeSWITCH XML")
+    return build_freeswitch_facts(conf)

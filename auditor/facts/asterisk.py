@@ -7,7 +7,6 @@ paths give identical facts for the same tree.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
@@ -17,6 +16,7 @@ from auditor.facts.common import (
     ConfigObject,
     LogrotateRule,
     ParseProblem,
+    PlatformFacts,
     Setting,
     SpoolFacts,
     is_secret_key,
@@ -57,42 +57,14 @@ class DialplanStep(BaseModel):
     source: SourceRef
 
 
-class AsteriskFacts(BaseModel):
+class AsteriskFacts(PlatformFacts):
     platform: Literal["asterisk"] = "asterisk"
     flavor: Literal["asterisk", "freepbx"] = "asterisk"
-    configs: dict[str, ConfigFileFacts] = Field(default_factory=dict)
-    objects: list[ConfigObject] = Field(default_factory=list)
     dialplan: list[DialplanStep] = Field(default_factory=list)
     logrotate: Optional[list[LogrotateRule]] = None  # None: not collected
     logrotate_problem: Optional[str] = None
     spool: Optional[SpoolFacts] = None  # None: not collected
     spool_problem: Optional[str] = None
-
-    # Index built on first query; checks call these per endpoint/mailbox, so they must be O(1).
-    # A cached_property lives in the instance __dict__ and is never serialised by pydantic.
-    @cached_property
-    def _index(self) -> tuple[dict[str, list[ConfigObject]], dict[tuple[str, str], ConfigObject]]:
-        by_kind: dict[str, list[ConfigObject]] = {}
-        by_name: dict[tuple[str, str], ConfigObject] = {}
-        for o in self.objects:
-            by_kind.setdefault(o.kind, []).append(o)
-            by_name.setdefault((o.kind, o.name), o)
-        return by_kind, by_name
-
-    # -- queries used by checks ------------------------------------------------
-    def of_kind(self, kind: str) -> list[ConfigObject]:
-        return list(self._index[0].get(kind, ()))
-
-    def first(self, kind: str) -> Optional[ConfigObject]:
-        objs = self._index[0].get(kind)
-        return objs[0] if objs else None
-
-    def named(self, kind: str, name: str) -> Optional[ConfigObject]:
-        return self._index[1].get((kind, name))
-
-    def has_config(self, root: str) -> bool:
-        cf = self.configs.get(root)
-        return bool(cf and cf.found)
 
     def source_state(self, name: str) -> tuple[str, str]:
         """('ok'|'missing'|'error'|'not_collected', reason) for a fact source."""
@@ -104,13 +76,7 @@ class AsteriskFacts(BaseModel):
             if self.logrotate is None:
                 return "not_collected", self.logrotate_problem or "logrotate configuration was not collected (scan live, or pass --logrotate)"
             return "ok", ""
-        cf = self.configs.get(name)
-        if cf is None:
-            return "not_collected", f"{name} was not collected"
-        fatal = cf.fatal_problem
-        if fatal is not None:
-            return "error", f"{fatal.file}:{fatal.line}: {fatal.message}"
-        return ("ok", "") if cf.found else ("missing", f"{name} not present")
+        return super().source_state(name)
 
 
 # -- building -------------------------------------------------------------------
@@ -296,5 +262,5 @@ def build_asterisk_facts(
     sip_tracker.assign()
     # Stable order: the same tree always gives byte-identical facts (offline == live).
     facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
-    facts.__dict__.pop("_index", None)  # objects were reordered: rebuild the index on next query
+    facts.reindex()
     return facts

@@ -7,6 +7,7 @@ replaced by :class:`SecretInfo`, spools by counts, sizes and ages.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Optional
 
 from pydantic import BaseModel, Field
@@ -21,7 +22,7 @@ SECRET_KEY_RE = re.compile(r"(secret|passw|pwd|md5_cred|md5secret|token|apikey|a
 # Option names that mention a password but hold policy or paths, not secrets.
 NOT_SECRET_KEYS = {"minpassword", "passwordlocation", "password_format", "externpass", "externpassnotify",
                    "externpasscheck", "pollmailboxes"}
-NOT_SECRET_SUFFIXES = ("_file", "_format", "location", "_path")
+NOT_SECRET_SUFFIXES = ("_file", "_format", "location", "_path", "-override", "-auth", "-file")
 
 
 def is_secret_key(key: str) -> bool:
@@ -149,3 +150,53 @@ class LogrotateRule(BaseModel):
         if self.maxage is not None:
             days = min(days, self.maxage) if days else self.maxage
         return days
+
+
+class PlatformFacts(BaseModel):
+    """What every platform's facts share: config files read and the objects found in them.
+
+    Subclasses add a ``platform`` literal (the discriminator of saved scans) and their own
+    fact sources; checks query objects through the methods here.
+    """
+
+    configs: dict[str, ConfigFileFacts] = Field(default_factory=dict)
+    objects: list[ConfigObject] = Field(default_factory=list)
+
+    # Index built on first query; checks call these per endpoint/mailbox, so they must be O(1).
+    # A cached_property lives in the instance __dict__ and is never serialised by pydantic.
+    @cached_property
+    def _index(self) -> tuple[dict[str, list[ConfigObject]], dict[tuple[str, str], ConfigObject]]:
+        by_kind: dict[str, list[ConfigObject]] = {}
+        by_name: dict[tuple[str, str], ConfigObject] = {}
+        for o in self.objects:
+            by_kind.setdefault(o.kind, []).append(o)
+            by_name.setdefault((o.kind, o.name), o)
+        return by_kind, by_name
+
+    def reindex(self) -> None:
+        """Call after changing ``objects`` in place."""
+        self.__dict__.pop("_index", None)
+
+    def of_kind(self, kind: str) -> list[ConfigObject]:
+        return list(self._index[0].get(kind, ()))
+
+    def first(self, kind: str) -> Optional[ConfigObject]:
+        objs = self._index[0].get(kind)
+        return objs[0] if objs else None
+
+    def named(self, kind: str, name: str) -> Optional[ConfigObject]:
+        return self._index[1].get((kind, name))
+
+    def has_config(self, root: str) -> bool:
+        cf = self.configs.get(root)
+        return bool(cf and cf.found)
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        """('ok'|'missing'|'error'|'not_collected', reason) for a fact source (a config root)."""
+        cf = self.configs.get(name)
+        if cf is None:
+            return "not_collected", f"{name} was not collected"
+        fatal = cf.fatal_problem
+        if fatal is not None:
+            return "error", f"{fatal.file}:{fatal.line}: {fatal.message}"
+        return ("ok", "") if cf.found else ("missing", f"{name} not present")

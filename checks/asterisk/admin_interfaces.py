@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.asterisk._common import PLATFORMS, SECRET_PARAM, is_loopback, judge_secrets, yes
+from checks.asterisk._common import PLATFORMS, yes
+from checks.common import SECRET_PARAM, is_loopback, judge_secrets
 
 ACCESS = ["164.312(a)(1)", "164.312(e)(1)"]
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.asterisk._common import PLATFORMS, SECRET_PARAM, judge_secrets
+from checks.asterisk._common import PLATFORMS
+from checks.common import SECRET_PARAM, judge_secrets
 
 
 def _peers(facts):

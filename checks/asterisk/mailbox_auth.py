@@ -8,9 +8,9 @@ import re
 
 from auditor.check import Param, check
 from checks.asterisk._common import PLATFORMS, mailboxes, pins_elsewhere, vm_general
+from checks.common import MAX_LOGINS, MIN_PIN
 
 AUTH = ["164.312(d)", "164.308(a)(5)(ii)(D)"]
-MIN_PIN = Param(name="min_pin_length", default=6, help="Shortest acceptable voicemail PIN")
 VM_REMEDIATION = {
     "asterisk": "Set a new PIN in the mailbox line of voicemail.conf (box => PIN,Name,email) or have the user change "
                 "it from VoiceMailMain (option 0, 5); enforce minpassword in [general].",
@@ -124,7 +124,7 @@ def pin_not_shared(facts, ctx):
 @check(
     id="AST-VM-107", title="Failed PIN attempts are limited (maxlogins)", severity="medium",
     hipaa=["164.308(a)(5)(ii)(C)", "164.312(d)"], area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"],
-    params=[Param(name="max_logins", default=3, help="Most failed PIN attempts allowed per call")],
+    params=[MAX_LOGINS],
     rationale="maxlogins bounds PIN guesses per call; a high value makes brute force over a few calls practical.",
     remediation={
         "asterisk": "In voicemail.conf [general] set maxlogins=3 (and lock out repeated callers with fail2ban on the "

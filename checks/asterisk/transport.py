@@ -1,12 +1,9 @@
 """Transport and media encryption on chan_pjsip: TLS signalling, SRTP media, trunks."""
 from __future__ import annotations
 
-from auditor.check import Param, check
-from checks.asterisk._common import (
-    PLATFORMS, WEAK_CIPHER_RE, endpoint_transports, is_loopback, tls_version, transports,
-)
-
-TLS_PARAM = Param(name="min_tls_version", default="1.2", help="Lowest acceptable TLS version (1.2 or 1.3)")
+from auditor.check import check
+from checks.asterisk._common import PLATFORMS, WEAK_CIPHER_RE, endpoint_transports, tls_version, transports
+from checks.common import TLS_PARAM, is_loopback
 E1 = ["164.312(e)(1)", "164.312(e)(2)(ii)"]
 
 

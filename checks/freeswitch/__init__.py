@@ -1,0 +1,1 @@
+"""Checks for FreeSWITCH and FusionPBX, over facts from auditor.facts.freeswitch."""
