@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from auditor.check import Check, CheckContext
-from auditor.collectors.offline import CollectionError, collect_asterisk_tree, collect_freeswitch_tree
+from auditor.collectors.offline import (
+    CollectionError,
+    collect_asterisk_tree,
+    collect_freeswitch_tree,
+    collect_kamailio_tree,
+)
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -22,7 +27,7 @@ from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetReco
 from auditor.scoring import score
 from auditor.waivers import apply_waivers
 
-SUPPORTED_PLATFORMS = ("asterisk", "freeswitch")
+SUPPORTED_PLATFORMS = ("asterisk", "freeswitch", "kamailio")
 Progress = Callable[[str, str], None]  # (target, message)
 
 
@@ -50,6 +55,8 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
                                                  logrotate_files=spec.logrotate or None, progress=note)
         elif spec.platform == "freeswitch":
             record.facts = collect_freeswitch_tree(spec.config_dir, progress=note)
+        elif spec.platform == "kamailio":
+            record.facts = collect_kamailio_tree(spec.config_dir, progress=note)
         else:
             raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; "
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")

@@ -18,14 +18,15 @@ from auditor import __version__
 from auditor.check import CheckMeta
 from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.freeswitch import FreeSwitchFacts
+from auditor.facts.kamailio import KamailioFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.1"  # 1.1: FreeSWITCH facts
+SCHEMA_VERSION = "1.1"  # 1.1: FreeSWITCH and Kamailio facts
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
-PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts], Field(discriminator="platform")]
+PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts, KamailioFacts], Field(discriminator="platform")]
 
 
 class CollectionFailure(BaseModel):

@@ -205,3 +205,17 @@ def collect_freeswitch_tree(path: Path, progress: Optional[Callable[[str], None]
     if progress:
         progress("FreeSWITCH XML")
     return build_freeswitch_facts(conf)
+
+
+def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
+    from auditor.facts.kamailio import build_kamailio_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"config directory {path} does not exist")
+    for candidate in (path, path / "etc" / "kamailio"):
+        if (candidate / "kamailio.cfg").is_file():
+            if progress:
+                progress("kamailio.cfg")
+            return build_kamailio_facts(candidate)
+    raise CollectionError("parse", f"no kamailio.cfg in {path}")

@@ -1,0 +1,1 @@
+"""Checks for Kamailio SIP front ends, over facts from auditor.facts.kamailio."""
