@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from auditor.parsers.problem import Problem
+
 MAX_INCLUDE_DEPTH = 16
 MAX_FILE_LOADS = 2000  # per root file; a hostile glob cannot make the work unbounded
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -59,14 +61,6 @@ class Section:
     def all(self, key: str) -> list[Entry]:
         key = key.lower()
         return [e for e in self.entries if e.key == key]
-
-
-@dataclass
-class Problem:
-    file: str
-    line: int
-    message: str
-    fatal: bool
 
 
 @dataclass

@@ -21,6 +21,8 @@ from typing import Optional
 
 from lxml import etree
 
+from auditor.parsers.problem import Problem
+
 MAX_INCLUDE_DEPTH = 16
 MAX_FILE_LOADS = 2000
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -29,14 +31,6 @@ _PRE_RE = re.compile(r"""<X-PRE-PROCESS\s+cmd\s*=\s*"(?P<cmd>[^"]*)"\s+data\s*=\
 _VAR_RE = re.compile(r"\$\$\{([^}]+)\}")
 _INCLUDE_TAG_RE = re.compile(r"</?include\s*>")
 _NEVER_RUN = {"exec", "exec-set", "env-set", "stun-set", "backtick-set", "exec-set-local"}
-
-
-@dataclass
-class Problem:
-    file: str
-    line: int
-    message: str
-    fatal: bool
 
 
 @dataclass

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from auditor.parsers.problem import Problem
+
 MAX_INCLUDE_DEPTH = 10
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -28,14 +30,6 @@ _MODPARAM_RE = re.compile(r"^\s*modparam\s*\(\s*\"(?P<mod>[^\"]+)\"\s*,\s*\"(?P<
 _ROUTE_RE = re.compile(r"^\s*(?P<kind>request_route|reply_route|onreply_route|failure_route|branch_route|event_route|route|onsend_route)\b")
 _CALL_RE = re.compile(r"\b(?P<fn>[a-z_][a-z0-9_]*)\s*\(")
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
-
-
-@dataclass
-class Problem:
-    file: str
-    line: int
-    message: str
-    fatal: bool
 
 
 @dataclass
