@@ -56,7 +56,13 @@ class CheckMeta(BaseModel):
     params: list[Param] = Field(default_factory=list)
 
     def remediation_for(self, flavor: str) -> str:
-        return self.remediation.get(flavor) or next(iter(self.remediation.values()), "")
+        """The fix in this flavor's terms; every flavor's, labelled, when it has none of its own
+        (a fleet of phones from several vendors)."""
+        if flavor in self.remediation:
+            return self.remediation[flavor]
+        if len(self.remediation) == 1:
+            return next(iter(self.remediation.values()))
+        return " ".join(f"{k}: {v}" for k, v in self.remediation.items())
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ class InventoryError(Exception):
 
 class TargetIn(BaseModel):
     name: str
-    platform: Literal["asterisk", "freeswitch", "kamailio"]
+    platform: Literal["asterisk", "freeswitch", "kamailio", "phone"]
     config_dir: str
     spool_dir: Optional[str] = None
     logrotate: list[str] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from auditor.collectors.offline import (
     collect_asterisk_tree,
     collect_freeswitch_tree,
     collect_kamailio_tree,
+    collect_phone_files,
 )
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
@@ -27,7 +28,7 @@ from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetReco
 from auditor.scoring import score
 from auditor.waivers import apply_waivers
 
-SUPPORTED_PLATFORMS = ("asterisk", "freeswitch", "kamailio")
+SUPPORTED_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "phone")
 Progress = Callable[[str, str], None]  # (target, message)
 
 
@@ -57,6 +58,8 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
             record.facts = collect_freeswitch_tree(spec.config_dir, progress=note)
         elif spec.platform == "kamailio":
             record.facts = collect_kamailio_tree(spec.config_dir, progress=note)
+        elif spec.platform == "phone":
+            record.facts = collect_phone_files(spec.config_dir, progress=note)
         else:
             raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; "
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
@@ -95,6 +98,10 @@ def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> 
         if blocked:
             results.append(blocked)
             continue
+        for source in chk.meta.sources:
+            for resource, reason in record.facts.resource_errors(source):
+                results.append(Result(check_id=chk.id, target=record.name, resource=resource, status=Status.ERROR,
+                                      evidence=reason, error_kind=ErrorKind.PARSE))
         try:
             outcomes = chk(record.facts, ctx)
         except Exception as exc:  # a bug in one check must not cost the others

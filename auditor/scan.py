@@ -19,14 +19,15 @@ from auditor.check import CheckMeta
 from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.freeswitch import FreeSwitchFacts
 from auditor.facts.kamailio import KamailioFacts
+from auditor.facts.phones import PhoneFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.1"  # 1.1: FreeSWITCH and Kamailio facts
+SCHEMA_VERSION = "1.1"  # 1.1: FreeSWITCH, Kamailio and desk-phone facts
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
-PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts, KamailioFacts], Field(discriminator="platform")]
+PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts, KamailioFacts, PhoneFacts], Field(discriminator="platform")]
 
 
 class CollectionFailure(BaseModel):

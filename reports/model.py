@@ -71,7 +71,7 @@ class ReportModel:
 
 def build_report(doc: ScanDocument) -> ReportModel:
     meta = doc.meta()
-    flavors = {t.name: (t.facts.flavor if t.facts is not None else "asterisk") for t in doc.targets}
+    flavors = {t.name: getattr(t.facts, "flavor", t.platform) for t in doc.targets}
     sg_of: dict[str, list[str]] = defaultdict(list)
     for sg in doc.safeguards:
         for cid in sg.get("checks", []):
@@ -92,7 +92,7 @@ def build_report(doc: ScanDocument) -> ReportModel:
         elif status == "PASS":
             passes[(r.target, r.check_id)] += 1
     findings = [
-        Finding(meta=meta[cid], target=target, flavor=flavors.get(target, "asterisk"), results=rs, safeguards=sg_of[cid])
+        Finding(meta=meta[cid], target=target, flavor=flavors.get(target, ""), results=rs, safeguards=sg_of[cid])
         for (target, cid), rs in grouped.items() if cid in meta
     ]
     findings.sort(key=lambda f: (-f.meta.severity.rank, f.meta.id, f.target))

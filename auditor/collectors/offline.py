@@ -219,3 +219,15 @@ def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] 
                 progress("kamailio.cfg")
             return build_kamailio_facts(candidate)
     raise CollectionError("parse", f"no kamailio.cfg in {path}")
+
+
+def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = None):
+    """A directory of provisioning files as a provisioning server holds them (or one file)."""
+    from auditor.facts.phones import build_phone_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"provisioning directory {path} does not exist")
+    if progress:
+        progress("provisioning files")
+    return build_phone_facts(path)

@@ -191,6 +191,11 @@ class PlatformFacts(BaseModel):
         cf = self.configs.get(root)
         return bool(cf and cf.found)
 
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        """(resource, reason) for parts of a source that could not be read while the rest
+        could (one unreadable phone file among many). The runner reports each as ERROR."""
+        return []
+
     def source_state(self, name: str) -> tuple[str, str]:
         """('ok'|'missing'|'error'|'not_collected', reason) for a fact source (a config root)."""
         cf = self.configs.get(name)

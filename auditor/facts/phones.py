@@ -1,0 +1,200 @@
+"""Desk-phone facts, normalised across vendors.
+
+Every provisioning file gives one ``phone.device`` (admin password shape, provisioning URL
+and protocol, idle-screen popups) and one ``phone.account`` per enabled SIP line
+(transport, SRTP mode), each keeping the vendor's own option name and line as evidence.
+Checks are vendor-neutral; remediation is per vendor.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal, Optional
+
+from auditor.facts.common import ConfigFileFacts, ConfigObject, ParseProblem, PlatformFacts, redact_inline_credentials
+from auditor.model import SourceRef
+from auditor.parsers.phone_provisioning import Settings, parse_provisioning_file
+from auditor.secretinfo import SecretInfo, describe_secret
+
+PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf"}
+_URL_CRED_RE = re.compile(r"^[a-z]+://(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@", re.IGNORECASE)
+
+YEALINK_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls", "3": "dns-naptr"}
+YEALINK_SRTP = {"0": "off", "1": "optional", "2": "mandatory"}
+GS_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls"}
+GS_SRTP = {"0": "off", "1": "optional", "2": "mandatory", "3": "optional"}
+GS_PROV = {"0": "tftp", "1": "http", "2": "https", "3": "ftp", "4": "ftps"}
+POLY_TRANSPORT = {"tls": "tls", "udponly": "udp", "tcponly": "tcp", "tcppreferred": "tcp", "dnsnaptr": "dns-naptr"}
+
+
+class PhoneFacts(PlatformFacts):
+    """``configs`` has one entry per provisioning file; the fact source is "provisioning"."""
+
+    platform: Literal["phone"] = "phone"
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name != "provisioning":
+            return super().source_state(name)
+        if not self.configs:
+            return "missing", "no provisioning files"
+        if all(cf.fatal_problem for cf in self.configs.values()):
+            p = next(iter(self.configs.values())).fatal_problem
+            return "error", f"no provisioning file could be read ({p.file}:{p.line}: {p.message})"
+        return "ok", ""
+
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        if name != "provisioning":
+            return []
+        return [(f"phone {cf.root}", f"{p.file}:{p.line}: {p.message}")
+                for cf in self.configs.values() if (p := cf.fatal_problem) is not None]
+
+
+def _setting(kind_values: dict[str, tuple[str, str, int]]) -> dict[str, list[dict]]:
+    return {k: [{"value": v, "file": f, "line": ln}] for k, (v, f, ln) in kind_values.items()}
+
+
+class _Phone:
+    """Builds the normalised objects for one file."""
+
+    def __init__(self, display: str, vendor: str, s: Settings) -> None:
+        self.display, self.vendor, self.s = display, vendor, s
+        self.device: dict[str, tuple[str, str, int]] = {"vendor": (vendor, display, 0)}
+        self.secrets: dict[str, SecretInfo] = {}
+        self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
+
+    def get(self, key: str) -> Optional[tuple[str, int]]:
+        return self.s.get(key)
+
+    def put(self, target: dict, name: str, key: str, mapping: Optional[dict] = None) -> None:
+        hit = self.get(key)
+        if hit is not None:
+            value = mapping.get(hit[0].strip().lower(), f"unknown ({hit[0]})") if mapping else hit[0]
+            target[name] = (value, self.display, hit[1])
+            target[f"{name}.option"] = (key, self.display, hit[1])
+
+    def secret(self, name: str, key: str, identity: str = "admin", value_of=lambda v: v) -> None:
+        hit = self.get(key)
+        value = value_of(hit[0]) if hit else None
+        self.secrets[name] = describe_secret(value, identity, SourceRef(file=self.display, line=hit[1] if hit else 0))
+        if hit:
+            self.device[f"{name}.option"] = (key, self.display, hit[1])
+
+    def url(self, key: str) -> None:
+        hit = self.get(key)
+        if hit is None or not hit[0]:
+            return
+        m = _URL_CRED_RE.match(hit[0])
+        if m:
+            self.secrets["provisioning_url_password"] = describe_secret(m.group("pw"), m.group("user"),
+                                                                        SourceRef(file=self.display, line=hit[1]))
+        self.device["provisioning_url"] = (redact_inline_credentials(hit[0]), self.display, hit[1])
+        self.device["provisioning_url.option"] = (key, self.display, hit[1])
+        self.device["provisioning_protocol"] = (hit[0].split("://")[0].lower() if "://" in hit[0] else "tftp",
+                                                self.display, hit[1])
+
+    def build(self) -> None:
+        getattr(self, f"_{self.vendor.replace('-', '_')}")()
+
+    def _yealink(self) -> None:
+        self.secret("admin_password", "security.user_password", value_of=lambda v: v.split(":", 1)[1] if ":" in v else v)
+        self.url("auto_provision.server.url")
+        self.put(self.device, "voicemail_popup", "features.voice_mail_popup.enable")
+        self.put(self.device, "missed_call_popup", "features.missed_call_popup.enable")
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"account\.(\d+)\.", k))})
+        for n in lines:
+            enabled = self.get(f"account.{n}.enable")
+            if enabled is not None and enabled[0].strip() != "1":
+                continue
+            acct: dict[str, tuple[str, str, int]] = {}
+            self.put(acct, "transport", f"account.{n}.sip_server.1.transport_type", YEALINK_TRANSPORT)
+            if "transport" not in acct:  # older firmware: one transport per account
+                self.put(acct, "transport", f"account.{n}.transport", YEALINK_TRANSPORT)
+            self.put(acct, "srtp", f"account.{n}.srtp_encryption", YEALINK_SRTP)
+            self.accounts.append((str(n), acct))
+
+    def _polycom(self) -> None:
+        self.secret("admin_password", "device.auth.localadminpassword")
+        server_type = self.get("device.prov.servertype")
+        server = self.get("device.prov.servername")
+        if server and server[0]:
+            scheme = (server_type[0].lower() if server_type else "ftp")
+            scheme = {"0": "ftp", "1": "tftp", "2": "http", "3": "https"}.get(scheme, scheme)
+            url = server[0] if "://" in server[0] else f"{scheme}://{server[0]}"
+            self.s["device.prov.servername"] = (url, server[1])
+            self.url("device.prov.servername")
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"reg\.(\d+)\.", k))})
+        srtp = "off"
+        if (self.get("sec.srtp.enable") or ("1", 0))[0] in {"1", "true"}:
+            srtp = "mandatory" if (self.get("sec.srtp.require") or ("0", 0))[0] in {"1", "true"} else "optional"
+        srtp_line = (self.get("sec.srtp.require") or self.get("sec.srtp.enable") or ("", 0))[1]
+        for n in lines:
+            if not (self.get(f"reg.{n}.address") or ("", 0))[0]:
+                continue
+            acct: dict[str, tuple[str, str, int]] = {}
+            self.put(acct, "transport", f"reg.{n}.server.1.transport", POLY_TRANSPORT)
+            if "transport" not in acct:
+                acct["transport"] = ("dns-naptr", self.display, 0)  # Poly's default
+            acct["srtp"] = (srtp, self.display, srtp_line)
+            acct["srtp.option"] = ("sec.srtp.require", self.display, srtp_line)
+            self.accounts.append((str(n), acct))
+
+    def _grandstream(self) -> None:
+        self.secret("admin_password", "P2")
+        path = self.get("P237")
+        proto = self.get("P212")
+        if path and path[0]:
+            scheme = GS_PROV.get(proto[0] if proto else "1", "http")
+            self.s["P237"] = (path[0] if "://" in path[0] else f"{scheme}://{path[0]}", path[1])
+            self.url("P237")
+        if self.get("P47") and (self.get("P47") or ("", 0))[0]:
+            acct: dict[str, tuple[str, str, int]] = {}
+            self.put(acct, "transport", "P130", GS_TRANSPORT)
+            acct.setdefault("transport", ("udp", self.display, 0))
+            self.put(acct, "srtp", "P183", GS_SRTP)
+            self.accounts.append(("1", acct))
+
+    def _cisco_spa(self) -> None:
+        self.secret("admin_password", "Admin_Passwd")
+        for key in ("Profile_Rule", "Profile_Rule_B", "Profile_Rule_C", "Profile_Rule_D"):
+            hit = self.get(key)
+            if hit and hit[0]:
+                url = re.sub(r"^\[[^\]]*\]\s*", "", hit[0])  # drop "[--key ...]" options
+                self.s[key] = (url if "://" in url else f"tftp://{url}", hit[1])
+                self.url(key)
+                break
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"Line_Enable_(\d+)_", k))})
+        for n in lines:
+            if (self.get(f"Line_Enable_{n}_") or ("No", 0))[0].lower() != "yes":
+                continue
+            acct: dict[str, tuple[str, str, int]] = {}
+            self.put(acct, "transport", f"SIP_Transport_{n}_", {"udp": "udp", "tcp": "tcp", "tls": "tls", "auto": "udp"})
+            acct.setdefault("transport", ("udp", self.display, 0))
+            self.put(acct, "srtp", f"Secure_Call_Setting_{n}_", {"yes": "mandatory", "no": "off"})
+            self.accounts.append((str(n), acct))
+
+
+def build_phone_facts(directory: Path) -> PhoneFacts:
+    facts = PhoneFacts()
+    files = [directory] if directory.is_file() else sorted(p for p in directory.rglob("*")
+                                                          if p.is_file() and p.suffix.lower() in PHONE_SUFFIXES)
+    base = directory.parent if directory.is_file() else directory
+    for path in files:
+        display = str(path.relative_to(base))
+        vendor, settings, problems = parse_provisioning_file(path, display)
+        facts.configs[display] = ConfigFileFacts(root=display, found=True, files=[display], problems=[
+            ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in problems])
+        if vendor is None or any(p.fatal for p in problems):
+            continue
+        phone = _Phone(display, vendor, settings)
+        phone.build()
+        facts.objects.append(ConfigObject.model_validate({
+            "kind": "phone.device", "name": display, "source": {"file": display, "line": 0},
+            "settings": _setting(phone.device), "secrets": phone.secrets}))
+        for n, acct in phone.accounts:
+            acct["vendor"] = (vendor, display, 0)
+            acct["device"] = (display, display, 0)
+            facts.objects.append(ConfigObject.model_validate({
+                "kind": "phone.account", "name": f"{display} line {n}", "source": {"file": display, "line": 0},
+                "settings": _setting(acct), "secrets": {}}))
+    facts.reindex()
+    return facts

@@ -1,0 +1,1 @@
+"""Checks for desk phones, over vendor-neutral facts from auditor.facts.phones."""
