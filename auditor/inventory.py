@@ -7,10 +7,10 @@ Errors name the file, line and field, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
 
@@ -21,12 +21,19 @@ class InventoryError(Exception):
 
 class TargetIn(BaseModel):
     name: str
-    platform: Literal["asterisk", "freeswitch", "kamailio", "phone"]
+    platform: str
     config_dir: str
     spool_dir: Optional[str] = None
     logrotate: list[str] = Field(default_factory=list)
 
     model_config = {"extra": "forbid"}
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str) -> str:
+        if value not in SUPPORTED_PLATFORMS:
+            raise ValueError(f"unknown platform {value!r}; one of {', '.join(SUPPORTED_PLATFORMS)}")
+        return value
 
 
 class SiteIn(BaseModel):

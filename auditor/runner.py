@@ -14,13 +14,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from auditor.check import Check, CheckContext
-from auditor.collectors.offline import (
-    CollectionError,
-    collect_asterisk_tree,
-    collect_freeswitch_tree,
-    collect_kamailio_tree,
-    collect_phone_files,
-)
+from auditor.collectors import offline
+from auditor.collectors.offline import CollectionError
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -28,7 +23,6 @@ from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetReco
 from auditor.scoring import score
 from auditor.waivers import apply_waivers
 
-SUPPORTED_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "phone")
 Progress = Callable[[str, str], None]  # (target, message)
 
 
@@ -45,24 +39,30 @@ class TargetSpec:
     site: str = ""
 
 
+# platform -> how to collect its facts from a target; adding a platform is one entry here
+# plus its facts class in auditor.scan.PlatformFacts.
+Collector = Callable[[TargetSpec, Optional[Callable[[str], None]]], object]
+COLLECTORS: dict[str, Collector] = {
+    "asterisk": lambda spec, note: offline.collect_asterisk_tree(
+        spec.config_dir, spool_dir=spec.spool_dir, logrotate_files=spec.logrotate or None, progress=note),
+    "freeswitch": lambda spec, note: offline.collect_freeswitch_tree(spec.config_dir, progress=note),
+    "kamailio": lambda spec, note: offline.collect_kamailio_tree(spec.config_dir, progress=note),
+    "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
+}
+SUPPORTED_PLATFORMS = tuple(COLLECTORS)
+
+
 def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
     started = time.perf_counter()
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
                           source=str(spec.config_dir))
     try:
         note = (lambda m: progress(spec.name, f"reading {m}")) if progress else None
-        if spec.platform == "asterisk":
-            record.facts = collect_asterisk_tree(spec.config_dir, spool_dir=spec.spool_dir,
-                                                 logrotate_files=spec.logrotate or None, progress=note)
-        elif spec.platform == "freeswitch":
-            record.facts = collect_freeswitch_tree(spec.config_dir, progress=note)
-        elif spec.platform == "kamailio":
-            record.facts = collect_kamailio_tree(spec.config_dir, progress=note)
-        elif spec.platform == "phone":
-            record.facts = collect_phone_files(spec.config_dir, progress=note)
-        else:
-            raise CollectionError("parse", f"platform {spec.platform!r} is not supported yet; "
+        collector = COLLECTORS.get(spec.platform)
+        if collector is None:
+            raise CollectionError("parse", f"platform {spec.platform!r} is not supported; "
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
+        record.facts = collector(spec, note)
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Optional
+from pathlib import Path
+from typing import ClassVar, Iterable, Optional
 
 from pydantic import BaseModel, Field
 
@@ -205,3 +206,44 @@ class PlatformFacts(BaseModel):
         if fatal is not None:
             return "error", f"{fatal.file}:{fatal.line}: {fatal.message}"
         return ("ok", "") if cf.found else ("missing", f"{name} not present")
+
+
+class PerFileFacts(PlatformFacts):
+    """Platforms whose configuration is a set of independent files: one per phone, per switch,
+    per MDM profile. ``configs`` has an entry per file; one unreadable file is an ERROR for that
+    file's resource only, and the source as a whole fails only when no file could be read."""
+
+    file_source: ClassVar[str]  # the fact source checks declare, e.g. "provisioning"
+    file_label: ClassVar[str]  # how a file's resource is named in results, e.g. "phone"
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name != self.file_source:
+            return super().source_state(name)
+        if not self.configs:
+            return "missing", f"no {self.file_source} files"
+        if all(cf.fatal_problem for cf in self.configs.values()):
+            p = next(iter(self.configs.values())).fatal_problem
+            return "error", f"no {self.file_source} file could be read ({p.file}:{p.line}: {p.message})"
+        return "ok", ""
+
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        if name != self.file_source:
+            return []
+        return [(f"{self.file_label} {cf.root}", f"{p.file}:{p.line}: {p.message}")
+                for cf in self.configs.values() if (p := cf.fatal_problem) is not None]
+
+    def add_file(self, display: str, problems: Iterable) -> bool:
+        """Record one file and its problems (any object with file/line/message/fatal);
+        True when it can be used."""
+        cf = ConfigFileFacts(root=display, found=True, files=[display], problems=[
+            ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in problems])
+        self.configs[display] = cf
+        return cf.fatal_problem is None
+
+
+def files_under(directory: Path, suffixes: set[str]) -> tuple[Path, list[Path]]:
+    """(base for display names, files): one file as given, or every file with a known suffix below
+    a directory, in a stable order."""
+    if directory.is_file():
+        return directory.parent, [directory]
+    return directory, sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)

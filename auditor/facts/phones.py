@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
-from auditor.facts.common import ConfigFileFacts, ConfigObject, ParseProblem, PlatformFacts, redact_inline_credentials
+from auditor.facts.common import ConfigObject, PerFileFacts, files_under, redact_inline_credentials
 from auditor.model import SourceRef
 from auditor.parsers.phone_provisioning import Settings, parse_provisioning_file
 from auditor.secretinfo import SecretInfo, describe_secret
@@ -27,26 +27,12 @@ GS_PROV = {"0": "tftp", "1": "http", "2": "https", "3": "ftp", "4": "ftps"}
 POLY_TRANSPORT = {"tls": "tls", "udponly": "udp", "tcponly": "tcp", "tcppreferred": "tcp", "dnsnaptr": "dns-naptr"}
 
 
-class PhoneFacts(PlatformFacts):
+class PhoneFacts(PerFileFacts):
     """``configs`` has one entry per provisioning file; the fact source is "provisioning"."""
 
     platform: Literal["phone"] = "phone"
-
-    def source_state(self, name: str) -> tuple[str, str]:
-        if name != "provisioning":
-            return super().source_state(name)
-        if not self.configs:
-            return "missing", "no provisioning files"
-        if all(cf.fatal_problem for cf in self.configs.values()):
-            p = next(iter(self.configs.values())).fatal_problem
-            return "error", f"no provisioning file could be read ({p.file}:{p.line}: {p.message})"
-        return "ok", ""
-
-    def resource_errors(self, name: str) -> list[tuple[str, str]]:
-        if name != "provisioning":
-            return []
-        return [(f"phone {cf.root}", f"{p.file}:{p.line}: {p.message}")
-                for cf in self.configs.values() if (p := cf.fatal_problem) is not None]
+    file_source: ClassVar[str] = "provisioning"
+    file_label: ClassVar[str] = "phone"
 
 
 def _setting(kind_values: dict[str, tuple[str, str, int]]) -> dict[str, list[dict]]:
@@ -175,15 +161,11 @@ class _Phone:
 
 def build_phone_facts(directory: Path) -> PhoneFacts:
     facts = PhoneFacts()
-    files = [directory] if directory.is_file() else sorted(p for p in directory.rglob("*")
-                                                          if p.is_file() and p.suffix.lower() in PHONE_SUFFIXES)
-    base = directory.parent if directory.is_file() else directory
+    base, files = files_under(directory, PHONE_SUFFIXES)
     for path in files:
         display = str(path.relative_to(base))
         vendor, settings, problems = parse_provisioning_file(path, display)
-        facts.configs[display] = ConfigFileFacts(root=display, found=True, files=[display], problems=[
-            ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in problems])
-        if vendor is None or any(p.fatal for p in problems):
+        if not facts.add_file(display, problems) or vendor is None:
             continue
         phone = _Phone(display, vendor, settings)
         phone.build()
