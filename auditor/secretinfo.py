@@ -20,6 +20,7 @@ KNOWN_WEAK = {
     "0123", "9999", "2580", "password", "passw0rd", "secret", "mysecret", "admin",
     "admin123", "changeme", "asterisk", "amp111", "amp109", "freepbx", "default",
     "voicemail", "welcome", "letmein", "pass", "test", "1q2w3e", "qwerty", "fop", "cluecon",
+    "public", "private", "cisco", "community", "manager", "operator",  # SNMP and switch defaults
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 # Platforms whose remediation is given per vendor rather than under the platform's own name.
-REMEDIATION_KEYS = {"phone": {"yealink", "polycom", "grandstream", "cisco-spa"}}
+REMEDIATION_KEYS = {"phone": {"yealink", "polycom", "grandstream", "cisco-spa"}, "switch": {"ios", "eos", "aos-s"}}
 FORBIDDEN_CALLS = {"open", "exec", "eval", "__import__", "compile", "input"}
 
 

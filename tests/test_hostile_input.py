@@ -13,17 +13,17 @@ JUNK = ["[", "]", "(", ")", "(!)", "(+)", "=", "=>", "+=", ";--", "--;", "\\", "
         "${VM_CALLERID}", "@", "exten => ", "same => n,", "VoiceMailMain(", "a" * 5000]
 
 
-def mangle(text: str, rng: random.Random) -> str:
+def mangle(text: str, rng: random.Random, junk: list[str] = JUNK) -> str:
     lines = text.splitlines()
     for _ in range(rng.randint(1, 12)):
         i = rng.randrange(len(lines) + 1)
         op = rng.random()
         if op < 0.4:
-            lines.insert(i, rng.choice(JUNK))
+            lines.insert(i, rng.choice(junk))
         elif op < 0.7 and lines:
             j = min(i, len(lines) - 1)
             k = rng.randrange(len(lines[j]) + 1)
-            lines[j] = lines[j][:k] + rng.choice(JUNK) + lines[j][k:]
+            lines[j] = lines[j][:k] + rng.choice(junk) + lines[j][k:]
         elif lines:
             del lines[min(i, len(lines) - 1)]
     return "\n".join(lines)
@@ -50,3 +50,25 @@ def test_include_outside_tree_and_exec_are_harmless(tmp_path):
     root = write_tree(tmp_path, {"extensions.conf": "[x]\n#tryinclude /etc/shadow-does-not-exist\n#exec /bin/false\n"})
     facts = collect_asterisk_tree(root)
     assert facts.configs["extensions.conf"].fatal_problem is None
+
+
+SWITCH_JUNK = ["interface", "interface Vlan", "vlan", "vlan 99999", "   untagged 1-99999999", "   tagged A1-B9,,",
+               " switchport voice vlan", " switchport voice vlan abc", " switchport trunk native vlan",
+               "snmp-server community", 'snmp-server community "', "snmpv3 user", "line vty", " transport input",
+               "logging", "end", "exit", "\t\t", "!", "\ufffd", "a" * 5000]
+
+
+def test_fuzzed_switch_configs_never_raise(tmp_path, registry):
+    from auditor.collectors.offline import collect_switch_configs
+    from tests.checks.test_switches import FIXTURES
+
+    rng = random.Random(20261123)
+    originals = {f"{d}-{p.name}": p.read_text() for d in ("weak", "hardened") for p in (FIXTURES / d).iterdir()}
+    checks = [c for c in registry.all() if "switch" in c.meta.platforms]
+    for round_no in range(25):
+        files = {name: mangle(text, rng, SWITCH_JUNK) for name, text in originals.items()}
+        facts = collect_switch_configs(write_tree(tmp_path / f"r{round_no}", files))
+        facts.model_dump_json()
+        for chk in checks:
+            if facts.source_state("running-config")[0] == "ok":
+                chk(facts, CheckContext(chk.defaults()))

@@ -231,3 +231,15 @@ def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = 
     if progress:
         progress("provisioning files")
     return build_phone_facts(path)
+
+
+def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]] = None):
+    """A directory of saved running-configs (one file per switch), or one file."""
+    from auditor.facts.switches import build_switch_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"switch configuration path {path} does not exist")
+    if progress:
+        progress("switch running-configs")
+    return build_switch_facts(path)

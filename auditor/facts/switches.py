@@ -1,0 +1,332 @@
+"""Switch facts, normalised across Cisco IOS/IOS-XE, Arista EOS and Aruba AOS-S.
+
+Each running-config gives one ``switch.device`` (management plane, LLDP/CDP, logging), a
+``switch.vlan`` per VLAN (voice flag, routed interface and its ACLs), a ``switch.port`` per
+layer-2 port (mode, access/untagged VLAN, voice VLAN, native VLAN, DTP) and one
+``switch.snmp`` per community or SNMPv3 group. Community strings are kept only as
+:class:`SecretInfo` shapes. Vendor defaults that the running-config omits are filled in
+and marked ``<setting>.default = yes`` so evidence can say "by default".
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar, Literal, Optional
+
+from auditor.facts.common import ConfigObject, PerFileFacts, files_under
+from auditor.model import SourceRef
+from auditor.parsers.switch_config import Block, SwitchConfig, parse_switch_config
+from auditor.secretinfo import describe_secret
+
+SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
+
+Values = dict[str, list[tuple[str, int]]]
+
+
+class SwitchFacts(PerFileFacts):
+    """``configs`` has one entry per running-config; the fact source is "running-config"."""
+
+    platform: Literal["switch"] = "switch"
+    file_source: ClassVar[str] = "running-config"
+    file_label: ClassVar[str] = "switch"
+
+
+class _Obj:
+    """Collects settings (value, line) for one object of one file."""
+
+    def __init__(self, kind: str, name: str, display: str, line: int) -> None:
+        self.kind, self.name, self.display, self.line = kind, name, display, line
+        self.values: Values = {}
+        self.secrets: dict = {}
+
+    def set(self, key: str, value: object, line: int, default: bool = False) -> None:
+        self.values[key] = [(str(value), line)]
+        if default:
+            self.values[f"{key}.default"] = [("yes", line)]
+
+    def add(self, key: str, value: object, line: int) -> None:
+        self.values.setdefault(key, []).append((str(value), line))
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    def last(self, key: str, default: str = "none") -> str:
+        vals = self.values.get(key)
+        return vals[-1][0] if vals else default
+
+    def build(self) -> ConfigObject:
+        return ConfigObject.model_validate({
+            "kind": self.kind, "name": self.name, "source": {"file": self.display, "line": self.line},
+            "settings": {k: [{"value": v, "file": self.display, "line": ln} for v, ln in vals]
+                         for k, vals in self.values.items()},
+            "secrets": self.secrets})
+
+
+def expand_ports(spec: str) -> list[str]:
+    """AOS-S port lists: '1-4,A1,B3-B5,Trk1' -> ['1','2','3','4','A1','B3','B4','B5','Trk1']."""
+    out: list[str] = []
+    for part in spec.replace(" ", "").split(","):
+        m = re.fullmatch(r"([A-Za-z]*\d*/?)?(\d+)-\1?(\d+)", part) if "-" in part else None
+        if m and int(m.group(3)) - int(m.group(2)) < 1024:
+            prefix = m.group(1) or ""
+            out.extend(f"{prefix}{n}" for n in range(int(m.group(2)), int(m.group(3)) + 1))
+        elif part:
+            out.append(part)
+    return out
+
+
+def expand_vlans(spec: str) -> list[int]:
+    """'10,20-22' -> [10, 20, 21, 22]; 'all' and 'none' give []."""
+    out: list[int] = []
+    for part in spec.replace(" ", "").split(","):
+        if re.fullmatch(r"\d+-\d+", part):
+            a, b = (int(x) for x in part.split("-"))
+            out.extend(range(a, min(b, 4094) + 1))
+        elif part.isdigit():
+            out.append(int(part))
+    return out
+
+
+def _snmp_community(display: str, name: str, value: str, line: int, access: str, version: str) -> _Obj:
+    obj = _Obj("switch.snmp", name, display, line)
+    obj.set("version", version, line)
+    obj.set("access", access, line)
+    obj.secrets["community"] = describe_secret(value, "", SourceRef(file=display, line=line))
+    return obj
+
+
+class _Builder:
+    def __init__(self, display: str, cfg: SwitchConfig) -> None:
+        self.display, self.cfg = display, cfg
+        self.device = _Obj("switch.device", display, display, 1)
+        self.vlans: dict[int, _Obj] = {}
+        self.ports: dict[str, _Obj] = {}
+        self.snmp: list[_Obj] = []
+
+    def vlan(self, vid: int, line: int) -> _Obj:
+        if vid not in self.vlans:
+            self.vlans[vid] = _Obj("switch.vlan", f"{self.display} vlan {vid}", self.display, line)
+            self.vlans[vid].set("id", vid, line)
+        return self.vlans[vid]
+
+    def objects(self) -> list[ConfigObject]:
+        return [o.build() for o in [self.device, *self.vlans.values(), *self.ports.values(), *self.snmp]]
+
+    # -- Cisco IOS / IOS-XE and Arista EOS ---------------------------------------------------
+    def ios(self) -> None:
+        cfg, dev = self.cfg, self.device
+        eos = cfg.dialect == "eos"
+        dev.set("flavor", "eos" if eos else "ios", 1)
+        for m, b in cfg.top(r"^hostname (\S+)"):
+            dev.set("hostname", m.group(1), b.line)
+        dev.set("lldp", "off", 1, default=True)  # off by default on Catalyst; on by default on EOS
+        if eos:
+            dev.set("lldp", "on", 1, default=True)
+        for m, b in cfg.top(r"^(no )?lldp run$"):
+            dev.set("lldp", "off" if m.group(1) else "on", b.line)
+        dev.set("cdp", "off" if eos else "on", 1, default=True)
+        for m, b in cfg.top(r"^(no )?cdp run$"):
+            dev.set("cdp", "off" if m.group(1) else "on", b.line)
+        for m, b in cfg.top(r"^(no )?ip routing$"):
+            dev.set("ip_routing", "off" if m.group(1) else "on", b.line)
+        if not dev.has("ip_routing"):
+            dev.set("ip_routing", "off", 1, default=True)
+        for m, b in cfg.top(r"^logging (?:host )?(?:vrf \S+ )?(\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]+:[0-9a-fA-F:]*|[A-Za-z][\w.-]*\.[A-Za-z]{2,})\b"):
+            dev.add("logging_host", m.group(1), b.line)
+        for m, b in cfg.top(r"^(no )?ip http server$"):
+            dev.set("http_plain", "off" if m.group(1) else "on", b.line)
+        for m, b in cfg.top(r"^line vty (.+)$"):
+            t = b.child(r"^transport input (.+)$")
+            dev.add("vty", f"{m.group(1)}: {t[0].group(1) if t else '(release default)'}", t[1] if t else b.line)
+        if eos:
+            for m, b in cfg.top(r"^management telnet$"):
+                if not b.child(r"^shutdown$"):
+                    dev.add("vty", "telnet: enabled", b.line)
+        self._ios_vlans(eos)
+        self._ios_ports(eos)
+        self._ios_snmp()
+
+    def _ios_vlans(self, eos: bool) -> None:
+        for m, b in self.cfg.top(r"^vlan ([\d,\- ]+)$"):
+            for vid in expand_vlans(m.group(1)):
+                v = self.vlan(vid, b.line)
+                name = b.child(r"^name (.+)$")
+                if name:
+                    v.set("name", name[0].group(1).strip('"'), name[1])
+        for m, b in self.cfg.top(r"^vlan filter (\S+) vlan-list (.+)$"):  # VACL
+            for vid in expand_vlans(m.group(2)):
+                self.vlan(vid, b.line).add("acl", f"vlan access-map {m.group(1)}", b.line)
+        for m, b in self.cfg.top(r"^interface [Vv]lan\s*(\d+)$"):
+            v = self.vlan(int(m.group(1)), b.line)
+            if b.child(r"^shutdown$"):
+                continue
+            ip = b.child(r"^ip address (\S+)")
+            if ip and ip[0].group(1) != "dhcp":
+                v.set("routed", "yes", ip[1])
+            for am, line in b.all(r"^ip access-group (\S+) (in|out)$"):
+                v.add("acl", f"ip access-group {am.group(1)} {am.group(2)}", line)
+
+    def _ios_ports(self, eos: bool) -> None:
+        for m, b in self.cfg.top(r"^interface (\S+)$"):
+            ifname = m.group(1)
+            if re.match(r"(?i)^(vlan|loopback|tunnel|port-channel\d+\.|mgmt|management|null|bdi)", ifname):
+                continue
+            if b.child(r"^no switchport$") or (eos and not b.child(r"^switchport")) and b.child(r"^ip address "):
+                continue
+            p = _Obj("switch.port", f"{self.display} {ifname}", self.display, b.line)
+            p.set("interface", ifname, b.line)
+            if b.child(r"^shutdown$"):
+                p.set("shutdown", "yes", b.child(r"^shutdown$")[1])
+            desc = b.child(r"^description (.+)$")
+            if desc:
+                p.set("description", desc[0].group(1), desc[1])
+            mode = b.child(r"^switchport mode (access|trunk|dynamic auto|dynamic desirable|trunk phone)$")
+            if mode:
+                p.set("mode", mode[0].group(1).replace("trunk phone", "access"), mode[1])
+            elif eos:
+                p.set("mode", "access", b.line, default=True)  # EOS has no DTP; access is the default
+            else:
+                p.set("mode", "dynamic auto", b.line, default=True)  # Catalyst default
+            access = b.child(r"^switchport access vlan (\d+)$")
+            p.set("access_vlan", access[0].group(1) if access else "1", access[1] if access else b.line, default=not access)
+            voice = b.child(r"^switchport (?:voice|phone) vlan (\S+)$")
+            if voice:
+                p.set("voice_vlan", voice[0].group(1), voice[1])
+            native = b.child(r"^switchport trunk native vlan (\d+)$")
+            p.set("native_vlan", native[0].group(1) if native else "1", native[1] if native else b.line, default=not native)
+            allowed = b.child(r"^switchport trunk allowed vlan (?:add )?(.+)$")
+            if allowed:
+                p.set("trunk_allowed", allowed[0].group(1), allowed[1])
+            nonego = b.child(r"^switchport nonegotiate$")
+            if nonego:
+                p.set("dtp", "off", nonego[1])
+            elif eos:
+                p.set("dtp", "unsupported", b.line, default=True)
+            else:
+                p.set("dtp", "on", b.line, default=True)
+            policy = b.child(r"^network-policy (\d+)$")
+            if policy:
+                p.set("network_policy", policy[0].group(1), policy[1])
+            tx = b.child(r"^(no )?lldp transmit$")
+            if tx and tx[0].group(1):
+                p.set("lldp_transmit", "off", tx[1])
+            self.ports[ifname] = p
+
+    def _ios_snmp(self) -> None:
+        n = 0
+        for m, b in self.cfg.top(r"^snmp-server community (\S+)(.*)$"):
+            n += 1
+            rest = m.group(2).lower().split()
+            access = "rw" if "rw" in rest else "ro"
+            acl = [w for w in rest if w not in {"ro", "rw", "view"} and not w.startswith("ipv6")]
+            obj = _snmp_community(self.display, f"{self.display} snmp community #{n}", m.group(1), b.line, access, "v1/v2c")
+            if acl and not (len(rest) >= 2 and rest[0] == "view" and len(rest) == 2):
+                obj.set("acl", acl[-1], b.line)
+            self.snmp.append(obj)
+        for m, b in self.cfg.top(r"^snmp-server group (\S+) (v1|v2c|v3)(?: (auth|noauth|priv))?"):
+            if m.group(2) == "v3":
+                obj = _Obj("switch.snmp", f"{self.display} snmp group {m.group(1)}", self.display, b.line)
+                obj.set("version", "v3", b.line)
+                obj.set("security_level", m.group(3) or "noauth", b.line)
+                self.snmp.append(obj)
+
+    # -- Aruba AOS-S (ProCurve) --------------------------------------------------------------
+    def aos_s(self) -> None:
+        cfg, dev = self.cfg, self.device
+        dev.set("flavor", "aos-s", 1)
+        for m, b in cfg.top(r"^hostname \"?([^\"]+)\"?$"):
+            dev.set("hostname", m.group(1), b.line)
+        dev.set("lldp", "on", 1, default=True)
+        for m, b in cfg.top(r"^(no )?lldp run$"):
+            dev.set("lldp", "off" if m.group(1) else "on", b.line)
+        dev.set("ip_routing", "off", 1, default=True)
+        for m, b in cfg.top(r"^(no )?ip routing$"):
+            dev.set("ip_routing", "off" if m.group(1) else "on", b.line)
+        for m, b in cfg.top(r"^logging (\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]+:[0-9a-fA-F:]*)"):
+            dev.add("logging_host", m.group(1), b.line)
+        telnet = cfg.top(r"^no telnet-server$")
+        dev.add("vty", "telnet: disabled" if telnet else "telnet: enabled", telnet[-1][1].line if telnet else 1)
+        plain = cfg.top(r"^no web-management plaintext$") or cfg.top(r"^no web-management$")
+        dev.set("http_plain", "off" if plain else "on", plain[-1][1].line if plain else 1, default=not plain)
+        names: dict[str, str] = {}
+        disabled: dict[str, int] = {}
+        for m, b in cfg.top(r"^interface (\S+)$"):
+            nm = b.child(r"^name \"?([^\"]*)\"?$")
+            if nm:
+                names[m.group(1)] = nm[0].group(1)
+            if b.child(r"^disable$"):
+                disabled[m.group(1)] = b.child(r"^disable$")[1]
+        for m, b in cfg.top(r"^vlan (\d+)$"):
+            vid = int(m.group(1))
+            v = self.vlan(vid, b.line)
+            if (nm := b.child(r"^name \"?([^\"]*)\"?$")):
+                v.set("name", nm[0].group(1), nm[1])
+            if (voice := b.child(r"^voice$")):
+                v.set("voice", "yes", voice[1])
+            ip = b.child(r"^ip address (\S+)")
+            if ip and ip[0].group(1) not in {"dhcp-bootp"}:
+                v.set("routed", "yes", ip[1])
+            for am, line in b.all(r"^ip access-group \"?([^\" ]+)\"? (in|out|vlan|vlan-in|vlan-out)$"):
+                v.add("acl", f"ip access-group {am.group(1)} {am.group(2)}", line)
+            for tag_kind in ("untagged", "tagged"):
+                for tm, line in b.all(rf"^{tag_kind} (\S+)$"):
+                    for port in expand_ports(tm.group(1)):
+                        p = self.ports.get(port)
+                        if p is None:
+                            p = self.ports[port] = _Obj("switch.port", f"{self.display} {port}", self.display, line)
+                            p.set("interface", port, line)
+                            if port in names:
+                                p.set("description", names[port], line)
+                            if port in disabled:
+                                p.set("shutdown", "yes", disabled[port])
+                        if tag_kind == "untagged":
+                            p.set("access_vlan", vid, line)
+                        else:
+                            p.add("tagged", vid, line)
+        voice_vlans = {vid for vid, v in self.vlans.items() if v.has("voice")}
+        for p in self.ports.values():
+            tagged = [int(v) for v, _ in p.values.get("tagged", [])]
+            line = p.line
+            p.set("dtp", "unsupported", line, default=True)
+            if not p.has("access_vlan"):
+                p.set("access_vlan", "none", line)
+            voice = [v for v in tagged if v in voice_vlans]
+            if voice:
+                p.set("voice_vlan", voice[0], next(ln for v, ln in p.values["tagged"] if int(v) == voice[0]))
+            elif p.last("access_vlan") in voice_vlans:
+                p.set("voice_vlan", "untagged", line)
+            other = [v for v in tagged if v not in voice_vlans]
+            p.set("mode", "trunk" if other else "access", line, default=True)
+            if other and p.last("access_vlan") != "none":
+                p.set("native_vlan", p.last("access_vlan"), line)
+        for n, (m, b) in enumerate(cfg.top(r'^snmp-server community (?:"([^"]*)"|(\S+))(.*)$'), start=1):
+            access = "rw" if "unrestricted" in m.group(3).lower().split() else "ro"  # "restricted" is read-only
+            self.snmp.append(_snmp_community(self.display, f"{self.display} snmp community #{n}",
+                                             m.group(1) if m.group(1) is not None else m.group(2), b.line, access,
+                                             "v1/v2c"))
+        only = cfg.top(r"^snmpv3 only$")
+        if only:
+            for s in self.snmp:
+                s.set("disabled_by", "snmpv3 only", only[-1][1].line)
+        for m, b in cfg.top(r"^snmpv3 user \"?([^\" ]+)\"?(.*)$"):
+            rest = m.group(2)
+            level = "priv" if " priv " in f" {rest} " else "auth" if " auth " in f" {rest} " else "noauth"
+            obj = _Obj("switch.snmp", f"{self.display} snmpv3 user {m.group(1)}", self.display, b.line)
+            obj.set("version", "v3", b.line)
+            obj.set("security_level", level, b.line)
+            self.snmp.append(obj)
+
+
+def build_switch_facts(path: Path) -> SwitchFacts:
+    facts = SwitchFacts()
+    base, files = files_under(path, SWITCH_SUFFIXES)
+    for f in files:
+        display = str(f.relative_to(base))
+        cfg, problems = parse_switch_config(f, display)
+        if not facts.add_file(display, problems) or cfg is None:
+            continue
+        builder = _Builder(display, cfg)
+        builder.aos_s() if cfg.dialect == "aos-s" else builder.ios()
+        facts.objects.extend(builder.objects())
+    facts.reindex()
+    return facts
