@@ -49,6 +49,7 @@ COLLECTORS: dict[str, Collector] = {
     "kamailio": lambda spec, note: offline.collect_kamailio_tree(spec.config_dir, progress=note),
     "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
     "switch": lambda spec, note: offline.collect_switch_configs(spec.config_dir, progress=note),
+    "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
 }
 SUPPORTED_PLATFORMS = tuple(COLLECTORS)
 

@@ -243,3 +243,15 @@ def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]]
     if progress:
         progress("switch running-configs")
     return build_switch_facts(path)
+
+
+def collect_mdm_policies(path: Path, progress: Optional[Callable[[str], None]] = None):
+    """A directory of exported MDM policies (.mobileconfig, Android Management API or Intune JSON)."""
+    from auditor.facts.mdm import build_mdm_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"MDM policy path {path} does not exist")
+    if progress:
+        progress("MDM policies")
+    return build_mdm_facts(path)

@@ -1,0 +1,209 @@
+"""Mobile-device policy facts: what staff phones show on the lock screen and how they lock.
+
+Every policy file gives one ``mdm.profile``; Apple ``com.apple.notificationsettings`` entries
+and Intune ``iosNotificationSettings`` give one ``mdm.app_notifications`` per app bundle;
+passcode payloads (Apple ``com.apple.mobiledevice.passwordpolicy``, Android Management API
+``passwordPolicies``/``passwordRequirements``, Intune password settings) give one
+``mdm.passcode``; Android Management API policies give ``mdm.android_policy`` with the
+keyguard features they disable. Values keep the vendor's key name in ``<setting>.option``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Iterator, Literal
+
+from auditor.facts.common import ConfigObject, PerFileFacts, files_under
+from auditor.parsers.mdm_profile import PolicyDocument, parse_policy_file
+
+MDM_SUFFIXES = {".mobileconfig", ".plist", ".json", ".xml"}
+PREVIEW = {0: "always", 1: "when-unlocked", 2: "never"}
+# Android Management API password qualities that do not require any screen lock.
+NO_LOCK_QUALITIES = {"PASSWORD_QUALITY_UNSPECIFIED", "BIOMETRIC_WEAK", None}
+IMPLIED_LENGTH = {"COMPLEXITY_HIGH": 6, "COMPLEXITY_MEDIUM": 4, "NUMERIC_COMPLEX": 4}
+INTUNE_NO_LOCK = {"deviceDefault", "lowSecurityBiometric", None}
+
+
+class MdmFacts(PerFileFacts):
+    """``configs`` has one entry per policy file; the fact source is "profiles"."""
+
+    platform: Literal["mdm"] = "mdm"
+    file_source: ClassVar[str] = "profiles"
+    file_label: ClassVar[str] = "policy"
+
+
+def _b(value: Any) -> str:
+    if value is None:
+        return "unset"
+    return "yes" if bool(value) else "no"
+
+
+class _Builder:
+    def __init__(self, display: str, doc: PolicyDocument) -> None:
+        self.display, self.doc = display, doc
+        self.objects: list[ConfigObject] = []
+
+    def add(self, kind: str, name: str, line: int, settings: dict[str, tuple[Any, int]]) -> None:
+        self.objects.append(ConfigObject.model_validate({
+            "kind": kind, "name": name, "source": {"file": self.display, "line": line},
+            "settings": {k: [{"value": str(v), "file": self.display, "line": ln}] for k, (v, ln) in settings.items()
+                         if v is not None},
+            "secrets": {}}))
+
+    def build(self) -> None:
+        getattr(self, self.doc.kind.replace("-", "_"))()
+
+    # Apple configuration profile ---------------------------------------------------------
+    def apple_profile(self) -> None:
+        d, doc = self.doc.data, self.doc
+        where = doc.where if isinstance(doc.where, dict) else {}
+        top_line = lambda key: where.get(key, (1, None))[0]  # noqa: E731
+        payloads = [p for p in d.get("PayloadContent") or [] if isinstance(p, dict)]
+        payload_lines = where.get("PayloadContent", (1, []))[1]
+        self.add("mdm.profile", self.display, 1, {
+            "os": ("ios", 1), "format": ("configuration profile", 1), "signed": (_b(doc.signed), 1),
+            "signer": (doc.signer or None, 1), "identifier": (d.get("PayloadIdentifier"), top_line("PayloadIdentifier")),
+            "display_name": (d.get("PayloadDisplayName"), top_line("PayloadDisplayName")),
+            "payload_types": (", ".join(sorted({str(p.get("PayloadType")) for p in payloads})) or None, 1)})
+        for i, payload in enumerate(d.get("PayloadContent") or []):
+            if not isinstance(payload, dict):
+                continue
+            lines = payload_lines[i] if isinstance(payload_lines, list) and i < len(payload_lines) \
+                and isinstance(payload_lines[i], dict) else {}
+            at = lines.get("PayloadType", (1, None))[0]
+            ptype = payload.get("PayloadType")
+            if ptype == "com.apple.notificationsettings":
+                entry_lines = lines.get("NotificationSettings", (at, []))[1]
+                for j, entry in enumerate(payload.get("NotificationSettings") or []):
+                    if not isinstance(entry, dict) or not entry.get("BundleIdentifier"):
+                        continue
+                    el = entry_lines[j] if isinstance(entry_lines, list) and j < len(entry_lines) \
+                        and isinstance(entry_lines[j], dict) else {}
+                    line = el.get("BundleIdentifier", (at, None))[0]
+                    key = lambda k, el=el, line=line: el.get(k, (line, None))[0]  # noqa: E731
+                    bundle = str(entry["BundleIdentifier"])
+                    preview = entry.get("PreviewType")
+                    self.add("mdm.app_notifications", f"{self.display} {bundle}", line, {
+                        "bundle_id": (bundle, line), "os": ("ios", line), "via": ("com.apple.notificationsettings", line),
+                        "notifications_enabled": (_b(entry.get("NotificationsEnabled")), key("NotificationsEnabled")),
+                        "show_in_lock_screen": (_b(entry.get("ShowInLockScreen")), key("ShowInLockScreen")),
+                        "preview_type": (PREVIEW.get(preview, "unset") if isinstance(preview, int) else "unset",
+                                         key("PreviewType")),
+                        "preview_type.option": ("PreviewType", key("PreviewType"))})
+            elif ptype == "com.apple.mobiledevice.passwordpolicy":
+                key = lambda k, lines=lines, at=at: lines.get(k, (at, None))[0]  # noqa: E731
+                self.add("mdm.passcode", f"{self.display} passcode", at, {
+                    "os": ("ios", at), "via": ("com.apple.mobiledevice.passwordpolicy", at),
+                    "required": (_b(payload.get("forcePIN")), key("forcePIN")),
+                    "required.option": ("forcePIN", key("forcePIN")),
+                    "min_length": (payload.get("minLength"), key("minLength")),
+                    "min_length.option": ("minLength", key("minLength")),
+                    "max_inactivity_minutes": (payload.get("maxInactivity"), key("maxInactivity")),
+                    "max_inactivity_minutes.option": ("maxInactivity", key("maxInactivity")),
+                    "allow_simple": (_b(payload.get("allowSimple")), key("allowSimple"))})
+
+    # Android Management API policy --------------------------------------------------------
+    def android_policy(self) -> None:
+        d, doc = self.doc.data, self.doc
+        self.add("mdm.profile", self.display, 1, {"os": ("android", 1), "format": ("Android Management API policy", 1),
+                                                  "identifier": (d.get("name"), doc.line_of('"name"'))})
+        features = d.get("keyguardDisabledFeatures") or []
+        kg_line = doc.line_of('"keyguardDisabledFeatures"')
+        self.objects.append(ConfigObject.model_validate({
+            "kind": "mdm.android_policy", "name": f"{self.display} keyguard", "source": {"file": self.display, "line": kg_line},
+            "settings": {"keyguard_disabled": [{"value": str(f), "file": self.display, "line": kg_line} for f in features],
+                         "keyguard_disabled.option": [{"value": "keyguardDisabledFeatures", "file": self.display,
+                                                       "line": kg_line}],
+                         **({"keyguard_off": [{"value": "yes", "file": self.display,
+                                               "line": doc.line_of('"keyguardDisabled"')}]}
+                            if d.get("keyguardDisabled") else {})},
+            "secrets": {}}))
+        policies = [p for p in d.get("passwordPolicies") or [] if isinstance(p, dict)
+                    and p.get("passwordScope", "SCOPE_UNSPECIFIED") in {"SCOPE_UNSPECIFIED", "SCOPE_DEVICE"}]
+        req, option = (policies[0], "passwordPolicies") if policies else (d.get("passwordRequirements"), "passwordRequirements")
+        line = doc.line_of(f'"{option}"')
+        quality = req.get("passwordQuality") if isinstance(req, dict) else None
+        length = req.get("passwordMinimumLength") if isinstance(req, dict) else None
+        ttl = d.get("maximumTimeToLock")
+        minutes = None
+        if ttl not in (None, "", "0", 0):
+            try:
+                minutes = round(int(ttl) / 60000, 1)
+            except (TypeError, ValueError):
+                minutes = None
+        self.add("mdm.passcode", f"{self.display} passcode", line, {
+            "os": ("android", line), "via": (option, line),
+            "required": ("no" if quality in NO_LOCK_QUALITIES else "yes", line),
+            "required.option": (f"{option}.passwordQuality", line),
+            "quality": (quality, line),
+            "min_length": (length if length is not None else IMPLIED_LENGTH.get(str(quality)), line),
+            "min_length.option": (f"{option}.passwordMinimumLength", line),
+            "max_inactivity_minutes": (minutes, doc.line_of('"maximumTimeToLock"')),
+            "max_inactivity_minutes.option": ("maximumTimeToLock", doc.line_of('"maximumTimeToLock"'))})
+
+    # Intune Graph export ------------------------------------------------------------------
+    def intune_policy(self) -> None:
+        d, doc = self.doc.data, self.doc
+        odata = str(d.get("@odata.type", "")).rsplit(".", 1)[-1]
+        os_ = "ios" if odata.lower().startswith("ios") else "android" if odata.lower().startswith("android") else "other"
+        self.add("mdm.profile", self.display, 1, {"os": (os_, 1), "format": (f"Intune {odata}", 1),
+                                                  "display_name": (d.get("displayName"), doc.line_of('"displayName"'))})
+        for entry in _walk(d):
+            if "bundleID" in entry and "showOnLockScreen" in entry:
+                bundle = str(entry["bundleID"])
+                line = doc.line_of(f'"{bundle}"')
+                self.add("mdm.app_notifications", f"{self.display} {bundle}", line, {
+                    "bundle_id": (bundle, line), "os": ("ios", line), "via": ("iosNotificationSettings", line),
+                    "notifications_enabled": (_b(entry.get("enabled")), line),
+                    "show_in_lock_screen": (_b(entry.get("showOnLockScreen")), doc.line_of('"showOnLockScreen"', line)),
+                    "preview_type": ("unset", line),
+                    "preview_type.option": ("(not settable in iosNotificationSettings)", line)})
+        if os_ == "ios" and any(k.startswith("passcode") for k in d):
+            line = doc.line_of('"passcodeRequired"')
+            self.add("mdm.passcode", f"{self.display} passcode", line, {
+                "os": ("ios", line), "via": (odata, line),
+                "required": (_b(d.get("passcodeRequired")), line), "required.option": ("passcodeRequired", line),
+                "min_length": (d.get("passcodeMinimumLength"), doc.line_of('"passcodeMinimumLength"')),
+                "min_length.option": ("passcodeMinimumLength", doc.line_of('"passcodeMinimumLength"')),
+                "max_inactivity_minutes": (d.get("passcodeMinutesOfInactivityBeforeLock"),
+                                           doc.line_of('"passcodeMinutesOfInactivityBeforeLock"')),
+                "max_inactivity_minutes.option": ("passcodeMinutesOfInactivityBeforeLock",
+                                                  doc.line_of('"passcodeMinutesOfInactivityBeforeLock"'))})
+        elif os_ == "android" and any(k.startswith("password") for k in d):
+            line = doc.line_of('"passwordRequiredType"')
+            required = d.get("passwordRequiredType")
+            self.add("mdm.passcode", f"{self.display} passcode", line, {
+                "os": ("android", line), "via": (odata, line),
+                "required": ("no" if required in INTUNE_NO_LOCK else "yes", line),
+                "required.option": ("passwordRequiredType", line), "quality": (required, line),
+                "min_length": (d.get("passwordMinimumLength"), doc.line_of('"passwordMinimumLength"')),
+                "min_length.option": ("passwordMinimumLength", doc.line_of('"passwordMinimumLength"')),
+                "max_inactivity_minutes": (d.get("passwordMinutesOfInactivityBeforeScreenTimeout"),
+                                           doc.line_of('"passwordMinutesOfInactivityBeforeScreenTimeout"')),
+                "max_inactivity_minutes.option": ("passwordMinutesOfInactivityBeforeScreenTimeout",
+                                                  doc.line_of('"passwordMinutesOfInactivityBeforeScreenTimeout"'))})
+
+
+def _walk(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
+
+
+def build_mdm_facts(path: Path) -> MdmFacts:
+    facts = MdmFacts()
+    base, files = files_under(path, MDM_SUFFIXES)
+    for f in files:
+        display = str(f.relative_to(base))
+        doc, problems = parse_policy_file(f, display)
+        if not facts.add_file(display, problems) or doc is None:
+            continue
+        builder = _Builder(display, doc)
+        builder.build()
+        facts.objects.extend(builder.objects)
+    facts.reindex()
+    return facts
+

@@ -1,0 +1,141 @@
+"""MDM policy documents: Apple configuration profiles (.mobileconfig, XML or binary plist,
+plain or CMS-signed) and JSON policies (Android Management API ``Policy``, Intune Graph
+device-configuration exports).
+
+The result is the decoded document plus a line finder, so facts can point evidence at the
+line of a key in the file the administrator exported. Signatures are decoded, not verified:
+whether a profile was tampered with is the MDM's job; what it says is ours.
+"""
+from __future__ import annotations
+
+import json
+import plistlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+from xml.parsers.expat import ExpatError
+
+from auditor.parsers.problem import Problem
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class PolicyDocument:
+    kind: str  # "apple-profile", "android-policy" or "intune-policy"
+    data: Any
+    text: str = ""  # the textual form (XML plist or JSON), for line numbers; "" for binary plists
+    signed: bool = False
+    signer: str = ""
+    lines: list[str] = field(default_factory=list)
+    # For XML plists: the same shape as ``data``, each dict as {key: (line of <key>, subtree)}.
+    where: Any = None
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.splitlines()
+
+    def line_of(self, pattern: str, after: int = 0) -> int:
+        """1-based line of the first match of ``pattern`` at or after line ``after``; 0 when unknown."""
+        rx = re.compile(pattern)
+        for i in range(max(after - 1, 0), len(self.lines)):
+            if rx.search(self.lines[i]):
+                return i + 1
+        return 0
+
+
+def _plist_lines(raw: bytes) -> Any:
+    """Line numbers of every key in an XML plist, mirroring the decoded structure."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    root = etree.fromstring(raw, parser)
+
+    def walk(el):
+        if el.tag == "dict":
+            out, children = {}, [c for c in el if isinstance(c.tag, str)]
+            for key_el, val_el in zip(children[::2], children[1::2]):
+                out[key_el.text or ""] = (key_el.sourceline or 0, walk(val_el))
+            return out
+        if el.tag == "array":
+            return [walk(c) for c in el if isinstance(c.tag, str)]
+        return el.sourceline or 0
+
+    top = next((c for c in root if isinstance(c.tag, str)), None) if root.tag == "plist" else root
+    return walk(top) if top is not None else None
+
+
+def _unwrap_signed(raw: bytes, display: str) -> tuple[Optional[bytes], str, Optional[Problem]]:
+    """The plist inside a CMS SignedData profile, and the signer's subject."""
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(raw)
+        if info["content_type"].native != "signed_data":
+            return None, "", Problem(display, 0, "DER file is not a CMS SignedData profile", True)
+        signed = info["content"]
+        content = signed["encap_content_info"]["content"].native
+        signer = ""
+        certs = signed["certificates"]
+        if certs:
+            signer = certs[0].chosen.subject.human_friendly
+        if not isinstance(content, bytes):
+            return None, signer, Problem(display, 0, "signed profile has no embedded content (detached signature)", True)
+        return content, signer, None
+    except (ValueError, TypeError, KeyError) as exc:
+        return None, "", Problem(display, 0, f"signed profile could not be decoded ({exc.__class__.__name__})", True)
+
+
+def parse_policy_file(path: Path, display: str) -> tuple[Optional[PolicyDocument], list[Problem]]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Problem(display, 0, "file larger than 4 MiB; not an MDM policy", True)]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, 0, f"cannot read file: {exc.strerror or exc}", True)]
+    stripped = raw.lstrip()
+    if path.suffix.lower() == ".json" or stripped[:1] in (b"{", b"["):
+        return _parse_json(raw, display)
+    signed, signer = False, ""
+    if raw[:1] == b"\x30":  # DER SEQUENCE: a signed profile
+        inner, signer, problem = _unwrap_signed(raw, display)
+        if problem:
+            return None, [problem]
+        raw, signed = inner, True
+    try:
+        data = plistlib.loads(raw)
+    except ExpatError as exc:
+        return None, [Problem(display, exc.lineno, f"malformed property list: {exc}", True)]
+    except (plistlib.InvalidFileException, ValueError, TypeError) as exc:
+        return None, [Problem(display, 0, f"not a property list ({exc.__class__.__name__})", True)]
+    if not isinstance(data, dict) or "PayloadContent" not in data and "PayloadType" not in data:
+        return None, [Problem(display, 1, "property list is not a configuration profile (no PayloadContent)", True)]
+    text, where = "", None
+    if not raw.startswith(b"bplist"):
+        text = raw.decode("utf-8", "replace")
+        try:
+            where = _plist_lines(raw)
+        except Exception:  # plistlib accepted it; line numbers are a nicety, never a failure
+            where = None
+    return PolicyDocument("apple-profile", data, text, signed, signer, where=where), []
+
+
+def _parse_json(raw: bytes, display: str) -> tuple[Optional[PolicyDocument], list[Problem]]:
+    try:
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        return None, [Problem(display, 0, "JSON policy is not UTF-8 text", True)]
+    except json.JSONDecodeError as exc:
+        return None, [Problem(display, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", True)]
+    if not isinstance(data, dict):
+        return None, [Problem(display, 1, "JSON policy must be an object", True)]
+    odata = str(data.get("@odata.type", ""))
+    if odata.startswith("#microsoft.graph."):
+        return PolicyDocument("intune-policy", data, text), []
+    amapi = {"keyguardDisabledFeatures", "passwordPolicies", "passwordRequirements", "maximumTimeToLock",
+             "applications", "statusReportingSettings", "keyguardDisabled"}
+    if amapi & set(data):
+        return PolicyDocument("android-policy", data, text), []
+    return None, [Problem(display, 1, "JSON is neither an Android Management API policy nor an Intune "
+                                      "device-configuration export", True)]

@@ -1,0 +1,102 @@
+"""MDM-*: Apple configuration profiles (XML, binary, CMS-signed), Android Management API and
+Intune policy exports, weak and hardened (fixtures in tests/fixtures/mdm/)."""
+from __future__ import annotations
+
+import datetime
+import json
+import plistlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from auditor.collectors.offline import collect_mdm_policies
+from auditor.model import Status
+from tests.conftest import statuses
+
+FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mdm"
+IOS = "clinic-iphones.mobileconfig"
+
+
+def sign_profile(raw: bytes) -> bytes:
+    """A CMS SignedData profile, as MDM servers and Apple Configurator export them."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Riverside Clinic MDM")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return (pkcs7.PKCS7SignatureBuilder().set_data(raw).add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, []))
+
+
+def test_weak_policies_name_every_weakness(run):
+    facts = collect_mdm_policies(FIXTURES / "weak")
+    missing = run("MDM-NTF-101", facts)
+    assert statuses(missing, PASS) == {"app com.glip.mobile", "app com.apple.mobilephone", "app us.zoom.videomeetings"}
+    assert statuses(missing, FAIL) == {"app com.apple.MobileSMS", "app com.microsoft.skype.teams",
+                                       "app com.cisco.squared", "app com.counterpath.bria"}
+    assert statuses(run("MDM-NTF-102", facts), FAIL) == {
+        f"app com.glip.mobile ({IOS})", f"app com.apple.mobilephone ({IOS})",
+        "app us.zoom.videomeetings (intune-ios-app-notifications.json)"}
+    assert run("MDM-NTF-103", facts) == {"policy android-work-profile.json": FAIL}
+    assert statuses(run("MDM-ACC-101", facts), FAIL) == {f"ios passcode ({IOS})",
+                                                         "android passcode (android-work-profile.json)"}
+    assert set(run("MDM-ACC-102", facts).values()) == {FAIL}
+
+
+def test_evidence_points_at_the_key(registry):
+    facts = collect_mdm_policies(FIXTURES / "weak")
+    out = registry.get("MDM-NTF-102")(facts)
+    glip = next(o for o in out if "com.glip.mobile" in o.resource)
+    assert glip.location.line == 15 and "preview always" in glip.evidence
+    passcode = next(o for o in registry.get("MDM-ACC-101")(facts) if o.resource.startswith("ios"))
+    assert passcode.location.line == 51 and "minLength = 4" in passcode.evidence
+
+
+def test_hardened_policies_pass_also_when_signed_or_binary(tmp_path, run, registry):
+    root = tmp_path / "mdm"
+    shutil.copytree(FIXTURES / "hardened", root)
+    xml = (root / IOS).read_bytes()
+    (root / IOS).write_bytes(sign_profile(xml))
+    (root / "binary.mobileconfig").write_bytes(plistlib.dumps(plistlib.loads(xml), fmt=plistlib.FMT_BINARY))
+    facts = collect_mdm_policies(root)
+    profile = facts.named("mdm.profile", IOS)
+    assert profile.get("signed") == "yes" and "Riverside Clinic MDM" in profile.get("signer")
+    for cid in [c.id for c in registry.all() if c.id.startswith("MDM-")]:
+        result = run(cid, facts)
+        assert FAIL not in result.values(), (cid, result)
+    assert run("MDM-NTF-103", facts) == {"policy android-work-profile.json": PASS}
+
+
+def test_app_list_is_a_profile_parameter(run):
+    facts = collect_mdm_policies(FIXTURES / "weak")
+    assert run("MDM-NTF-101", facts, softphone_apps=["com.glip.mobile"]) == {"app com.glip.mobile": PASS}
+
+
+def test_malformed_policies_error_with_file_and_line(tmp_path):
+    root = tmp_path / "mdm"
+    shutil.copytree(FIXTURES / "hardened", root)
+    good = (FIXTURES / "weak" / IOS).read_text().splitlines()
+    (root / "cut.mobileconfig").write_text("\n".join(good[:30]) + "\n")  # export cut short
+    (root / "broken.json").write_text('{\n  "keyguardDisabledFeatures": ["CAMERA",\n  "maximumTimeToLock": 1\n}\n')
+    (root / "bad-signature.mobileconfig").write_bytes(b"\x30\x82\x01\x00garbage")
+    exe = Path(sys.executable).parent / "voxaudit"
+    out = tmp_path / "out"
+    proc = subprocess.run([str(exe), "scan", "--config-dir", str(root), "--platform", "mdm", "-o", str(out), "-q",
+                           "-f", "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    doc = json.loads((out / "scan.json").read_text())
+    errors = {r["resource"]: r["evidence"] for r in doc["results"] if r["status"] == "ERROR"}
+    assert errors["policy cut.mobileconfig"].startswith("cut.mobileconfig:31: malformed property list")
+    assert errors["policy broken.json"].startswith("broken.json:3: malformed JSON")
+    assert errors["policy bad-signature.mobileconfig"].startswith("bad-signature.mobileconfig:0: signed profile")
+    assert any(r["status"] == "PASS" and r["check_id"] == "MDM-NTF-103" for r in doc["results"])
