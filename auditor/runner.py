@@ -47,6 +47,7 @@ COLLECTORS: dict[str, Collector] = {
         spec.config_dir, spool_dir=spec.spool_dir, logrotate_files=spec.logrotate or None, progress=note),
     "freeswitch": lambda spec, note: offline.collect_freeswitch_tree(spec.config_dir, progress=note),
     "kamailio": lambda spec, note: offline.collect_kamailio_tree(spec.config_dir, progress=note),
+    "opensips": lambda spec, note: offline.collect_opensips_tree(spec.config_dir, progress=note),
     "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
     "switch": lambda spec, note: offline.collect_switch_configs(spec.config_dir, progress=note),
     "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),

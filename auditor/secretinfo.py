@@ -21,6 +21,7 @@ KNOWN_WEAK = {
     "admin123", "changeme", "asterisk", "amp111", "amp109", "freepbx", "default",
     "voicemail", "welcome", "letmein", "pass", "test", "1q2w3e", "qwerty", "fop", "cluecon",
     "public", "private", "cisco", "community", "manager", "operator",  # SNMP and switch defaults
+    "kamailiorw", "kamailioro", "opensipsrw", "opensipsro",  # SIP proxy database defaults
 }
 
 

@@ -221,6 +221,20 @@ def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] 
     raise CollectionError("parse", f"no kamailio.cfg in {path}")
 
 
+def collect_opensips_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
+    from auditor.facts.kamailio import build_kamailio_facts
+
+    path = Path(path)
+    if not path.exists():
+        raise CollectionError("connectivity", f"config directory {path} does not exist")
+    for candidate in (path, path / "etc" / "opensips"):
+        if (candidate / "opensips.cfg").is_file():
+            if progress:
+                progress("opensips.cfg")
+            return build_kamailio_facts(candidate, "opensips.cfg", flavor="opensips")
+    raise CollectionError("parse", f"no opensips.cfg in {path}")
+
+
 def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = None):
     """A directory of provisioning files as a provisioning server holds them (or one file)."""
     from auditor.facts.phones import build_phone_facts

@@ -1,5 +1,8 @@
 """Kamailio's configuration language, preprocessed as Kamailio does, and its tls.cfg.
 
+OpenSIPS shares the SER language (globals, ``loadmodule``, ``modparam``, route blocks,
+``include_file``); it has no ``#!`` preprocessor, so the same loader reads it faithfully.
+
 The preprocessor: ``#!define NAME [value]`` (also ``#!trydef``, ``#!redefine``,
 ``#!undef``), ``#!ifdef`` / ``#!ifndef`` / ``#!else`` / ``#!endif`` (nested), and
 ``include_file`` / ``import_file`` (``import_file`` tolerates a missing file). ``!!`` is an
@@ -27,7 +30,7 @@ _INCLUDE_RE = re.compile(r"^\s*(?P<kind>include_file|import_file)\s+\"(?P<path>[
 _GLOBAL_RE = re.compile(r"^\s*(?P<name>[a-z_][a-z0-9_.]*)\s*=\s*(?P<value>.+?)\s*;?\s*$", re.IGNORECASE)
 _LOADMODULE_RE = re.compile(r"^\s*loadmodule\s+\"(?P<mod>[^\"]+)\"")
 _MODPARAM_RE = re.compile(r"^\s*modparam\s*\(\s*\"(?P<mod>[^\"]+)\"\s*,\s*\"(?P<param>[^\"]+)\"\s*,\s*(?P<value>.+)\)\s*;?\s*$")
-_ROUTE_RE = re.compile(r"^\s*(?P<kind>request_route|reply_route|onreply_route|failure_route|branch_route|event_route|route|onsend_route)\b")
+_ROUTE_RE = re.compile(r"^\s*(?P<kind>request_route|reply_route|onreply_route|failure_route|branch_route|event_route|route|onsend_route|local_route|startup_route|timer_route|error_route)\b")
 _CALL_RE = re.compile(r"\b(?P<fn>[a-z_][a-z0-9_]*)\s*\(")
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
 

@@ -1,15 +1,17 @@
-"""A Kamailio front end: TLS listeners and tls.cfg, authentication, flood control, logging."""
+"""A Kamailio or OpenSIPS front end: TLS listeners and TLS settings, authentication, flood
+control, logging. Both speak the SER configuration language and share these checks; the
+remediation is in each one's own terms."""
 from __future__ import annotations
 
 from auditor.check import check
 from checks.common import TLS_PARAM, SECRET_PARAM, is_loopback, judge_secrets
 
-PLATFORMS = ["kamailio"]
+PLATFORMS = ["kamailio", "opensips"]
 E1 = ["164.312(e)(1)", "164.312(e)(2)(ii)"]
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
 AUTH_CALLS = {"auth_check", "www_authorize", "proxy_authorize", "www_authenticate", "proxy_authenticate",
               "auth_challenge", "pv_www_authenticate", "pv_proxy_authenticate", "allow_source_address",
-              "allow_trusted", "allow_address"}
+              "allow_trusted", "allow_address", "www_challenge", "proxy_challenge", "check_source_address"}
 
 
 def _modules(facts) -> set[str]:
@@ -25,6 +27,8 @@ def _global(facts, name):
 
 
 def _tls_enabled(facts) -> bool:
+    if facts.platform == "opensips":  # TLS is the proto_tls module with tls_mgm domains
+        return "proto_tls" in _modules(facts)
     g = _global(facts, "enable_tls")
     return bool(g and (g.get("value") or "").lower() in {"yes", "1", "true", "on"}) and "tls" in _modules(facts)
 
@@ -35,13 +39,15 @@ def _tls_enabled(facts) -> bool:
     rationale="""Without listen= lines Kamailio binds UDP and TCP 5060 on every interface; any
     udp/tcp listener on a routable address carries caller identity and SDES keys in clear.""",
     remediation={"kamailio": "Define WITH_TLS, listen=tls:<address>:5061 only (keep udp/tcp on 127.0.0.1 or the "
-                             "internal media network if an internal hop needs it), and load tls.so with a tls.cfg."},
+                             "internal media network if an internal hop needs it), and load tls.so with a tls.cfg.",
+                 "opensips": "socket=tls:<address>:5061 only (udp/tcp sockets on 127.0.0.1 if an internal hop needs "
+                             "them), with loadmodule \"proto_tls.so\" and \"tls_mgm.so\"."},
 )
 def plaintext_listeners(facts, ctx):
     listens = facts.of_kind("kamailio.listen")
     if not listens:
-        yield ctx.fail("kamailio.cfg", "no listen= lines: Kamailio binds UDP and TCP 5060 on all interfaces", None,
-                       fix=["listen=tls:<address>:5061"])
+        yield ctx.fail(facts.cfg_name, "no listen=/socket= lines: the proxy binds plaintext 5060 on all interfaces",
+                       None, fix=["listen=tls:<address>:5061"])
         return
     for lst in listens:
         proto, addr = lst.get("proto") or "udp", lst.get("address") or ""
@@ -57,20 +63,26 @@ def plaintext_listeners(facts, ctx):
     hipaa=E1, area="transport", platforms=PLATFORMS, sources=["kamailio.cfg"],
     rationale="enable_tls=yes and the tls module are both needed; the default config keeps them behind WITH_TLS.",
     remediation={"kamailio": "Add #!define WITH_TLS at the top of kamailio.cfg (enable_tls=yes, loadmodule "
-                             "\"tls.so\", modparam(\"tls\", \"config\", \"/etc/kamailio/tls.cfg\"))."},
+                             "\"tls.so\", modparam(\"tls\", \"config\", \"/etc/kamailio/tls.cfg\")).",
+                 "opensips": "loadmodule \"tls_mgm.so\" and \"proto_tls.so\", with modparam(\"tls_mgm\", "
+                             "\"certificate\", ...) and \"private_key\" for the server domain."},
 )
 def tls_enabled(facts, ctx):
     if _tls_enabled(facts):
-        yield ctx.passed("kamailio.cfg", "enable_tls=yes and tls.so loaded", _global(facts, "enable_tls").source)
+        how = "proto_tls loaded" if facts.platform == "opensips" else "enable_tls=yes and tls.so loaded"
+        g = _global(facts, "enable_tls")
+        yield ctx.passed(facts.cfg_name, how, g.source if g else None)
     else:
-        yield ctx.fail("kamailio.cfg", "TLS not enabled (enable_tls or tls.so missing)", None, fix=["#!define WITH_TLS"])
+        yield ctx.fail(facts.cfg_name, "TLS not enabled (enable_tls/tls.so or proto_tls missing)", None,
+                       fix=["loadmodule \"proto_tls.so\"" if facts.platform == "opensips" else "#!define WITH_TLS"])
 
 
 @check(
     id="KAM-TLS-103", title="tls.cfg refuses TLS below the profile minimum", severity="high",
     hipaa=E1, area="transport", platforms=PLATFORMS, sources=["kamailio.cfg", "tls.cfg"], params=[TLS_PARAM],
     rationale="method = TLSv1+ or SSLv23 admits TLS 1.0; use TLSv1.2+ (RFC 8996).",
-    remediation={"kamailio": "In tls.cfg set method = TLSv1.2+ in [server:default] and [client:default]."},
+    remediation={"kamailio": "In tls.cfg set method = TLSv1.2+ in [server:default] and [client:default].",
+                 "opensips": "modparam(\"tls_mgm\", \"tls_method\", \"[<domain>]TLSv1_2-TLSv1_3\") for every domain."},
 )
 def tls_method(facts, ctx):
     profiles = facts.of_kind("tls.profile")
@@ -92,7 +104,9 @@ def tls_method(facts, ctx):
     id="KAM-TLS-104", title="tls.cfg verifies certificates on outbound connections", severity="medium",
     hipaa=E1 + ["164.312(d)"], area="transport", platforms=PLATFORMS, sources=["kamailio.cfg", "tls.cfg"],
     rationale="A client profile with verify_certificate = no accepts any certificate from the carrier or PBX.",
-    remediation={"kamailio": "In tls.cfg [client:default]: verify_certificate = yes, ca_list = /etc/ssl/certs/ca-certificates.crt."},
+    remediation={"kamailio": "In tls.cfg [client:default]: verify_certificate = yes, ca_list = /etc/ssl/certs/ca-certificates.crt.",
+                 "opensips": "modparam(\"tls_mgm\", \"verify_cert\", \"[<client domain>]1\") and \"ca_list\" for the "
+                             "client domain."},
 )
 def tls_verify(facts, ctx):
     clients = [p for p in facts.of_kind("tls.profile") if p.name.lower().startswith("client")]
@@ -113,7 +127,10 @@ def tls_verify(facts, ctx):
     rationale="""Without an auth module and auth_check/www_authorize in the routing logic, anyone
     can register as any user and relay calls: the default config keeps auth behind WITH_AUTH.""",
     remediation={"kamailio": "Add #!define WITH_AUTH (and WITH_MYSQL with a subscriber table), so route[AUTH] "
-                             "calls auth_check() for REGISTER and INVITE; or allow_source_address() for trunks."},
+                             "calls auth_check() for REGISTER and INVITE; or allow_source_address() for trunks.",
+                 "opensips": "loadmodule \"auth.so\" and \"auth_db.so\"; in the request route: if (!www_authorize(\"\", "
+                             "\"subscriber\")) { www_challenge(\"\", \"auth\"); exit; } for REGISTER and INVITE "
+                             "(check_source_address() for trunks)."},
 )
 def authenticated(facts, ctx):
     used = sorted(_calls(facts) & AUTH_CALLS)
@@ -127,7 +144,9 @@ def authenticated(facts, ctx):
     id="KAM-ACC-102", title="Flood and scan protection is active", severity="medium",
     hipaa=["164.308(a)(5)(ii)(C)", "164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["kamailio.cfg"],
     rationale="pike (or ratelimit/pipelimit) blocks SIP scanners and password-guessing floods at the edge.",
-    remediation={"kamailio": "Add #!define WITH_ANTIFLOOD (pike.so with pike_check_req() in route[REQINIT])."},
+    remediation={"kamailio": "Add #!define WITH_ANTIFLOOD (pike.so with pike_check_req() in route[REQINIT]).",
+                 "opensips": "loadmodule \"pike.so\" and call pike_check_req() first in the request route (or "
+                             "ratelimit.so with rl_check())."},
 )
 def flood_protection(facts, ctx):
     mods = _modules(facts) & {"pike", "ratelimit", "pipelimit"}
@@ -144,13 +163,15 @@ def flood_protection(facts, ctx):
     params=[SECRET_PARAM],
     rationale="The default DBURL's password is published with every Kamailio package; the database holds SIP credentials.",
     remediation={"kamailio": "Create the database user with a random password and set #!define DBURL "
-                             "\"mysql://kamailio:<password>@localhost/kamailio\" (kamctlrc: DBRWPW)."},
+                             "\"mysql://kamailio:<password>@localhost/kamailio\" (kamctlrc: DBRWPW).",
+                 "opensips": "Create the database user with a random password and set every db_url modparam to "
+                             "\"mysql://opensips:<password>@localhost/opensips\" (opensips-cli: database_url)."},
 )
 def db_credentials(facts, ctx):
     objs = [o for o in facts.objects if o.kind in {"kamailio.define", "kamailio.modparam"}
             and any(k.endswith(".password") for k in o.secrets)]
     if not objs:
-        yield ctx.not_applicable("kamailio.cfg", "no database URL with credentials")
+        yield ctx.not_applicable(facts.cfg_name, "no database URL with credentials")
         return
     for o in objs:
         key = next(k for k in o.secrets if k.endswith(".password"))
@@ -162,16 +183,23 @@ def db_credentials(facts, ctx):
     hipaa=["164.312(b)", "164.312(c)(1)"], area="audit-log", platforms=PLATFORMS, sources=["kamailio.cfg"],
     rationale="log_stderror=yes sends logs to the terminal, not syslog, so nothing is kept or forwarded.",
     remediation={"kamailio": "Set log_stderror=no and log_facility=LOG_LOCAL0; forward local0 with rsyslog to the "
-                             "clinic's log server."},
+                             "clinic's log server.",
+                 "opensips": "Set stderror_enabled=no, syslog_enabled=yes and syslog_facility=LOG_LOCAL0 (2.x: "
+                             "log_stderror=no, log_facility=LOG_LOCAL0); forward local0 to the log server."},
 )
 def syslog_logging(facts, ctx):
-    stderr = _global(facts, "log_stderror")
-    if stderr is not None and (stderr.get("value") or "").lower() in {"yes", "1", "on"}:
-        yield ctx.fail("kamailio.cfg", "log_stderror=yes: logs are not sent to syslog", stderr.source,
-                       fix=["log_stderror=no", "log_facility=LOG_LOCAL0"])
+    to_stderr = [g for name in ("log_stderror", "stderror_enabled")
+                 if (g := _global(facts, name)) is not None and (g.get("value") or "").lower() in {"yes", "1", "on"}]
+    syslog = _global(facts, "syslog_enabled")
+    if syslog is not None and (syslog.get("value") or "").lower() in {"no", "0", "off"}:
+        yield ctx.fail(facts.cfg_name, "syslog_enabled=no: logs are not sent to syslog", syslog.source,
+                       fix=["syslog_enabled=yes", "syslog_facility=LOG_LOCAL0"])
+    elif to_stderr and syslog is None:
+        yield ctx.fail(facts.cfg_name, f"{to_stderr[0].name}=yes: logs go to the terminal, not syslog",
+                       to_stderr[0].source, fix=[f"{to_stderr[0].name}=no", "log_facility=LOG_LOCAL0"])
     else:
-        fac = _global(facts, "log_facility")
-        yield ctx.passed("kamailio.cfg", f"syslog facility {fac.get('value') if fac else 'LOG_DAEMON (default)'}",
+        fac = _global(facts, "log_facility") or _global(facts, "syslog_facility")
+        yield ctx.passed(facts.cfg_name, f"syslog facility {fac.get('value') if fac else 'LOG_DAEMON (default)'}",
                          fac.source if fac else None)
 
 
@@ -180,12 +208,17 @@ def syslog_logging(facts, ctx):
     hipaa=["164.312(b)", "164.308(a)(1)(ii)(D)"], area="audit-log", platforms=PLATFORMS, sources=["kamailio.cfg"],
     rationale="The acc module records who called whom; without it the front end keeps no call records.",
     remediation={"kamailio": "Load acc.so, set modparam(\"acc\", \"log_flag\", FLT_ACC) and setflag(FLT_ACC) for "
-                             "INVITEs (as the default config does)."},
+                             "INVITEs (as the default config does).",
+                 "opensips": "loadmodule \"acc.so\" and call do_accounting(\"log\", \"cdr|missed\") for initial INVITEs."},
 )
 def accounting(facts, ctx):
     flag = facts.named("kamailio.modparam", "acc.log_flag") or facts.named("kamailio.modparam", "acc.db_flag")
-    if "acc" in _modules(facts) and flag is not None and "setflag" in _calls(facts):
-        yield ctx.passed("kamailio.cfg", f"acc loaded, {flag.name}={flag.get('value')}", flag.source)
+    calls = _calls(facts)
+    if "acc" in _modules(facts) and "do_accounting" in calls:
+        yield ctx.passed(facts.cfg_name, "acc loaded, do_accounting() in the routing logic")
+    elif "acc" in _modules(facts) and flag is not None and "setflag" in calls:
+        yield ctx.passed(facts.cfg_name, f"acc loaded, {flag.name}={flag.get('value')}", flag.source)
     else:
-        yield ctx.fail("kamailio.cfg", "acc not loaded or no accounting flag set", None,
-                       fix=['loadmodule "acc.so"', 'modparam("acc", "log_flag", FLT_ACC)'])
+        yield ctx.fail(facts.cfg_name, "acc not loaded or no accounting requested", None,
+                       fix=['loadmodule "acc.so"', 'modparam("acc", "log_flag", FLT_ACC)' if facts.platform == "kamailio"
+                            else 'do_accounting("log")'])

@@ -1,0 +1,54 @@
+"""KAM-* on OpenSIPS: the same SER-family checks over opensips.cfg, with TLS from tls_mgm
+modparams (fixtures in tests/fixtures/opensips/)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from auditor.collectors.offline import collect_opensips_tree
+from auditor.model import Status
+from auditor.runner import TargetSpec, collect, evaluate_target
+from tests.conftest import statuses
+
+FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "opensips"
+
+
+def test_first_deployment_fails_every_front_end_check(run):
+    facts = collect_opensips_tree(FIXTURES / "weak")
+    assert facts.platform == "opensips"
+    assert statuses(run("KAM-TLS-101", facts), FAIL) == {"listen udp:10.20.5.10:5060", "listen tcp:10.20.5.10:5060"}
+    for cid in ("KAM-TLS-102", "KAM-ACC-101", "KAM-ACC-102", "KAM-LOG-101", "KAM-LOG-102"):
+        assert set(run(cid, facts).values()) == {FAIL}, cid
+    assert run("KAM-ACC-103", facts) == {"database URL usrloc.db_url": FAIL}  # the packaged opensipsrw
+    assert "opensipsrw" not in facts.model_dump_json()
+
+
+def test_hardened_front_end_passes_with_tls_mgm_domains(run, registry):
+    facts = collect_opensips_tree(FIXTURES / "hardened")
+    profiles = {p.name: (p.get("method"), p.get("verify_certificate")) for p in facts.of_kind("tls.profile")}
+    assert profiles["server:clinic"] == ("TLSv1.2+", None)
+    assert profiles["client:carrier"] == ("TLSv1.2+", "yes")
+    for cid in [c.id for c in registry.all() if c.id.startswith("KAM-")]:
+        assert FAIL not in run(cid, facts).values(), (cid, run(cid, facts))
+
+
+def test_old_tls_method_and_unverified_carrier(tmp_path, run):
+    root = tmp_path / "etc" / "opensips"
+    shutil.copytree(FIXTURES / "hardened", root)
+    cfg = (root / "opensips.cfg").read_text()
+    cfg = cfg.replace('"[carrier]TLSv1_2-TLSv1_3"', '"[carrier]TLSv1"').replace('"[carrier]1"', '"[carrier]0"')
+    (root / "opensips.cfg").write_text(cfg)
+    facts = collect_opensips_tree(tmp_path)  # found below etc/opensips in a snapshot root
+    assert statuses(run("KAM-TLS-103", facts), FAIL) == {"tls [client:carrier]"}
+    assert statuses(run("KAM-TLS-104", facts), FAIL) == {"tls [client:carrier]"}
+    assert run("KAM-TLS-104", facts)["tls [client:default]"] == PASS
+
+
+def test_missing_include_is_an_error_with_file_and_line(tmp_path, registry):
+    (tmp_path / "opensips.cfg").write_text('log_level=3\ninclude_file "routes-missing.cfg"\n')
+    record = collect(TargetSpec(name="edge", platform="opensips", config_dir=tmp_path))
+    results = evaluate_target(record, [c for c in registry.all() if "opensips" in c.meta.platforms], {
+        "min_tls_version": "1.2", "min_secret_length": 12})
+    errors = {r.evidence for r in results if r.status == Status.ERROR}
+    assert errors and all("opensips.cfg:2: include_file 'routes-missing.cfg' not found" in e for e in errors)
