@@ -1,7 +1,8 @@
 """Inventory: clinics -> sites -> targets, in the spirit of Nornir/Ansible inventories.
 
-This version knows offline targets (a copied configuration tree per target);
-live targets (address, ports, credential references) extend the same model.
+A target is offline (``config_dir``: a copied configuration tree) or live (``address`` and
+``ssh``: the tree is read over SFTP). Credentials are references (env:, file:, keyring:),
+never values; they are resolved only when a collector connects.
 Errors name the file, line and field, never a traceback.
 """
 from __future__ import annotations
@@ -10,8 +11,10 @@ from pathlib import Path
 from typing import Optional
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from auditor.collectors.ssh import SshSpec
+from auditor.credentials import validate_ref
 from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
 
 
@@ -19,14 +22,52 @@ class InventoryError(Exception):
     pass
 
 
-class TargetIn(BaseModel):
-    name: str
-    platform: str
+class SshIn(BaseModel):
+    """How to read a live device's configuration: SFTP, read-only, host key verified."""
+
+    port: int = Field(22, ge=1, le=65535)
+    username: str
+    password: Optional[str] = None  # a reference: env:NAME, file:PATH, keyring:SERVICE/USER
+    key: Optional[str] = None  # a reference to a private key file: file:PATH
+    known_hosts: Optional[str] = None  # default: the user's ~/.ssh/known_hosts
+    trust_on_first_use: bool = False
+    timeout: float = Field(10.0, gt=0, le=300)
     config_dir: str
     spool_dir: Optional[str] = None
     logrotate: list[str] = Field(default_factory=list)
 
     model_config = {"extra": "forbid"}
+
+    @field_validator("password", "key")
+    @classmethod
+    def _reference(cls, value: Optional[str]) -> Optional[str]:
+        return validate_ref(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _has_credential(self) -> "SshIn":
+        if not self.password and not self.key:
+            raise ValueError("give key: file:PATH or password: env:NAME (a reference, not the secret)")
+        return self
+
+
+class TargetIn(BaseModel):
+    name: str
+    platform: str
+    address: Optional[str] = None
+    config_dir: Optional[str] = None  # offline: a copied tree
+    spool_dir: Optional[str] = None
+    logrotate: list[str] = Field(default_factory=list)
+    ssh: Optional[SshIn] = None  # live: read the tree from the device
+
+    model_config = {"extra": "forbid"}
+
+    @model_validator(mode="after")
+    def _offline_or_live(self) -> "TargetIn":
+        if self.ssh is None and not self.config_dir:
+            raise ValueError("a target needs config_dir (offline copy) or ssh (live collection)")
+        if self.ssh is not None and not self.address:
+            raise ValueError("an ssh target needs an address")
+        return self
 
     @field_validator("platform")
     @classmethod
@@ -100,10 +141,19 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                 if t.name in seen:  # results are keyed by target name
                     raise InventoryError(f"{path}: target name {t.name!r} is used twice; names must be unique")
                 seen.add(t.name)
+                ssh = None
+                if t.ssh is not None:
+                    s = t.ssh
+                    ssh = SshSpec(host=t.address or "", port=s.port, username=s.username, password=s.password,
+                                  key=s.key, known_hosts=(base / s.known_hosts) if s.known_hosts else None,
+                                  trust_on_first_use=s.trust_on_first_use, timeout=s.timeout,
+                                  config_dir=s.config_dir, spool_dir=s.spool_dir, logrotate=list(s.logrotate),
+                                  base=base)
                 specs.append(TargetSpec(
-                    name=t.name, platform=t.platform, config_dir=(base / t.config_dir),
+                    name=t.name, platform=t.platform,
+                    config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
                     spool_dir=(base / t.spool_dir) if t.spool_dir else None,
-                    logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name,
+                    logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name, ssh=ssh,
                 ))
     if not specs:
         raise InventoryError(f"{path}: no targets")

@@ -6,9 +6,10 @@ it affects, and every other result is kept.
 """
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
@@ -16,6 +17,7 @@ from typing import Callable, Optional
 from auditor.check import Check, CheckContext
 from auditor.collectors import offline
 from auditor.collectors.offline import CollectionError
+from auditor.collectors.ssh import SshSpec, mirror
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -37,6 +39,7 @@ class TargetSpec:
     logrotate: list[Path] = field(default_factory=list)
     clinic: str = ""
     site: str = ""
+    ssh: Optional[SshSpec] = None  # live: mirror the remote tree over SFTP, then audit it like a copy
 
 
 # platform -> how to collect its facts from a target; adding a platform is one entry here
@@ -57,19 +60,27 @@ SUPPORTED_PLATFORMS = tuple(COLLECTORS)
 
 def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
     started = time.perf_counter()
-    record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
-                          source=str(spec.config_dir))
+    source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else str(spec.config_dir)
+    record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)
+    mirrored = None
     try:
         note = (lambda m: progress(spec.name, f"reading {m}")) if progress else None
         collector = COLLECTORS.get(spec.platform)
         if collector is None:
             raise CollectionError("parse", f"platform {spec.platform!r} is not supported; "
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
+        if spec.ssh is not None:
+            mirrored = mirror(spec.ssh, note)
+            spec = replace(spec, config_dir=mirrored.config_dir, spool_dir=mirrored.spool_dir,
+                           logrotate=mirrored.logrotate)
         record.facts = collector(spec, note)
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:
         record.failure = CollectionFailure(kind=ErrorKind.CONNECTIVITY, reason=f"{exc.__class__.__name__}: {exc.strerror or exc}")
+    finally:
+        if mirrored is not None:
+            shutil.rmtree(mirrored.root, ignore_errors=True)
     record.duration_s = round(time.perf_counter() - started, 4)
     return record
 

@@ -1,0 +1,238 @@
+"""SSH collector (paramiko): a read-only SFTP mirror of a device's configuration tree.
+
+The remote tree is copied into a private temporary directory and handed to the very same
+offline builder that audits a copied tree, so live and offline audits of the same files yield
+identical facts. Voicemail and recording spools are mirrored as *empty sparse placeholders*
+with the remote size and modification time: counts, sizes and ages survive, content (audio,
+envelopes with caller IDs) never crosses the wire. Nothing is ever written on the device.
+
+Host keys are verified against a known_hosts file; an unknown key is refused unless the user
+chose trust-on-first-use for that target, in which case it is recorded in that file.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Optional
+
+from auditor.collectors.offline import CollectionError
+from auditor.credentials import CredentialError, Secret, key_path, resolve
+
+MAX_FILES = 20_000        # per target, config and spool entries together
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class SshSpec:
+    host: str
+    username: str
+    port: int = 22
+    password: Optional[str] = None     # a credential reference, e.g. env:PBX_SSH_PASSWORD
+    key: Optional[str] = None          # a credential reference to a private key file, e.g. file:keys/pbx
+    known_hosts: Optional[Path] = None
+    trust_on_first_use: bool = False
+    timeout: float = 10.0
+    config_dir: str = "/etc/asterisk"
+    spool_dir: Optional[str] = None
+    logrotate: list[str] = field(default_factory=list)
+    base: Optional[Path] = None        # the inventory's directory, for relative references
+
+    @property
+    def display(self) -> str:
+        return f"ssh://{self.username}@{self.host}:{self.port}"
+
+
+class _Mirror:
+    def __init__(self, sftp, local: Path, progress: Optional[Callable[[str], None]]) -> None:
+        self.sftp, self.local, self.progress = sftp, local, progress
+        self.files = 0
+        self.bytes = 0
+
+    def _count(self) -> None:
+        self.files += 1
+        if self.files > MAX_FILES:
+            raise CollectionError("parse", f"more than {MAX_FILES} files under the collected paths; narrow them")
+
+    def walk(self, remote: str):
+        """(remote path, attrs) of regular files below ``remote``; symlinked files followed, not dirs."""
+        stack = [remote]
+        while stack:
+            cur = stack.pop()
+            for entry in sorted(self.sftp.listdir_attr(cur), key=lambda e: e.filename):
+                path = str(PurePosixPath(cur) / entry.filename)
+                mode = entry.st_mode or 0
+                if stat.S_ISLNK(mode):
+                    try:
+                        entry = self.sftp.stat(path)
+                        mode = entry.st_mode or 0
+                    except OSError:
+                        continue
+                    if stat.S_ISDIR(mode):
+                        continue  # never follow directory links out of the tree
+                if stat.S_ISDIR(mode):
+                    stack.append(path)
+                elif stat.S_ISREG(mode):
+                    self._count()
+                    yield path, entry
+
+    def copy_tree(self, remote: str, into: Path) -> None:
+        for path, attrs in self.walk(remote):
+            rel = PurePosixPath(path).relative_to(remote)
+            target = into / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size = attrs.st_size or 0
+            if size > MAX_FILE_BYTES:
+                target.write_bytes(b"")  # too big to be a config file; the parser reports it empty
+                continue
+            self.bytes += size
+            if self.bytes > MAX_CONFIG_BYTES:
+                raise CollectionError("parse", f"configuration under {remote} exceeds {MAX_CONFIG_BYTES >> 20} MiB")
+            with self.sftp.open(path, "rb") as fh:
+                target.write_bytes(fh.read(MAX_FILE_BYTES))
+            os.utime(target, (attrs.st_atime or 0, attrs.st_mtime or 0))
+
+    def placeholder_tree(self, remote: str, into: Path) -> None:
+        """Same names, sizes and mtimes; no content read (sparse files take no disk)."""
+        for path, attrs in self.walk(remote):
+            target = into / PurePosixPath(path).relative_to(remote)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as fh:
+                fh.truncate(attrs.st_size or 0)
+            os.utime(target, (attrs.st_atime or 0, attrs.st_mtime or 0))
+
+    def copy_file(self, remote: str, target: Path) -> bool:
+        try:
+            attrs = self.sftp.stat(remote)
+        except OSError:
+            return False
+        self._count()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self.sftp.open(remote, "rb") as fh:
+            target.write_bytes(fh.read(MAX_FILE_BYTES))
+        os.utime(target, (attrs.st_atime or 0, attrs.st_mtime or 0))
+        return True
+
+
+def _connect(spec: SshSpec):
+    import paramiko
+
+    client = paramiko.SSHClient()
+    if spec.known_hosts is not None and spec.known_hosts.exists():
+        client.load_host_keys(str(spec.known_hosts))
+    elif spec.known_hosts is None:
+        client.load_system_host_keys()
+    if spec.trust_on_first_use:
+        if spec.known_hosts is None:
+            raise CollectionError("auth", "trust_on_first_use needs a known_hosts file to record the key in")
+        spec.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    else:
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    password: Optional[Secret] = None
+    key_file: Optional[Path] = None
+    try:
+        if spec.password:
+            password = resolve(spec.password, spec.base)
+        if spec.key:
+            key_file = key_path(spec.key, spec.base)
+            if key_file is None:
+                raise CredentialError(f"{spec.key}: a private key must be a file: reference")
+            if not key_file.is_file():
+                raise CredentialError(f"{spec.key}: no such key file")
+    except CredentialError as exc:
+        raise CollectionError("auth", str(exc)) from None
+    try:
+        client.connect(spec.host, port=spec.port, username=spec.username,
+                       password=password.reveal() if password else None,
+                       key_filename=str(key_file) if key_file else None,
+                       timeout=spec.timeout, banner_timeout=spec.timeout, auth_timeout=spec.timeout,
+                       allow_agent=False, look_for_keys=False)
+    except paramiko.BadHostKeyException:
+        client.close()
+        raise CollectionError("auth", f"{spec.display}: host key does NOT match known_hosts (possible "
+                                      "man-in-the-middle); not connecting") from None
+    except paramiko.SSHException as exc:
+        client.close()
+        text = str(exc)
+        if "not found in known_hosts" in text:
+            raise CollectionError("auth", f"{spec.display}: host key unknown; add it to known_hosts "
+                                          "(ssh-keyscan) or set trust_on_first_use for this target") from None
+        if isinstance(exc, paramiko.AuthenticationException):
+            raise CollectionError("auth", f"{spec.display}: authentication failed for user {spec.username}") from None
+        raise CollectionError("connectivity", f"{spec.display}: SSH error ({exc.__class__.__name__})") from None
+    except socket.timeout:
+        client.close()
+        raise CollectionError("timeout", f"{spec.display}: no answer within {spec.timeout:g} s") from None
+    except OSError as exc:
+        client.close()
+        raise CollectionError("connectivity", f"{spec.display}: {exc.strerror or exc.__class__.__name__}") from None
+    if spec.trust_on_first_use and spec.known_hosts is not None:
+        client.save_host_keys(str(spec.known_hosts))
+    return client
+
+
+@dataclass
+class Mirrored:
+    root: Path                # the temporary directory; caller removes it
+    config_dir: Path
+    spool_dir: Optional[Path]
+    logrotate: list[Path]
+    stats: dict
+
+
+def mirror(spec: SshSpec, progress: Optional[Callable[[str], None]] = None) -> Mirrored:
+    started = time.perf_counter()
+    client = _connect(spec)
+    root = Path(tempfile.mkdtemp(prefix="voxaudit-ssh-"))
+    os.chmod(root, 0o700)
+    ok = False
+    try:
+        sftp = client.open_sftp()
+        sftp.get_channel().settimeout(spec.timeout)
+        m = _Mirror(sftp, root, progress)
+        # The mirror keeps the remote absolute layout under root/fs, so it is a snapshot of the
+        # device's filesystem and facts name files exactly as an offline copy of it would.
+        fs = root / "fs"
+        local = lambda remote: fs / PurePosixPath(remote).relative_to("/") if remote.startswith("/") \
+            else fs / "home" / remote  # noqa: E731  (relative paths are relative to the login directory)
+        config = local(spec.config_dir)
+        if progress:
+            progress(f"{spec.config_dir} over SFTP")
+        try:
+            m.copy_tree(spec.config_dir, config)
+        except FileNotFoundError:
+            raise CollectionError("connectivity", f"{spec.display}: {spec.config_dir} does not exist on the host") from None
+        spool = None
+        if spec.spool_dir:
+            if progress:
+                progress(f"{spec.spool_dir} sizes and ages")
+            spool = local(spec.spool_dir)
+            try:
+                m.placeholder_tree(spec.spool_dir, spool)
+            except FileNotFoundError:
+                spool = None
+        logrotate = []
+        for remote in spec.logrotate:
+            target = local(remote)
+            if m.copy_file(remote, target):
+                logrotate.append(target)
+        ok = True
+        return Mirrored(root, config, spool, logrotate,
+                        {"files": m.files, "bytes": m.bytes, "seconds": round(time.perf_counter() - started, 3)})
+    except socket.timeout:
+        raise CollectionError("timeout", f"{spec.display}: SFTP stopped answering (>{spec.timeout:g} s)") from None
+    except CollectionError:
+        raise
+    except OSError as exc:
+        raise CollectionError("connectivity", f"{spec.display}: SFTP failed: {exc.strerror or exc.__class__.__name__}") from None
+    finally:
+        client.close()
+        if not ok:
+            shutil.rmtree(root, ignore_errors=True)

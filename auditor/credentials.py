@@ -1,0 +1,87 @@
+"""Credential references: the inventory names where a secret lives, never the secret.
+
+``env:NAME`` (an environment variable), ``file:PATH`` (a file's first line, or the whole file
+for a private key; relative to the inventory), ``keyring:SERVICE/USERNAME`` (the OS keyring
+through ``keyring``). A resolved :class:`Secret` prints as its reference only, so a secret
+cannot reach a report, a log line or an exception message by accident.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Optional
+
+REF_RE = re.compile(r"^(?P<scheme>env|file|keyring):(?P<rest>.+)$")
+
+
+class CredentialError(Exception):
+    """A reference that cannot be resolved; the message names the reference, never a value."""
+
+
+class Secret:
+    __slots__ = ("_value", "ref")
+
+    def __init__(self, value: str, ref: str) -> None:
+        self._value = value
+        self.ref = ref
+
+    def reveal(self) -> str:
+        """The value, for the one call that needs it (a login); never store the result."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.ref})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):  # never pickled into a task queue or cache with its value
+        raise TypeError("a Secret cannot be serialised")
+
+
+def validate_ref(ref: str) -> str:
+    """For inventory validation: the shape of a reference, without resolving it."""
+    if not REF_RE.match(ref or ""):
+        raise ValueError("credentials are references like env:NAME, file:PATH or keyring:SERVICE/USER, "
+                         "never inline values")
+    return ref
+
+
+def resolve(ref: str, base: Optional[Path] = None, whole_file: bool = False) -> Secret:
+    m = REF_RE.match(ref or "")
+    if not m:
+        raise CredentialError(f"not a credential reference: use env:NAME, file:PATH or keyring:SERVICE/USER")
+    scheme, rest = m.group("scheme"), m.group("rest")
+    if scheme == "env":
+        value = os.environ.get(rest)
+        if value is None:
+            raise CredentialError(f"{ref}: environment variable {rest} is not set")
+        return Secret(value, ref)
+    if scheme == "file":
+        path = Path(rest).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CredentialError(f"{ref}: cannot read ({exc.strerror})") from None
+        value = text if whole_file else (text.splitlines()[0] if text else "")
+        return Secret(value, ref)
+    service, _, user = rest.partition("/")
+    try:
+        import keyring
+        value = keyring.get_password(service, user)
+    except Exception as exc:  # no keyring backend on a headless scanner
+        raise CredentialError(f"{ref}: keyring unavailable ({exc.__class__.__name__})") from None
+    if value is None:
+        raise CredentialError(f"{ref}: no such entry in the keyring")
+    return Secret(value, ref)
+
+
+def key_path(ref: str, base: Optional[Path] = None) -> Optional[Path]:
+    """A file: reference to a private key, as a path (paramiko reads it itself)."""
+    m = REF_RE.match(ref or "")
+    if not m or m.group("scheme") != "file":
+        return None
+    path = Path(m.group("rest")).expanduser()
+    return path if path.is_absolute() or base is None else base / path
