@@ -13,7 +13,9 @@ from typing import Optional
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from auditor.collectors.sip import SipSpec
 from auditor.collectors.ssh import SshSpec
+from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
 from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
 
@@ -50,6 +52,44 @@ class SshIn(BaseModel):
         return self
 
 
+class SipIn(BaseModel):
+    """SIP probes. enumeration and invite can reveal users or ring phones: off unless enabled."""
+
+    udp: Optional[int] = Field(5060, ge=1, le=65535)
+    tcp: Optional[int] = Field(5060, ge=1, le=65535)
+    tls: Optional[int] = Field(5061, ge=1, le=65535)
+    domain: str = ""
+    timeout: float = Field(2.0, gt=0, le=30)
+    tls_server_name: str = ""
+    ca_file: str = ""
+    enumeration: bool = False
+    known_user: str = ""
+    invite: bool = False
+    invite_target: str = ""
+    rate_per_second: float = Field(2.0, gt=0, le=20)
+
+    model_config = {"extra": "forbid"}
+
+    @model_validator(mode="after")
+    def _opt_ins_are_complete(self) -> "SipIn":
+        if self.enumeration and not self.known_user:
+            raise ValueError("enumeration: true needs known_user (an extension that exists) to compare against")
+        if self.invite and not self.invite_target:
+            raise ValueError("invite: true needs invite_target (an extension; its phone may ring briefly)")
+        return self
+
+
+class TlsIn(BaseModel):
+    port: int = Field(ge=1, le=65535)
+    purpose: str = "https-admin"
+    server_name: str = ""
+    ca_file: str = ""
+    cipher_suites: bool = False
+    timeout: float = Field(5.0, gt=0, le=60)
+
+    model_config = {"extra": "forbid"}
+
+
 class TargetIn(BaseModel):
     name: str
     platform: str
@@ -58,12 +98,22 @@ class TargetIn(BaseModel):
     spool_dir: Optional[str] = None
     logrotate: list[str] = Field(default_factory=list)
     ssh: Optional[SshIn] = None  # live: read the tree from the device
+    sip: Optional[SipIn] = None  # platform sip: probe the SIP service at address
+    tls: list[TlsIn] = Field(default_factory=list)  # platform tls: scan these ports at address
 
     model_config = {"extra": "forbid"}
 
     @model_validator(mode="after")
     def _offline_or_live(self) -> "TargetIn":
-        if self.ssh is None and not self.config_dir:
+        if self.platform == "sip":
+            if not self.address:
+                raise ValueError("a sip target needs an address")
+            if self.sip is None:
+                self.sip = SipIn()
+        elif self.platform == "tls":
+            if not self.address or not self.tls:
+                raise ValueError("a tls target needs an address and a list of tls: ports")
+        elif self.ssh is None and not self.config_dir:
             raise ValueError("a target needs config_dir (offline copy) or ssh (live collection)")
         if self.ssh is not None and not self.address:
             raise ValueError("an ssh target needs an address")
@@ -79,6 +129,7 @@ class TargetIn(BaseModel):
 
 class SiteIn(BaseModel):
     name: str
+    scanner_vantage: str = ""  # where the scanner sits at this site: data, voice, management...
     targets: list[TargetIn]
 
     model_config = {"extra": "forbid"}
@@ -149,8 +200,19 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                                   trust_on_first_use=s.trust_on_first_use, timeout=s.timeout,
                                   config_dir=s.config_dir, spool_dir=s.spool_dir, logrotate=list(s.logrotate),
                                   base=base)
+                sip = None
+                if t.sip is not None and t.platform == "sip":
+                    q = t.sip
+                    sip = SipSpec(address=t.address or "", udp=q.udp, tcp=q.tcp, tls=q.tls, domain=q.domain,
+                                  timeout=q.timeout, vantage=site.scanner_vantage, enumeration=q.enumeration,
+                                  known_user=q.known_user, invite=q.invite, invite_target=q.invite_target,
+                                  rate_per_second=q.rate_per_second, tls_server_name=q.tls_server_name,
+                                  ca_file=str(base / q.ca_file) if q.ca_file else "")
+                tls = [TlsTarget(host=t.address or "", port=e.port, purpose=e.purpose, server_name=e.server_name,
+                                 timeout=e.timeout, ca_file=str(base / e.ca_file) if e.ca_file else "",
+                                 cipher_suites=e.cipher_suites) for e in t.tls] if t.platform == "tls" else []
                 specs.append(TargetSpec(
-                    name=t.name, platform=t.platform,
+                    name=t.name, platform=t.platform, sip=sip, tls=tls, vantage=site.scanner_vantage,
                     config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
                     spool_dir=(base / t.spool_dir) if t.spool_dir else None,
                     logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name, ssh=ssh,

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from auditor.check import Check, CheckContext
-from auditor.collectors import offline
+from auditor.collectors import live, offline
 from auditor.collectors.offline import CollectionError
+from auditor.collectors.sip import SipSpec
 from auditor.collectors.ssh import SshSpec, mirror
+from auditor.collectors.tls import TlsTarget
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -40,6 +42,9 @@ class TargetSpec:
     clinic: str = ""
     site: str = ""
     ssh: Optional[SshSpec] = None  # live: mirror the remote tree over SFTP, then audit it like a copy
+    sip: Optional[SipSpec] = None  # live: SIP probes (platform "sip")
+    tls: list[TlsTarget] = field(default_factory=list)  # live: TLS endpoints (platform "tls")
+    vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
 
 
 # platform -> how to collect its facts from a target; adding a platform is one entry here
@@ -53,6 +58,8 @@ COLLECTORS: dict[str, Collector] = {
     "opensips": lambda spec, note: offline.collect_opensips_tree(spec.config_dir, progress=note),
     "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
     "switch": lambda spec, note: offline.collect_switch_configs(spec.config_dir, progress=note),
+    "sip": lambda spec, note: live.collect_sip(spec.sip, spec.vantage, note),
+    "tls": lambda spec, note: live.collect_tls(spec.tls, spec.vantage, note),
     "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
 }
 SUPPORTED_PLATFORMS = tuple(COLLECTORS)
@@ -60,7 +67,9 @@ SUPPORTED_PLATFORMS = tuple(COLLECTORS)
 
 def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
     started = time.perf_counter()
-    source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else str(spec.config_dir)
+    source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else \
+        f"sip://{spec.sip.address}" if spec.sip else \
+        ", ".join(t.endpoint for t in spec.tls) if spec.tls else str(spec.config_dir)
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)
     mirrored = None
     try:

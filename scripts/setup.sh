@@ -11,11 +11,26 @@ need_apt=()
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ "$WITH_TEST" = 1 ] && ! command -v npm >/dev/null 2>&1; then need_apt+=(npm); fi
+if [ "$WITH_TEST" = 1 ]; then
+  # The lab (tests/lab/): real servers the integration tests start on 127.0.0.1.
+  [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+  [ -x /usr/sbin/kamailio ] || need_apt+=(kamailio)
+  [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 \
+    || need_apt+=(kamailio-tls-modules)
+  [ -x /usr/sbin/snmpd ] || need_apt+=(snmpd)
+  command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
+  command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # policy-rc.d: packages must not start their daemons; the lab starts its own on loopback.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 python3 - <<'PY'

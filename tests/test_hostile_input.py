@@ -32,7 +32,7 @@ def mangle(text: str, rng: random.Random, junk: list[str] = JUNK) -> str:
 def test_fuzzed_example_trees_never_raise(tmp_path, registry):
     rng = random.Random(20261122)
     originals = {p.name: p.read_text() for p in ETC.iterdir()}
-    checks = registry.all()
+    checks = [c for c in registry.all() if "asterisk" in c.meta.platforms]
     for round_no in range(25):
         files = {name: (mangle(text, rng) if rng.random() < 0.5 and text.strip() else text)
                  for name, text in originals.items()}

@@ -14,3 +14,24 @@ def ssh_lab(tmp_path_factory):
         pytest.skip(str(exc))
     yield lab
     lab.server.stop()
+
+
+def _kamailio(tmp_path_factory, variant):
+    try:
+        return servers.start_kamailio(tmp_path_factory.mktemp(f"kamailio-{variant}"), variant)
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def kamailio_weak(tmp_path_factory):
+    lab = _kamailio(tmp_path_factory, "weak")
+    yield lab
+    lab.server.stop()
+
+
+@pytest.fixture(scope="session")
+def kamailio_hardened(tmp_path_factory):
+    lab = _kamailio(tmp_path_factory, "hardened")
+    yield lab
+    lab.server.stop()

@@ -153,3 +153,127 @@ def cleanup(servers: list[Optional[Server]]) -> None:
     for s in servers:
         if s is not None:
             s.stop()
+
+
+# -- Kamailio --------------------------------------------------------------------------------
+
+KAMAILIO_DIR = Path(__file__).resolve().parent / "kamailio"
+
+
+def make_certs(workdir: Path, variant: str) -> None:
+    """hardened: a lab CA and a leaf for pbx.lab.example / 127.0.0.1, valid 30 days;
+    weak: a self-signed certificate for another name that expired last month."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def pem(obj) -> bytes:
+        return obj.public_bytes(serialization.Encoding.PEM)
+
+    leaf_key = key()
+    if variant == "hardened":
+        ca_key = key()
+        ca = (x509.CertificateBuilder().subject_name(name("voxaudit lab CA")).issuer_name(name("voxaudit lab CA"))
+              .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=60))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+              .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+              .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                           content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                           key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+              .sign(ca_key, hashes.SHA256()))
+        leaf = (x509.CertificateBuilder().subject_name(name("pbx.lab.example")).issuer_name(ca.subject)
+                .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=90))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("pbx.lab.example"),
+                                                            x509.IPAddress(ipaddress.ip_address(LOOPBACK))]), False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_cert_sign=False,
+                                             crl_sign=False, content_commitment=False, data_encipherment=False,
+                                             key_agreement=False, encipher_only=False, decipher_only=False), True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
+                .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                                                      x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), False)
+                .sign(ca_key, hashes.SHA256()))
+        (workdir / "ca.pem").write_bytes(pem(ca))
+    else:
+        leaf = (x509.CertificateBuilder().subject_name(name("old-pbx.example")).issuer_name(name("old-pbx.example"))
+                .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=400)).not_valid_after(now - datetime.timedelta(days=30))
+                .sign(leaf_key, hashes.SHA256()))
+        (workdir / "ca.pem").write_bytes(pem(leaf))
+    (workdir / "cert.pem").write_bytes(pem(leaf))
+    (workdir / "key.pem").write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
+                                                             serialization.PrivateFormat.TraditionalOpenSSL,
+                                                             serialization.NoEncryption()))
+    os.chmod(workdir / "key.pem", 0o600)
+
+
+@dataclass
+class KamailioLab:
+    variant: str
+    server: Server
+    sip_port: Optional[int]
+    tls_port: int
+    workdir: Path
+
+
+def start_kamailio(workdir: Path, variant: str) -> KamailioLab:
+    """Debian's Kamailio with the lab's weak or hardened configuration on 127.0.0.1."""
+    binary = _binary("/usr/sbin/kamailio", "kamailio")
+    if not list(Path("/usr/lib").glob("*/kamailio/modules/tls.so")):
+        raise LabUnavailable("kamailio tls.so missing: install Debian package kamailio-tls-modules")
+    workdir.mkdir(parents=True, exist_ok=True)
+    make_certs(workdir, variant)
+    sip_port = free_port() if variant == "weak" else None
+    tls_port = free_port()
+    for src, dst in ((f"{variant}.cfg", "kamailio.cfg"), (f"{variant}-tls.cfg", "tls.cfg")):
+        text = (KAMAILIO_DIR / src).read_text()
+        text = text.replace("@DIR@", str(workdir)).replace("@PORT_TLS@", str(tls_port))
+        text = text.replace("@PORT_SIP@", str(sip_port or 0))
+        (workdir / dst).write_text(text)
+    (workdir / "run").mkdir(exist_ok=True)
+    proc = _spawn([binary, "-DD", "-E", "-f", str(workdir / "kamailio.cfg"), "-P", str(workdir / "kamailio.pid"),
+                   "-Y", str(workdir / "run"), "-m", "64", "-M", "8"], workdir)
+    server = Server(f"kamailio-{variant}", proc, tls_port, workdir)
+    try:
+        wait_until(lambda: tcp_open(tls_port), proc, f"kamailio ({variant})")
+    except Exception:
+        server.stop()
+        raise
+    return KamailioLab(variant, server, sip_port, tls_port, workdir)
+
+
+def garbage_udp_server() -> tuple[socket.socket, int, "threading.Thread"]:
+    """Answers every datagram with bytes that are not SIP: a confused or hostile device."""
+    import threading
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((LOOPBACK, 0))
+    s.settimeout(0.2)
+
+    def serve():
+        while True:
+            try:
+                _, peer = s.recvfrom(65535)
+                s.sendto(b"\x16\x03\x01garbage\r\nHTTP/1.0 200 OK\r\n\r\n", peer)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    return s, s.getsockname()[1], th

@@ -1,0 +1,41 @@
+"""Network collectors as the runner calls them: SIP probes with a TLS scan of the SIP-TLS
+port, and stand-alone TLS endpoints. Each raises CollectionError only when the target gave
+nothing at all; partial answers are facts."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from auditor.collectors.offline import CollectionError
+from auditor.collectors.sip import SipSpec, probe
+from auditor.collectors.tls import TlsTarget, scan_tls
+from auditor.facts.network import SipFacts, TlsEndpointFacts
+
+Note = Optional[Callable[[str], None]]
+
+
+def collect_sip(spec: Optional[SipSpec], vantage: str, note: Note = None) -> SipFacts:
+    if spec is None:
+        raise CollectionError("not_collected", "a sip target needs a sip: section in the inventory")
+    if note:
+        note(f"SIP OPTIONS/REGISTER on {spec.address}")
+    spec.vantage = spec.vantage or vantage
+    facts = probe(spec)
+    tls = next((t for t in facts.transports if t.transport == "tls" and t.state == "answered"), None)
+    if tls is not None:
+        if note:
+            note(f"TLS scan of {spec.address}:{tls.port}")
+        facts.tls = scan_tls([TlsTarget(host=spec.address, port=tls.port, purpose="sip-tls",
+                                        server_name=spec.tls_server_name or spec.domain, timeout=spec.timeout * 2,
+                                        ca_file=spec.ca_file)])
+    return facts
+
+
+def collect_tls(targets: list[TlsTarget], vantage: str, note: Note = None) -> TlsEndpointFacts:
+    if not targets:
+        raise CollectionError("not_collected", "a tls target needs at least one endpoint")
+    if note:
+        note(f"TLS scan of {len(targets)} endpoint(s)")
+    scans = scan_tls(targets)
+    if not any(s.completed for s in scans):
+        raise CollectionError("connectivity", "; ".join(f"{s.endpoint}: {s.error}" for s in scans))
+    return TlsEndpointFacts(address=targets[0].host, vantage=vantage, tls=scans)

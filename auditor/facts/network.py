@@ -1,0 +1,124 @@
+"""Facts seen on the wire: SIP probe answers and TLS endpoint scans.
+
+Typed records rather than configuration objects: each says what was sent (method, transport,
+port), what came back (status, headers that matter) and nothing else. Request-URIs use
+made-up users unless the user named one; no credentials are ever sent.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from auditor.facts.common import PlatformFacts
+
+
+class SdpFacts(BaseModel):
+    media_protocols: list[str] = Field(default_factory=list)  # e.g. RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF
+    crypto_lines: int = 0       # a=crypto (SDES): counted, the keys are never kept
+    fingerprint: bool = False   # a=fingerprint (DTLS-SRTP)
+
+
+class SipResponse(BaseModel):
+    status: int
+    reason: str = ""
+    server: str = ""            # Server or User-Agent header
+    allow: list[str] = Field(default_factory=list)
+    challenge: str = ""         # WWW-/Proxy-Authenticate scheme, e.g. "Digest"
+    sdp: Optional[SdpFacts] = None
+
+
+class SipTransportProbe(BaseModel):
+    transport: Literal["udp", "tcp", "tls"]
+    port: int
+    state: Literal["answered", "closed", "no-answer", "garbage", "tls-failed"]
+    detail: str = ""
+    options: Optional[SipResponse] = None
+    unauth_register: Optional[SipResponse] = None   # REGISTER without credentials, for a made-up user
+    rtt_ms: float = 0.0
+
+
+class EnumerationProbe(BaseModel):
+    """Opt-in: REGISTER for a user that exists and for made-up users, compared."""
+
+    transport: str
+    known_user_status: str
+    unknown_user_statuses: list[str]
+    distinguishable: bool
+
+
+class InviteProbe(BaseModel):
+    """Opt-in: an INVITE without credentials; anything but a challenge or a rejection is accepted."""
+
+    transport: str
+    target: str
+    statuses: list[int]
+    accepted: bool
+    cancelled: bool = False
+
+
+class CertificateFacts(BaseModel):
+    subject: str = ""
+    issuer: str = ""
+    not_after: str = ""
+    days_left: int = 0
+    key_type: str = ""
+    key_bits: int = 0
+    self_signed: bool = False
+    trusted: bool = False        # chains to the Mozilla root store as sslyze ships it
+    hostname_match: Optional[bool] = None
+
+
+class TlsScan(BaseModel):
+    endpoint: str                # host:port
+    purpose: str = ""            # "sip-tls", "https-admin", "wss"
+    server_name: str = ""        # the name the certificate must match (SNI), if known
+    completed: bool = False
+    error: str = ""
+    accepted_versions: list[str] = Field(default_factory=list)  # "SSL 3.0" ... "TLS 1.3"
+    weak_ciphers: list[str] = Field(default_factory=list)       # NULL, EXPORT, RC4, DES/3DES, anonymous
+    certificate: Optional[CertificateFacts] = None
+    duration_s: float = 0.0
+
+
+class SipFacts(PlatformFacts):
+    """A SIP service probed from where the scanner sits (its ``vantage``, e.g. "data VLAN")."""
+
+    platform: Literal["sip"] = "sip"
+    address: str
+    vantage: str = ""
+    transports: list[SipTransportProbe] = Field(default_factory=list)
+    enumeration: Optional[EnumerationProbe] = None
+    invite: Optional[InviteProbe] = None
+    tls: list[TlsScan] = Field(default_factory=list)
+    probes_sent: int = 0
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name == "sip":
+            return ("ok", "") if self.transports else ("not_collected", "no SIP transport was probed")
+        if name == "tls":
+            if not self.tls:
+                return "missing", "no TLS transport configured"
+            return ("ok", "") if any(s.completed for s in self.tls) else ("error", self.tls[0].error or "TLS scan failed")
+        return super().source_state(name)
+
+
+class TlsEndpointFacts(PlatformFacts):
+    """Admin UIs and other TLS services scanned on their own (HTTPS, ARI/WSS, LDAPS...)."""
+
+    platform: Literal["tls"] = "tls"
+    address: str
+    vantage: str = ""
+    tls: list[TlsScan] = Field(default_factory=list)
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name == "tls":
+            if not self.tls:
+                return "not_collected", "no TLS endpoint scanned"
+            return ("ok", "") if any(s.completed for s in self.tls) else ("error", self.tls[0].error or "TLS scan failed")
+        return super().source_state(name)
+
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        if name != "tls":
+            return []
+        return [(f"tls {s.endpoint}", s.error) for s in self.tls if not s.completed and any(t.completed for t in self.tls)]

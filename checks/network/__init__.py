@@ -1,0 +1,1 @@
+"""Checks over what the network shows: SIP probe answers and TLS endpoint scans."""

@@ -1,0 +1,112 @@
+"""SIP-NET-* and TLS-NET-* over facts built from SIP answers as Kamailio 5.6 sends them (the
+lab's own captures) and TLS scan records; the live collection itself is tested in tests/lab/."""
+from __future__ import annotations
+
+from auditor.collectors.sip import parse_response
+from auditor.facts.network import (
+    CertificateFacts,
+    EnumerationProbe,
+    InviteProbe,
+    SipFacts,
+    SipTransportProbe,
+    TlsEndpointFacts,
+    TlsScan,
+)
+from auditor.model import Status
+
+FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
+
+OPTIONS_200 = (b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKx;rport=40000\r\n"
+               b"From: <sip:voxaudit@127.0.0.1>;tag=1\r\nTo: <sip:pbx.lab.example>;tag=2\r\nCall-ID: 3@voxaudit\r\n"
+               b"CSeq: 1 OPTIONS\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+               b"Server: kamailio (5.6.3 (x86_64/linux))\r\nContent-Length: 0\r\n\r\n")
+REGISTER_404 = b"SIP/2.0 404 User Not Found\r\nCSeq: 2 REGISTER\r\nServer: kamailio (5.6.3 (x86_64/linux))\r\nl: 0\r\n\r\n"
+REGISTER_401 = (b"SIP/2.0 401 Unauthorized\r\nCSeq: 2 REGISTER\r\n"
+                b"WWW-Authenticate: Digest realm=\"pbx.lab.example\", nonce=\"abc\"\r\nContent-Length: 0\r\n\r\n")
+REGISTER_200 = b"SIP/2.0 200 OK\r\nCSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n"
+SDP_200 = (b"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nContent-Type: application/sdp\r\nContent-Length: 120\r\n\r\n"
+           b"v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0 8\r\n")
+
+
+def sip(transports, **kw) -> SipFacts:
+    return SipFacts(address="127.0.0.1", transports=transports, **kw)
+
+
+def answered(transport, port, options=OPTIONS_200, register=REGISTER_401) -> SipTransportProbe:
+    return SipTransportProbe(transport=transport, port=port, state="answered", options=parse_response(options),
+                             unauth_register=parse_response(register))
+
+
+def test_responses_parse_and_garbage_is_recognised():
+    r = parse_response(OPTIONS_200)
+    assert (r.status, r.server, r.allow[:2]) == (200, "kamailio (5.6.3 (x86_64/linux))", ["INVITE", "ACK"])
+    assert parse_response(REGISTER_401).challenge == "Digest"
+    assert parse_response(b"\x16\x03\x01garbage\r\n\r\n") is None
+    sdp = parse_response(SDP_200).sdp
+    assert sdp.media_protocols == ["RTP/AVP"] and sdp.crypto_lines == 0
+
+
+def test_weak_service(run):
+    facts = sip([answered("udp", 5060, register=REGISTER_200), answered("tcp", 5060, register=REGISTER_404),
+                 SipTransportProbe(transport="tls", port=5061, state="closed", detail="connection refused")],
+                vantage="data",
+                enumeration=EnumerationProbe(transport="tcp", known_user_status="401 Unauthorized",
+                                             unknown_user_statuses=["404 User Not Found"] * 2, distinguishable=True),
+                invite=InviteProbe(transport="tcp", target="101", statuses=[100, 480], accepted=True))
+    assert run("SIP-NET-101", facts) == {"sip udp/5060": FAIL, "sip tcp/5060": FAIL}
+    assert set(run("SIP-NET-102", facts).values()) == {FAIL}
+    assert run("SIP-NET-103", facts) == {"sip udp/5060": FAIL, "sip tcp/5060": PASS}
+    assert run("SIP-NET-104", facts) == {"sip tcp": FAIL}
+    assert run("SIP-NET-105", facts) == {"sip tcp": FAIL}
+    assert run("SIP-NET-107", facts) == {"127.0.0.1": FAIL}
+
+
+def test_hardened_service(run):
+    quiet = OPTIONS_200.replace(b"Server: kamailio (5.6.3 (x86_64/linux))\r\n", b"")
+    facts = sip([SipTransportProbe(transport="udp", port=5060, state="no-answer"),
+                 SipTransportProbe(transport="tcp", port=5060, state="closed"), answered("tls", 5061, options=quiet)],
+                vantage="voice",
+                enumeration=EnumerationProbe(transport="tls", known_user_status="401 Unauthorized",
+                                             unknown_user_statuses=["401 Unauthorized"] * 2, distinguishable=False),
+                invite=InviteProbe(transport="tls", target="101", statuses=[407], accepted=False))
+    for cid in ("SIP-NET-101", "SIP-NET-102", "SIP-NET-103", "SIP-NET-104", "SIP-NET-105"):
+        assert set(run(cid, facts).values()) == {PASS}, cid
+    assert set(run("SIP-NET-107", facts).values()) == {NA}
+    assert set(run("SIP-NET-106", facts).values()) == {NA}  # no SDP seen
+
+
+def test_opt_in_probes_not_run_are_not_applicable(run):
+    facts = sip([answered("tls", 5061)])
+    assert set(run("SIP-NET-104", facts).values()) == {NA}
+    assert set(run("SIP-NET-105", facts).values()) == {NA}
+
+
+def test_sdp_in_clear_fails(run):
+    facts = sip([answered("udp", 5060, options=SDP_200)])
+    assert run("SIP-NET-106", facts) == {"sip udp/5060": FAIL}
+
+
+def _scan(**kw) -> TlsScan:
+    base = dict(endpoint="127.0.0.1:5061", purpose="sip-tls", server_name="pbx.lab.example", completed=True,
+                accepted_versions=["TLS 1.2", "TLS 1.3"],
+                certificate=CertificateFacts(subject="CN=pbx.lab.example", issuer="CN=Clinic CA",
+                                             not_after="2027-06-01T00:00:00+00:00", days_left=190, key_type="RSA",
+                                             key_bits=3072, trusted=True, hostname_match=True))
+    base.update(kw)
+    return TlsScan(**base)
+
+
+def test_tls_checks(run):
+    good = TlsEndpointFacts(address="127.0.0.1", tls=[_scan()])
+    for cid in ("TLS-NET-101", "TLS-NET-102", "TLS-NET-103", "TLS-NET-104"):
+        assert run(cid, good) == {"tls 127.0.0.1:5061": PASS}, cid
+    bad = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(
+        accepted_versions=["TLS 1.0", "TLS 1.2"], weak_ciphers=["TLS 1.0 DES-CBC3-SHA"],
+        certificate=CertificateFacts(subject="CN=old", issuer="CN=old", not_after="2026-10-01", days_left=-52,
+                                     key_type="RSA", key_bits=1024, self_signed=True, hostname_match=False))])
+    for cid in ("TLS-NET-101", "TLS-NET-102", "TLS-NET-103", "TLS-NET-104"):
+        assert run(cid, bad) == {"tls 127.0.0.1:5061": FAIL}, cid
+    assert run("TLS-NET-101", good, min_tls_version="1.3") == {"tls 127.0.0.1:5061": FAIL}
+    soon = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(certificate=_scan().certificate.model_copy(
+        update={"days_left": 10}))])
+    assert run("TLS-NET-104", soon) == {"tls 127.0.0.1:5061": FAIL}
