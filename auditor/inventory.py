@@ -13,6 +13,7 @@ from typing import Optional
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
 from auditor.collectors.ssh import SshSpec
 from auditor.collectors.tls import TlsTarget
@@ -90,6 +91,22 @@ class TlsIn(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+class PcapIn(BaseModel):
+    file: Optional[str] = None  # a capture (pcap/pcapng)
+    interface: str = ""  # or: sniff this interface (opt-in; needs capture rights)
+    seconds: float = Field(0, ge=0, le=300)
+    max_packets: int = Field(50_000, ge=1, le=200_000)
+    capture_point: str = ""  # trunk, access, span
+
+    model_config = {"extra": "forbid"}
+
+    @model_validator(mode="after")
+    def _file_or_sniff(self) -> "PcapIn":
+        if not self.file and not (self.interface and self.seconds):
+            raise ValueError("give file: PATH, or interface and seconds to sniff (opt-in)")
+        return self
+
+
 class TargetIn(BaseModel):
     name: str
     platform: str
@@ -100,6 +117,7 @@ class TargetIn(BaseModel):
     ssh: Optional[SshIn] = None  # live: read the tree from the device
     sip: Optional[SipIn] = None  # platform sip: probe the SIP service at address
     tls: list[TlsIn] = Field(default_factory=list)  # platform tls: scan these ports at address
+    pcap: Optional[PcapIn] = None  # platform pcap: a capture file or an opt-in sniff
 
     model_config = {"extra": "forbid"}
 
@@ -110,6 +128,9 @@ class TargetIn(BaseModel):
                 raise ValueError("a sip target needs an address")
             if self.sip is None:
                 self.sip = SipIn()
+        elif self.platform == "pcap":
+            if self.pcap is None:
+                raise ValueError("a pcap target needs a pcap: section")
         elif self.platform == "tls":
             if not self.address or not self.tls:
                 raise ValueError("a tls target needs an address and a list of tls: ports")
@@ -211,8 +232,13 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                 tls = [TlsTarget(host=t.address or "", port=e.port, purpose=e.purpose, server_name=e.server_name,
                                  timeout=e.timeout, ca_file=str(base / e.ca_file) if e.ca_file else "",
                                  cipher_suites=e.cipher_suites) for e in t.tls] if t.platform == "tls" else []
+                pcap = None
+                if t.pcap is not None:
+                    pcap = PcapSpec(path=(base / t.pcap.file) if t.pcap.file else None, interface=t.pcap.interface,
+                                    seconds=t.pcap.seconds, max_packets=t.pcap.max_packets,
+                                    capture_point=t.pcap.capture_point)
                 specs.append(TargetSpec(
-                    name=t.name, platform=t.platform, sip=sip, tls=tls, vantage=site.scanner_vantage,
+                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, vantage=site.scanner_vantage,
                     config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
                     spool_dir=(base / t.spool_dir) if t.spool_dir else None,
                     logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name, ssh=ssh,

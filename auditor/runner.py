@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from auditor.check import Check, CheckContext
 from auditor.collectors import live, offline
 from auditor.collectors.offline import CollectionError
+from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
 from auditor.collectors.ssh import SshSpec, mirror
 from auditor.collectors.tls import TlsTarget
@@ -44,6 +45,7 @@ class TargetSpec:
     ssh: Optional[SshSpec] = None  # live: mirror the remote tree over SFTP, then audit it like a copy
     sip: Optional[SipSpec] = None  # live: SIP probes (platform "sip")
     tls: list[TlsTarget] = field(default_factory=list)  # live: TLS endpoints (platform "tls")
+    pcap: Optional[PcapSpec] = None  # a capture file, or an opt-in sniff (platform "pcap")
     vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
 
 
@@ -60,6 +62,7 @@ COLLECTORS: dict[str, Collector] = {
     "switch": lambda spec, note: offline.collect_switch_configs(spec.config_dir, progress=note),
     "sip": lambda spec, note: live.collect_sip(spec.sip, spec.vantage, note),
     "tls": lambda spec, note: live.collect_tls(spec.tls, spec.vantage, note),
+    "pcap": lambda spec, note: live.collect_pcap(spec.pcap, note),
     "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
 }
 SUPPORTED_PLATFORMS = tuple(COLLECTORS)
@@ -69,7 +72,8 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
     started = time.perf_counter()
     source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else \
         f"sip://{spec.sip.address}" if spec.sip else \
-        ", ".join(t.endpoint for t in spec.tls) if spec.tls else str(spec.config_dir)
+        ", ".join(t.endpoint for t in spec.tls) if spec.tls else \
+        (str(spec.pcap.path or f"iface:{spec.pcap.interface}") if spec.pcap else str(spec.config_dir))
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)
     mirrored = None
     try:

@@ -39,3 +39,10 @@ def collect_tls(targets: list[TlsTarget], vantage: str, note: Note = None) -> Tl
     if not any(s.completed for s in scans):
         raise CollectionError("connectivity", "; ".join(f"{s.endpoint}: {s.error}" for s in scans))
     return TlsEndpointFacts(address=targets[0].host, vantage=vantage, tls=scans)
+
+
+def collect_pcap(spec, note: Note = None):
+    from auditor.collectors.packets import analyse
+    if spec is None:
+        raise CollectionError("not_collected", "a pcap target needs pcap_file, or interface and seconds")
+    return analyse(spec, note)

@@ -122,3 +122,44 @@ class TlsEndpointFacts(PlatformFacts):
         if name != "tls":
             return []
         return [(f"tls {s.endpoint}", s.error) for s in self.tls if not s.completed and any(t.completed for t in self.tls)]
+
+
+class RtpStream(BaseModel):
+    src: str
+    dst: str
+    ssrc: str
+    packets: int
+    payload_type: int
+    kind: Literal["rtp", "srtp"]
+    basis: str  # how the kind was decided (SDP seen, or payload entropy)
+
+
+class VlanTraffic(BaseModel):
+    vlan: int  # 0 = untagged
+    packets: int
+    kinds: dict[str, int]  # voice-signalling, voice-media, provisioning, data, other -> packets
+
+
+class ProvisioningFetch(BaseModel):
+    protocol: Literal["tftp", "http"]
+    path: str
+    requests: int
+
+
+class PacketFacts(PlatformFacts):
+    """What a capture shows: never payloads, never caller identities, never audio."""
+
+    platform: Literal["pcap"] = "pcap"
+    source: str
+    capture_point: str = ""  # trunk, access, span: which tags the capture can see
+    packets: int = 0
+    sip_in_clear: dict[str, int] = Field(default_factory=dict)
+    sdes_keys_in_clear: int = 0
+    streams: list[RtpStream] = Field(default_factory=list)
+    vlans: list[VlanTraffic] = Field(default_factory=list)
+    provisioning: list[ProvisioningFetch] = Field(default_factory=list)
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name == "capture":
+            return ("ok", "") if self.packets else ("missing", "the capture holds no packets")
+        return super().source_state(name)

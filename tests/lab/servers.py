@@ -277,3 +277,42 @@ def garbage_udp_server() -> tuple[socket.socket, int, "threading.Thread"]:
     th = threading.Thread(target=serve, daemon=True)
     th.start()
     return s, s.getsockname()[1], th
+
+
+# -- Network namespaces ----------------------------------------------------------------------
+
+@dataclass
+class NetnsPair:
+    """Two namespaces joined by a veth pair: a phone side and a switch-port side."""
+
+    phone_ns: str
+    switch_ns: str
+    phone_if: str = "vp0"
+    switch_if: str = "vs0"
+
+    def delete(self) -> None:
+        for ns in (self.phone_ns, self.switch_ns):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+
+
+def make_netns_pair() -> NetnsPair:
+    """Raises LabUnavailable with the kernel's words when namespaces or veth are refused."""
+    if shutil.which("ip") is None:
+        raise LabUnavailable("iproute2 (ip) missing")
+    tag = f"{os.getpid() % 100000}"
+    pair = NetnsPair(phone_ns=f"vxa-phone-{tag}", switch_ns=f"vxa-sw-{tag}")
+
+    def ip(*args: str) -> None:
+        proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
+        if proc.returncode != 0:
+            pair.delete()
+            raise LabUnavailable(f"the kernel refused 'ip {' '.join(args)}': {proc.stderr.strip()}")
+
+    ip("netns", "add", pair.phone_ns)
+    ip("netns", "add", pair.switch_ns)
+    ip("-n", pair.phone_ns, "link", "add", pair.phone_if, "type", "veth", "peer", "name", pair.switch_if,
+       "netns", pair.switch_ns)
+    for ns, ifname in ((pair.phone_ns, pair.phone_if), (pair.switch_ns, pair.switch_if)):
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "link", "set", ifname, "up")
+    return pair
