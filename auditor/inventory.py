@@ -8,13 +8,14 @@ Errors name the file, line and field, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
+from auditor.collectors.snmp import SnmpSpec, SnmpUser
 from auditor.collectors.ssh import SshSpec
 from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
@@ -107,6 +108,36 @@ class PcapIn(BaseModel):
         return self
 
 
+class SnmpUserIn(BaseModel):
+    username: str
+    auth: Optional[str] = None  # reference to the auth passphrase
+    priv: Optional[str] = None  # reference to the privacy passphrase
+    auth_protocol: Literal["md5", "sha", "sha256", "sha512"] = "sha"
+    priv_protocol: Literal["des", "aes", "aes256"] = "aes"
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("auth", "priv")
+    @classmethod
+    def _reference(cls, value: Optional[str]) -> Optional[str]:
+        return validate_ref(value) if value is not None else None
+
+
+class SnmpIn(BaseModel):
+    port: int = Field(161, ge=1, le=65535)
+    communities: list[str] = Field(default_factory=list)  # references, e.g. env:SWITCH_COMMUNITY
+    try_default_communities: bool = False  # opt-in: also try 'public' and 'private'
+    users: list[SnmpUserIn] = Field(default_factory=list)
+    timeout: float = Field(1.5, gt=0, le=30)
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("communities")
+    @classmethod
+    def _references(cls, value: list[str]) -> list[str]:
+        return [validate_ref(v) for v in value]
+
+
 class TargetIn(BaseModel):
     name: str
     platform: str
@@ -118,6 +149,7 @@ class TargetIn(BaseModel):
     sip: Optional[SipIn] = None  # platform sip: probe the SIP service at address
     tls: list[TlsIn] = Field(default_factory=list)  # platform tls: scan these ports at address
     pcap: Optional[PcapIn] = None  # platform pcap: a capture file or an opt-in sniff
+    snmp: Optional[SnmpIn] = None  # platform snmp: probe the agent at address
 
     model_config = {"extra": "forbid"}
 
@@ -128,6 +160,9 @@ class TargetIn(BaseModel):
                 raise ValueError("a sip target needs an address")
             if self.sip is None:
                 self.sip = SipIn()
+        elif self.platform == "snmp":
+            if not self.address or self.snmp is None:
+                raise ValueError("an snmp target needs an address and an snmp: section")
         elif self.platform == "pcap":
             if self.pcap is None:
                 raise ValueError("a pcap target needs a pcap: section")
@@ -237,8 +272,14 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                     pcap = PcapSpec(path=(base / t.pcap.file) if t.pcap.file else None, interface=t.pcap.interface,
                                     seconds=t.pcap.seconds, max_packets=t.pcap.max_packets,
                                     capture_point=t.pcap.capture_point)
+                snmp = None
+                if t.snmp is not None and t.platform == "snmp":
+                    snmp = SnmpSpec(address=t.address or "", port=t.snmp.port, communities=list(t.snmp.communities),
+                                    try_default_communities=t.snmp.try_default_communities, timeout=t.snmp.timeout,
+                                    users=[SnmpUser(**u.model_dump()) for u in t.snmp.users], base=base)
                 specs.append(TargetSpec(
-                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, vantage=site.scanner_vantage,
+                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, snmp=snmp,
+                    vantage=site.scanner_vantage,
                     config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
                     spool_dir=(base / t.spool_dir) if t.spool_dir else None,
                     logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name, ssh=ssh,

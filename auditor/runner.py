@@ -19,6 +19,7 @@ from auditor.collectors import live, offline
 from auditor.collectors.offline import CollectionError
 from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
+from auditor.collectors.snmp import SnmpSpec
 from auditor.collectors.ssh import SshSpec, mirror
 from auditor.collectors.tls import TlsTarget
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
@@ -46,6 +47,7 @@ class TargetSpec:
     sip: Optional[SipSpec] = None  # live: SIP probes (platform "sip")
     tls: list[TlsTarget] = field(default_factory=list)  # live: TLS endpoints (platform "tls")
     pcap: Optional[PcapSpec] = None  # a capture file, or an opt-in sniff (platform "pcap")
+    snmp: Optional[SnmpSpec] = None  # live: SNMP versions and credentials answered (platform "snmp")
     vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
 
 
@@ -63,6 +65,7 @@ COLLECTORS: dict[str, Collector] = {
     "sip": lambda spec, note: live.collect_sip(spec.sip, spec.vantage, note),
     "tls": lambda spec, note: live.collect_tls(spec.tls, spec.vantage, note),
     "pcap": lambda spec, note: live.collect_pcap(spec.pcap, note),
+    "snmp": lambda spec, note: live.collect_snmp(spec.snmp, note),
     "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
 }
 SUPPORTED_PLATFORMS = tuple(COLLECTORS)
@@ -72,6 +75,7 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
     started = time.perf_counter()
     source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else \
         f"sip://{spec.sip.address}" if spec.sip else \
+        f"snmp://{spec.snmp.address}:{spec.snmp.port}" if spec.snmp else \
         ", ".join(t.endpoint for t in spec.tls) if spec.tls else \
         (str(spec.pcap.path or f"iface:{spec.pcap.interface}") if spec.pcap else str(spec.config_dir))
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)

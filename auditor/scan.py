@@ -20,18 +20,18 @@ from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.freeswitch import FreeSwitchFacts
 from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
 from auditor.facts.mdm import MdmFacts
-from auditor.facts.network import PacketFacts, SipFacts, TlsEndpointFacts
+from auditor.facts.network import PacketFacts, SipFacts, SnmpFacts, TlsEndpointFacts
 from auditor.facts.phones import PhoneFacts
 from auditor.facts.switches import SwitchFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.3"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets
+SCHEMA_VERSION = "1.3"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
 PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts, KamailioFacts, OpenSipsFacts, PhoneFacts, SwitchFacts, MdmFacts,
-                                   SipFacts, TlsEndpointFacts, PacketFacts], Field(discriminator="platform")]
+                                   SipFacts, TlsEndpointFacts, PacketFacts, SnmpFacts], Field(discriminator="platform")]
 
 
 class CollectionFailure(BaseModel):

@@ -46,3 +46,12 @@ def collect_pcap(spec, note: Note = None):
     if spec is None:
         raise CollectionError("not_collected", "a pcap target needs pcap_file, or interface and seconds")
     return analyse(spec, note)
+
+
+def collect_snmp(spec, note: Note = None):
+    from auditor.collectors.snmp import probe as snmp_probe
+    if spec is None:
+        raise CollectionError("not_collected", "an snmp target needs an snmp: section")
+    if note:
+        note(f"SNMP GETs on {spec.address}:{spec.port}")
+    return snmp_probe(spec)

@@ -163,3 +163,27 @@ class PacketFacts(PlatformFacts):
         if name == "capture":
             return ("ok", "") if self.packets else ("missing", "the capture holds no packets")
         return super().source_state(name)
+
+
+class SnmpAttempt(BaseModel):
+    version: Literal["v1", "v2c", "v3"]
+    credential: str          # the inventory reference or "default 'public'"; never a secret value
+    origin: str = "inventory"
+    level: str = ""          # v3: noAuthNoPriv, authNoPriv, authPriv
+    answered: bool
+    detail: str = ""
+
+
+class SnmpFacts(PlatformFacts):
+    platform: Literal["snmp"] = "snmp"
+    address: str
+    port: int = 161
+    attempts: list[SnmpAttempt] = Field(default_factory=list)
+    sys_descr: str = ""
+    vlans: list[str] = Field(default_factory=list)            # Q-BRIDGE-MIB VLAN names, when exposed
+    lldp_med_voice_vlans: list[str] = Field(default_factory=list)
+
+    def source_state(self, name: str) -> tuple[str, str]:
+        if name == "snmp":
+            return ("ok", "") if self.attempts else ("not_collected", "no SNMP credential was tried")
+        return super().source_state(name)

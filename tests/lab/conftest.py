@@ -35,3 +35,13 @@ def kamailio_hardened(tmp_path_factory):
     lab = _kamailio(tmp_path_factory, "hardened")
     yield lab
     lab.server.stop()
+
+
+@pytest.fixture(scope="session")
+def snmp_lab(tmp_path_factory):
+    try:
+        lab = servers.start_snmpd(tmp_path_factory.mktemp("snmpd"))
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+    yield lab
+    lab.server.stop()

@@ -316,3 +316,67 @@ def make_netns_pair() -> NetnsPair:
         ip("-n", ns, "link", "set", "lo", "up")
         ip("-n", ns, "link", "set", ifname, "up")
     return pair
+
+
+# -- snmpd -----------------------------------------------------------------------------------
+
+CORPUS_SNMPD = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "snmp" / "snmpd.conf"
+SNMP_SECRETS = {"community": "Lab-Comm-7f3k", "auth": "lab-auth-pass-9q", "priv": "lab-priv-pass-4z"}
+
+
+@dataclass
+class SnmpLab:
+    server: Server
+    port: int
+
+
+def start_snmpd(workdir: Path) -> SnmpLab:
+    """net-snmp's snmpd on 127.0.0.1:<free udp port>, configured from the corpus's Debian snmpd.conf
+    (its 'public' community kept) plus a lab community and two v3 users: labpriv (authPriv) and
+    labauth (authNoPriv allowed)."""
+    binary = _binary("/usr/sbin/snmpd", "snmpd")
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port(socket.SOCK_DGRAM)
+    base = CORPUS_SNMPD.read_text() if CORPUS_SNMPD.exists() else "rocommunity public default\n"
+    lines = [ln for ln in base.splitlines()
+             if not ln.strip().lower().startswith(("agentaddress", "master", "includedir", "rocommunity6"))]
+    lines += [
+        f"agentAddress udp:127.0.0.1:{port}",
+        f"rocommunity {SNMP_SECRETS['community']} 127.0.0.1",
+        f"createUser labpriv SHA \"{SNMP_SECRETS['auth']}\" AES \"{SNMP_SECRETS['priv']}\"",
+        f"createUser labauth SHA \"{SNMP_SECRETS['auth']}\"",
+        "rouser labpriv priv",
+        "rouser labauth auth",
+    ]
+    (workdir / "snmpd.conf").write_text("\n".join(lines) + "\n")
+    (workdir / "persist").mkdir(exist_ok=True)
+    env = dict(os.environ, SNMP_PERSISTENT_DIR=str(workdir / "persist"), MIBS="")
+    proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(workdir / "snmpd.conf"), "-p",
+                             str(workdir / "snmpd.pid")], cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("snmpd", proc, port, workdir)
+
+    def answers() -> bool:
+        # a minimal SNMPv2c GET sysDescr.0 with the lab community
+        community = SNMP_SECRETS["community"].encode()
+        oid = bytes([0x06, 0x08, 0x2B, 6, 1, 2, 1, 1, 1, 0])
+        varbind = bytes([0x30, len(oid) + 2]) + oid + b"\x05\x00"
+        vbl = bytes([0x30, len(varbind)]) + varbind
+        pdu_body = b"\x02\x01\x01\x02\x01\x00\x02\x01\x00" + vbl
+        pdu = bytes([0xA0, len(pdu_body)]) + pdu_body
+        msg_body = b"\x02\x01\x01" + bytes([0x04, len(community)]) + community + pdu
+        msg = bytes([0x30, len(msg_body)]) + msg_body
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.3)
+            try:
+                s.sendto(msg, (LOOPBACK, port))
+                return bool(s.recv(2048))
+            except OSError:
+                return False
+
+    try:
+        wait_until(answers, proc, "snmpd")
+    except Exception:
+        server.stop()
+        raise
+    return SnmpLab(server, port)
