@@ -17,6 +17,7 @@ from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
 from auditor.collectors.snmp import SnmpSpec, SnmpUser
 from auditor.collectors.ssh import SshSpec
+from auditor.collectors.switch_cli import SwitchCliSpec
 from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
 from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
@@ -138,6 +139,27 @@ class SnmpIn(BaseModel):
         return [validate_ref(v) for v in value]
 
 
+class CliIn(BaseModel):
+    """A switch's CLI over SSH (netmiko): show commands only."""
+
+    device_type: Literal["cisco_ios", "cisco_xe", "arista_eos", "hp_procurve", "aruba_procurve"] = "cisco_ios"
+    port: int = Field(22, ge=1, le=65535)
+    username: str
+    password: Optional[str] = None
+    key: Optional[str] = None
+    enable_secret: Optional[str] = None
+    known_hosts: Optional[str] = None
+    trust_on_first_use: bool = False
+    timeout: float = Field(15.0, gt=0, le=300)
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("password", "key", "enable_secret")
+    @classmethod
+    def _reference(cls, value: Optional[str]) -> Optional[str]:
+        return validate_ref(value) if value is not None else None
+
+
 class TargetIn(BaseModel):
     name: str
     platform: str
@@ -150,6 +172,7 @@ class TargetIn(BaseModel):
     tls: list[TlsIn] = Field(default_factory=list)  # platform tls: scan these ports at address
     pcap: Optional[PcapIn] = None  # platform pcap: a capture file or an opt-in sniff
     snmp: Optional[SnmpIn] = None  # platform snmp: probe the agent at address
+    cli: Optional[CliIn] = None  # platform switch: read it live over its CLI
 
     model_config = {"extra": "forbid"}
 
@@ -169,6 +192,9 @@ class TargetIn(BaseModel):
         elif self.platform == "tls":
             if not self.address or not self.tls:
                 raise ValueError("a tls target needs an address and a list of tls: ports")
+        elif self.platform == "switch" and self.cli is not None:
+            if not self.address:
+                raise ValueError("a switch with cli: needs an address")
         elif self.ssh is None and not self.config_dir:
             raise ValueError("a target needs config_dir (offline copy) or ssh (live collection)")
         if self.ssh is not None and not self.address:
@@ -277,8 +303,15 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                     snmp = SnmpSpec(address=t.address or "", port=t.snmp.port, communities=list(t.snmp.communities),
                                     try_default_communities=t.snmp.try_default_communities, timeout=t.snmp.timeout,
                                     users=[SnmpUser(**u.model_dump()) for u in t.snmp.users], base=base)
+                cli = None
+                if t.cli is not None:
+                    c = t.cli
+                    cli = SwitchCliSpec(host=t.address or "", username=c.username, device_type=c.device_type,
+                                        port=c.port, password=c.password, key=c.key, enable_secret=c.enable_secret,
+                                        known_hosts=(base / c.known_hosts) if c.known_hosts else None,
+                                        trust_on_first_use=c.trust_on_first_use, timeout=c.timeout, base=base)
                 specs.append(TargetSpec(
-                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, snmp=snmp,
+                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, snmp=snmp, cli=cli,
                     vantage=site.scanner_vantage,
                     config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
                     spool_dir=(base / t.spool_dir) if t.spool_dir else None,

@@ -21,6 +21,7 @@ from auditor.collectors.packets import PcapSpec
 from auditor.collectors.sip import SipSpec
 from auditor.collectors.snmp import SnmpSpec
 from auditor.collectors.ssh import SshSpec, mirror
+from auditor.collectors.switch_cli import SwitchCliSpec, collect_switch_cli
 from auditor.collectors.tls import TlsTarget
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
@@ -48,6 +49,7 @@ class TargetSpec:
     tls: list[TlsTarget] = field(default_factory=list)  # live: TLS endpoints (platform "tls")
     pcap: Optional[PcapSpec] = None  # a capture file, or an opt-in sniff (platform "pcap")
     snmp: Optional[SnmpSpec] = None  # live: SNMP versions and credentials answered (platform "snmp")
+    cli: Optional[SwitchCliSpec] = None  # live: switch CLI over SSH with netmiko (platform "switch")
     vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
 
 
@@ -61,7 +63,8 @@ COLLECTORS: dict[str, Collector] = {
     "kamailio": lambda spec, note: offline.collect_kamailio_tree(spec.config_dir, progress=note),
     "opensips": lambda spec, note: offline.collect_opensips_tree(spec.config_dir, progress=note),
     "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
-    "switch": lambda spec, note: offline.collect_switch_configs(spec.config_dir, progress=note),
+    "switch": lambda spec, note: collect_switch_cli(spec.cli, spec.name, note) if spec.cli
+    else offline.collect_switch_configs(spec.config_dir, progress=note),
     "sip": lambda spec, note: live.collect_sip(spec.sip, spec.vantage, note),
     "tls": lambda spec, note: live.collect_tls(spec.tls, spec.vantage, note),
     "pcap": lambda spec, note: live.collect_pcap(spec.pcap, note),
@@ -76,6 +79,7 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
     source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else \
         f"sip://{spec.sip.address}" if spec.sip else \
         f"snmp://{spec.snmp.address}:{spec.snmp.port}" if spec.snmp else \
+        spec.cli.display if spec.cli else \
         ", ".join(t.endpoint for t in spec.tls) if spec.tls else \
         (str(spec.pcap.path or f"iface:{spec.pcap.interface}") if spec.pcap else str(spec.config_dir))
     record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)

@@ -100,7 +100,8 @@ def dtp_off(facts, ctx):
     for p in ports:
         mode, name = p.get("mode") or "dynamic auto", f"port {p.name}"
         if mode.startswith("dynamic"):
-            yield ctx.fail(name, f"switchport mode {mode}{by_default(p, 'mode')}: negotiates a trunk with DTP",
+            now = " and is trunking now" if "trunk" in (p.get("oper_mode") or "") else ""
+            yield ctx.fail(name, f"switchport mode {mode}{by_default(p, 'mode')}: negotiates a trunk with DTP{now}",
                            p.location("mode"),
                            fix=[f"interface {p.get('interface')}: switchport mode access / switchport nonegotiate"])
         elif mode == "trunk" and p.get("dtp") != "off":

@@ -45,3 +45,14 @@ def snmp_lab(tmp_path_factory):
         pytest.skip(str(exc))
     yield lab
     lab.server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_switch(tmp_path_factory):
+    from tests.checks.test_switches import FIXTURES
+    try:
+        sw = servers.start_fake_switch(tmp_path_factory.mktemp("switch"), FIXTURES / "weak" / "clinic-core-c2960x.cfg")
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+    yield sw
+    sw.stop()

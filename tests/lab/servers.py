@@ -380,3 +380,50 @@ def start_snmpd(workdir: Path) -> SnmpLab:
         server.stop()
         raise
     return SnmpLab(server, port)
+
+
+# -- A fake switch (fakenos) -----------------------------------------------------------------
+
+SWITCH_PASSWORD = "Lab-Sw-Pw-81"
+
+
+@dataclass
+class FakeSwitch:
+    net: object
+    port: int
+    known_hosts_line: str
+
+    def stop(self) -> None:
+        self.net.stop()
+
+
+def start_fake_switch(workdir: Path, running_config: Path) -> FakeSwitch:
+    """A Cisco IOS switch simulated by fakenos on 127.0.0.1: its own recorded show outputs
+    (ntc-templates test data) plus our running-config for 'show running-config'."""
+    try:
+        from fakenos import FakeNOS
+    except ImportError as exc:
+        raise LabUnavailable(f"fakenos not installed ({exc}); scripts/setup.sh --test installs it") from None
+    workdir.mkdir(parents=True, exist_ok=True)
+    key = workdir / "switch_host_rsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", str(key)], check=True,
+                   timeout=30)
+    port = free_port()
+    config = running_config.read_text()
+    inventory = {
+        "default": {
+            "username": "auditor", "password": SWITCH_PASSWORD, "port": port,
+            "server": {"plugin": "ParamikoSshServer",
+                       "configuration": {"address": LOOPBACK, "ssh_key_file": str(key), "timeout": 1}},
+            "shell": {"plugin": "CMDShell", "configuration": {}},
+            "nos": {"plugin": "cisco_ios", "configuration": {"commands": {
+                "show running-config": {"output": config, "help": "running configuration",
+                                        "prompt": ["{base_prompt}#"]}}}},
+        },
+        "hosts": {"clinic-core": {"port": port, "platform": "cisco_ios"}},
+    }
+    net = FakeNOS(inventory=inventory)
+    net.start()  # binds and listens before returning (a TCP readiness probe would only upset its SSH server)
+    public = subprocess.run(["ssh-keygen", "-y", "-f", str(key)], capture_output=True, text=True, check=True,
+                            timeout=30).stdout.split()
+    return FakeSwitch(net, port, f"[{LOOPBACK}]:{port} {public[0]} {public[1]}")
