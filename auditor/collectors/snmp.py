@@ -91,14 +91,11 @@ async def _probe(spec: SnmpSpec) -> SnmpFacts:
             facts.attempts.append(SnmpAttempt(version="v2c", credential=ref, answered=False, detail=str(exc)))
     if spec.try_default_communities:
         tries += [(f"default '{c}'", c, "default") for c in DEFAULT_COMMUNITIES]
+    jobs = []  # every attempt runs concurrently: silence costs one timeout, not one per attempt
     for label, value, origin in tries:
         for version, model in (("v1", 0), ("v2c", 1)):
-            auth = CommunityData(value, mpModel=model)
-            descr, err = await _get(engine, auth, target, SYS_DESCR)
-            facts.attempts.append(SnmpAttempt(version=version, credential=label, origin=origin,
-                                              answered=descr is not None, detail=err[:120]))
-            if descr is not None and answered_with is None:
-                answered_with, facts.sys_descr = auth, descr
+            jobs.append((SnmpAttempt(version=version, credential=label, origin=origin, answered=False),
+                         CommunityData(value, mpModel=model)))
     auth_p, priv_p = _protocols()
     for user in spec.users:
         levels = [("noAuthNoPriv", UsmUserData(user.username))]
@@ -117,11 +114,13 @@ async def _probe(spec: SnmpSpec) -> SnmpFacts:
                                                    authProtocol=auth_p.get(user.auth_protocol),
                                                    privProtocol=priv_p.get(user.priv_protocol))))
         for level, auth in levels:
-            descr, err = await _get(engine, auth, target, SYS_DESCR)
-            facts.attempts.append(SnmpAttempt(version="v3", credential=user.username, level=level,
-                                              answered=descr is not None, detail=err[:120]))
-            if descr is not None and answered_with is None:
-                answered_with, facts.sys_descr = auth, descr
+            jobs.append((SnmpAttempt(version="v3", credential=user.username, level=level, answered=False), auth))
+    results = await asyncio.gather(*(_get(engine, auth, target, SYS_DESCR) for _, auth in jobs))
+    for (attempt, auth), (descr, err) in zip(jobs, results):
+        attempt.answered, attempt.detail = descr is not None, err[:120]
+        facts.attempts.append(attempt)
+        if descr is not None and answered_with is None:
+            answered_with, facts.sys_descr = auth, descr
     if answered_with is not None:
         facts.vlans = [v for _, v in await _walk(engine, answered_with, target, QBRIDGE_VLAN_NAME)]
         facts.lldp_med_voice_vlans = [v for _, v in await _walk(engine, answered_with, target, LLDP_MED_POLICY_VLAN)]

@@ -292,15 +292,22 @@ class NetnsPair:
 
     def delete(self) -> None:
         for ns in (self.phone_ns, self.switch_ns):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+            if ns:
+                subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+        if not self.switch_ns:  # the root-side end goes with its peer, but make sure
+            subprocess.run(["ip", "link", "del", self.switch_if], capture_output=True, timeout=10)
 
 
-def make_netns_pair() -> NetnsPair:
-    """Raises LabUnavailable with the kernel's words when namespaces or veth are refused."""
+def make_netns_pair(switch_in_root: bool = False) -> NetnsPair:
+    """Raises LabUnavailable with the kernel's words when namespaces or veth are refused.
+
+    ``switch_in_root``: the switch-port end of the veth stays in the scanner's own namespace
+    (no address on it, so nothing is routed), for a scan that must also reach loopback servers."""
     if shutil.which("ip") is None:
         raise LabUnavailable("iproute2 (ip) missing")
     tag = f"{os.getpid() % 100000}"
-    pair = NetnsPair(phone_ns=f"vxa-phone-{tag}", switch_ns=f"vxa-sw-{tag}")
+    pair = NetnsPair(phone_ns=f"vxa-phone-{tag}", switch_ns="" if switch_in_root else f"vxa-sw-{tag}",
+                     switch_if=f"vxs{tag}" if switch_in_root else "vs0")
 
     def ip(*args: str) -> None:
         proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
@@ -309,12 +316,17 @@ def make_netns_pair() -> NetnsPair:
             raise LabUnavailable(f"the kernel refused 'ip {' '.join(args)}': {proc.stderr.strip()}")
 
     ip("netns", "add", pair.phone_ns)
-    ip("netns", "add", pair.switch_ns)
-    ip("-n", pair.phone_ns, "link", "add", pair.phone_if, "type", "veth", "peer", "name", pair.switch_if,
-       "netns", pair.switch_ns)
+    if pair.switch_ns:
+        ip("netns", "add", pair.switch_ns)
+        ip("-n", pair.phone_ns, "link", "add", pair.phone_if, "type", "veth", "peer", "name", pair.switch_if,
+           "netns", pair.switch_ns)
+    else:
+        ip("link", "add", pair.switch_if, "type", "veth", "peer", "name", pair.phone_if, "netns", pair.phone_ns)
+        ip("link", "set", pair.switch_if, "up")
     for ns, ifname in ((pair.phone_ns, pair.phone_if), (pair.switch_ns, pair.switch_if)):
-        ip("-n", ns, "link", "set", "lo", "up")
-        ip("-n", ns, "link", "set", ifname, "up")
+        if ns:
+            ip("-n", ns, "link", "set", "lo", "up")
+            ip("-n", ns, "link", "set", ifname, "up")
     return pair
 
 
