@@ -25,7 +25,8 @@ from auditor.inventory import InventoryError, load_inventory
 from auditor.model import Severity
 from auditor.profile import ProfileError, builtin_profiles, load_profile
 from auditor.registry import Registry, RegistryError, load_registry
-from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec, rescore, run_scan
+from auditor.collectors.packets import PcapSpec
+from auditor.runner import OFFLINE_PLATFORMS, TargetSpec, rescore, run_scan
 from auditor.scan import ScanDocument, ScanFileError, load_scan
 from auditor.waivers import WaiverError, load_waivers
 
@@ -169,7 +170,9 @@ def cli() -> None:
 @click.argument("inventory", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--config-dir", type=click.Path(path_type=Path), help="Offline: a copied config tree (/etc/asterisk, "
               "or a snapshot root containing etc/asterisk).")
-@click.option("--platform", type=click.Choice(SUPPORTED_PLATFORMS), default="asterisk", show_default=True)
+@click.option("--platform", type=click.Choice(OFFLINE_PLATFORMS), default="asterisk", show_default=True,
+              help="Platform of --config-dir (pcap: a capture file). Live targets (sip, tls, snmp, switch CLI, "
+                   "SSH) are described in an inventory.")
 @click.option("--name", help="Target name in reports (default: the directory name).")
 @click.option("--spool-dir", type=click.Path(path_type=Path, file_okay=False), help="Offline: voicemail spool "
               "(counts and ages only; audio is never read).")
@@ -195,7 +198,8 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, profile, w
             if not config_dir.exists():
                 raise InputError(f"--config-dir {config_dir} does not exist")
             specs = [TargetSpec(name=name or config_dir.resolve().name, platform=platform, config_dir=config_dir,
-                                spool_dir=spool_dir, logrotate=list(logrotate))]
+                                spool_dir=spool_dir, logrotate=list(logrotate),
+                                pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet)

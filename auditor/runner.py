@@ -72,6 +72,8 @@ COLLECTORS: dict[str, Collector] = {
     "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
 }
 SUPPORTED_PLATFORMS = tuple(COLLECTORS)
+# What `voxaudit scan --config-dir PATH --platform P` accepts: a copy on disk (pcap: a capture file).
+OFFLINE_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "opensips", "phone", "switch", "mdm", "pcap")
 
 
 def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
