@@ -114,10 +114,13 @@ def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
         out.print(f"wrote {p}", highlight=False)
 
 
-def _finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet) -> None:
+def _finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet,
+            journal: Optional[Path] = None) -> None:
     from reports.render import write_reports
 
     written = write_reports(doc, formats, output)
+    if journal is not None and journal.exists():
+        journal.unlink()  # the reports now hold everything the journal protected
     _summary(doc, written, quiet)
     if doc.targets and all(t.failure is not None for t in doc.targets):
         err.print("[bold red]error:[/] no target could be collected; see the report's coverage section")
@@ -178,10 +181,18 @@ def cli() -> None:
               "(counts and ages only; audio is never read).")
 @click.option("--logrotate", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Offline: logrotate file(s) covering the PBX logs.")
+@click.option("--workers", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Targets collected at once, across all clinics.")
+@click.option("--per-clinic", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Targets collected at once within one clinic.")
+@click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              help="Seconds before a target's collection is abandoned (ERROR, timeout).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
+              "journal (targets.partial.jsonl) are not collected again.")
 @_apply(profile_options)
 @_apply(common_output)
-def scan(inventory, config_dir, platform, name, spool_dir, logrotate, profile, waivers, checks_dir, formats,
-         output, fail_on, fail_under, quiet) -> None:
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, resume,
+         profile, waivers, checks_dir, formats, output, fail_on, fail_under, quiet) -> None:
     """Collect facts from targets, evaluate checks, score, and write reports."""
     fmts = _formats(formats)
     if inventory and config_dir:
@@ -202,20 +213,39 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, profile, w
                                 pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
-    doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet)
-    _finish(doc, fmts, output, fail_on, fail_under, quiet)
+    from auditor.fleet import JOURNAL_NAME
+    journal = output / JOURNAL_NAME
+    fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
+                 resume=resume)
+    doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
+    _finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal)
 
 
-def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet) -> ScanDocument:
+def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet, fleet) -> ScanDocument:
     if quiet or not err.is_terminal:
         def note(target: str, message: str) -> None:
-            if not quiet and message in {"collecting", "done"}:
+            if not quiet and (message in {"collecting", "done"} or message.startswith(("failed", "done"))):
                 err.print(f"[dim]{target}: {message}[/]", highlight=False)
-        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note)
-    with err.status("starting scan") as status:
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note, **fleet)
+    # One progress bar per clinic: an MSP sees which client is slow, and what it is doing.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    clinic_of = {s.name: s.clinic or "(no clinic)" for s in specs}
+    totals: dict[str, int] = {}
+    for c in clinic_of.values():
+        totals[c] = totals.get(c, 0) + 1
+    with Progress(TextColumn("[bold]{task.fields[clinic]}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as bars:
+        tasks = {c: bars.add_task("waiting", total=n, clinic=c) for c, n in totals.items()}
+
         def progress(target: str, message: str) -> None:
-            status.update(f"[bold]{target}[/]: {message}")
-        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=progress)
+            bars.update(tasks[clinic_of.get(target, "(no clinic)")], description=f"{target}: {message}"[:80])
+
+        def finished(rec) -> None:
+            bars.advance(tasks[clinic_of.get(rec.name, "(no clinic)")])
+
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=progress, on_done=finished,
+                        **fleet)
 
 
 @cli.command()
@@ -361,7 +391,8 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        err.print("aborted")
+        err.print("interrupted. A scan keeps what it had collected in OUTPUT/targets.partial.jsonl: "
+                  "run the same command with --resume to finish it.")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -194,15 +194,17 @@ def build_document(records: list[TargetRecord], registry: Registry, profile: Pro
 
 
 def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waivers: list[Waiver],
-             waivers_source: Optional[str] = None, progress: Optional[Progress] = None) -> ScanDocument:
+             waivers_source: Optional[str] = None, progress: Optional[Progress] = None,
+             max_workers: int = 8, per_clinic: int = 2, target_timeout: float = 600.0,
+             journal_path: Optional[Path] = None, resume: bool = False,
+             on_done: Optional[Callable[[TargetRecord], None]] = None) -> ScanDocument:
+    """Collect every target (concurrently, see auditor.fleet), then evaluate and score."""
+    from auditor.fleet import Journal, collect_fleet
+
     started = _now()
-    records = []
-    for spec in specs:
-        if progress:
-            progress(spec.name, "collecting")
-        records.append(collect(spec, progress))
-        if progress:
-            progress(spec.name, "done")
+    records = collect_fleet(specs, progress, max_workers=max_workers, per_clinic=per_clinic,
+                            target_timeout=target_timeout, journal=Journal(journal_path), resume=resume,
+                            on_done=on_done)
     return build_document(records, registry, profile, waivers, started, waivers_source)
 
 

@@ -1,0 +1,105 @@
+"""Fleet collection: concurrency limits, per-target deadline, isolation, journal and resume."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from auditor import fleet
+from auditor.fleet import Journal, collect_fleet
+from auditor.model import ErrorKind
+from auditor.runner import TargetSpec
+from auditor.scan import TargetRecord
+from tests.conftest import EXAMPLE
+
+
+def specs(clinics: int, per: int) -> list[TargetSpec]:
+    return [TargetSpec(name=f"c{c}-t{t}", platform="asterisk", config_dir=EXAMPLE, clinic=f"clinic {c}")
+            for c in range(clinics) for t in range(per)]
+
+
+def test_limits_are_respected(monkeypatch):
+    active: dict[str, int] = {}
+    peak = {"global": 0}
+    peaks: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def slow_collect(spec, progress=None):
+        with lock:
+            active[spec.clinic] = active.get(spec.clinic, 0) + 1
+            peaks[spec.clinic] = max(peaks.get(spec.clinic, 0), active[spec.clinic])
+            peak["global"] = max(peak["global"], sum(active.values()))
+        time.sleep(0.15)
+        with lock:
+            active[spec.clinic] -= 1
+        return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
+
+    monkeypatch.setattr(fleet, "collect", slow_collect)
+    started = time.monotonic()
+    records = collect_fleet(specs(6, 4), max_workers=6, per_clinic=2)
+    elapsed = time.monotonic() - started
+    assert [r.name for r in records] == [s.name for s in specs(6, 4)]  # inventory order
+    assert max(peaks.values()) <= 2 and peak["global"] <= 6
+    assert elapsed < 24 * 0.15  # concurrent, not sequential
+
+
+def test_hung_target_times_out_and_others_complete(monkeypatch):
+    def collect(spec, progress=None):
+        if spec.name == "c0-t0":
+            time.sleep(5)
+        return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
+
+    monkeypatch.setattr(fleet, "collect", collect)
+    started = time.monotonic()
+    records = {r.name: r for r in collect_fleet(specs(2, 2), max_workers=4, per_clinic=2, target_timeout=1)}
+    assert time.monotonic() - started < 4
+    assert records["c0-t0"].failure.kind == ErrorKind.TIMEOUT
+    assert all(r.failure is None for n, r in records.items() if n != "c0-t0")
+
+
+def test_journal_survives_and_resume_skips_collected(tmp_path, monkeypatch):
+    calls: list[str] = []
+
+    def collect(spec, progress=None):
+        calls.append(spec.name)
+        return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
+
+    def interrupt_after_three(rec, seen=[]):
+        seen.append(rec.name)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # the operator presses ^C while the run is under way
+
+    monkeypatch.setattr(fleet, "collect", collect)
+    journal = Journal(tmp_path / "out" / fleet.JOURNAL_NAME)
+    try:
+        collect_fleet(specs(2, 2), max_workers=1, per_clinic=1, journal=journal, on_done=interrupt_after_three)
+    except KeyboardInterrupt:
+        pass
+    saved = journal.load()
+    assert len(saved) >= 3  # everything finished before the interrupt is on disk
+    calls.clear()
+    records = collect_fleet(specs(2, 2), journal=journal, resume=True)
+    assert set(calls) == {s.name for s in specs(2, 2)} - set(saved) and len(records) == 4
+
+
+def test_cli_fleet_of_clinics_with_a_broken_one(tmp_path):
+    inv = tmp_path / "inventory.yaml"
+    clinics = "\n".join(f"""  - name: Clinic {i}
+    sites:
+      - name: main
+        targets:
+          - name: pbx-{i}
+            platform: asterisk
+            config_dir: {EXAMPLE if i != 3 else tmp_path / 'missing'}""" for i in range(8))
+    inv.write_text("clinics:\n" + clinics + "\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([str(Path(sys.executable).parent / "voxaudit"), "scan", str(inv), "-o", str(out), "-q",
+                           "--workers", "4", "--per-clinic", "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((out / "scan.json").read_text())
+    failed = [t["name"] for t in doc["targets"] if t["failure"]]
+    assert failed == ["pbx-3"] and len(doc["targets"]) == 8
+    assert not (out / fleet.JOURNAL_NAME).exists()  # folded into the reports
