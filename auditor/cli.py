@@ -62,13 +62,15 @@ def _registry(checks_dirs: tuple[Path, ...]) -> Registry:
     return load_registry(list(checks_dirs))
 
 
-def _gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float]) -> list[str]:
+def _gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float],
+          baseline: Optional[set] = None) -> list[str]:
     reasons = []
     meta = doc.meta()
     if fail_on:
         floor = Severity(fail_on).rank
         hits = {r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta
-                and meta[r.check_id].severity.rank >= floor}
+                and meta[r.check_id].severity.rank >= floor
+                and (baseline is None or (r.check_id, r.target, r.resource) not in baseline)}
         if hits:
             reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(sorted(hits)[:8])}"
                            + (" ..." if len(hits) > 8 else ""))
@@ -115,7 +117,7 @@ def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
 
 
 def _finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet,
-            journal: Optional[Path] = None) -> None:
+            journal: Optional[Path] = None, baseline: Optional[set] = None) -> None:
     from reports.render import write_reports
 
     written = write_reports(doc, formats, output)
@@ -125,7 +127,7 @@ def _finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_u
     if doc.targets and all(t.failure is not None for t in doc.targets):
         err.print("[bold red]error:[/] no target could be collected; see the report's coverage section")
         sys.exit(EXIT_NOTHING)
-    reasons = _gate(doc, fail_on, fail_under)
+    reasons = _gate(doc, fail_on, fail_under, baseline)
     for r in reasons:
         err.print(f"[bold red]gate failed:[/] {r}", highlight=False)
     sys.exit(EXIT_GATE if reasons else EXIT_OK)
@@ -139,6 +141,8 @@ common_output = [
     click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Exit 1 if any check at or above "
                  "this severity fails (waived findings do not count)."),
     click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 if the overall score is below this."),
+    click.option("--baseline", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                 help="Baseline file ('voxaudit baseline'): --fail-on counts only findings not in it."),
     click.option("--quiet", "-q", is_flag=True, help="No progress or summary; exit code only (for cron and CI)."),
 ]
 profile_options = [
@@ -187,12 +191,16 @@ def cli() -> None:
               help="Targets collected at once within one clinic.")
 @click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
               help="Seconds before a target's collection is abandoned (ERROR, timeout).")
+@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False),
+              help="History store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
               "journal (targets.partial.jsonl) are not collected again.")
 @_apply(profile_options)
 @_apply(common_output)
 def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, resume,
-         profile, waivers, checks_dir, formats, output, fail_on, fail_under, quiet) -> None:
+         profile, waivers, checks_dir, formats, output, fail_on, fail_under, baseline, quiet, history_db,
+         no_history) -> None:
     """Collect facts from targets, evaluate checks, score, and write reports."""
     fmts = _formats(formats)
     if inventory and config_dir:
@@ -218,7 +226,8 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume)
     doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
-    _finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal)
+    _record_history(doc, output, history_db, no_history, quiet)
+    _finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=_load_baseline(baseline))
 
 
 def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet, fleet) -> ScanDocument:
@@ -251,20 +260,21 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
 @cli.command()
 @click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
 @_apply(common_output)
-def report(scan_file, formats, output, fail_on, fail_under, quiet) -> None:
+def report(scan_file, formats, output, fail_on, fail_under, baseline, quiet) -> None:
     """Re-render a saved scan (scan.json) in other formats. No network, no re-evaluation."""
     try:
         doc = load_scan(scan_file)
     except ScanFileError as exc:
         raise InputError(str(exc)) from None
-    _finish(doc, _formats(formats), output, fail_on, fail_under, quiet)
+    _finish(doc, _formats(formats), output, fail_on, fail_under, quiet, baseline=_load_baseline(baseline))
 
 
 @cli.command("rescore")
 @click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
 @_apply(profile_options)
 @_apply(common_output)
-def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_on, fail_under, quiet) -> None:
+def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_on, fail_under, baseline,
+                quiet) -> None:
     """Re-evaluate a saved scan's facts against another profile or waivers file, offline."""
     try:
         doc = load_scan(scan_file)
@@ -274,7 +284,7 @@ def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_o
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     new = rescore(doc, registry, prof, waiver_list, str(waivers) if waivers else None)
-    _finish(new, _formats(formats), output, fail_on, fail_under, quiet)
+    _finish(new, _formats(formats), output, fail_on, fail_under, quiet, baseline=_load_baseline(baseline))
 
 
 @cli.group()
@@ -385,6 +395,132 @@ def profiles_show(profile) -> None:
     out.print(table)
     for k, v in sorted(p.parameters.items()):
         out.print(f"  {k} = {v!r}", highlight=False)
+
+
+def _load_baseline(path: Optional[Path]) -> Optional[set]:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {(f["check"], f["target"], f["resource"]) for f in data["findings"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a voxaudit baseline file ({exc.__class__.__name__})") from None
+
+
+def _record_history(doc: ScanDocument, output: Path, history_db: Optional[Path], no_history: bool,
+                    quiet: bool) -> None:
+    """Trend since the previous scan, then record this one. A history problem never costs the scan."""
+    if no_history:
+        return
+    from auditor.history import History, HistoryError, Snapshot, diff
+    try:
+        store = History(history_db)
+        try:
+            prev = store.previous(doc)
+            if prev is not None:
+                doc.trend = diff(prev, Snapshot.of(doc)).summary()
+            store.record(doc, output)
+        finally:
+            store.close()
+    except HistoryError as exc:
+        if not quiet:
+            err.print(f"[yellow]warning:[/] history not recorded: {exc}", highlight=False)
+
+
+@cli.command("history")
+@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--target", help="Only scans that covered this target.")
+@click.option("--clinic", help="Only scans that covered this clinic.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def history_cmd(history_db, target, clinic, limit, fmt) -> None:
+    """Past scans from the history store, newest first."""
+    from auditor.history import History, HistoryError
+    try:
+        store = History(history_db)
+        rows = store.scans(limit=limit, target=target, clinic=clinic)
+        store.close()
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    if fmt == "json":
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"voxaudit history ({len(rows)} scans)", title_justify="left")
+    for col in ("Scan", "Finished", "Profile", "Targets", "Score", "Coverage", "Fail", "Error", "Reports"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["scan_id"], (r["finished_at"] or "")[:19], r["profile"] or "", str(r["targets"]),
+                      "n/a" if r["overall"] is None else f"{r['overall']:.1f}",
+                      "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]),
+                      str(r["errors"]), r["report_dir"] or "")
+    out.print(table)
+
+
+@cli.command("diff")
+@click.argument("before", required=False)
+@click.argument("after", required=False)
+@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_cmd(before, after, history_db, fmt) -> None:
+    """What changed between two scans: new, regressed and resolved findings, score per safeguard.
+
+    BEFORE and AFTER are scan ids from 'voxaudit history' or scan.json files; without them, the
+    two most recent scans in the history store."""
+    from auditor.history import History, HistoryError, Snapshot, diff
+
+    def snapshot(ref: str, store) -> Snapshot:
+        path = Path(ref)
+        if path.suffix == ".json" or path.is_file():
+            try:
+                return Snapshot.of(load_scan(path))
+            except ScanFileError as exc:
+                raise InputError(str(exc)) from None
+        return store.snapshot(ref)
+
+    try:
+        store = History(history_db)
+        if before is None:
+            rows = store.scans(limit=2)
+            if len(rows) < 2:
+                raise InputError("the history store has fewer than two scans; give BEFORE and AFTER")
+            before, after = rows[1]["scan_id"], rows[0]["scan_id"]
+        elif after is None:
+            raise InputError("give both BEFORE and AFTER, or neither")
+        d = diff(snapshot(before, store), snapshot(after, store))
+        store.close()
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    if fmt == "json":
+        out.print_json(json.dumps({**d.summary(), "after": d.after, "new": d.new, "regressed": d.regressed,
+                                   "resolved": d.resolved, "safeguards": d.safeguards}))
+        return
+    delta = "n/a" if d.score_delta is None else f"{d.score_delta:+.1f}"
+    out.print(f"[bold]{d.before} -> {d.after}[/]: score {d.score_before} -> {d.score_after} ({delta})")
+    for title, rows in (("New findings", d.new), ("Regressed", d.regressed), ("Resolved", d.resolved)):
+        out.print(f"\n[bold]{title}[/] ({len(rows)})")
+        for row in rows[:200]:
+            out.print(f"  {row[3] or '':8} {row[0]:14} {row[1]}: {row[2]}", highlight=False)
+    changed = [(s, a, b) for s, (a, b) in d.safeguards.items() if a != b]
+    if changed:
+        out.print("\n[bold]Safeguard scores[/]")
+        for sid, a, b in changed:
+            out.print(f"  {sid:24} {a if a is not None else 'n/a'} -> {b if b is not None else 'n/a'}", highlight=False)
+
+
+@cli.command("baseline")
+@click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("voxaudit-baseline.json"),
+              show_default=True)
+def baseline_cmd(scan_file, output) -> None:
+    """Write the failing findings of a saved scan as a baseline, so CI fails only on new ones."""
+    try:
+        doc = load_scan(scan_file)
+    except ScanFileError as exc:
+        raise InputError(str(exc)) from None
+    findings = sorted({(r.check_id, r.target, r.resource) for r in doc.results if r.effective_status == "FAIL"})
+    output.write_text(json.dumps({"voxaudit_baseline": 1, "scan_id": doc.scan_id, "findings": [
+        {"check": c, "target": t, "resource": r} for c, t, r in findings]}, indent=1) + "\n")
+    out.print(f"wrote {output} ({len(findings)} findings)")
 
 
 def main() -> None:

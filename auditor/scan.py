@@ -26,7 +26,8 @@ from auditor.facts.switches import SwitchFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.3"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP
+SCHEMA_VERSION = "1.4"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
+#                          1.4: trend since the previous scan
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
@@ -74,6 +75,9 @@ class ScanDocument(BaseModel):
     results: list[Result]
     scores: ScoreCard
     warnings: list[str] = Field(default_factory=list)
+    # Change since the previous scan of these targets in the history store (schema 1.4):
+    # previous_scan, previous_score, score_delta, new, regressed, resolved.
+    trend: Optional[dict] = None
 
     def meta(self) -> dict[str, CheckMeta]:
         return {m.id: m for m in self.checks}

@@ -83,3 +83,11 @@ def statuses(result: dict[str, Status], status: Status) -> set[str]:
 def only(result: dict[str, Status]) -> Optional[Status]:
     values = set(result.values())
     return values.pop() if len(values) == 1 else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_history_store(tmp_path_factory):
+    """Scans run by the tests (and the voxaudit processes they start) record into a throwaway
+    history store, never the user's own."""
+    os.environ["VOXAUDIT_HISTORY"] = str(tmp_path_factory.mktemp("history") / "history.sqlite")
+    yield

@@ -1,0 +1,203 @@
+"""Scan history: an embedded SQLite store of every scan's scores, results and coverage, and the
+diff between two scans (new, resolved and regressed findings; score change per safeguard).
+
+Location: ``--history-db PATH``, else ``$VOXAUDIT_HISTORY``, else
+``$XDG_DATA_HOME/voxaudit/history.sqlite`` (``~/.local/share/voxaudit/history.sqlite``).
+The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` brings an older store
+forward in one transaction, and a store from a newer voxaudit is refused, not damaged.
+Nothing secret or PHI-bearing is stored: ids, statuses, severities and scores only.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from auditor.scan import ScanDocument
+
+MIGRATIONS: list[str] = [
+    # 1: scans, per-target and per-safeguard scores, every result by identity
+    """
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE NOT NULL, started_at TEXT, finished_at TEXT,
+        profile TEXT, overall REAL, coverage REAL, failing INTEGER, errors INTEGER, waived INTEGER,
+        report_dir TEXT);
+    CREATE TABLE target_scans (
+        scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, target TEXT, clinic TEXT, site TEXT,
+        platform TEXT, score REAL, failure TEXT);
+    CREATE TABLE results (
+        scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, check_id TEXT, target TEXT,
+        resource TEXT, status TEXT, severity TEXT);
+    CREATE TABLE safeguard_scores (
+        scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, safeguard TEXT, score REAL, coverage REAL);
+    """,
+    # 2: the tool version that produced a scan, and lookups by finding identity
+    """
+    ALTER TABLE scans ADD COLUMN tool_version TEXT;
+    CREATE INDEX results_by_key ON results(check_id, target, resource);
+    CREATE INDEX target_scans_by_target ON target_scans(target);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(Exception):
+    pass
+
+
+def default_path() -> Path:
+    if os.environ.get("VOXAUDIT_HISTORY"):
+        return Path(os.environ["VOXAUDIT_HISTORY"])
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "voxaudit" / "history.sqlite"
+
+
+class History:
+    def __init__(self, path: Optional[Path] = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot open history store {self.path}: {exc}") from None
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.migrate()
+
+    def migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(f"{self.path} was written by a newer voxaudit (store version {version}, this one "
+                               f"knows {SCHEMA_VERSION}); use that version or another --history-db")
+        for number in range(version, SCHEMA_VERSION):
+            try:
+                with self.db:
+                    self.db.executescript("BEGIN;" + MIGRATIONS[number] + f"; PRAGMA user_version = {number + 1};")
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot migrate {self.path} to version {number + 1}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def record(self, doc: ScanDocument, report_dir: Optional[Path] = None) -> None:
+        meta = doc.meta()
+        counts = doc.scores.counts
+        with self.db:
+            self.db.execute("DELETE FROM scans WHERE scan_id = ?", (doc.scan_id,))  # a rescore replaces it
+            cur = self.db.execute(
+                "INSERT INTO scans (scan_id, started_at, finished_at, profile, overall, coverage, failing, errors, "
+                "waived, report_dir, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.scan_id, doc.started_at, doc.finished_at, doc.profile.id, doc.scores.overall,
+                 doc.scores.coverage, counts.get("FAIL", 0), counts.get("ERROR", 0), counts.get("WAIVED", 0),
+                 str(report_dir) if report_dir else None, doc.tool_version))
+            row = cur.lastrowid
+            self.db.executemany("INSERT INTO target_scans VALUES (?,?,?,?,?,?,?)", [
+                (row, t.name, t.clinic, t.site, t.platform, doc.scores.by_target.get(t.name),
+                 t.failure.kind.value if t.failure else None) for t in doc.targets])
+            self.db.executemany("INSERT INTO results VALUES (?,?,?,?,?,?)", [
+                (row, r.check_id, r.target, r.resource, r.effective_status,
+                 meta[r.check_id].severity.value if r.check_id in meta else None) for r in doc.results])
+            self.db.executemany("INSERT INTO safeguard_scores VALUES (?,?,?,?)", [
+                (row, s.id, s.score, s.coverage) for s in doc.scores.safeguards])
+
+    def scans(self, limit: int = 20, target: Optional[str] = None, clinic: Optional[str] = None) -> list[dict]:
+        sql = ("SELECT s.id, s.scan_id, s.finished_at, s.profile, s.overall, s.coverage, s.failing, s.errors, "
+               "s.report_dir, COUNT(t.target), GROUP_CONCAT(DISTINCT t.clinic) FROM scans s "
+               "LEFT JOIN target_scans t ON t.scan = s.id")
+        where, args = [], []
+        if target:
+            where.append("s.id IN (SELECT scan FROM target_scans WHERE target = ?)")
+            args.append(target)
+        if clinic:
+            where.append("s.id IN (SELECT scan FROM target_scans WHERE clinic = ?)")
+            args.append(clinic)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " GROUP BY s.id ORDER BY s.finished_at DESC, s.id DESC LIMIT ?"
+        keys = ("row", "scan_id", "finished_at", "profile", "overall", "coverage", "failing", "errors",
+                "report_dir", "targets", "clinics")
+        return [dict(zip(keys, r)) for r in self.db.execute(sql, (*args, limit))]
+
+    def snapshot(self, scan_id: str) -> "Snapshot":
+        row = self.db.execute("SELECT id, overall FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"no scan {scan_id!r} in {self.path} (see 'voxaudit history')")
+        snap = Snapshot(scan_id=scan_id, overall=row[1])
+        snap.results = {(c, t, r): (s, sev) for c, t, r, s, sev in self.db.execute(
+            "SELECT check_id, target, resource, status, severity FROM results WHERE scan = ?", (row[0],))}
+        snap.safeguards = dict(self.db.execute("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?",
+                                               (row[0],)))
+        snap.targets = {t for (t,) in self.db.execute("SELECT target FROM target_scans WHERE scan = ?", (row[0],))}
+        return snap
+
+    def previous(self, doc: ScanDocument) -> Optional["Snapshot"]:
+        """The latest earlier scan that covered any of this scan's targets."""
+        names = [t.name for t in doc.targets]
+        if not names:
+            return None
+        marks = ",".join("?" * len(names))
+        row = self.db.execute(
+            f"SELECT s.scan_id FROM scans s JOIN target_scans t ON t.scan = s.id WHERE t.target IN ({marks}) "
+            "AND s.scan_id != ? AND s.finished_at <= ? ORDER BY s.finished_at DESC, s.id DESC LIMIT 1",
+            (*names, doc.scan_id, doc.finished_at)).fetchone()
+        return self.snapshot(row[0]) if row else None
+
+
+@dataclass
+class Snapshot:
+    scan_id: str
+    overall: Optional[float]
+    results: dict[tuple[str, str, str], tuple[str, Optional[str]]] = field(default_factory=dict)
+    safeguards: dict[str, Optional[float]] = field(default_factory=dict)
+    targets: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, doc: ScanDocument) -> "Snapshot":
+        meta = doc.meta()
+        return cls(scan_id=doc.scan_id, overall=doc.scores.overall,
+                   results={(r.check_id, r.target, r.resource): (
+                       r.effective_status, meta[r.check_id].severity.value if r.check_id in meta else None)
+                       for r in doc.results},
+                   safeguards={s.id: s.score for s in doc.scores.safeguards},
+                   targets={t.name for t in doc.targets})
+
+
+@dataclass
+class Diff:
+    before: str
+    after: str
+    new: list[tuple] = field(default_factory=list)         # failing now, not seen before
+    regressed: list[tuple] = field(default_factory=list)   # passed (or n/a, waived) before, failing now
+    resolved: list[tuple] = field(default_factory=list)    # failing before, not failing now
+    score_before: Optional[float] = None
+    score_after: Optional[float] = None
+    safeguards: dict[str, tuple[Optional[float], Optional[float]]] = field(default_factory=dict)
+
+    @property
+    def score_delta(self) -> Optional[float]:
+        if self.score_before is None or self.score_after is None:
+            return None
+        return round(self.score_after - self.score_before, 1)
+
+    def summary(self) -> dict:
+        return {"previous_scan": self.before, "previous_score": self.score_before, "score_delta": self.score_delta,
+                "new": len(self.new), "regressed": len(self.regressed), "resolved": len(self.resolved)}
+
+
+def diff(before: Snapshot, after: Snapshot) -> Diff:
+    d = Diff(before=before.scan_id, after=after.scan_id, score_before=before.overall, score_after=after.overall)
+    for key, (status, severity) in sorted(after.results.items()):
+        if status != "FAIL":
+            continue
+        old = before.results.get(key)
+        if old is None:
+            d.new.append((*key, severity))
+        elif old[0] != "FAIL":
+            d.regressed.append((*key, severity, old[0]))
+    for key, (status, severity) in sorted(before.results.items()):
+        if status == "FAIL" and key[1] in after.targets and after.results.get(key, ("GONE",))[0] != "FAIL":
+            d.resolved.append((*key, severity, after.results.get(key, ("GONE",))[0]))
+    for sid in sorted(set(before.safeguards) | set(after.safeguards)):
+        d.safeguards[sid] = (before.safeguards.get(sid), after.safeguards.get(sid))
+    return d
