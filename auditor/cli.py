@@ -194,13 +194,18 @@ def cli() -> None:
 @click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False),
               help="History store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
 @click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
+@click.option("--notify-webhook", metavar="URL", help="POST a minimum-necessary summary (counts, scores, link; "
+              "no findings text) to this URL when the scan ends. Also $VOXAUDIT_WEBHOOK.")
+@click.option("--report-url", metavar="URL", help="Where the reports will be published, for the notification's link.")
+@click.option("--portfolio/--no-portfolio", default=None, help="Also write portfolio.html/csv/json and one report "
+              "per clinic (default: when the inventory has several clinics).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
               "journal (targets.partial.jsonl) are not collected again.")
 @_apply(profile_options)
 @_apply(common_output)
 def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, resume,
          profile, waivers, checks_dir, formats, output, fail_on, fail_under, baseline, quiet, history_db,
-         no_history) -> None:
+         no_history, notify_webhook, report_url, portfolio) -> None:
     """Collect facts from targets, evaluate checks, score, and write reports."""
     fmts = _formats(formats)
     if inventory and config_dir:
@@ -226,7 +231,15 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume)
     doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
+    if portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
+        _write_portfolio(doc, prof, output, fmts, history_db, no_history, quiet)
     _record_history(doc, output, history_db, no_history, quiet)
+    webhook = notify_webhook or os.environ.get("VOXAUDIT_WEBHOOK")
+    if webhook:
+        from auditor.notify import payload, send_webhook
+        problem = send_webhook(webhook, payload(doc, report_url))
+        if problem:
+            err.print(f"[yellow]warning:[/] notification not sent: {problem}", highlight=False)
     _finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=_load_baseline(baseline))
 
 
@@ -425,6 +438,44 @@ def _record_history(doc: ScanDocument, output: Path, history_db: Optional[Path],
     except HistoryError as exc:
         if not quiet:
             err.print(f"[yellow]warning:[/] history not recorded: {exc}", highlight=False)
+
+
+def _write_portfolio(doc, prof, output: Path, fmts, history_db, no_history, quiet) -> None:
+    from auditor.history import History, HistoryError, Snapshot, diff
+    from reports.portfolio import clinic_documents, write_portfolio
+
+    trends: dict[str, dict] = {}
+    if not no_history:
+        try:
+            store = History(history_db)
+            for clinic, cdoc in clinic_documents(doc, prof).items():
+                prev = store.previous(cdoc)
+                if prev is not None:
+                    names = {t.name for t in cdoc.targets}
+                    prev.results = {k: v for k, v in prev.results.items() if k[1] in names}
+                    trends[clinic] = diff(prev, Snapshot.of(cdoc)).summary()
+            store.close()
+        except HistoryError:
+            pass
+    written = write_portfolio(doc, prof, output, fmts, trends)
+    if not quiet:
+        err.print(f"portfolio: {output / 'portfolio.html'} ({len(written) - 3} clinic report files)", highlight=False)
+
+
+@cli.command("portfolio")
+@click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("voxaudit-portfolio"), show_default=True)
+@click.option("--format", "-f", "formats", multiple=True, help="Formats of the per-clinic reports (default html,json).")
+def portfolio_cmd(scan_file, output, formats) -> None:
+    """All clinics of a saved scan on one page, with one report per clinic. Offline."""
+    from reports.portfolio import write_portfolio
+    try:
+        doc = load_scan(scan_file)
+        prof = load_profile(doc.profile.id, _registry(()))
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from None
+    written = write_portfolio(doc, prof, output, _formats(formats))
+    out.print(f"wrote {output / 'portfolio.html'} and {len(written) - 1} more files")
 
 
 @cli.command("history")

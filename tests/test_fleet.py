@@ -103,3 +103,11 @@ def test_cli_fleet_of_clinics_with_a_broken_one(tmp_path):
     failed = [t["name"] for t in doc["targets"] if t["failure"]]
     assert failed == ["pbx-3"] and len(doc["targets"]) == 8
     assert not (out / fleet.JOURNAL_NAME).exists()  # folded into the reports
+    portfolio = json.loads((out / "portfolio.json").read_text())["clinics"]
+    assert len(portfolio) == 8 and all((out / r["report"]).exists() for r in portfolio)
+    broken = next(r for r in portfolio if r["clinic"] == "Clinic 3")
+    assert broken["score"] is None and broken["errors"] > 0
+    one = json.loads((out / "clinic-0" / "scan.json").read_text())
+    assert {t["name"] for t in one["targets"]} == {"pbx-0"}  # a clinic's report holds only its own targets
+    html = (out / "portfolio.html").read_text()
+    assert 'href="clinic-5/report.html"' in html and (out / "portfolio.csv").read_text().startswith("clinic,")

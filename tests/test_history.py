@@ -79,3 +79,33 @@ def test_store_is_migrated_and_a_newer_one_refused(tmp_path):
     db.close()
     with pytest.raises(HistoryError, match="newer voxaudit"):
         History(path)
+
+
+def test_webhook_gets_counts_and_a_link_only(tmp_path):
+    import http.server
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        voxaudit("scan", "--config-dir", EXAMPLE, "-o", tmp_path / "out", "-q", "--no-history",
+                 "--notify-webhook", f"http://127.0.0.1:{server.server_port}/hook",
+                 "--report-url", "https://reports.msp.example/riverside/2026-11-22/")
+    finally:
+        server.shutdown()
+    body = json.loads(received[0])
+    assert body["failing_checks_by_severity"]["critical"] >= 1 and body["report"].startswith("https://")
+    text = received[0].decode()
+    for leak in ("mailbox", "Alice", "riverside-clinic.example", "AST-", "evidence"):
+        assert leak not in text.replace("reports.msp.example/riverside", ""), leak
