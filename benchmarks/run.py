@@ -5,7 +5,9 @@ with N endpoints and N mailboxes (default 10,000), offline, in this process; and
 clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed runs are not traced). Each case runs
 --repeat times; the table shows the median and the best.
 
-Planned (live-lab issue): full lab scan next to sslyze's own scan, fleet concurrency.
+With --lab (root, the lab's Debian packages; see tests/lab/): the lab's full live scan next to
+sslyze's own scan (all cipher suites and the certificate) of the same TLS endpoints, and a
+50-clinic fleet of lab targets on loopback collected concurrently and sequentially.
 """
 from __future__ import annotations
 
@@ -69,10 +71,74 @@ def measure(label: str, fn, repeat: int) -> dict:
             "peak_mib": peak / 2**20, "detail": detail}
 
 
+def lab_rows(registry, profile, clinics: int) -> list[dict]:
+    """Live cases against the lab on loopback; each measured once (they take seconds to minutes)."""
+    import subprocess
+    from contextlib import ExitStack
+
+    from auditor.collectors.sip import SipSpec
+    from auditor.collectors.ssh import SshSpec
+    from tests.lab import run as lab_run
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        lab = lab_run.start_lab(work, stack)
+        start_s = time.perf_counter() - t0
+        inv = lab_run.write_inventory(work, lab)
+        proc, wall = lab_run.run_scan(work, lab, inv, work / "out")
+        rows.append({"case": "lab: start every server", "median_s": start_s, "best_s": start_s, "peak_mib": 0.0,
+                     "detail": "sshd, 2x kamailio, snmpd, fakenos, netns"})
+        rows.append({"case": "lab: full live scan (voxaudit scan, CLI)", "median_s": wall, "best_s": wall,
+                     "peak_mib": 0.0, "detail": f"exit {proc.returncode}; 9 targets, every collector"})
+        # sslyze's own scan of the lab's TLS endpoints: every cipher suite of every version + certificate
+        endpoints = [lab["kamailio_weak"].tls_port, lab["kamailio_hardened"].tls_port]
+        code = ("import time,sys\nfrom sslyze import *\nreqs=[ServerScanRequest(server_location=ServerNetworkLocation("
+                "'127.0.0.1', p, ip_address='127.0.0.1'), scan_commands={ScanCommand.SSL_2_0_CIPHER_SUITES,"
+                "ScanCommand.SSL_3_0_CIPHER_SUITES,ScanCommand.TLS_1_0_CIPHER_SUITES,ScanCommand.TLS_1_1_CIPHER_SUITES,"
+                "ScanCommand.TLS_1_2_CIPHER_SUITES,ScanCommand.TLS_1_3_CIPHER_SUITES,ScanCommand.CERTIFICATE_INFO})"
+                f" for p in {endpoints}]\ns=Scanner(); s.queue_scans(reqs); list(s.get_results())\n")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=1800)
+        ssl_s = time.perf_counter() - t0
+        rows.append({"case": "sslyze's own scan of the 2 lab TLS endpoints", "median_s": ssl_s, "best_s": ssl_s,
+                     "peak_mib": 0.0, "detail": f"lab scan / sslyze = {wall / ssl_s:.2f}x (target < 1.5x)"})
+        # fleet: every clinic has a PBX read over SSH and a SIP edge probed
+        ssh, kw = lab["ssh"], lab["kamailio_weak"]
+        import getpass
+        specs = []
+        for c in range(clinics):
+            specs.append(TargetSpec(name=f"pbx-{c}", platform="asterisk", config_dir=Path("."), clinic=f"clinic {c}",
+                                    ssh=SshSpec(host="127.0.0.1", port=ssh.port, username=getpass.getuser(),
+                                                key=f"file:{ssh.client_key}", known_hosts=work / "known_hosts",
+                                                config_dir=str(lab["tree"] / "etc" / "asterisk"),
+                                                spool_dir=str(lab["tree"] / "var" / "spool" / "asterisk"))))
+            specs.append(TargetSpec(name=f"edge-{c}", platform="sip", config_dir=Path("."), clinic=f"clinic {c}",
+                                    sip=SipSpec(address="127.0.0.1", udp=kw.sip_port, tcp=kw.sip_port, tls=None,
+                                                timeout=1.5)))
+        timings = {}
+        for label, workers, per in (("concurrent", 16, 2), ("sequential", 1, 1)):
+            tracemalloc.start()
+            t0 = time.perf_counter()
+            doc = run_scan(specs, registry, profile, [], max_workers=workers, per_clinic=per)
+            timings[label] = time.perf_counter() - t0
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            failed = sum(1 for t in doc.targets if t.failure)
+            rows.append({"case": f"fleet: {clinics} clinics x 2 lab targets, {label}", "median_s": timings[label],
+                         "best_s": timings[label], "peak_mib": peak,
+                         "detail": f"{len(doc.targets)} targets, {failed} failed, workers {workers}"})
+        rows[-1]["detail"] += f"; speed-up {timings['sequential'] / timings['concurrent']:.1f}x (target >= 10x)"
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=10_000, help="endpoints and mailboxes in the synthetic tree")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--lab", action="store_true", help="also the live-lab cases (needs root and tests/lab's packages)")
+    ap.add_argument("--clinics", type=int, default=50, help="clinics in the --lab fleet case")
     args = ap.parse_args()
     registry = load_registry()
     profile = load_profile("hipaa-security-rule", registry)
@@ -92,6 +158,8 @@ def main() -> None:
         return f"{len(doc.results)} results, score {doc.scores.overall}"
 
     rows.append(measure("example clinic (15 extensions), scan only", demo, args.repeat))
+    if args.lab:
+        rows += lab_rows(registry, profile, args.clinics)
     width = max(len(r["case"]) for r in rows)
     print(f"{'case':<{width}}  {'median s':>9}  {'best s':>8}  {'peak MiB':>8}  detail")
     for r in rows:
