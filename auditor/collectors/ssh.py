@@ -132,7 +132,7 @@ def _connect(spec: SshSpec):
         if spec.known_hosts is None:
             raise CollectionError("auth", "trust_on_first_use needs a known_hosts file to record the key in")
         spec.known_hosts.parent.mkdir(parents=True, exist_ok=True)
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # trust_on_first_use: the user's choice
     else:
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
     password: Optional[Secret] = None
@@ -200,8 +200,11 @@ def mirror(spec: SshSpec, progress: Optional[Callable[[str], None]] = None) -> M
         # The mirror keeps the remote absolute layout under root/fs, so it is a snapshot of the
         # device's filesystem and facts name files exactly as an offline copy of it would.
         fs = root / "fs"
-        local = lambda remote: fs / PurePosixPath(remote).relative_to("/") if remote.startswith("/") \
-            else fs / "home" / remote  # noqa: E731  (relative paths are relative to the login directory)
+
+        def local(remote: str) -> Path:
+            # relative remote paths are relative to the login directory
+            return fs / PurePosixPath(remote).relative_to("/") if remote.startswith("/") else fs / "home" / remote
+
         config = local(spec.config_dir)
         if progress:
             progress(f"{spec.config_dir} over SFTP")

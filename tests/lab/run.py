@@ -33,11 +33,7 @@ def start_lab(work: Path, stack: ExitStack) -> dict:
     lab: dict = {"skipped": {}}
     ssh = servers.start_sshd(work / "sshd")
     stack.callback(ssh.server.stop)
-    tree = servers.stage_tree(EXAMPLE, work / "pbx-root")
-    for txt in (tree / "var").rglob("msg*.txt"):
-        origtime = next((ln.split("=", 1)[1] for ln in txt.read_text().splitlines() if ln.startswith("origtime=")), "")
-        if origtime.strip().isdigit():
-            os.utime(txt, (int(origtime), int(origtime)))
+    tree = servers.stage_pbx_tree(EXAMPLE, work / "pbx-root")
     (work / "known_hosts").write_text(ssh.known_hosts_line() + "\n")
     lab.update(ssh=ssh, tree=tree)
     for variant in ("weak", "hardened"):

@@ -149,6 +149,18 @@ def stage_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
+def stage_pbx_tree(src: Path, dst: Path) -> Path:
+    """A PBX snapshot (etc/, var/) as it sits on a live host. Asterisk writes a message envelope when
+    the message arrives, so mtime agrees with origtime; the live collector reads ages from mtime
+    (it never opens an envelope), the offline one from origtime: make them agree as on a real PBX."""
+    root = stage_tree(src, dst)
+    for txt in (root / "var").rglob("msg*.txt"):
+        origtime = next((ln.split("=", 1)[1] for ln in txt.read_text().splitlines() if ln.startswith("origtime=")), "")
+        if origtime.strip().isdigit():
+            os.utime(txt, (int(origtime), int(origtime)))
+    return root
+
+
 def cleanup(servers: list[Optional[Server]]) -> None:
     for s in servers:
         if s is not None:

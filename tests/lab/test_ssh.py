@@ -26,14 +26,7 @@ pytestmark = pytest.mark.lab
 @pytest.fixture(scope="module")
 def remote_tree(tmp_path_factory) -> Path:
     """The example clinic as it would sit on a PBX: etc/ and var/ under one root."""
-    root = servers.stage_tree(EXAMPLE, tmp_path_factory.mktemp("pbx") / "root")
-    # Asterisk writes an envelope when the message arrives: make mtime agree with origtime,
-    # since the live collector reads ages from mtime (it never opens an envelope).
-    for txt in (root / "var").rglob("msg*.txt"):
-        origtime = next((ln.split("=", 1)[1] for ln in txt.read_text().splitlines() if ln.startswith("origtime=")), None)
-        if origtime and origtime.strip().isdigit():
-            os.utime(txt, (int(origtime), int(origtime)))
-    return root
+    return servers.stage_pbx_tree(EXAMPLE, tmp_path_factory.mktemp("pbx") / "root")
 
 
 def ssh_spec(lab, tree: Path, tmp_path: Path, **over) -> SshSpec:
