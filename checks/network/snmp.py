@@ -9,6 +9,16 @@ FIX = {"snmp": "net-snmp: remove rocommunity/rwcommunity lines, createUser <u> S
                "rouser <u> priv; switches: see SW-SNMP-101..103 for the vendor commands."}
 
 
+def _answered_by_credential(attempts) -> dict[str, list[str]]:
+    """Community label -> the versions it was answered over (empty: tried, never answered)."""
+    out: dict[str, list[str]] = {}
+    for a in attempts:
+        out.setdefault(a.credential, [])
+        if a.answered:
+            out[a.credential].append(a.version)
+    return dict(sorted(out.items()))
+
+
 @check(
     id="SNMP-NET-101", title="The agent refuses factory-default communities", severity="critical",
     hipaa=["164.312(a)(1)", "164.312(d)"], area="access", platforms=PLATFORMS, sources=SOURCES,
@@ -21,8 +31,7 @@ def default_communities(facts, ctx):
     if not tried:
         yield ctx.not_applicable(facts.address, "default communities not tried (opt-in: try_default_communities)")
         return
-    for label in sorted({a.credential for a in tried}):
-        answered = [a.version for a in tried if a.credential == label and a.answered]
+    for label, answered in _answered_by_credential(tried).items():
         if answered:
             yield ctx.fail(f"snmp {label}", f"answers with {label} over {', '.join(answered)}",
                            fix=["remove the default community"])
@@ -41,8 +50,7 @@ def v2c_in_use(facts, ctx):
     if not mine:
         yield ctx.not_applicable(facts.address, "no community from the inventory was tried")
         return
-    for label in sorted({a.credential for a in mine}):
-        answered = [a.version for a in mine if a.credential == label and a.answered]
+    for label, answered in _answered_by_credential(mine).items():
         if answered:
             yield ctx.fail(f"snmp {label}", f"community {label} answered over {', '.join(answered)} (cleartext)",
                            fix=["move monitoring to SNMPv3 authPriv and remove the community"])
