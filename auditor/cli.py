@@ -21,6 +21,7 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.collectors.offline import CollectionError
+from auditor.distributed import DistributedError
 from auditor.inventory import InventoryError, load_inventory
 from auditor.model import Severity
 from auditor.profile import ProfileError, builtin_profiles, load_profile
@@ -191,21 +192,27 @@ def cli() -> None:
               help="Targets collected at once within one clinic.")
 @click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
               help="Seconds before a target's collection is abandoned (ERROR, timeout).")
-@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False),
-              help="History store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
+@click.option("--history-db", metavar="PATH|URL", help="History store: a SQLite file, or postgresql://user@host/db "
+              "for a central store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
 @click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
 @click.option("--notify-webhook", metavar="URL", help="POST a minimum-necessary summary (counts, scores, link; "
               "no findings text) to this URL when the scan ends. Also $VOXAUDIT_WEBHOOK.")
 @click.option("--report-url", metavar="URL", help="Where the reports will be published, for the notification's link.")
 @click.option("--portfolio/--no-portfolio", default=None, help="Also write portfolio.html/csv/json and one report "
               "per clinic (default: when the inventory has several clinics).")
+@click.option("--broker", metavar="URL|REF", help="Distributed mode: send each target to its site's collector "
+              "('voxaudit worker') through this broker (redis://, rediss://, amqp://), or a reference to the URL "
+              "(env:NAME, file:PATH). Also $VOXAUDIT_BROKER with --distributed.")
+@click.option("--distributed", is_flag=True, help="Distributed mode with the broker in $VOXAUDIT_BROKER.")
+@click.option("--queue-timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
+              help="Distributed mode: seconds for a site's collector to take a target before it is an ERROR.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
               "journal (targets.partial.jsonl) are not collected again.")
 @_apply(profile_options)
 @_apply(common_output)
-def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, resume,
-         profile, waivers, checks_dir, formats, output, fail_on, fail_under, baseline, quiet, history_db,
-         no_history, notify_webhook, report_url, portfolio) -> None:
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, broker,
+         distributed, queue_timeout, resume, profile, waivers, checks_dir, formats, output, fail_on, fail_under,
+         baseline, quiet, history_db, no_history, notify_webhook, report_url, portfolio) -> None:
     """Collect facts from targets, evaluate checks, score, and write reports."""
     fmts = _formats(formats)
     if inventory and config_dir:
@@ -230,7 +237,19 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     journal = output / JOURNAL_NAME
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume)
-    doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
+    if broker or distributed:
+        from auditor.distributed import broker_url
+        if not inventory:
+            raise InputError("distributed mode needs an INVENTORY (its sites say which collector takes each target)")
+        try:
+            fleet.update(broker=broker_url(broker), queue_timeout=queue_timeout)
+        except DistributedError as exc:
+            raise InputError(str(exc)) from None
+    try:
+        doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
+    except DistributedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_NOTHING)
     if portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
         _write_portfolio(doc, prof, output, fmts, history_db, no_history, quiet)
     _record_history(doc, output, history_db, no_history, quiet)
@@ -268,6 +287,43 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
 
         return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=progress, on_done=finished,
                         **fleet)
+
+
+@cli.command()
+@click.option("--site", "sites", multiple=True, help="Take the targets of this inventory site (repeatable).")
+@click.option("--queue", "queues", multiple=True, help="Or name the queue(s) outright (the site's collector_queue).")
+@click.option("--broker", metavar="URL|REF", help="Broker URL, or env:NAME / file:PATH holding it "
+              "(default: $VOXAUDIT_BROKER).")
+@click.option("--base", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("."),
+              show_default=True, help="Folder that relative paths in inventory entries (known_hosts, key files, "
+                                      "copied trees, captures) resolve against on this collector.")
+@click.option("--concurrency", "-c", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Targets this collector works on at once (one process each).")
+@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default="prefork", show_default=True,
+              help="prefork: a process per target (hard time limits work); threads: lighter, no hard limit.")
+@click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="WARNING",
+              show_default=True)
+@click.option("--name", help="This collector's node name (default: voxaudit-SITE@HOST).")
+def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> None:
+    """Run a site collector for distributed mode.
+
+    Takes the targets of its site from the broker, resolves their credential references here
+    (this machine's environment, files and keyring: no secret crosses the broker), collects, and
+    sends back the secret-free facts. Read-only like every collector; SIGTERM finishes the
+    targets in hand and stops."""
+    from auditor.distributed import broker_url, queue_name, run_worker
+
+    names = list(queues) + [queue_name(s) for s in sites]
+    if not names:
+        raise InputError("give --site NAME (as in the inventory) or --queue NAME")
+    try:
+        url = broker_url(broker)
+        err.print(f"voxaudit collector: queues {', '.join(names)}; relative paths from {base.resolve()}",
+                  highlight=False)
+        run_worker(url, names, base, concurrency, pool, loglevel, name or "")
+    except DistributedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_NOTHING)
 
 
 @cli.command()
@@ -420,7 +476,7 @@ def _load_baseline(path: Optional[Path]) -> Optional[set]:
         raise InputError(f"{path}: not a voxaudit baseline file ({exc.__class__.__name__})") from None
 
 
-def _record_history(doc: ScanDocument, output: Path, history_db: Optional[Path], no_history: bool,
+def _record_history(doc: ScanDocument, output: Path, history_db: Optional[str], no_history: bool,
                     quiet: bool) -> None:
     """Trend since the previous scan, then record this one. A history problem never costs the scan."""
     if no_history:
@@ -479,7 +535,7 @@ def portfolio_cmd(scan_file, output, formats) -> None:
 
 
 @cli.command("history")
-@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
 @click.option("--target", help="Only scans that covered this target.")
 @click.option("--clinic", help="Only scans that covered this clinic.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
@@ -510,7 +566,7 @@ def history_cmd(history_db, target, clinic, limit, fmt) -> None:
 @cli.command("diff")
 @click.argument("before", required=False)
 @click.argument("after", required=False)
-@click.option("--history-db", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def diff_cmd(before, after, history_db, fmt) -> None:
     """What changed between two scans: new, regressed and resolved findings, score per safeguard.

@@ -95,7 +95,7 @@ def collect_fleet(specs: list[TargetSpec], progress: Optional[Progress] = None, 
                     rec = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
                                        failure=CollectionFailure(kind=ErrorKind.BUG,
                                                                  reason=f"collector raised {exc.__class__.__name__}"))
-                _finish(rec, done, journal, progress, on_done)
+                finish(rec, done, journal, progress, on_done)
             now = time.monotonic()
             for fut in list(pending):
                 spec = futures[fut]
@@ -105,13 +105,14 @@ def collect_fleet(specs: list[TargetSpec], progress: Optional[Progress] = None, 
                     rec = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
                                        failure=CollectionFailure(kind=ErrorKind.TIMEOUT,
                                                                  reason=f"collection exceeded {target_timeout:g} s"))
-                    _finish(rec, done, journal, progress, on_done)
+                    finish(rec, done, journal, progress, on_done)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return [done[s.name] for s in specs if s.name in done]
 
 
-def _finish(rec: TargetRecord, done: dict, journal: Journal, progress, on_done) -> None:
+def finish(rec: TargetRecord, done: dict, journal: Journal, progress, on_done) -> None:
+    """Keep a finished target: in memory, in the journal at once, and on the progress display."""
     done[rec.name] = rec
     journal.append(rec)
     if progress:

@@ -3,17 +3,23 @@ diff between two scans (new, resolved and regressed findings; score change per s
 
 Location: ``--history-db PATH``, else ``$VOXAUDIT_HISTORY``, else
 ``$XDG_DATA_HOME/voxaudit/history.sqlite`` (``~/.local/share/voxaudit/history.sqlite``).
-The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` brings an older store
-forward in one transaction, and a store from a newer voxaudit is refused, not damaged.
+An MSP's central store is PostgreSQL instead: give a ``postgresql://user@host:port/db`` URL
+there (the password from libpq's ``PGPASSWORD`` or ``~/.pgpass``, never in the URL on a
+command line). Both run the same schema and queries; :class:`Dialect` holds the few
+differences. The schema version is SQLite's ``user_version`` or PostgreSQL's
+``voxaudit_schema`` table; :data:`MIGRATIONS` brings an older store forward in one
+transaction, and a store from a newer voxaudit is refused, not damaged.
 Nothing secret or PHI-bearing is stored: ids, statuses, severities and scores only.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional, Union
+from urllib.parse import urlsplit, urlunsplit
 
 from auditor.scan import ScanDocument
 
@@ -21,17 +27,17 @@ MIGRATIONS: list[str] = [
     # 1: scans, per-target and per-safeguard scores, every result by identity
     """
     CREATE TABLE scans (
-        id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE NOT NULL, started_at TEXT, finished_at TEXT,
-        profile TEXT, overall REAL, coverage REAL, failing INTEGER, errors INTEGER, waived INTEGER,
+        id {pk}, scan_id TEXT UNIQUE NOT NULL, started_at TEXT, finished_at TEXT,
+        profile TEXT, overall {real}, coverage {real}, failing INTEGER, errors INTEGER, waived INTEGER,
         report_dir TEXT);
     CREATE TABLE target_scans (
         scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, target TEXT, clinic TEXT, site TEXT,
-        platform TEXT, score REAL, failure TEXT);
+        platform TEXT, score {real}, failure TEXT);
     CREATE TABLE results (
         scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, check_id TEXT, target TEXT,
         resource TEXT, status TEXT, severity TEXT);
     CREATE TABLE safeguard_scores (
-        scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, safeguard TEXT, score REAL, coverage REAL);
+        scan INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE, safeguard TEXT, score {real}, coverage {real});
     """,
     # 2: the tool version that produced a scan, and lookups by finding identity
     """
@@ -47,63 +53,171 @@ class HistoryError(Exception):
     pass
 
 
-def default_path() -> Path:
+def default_path() -> Union[Path, str]:
     if os.environ.get("VOXAUDIT_HISTORY"):
-        return Path(os.environ["VOXAUDIT_HISTORY"])
+        return store_location(os.environ["VOXAUDIT_HISTORY"])
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "voxaudit" / "history.sqlite"
 
 
+def is_postgres(location: Union[Path, str, None]) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def store_location(value: Union[Path, str]) -> Union[Path, str]:
+    """A PostgreSQL URL stays a string; anything else is a SQLite file path."""
+    return value if is_postgres(value) else Path(value)
+
+
+def redact(location: Union[Path, str]) -> str:
+    """A store's location as it may be shown: a password in a URL becomes ***."""
+    if not is_postgres(location):
+        return str(location)
+    parts = urlsplit(str(location))
+    if parts.password is None:
+        return str(location)
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between SQLite and PostgreSQL for this store's few statements."""
+
+    name: str
+    placeholder: str
+    primary_key: str
+    real: str
+    group_concat: str  # format with the column
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", self.placeholder) if self.placeholder != "?" else statement
+
+    def migration(self, number: int) -> str:
+        """Migration ``number`` (0-based) in this dialect's types."""
+        return MIGRATIONS[number].format(pk=self.primary_key, real=self.real)
+
+
+SQLITE = Dialect("sqlite", "?", "INTEGER PRIMARY KEY", "REAL", "GROUP_CONCAT(DISTINCT {})")
+POSTGRES = Dialect("postgresql", "%s", "SERIAL PRIMARY KEY", "DOUBLE PRECISION", "string_agg(DISTINCT {}, ',')")
+
+
 class History:
-    def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Union[Path, str, None] = None) -> None:
+        self.path = store_location(path) if path else default_path()
+        self.shown = redact(self.path)
+        if is_postgres(self.path):
+            self.dialect = POSTGRES
+            self.db = self._connect_postgres(str(self.path))
+        else:
+            self.dialect = SQLITE
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = sqlite3.connect(self.path, timeout=30)
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot open history store {self.shown}: {exc}") from None
+            self.db.execute("PRAGMA foreign_keys = ON")
         try:
-            self.db = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:
-            raise HistoryError(f"cannot open history store {self.path}: {exc}") from None
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.migrate()
+            self.migrate()
+        except self._errors() as exc:
+            raise HistoryError(f"history store {self.shown}: {_first_line(exc)}") from None
+
+    def _connect_postgres(self, url: str):
+        try:
+            import psycopg
+        except ImportError:
+            raise HistoryError("a PostgreSQL history store needs psycopg: pip install 'voxaudit[distributed]'") from None
+        try:
+            # autocommit: each write below is its own explicit transaction, and reads hold no locks open.
+            return psycopg.connect(url, connect_timeout=10, application_name="voxaudit", autocommit=True)
+        except psycopg.Error as exc:
+            raise HistoryError(f"cannot open history store {self.shown}: {_first_line(exc)}") from None
+
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        if self.dialect is POSTGRES:
+            import psycopg
+            return (psycopg.Error,)
+        return (sqlite3.Error,)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self.dialect is POSTGRES:
+            with self.db.transaction():
+                yield
+        else:
+            with self.db:
+                yield
+
+    def _query(self, statement: str, args: tuple = ()) -> list[tuple]:
+        return list(self.db.execute(self.dialect.sql(statement), args).fetchall())
+
+    def _store_version(self) -> int:
+        if self.dialect is SQLITE:
+            return self.db.execute("PRAGMA user_version").fetchone()[0]
+        with self._transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS voxaudit_schema (version INTEGER NOT NULL)")
+            row = self.db.execute("SELECT max(version) FROM voxaudit_schema").fetchone()
+        return row[0] or 0
 
     def migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._store_version()
         if version > SCHEMA_VERSION:
-            raise HistoryError(f"{self.path} was written by a newer voxaudit (store version {version}, this one "
+            raise HistoryError(f"{self.shown} was written by a newer voxaudit (store version {version}, this one "
                                f"knows {SCHEMA_VERSION}); use that version or another --history-db")
         for number in range(version, SCHEMA_VERSION):
+            script = self.dialect.migration(number)
             try:
-                with self.db:
-                    self.db.executescript("BEGIN;" + MIGRATIONS[number] + f"; PRAGMA user_version = {number + 1};")
-            except sqlite3.Error as exc:
-                raise HistoryError(f"cannot migrate {self.path} to version {number + 1}: {exc}") from None
+                if self.dialect is SQLITE:
+                    with self.db:
+                        self.db.executescript("BEGIN;" + script + f"; PRAGMA user_version = {number + 1};")
+                else:
+                    with self._transaction():
+                        # Serialise concurrent first runs of several dispatchers against one central store.
+                        self.db.execute("LOCK TABLE voxaudit_schema IN EXCLUSIVE MODE")
+                        current = self.db.execute("SELECT max(version) FROM voxaudit_schema").fetchone()[0] or 0
+                        if current > number:
+                            continue
+                        for statement in filter(str.strip, script.split(";")):
+                            self.db.execute(statement)
+                        self.db.execute("INSERT INTO voxaudit_schema VALUES (%s)", (number + 1,))
+            except self._errors() as exc:
+                raise HistoryError(f"cannot migrate {self.shown} to version {number + 1}: {_first_line(exc)}") from None
 
     def close(self) -> None:
         self.db.close()
 
     def record(self, doc: ScanDocument, report_dir: Optional[Path] = None) -> None:
+        try:
+            self._record(doc, report_dir)
+        except self._errors() as exc:
+            raise HistoryError(f"cannot record scan {doc.scan_id} in {self.shown}: {_first_line(exc)}") from None
+
+    def _record(self, doc: ScanDocument, report_dir: Optional[Path]) -> None:
         meta = doc.meta()
         counts = doc.scores.counts
-        with self.db:
-            self.db.execute("DELETE FROM scans WHERE scan_id = ?", (doc.scan_id,))  # a rescore replaces it
-            cur = self.db.execute(
+        sql = self.dialect.sql
+        with self._transaction():
+            self.db.execute(sql("DELETE FROM scans WHERE scan_id = ?"), (doc.scan_id,))  # a rescore replaces it
+            row = self.db.execute(sql(
                 "INSERT INTO scans (scan_id, started_at, finished_at, profile, overall, coverage, failing, errors, "
-                "waived, report_dir, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "waived, report_dir, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id"),
                 (doc.scan_id, doc.started_at, doc.finished_at, doc.profile.id, doc.scores.overall,
                  doc.scores.coverage, counts.get("FAIL", 0), counts.get("ERROR", 0), counts.get("WAIVED", 0),
-                 str(report_dir) if report_dir else None, doc.tool_version))
-            row = cur.lastrowid
-            self.db.executemany("INSERT INTO target_scans VALUES (?,?,?,?,?,?,?)", [
+                 str(report_dir) if report_dir else None, doc.tool_version)).fetchone()[0]
+            cur = self.db.cursor()
+            cur.executemany(sql("INSERT INTO target_scans VALUES (?,?,?,?,?,?,?)"), [
                 (row, t.name, t.clinic, t.site, t.platform, doc.scores.by_target.get(t.name),
                  t.failure.kind.value if t.failure else None) for t in doc.targets])
-            self.db.executemany("INSERT INTO results VALUES (?,?,?,?,?,?)", [
+            cur.executemany(sql("INSERT INTO results VALUES (?,?,?,?,?,?)"), [
                 (row, r.check_id, r.target, r.resource, r.effective_status,
                  meta[r.check_id].severity.value if r.check_id in meta else None) for r in doc.results])
-            self.db.executemany("INSERT INTO safeguard_scores VALUES (?,?,?,?)", [
+            cur.executemany(sql("INSERT INTO safeguard_scores VALUES (?,?,?,?)"), [
                 (row, s.id, s.score, s.coverage) for s in doc.scores.safeguards])
 
     def scans(self, limit: int = 20, target: Optional[str] = None, clinic: Optional[str] = None) -> list[dict]:
         sql = ("SELECT s.id, s.scan_id, s.finished_at, s.profile, s.overall, s.coverage, s.failing, s.errors, "
-               "s.report_dir, COUNT(t.target), GROUP_CONCAT(DISTINCT t.clinic) FROM scans s "
+               f"s.report_dir, COUNT(t.target), {self.dialect.group_concat.format('t.clinic')} FROM scans s "
                "LEFT JOIN target_scans t ON t.scan = s.id")
         where, args = [], []
         if target:
@@ -117,18 +231,18 @@ class History:
         sql += " GROUP BY s.id ORDER BY s.finished_at DESC, s.id DESC LIMIT ?"
         keys = ("row", "scan_id", "finished_at", "profile", "overall", "coverage", "failing", "errors",
                 "report_dir", "targets", "clinics")
-        return [dict(zip(keys, r)) for r in self.db.execute(sql, (*args, limit))]
+        return [dict(zip(keys, r)) for r in self._query(sql, (*args, limit))]
 
     def snapshot(self, scan_id: str) -> "Snapshot":
-        row = self.db.execute("SELECT id, overall FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
-        if row is None:
-            raise HistoryError(f"no scan {scan_id!r} in {self.path} (see 'voxaudit history')")
+        rows = self._query("SELECT id, overall FROM scans WHERE scan_id = ?", (scan_id,))
+        if not rows:
+            raise HistoryError(f"no scan {scan_id!r} in {self.shown} (see 'voxaudit history')")
+        row = rows[0]
         snap = Snapshot(scan_id=scan_id, overall=row[1])
-        snap.results = {(c, t, r): (s, sev) for c, t, r, s, sev in self.db.execute(
+        snap.results = {(c, t, r): (s, sev) for c, t, r, s, sev in self._query(
             "SELECT check_id, target, resource, status, severity FROM results WHERE scan = ?", (row[0],))}
-        snap.safeguards = dict(self.db.execute("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?",
-                                               (row[0],)))
-        snap.targets = {t for (t,) in self.db.execute("SELECT target FROM target_scans WHERE scan = ?", (row[0],))}
+        snap.safeguards = dict(self._query("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?", (row[0],)))
+        snap.targets = {t for (t,) in self._query("SELECT target FROM target_scans WHERE scan = ?", (row[0],))}
         return snap
 
     def previous(self, doc: ScanDocument) -> Optional["Snapshot"]:
@@ -137,11 +251,17 @@ class History:
         if not names:
             return None
         marks = ",".join("?" * len(names))
-        row = self.db.execute(
+        rows = self._query(
             f"SELECT s.scan_id FROM scans s JOIN target_scans t ON t.scan = s.id WHERE t.target IN ({marks}) "
             "AND s.scan_id != ? AND s.finished_at <= ? ORDER BY s.finished_at DESC, s.id DESC LIMIT 1",
-            (*names, doc.scan_id, doc.finished_at)).fetchone()
-        return self.snapshot(row[0]) if row else None
+            (*names, doc.scan_id, doc.finished_at))
+        return self.snapshot(rows[0][0]) if rows else None
+
+
+def _first_line(exc: BaseException) -> str:
+    """A database error's first line: enough to act on, never a query's parameters."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
 
 
 @dataclass

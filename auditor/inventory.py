@@ -20,7 +20,7 @@ from auditor.collectors.ssh import SshSpec
 from auditor.collectors.switch_cli import SwitchCliSpec
 from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
-from auditor.runner import SUPPORTED_PLATFORMS, TargetSpec
+from auditor.runner import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
 
 
 class InventoryError(Exception):
@@ -212,6 +212,8 @@ class TargetIn(BaseModel):
 class SiteIn(BaseModel):
     name: str
     scanner_vantage: str = ""  # where the scanner sits at this site: data, voice, management...
+    # Distributed mode: the broker queue of the collector that runs at this site (default: from its name).
+    collector_queue: str = ""
     targets: list[TargetIn]
 
     model_config = {"extra": "forbid"}
@@ -245,6 +247,55 @@ def _line_of(node: yaml.Node, loc: tuple) -> Optional[int]:
     return node.start_mark.line + 1
 
 
+def target_spec(t: TargetIn, clinic: str, site: SiteIn, base: Path) -> TargetSpec:
+    """One validated inventory entry as a collector spec. Relative paths (trees, known_hosts, CA and
+    key files) resolve against ``base``: the inventory's folder, or a site collector's own folder
+    in distributed mode. Credentials stay references until a collector connects."""
+    ssh = None
+    if t.ssh is not None:
+        s = t.ssh
+        ssh = SshSpec(host=t.address or "", port=s.port, username=s.username, password=s.password,
+                      key=s.key, known_hosts=(base / s.known_hosts) if s.known_hosts else None,
+                      trust_on_first_use=s.trust_on_first_use, timeout=s.timeout,
+                      config_dir=s.config_dir, spool_dir=s.spool_dir, logrotate=list(s.logrotate), base=base)
+    sip = None
+    if t.sip is not None and t.platform == "sip":
+        q = t.sip
+        sip = SipSpec(address=t.address or "", udp=q.udp, tcp=q.tcp, tls=q.tls, domain=q.domain,
+                      timeout=q.timeout, vantage=site.scanner_vantage, enumeration=q.enumeration,
+                      known_user=q.known_user, invite=q.invite, invite_target=q.invite_target,
+                      rate_per_second=q.rate_per_second, tls_server_name=q.tls_server_name,
+                      ca_file=str(base / q.ca_file) if q.ca_file else "")
+    tls = [TlsTarget(host=t.address or "", port=e.port, purpose=e.purpose, server_name=e.server_name,
+                     timeout=e.timeout, ca_file=str(base / e.ca_file) if e.ca_file else "",
+                     cipher_suites=e.cipher_suites) for e in t.tls] if t.platform == "tls" else []
+    pcap = None
+    if t.pcap is not None:
+        pcap = PcapSpec(path=(base / t.pcap.file) if t.pcap.file else None, interface=t.pcap.interface,
+                        seconds=t.pcap.seconds, max_packets=t.pcap.max_packets, capture_point=t.pcap.capture_point)
+    snmp = None
+    if t.snmp is not None and t.platform == "snmp":
+        snmp = SnmpSpec(address=t.address or "", port=t.snmp.port, communities=list(t.snmp.communities),
+                        try_default_communities=t.snmp.try_default_communities, timeout=t.snmp.timeout,
+                        users=[SnmpUser(**u.model_dump()) for u in t.snmp.users], base=base)
+    cli = None
+    if t.cli is not None:
+        c = t.cli
+        cli = SwitchCliSpec(host=t.address or "", username=c.username, device_type=c.device_type,
+                            port=c.port, password=c.password, key=c.key, enable_secret=c.enable_secret,
+                            known_hosts=(base / c.known_hosts) if c.known_hosts else None,
+                            trust_on_first_use=c.trust_on_first_use, timeout=c.timeout, base=base)
+    return TargetSpec(
+        name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, snmp=snmp, cli=cli,
+        vantage=site.scanner_vantage,
+        config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
+        spool_dir=(base / t.spool_dir) if t.spool_dir else None,
+        logrotate=[base / p for p in t.logrotate], clinic=clinic, site=site.name, ssh=ssh,
+        entry=TargetEntry(target=t.model_dump(mode="json"), clinic=clinic,
+                          site=site.name, vantage=site.scanner_vantage, queue=site.collector_queue),
+    )
+
+
 def load_inventory(path: Path) -> list[TargetSpec]:
     path = Path(path)
     try:
@@ -274,49 +325,7 @@ def load_inventory(path: Path) -> list[TargetSpec]:
                 if t.name in seen:  # results are keyed by target name
                     raise InventoryError(f"{path}: target name {t.name!r} is used twice; names must be unique")
                 seen.add(t.name)
-                ssh = None
-                if t.ssh is not None:
-                    s = t.ssh
-                    ssh = SshSpec(host=t.address or "", port=s.port, username=s.username, password=s.password,
-                                  key=s.key, known_hosts=(base / s.known_hosts) if s.known_hosts else None,
-                                  trust_on_first_use=s.trust_on_first_use, timeout=s.timeout,
-                                  config_dir=s.config_dir, spool_dir=s.spool_dir, logrotate=list(s.logrotate),
-                                  base=base)
-                sip = None
-                if t.sip is not None and t.platform == "sip":
-                    q = t.sip
-                    sip = SipSpec(address=t.address or "", udp=q.udp, tcp=q.tcp, tls=q.tls, domain=q.domain,
-                                  timeout=q.timeout, vantage=site.scanner_vantage, enumeration=q.enumeration,
-                                  known_user=q.known_user, invite=q.invite, invite_target=q.invite_target,
-                                  rate_per_second=q.rate_per_second, tls_server_name=q.tls_server_name,
-                                  ca_file=str(base / q.ca_file) if q.ca_file else "")
-                tls = [TlsTarget(host=t.address or "", port=e.port, purpose=e.purpose, server_name=e.server_name,
-                                 timeout=e.timeout, ca_file=str(base / e.ca_file) if e.ca_file else "",
-                                 cipher_suites=e.cipher_suites) for e in t.tls] if t.platform == "tls" else []
-                pcap = None
-                if t.pcap is not None:
-                    pcap = PcapSpec(path=(base / t.pcap.file) if t.pcap.file else None, interface=t.pcap.interface,
-                                    seconds=t.pcap.seconds, max_packets=t.pcap.max_packets,
-                                    capture_point=t.pcap.capture_point)
-                snmp = None
-                if t.snmp is not None and t.platform == "snmp":
-                    snmp = SnmpSpec(address=t.address or "", port=t.snmp.port, communities=list(t.snmp.communities),
-                                    try_default_communities=t.snmp.try_default_communities, timeout=t.snmp.timeout,
-                                    users=[SnmpUser(**u.model_dump()) for u in t.snmp.users], base=base)
-                cli = None
-                if t.cli is not None:
-                    c = t.cli
-                    cli = SwitchCliSpec(host=t.address or "", username=c.username, device_type=c.device_type,
-                                        port=c.port, password=c.password, key=c.key, enable_secret=c.enable_secret,
-                                        known_hosts=(base / c.known_hosts) if c.known_hosts else None,
-                                        trust_on_first_use=c.trust_on_first_use, timeout=c.timeout, base=base)
-                specs.append(TargetSpec(
-                    name=t.name, platform=t.platform, sip=sip, tls=tls, pcap=pcap, snmp=snmp, cli=cli,
-                    vantage=site.scanner_vantage,
-                    config_dir=(base / t.config_dir) if t.config_dir else Path(t.ssh.config_dir if t.ssh else "."),
-                    spool_dir=(base / t.spool_dir) if t.spool_dir else None,
-                    logrotate=[base / p for p in t.logrotate], clinic=clinic.name, site=site.name, ssh=ssh,
-                ))
+                specs.append(target_spec(t, clinic.name, site, base))
     if not specs:
         raise InventoryError(f"{path}: no targets")
     return specs

@@ -33,6 +33,18 @@ from auditor.waivers import apply_waivers
 Progress = Callable[[str, str], None]  # (target, message)
 
 
+@dataclass(frozen=True)
+class TargetEntry:
+    """A target as its inventory gives it (credential references, never values), with its clinic and
+    site: what distributed mode sends through the broker for a site's collector to rebuild the spec."""
+
+    target: dict
+    clinic: str
+    site: str
+    vantage: str = ""
+    queue: str = ""  # the site's collector queue, if the inventory names one
+
+
 @dataclass
 class TargetSpec:
     """One thing to audit; offline targets point at a copied configuration tree."""
@@ -51,6 +63,7 @@ class TargetSpec:
     snmp: Optional[SnmpSpec] = None  # live: SNMP versions and credentials answered (platform "snmp")
     cli: Optional[SwitchCliSpec] = None  # live: switch CLI over SSH with netmiko (platform "switch")
     vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
+    entry: Optional[TargetEntry] = None  # set for inventory targets (distributed mode needs it)
 
 
 # platform -> how to collect its facts from a target; adding a platform is one entry here
@@ -197,14 +210,22 @@ def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waiv
              waivers_source: Optional[str] = None, progress: Optional[Progress] = None,
              max_workers: int = 8, per_clinic: int = 2, target_timeout: float = 600.0,
              journal_path: Optional[Path] = None, resume: bool = False,
-             on_done: Optional[Callable[[TargetRecord], None]] = None) -> ScanDocument:
-    """Collect every target (concurrently, see auditor.fleet), then evaluate and score."""
+             on_done: Optional[Callable[[TargetRecord], None]] = None, broker: Optional[str] = None,
+             queue_timeout: float = 300.0) -> ScanDocument:
+    """Collect every target (here concurrently, see auditor.fleet; or with ``broker``, by each site's
+    collector, see auditor.distributed), then evaluate and score here."""
     from auditor.fleet import Journal, collect_fleet
 
     started = _now()
-    records = collect_fleet(specs, progress, max_workers=max_workers, per_clinic=per_clinic,
-                            target_timeout=target_timeout, journal=Journal(journal_path), resume=resume,
-                            on_done=on_done)
+    if broker:
+        from auditor.distributed import collect_distributed
+        records = collect_distributed(specs, broker, progress, target_timeout=target_timeout,
+                                      queue_timeout=queue_timeout, journal=Journal(journal_path), resume=resume,
+                                      on_done=on_done)
+    else:
+        records = collect_fleet(specs, progress, max_workers=max_workers, per_clinic=per_clinic,
+                                target_timeout=target_timeout, journal=Journal(journal_path), resume=resume,
+                                on_done=on_done)
     return build_document(records, registry, profile, waivers, started, waivers_source)
 
 

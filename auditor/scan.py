@@ -26,8 +26,8 @@ from auditor.facts.switches import SwitchFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 
-SCHEMA_VERSION = "1.4"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
-#                          1.4: trend since the previous scan
+SCHEMA_VERSION = "1.5"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
+#                          1.4: trend since the previous scan; 1.5: which site collector collected a target
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
@@ -49,6 +49,7 @@ class TargetRecord(BaseModel):
     facts: Optional[PlatformFacts] = None
     failure: Optional[CollectionFailure] = None
     duration_s: float = 0.0
+    collector: str = ""  # distributed mode: the site collector (worker node) that collected it
 
 
 class ProfileRef(BaseModel):

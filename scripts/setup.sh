@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what voxaudit needs on a fresh Debian 12 machine: Python venv, the package
-# and (with --test) the test extras and the SARIF 2.1.0 schema used by the report tests.
+# and (with --test) the test and distributed-mode extras, the lab's Debian packages and the
+# SARIF 2.1.0 schema used by the report tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ if [ "$WITH_TEST" = 1 ]; then
   [ -x /usr/sbin/snmpd ] || need_apt+=(snmpd)
   command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
   command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+  # Distributed mode's lab: a Redis broker and a PostgreSQL central store.
+  [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need_apt[*]}"
@@ -44,7 +48,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-extras=""; [ "$WITH_TEST" = 1 ] && extras="[test]"
+extras=""; [ "$WITH_TEST" = 1 ] && extras="[test,distributed]"
 echo "==> installing voxaudit${extras} into .venv"
 .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -vE '^(WARNING: Location|  )' || true
 .venv/bin/voxaudit --version >/dev/null

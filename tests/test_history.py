@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.history import MIGRATIONS, SCHEMA_VERSION, History, HistoryError
+from auditor.history import SCHEMA_VERSION, SQLITE, History, HistoryError
 from tests.conftest import EXAMPLE
 
 EXE = str(Path(sys.executable).parent / "voxaudit")
@@ -67,7 +67,7 @@ def test_baseline_fails_ci_only_on_new_findings(two_scans):
 def test_store_is_migrated_and_a_newer_one_refused(tmp_path):
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.executescript(SQLITE.migration(0) + "; PRAGMA user_version = 1;")
     db.close()
     store = History(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

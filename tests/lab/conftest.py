@@ -56,3 +56,25 @@ def fake_switch(tmp_path_factory):
         pytest.skip(str(exc))
     yield sw
     sw.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_lab(tmp_path_factory):
+    try:
+        lab = servers.start_redis(tmp_path_factory.mktemp("redis"), servers.BROKER_PASSWORD)
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+    yield lab
+    lab.server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_lab():
+    import shutil
+    try:
+        lab = servers.start_postgres(servers.POSTGRES_PASSWORD)
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+    yield lab
+    lab.server.stop()
+    shutil.rmtree(lab.server.workdir, ignore_errors=True)

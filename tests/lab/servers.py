@@ -451,3 +451,150 @@ def start_fake_switch(workdir: Path, running_config: Path) -> FakeSwitch:
     public = subprocess.run(["ssh-keygen", "-y", "-f", str(key)], capture_output=True, text=True, check=True,
                             timeout=30).stdout.split()
     return FakeSwitch(net, port, f"[{LOOPBACK}]:{port} {public[0]} {public[1]}")
+
+
+# -- Distributed mode: a Redis broker and a PostgreSQL central store ---------------------------
+
+BROKER_PASSWORD = "Lab-Broker-Pw-55"
+POSTGRES_PASSWORD = "Lab-Pg-Pw-66"
+
+@dataclass
+class RedisLab:
+    server: Server
+    password: str
+
+    @property
+    def url(self) -> str:
+        """With the password: for the test's own environment variables, never for a command line."""
+        return f"redis://:{self.password}@{LOOPBACK}:{self.server.port}/0"
+
+
+def start_redis(workdir: Path, password: str) -> RedisLab:
+    """Debian's redis-server on 127.0.0.1:<free port>, password required, nothing persisted."""
+    binary = _binary("/usr/bin/redis-server", "redis-server")
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (workdir / "redis.conf").write_text(f"""\
+port {port}
+bind {LOOPBACK}
+protected-mode yes
+requirepass {password}
+save ""
+appendonly no
+dir {workdir}
+""")
+    os.chmod(workdir / "redis.conf", 0o600)
+    proc = _spawn([binary, str(workdir / "redis.conf")], workdir)
+    server = Server("redis", proc, port, workdir)
+    try:
+        wait_until(lambda: tcp_open(port), proc, "redis-server")
+    except Exception:
+        server.stop()
+        raise
+    return RedisLab(server, password)
+
+
+@dataclass
+class PostgresLab:
+    server: Server
+    user: str
+    password: str
+    database: str
+
+    @property
+    def url(self) -> str:
+        """Without the password: voxaudit gets it the libpq way, from PGPASSWORD or a pgpass file."""
+        return f"postgresql://{self.user}@{LOOPBACK}:{self.server.port}/{self.database}"
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        raise LabUnavailable(f"PostgreSQL's {name} missing: install Debian package postgresql "
+                             "(scripts/setup.sh --test does)")
+    return str(found[-1])
+
+
+def start_postgres(password: str) -> PostgresLab:
+    """A throwaway PostgreSQL cluster on 127.0.0.1:<free port> with password (scram) login.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to Debian's postgres user;
+    its directory is made under /tmp, which that user can reach (pytest's own tmp is root-only)."""
+    import tempfile
+
+    initdb, postgres = _postgres_bin("initdb"), _postgres_bin("postgres")
+    workdir = Path(tempfile.mkdtemp(prefix="voxaudit-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise LabUnavailable("no 'postgres' user: install Debian package postgresql") from None
+        os.chown(workdir, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    pwfile = workdir / "pw"
+    pwfile.write_text(password + "\n")
+    if as_user:
+        os.chown(pwfile, owner.pw_uid, owner.pw_gid)
+    os.chmod(pwfile, 0o600)
+    data = workdir / "data"
+    subprocess.run([*as_user, initdb, "-D", str(data), "-U", "voxaudit", "--pwfile", str(pwfile),
+                    "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale", "C"],
+                   check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pwfile.unlink()
+    port = free_port()
+    proc = _spawn([*as_user, postgres, "-D", str(data), "-p", str(port), "-c", f"listen_addresses={LOOPBACK}",
+                   "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off"], workdir)
+    server = Server("postgres", proc, port, workdir)
+    try:
+        wait_until(lambda: tcp_open(port), proc, "postgres", timeout=60)
+    except Exception:
+        server.stop()
+        raise
+    return PostgresLab(server, "voxaudit", password, "postgres")
+
+
+@dataclass
+class Collector:
+    """A site collector (``voxaudit worker``) started as its own process, as at a clinic's site."""
+
+    proc: subprocess.Popen
+    node: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # warm shutdown: finish the targets in hand
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+def start_collector(broker_ref: str, broker_url: str, sites: list[str], base: Path, node: str, env: dict,
+                    concurrency: int = 2) -> Collector:
+    """``voxaudit worker`` for these sites, relative paths from ``base``; ready once it answers a ping
+    through the broker (bounded)."""
+    import sys
+
+    from auditor.distributed import make_app
+
+    exe = Path(sys.executable).parent / "voxaudit"
+    argv = [str(exe), "worker", "--broker", broker_ref, "--base", str(base), "-c", str(concurrency), "--name", node]
+    for site in sites:
+        argv += ["--site", site]
+    log = base / f"{node.split('@')[0]}.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(argv, cwd=base, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    collector = Collector(proc, node, log)
+    app = make_app(broker_url)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voxaudit worker exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        if app.control.ping(destination=[node], timeout=0.5):
+            return collector
+    collector.stop()
+    raise RuntimeError(f"voxaudit worker {node} did not answer a ping within 60 s:\n{log.read_text()[-3000:]}")

@@ -1,0 +1,97 @@
+"""Distributed mode without a broker: the message a site collector gets and what it answers, queue
+routing, and the broker and store URLs' handling of passwords. The broker itself is exercised for
+real in tests/lab/test_distributed.py."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from auditor.distributed import (MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name,
+                                 redact_url)
+from auditor.history import redact
+from auditor.inventory import load_inventory
+from auditor.model import ErrorKind
+from auditor.runner import collect
+from auditor.scan import TargetRecord
+from tests.conftest import EXAMPLE
+
+
+def write_inventory(tmp_path, community_ref: str = "env:SWITCH_RO") -> object:
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(f"""\
+clinics:
+  - name: Riverside
+    sites:
+      - name: Main St. (2nd floor)
+        targets:
+          - name: riverside-pbx
+            platform: asterisk
+            config_dir: {EXAMPLE}
+      - name: Annex
+        collector_queue: msp.annex
+        targets:
+          - name: annex-switch
+            platform: snmp
+            address: 127.0.0.1
+            snmp: {{port: 9, communities: [{community_ref}], timeout: 0.2}}
+""")
+    return load_inventory(inv)
+
+
+def test_queue_names_come_from_the_site_unless_the_inventory_names_one(tmp_path):
+    pbx, switch = write_inventory(tmp_path)
+    assert queue_name(pbx.site, pbx.entry.queue) == "voxaudit.site.main-st-2nd-floor"
+    assert queue_name(switch.site, switch.entry.queue) == "msp.annex"
+
+
+def test_the_message_carries_references_never_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("SWITCH_RO", "s3cret-community")
+    _, switch = write_inventory(tmp_path)
+    message = json.dumps({"v": MESSAGE_VERSION, "entry": asdict(switch.entry)})
+    assert "env:SWITCH_RO" in message and "s3cret-community" not in message
+
+
+def test_a_collector_rebuilds_the_target_and_collects_the_same_facts(tmp_path):
+    pbx, _ = write_inventory(tmp_path)
+    answer = collect_entry({"v": MESSAGE_VERSION, "entry": asdict(pbx.entry), "timeout": 60}, collector="c1@site")
+    remote = TargetRecord.model_validate(answer["record"])
+    local = collect(pbx)
+    assert remote.failure is None and remote.collector == "c1@site"
+    assert remote.facts.model_dump() == local.facts.model_dump()
+    assert (remote.clinic, remote.site) == ("Riverside", "Main St. (2nd floor)")
+
+
+def test_a_bad_message_is_a_failed_record_not_an_exception(tmp_path):
+    pbx, _ = write_inventory(tmp_path)
+    entry = asdict(pbx.entry)
+    old = collect_entry({"v": 99, "entry": entry})
+    assert TargetRecord.model_validate(old["record"]).failure.kind == ErrorKind.PARSE
+    entry["target"] = dict(entry["target"], platform="fax-machine")
+    bad = TargetRecord.model_validate(collect_entry({"v": MESSAGE_VERSION, "entry": entry})["record"])
+    assert bad.failure.kind == ErrorKind.PARSE and "platform" in bad.failure.reason
+    empty = TargetRecord.model_validate(collect_entry({})["record"])
+    assert empty.failure is not None
+
+
+def test_broker_url_from_a_reference_and_never_shown_with_its_password(monkeypatch, tmp_path):
+    monkeypatch.setenv("MSP_BROKER", "rediss://:pw-Zq81@broker.msp.example:6380/2")
+    assert broker_url("env:MSP_BROKER") == "rediss://:pw-Zq81@broker.msp.example:6380/2"
+    monkeypatch.setenv("VOXAUDIT_BROKER", "redis://127.0.0.1:6379/0")
+    assert broker_url(None) == "redis://127.0.0.1:6379/0"
+    assert redact_url("redis://:pw-Zq81@h:1/0") == "redis://:***@h:1/0"
+    with pytest.raises(DistributedError) as exc:
+        broker_url("http://user:pw-Zq81@h/")
+    assert "pw-Zq81" not in str(exc.value)
+    with pytest.raises(DistributedError, match="MISSING_VAR"):
+        broker_url("env:MISSING_VAR")
+    assert redact("postgresql://msp:pw-Zq81@db.msp.example:5432/voxaudit") == \
+        "postgresql://msp:***@db.msp.example:5432/voxaudit"
+
+
+def test_cli_distributed_mode_needs_an_inventory():
+    from tests.test_cli import voxaudit
+
+    proc = voxaudit("scan", "--config-dir", str(EXAMPLE), "--broker", "redis://127.0.0.1:1/0")
+    assert proc.returncode == 2 and "needs an INVENTORY" in proc.stderr
