@@ -192,6 +192,9 @@ def cli() -> None:
               help="Targets collected at once within one clinic.")
 @click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
               help="Seconds before a target's collection is abandoned (ERROR, timeout).")
+@click.option("--processes", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Split the clinics across this many processes (each with its share of --workers) to use "
+                   "several cores on large fleets; 0: threads in one process.")
 @click.option("--history-db", metavar="PATH|URL", help="History store: a SQLite file, or postgresql://user@host/db "
               "for a central store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
 @click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
@@ -210,8 +213,8 @@ def cli() -> None:
               "journal (targets.partial.jsonl) are not collected again.")
 @_apply(profile_options)
 @_apply(common_output)
-def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, broker,
-         distributed, queue_timeout, resume, profile, waivers, checks_dir, formats, output, fail_on, fail_under,
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, processes,
+         broker, distributed, queue_timeout, resume, profile, waivers, checks_dir, formats, output, fail_on, fail_under,
          baseline, quiet, history_db, no_history, notify_webhook, report_url, portfolio) -> None:
     """Collect facts from targets, evaluate checks, score, and write reports."""
     fmts = _formats(formats)
@@ -236,7 +239,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     from auditor.fleet import JOURNAL_NAME
     journal = output / JOURNAL_NAME
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
-                 resume=resume)
+                 resume=resume, processes=processes)
     if broker or distributed:
         from auditor.distributed import broker_url
         if not inventory:

@@ -5,6 +5,9 @@ had collected and can resume.
 """
 from __future__ import annotations
 
+import math
+import multiprocessing
+import queue as queue_module
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -53,14 +56,23 @@ class Journal:
 
 def collect_fleet(specs: list[TargetSpec], progress: Optional[Progress] = None, max_workers: int = 8,
                   per_clinic: int = 2, target_timeout: float = 600.0, journal: Optional[Journal] = None,
-                  resume: bool = False, on_done: Optional[Callable[[TargetRecord], None]] = None) -> list[TargetRecord]:
+                  resume: bool = False, on_done: Optional[Callable[[TargetRecord], None]] = None,
+                  processes: int = 0) -> list[TargetRecord]:
     """Records in inventory order. A target past its deadline is recorded as a timeout ERROR; its
-    worker is left to finish on its own (every collector is itself bounded) and its late result dropped."""
+    worker is left to finish on its own (every collector is itself bounded) and its late result dropped.
+
+    ``processes`` > 1 splits the clinics across that many child processes, each collecting its share
+    with its own threads (see :func:`_collect_in_processes`), so SSH crypto and parsing use every
+    core instead of one."""
     journal = journal or Journal(None)
     done: dict[str, TargetRecord] = journal.load() if resume else {}
     if not resume:
         journal.remove()
     todo = [s for s in specs if s.name not in done]
+    if processes > 1 and len({s.clinic for s in todo}) > 1:
+        _collect_in_processes(todo, processes, done, journal, progress, on_done, max_workers=max_workers,
+                              per_clinic=per_clinic, target_timeout=target_timeout)
+        return [done[s.name] for s in specs if s.name in done]
     for name, rec in done.items():
         if progress:
             progress(name, "done (resumed from the journal)")
@@ -119,3 +131,62 @@ def finish(rec: TargetRecord, done: dict, journal: Journal, progress, on_done) -
         progress(rec.name, "failed: " + rec.failure.reason if rec.failure else "done")
     if on_done:
         on_done(rec)
+
+
+def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict, journal: Journal, progress, on_done,
+                          max_workers: int, per_clinic: int, target_timeout: float) -> None:
+    """Each child process takes whole clinics (so the per-clinic limit still holds) and collects them
+    with its share of the worker threads; every finished target comes back at once over a queue,
+    so the journal and the progress display stay live. A child that dies costs only its own
+    unfinished targets, which become ERRORs."""
+    clinics = list(dict.fromkeys(s.clinic for s in todo))
+    shards: list[list[TargetSpec]] = [[] for _ in range(min(processes, len(clinics)))]
+    for spec in todo:
+        shards[clinics.index(spec.clinic) % len(shards)].append(spec)
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    results = ctx.Queue()
+    threads_each = max(1, math.ceil(max_workers / len(shards)))
+    children = [ctx.Process(target=_child, args=(shard, results, threads_each, per_clinic, target_timeout),
+                            name=f"voxaudit-collect-{i}", daemon=True) for i, shard in enumerate(shards)]
+    for child in children:
+        child.start()
+    owner = {spec.name: i for i, shard in enumerate(shards) for spec in shard}
+    waiting = {spec.name: spec for spec in todo}
+    try:
+        while waiting:
+            try:
+                kind, name, payload = results.get(timeout=1.0)
+            except queue_module.Empty:
+                for i, child in enumerate(children):
+                    if not child.is_alive():
+                        for lost in [n for n in waiting if owner[n] == i]:
+                            spec = waiting.pop(lost)
+                            finish(TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic,
+                                                site=spec.site, failure=CollectionFailure(
+                                                    kind=ErrorKind.BUG, reason="the collecting process died "
+                                                    f"(exit code {child.exitcode})")), done, journal, progress, on_done)
+                continue
+            if kind == "progress":
+                if progress and name in waiting:
+                    progress(name, payload)
+            elif name in waiting:
+                del waiting[name]
+                finish(TargetRecord.model_validate_json(payload), done, journal, progress, on_done)
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join(timeout=5)
+        results.close()
+
+
+def _child(shard: list[TargetSpec], results, threads: int, per_clinic: int, target_timeout: float) -> None:
+    def note(name: str, message: str) -> None:
+        if message == "collecting" or message.startswith("reading"):
+            results.put(("progress", name, message))
+
+    def send(rec: TargetRecord) -> None:
+        results.put(("record", rec.name, rec.model_dump_json()))
+
+    collect_fleet(shard, note, max_workers=threads, per_clinic=per_clinic, target_timeout=target_timeout,
+                  on_done=send)

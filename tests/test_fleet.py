@@ -111,3 +111,25 @@ def test_cli_fleet_of_clinics_with_a_broken_one(tmp_path):
     assert {t["name"] for t in one["targets"]} == {"pbx-0"}  # a clinic's report holds only its own targets
     html = (out / "portfolio.html").read_text()
     assert 'href="clinic-5/report.html"' in html and (out / "portfolio.csv").read_text().startswith("clinic,")
+
+
+def test_processes_split_the_clinics_and_keep_the_journal_live(tmp_path):
+    """Several processes, each with its own threads: the same records as one process, every target
+    journaled as it finished, and progress relayed from the children."""
+    todo = specs(3, 2) + [TargetSpec(name="c3-missing", platform="asterisk", config_dir=tmp_path / "nope",
+                                     clinic="clinic 3")]
+    seen: list[tuple[str, str]] = []
+    journal = Journal(tmp_path / fleet.JOURNAL_NAME)
+    split = collect_fleet(todo, lambda t, m: seen.append((t, m)), max_workers=4, journal=journal, processes=2)
+    single = collect_fleet(todo, max_workers=4)
+    assert [r.name for r in split] == [s.name for s in todo]
+    def comparable(rec: TargetRecord) -> dict:
+        data = rec.model_dump(exclude={"duration_s"})
+        if data["facts"] and data["facts"].get("spool"):
+            data["facts"]["spool"].pop("collected_at")  # a clock reading, not a fact about the tree
+        return data
+
+    assert [comparable(r) for r in split] == [comparable(r) for r in single]
+    assert split[-1].failure is not None and all(r.failure is None for r in split[:-1])
+    assert {json.loads(line)["name"] for line in journal.path.read_text().splitlines()} == {s.name for s in todo}
+    assert {t for t, m in seen if m == "collecting"} == {s.name for s in todo}

@@ -7,7 +7,7 @@ replaced by :class:`SecretInfo`, spools by counts, sizes and ages.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import ClassVar, Iterable, Optional
 
@@ -26,6 +26,7 @@ NOT_SECRET_KEYS = {"minpassword", "passwordlocation", "password_format", "extern
 NOT_SECRET_SUFFIXES = ("_file", "_format", "location", "_path", "-override", "-auth", "-file")
 
 
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     key = key.lower()
     if key in NOT_SECRET_KEYS or key.endswith(NOT_SECRET_SUFFIXES):

@@ -202,9 +202,12 @@ def personal_mailboxes(facts, ctx):
         yield ctx.not_applicable("voicemail.conf", "no mailboxes defined")
         return
     words = [w.lower() for w in ctx.param("shared_mailbox_words")]
+    # One pattern for all words (whole words only): 10,000 mailboxes, one regex pass each.
+    shared = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)") if words else None
     for mb in boxes:
         name = (mb.get("fullname") or "").lower()
-        hit = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", name)), None)
+        found = shared.search(name) if shared else None
+        hit = found.group(1) if found else None
         res = f"mailbox {mb.name}"
         if hit:
             yield ctx.fail(res, f"mailbox name suggests a shared mailbox ('{hit}')", mb.source)
