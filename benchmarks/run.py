@@ -7,7 +7,9 @@ clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed run
 
 With --lab (root, the lab's Debian packages; see tests/lab/): the lab's full live scan next to
 sslyze's own scan (all cipher suites and the certificate) of the same TLS endpoints, and a
-50-clinic fleet of lab targets on loopback collected concurrently and sequentially.
+50-clinic fleet of lab targets on loopback collected concurrently (threads; clinics split
+across 2 processes) and sequentially. The fleet's memory column is peak resident memory of the
+whole process tree (RSS), not tracemalloc, so the three modes are timed and measured alike.
 """
 from __future__ import annotations
 
@@ -71,6 +73,50 @@ def measure(label: str, fn, repeat: int) -> dict:
             "peak_mib": peak / 2**20, "detail": detail}
 
 
+class PeakRss:
+    """Peak resident memory of this process and its Python children (sampled from /proc every 0.1 s;
+    the lab's servers, also children of this process, are left out).
+
+    For the fleet cases, where tracemalloc would both miss the child processes and slow only the
+    traced process, making the comparison unfair."""
+
+    def __init__(self) -> None:
+        import threading
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree_rss_kib(pid: int) -> int:
+        total = 0
+        todo = [pid]
+        while todo:
+            p = todo.pop()
+            try:
+                status = Path(f"/proc/{p}/status").read_text()
+                if p != pid and not Path(f"/proc/{p}/comm").read_text().startswith("python"):
+                    continue
+                total += int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:")))
+                for task in Path(f"/proc/{p}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, StopIteration, ValueError):
+                continue
+        return total
+
+    def _run(self) -> None:
+        import os
+        while not self._stop.wait(0.1):
+            self.peak_kib = max(self.peak_kib, self._tree_rss_kib(os.getpid()))
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def lab_rows(registry, profile, clinics: int) -> list[dict]:
     """Live cases against the lab on loopback; each measured once (they take seconds to minutes)."""
     import subprocess
@@ -120,12 +166,11 @@ def lab_rows(registry, profile, clinics: int) -> list[dict]:
         timings = {}
         for label, workers, per, procs in (("concurrent, threads", 32, 2, 0), ("concurrent, 2 processes", 32, 2, 2),
                                            ("sequential", 1, 1, 0)):
-            tracemalloc.start()
-            t0 = time.perf_counter()
-            doc = run_scan(specs, registry, profile, [], max_workers=workers, per_clinic=per, processes=procs)
-            timings[label] = time.perf_counter() - t0
-            peak = tracemalloc.get_traced_memory()[1] / 2**20  # this process only (not the children)
-            tracemalloc.stop()
+            with PeakRss() as rss:
+                t0 = time.perf_counter()
+                doc = run_scan(specs, registry, profile, [], max_workers=workers, per_clinic=per, processes=procs)
+                timings[label] = time.perf_counter() - t0
+            peak = rss.peak_kib / 1024  # resident, this process and its collecting children
             failed = sum(1 for t in doc.targets if t.failure)
             rows.append({"case": f"fleet: {clinics} clinics x 2 lab targets, {label}", "median_s": timings[label],
                          "best_s": timings[label], "peak_mib": peak,

@@ -80,6 +80,18 @@ def _spawn(argv: list[str], cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _serving(name: str, proc: subprocess.Popen, port: int, workdir: Path, ready: Optional[Callable[[], bool]] = None,
+             timeout: float = 20.0) -> Server:
+    """The started daemon as a Server once it answers (by default: its TCP port accepts); stopped if it never does."""
+    server = Server(name, proc, port, workdir)
+    try:
+        wait_until(ready or (lambda: tcp_open(port)), proc, name, timeout=timeout)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def keygen(path: Path, kind: str = "ed25519") -> Path:
     subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "voxaudit-lab", "-f", str(path)], check=True,
                    timeout=30)
@@ -126,12 +138,7 @@ MaxStartups 50:30:100
 Subsystem sftp internal-sftp
 """)
     proc = _spawn([sshd, "-D", "-e", "-f", str(workdir / "sshd_config")], workdir)
-    server = Server("sshd", proc, port, workdir)
-    try:
-        wait_until(lambda: tcp_open(port), proc, "sshd")
-    except Exception:
-        server.stop()
-        raise
+    server = _serving("sshd", proc, port, workdir)
     public = " ".join((workdir / "host_ed25519.pub").read_text().split()[:2])
     return SshLab(server, client_key, public)
 
@@ -260,12 +267,7 @@ def start_kamailio(workdir: Path, variant: str) -> KamailioLab:
     (workdir / "run").mkdir(exist_ok=True)
     proc = _spawn([binary, "-DD", "-E", "-f", str(workdir / "kamailio.cfg"), "-P", str(workdir / "kamailio.pid"),
                    "-Y", str(workdir / "run"), "-m", "64", "-M", "8"], workdir)
-    server = Server(f"kamailio-{variant}", proc, tls_port, workdir)
-    try:
-        wait_until(lambda: tcp_open(tls_port), proc, f"kamailio ({variant})")
-    except Exception:
-        server.stop()
-        raise
+    server = _serving(f"kamailio-{variant}", proc, tls_port, workdir)
     return KamailioLab(variant, server, sip_port, tls_port, workdir)
 
 
@@ -378,7 +380,6 @@ def start_snmpd(workdir: Path) -> SnmpLab:
     proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(workdir / "snmpd.conf"), "-p",
                              str(workdir / "snmpd.pid")], cwd=workdir, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server("snmpd", proc, port, workdir)
 
     def answers() -> bool:
         # a minimal SNMPv2c GET sysDescr.0 with the lab community
@@ -398,12 +399,7 @@ def start_snmpd(workdir: Path) -> SnmpLab:
             except OSError:
                 return False
 
-    try:
-        wait_until(answers, proc, "snmpd")
-    except Exception:
-        server.stop()
-        raise
-    return SnmpLab(server, port)
+    return SnmpLab(_serving("snmpd", proc, port, workdir, ready=answers), port)
 
 
 # -- A fake switch (fakenos) -----------------------------------------------------------------
@@ -485,13 +481,7 @@ dir {workdir}
 """)
     os.chmod(workdir / "redis.conf", 0o600)
     proc = _spawn([binary, str(workdir / "redis.conf")], workdir)
-    server = Server("redis", proc, port, workdir)
-    try:
-        wait_until(lambda: tcp_open(port), proc, "redis-server")
-    except Exception:
-        server.stop()
-        raise
-    return RedisLab(server, password)
+    return RedisLab(_serving("redis-server", proc, port, workdir), password)
 
 
 @dataclass
@@ -546,13 +536,7 @@ def start_postgres(password: str) -> PostgresLab:
     port = free_port()
     proc = _spawn([*as_user, postgres, "-D", str(data), "-p", str(port), "-c", f"listen_addresses={LOOPBACK}",
                    "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off"], workdir)
-    server = Server("postgres", proc, port, workdir)
-    try:
-        wait_until(lambda: tcp_open(port), proc, "postgres", timeout=60)
-    except Exception:
-        server.stop()
-        raise
-    return PostgresLab(server, "voxaudit", password, "postgres")
+    return PostgresLab(_serving("postgres", proc, port, workdir, timeout=60), "voxaudit", password, "postgres")
 
 
 @dataclass
