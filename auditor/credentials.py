@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit, urlunsplit
 from pathlib import Path
 from typing import Optional
 
@@ -85,3 +86,12 @@ def key_path(ref: str, base: Optional[Path] = None) -> Optional[Path]:
         return None
     path = Path(m.group("rest")).expanduser()
     return path if path.is_absolute() or base is None else base / path
+
+
+def redact_url(url: str) -> str:
+    """A service URL as it may be shown (broker, database): its password, if any, becomes ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -23,9 +23,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
-from urllib.parse import urlsplit, urlunsplit
 
-from auditor.credentials import REF_RE, CredentialError, resolve
+from auditor.credentials import REF_RE, CredentialError, redact_url, resolve
 from auditor.fleet import Journal, finish
 from auditor.model import ErrorKind
 from auditor.runner import Progress, TargetSpec, collect
@@ -48,14 +47,6 @@ def queue_name(site: str, explicit: str = "") -> str:
         return explicit
     slug = re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-") or "default"
     return QUEUE_PREFIX + slug
-
-
-def redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def broker_url(value: Optional[str]) -> str:

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Union
-from urllib.parse import urlsplit, urlunsplit
 
+from auditor.credentials import redact_url
 from auditor.scan import ScanDocument
 
 MIGRATIONS: list[str] = [
@@ -71,14 +71,7 @@ def store_location(value: Union[Path, str]) -> Union[Path, str]:
 
 def redact(location: Union[Path, str]) -> str:
     """A store's location as it may be shown: a password in a URL becomes ***."""
-    if not is_postgres(location):
-        return str(location)
-    parts = urlsplit(str(location))
-    if parts.password is None:
-        return str(location)
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return redact_url(location) if is_postgres(location) else str(location)
 
 
 @dataclass(frozen=True)
