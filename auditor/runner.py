@@ -7,9 +7,11 @@ it affects, and every other result is kept.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import threading
 import time
+import traceback
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -26,6 +28,7 @@ from auditor.collectors.snmp import SnmpSpec
 from auditor.collectors.ssh import SshSpec, mirror
 from auditor.collectors.switch_cli import SwitchCliSpec, collect_switch_cli
 from auditor.collectors.tls import TlsTarget
+from auditor.facts.common import PlatformFacts
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
@@ -138,11 +141,21 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
             spec = replace(spec, config_dir=mirrored.config_dir, spool_dir=mirrored.spool_dir,
                            logrotate=mirrored.logrotate)
         with gc_paused():
-            record.facts = collector(spec, note)
+            facts = collector(spec, note)
+        if isinstance(facts, PlatformFacts):
+            facts.flag_unread_roots()  # present with content, nothing understood: a gap, never "empty"
+        record.facts = facts
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:
         record.failure = CollectionFailure(kind=ErrorKind.CONNECTIVITY, reason=f"{exc.__class__.__name__}: {exc.strerror or exc}")
+    except Exception as exc:  # a reader bug or a hostile input it did not foresee: this target only
+        # The message is not kept: it may quote a value read from the configuration (any may be secret).
+        record.failure = CollectionFailure(
+            kind=ErrorKind.BUG, reason=f"reading the configuration failed ({exc.__class__.__name__}); "
+                                       "set VOXAUDIT_DEBUG=1 for a traceback")
+        if os.environ.get("VOXAUDIT_DEBUG"):
+            traceback.print_exc()
     finally:
         if mirrored is not None:
             shutil.rmtree(mirrored.root, ignore_errors=True)
@@ -209,6 +222,8 @@ def _now() -> str:
 
 
 def parse_warnings(records: list[TargetRecord]) -> list[str]:
+    """Every part of a configuration that was present but not understood (a gap: it lowers coverage)
+    or that the audit only notes; problems that stopped a file are ERROR results instead."""
     out = []
     for rec in records:
         if rec.facts is None:
@@ -216,7 +231,8 @@ def parse_warnings(records: list[TargetRecord]) -> list[str]:
         for cf in rec.facts.configs.values():
             for p in cf.problems:
                 if not p.fatal:
-                    out.append(f"{rec.name}: {p.file}:{p.line}: {p.message}")
+                    where = f"{p.file}:{p.line}" if p.line else p.file
+                    out.append(f"{rec.name}: {where}: {'note: ' if p.note else ''}{p.message}")
     return out
 
 

@@ -4,8 +4,9 @@ The unit is one check on one target. Its score is the share of its resources
 that pass (waived failures and NOT_APPLICABLE left out), weighted by the check's
 severity. A safeguard's score is the weighted mean of its units; the overall
 score is the mean of safeguards weighted by the profile. A unit with any ERROR
-(unreachable, unparsable, not collected, a bug) is uncovered: it lowers coverage
-and never counts as a pass. See docs/scoring.md.
+(unreachable, unparsable, not collected, a bug, a part not understood) is uncovered: it
+lowers coverage and never counts as a pass; its errors count against its evaluated resources.
+See docs/scoring.md.
 """
 from __future__ import annotations
 
@@ -101,9 +102,11 @@ def _score(units: dict[tuple[str, str], _Unit], profile: Profile, meta: dict[str
             if u.errors == 0:
                 covered += 1
                 covered_all.add((target, cid))
-            if u.errors == 0 and u.passed + u.failed > 0 and cid in meta:
+            if u.passed + u.failed > 0 and cid in meta:
+                # Resources that could not be judged count against the unit, never for it: an
+                # unreadable part must not lift a score by hiding the findings beside it.
                 w = meta[cid].severity.weight
-                num += w * u.passed / (u.passed + u.failed)
+                num += w * u.passed / (u.passed + u.failed + u.errors)
                 den += w
         s.score = round(100 * num / den, 1) if den else None
         s.coverage = round(100 * covered / applicable, 1) if applicable else None

@@ -127,3 +127,15 @@ def test_unused_waiver_is_reported():
 def test_waiver_file_validation(tmp_path, body, message):
     with pytest.raises(WaiverError, match=message):
         load_waivers(_write(tmp_path, "w.yaml", body))
+
+
+def test_errors_beside_findings_count_against_the_unit(registry):
+    """An unreadable part must not lift a score by removing the findings beside it from scoring."""
+    meta = {c.id: c.meta for c in registry.all()}
+    results = [_r("AST-VM-101", Status.PASS, "a"), _r("AST-VM-101", Status.FAIL, "b"),
+               _r("AST-VM-101", Status.ERROR, "(unread parts of voicemail.conf)", kind=ErrorKind.PARSE)]
+    card = score(results, _profile("AST-VM-101"), meta)
+    assert card.overall == pytest.approx(100 / 3, abs=0.1)
+    assert card.coverage == 0.0
+    clean = score(results[:2], _profile("AST-VM-101"), meta)
+    assert card.overall < clean.overall

@@ -41,6 +41,27 @@ def locate_tree(path: Path) -> tuple[Path, Optional[Path]]:
     return path, None
 
 
+class _UnreadableFile(Exception):
+    """A file that exists but cannot be read (permissions, a symlink loop): its name, for the reason."""
+
+
+def _mentions_asterisk(path: Path) -> bool:
+    """Does a logrotate.d entry name Asterisk's logs? Read at most 1 MiB: a hostile entry stays cheap."""
+    try:
+        with path.open("rb") as fh:
+            return b"asterisk" in fh.read(1024 * 1024)
+    except OSError as exc:
+        raise _UnreadableFile(f"etc/logrotate.d/{path.name} ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Is ``path`` (symlinks and ``..`` resolved) inside ``root``? A loop or an unreadable link is not."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
 def _to_root(root: Optional[Path], absolute: str) -> Optional[Path]:
     if root is None:
         return None
@@ -145,7 +166,12 @@ def collect_asterisk_tree(
     if not candidates and root is not None:
         lr = root / "etc" / "logrotate.d"
         if lr.is_dir():
-            candidates = sorted(p for p in lr.iterdir() if p.is_file() and "asterisk" in p.read_text(errors="replace"))
+            try:
+                candidates = sorted(p for p in lr.iterdir() if p.is_file() and _mentions_asterisk(p))
+            except OSError as exc:
+                logrotate_problem = f"cannot list etc/logrotate.d: {exc.strerror or exc.__class__.__name__}"
+            except _UnreadableFile as exc:
+                logrotate_problem = f"cannot read {exc}; logrotate policy not assessed"
     if candidates:
         logrotate = []
         for f in candidates:
@@ -172,7 +198,10 @@ def collect_asterisk_tree(
                 astspool = d.get("astspooldir") or astspool
         candidate = _to_root(root, astspool)
         if candidate is not None and candidate.is_dir():
-            spool_dir = candidate
+            if _inside(candidate, root):
+                spool_dir = candidate
+            else:  # astspooldir=/../../home must not walk the scanner's own disk
+                spool_problem = "asterisk.conf astspooldir points outside the snapshot; spool not read"
     if spool_dir is not None:
         if progress:
             progress("voicemail spool")

@@ -7,7 +7,8 @@ paths give identical facts for the same tree.
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -77,6 +78,10 @@ class AsteriskFacts(PlatformFacts):
                 return "not_collected", self.logrotate_problem or "logrotate configuration was not collected (scan live, or pass --logrotate)"
             return "ok", ""
         return super().source_state(name)
+
+    def sourced_files(self) -> set[str]:
+        """Dialplan steps are facts too: an extensions.conf of contexts only is not unread."""
+        return super().sourced_files() | {step.source.file for step in self.dialplan}
 
 
 # -- building -------------------------------------------------------------------
@@ -225,6 +230,58 @@ def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject], tracke
         objects.append(obj)
 
 
+@dataclass
+class BuildContext:
+    """What every root's builder adds to: the objects, the dialplan, extra problems for the root
+    being built, and the trackers that find secrets/PINs shared between objects."""
+
+    parsed: dict[str, ParsedConfig]
+    objects: list[ConfigObject]
+    dialplan: list[DialplanStep]
+    pin_tracker: SharedSecretTracker
+    sip_tracker: SharedSecretTracker
+    problems: list[ParseProblem] = field(default_factory=list)
+
+
+RootBuilder = Callable[[ParsedConfig, BuildContext], None]
+
+
+def _build_pjsip(pc: ParsedConfig, b: BuildContext) -> None:
+    _pjsip(pc, b.objects, b.problems, b.sip_tracker)
+
+
+def _build_voicemail(pc: ParsedConfig, b: BuildContext) -> None:
+    _mailboxes(pc, b.objects, b.pin_tracker)
+    general = pc.section("general")
+    if general is not None:
+        obj, _ = _object("voicemail.general", general)
+        b.objects.append(obj)
+
+
+def _build_logger(pc: ParsedConfig, b: BuildContext) -> None:
+    _logger_channels(pc, b.objects)
+
+
+def _build_extensions(pc: ParsedConfig, b: BuildContext) -> None:
+    _dialplan(pc, b.objects, b.dialplan)
+
+
+def _simple_builder(root: str) -> RootBuilder:
+    def build(pc: ParsedConfig, b: BuildContext) -> None:
+        _simple(root, pc, b.objects, b.sip_tracker if root == "sip.conf" else None)
+    return build
+
+
+# root file -> how its objects are built; a new root Asterisk loads is one entry here (and in ASTERISK_ROOTS).
+ROOT_BUILDERS: dict[str, RootBuilder] = {
+    "pjsip.conf": _build_pjsip,
+    "voicemail.conf": _build_voicemail,
+    "logger.conf": _build_logger,
+    "extensions.conf": _build_extensions,
+    **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
+}
+
+
 def build_asterisk_facts(
     parsed: dict[str, ParsedConfig],
     logrotate: Optional[list[LogrotateRule]] = None,
@@ -235,31 +292,19 @@ def build_asterisk_facts(
 ) -> AsteriskFacts:
     facts = AsteriskFacts(flavor=flavor, logrotate=logrotate, spool=spool,
                           logrotate_problem=logrotate_problem, spool_problem=spool_problem)
-    pin_tracker = SharedSecretTracker("shared-pin")
-    sip_tracker = SharedSecretTracker("shared-secret")
+    b = BuildContext(parsed=parsed, objects=facts.objects, dialplan=facts.dialplan,
+                     pin_tracker=SharedSecretTracker("shared-pin"), sip_tracker=SharedSecretTracker("shared-secret"))
     for root, pc in parsed.items():
-        extra: list[ParseProblem] = []
-        if pc.found and pc.fatal is None:
-            if root == "pjsip.conf":
-                _pjsip(pc, facts.objects, extra, sip_tracker)
-            elif root == "voicemail.conf":
-                _mailboxes(pc, facts.objects, pin_tracker)
-                general = pc.section("general")
-                if general is not None:
-                    obj, _ = _object("voicemail.general", general)
-                    facts.objects.append(obj)
-            elif root == "logger.conf":
-                _logger_channels(pc, facts.objects)
-            elif root == "extensions.conf":
-                _dialplan(pc, facts.objects, facts.dialplan)
-            elif root in _SIMPLE_KINDS:
-                _simple(root, pc, facts.objects, sip_tracker if root == "sip.conf" else None)
+        b.problems = []
+        builder = ROOT_BUILDERS.get(root)
+        if pc.found and pc.fatal is None and builder is not None:
+            builder(pc, b)
         facts.configs[root] = ConfigFileFacts(
-            root=root, found=pc.found, files=pc.files,
-            problems=[ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in pc.problems] + extra,
+            root=root, found=pc.found, files=pc.files, content_lines=getattr(pc, "content_lines", None),
+            problems=[ParseProblem.of(p) for p in pc.problems] + b.problems,
         )
-    pin_tracker.assign()
-    sip_tracker.assign()
+    b.pin_tracker.assign()
+    b.sip_tracker.assign()
     # Stable order: the same tree always gives byte-identical facts (offline == live).
     facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
     facts.reindex()

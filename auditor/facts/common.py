@@ -94,10 +94,38 @@ class ConfigObject(BaseModel):
 
 
 class ParseProblem(BaseModel):
+    """A parser's Problem as saved in facts (see auditor.parsers.problem.Problem for the meaning of
+    ``fatal`` and ``note``; a non-fatal problem that is not a note is a gap that lowers coverage)."""
+
     file: str
     line: int
     message: str
     fatal: bool
+    note: bool = False
+
+    @classmethod
+    def of(cls, p: object) -> "ParseProblem":
+        """From any parser's problem record (file/line/message/fatal, optionally note)."""
+        return cls(file=getattr(p, "file"), line=getattr(p, "line"), message=getattr(p, "message"),
+                   fatal=getattr(p, "fatal"), note=getattr(p, "note", False))
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.fatal and not self.note
+
+
+MAX_GAPS_QUOTED = 3
+
+
+def describe_gaps(problems: Iterable[ParseProblem]) -> str:
+    """One line for the parts of a source that were present but not understood (its gaps)."""
+    gaps = [p for p in problems if p.is_gap]
+    if not gaps:
+        return ""
+    shown = "; ".join(f"{p.file}:{p.line}: {p.message}" if p.line else f"{p.file}: {p.message}"
+                      for p in gaps[:MAX_GAPS_QUOTED])
+    more = f" (and {len(gaps) - MAX_GAPS_QUOTED} more, listed in the warnings)" if len(gaps) > MAX_GAPS_QUOTED else ""
+    return f"not assessed where the configuration was not understood: {shown}{more}"
 
 
 class ConfigFileFacts(BaseModel):
@@ -107,6 +135,9 @@ class ConfigFileFacts(BaseModel):
     found: bool
     files: list[str] = Field(default_factory=list)
     problems: list[ParseProblem] = Field(default_factory=list)
+    # Lines that carried configuration after comments were stripped (None: the reader does not count).
+    # A root with content from which no object was built is flagged by the runner: never read as empty.
+    content_lines: Optional[int] = None
 
     @property
     def fatal_problem(self) -> Optional[ParseProblem]:
@@ -195,8 +226,33 @@ class PlatformFacts(BaseModel):
 
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
         """(resource, reason) for parts of a source that could not be read while the rest
-        could (one unreadable phone file among many). The runner reports each as ERROR."""
-        return []
+        could (one unreadable phone file among many, an object type the reader does not know).
+        The runner reports each as ERROR, so coverage drops instead of a silent NOT_APPLICABLE."""
+        cf = self.configs.get(name)
+        if cf is None or cf.fatal_problem is not None:
+            return []
+        gap = describe_gaps(cf.problems)
+        return [(f"(unread parts of {name})", gap)] if gap else []
+
+    def sourced_files(self) -> set[str]:
+        """Files that at least one fact was built from (platforms with facts besides ``objects``
+        add theirs), so a file with content and no facts can be told from a file read as empty."""
+        return {o.source.file for o in self.objects}
+
+    def flag_unread_roots(self) -> None:
+        """A config root that is present, carries configuration lines and gave no fact at all was
+        not understood: record it as a gap (a warning that lowers coverage), never as empty."""
+        used = self.sourced_files()
+        for cf in self.configs.values():
+            if not cf.found or not cf.content_lines or cf.fatal_problem is not None:
+                continue
+            if any(p.is_gap and p.line == 0 and p.file == cf.root for p in cf.problems):
+                continue  # already said
+            if used.isdisjoint(cf.files) and cf.root not in used:
+                cf.problems.append(ParseProblem(
+                    file=cf.root, line=0, fatal=False,
+                    message=f"{cf.content_lines} configuration line(s) but nothing was understood from them; "
+                            f"checks that read {cf.root} are not assessed"))
 
     def source_state(self, name: str) -> tuple[str, str]:
         """('ok'|'missing'|'error'|'not_collected', reason) for a fact source (a config root)."""
@@ -230,14 +286,20 @@ class PerFileFacts(PlatformFacts):
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
         if name != self.file_source:
             return []
-        return [(f"{self.file_label} {cf.root}", f"{p.file}:{p.line}: {p.message}")
-                for cf in self.configs.values() if (p := cf.fatal_problem) is not None]
+        out = []
+        for cf in self.configs.values():
+            fatal = cf.fatal_problem
+            if fatal is not None:
+                out.append((f"{self.file_label} {cf.root}", f"{fatal.file}:{fatal.line}: {fatal.message}"))
+            elif gap := describe_gaps(cf.problems):
+                out.append((f"{self.file_label} {cf.root} (unread parts)", gap))
+        return out
 
     def add_file(self, display: str, problems: Iterable) -> bool:
         """Record one file and its problems (any object with file/line/message/fatal);
         True when it can be used."""
         cf = ConfigFileFacts(root=display, found=True, files=[display], problems=[
-            ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in problems])
+            ParseProblem.of(p) for p in problems])
         self.configs[display] = cf
         return cf.fatal_problem is None
 

@@ -41,7 +41,7 @@ class _Builder:
         problems: list[ParseProblem] = []
         for d in docs:
             files += d.files
-            problems += [ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in d.problems]
+            problems += [ParseProblem.of(p) for p in d.problems]
         self.facts.configs[source] = ConfigFileFacts(root=source, found=found, files=files, problems=problems)
         return [d for d in docs if d.root is not None] if not any(p.fatal for p in problems) else []
 

@@ -106,7 +106,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     facts = (OpenSipsFacts if flavor == "opensips" else KamailioFacts)(defines=sorted(cfg.defines))
     facts.configs[facts.cfg_name] = ConfigFileFacts(
         root=facts.cfg_name, found=cfg.found, files=cfg.files,
-        problems=[ParseProblem(file=p.file, line=p.line, message=p.message, fatal=p.fatal) for p in cfg.problems])
+        problems=[ParseProblem.of(p) for p in cfg.problems])
     if cfg.found and cfg.fatal is None:
         for it in cfg.items:
             if it.kind == "global" and it.name in {"listen", "socket"}:

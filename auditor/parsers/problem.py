@@ -6,9 +6,21 @@ from dataclasses import dataclass
 
 @dataclass
 class Problem:
-    """A problem at ``file:line``. ``fatal``: the platform itself would refuse to load the file."""
+    """A problem at ``file:line``.
+
+    ``fatal``: the platform itself would refuse to load the file; checks that depend on it are ERROR.
+    Otherwise the problem is a *gap*: something present that was not understood (an unknown object
+    type, a skipped section, an unreadable include). The runner shows every gap as a warning and gives
+    each check that depends on the file an ERROR for it, so coverage drops instead of a check saying
+    NOT_APPLICABLE. ``note``: informational only (the platform ignores it too and nothing is hidden
+    from the audit, e.g. a ``#tryinclude`` of a file that does not exist); shown, coverage unchanged.
+
+    ``message`` names the file, line, key or section, never a value read from the file: any value may
+    be a secret.
+    """
 
     file: str
     line: int
     message: str
     fatal: bool
+    note: bool = False

@@ -1,0 +1,96 @@
+"""Silence is a finding about the audit: what is present but not understood is a warning and an
+ERROR for every check that reads it (coverage drops), never a silent NOT_APPLICABLE."""
+from __future__ import annotations
+
+from auditor.facts.asterisk import AsteriskFacts, DialplanStep
+from auditor.facts.common import ConfigFileFacts, ParseProblem
+from auditor.model import SourceRef, Status
+from auditor.profile import load_profile
+from auditor.runner import TargetSpec, build_document, collect
+from tests.conftest import write_tree
+
+PJSIP_WITH_UNREAD_SECTION = """
+[transport-tls]
+type=transport
+protocol=tls
+bind=0.0.0.0:5061
+
+[1001]
+type=endpoint
+transport=transport-tls
+aors=1001
+media_encryption=sdes
+
+[leftover]
+context=from-internal
+"""
+
+
+def _scan(root, registry):
+    record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=root))
+    return build_document([record], registry, load_profile("hipaa-security-rule", registry), [], started_at="now")
+
+
+def test_unread_section_is_a_warning_and_an_error_for_every_check_reading_its_file(tmp_path, registry):
+    root = write_tree(tmp_path, {"pjsip.conf": PJSIP_WITH_UNREAD_SECTION})
+    doc = _scan(root, registry)
+    assert any("pbx: pjsip.conf:12:" in w for w in doc.warnings), doc.warnings
+    pjsip_checks = {c.id for c in registry.all() if "pjsip.conf" in c.meta.sources}
+    errored = {r.check_id for r in doc.results
+               if r.status == Status.ERROR and r.resource == "(unread parts of pjsip.conf)"}
+    assert errored == pjsip_checks
+    assert all("pjsip.conf:12" in r.evidence for r in doc.results if r.resource == "(unread parts of pjsip.conf)")
+    # the endpoint itself is still judged beside the gap, and coverage shows the gap
+    assert any(r.resource.endswith("1001") and r.status in {Status.PASS, Status.FAIL} for r in doc.results)
+    assert doc.scores.coverage is not None and doc.scores.coverage < 100
+
+
+def test_root_with_content_but_nothing_understood_is_flagged_not_read_as_empty():
+    facts = AsteriskFacts(configs={"voicemail.conf": ConfigFileFacts(
+        root="voicemail.conf", found=True, files=["voicemail.conf", "voicemail_custom.conf"], content_lines=12)})
+    facts.flag_unread_roots()
+    [gap] = facts.configs["voicemail.conf"].problems
+    assert gap.is_gap and "12 configuration line(s)" in gap.message
+    assert facts.resource_errors("voicemail.conf")[0][0] == "(unread parts of voicemail.conf)"
+    facts.flag_unread_roots()  # said once, not once per call
+    assert len(facts.configs["voicemail.conf"].problems) == 1
+
+
+def test_dialplan_only_and_comment_only_files_are_not_flagged():
+    step = DialplanStep(context="c", exten="1", priority="1", app="Hangup", args="",
+                        source=SourceRef(file="extensions.conf", line=3))
+    facts = AsteriskFacts(dialplan=[step], configs={
+        "extensions.conf": ConfigFileFacts(root="extensions.conf", found=True, files=["extensions.conf"], content_lines=3),
+        "cel.conf": ConfigFileFacts(root="cel.conf", found=True, files=["cel.conf"], content_lines=0),
+    })
+    facts.flag_unread_roots()
+    assert not facts.configs["extensions.conf"].problems and not facts.configs["cel.conf"].problems
+
+
+def test_notes_are_shown_but_do_not_lower_coverage():
+    facts = AsteriskFacts(configs={"pjsip.conf": ConfigFileFacts(root="pjsip.conf", found=True, files=["pjsip.conf"], problems=[
+        ParseProblem(file="pjsip.conf", line=4, message="#tryinclude of a file that does not exist", fatal=False, note=True)])})
+    assert facts.resource_errors("pjsip.conf") == []
+
+
+def test_symlink_loop_and_vanished_files_stay_per_target(tmp_path, registry):
+    root = write_tree(tmp_path, {"etc/asterisk/logger.conf": "[logfiles]\nfull => notice,warning,error\n",
+                                 "etc/logrotate.d/other": "/var/log/other {\n daily\n}\n"})
+    (root / "etc/logrotate.d/loop").symlink_to(root / "etc/logrotate.d/loop")
+    (root / "etc/asterisk/dangling.conf").symlink_to(root / "nowhere.conf")
+    doc = _scan(root, registry)
+    assert not doc.targets[0].failure, doc.targets[0].failure
+    logrotate_checks = [r for r in doc.results if r.check_id == "AST-LOG-104" or "logrotate" in r.evidence]
+    assert logrotate_checks  # judged or ERROR with a reason, never a crash of the target
+
+
+def test_spool_dir_outside_the_snapshot_is_not_walked(tmp_path, registry):
+    outside = tmp_path / "outside" / "voicemail" / "default" / "100" / "INBOX"
+    outside.mkdir(parents=True)
+    (outside / "msg0000.txt").write_text("origtime=1\n")
+    root = write_tree(tmp_path / "snap", {
+        "etc/asterisk/asterisk.conf": f"[directories](!)\nastspooldir => /../../../../../../..{tmp_path}/outside\n",
+        "etc/asterisk/voicemail.conf": "[default]\n100 => 4826,Dr A\n"})
+    record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=root))
+    assert record.facts.spool is None
+    assert "outside the snapshot" in (record.facts.spool_problem or "")
