@@ -168,6 +168,14 @@ def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: O
                   evidence=reason, error_kind=kind, location=location)
 
 
+def _last_traceback(exc: BaseException) -> list:
+    """The innermost traceback entry of ``exc`` (where a check failed), as a list of at most one."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return [tb] if tb is not None else []
+
+
 def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> list[Result]:
     results: list[Result] = []
     ctx = CheckContext(params=params)
@@ -197,7 +205,12 @@ def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> 
         try:
             outcomes = chk(record.facts, ctx)
         except Exception as exc:  # a bug in one check must not cost the others
-            results.append(_error(chk.id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}: {exc}"))
+            # Only the exception's type: its message may quote a configuration value (any may be secret).
+            where = next((f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+                          for tb in _last_traceback(exc)), "")
+            results.append(_error(chk.id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}{where}"))
+            if os.environ.get("VOXAUDIT_DEBUG"):
+                traceback.print_exc()
             continue
         if not outcomes:
             outcomes = [CheckContext.not_applicable("(target)", "nothing this check applies to")]

@@ -65,3 +65,21 @@ def test_facts_hold_no_secret_values():
     for s in known_secrets() | {"4826", "1234", "000000"}:
         assert f'"{s}"' not in text and f"={s}" not in text, s
     assert "<redacted>" in text  # the IAX2 dial string kept its shape, not its password
+
+
+def test_a_check_that_raises_never_quotes_its_exception_message():
+    """A check's exception may quote a configuration value; the ERROR names the type and place only."""
+    from auditor.check import check
+    from auditor.facts.asterisk import AsteriskFacts
+    from auditor.runner import evaluate_target
+    from auditor.scan import TargetRecord
+
+    @check(id="TST-RAISE-101", title="raises", severity="low", hipaa=["164.312(d)"], area="access",
+           platforms=["asterisk"], rationale="test", remediation={"asterisk": "none"})
+    def raises(facts, ctx):
+        int("Canary-S3cr3t-9f2")
+        yield
+
+    [result] = evaluate_target(TargetRecord(name="pbx", platform="asterisk", facts=AsteriskFacts()), [raises], {})
+    assert result.status.value == "ERROR" and result.evidence.startswith("check raised ValueError at ")
+    assert "Canary" not in result.evidence
