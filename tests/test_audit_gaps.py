@@ -94,3 +94,19 @@ def test_spool_dir_outside_the_snapshot_is_not_walked(tmp_path, registry):
     record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=root))
     assert record.facts.spool is None
     assert "outside the snapshot" in (record.facts.spool_problem or "")
+
+
+def test_absolute_includes_follow_astetcdir_and_never_leave_the_tree(tmp_path):
+    """asterisk.conf's astetcdir is where Asterisk resolves absolute #includes; the copy is read instead."""
+    from auditor.collectors.offline import collect_asterisk_tree
+
+    (tmp_path / "secret.txt").write_text("Canary-S3cr3t-9f2\n")
+    root = write_tree(tmp_path / "snap", {
+        "etc/asterisk/asterisk.conf": "[directories](!)\nastetcdir => /opt/pbx/etc\n",
+        "etc/asterisk/pjsip.conf": "#include /opt/pbx/etc/pjsip_phones.conf\n",
+        "etc/asterisk/pjsip_phones.conf": "[1001]\ntype=endpoint\nmedia_encryption=no\n",
+        "etc/asterisk/manager.conf": f"[general]\nenabled=yes\n#include {tmp_path}/secret.txt\n"})
+    facts = collect_asterisk_tree(root)
+    assert facts.named("pjsip.endpoint", "1001") is not None
+    assert facts.configs["manager.conf"].fatal_problem is not None
+    assert "Canary" not in facts.model_dump_json()

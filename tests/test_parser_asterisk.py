@@ -1,8 +1,6 @@
 """The Asterisk .conf parser, feature by feature, and on every real corpus file."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from auditor.parsers.asterisk_conf import parse_config, parse_text
 from tests.conftest import write_tree
 

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from auditor.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
 from auditor.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
-from auditor.parsers.asterisk_conf import parse_config
+from auditor.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
 from auditor.parsers.logrotate import LogrotateError, parse_logrotate_file
 
 MAX_SPOOL_FILES = 200_000  # bound the walk on a huge spool
@@ -52,6 +52,16 @@ def _mentions_asterisk(path: Path) -> bool:
             return b"asterisk" in fh.read(1024 * 1024)
     except OSError as exc:
         raise _UnreadableFile(f"etc/logrotate.d/{path.name} ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def _asterisk_directory(ac: ParsedConfig, key: str) -> Optional[str]:
+    """A directory from asterisk.conf's [directories]; stock files declare it ``(!)``, and Asterisk
+    reads it even so."""
+    if not ac.found or ac.fatal is not None:
+        return None
+    d = next((s for s in ac.sections if s.name.lower() == "directories"), None)
+    value = d.get(key) if d is not None else None
+    return value if value and value.startswith("/") else None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -153,10 +163,13 @@ def collect_asterisk_tree(
     if not any((config_dir / r).exists() for r in ASTERISK_ROOTS):
         raise CollectionError("parse", f"no Asterisk configuration files (pjsip.conf, voicemail.conf, ...) in {config_dir}")
     parsed = {}
-    for name in ASTERISK_ROOTS:
+    etc_dir = DEFAULT_ASTERISK_CONFIG_DIR
+    for name in ASTERISK_ROOTS:  # asterisk.conf first: its astetcdir places absolute #includes
         if progress:
             progress(name)
-        parsed[name] = parse_config(config_dir, name)
+        parsed[name] = parse_config(config_dir, name, asterisk_dir=etc_dir)
+        if name == "asterisk.conf":
+            etc_dir = _asterisk_directory(parsed[name], "astetcdir") or etc_dir
     flavor = "freepbx" if any(config_dir.glob("*_additional.conf")) else "asterisk"
 
     # logrotate: explicit files, else the snapshot's etc/logrotate.d entries for Asterisk.
@@ -191,11 +204,8 @@ def collect_asterisk_tree(
     if spool_dir is None and root is not None:
         astspool = "/var/spool/asterisk"
         ac = parsed.get("asterisk.conf")
-        if ac is not None and ac.found and ac.fatal is None:
-            # Stock asterisk.conf declares [directories](!): read it even though it is a template.
-            d = next((s for s in ac.sections if s.name.lower() == "directories"), None)
-            if d is not None and d.get("astspooldir"):
-                astspool = d.get("astspooldir") or astspool
+        if ac is not None:
+            astspool = _asterisk_directory(ac, "astspooldir") or astspool
         candidate = _to_root(root, astspool)
         if candidate is not None and candidate.is_dir():
             if _inside(candidate, root):

@@ -1,28 +1,86 @@
-"""Asterisk's .conf dialect, read the way Asterisk's config loader reads it.
+"""Asterisk's .conf dialect, read exactly the way Asterisk's ``main/config.c`` reads it.
 
-Supported: ``[section]``, templates ``[name](!)``, inheritance ``[name](a,b)``,
-additions ``[name](+)``, ``=`` / ``=>`` / ``+=``, ``;`` comments with ``\\;``
-escapes, ``;-- --;`` block comments (nested), ``#include`` / ``#tryinclude``
-(quoted, angle-bracketed or bare; relative to the config dir; globs). ``#exec``
-is recorded and never run: the auditor is read-only.
+Every rule below follows ``config_text_file_load`` / ``process_text_line`` (Asterisk master);
+``tests/test_asterisk_config_fidelity.py`` states each one with its config.c reference.
 
-Problems Asterisk treats as fatal for a file (it refuses to load it) are marked
-``fatal``; checks that depend on that file then report ERROR. Others are warnings.
+* Lines end at ``\\n`` only; a UTF-8 BOM is dropped from the first line of a load; a line longer
+  than 8190 bytes is skipped (``fgets`` into ``buf[8192]``); leading/trailing bytes below 33 are
+  blanks (``ast_strip``).
+* ``;`` starts a comment unless escaped as ``\\;`` (the backslash is removed). ``;--`` opens a block
+  comment only when the next character is not another ``-`` (so ``;-------- banner`` is an ordinary
+  comment), ``--;`` closes one; blocks nest (128 deep at most: beyond that Asterisk loops forever);
+  text before and after an inline block joins up. A ``--;`` with no block open drives the depth
+  negative and Asterisk then ignores every line until a ``;--``. A block's depth carries over to the
+  next file of the same ``#include`` glob.
+* ``[name]`` (name kept as written, cut to 79 bytes; text after ``]`` ignored unless it is ``(``),
+  ``[name](opts)`` with comma-separated, untrimmed options: ``!`` template, ``+`` / ``+filter`` add
+  to the first non-template section of that name (matching the filter), any other token inherits
+  from the first section (template or not) of that name, in order, entries copied at that moment.
+* ``key = value``, ``key => value``, ``key += more`` (appends to the last ``key`` written exactly so,
+  in place), ``\\`` escaping the first character of a key. A line without ``=`` or without a key is
+  ignored (a warning in Asterisk, a gap here).
+* ``#include`` / ``#tryinclude`` (quoted ``"..."``, ``<...>`` or bare) relative to the configuration
+  directory, glob-expanded like glibc ``glob(GLOB_NOMAGIC | GLOB_BRACE)``; the section current when
+  an included file returns is the includer's own, not the included file's; 10 nested levels at
+  most. ``#exec`` is never run: a gap says its output is not audited.
+* An error in the root file makes Asterisk refuse the whole configuration (``fatal``); an error in
+  an included file only stops reading that file (a gap: the rest of it is not in effect).
+
+The auditor adds its own guards: includes that leave the configuration directory (after symlinks
+and ``..``) are refused without reading them; unreadable files, symlink loops, directories and
+vanished files are Problems, never exceptions; sizes and work are bounded so any input is read in
+linear time. Problem messages name files, lines, sections and include targets, never a value or a
+raw line (any value may be a secret).
 """
 from __future__ import annotations
 
-import glob
 import os
 import re
+import stat as stat_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from auditor.parsers.problem import Problem
 
-MAX_INCLUDE_DEPTH = 16
-MAX_FILE_LOADS = 2000  # per root file; a hostile glob cannot make the work unbounded
+# Asterisk's own limits (main/config.c).
+MAX_INCLUDE_LEVEL = 10          # MAX_INCLUDE_LEVEL: nested #include levels below the root file
+MAX_NESTED_COMMENTS = 128       # MAX_NESTED_COMMENTS: one more ';--' and Asterisk loops forever
+MAX_LINE_BYTES = 8190           # fgets() into buf[8192]: a longer line is skipped
+MAX_CATEGORY_NAME_BYTES = 79    # struct ast_category: char name[80]
+# The auditor's bounds (a hostile tree cannot make the work unbounded).
+MAX_FILE_LOADS = 2000           # files read per root
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_GLOB_RESULTS = 2000         # paths one #include pattern may expand to
+MAX_BRACE_ALTERNATIVES = 256    # GLOB_BRACE alternatives per pattern
+MAX_SCAN_STEPS = 2_000_000      # look-ups that are not indexed ((+filter), += corner cases)
+MAX_PROBLEMS_PER_FILE = 50      # non-fatal problems listed per file; the rest are counted
+DEFAULT_ASTERISK_CONFIG_DIR = "/etc/asterisk"
+
+_BLANKS = "".join(chr(i) for i in range(33))  # ast_strip(): every byte below 33
+_LONG_CHARS = MAX_LINE_BYTES // 4             # below this many characters a line cannot exceed the byte limit
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_SHOWN_NAME = 40
+
+
+def _ci(s: str) -> str:
+    """strcasecmp()'s folding: ASCII letters only (Asterisk compares in the C locale)."""
+    return s.lower() if s.isascii() else s.translate(_ASCII_LOWER)
+
+
+def _show(name: str) -> str:
+    """A section or key name for a message: printable ASCII only, at most 40 characters, quoted."""
+    cleaned = "".join(ch if " " <= ch <= "~" else "?" for ch in name[:_SHOWN_NAME])
+    return f"'{cleaned}{'...' if len(name) > _SHOWN_NAME else ''}'"
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9_./*?{},+@-]{1,80}")
+
+
+def _show_file(name: str) -> str:
+    """An include target for a message, only when it looks like a file name or pattern (the rest of
+    a directive line is not quoted: it could be anything)."""
+    return f" {_show(name)}" if _FILE_NAME.fullmatch(name) else ""
 
 
 @dataclass
@@ -32,6 +90,7 @@ class Entry:
     file: str
     line: int
     op: str = "="
+    name: str = ""  # the key as written (``key`` is folded); ``+=`` matches it exactly, as Asterisk does
 
 
 @dataclass
@@ -43,23 +102,23 @@ class Section:
     templates: list[str] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
 
-    def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
-        """Last value of ``key`` (Asterisk's own lookup returns the last one for most options)."""
-        key = key.lower()
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """Last value of ``key``, as ``ast_variable_retrieve`` returns it (so a setting overrides its template)."""
+        key = _ci(key)
         for entry in reversed(self.entries):
             if entry.key == key:
                 return entry.value
         return default
 
-    def entry(self, key: str) -> Optional[Entry]:
-        key = key.lower()
+    def entry(self, key: str) -> Entry | None:
+        key = _ci(key)
         for entry in reversed(self.entries):
             if entry.key == key:
                 return entry
         return None
 
     def all(self, key: str) -> list[Entry]:
-        key = key.lower()
+        key = _ci(key)
         return [e for e in self.entries if e.key == key]
 
 
@@ -72,230 +131,914 @@ class ParsedConfig:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     found: bool = True
+    content_lines: int = 0  # lines that still carried text after comments were removed (directives included)
 
     @property
-    def fatal(self) -> Optional[Problem]:
+    def fatal(self) -> Problem | None:
         return next((p for p in self.problems if p.fatal), None)
 
     def instances(self) -> list[Section]:
         """Sections Asterisk instantiates (templates are not objects)."""
         return [s for s in self.sections if not s.is_template]
 
-    def section(self, name: str) -> Optional[Section]:
-        return next((s for s in self.sections if s.name.lower() == name.lower() and not s.is_template), None)
+    def section(self, name: str) -> Section | None:
+        """The first non-template section of that name, as ``ast_category_get`` finds it."""
+        name = _ci(name)
+        return next((s for s in self.sections if _ci(s.name) == name and not s.is_template), None)
 
 
-_SECTION_RE = re.compile(r"^\[(?P<name>[^\]]*)\](?:\((?P<opts>[^)]*)\))?\s*$")
-_INCLUDE_RE = re.compile(r"^#\s*(?P<kind>include|tryinclude|exec)\s*(?P<arg>.*)$", re.IGNORECASE)
+class _NestLimit(Exception):
+    """More than MAX_NESTED_COMMENTS open block comments: Asterisk's comment loop never ends."""
+
+
+class _Stop(Exception):
+    """A fatal problem was recorded: stop reading this root."""
 
 
 def _strip_comment(line: str, depth: int) -> tuple[str, int]:
-    """Remove ``;`` comments and ``;-- --;`` blocks; returns (text, new block depth)."""
+    """config_text_file_load's comment loop for one line: (text Asterisk processes, new block depth).
+
+    Follows the C loop ';' by ';' (positions in the original line): ``\\;`` is a literal ';'
+    (backslash removed); ``;--`` not followed by '-' opens a block (cutting the text there); ``--;``
+    closes one (at depth 0 the text after it joins the text before the block), even when none is
+    open (the depth then goes negative, and the ';' is kept); any other ';' ends the line at depth 0.
+    """
+    semi = line.find(";")
     if depth == 0:
-        semi = line.find(";")
         if semi < 0:
-            return line.strip(), 0
-        if "\\" not in line and not line.startswith(";--", semi):
-            return line[:semi].strip(), 0  # the common case: one plain trailing comment
-    out: list[str] = []
-    i = 0
+            return line.strip(_BLANKS), 0
+        # The common case: the first ';' is an ordinary comment (not escaped, not ';--x', not '--;').
+        if ((semi == 0 or line[semi - 1] != "\\")
+                and (line[semi + 1:semi + 3] != "--" or line[semi + 3:semi + 4] == "-")
+                and (semi < 2 or line[semi - 2:semi] != "--")):
+            return line[:semi].strip(_BLANKS), 0
+    elif semi < 0:
+        return "", depth
+    pieces: list[str] = []
+    processing = depth == 0          # process_buf != NULL
+    live = 0 if processing else -1   # where the part of the line still joined to process_buf starts
+    new_buf = 0
     n = len(line)
+    i = semi
+    while i >= 0:
+        if i > new_buf and line[i - 1] == "\\":            # escaped: memmove drops the backslash
+            if live >= 0:
+                pieces.append(line[live:i - 1])
+                live = i
+            new_buf = i + 1
+        elif line[i + 1:i + 3] == "--" and line[i + 3:i + 4] != "-":   # ';--' opens a block
+            if depth >= MAX_NESTED_COMMENTS:
+                raise _NestLimit
+            if live >= 0:
+                pieces.append(line[live:i])
+                live = -1
+            depth += 1
+            new_buf = i + 3
+        elif i >= new_buf + 2 and line[i - 2:i] == "--":   # '--;' closes one
+            depth -= 1
+            new_buf = i + 1
+            if depth == 0:
+                processing = True
+                live = i + 1
+        elif depth == 0:                                    # an ordinary comment: the line ends here
+            if live >= 0:
+                pieces.append(line[live:i])
+                live = -1
+            new_buf = n
+            break
+        else:
+            new_buf = i + 1
+        i = line.find(";", new_buf)
+    if not processing:
+        return "", depth
+    if live >= 0:
+        pieces.append(line[live:])
+    return "".join(pieces).strip(_BLANKS), depth
+
+
+# --- glob, as glibc glob(GLOB_NOMAGIC | GLOB_BRACE) expands an include pattern --------------------
+
+def _next_brace_sub(p: str, i: int) -> int:
+    """glibc next_brace_sub(): index of the ',' or '}' ending the alternative starting at ``i``, or -1."""
+    depth = 0
+    n = len(p)
     while i < n:
-        if depth > 0:
-            if line.startswith("--;", i):
-                depth -= 1
-                i += 3
-            elif line.startswith(";--", i):
-                depth += 1
-                i += 3
-            else:
-                i += 1
+        ch = p[i]
+        if ch == "\\":
+            i += 1
+            if i >= n:
+                return -1
+            i += 1
             continue
-        ch = line[i]
-        if ch == "\\" and i + 1 < n and line[i + 1] == ";":
-            out.append(";")
+        if (ch == "}" and depth == 0) or (ch == "," and depth == 0):
+            return i
+        if ch == "}":
+            depth -= 1
+        elif ch == "{":
+            depth += 1
+        i += 1
+    return -1
+
+
+def _brace_expand(p: str, budget: list[int], nesting: int = 0) -> list[str] | None:
+    """GLOB_BRACE: the alternatives in order (nested braces recursively); None if the pattern has no
+    well-formed brace expression (glibc then globs it literally). ``budget`` bounds the total count
+    and ``nesting`` the recursion (OverflowError beyond either)."""
+    if nesting > 32:
+        raise OverflowError
+    i = 0
+    n = len(p)
+    while i < n:
+        if p[i] == "\\" and i + 1 < n:
             i += 2
             continue
-        if ch == ";":
-            if line.startswith(";--", i):
-                depth += 1
-                i += 3
-                continue
+        if p[i] == "{":
             break
-        out.append(ch)
         i += 1
-    return "".join(out).strip(), depth
+    else:
+        return None
+    begin = i
+    first = _next_brace_sub(p, begin + 1)
+    if first < 0:
+        return None
+    ends = [first]
+    while p[ends[-1]] != "}":
+        nxt = _next_brace_sub(p, ends[-1] + 1)
+        if nxt < 0:
+            return None
+        ends.append(nxt)
+    prefix, rest = p[:begin], p[ends[-1] + 1:]
+    out: list[str] = []
+    start = begin + 1
+    for end in ends:
+        alt = prefix + p[start:end] + rest
+        sub = _brace_expand(alt, budget, nesting + 1)
+        for item in (sub if sub is not None else [alt]):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise OverflowError
+            out.append(item)
+        start = end + 1
+    return out
+
+
+def _is_magic(component: str) -> bool:
+    return any(c in component for c in "*?[\\")
+
+
+_STAR = ("*",)
+_ANY = ("?",)
+_POSIX_CLASSES: dict[str, Callable[[str], bool]] = {
+    "alpha": str.isalpha, "digit": str.isdigit, "alnum": str.isalnum, "upper": str.isupper,
+    "lower": str.islower, "space": str.isspace, "punct": lambda c: c.isascii() and not c.isalnum() and c.isprintable() and c != " ",
+    "xdigit": lambda c: c in "0123456789abcdefABCDEF", "blank": lambda c: c in " \t",
+    "print": str.isprintable, "graph": lambda c: c.isprintable() and c != " ", "cntrl": lambda c: ord(c) < 32 or ord(c) == 127,
+}
+
+
+def _compile_component(pat: str) -> list[tuple]:
+    """fnmatch() tokens for one path component: ('*',), ('?',), ('=', ch) or ('[', negate, items)."""
+    tokens: list[tuple] = []
+    i, n = 0, len(pat)
+    while i < n:
+        ch = pat[i]
+        if ch == "\\" and i + 1 < n:
+            tokens.append(("=", pat[i + 1]))
+            i += 2
+        elif ch == "*":
+            if not tokens or tokens[-1] is not _STAR:
+                tokens.append(_STAR)
+            i += 1
+        elif ch == "?":
+            tokens.append(_ANY)
+            i += 1
+        elif ch == "[":
+            j = i + 1
+            negate = j < n and pat[j] in "!^"
+            if negate:
+                j += 1
+            items: list[object] = []
+            first = True
+            closed = False
+            while j < n:
+                c = pat[j]
+                if c == "]" and not first:
+                    closed = True
+                    break
+                first = False
+                if c == "[" and pat.startswith("[:", j):
+                    end = pat.find(":]", j + 2)
+                    if end > 0 and pat[j + 2:end] in _POSIX_CLASSES:
+                        items.append(_POSIX_CLASSES[pat[j + 2:end]])
+                        j = end + 2
+                        continue
+                if c == "\\" and j + 1 < n:
+                    j += 1
+                    c = pat[j]
+                if j + 2 < n and pat[j + 1] == "-" and pat[j + 2] != "]":
+                    hi = pat[j + 2]
+                    if hi == "\\" and j + 3 < n:
+                        hi = pat[j + 3]
+                        j += 1
+                    items.append((c, hi))
+                    j += 3
+                    continue
+                items.append(c)
+                j += 1
+            if closed:
+                tokens.append(("[", negate, items))
+                i = j + 1
+            else:  # an unterminated '[' is an ordinary character
+                tokens.append(("=", "["))
+                i += 1
+        else:
+            tokens.append(("=", ch))
+            i += 1
+    return tokens
+
+
+def _one(token: tuple, ch: str) -> bool:
+    kind = token[0]
+    if kind == "=":
+        return token[1] == ch
+    if kind == "?":
+        return True
+    hit = False
+    for item in token[2]:
+        if isinstance(item, tuple):
+            hit = item[0] <= ch <= item[1]
+        elif isinstance(item, str):
+            hit = item == ch
+        else:
+            hit = bool(item(ch))  # type: ignore[operator]
+        if hit:
+            break
+    return hit != token[1]
+
+
+def _fnmatch(tokens: list[tuple], name: str) -> bool:
+    """fnmatch(FNM_PERIOD) in O(len(tokens) * len(name)): a leading '.' must be matched literally."""
+    if name.startswith(".") and not (tokens and tokens[0] == ("=", ".")):
+        return False
+    ti = ni = 0
+    star_ti, star_ni = -1, 0
+    nt, nn = len(tokens), len(name)
+    while ni < nn:
+        if ti < nt:
+            tok = tokens[ti]
+            if tok is _STAR:
+                star_ti, star_ni = ti, ni
+                ti += 1
+                continue
+            if _one(tok, name[ni]):
+                ti += 1
+                ni += 1
+                continue
+        if star_ti < 0:
+            return False
+        ti = star_ti + 1
+        star_ni += 1
+        ni = star_ni
+    while ti < nt and tokens[ti] is _STAR:
+        ti += 1
+    return ti == nt
+
+
+def _unescape(component: str) -> str:
+    return re.sub(r"\\(.)", r"\1", component)
+
+
+# --- the loader ----------------------------------------------------------------------------------
+
+class _Group:
+    """One config_text_file_load() call: the files one pattern expanded to share these."""
+
+    __slots__ = ("cat", "depth", "is_root", "opened")
+
+    def __init__(self, cat: Section | None, is_root: bool) -> None:
+        self.cat = cat          # `cat`: the section lines go to
+        self.depth = 0          # `comment`: open block comments (carries over between the files)
+        self.opened = 0         # files opened so far (only the first one loses a BOM: `lineno == 1`)
+        self.is_root = is_root  # an error here makes Asterisk refuse the whole configuration
+
+
+_OK, _NONE, _INVALID = "ok", "none", "invalid"
 
 
 class _Loader:
-    def __init__(self, config_dir: Path, root: str) -> None:
+    def __init__(self, config_dir: Path, root: str, asterisk_dir: str) -> None:
         self.config_dir = config_dir
+        self.asterisk_dir = asterisk_dir.rstrip("/") or "/"
+        try:
+            self.root_real = os.path.realpath(config_dir, strict=True)
+        except (OSError, RuntimeError, ValueError):
+            self.root_real = os.path.realpath(config_dir)
         self.result = ParsedConfig(root=root)
         self.by_name: dict[str, list[Section]] = {}
-        self.current: Optional[Section] = None
-        self.stack: list[Path] = []  # files being read, to refuse include recursion
+        self.current: Section | None = None   # cfg->current: where an included file starts
+        self.level = 0                           # cfg->include_level
+        self.reading: list[str] = []             # real paths being read, to refuse include loops
         self.loads = 0
-        self.stopped = False
+        self.steps = 0
+        self.vindex: dict[int, tuple[dict[str, int], dict[str, int]]] = {}  # id(section) -> (exact, folded) name -> last index
+        self.per_file: dict[str, int] = {}      # non-fatal problems recorded per file
 
-    def rel(self, path: Path) -> str:
+    # -- problems ---------------------------------------------------------------------------------
+    def problem(self, file: str, line: int, message: str, fatal: bool = False, note: bool = False) -> None:
+        if fatal:
+            self.result.problems.append(Problem(file, line, message, fatal, note))
+            raise _Stop
+        listed = self.per_file.get(file, 0) + 1
+        self.per_file[file] = listed
+        if listed <= MAX_PROBLEMS_PER_FILE:
+            self.result.problems.append(Problem(file, line, message, fatal, note))
+
+    def finish(self) -> None:
+        """One line for the problems of a file beyond the first MAX_PROBLEMS_PER_FILE (a hostile file
+        could otherwise fill the facts with hundreds of thousands of them)."""
+        for file, listed in self.per_file.items():
+            if listed > MAX_PROBLEMS_PER_FILE:
+                self.result.problems.append(Problem(file, 0, f"{listed - MAX_PROBLEMS_PER_FILE} more problems in this "
+                                                    "file are not listed", False))
+
+    def error(self, grp: _Group, file: str, line: int, message: str) -> None:
+        """A line Asterisk rejects (process_text_line returns -1): the root file is refused; an
+        included file is read no further (its includer goes on)."""
+        if grp.is_root:
+            self.problem(file, line, message, fatal=True)
+        self.problem(file, line, f"{message}; Asterisk stops reading this file here")
+
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > MAX_SCAN_STEPS:
+            self.problem(self.result.root, 0, "configuration too complex to audit (look-up budget exhausted)", fatal=True)
+
+    def rel(self, path: str) -> str:
         try:
             return os.path.relpath(path, self.config_dir)
         except ValueError:
-            return str(path)
+            return os.path.basename(path)
 
-    def problem(self, file: str, line: int, message: str, fatal: bool) -> None:
-        self.result.problems.append(Problem(file, line, message, fatal))
-        self.stopped = self.stopped or fatal
+    def inside(self, real: str) -> bool:
+        return real == self.root_real or real.startswith(self.root_real.rstrip(os.sep) + os.sep)
 
-    def load(self, path: Path, depth: int, from_file: str = "", from_line: int = 0) -> None:
-        if self.stopped:  # like Asterisk, stop reading a root file at its first fatal problem
+    # -- loading ----------------------------------------------------------------------------------
+    def load_root(self) -> None:
+        path = os.path.join(self.config_dir, self.result.root)
+        if not os.path.lexists(path):
+            self.result.found = False
             return
-        rel = self.rel(path)
-        if depth > MAX_INCLUDE_DEPTH:
-            self.problem(from_file, from_line, f"#include nesting deeper than {MAX_INCLUDE_DEPTH} at {rel}", True)
-            return
-        resolved = path.resolve()
-        if resolved in self.stack:
-            self.problem(from_file, from_line, f"#include loop: {rel} includes itself", True)
-            return
-        self.loads += 1
-        if self.loads > MAX_FILE_LOADS:
-            if self.loads == MAX_FILE_LOADS + 1:
-                self.problem(from_file, from_line, f"more than {MAX_FILE_LOADS} #include loads; stopped", True)
-            return
-        self.stack.append(resolved)
+        grp = _Group(None, is_root=True)
+        self.level += 1
+        status, reason = self.load_files([path], grp, "root", "", 0, magic=False)
+        if status == _NONE and reason == "missing":
+            self.result.found = False
+
+    def internal_load(self, pattern: str, kind: str, from_file: str, from_line: int) -> tuple[str, str]:
+        """ast_config_internal_load(): the include-level limit, then one config_text_file_load()."""
+        if self.level == MAX_INCLUDE_LEVEL + 1:
+            return _NONE, "depth"
+        candidates, magic, reason = self.expand(pattern, kind, from_file, from_line)
+        self.level += 1
+        status, why = self.load_files(candidates, _Group(self.current, is_root=False), kind, from_file, from_line, magic)
+        if status != _INVALID:
+            self.level -= 1
+        return status, (reason or why)
+
+    def expand(self, pattern: str, kind: str, from_file: str, from_line: int) -> tuple[list[str], bool, str]:
+        """The paths Asterisk's glob() gives for an include pattern: (paths, any magic, reason if none)."""
+        rest = pattern
+        if pattern.startswith("/"):
+            if pattern.startswith(self.asterisk_dir + "/"):
+                rest = pattern[len(self.asterisk_dir) + 1:]
+            else:  # Asterisk would read the PBX's own file: not part of this configuration tree
+                self.refuse(kind, from_file, from_line, pattern)
+                return [], False, "refused"
+        budget = [MAX_BRACE_ALTERNATIVES]
         try:
-            self._read(path, rel, depth)
-        finally:
-            self.stack.pop()
+            alternatives = _brace_expand(rest, budget)
+        except OverflowError:
+            self.problem(from_file, from_line, f"#{kind}{_show_file(pattern)} expands to more than "
+                         f"{MAX_BRACE_ALTERNATIVES} brace alternatives; not read", fatal=kind == "include")
+            return [], True, "reported"
+        braced = alternatives is not None
+        out: list[str] = []
+        any_magic = braced
+        for alt in (alternatives if braced else [rest]):
+            parts = [p for p in alt.split("/") if p]
+            magic = any(_is_magic(p) for p in parts)
+            any_magic = any_magic or magic
+            if not magic and not braced:  # GLOB_NOMAGIC: the name itself, whether or not it exists
+                out.append(os.path.join(self.config_dir, *parts) if parts else str(self.config_dir) + "/")
+                continue
+            found = self.walk(str(self.config_dir), parts, kind, from_file, from_line, pattern)
+            if found is None:
+                return [], True, "reported"
+            out.extend(sorted(found))
+            if len(out) > MAX_GLOB_RESULTS:
+                self.problem(from_file, from_line, f"#{kind}{_show_file(pattern)} matches more than {MAX_GLOB_RESULTS} files; "
+                             "not read", fatal=kind == "include")
+                return [], True, "reported"
+        return out, any_magic, ""
 
-    def _read(self, path: Path, rel: str, depth: int) -> None:
+    def walk(self, base: str, parts: list[str], kind: str, from_file: str, from_line: int, pattern: str) -> list[str] | None:
+        """Match ``parts`` below ``base`` component by component; never lists a directory outside the root."""
+        current = [base]
+        for k, part in enumerate(parts):
+            last = k == len(parts) - 1
+            nxt: list[str] = []
+            if not _is_magic(part):
+                for d in current:
+                    p = os.path.join(d, _unescape(part))
+                    if not last:
+                        nxt.append(p)
+                    elif not self.inside(os.path.realpath(p)):
+                        self.refuse(kind, from_file, from_line, pattern)
+                        return None
+                    elif os.path.lexists(p):  # a literal name after magic or braces must exist
+                        nxt.append(p)
+                current = nxt
+                continue
+            tokens = _compile_component(part)
+            for d in current:
+                try:
+                    real = os.path.realpath(d)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+                if not self.inside(real):
+                    self.refuse(kind, from_file, from_line, pattern)
+                    return None
+                try:
+                    names = sorted(os.listdir(d))
+                except OSError:
+                    continue
+                self.spend(len(names))
+                for name in names:
+                    if _fnmatch(tokens, name):
+                        p = os.path.join(d, name)
+                        if last or os.path.isdir(p):
+                            nxt.append(p)
+                if len(nxt) > MAX_GLOB_RESULTS:
+                    break
+            current = nxt
+        return current
+
+    def refuse(self, kind: str, file: str, line: int, shown: str) -> None:
+        """An include that leaves the configuration directory is never read (not even its existence is used)."""
+        if kind == "root":
+            self.problem(file, 0, "configuration file resolves outside the configuration directory; refused", fatal=True)
+        if kind == "include":
+            self.problem(file, line, f"#include{_show_file(shown)} outside the configuration directory refused", fatal=True)
+        self.problem(file, line, f"#tryinclude{_show_file(shown)} outside the configuration directory refused; "
+                     "what it would add is not audited")
+
+    def load_files(self, candidates: list[str], grp: _Group, kind: str, from_file: str, from_line: int,
+                   magic: bool) -> tuple[str, str]:
+        """config_text_file_load()'s loop over the glob results; (status, why nothing was read)."""
+        count = 0
+        reason = "missing"
+        literal = not magic and kind in ("include", "root")  # our own failures to read are fatal here
+        for path in candidates:
+            rel = self.rel(path)
+            try:
+                loose = os.path.realpath(path)  # never fails: decides "outside" without using existence
+            except (OSError, RuntimeError, ValueError):
+                loose = path
+            if not self.inside(loose):
+                self.refuse(kind, from_file or rel, from_line, rel)
+                reason = "reported"
+                continue
+            try:
+                real = os.path.realpath(path, strict=True)
+            except (OSError, RuntimeError, ValueError) as exc:
+                if isinstance(exc, FileNotFoundError) and not os.path.islink(path):
+                    continue  # stat() fails: Asterisk skips the name (nothing there)
+                self.problem(rel, 0, f"cannot read file: {_why(exc)}", fatal=literal)
+                reason = "reported"
+                continue
+            if not self.inside(real):  # changed in between
+                self.refuse(kind, from_file or rel, from_line, rel)
+                reason = "reported"
+                continue
+            try:
+                st = os.stat(real)
+            except OSError as exc:
+                self.problem(rel, 0, f"file vanished or cannot be read: {_why(exc)}", fatal=literal)
+                reason = "reported"
+                continue
+            if not stat_mod.S_ISREG(st.st_mode):
+                if literal:
+                    if kind == "root":
+                        self.problem(rel, 0, "not a regular file; Asterisk cannot load it", fatal=True)
+                    reason = "not-regular"
+                else:
+                    self.problem(rel, 0, "not a regular file; Asterisk ignores it", note=True)
+                    reason = "reported"
+                continue
+            if real in self.reading:
+                self.problem(from_file, from_line, f"#include loop:{_show_file(rel)} includes itself; Asterisk reads it again and "
+                             f"again, {MAX_INCLUDE_LEVEL} levels deep", fatal=True)
+            self.loads += 1
+            if self.loads > MAX_FILE_LOADS:
+                self.problem(from_file, from_line, f"more than {MAX_FILE_LOADS} files loaded; stopped", fatal=True)
+            raw = self.read_bytes(real, rel, literal)
+            if raw is None:
+                reason = "reported"
+                continue
+            count += 1
+            self.result.files.append(rel)
+            self.reading.append(real)
+            try:
+                ok = self.read_text(raw, rel, grp)
+            finally:
+                self.reading.pop()
+            if not ok:
+                return _INVALID, ""
+        return (_OK, "") if count else (_NONE, reason)
+
+    def read_bytes(self, real: str, rel: str, literal: bool) -> bytes | None:
+        """Read a regular file without following a link planted after the check, nor blocking on a FIFO."""
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", True)
-                return
-            raw = path.read_bytes()
+            fd = _open(real)
         except OSError as exc:
-            self.problem(rel, 0, f"cannot read file: {exc.strerror or exc.__class__.__name__}", True)
-            return
+            self.problem(rel, 0, f"cannot read file: {_why(exc)}", fatal=literal)
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat_mod.S_ISREG(st.st_mode):
+                self.problem(rel, 0, "not a regular file; not read", fatal=literal)
+                return None
+            if st.st_size > MAX_FILE_BYTES:
+                self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", fatal=literal)
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self.problem(rel, 0, f"cannot read file: {_why(exc)}", fatal=literal)
+            return None
+        finally:
+            os.close(fd)
+        if len(raw) > MAX_FILE_BYTES:
+            self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", fatal=literal)
+            return None
         if b"\x00" in raw:
-            self.problem(rel, 0, "file is binary (contains NUL bytes), not an Asterisk config", True)
-            return
+            self.problem(rel, 0, "file is binary (contains NUL bytes), not an Asterisk config; not read", fatal=literal)
+            return None
+        return raw
+
+    # -- one file ---------------------------------------------------------------------------------
+    def read_text(self, raw: bytes, rel: str, grp: _Group) -> bool:
+        """The line loop of config_text_file_load(); False when a line made Asterisk stop reading."""
         text = raw.decode("utf-8", errors="replace")
         if "\ufffd" in text:
-            self.problem(rel, 0, "file is not valid UTF-8; undecodable bytes were replaced", False)
-        self.result.files.append(rel)
-        depth_comment = 0
-        comment_start = 0
-        for lineno, raw_line in enumerate(text.splitlines(), start=1):
-            was_in_comment = depth_comment > 0
-            line, depth_comment = _strip_comment(raw_line, depth_comment)
-            if depth_comment > 0 and not was_in_comment:
-                comment_start = lineno
-            if not line:
-                continue
-            if self.stopped:
-                return
-            if line.startswith("#"):
-                self.directive(line, rel, lineno, path.parent, depth)
-                continue
-            if line.startswith("["):
-                self.open_section(line, rel, lineno)
-                continue
-            self.assignment(line, rel, lineno)
-        if depth_comment > 0:
-            self.problem(rel, comment_start, "unterminated block comment (;-- without --;)", False)
+            self.problem(rel, 0, "file is not valid UTF-8; undecodable bytes were replaced")
+        grp.opened += 1
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        if grp.opened == 1 and lines and lines[0].startswith("\ufeff"):
+            lines[0] = lines[0][1:]
+        depth = grp.depth
+        block_start = 0     # line of this file where the open block comment began (0: an earlier file)
+        hidden_for = -1     # the block for which a hidden [section] header was reported
+        content = 0
+        idx = 0
+        strip = _strip_comment
+        blanks = _BLANKS
+        try:
+            for idx, line in enumerate(lines):
+                if len(line) > _LONG_CHARS and len(line.encode("utf-8")) > MAX_LINE_BYTES:
+                    self.problem(rel, idx + 1, f"line longer than {MAX_LINE_BYTES} bytes: Asterisk skips it "
+                                 "(510 bytes on LOW_MEMORY builds)")
+                    continue
+                if depth:
+                    if hidden_for != block_start:
+                        head = line.lstrip(blanks)
+                        if head.startswith("[") and "]" in head:
+                            hidden_for = block_start
+                            where = f"';--' at line {block_start}" if block_start else "left open by an earlier file"
+                            self.problem(rel, idx + 1, f"a block comment ({where}) hides a line that looks like a "
+                                         "[section] header; Asterisk ignores it", note=True)
+                    if ";" not in line:
+                        continue
+                    before = depth
+                    t, depth = strip(line, depth)
+                elif ";" not in line:
+                    before = 0
+                    t = line.strip(blanks)
+                else:
+                    before = 0
+                    t, depth = strip(line, 0)
+                if depth != before:
+                    if depth < 0 <= before:
+                        self.problem(rel, idx + 1, "'--;' closes a block comment that is not open: Asterisk ignores "
+                                     "the following lines until a ';--'")
+                    if not depth:
+                        hidden_for = -1
+                    elif not before:
+                        block_start = idx + 1
+                if not t:
+                    continue
+                content += 1
+                c0 = t[0]
+                if c0 == "[":
+                    ok = self.category(t, rel, idx + 1, grp)
+                elif c0 == "#":
+                    ok = self.directive(t, rel, idx + 1, grp)
+                else:
+                    ok = self.variable(t, rel, idx + 1, grp)
+                if not ok:
+                    return False
+        except _NestLimit:
+            self.problem(rel, idx + 1, f"block comments nested more than {MAX_NESTED_COMMENTS} deep: Asterisk "
+                         "never finishes loading this file", fatal=True)
+        finally:
+            self.result.content_lines += content
+            grp.depth = depth
+        if depth > 0:
+            self.problem(rel, block_start or 1, "unterminated block comment (';--' without '--;'): Asterisk ignores "
+                         "everything after it")
+        return True
 
-    def directive(self, line: str, rel: str, lineno: int, here: Path, depth: int) -> None:
-        m = _INCLUDE_RE.match(line)
-        if not m:
-            self.problem(rel, lineno, f"unknown directive {line.split()[0]!r}", False)
-            return
-        kind = m.group("kind").lower()
-        arg = m.group("arg").strip()
-        if len(arg) >= 2 and arg[0] in "\"<" and arg[-1] in "\">":
-            arg = arg[1:-1]
-        if kind == "exec":
-            self.problem(rel, lineno, "#exec directive present; not executed by the auditor, its output is not audited", False)
-            return
+    # -- process_text_line --------------------------------------------------------------------------
+    def category(self, t: str, rel: str, lineno: int, grp: _Group) -> bool:
+        close = t.find("]")
+        if close < 0:
+            self.error(grp, rel, lineno, "section header without closing ']'")
+            return False
+        name = raw_name = t[1:close]
+        if len(name) > MAX_CATEGORY_NAME_BYTES // 4 and len(name.encode("utf-8")) > MAX_CATEGORY_NAME_BYTES:
+            name = name.encode("utf-8")[:MAX_CATEGORY_NAME_BYTES].decode("utf-8", errors="ignore")
+            self.problem(rel, lineno, f"section name longer than {MAX_CATEGORY_NAME_BYTES} bytes; Asterisk cuts it to "
+                         f"{_show(name)}", note=True)
+        after = t[close + 1:]
+        opts: str | None = None
+        if after.startswith("("):
+            end = after.find(")")
+            if end < 0:
+                self.error(grp, rel, lineno, f"section {_show(name)}: options without closing ')'")
+                return False
+            opts = after[1:end]
+            after = after[end + 1:]
+        if after:
+            self.problem(rel, lineno, f"text after the header of section {_show(name)} is ignored, as Asterisk "
+                         "ignores it (options must follow ']' directly)", note=True)
+        if name != name.strip(_BLANKS):
+            self.problem(rel, lineno, f"section name {_show(name)} has leading or trailing blanks; Asterisk keeps "
+                         "them in the name", note=True)
+        newcat: Section | None = Section(name=name, file=rel, line=lineno)
+        target: Section = newcat  # type: ignore[assignment]
+        if opts is not None:
+            for tok in opts.split(","):
+                if tok == "!":
+                    target.is_template = True
+                elif tok.startswith("+"):
+                    found = self.find_addition(raw_name, tok[1:], rel, lineno)
+                    if found is False:
+                        return self.sink(grp)
+                    if found is None:
+                        self.error(grp, rel, lineno, f"[{_show(name)[1:-1]}](+) adds to a section that does not exist")
+                        return False
+                    assert isinstance(found, Section)
+                    target = found
+                    if newcat is not None:
+                        self.current = found
+                        found.is_template = found.is_template or newcat.is_template
+                        start = len(found.entries)
+                        found.entries.extend(newcat.entries)
+                        self.indexed(found, start)
+                        newcat = None
+                else:
+                    bases = self.by_name.get(_ci(tok)) if tok else (self.result.sections[:1] or None)
+                    if not bases:
+                        self.error(grp, rel, lineno, f"[{_show(name)[1:-1]}] inherits from {_show(tok)}, which is not "
+                                   "defined earlier")
+                        return False
+                    base = bases[0]
+                    if base is target:  # ast_category_inherit() would append to the list it walks, forever
+                        self.problem(rel, lineno, f"[{_show(name)[1:-1]}] inherits from itself; Asterisk never "
+                                     "finishes loading this", fatal=True)
+                    target.templates.append(base.name)
+                    start = len(target.entries)
+                    target.entries.extend(base.entries)
+                    self.indexed(target, start)
+        if newcat is not None:
+            self.result.sections.append(newcat)
+            self.by_name.setdefault(_ci(newcat.name), []).append(newcat)
+            self.current = newcat
+        grp.cat = target
+        return True
+
+    def find_addition(self, name: str, filt: str, rel: str, lineno: int) -> object:
+        """category_get_sep(cfg, name, filter, '&', 0) for ``[name](+filter)``: the first section that
+        does_category_match(): same name (case-insensitively), and with no filter not a template; with
+        one, every ``name=value`` pair matched (POSIX regexes over one variable), ``TEMPLATES=include``
+        or ``restrict`` deciding about templates. False when a regex is one the auditor does not evaluate."""
+        candidates = self.by_name.get(_ci(name), []) if name else self.result.sections
+        if not filt:
+            return next((c for c in candidates if not c.is_template), None)
+        exprs: list[tuple[str, object, object]] = []  # (kind, name regex or mode, value regex)
+        for expr in filt.split("&"):
+            expr = expr.strip(" \t")
+            name_re, eq, value_re = expr.partition("=")
+            name_re = name_re.strip(" \t")
+            if not eq:  # "an empty match value is OK. A NULL match value (no =) is NOT."
+                exprs.append(("stop", None, None))
+                break
+            value_re = value_re.split("=", 1)[0].strip(" \t")
+            if name_re == "TEMPLATES":
+                exprs.append(("templates", _ci(value_re), None))
+                continue
+            if not (_SIMPLE_RE.match(name_re) and _SIMPLE_RE.match(value_re)):
+                self.problem(rel, lineno, f"[{_show(name)[1:-1]}](+filter) uses a regular expression the auditor does "
+                             "not evaluate; what it adds is not read")
+                return False
+            exprs.append(("regex", re.compile(name_re), re.compile(value_re)))
+        for cat in candidates:
+            self.spend(1)
+            found = 0
+            template_ok = False
+            for kind, a, b in exprs:
+                if kind == "stop":
+                    break
+                if kind == "templates":
+                    if a == "include":
+                        template_ok = template_ok or cat.is_template
+                        found += 1
+                    elif a == "restrict":
+                        if not cat.is_template:
+                            break
+                        found += 1
+                        template_ok = True
+                    continue
+                self.spend(len(cat.entries))
+                if any(a.search(e.name or e.key) and b.search(e.value) for e in cat.entries):  # type: ignore[union-attr]
+                    found += 1
+            if found == len(exprs) and (not cat.is_template or template_ok):
+                return cat
+        return None
+
+    def sink(self, grp: _Group) -> bool:
+        """Lines up to the next header go to a section that is not part of the result."""
+        grp.cat = Section(name="", file="", line=0)
+        return True
+
+    def directive(self, t: str, rel: str, lineno: int, grp: _Group) -> bool:
+        i = 1
+        n = len(t)
+        while i < n and 32 < ord(t[i]) < 128:
+            i += 1
+        word = _ci(t[1:i])
+        arg = t[i + 1:].strip(_BLANKS) if i < n else ""
+        if word not in ("include", "tryinclude", "exec"):
+            self.problem(rel, lineno, "unknown directive; Asterisk ignores the line")
+            return True
         if not arg:
-            self.problem(rel, lineno, f"#{kind} without a file name", kind == "include")
-            return
-        pattern = arg if os.path.isabs(arg) else str(self.config_dir / arg)
-        matches = sorted(glob.glob(pattern)) if any(c in arg for c in "*?[") else ([pattern] if os.path.exists(pattern) else [])
-        if not matches:
-            if kind == "include":
-                self.problem(rel, lineno, f"#include of missing file {arg!r}", True)
-            return
-        for match in matches:
-            self.load(Path(match), depth + 1, rel, lineno)
+            self.problem(rel, lineno, f"#{word} without an argument; Asterisk ignores it", note=True)
+            return True
+        if arg[0] in "\"<" and arg[-1] == (">" if arg[0] == "<" else '"'):
+            arg = arg[1:-1]
+        if word == "exec":
+            self.problem(rel, lineno, "#exec directive present; not executed by the auditor, its output is not audited "
+                         "(Asterisk runs it only with execincludes=yes)")
+            return True
+        status, reason = self.internal_load(arg, word, rel, lineno)
+        if status == _NONE:
+            if reason == "depth":
+                if word == "include":
+                    self.error(grp, rel, lineno, f"#include{_show_file(arg)} nested more than {MAX_INCLUDE_LEVEL} levels deep; "
+                               "Asterisk refuses it")
+                    return False
+                self.problem(rel, lineno, f"#tryinclude{_show_file(arg)} nested more than {MAX_INCLUDE_LEVEL} levels deep; "
+                             "Asterisk skips it")
+            elif word == "include":
+                if reason == "not-regular":
+                    self.error(grp, rel, lineno, f"#include of{_show_file(arg)}: not a regular file")
+                    return False
+                if reason == "missing":
+                    self.error(grp, rel, lineno, f"#include of missing file{_show_file(arg)}")
+                    return False
+                self.error(grp, rel, lineno, f"#include{_show_file(arg)}: no file of it could be read")
+                return False
+            elif reason == "missing":
+                self.problem(rel, lineno, f"#tryinclude of missing file{_show_file(arg)}; Asterisk skips it", note=True)
+        return True
 
-    def open_section(self, line: str, rel: str, lineno: int) -> None:
-        m = _SECTION_RE.match(line)
-        if not m:
-            self.problem(rel, lineno, f"malformed section header {line[:60]!r} (no closing ']')", True)
-            self.current = None
-            return
-        name = m.group("name").strip()
-        opts = [o.strip() for o in (m.group("opts") or "").split(",") if o.strip()]
-        if "+" in opts:
-            existing = self.by_name.get(name.lower())
-            if existing:  # like ast_category_get: the first section of that name
-                self.current = existing[0]
-                return
-            self.problem(rel, lineno, f"[{name}](+) adds to a section that does not exist", True)
-            self.current = None
-            return
-        section = Section(name=name, file=rel, line=lineno, is_template="!" in opts)
-        for opt in opts:
-            if opt == "!":
-                continue
-            parents = self.by_name.get(opt.lower())
-            if not parents:
-                self.problem(rel, lineno, f"[{name}] inherits from {opt!r}, which is not defined earlier", True)
-                continue
-            parent = parents[0]
-            section.templates.append(parent.name)
-            section.entries.extend(parent.entries)
-        self.result.sections.append(section)
-        self.by_name.setdefault(name.lower(), []).append(section)
-        self.current = section
-
-    def assignment(self, line: str, rel: str, lineno: int) -> None:
-        if self.current is None:
-            self.problem(rel, lineno, "setting outside of any [section]", True)
-            return
-        eq = line.find("=")
+    def variable(self, t: str, rel: str, lineno: int, grp: _Group, blanks: str = _BLANKS) -> bool:
+        cat = grp.cat
+        if cat is None:
+            self.error(grp, rel, lineno, "setting outside of any [section]")
+            return False
+        if t[0] == "\\":  # the first character of the name is escaped, and can be '[', '#' or '='
+            t = t[1:]
+            if not t or not 32 < ord(t[0]) < 128:
+                self.error(grp, rel, lineno, "invalid escape at the start of the line")
+                return False
+            eq = t.find("=", 1)
+            esc = 1
+        else:
+            eq = t.find("=")
+            esc = 0
         if eq < 0:
-            self.problem(rel, lineno, f"no '=' in line: {line[:40]!r}", False)
+            self.problem(rel, lineno, "no '=' in line; Asterisk ignores it")
+            return True
+        if eq > esc and t[eq - 1] == "+":
+            name = t[:eq - 1].strip(blanks)
+            raw = t[eq + 1:]
+            if name and self.append_value(cat, name, raw, rel, lineno):
+                return True
+            value, op = raw.strip(blanks), "="
+        else:
+            name = t[:eq].strip(blanks)
+            value = t[eq + 1:]
+            if value[:1] == ">":
+                op, value = "=>", value[1:].strip(blanks)
+            else:
+                op, value = "=", value.strip(blanks)
+        if not name:
+            self.problem(rel, lineno, "no variable name before '='; Asterisk ignores the line")
+            return True
+        entries = cat.entries
+        entries.append(Entry(name.lower() if name.isascii() else name.translate(_ASCII_LOWER), value, rel, lineno, op, name))
+        if self.vindex:
+            self.indexed(cat, len(entries) - 1)
+        return True
+
+    def append_value(self, cat: Section, name: str, raw: str, rel: str, lineno: int) -> bool:
+        """``name += raw``: the last variable named exactly ``name`` gets ``raw`` appended, in place
+        (ast_variable_update finds the last one with that name and old value, case-insensitively)."""
+        exact, folded = self.index(cat)
+        at = exact.get(name)
+        if at is None:
+            return False
+        old = cat.entries[at]
+        value = (old.value + raw).strip(_BLANKS)
+        key = _ci(old.name or old.key)
+        target = at
+        last = folded.get(key, at)
+        if last != at:  # a later variable differing only in case, or with another value: search as Asterisk does
+            old_value = _ci(old.value)
+            for j in range(len(cat.entries) - 1, -1, -1):
+                self.spend(1)
+                e = cat.entries[j]
+                if e.key == key and (not old.value or _ci(e.value) == old_value):
+                    target = j
+                    break
+        kept = cat.entries[target]
+        cat.entries[target] = Entry(key, value, rel, lineno, "+=", old.name or old.key)
+        if (kept.name or kept.key) != (old.name or old.key):
+            del self.vindex[id(cat)]  # a name changed case in place: rebuild on the next +=
+        return True
+
+    def index(self, cat: Section) -> tuple[dict[str, int], dict[str, int]]:
+        got = self.vindex.get(id(cat))
+        if got is None:
+            got = ({}, {})
+            self.vindex[id(cat)] = got
+            self.indexed(cat, 0)
+        return got
+
+    def indexed(self, cat: Section, start: int) -> None:
+        got = self.vindex.get(id(cat))
+        if got is None:
             return
-        key = line[:eq]
-        op = "="
-        value = line[eq + 1:]
-        if value.startswith(">"):
-            op, value = "=>", value[1:]
-        elif key.endswith("+"):
-            op, key = "+=", key[:-1]
-        key = key.strip().lower()
-        if op == "+=":
-            # Asterisk appends the text after '=' as written, leading blanks included.
-            prev = self.current.entry(key)
-            if prev is not None:
-                self.current.entries.append(Entry(key, (prev.value + value).rstrip(), rel, lineno, op))
-                return
-        value = value.strip()
-        self.current.entries.append(Entry(key, value, rel, lineno, op))
+        exact, folded = got
+        entries = cat.entries
+        for j in range(start, len(entries)):
+            e = entries[j]
+            exact[e.name or e.key] = j
+            folded[e.key] = j
 
 
-def parse_config(config_dir: Path | str, root: str) -> ParsedConfig:
-    """Parse ``root`` (a file name relative to ``config_dir``) and its includes."""
-    config_dir = Path(config_dir)
-    loader = _Loader(config_dir, root)
-    path = config_dir / root
-    if not path.exists():
-        loader.result.found = False
-        return loader.result
-    loader.load(path, 0)
+_SIMPLE_RE = re.compile(r"\A\^?[A-Za-z0-9_./:@, -]*\$?\Z")  # regexes without repetition: evaluated as POSIX would
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or exc.__class__.__name__
+    return exc.__class__.__name__
+
+
+def _open(path: str) -> int:
+    """Open for reading: no controlling terminal, no blocking on a FIFO, no link swapped in at the end."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                   | getattr(os, "O_NOFOLLOW", 0))
+
+
+def parse_config(config_dir: Path | str, root: str, asterisk_dir: str = DEFAULT_ASTERISK_CONFIG_DIR) -> ParsedConfig:
+    """Parse ``root`` (a file name relative to ``config_dir``) and its includes.
+
+    ``asterisk_dir`` is where Asterisk itself finds its configuration (``astetcdir``): an absolute
+    ``#include`` below it is read from ``config_dir``; any other absolute include is refused.
+    """
+    loader = _Loader(Path(config_dir), root, asterisk_dir)
+    try:
+        loader.load_root()
+    except _Stop:
+        pass
+    except RecursionError:  # bounded by MAX_INCLUDE_LEVEL; kept as a last guard
+        loader.result.problems.append(Problem(root, 0, "includes nested too deeply to read", True))
+    loader.finish()
     return loader.result
 
 
