@@ -12,6 +12,7 @@ from typing import Callable, Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from auditor.facts.asterisk_sip import USERS_ROOT, WIZARD_ROOT, build_users, build_wizard
 from auditor.facts.common import (
     ConfigFileFacts,
     ConfigObject,
@@ -32,6 +33,9 @@ ASTERISK_ROOTS = (
     "asterisk.conf", "pjsip.conf", "sip.conf", "voicemail.conf", "extensions.conf",
     "manager.conf", "http.conf", "ari.conf", "logger.conf", "cdr.conf", "cel.conf",
     "acl.conf", "rtp.conf", "modules.conf",
+    # After voicemail.conf and sip.conf: users.conf's builder resolves duplicate mailboxes and peers
+    # against the objects those two built (auditor/facts/asterisk_sip.py build_users).
+    "pjsip_wizard.conf", "users.conf",
 )
 
 # Which objects each root produces: section name -> kind, or a callable by type=.
@@ -202,13 +206,33 @@ def _dialplan(parsed: ParsedConfig, objects: list[ConfigObject], steps: list[Dia
             ))
 
 
+# Object types res_pjsip's sorcery registers (res/res_pjsip*.c, res/res_pjsip/*.c): those it loads from
+# pjsip.conf by default ("pjsip.conf,criteria=type=<t>"), plus contact and subscription_persistence,
+# which sorcery.conf may map there.
+PJSIP_TYPES = frozenset({
+    "endpoint", "aor", "auth", "transport", "registration", "identify", "acl", "contact", "domain_alias",
+    "global", "system", "phoneprov", "outbound-publish", "inbound-publication", "asterisk-publication",
+    "resource_list", "subscription_persistence",
+})
+
+
 def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[ParseProblem],
            tracker: SharedSecretTracker) -> None:
     for section in parsed.instances():
-        kind = (section.get("type") or "").strip().lower()
-        if not kind:
+        # res_sorcery_config matches criteria type=<t> against the section's FIRST type= (template
+        # variables come first), compared with strcmp: "Endpoint" is no endpoint.
+        type_entry = next((e for e in section.entries if e.key == "type"), None)
+        if type_entry is None or not type_entry.value:
             problems.append(ParseProblem(file=section.file, line=section.line, fatal=False,
                                          message=f"[{section.name}] has no type=; PJSIP ignores it"))
+            continue
+        kind = type_entry.value
+        if kind not in PJSIP_TYPES:
+            # Never the value itself: any value may be a secret typed on the wrong line.
+            problems.append(ParseProblem(
+                file=type_entry.file, line=type_entry.line, fatal=False,
+                message=f"[{section.name}] type= is not a PJSIP object type Asterisk knows (types are "
+                        "case-sensitive); PJSIP ignores the section"))
             continue
         obj, secrets = _object(f"pjsip.{kind}", section)
         for key, value in secrets.items():
@@ -278,6 +302,8 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     "voicemail.conf": _build_voicemail,
     "logger.conf": _build_logger,
     "extensions.conf": _build_extensions,
+    WIZARD_ROOT: build_wizard,
+    USERS_ROOT: build_users,
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
 }
 
@@ -294,7 +320,10 @@ def build_asterisk_facts(
                           logrotate_problem=logrotate_problem, spool_problem=spool_problem)
     b = BuildContext(parsed=parsed, objects=facts.objects, dialplan=facts.dialplan,
                      pin_tracker=SharedSecretTracker("shared-pin"), sip_tracker=SharedSecretTracker("shared-secret"))
-    for root, pc in parsed.items():
+    # In ASTERISK_ROOTS order, as Asterisk's modules load them: users.conf adds to what
+    # voicemail.conf and sip.conf built, whatever order the collector parsed them in.
+    order = {root: i for i, root in enumerate(ASTERISK_ROOTS)}
+    for root, pc in sorted(parsed.items(), key=lambda item: order.get(item[0], len(order))):
         b.problems = []
         builder = ROOT_BUILDERS.get(root)
         if pc.found and pc.fatal is None and builder is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from auditor.check import check
+from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
 from checks.asterisk._common import PLATFORMS
 from checks.common import SECRET_PARAM, judge_secrets
 
@@ -10,7 +11,7 @@ ACL_KEYS = ("acl", "permit", "deny", "contact_acl", "contact_permit", "contact_d
 
 @check(
     id="AST-ACC-101", title="Endpoints are limited to the voice network (ACL)", severity="medium",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""Without an ACL an extension can register from anywhere its password works,
     including the guest Wi-Fi and the internet. Limiting endpoints to the voice VLAN's
     addresses is segmentation enforced at the PBX.""",
@@ -44,7 +45,7 @@ def endpoint_acl(facts, ctx):
 
 @check(
     id="AST-ACC-102", title="No endpoint accepts calls without authentication", severity="critical",
-    hipaa=["164.312(d)", "164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=["164.312(d)", "164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""An 'anonymous' endpoint, or an endpoint with no auth= that is not matched by
     IP (identify), takes calls from anyone who names it: toll fraud, and a path into the
     dialplan's voicemail contexts.""",
@@ -76,7 +77,7 @@ def endpoint_auth_required(facts, ctx):
 
 @check(
     id="AST-ACC-103", title="SIP passwords are strong and unique", severity="critical",
-    hipaa=["164.312(d)", "164.308(a)(5)(ii)(D)"], area="access", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=["164.312(d)", "164.308(a)(5)(ii)(D)"], area="access", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     params=[SECRET_PARAM],
     rationale="""SIP scanners try the extension number and common passwords within minutes of a
     PBX appearing online; a match gives calls, toll fraud and the user's voicemail.""",

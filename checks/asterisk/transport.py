@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.asterisk._common import PLATFORMS, WEAK_CIPHER_RE, endpoint_transports, tls_version, transports
+from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
+from checks.asterisk._common import (
+    PLATFORMS,
+    WEAK_CIPHER_RE,
+    endpoint_transports,
+    tls_version,
+    transports,
+)
 from checks.common import TLS_PARAM, is_loopback
+
 E1 = ["164.312(e)(1)", "164.312(e)(2)(ii)"]
 
 
@@ -132,7 +140,7 @@ def tls_ciphers(facts, ctx):
 
 @check(
     id="AST-TLS-105", title="SIP trunks register and call over TLS", severity="medium",
-    hipaa=E1, area="transport", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=E1, area="transport", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""Calls to and from patients cross the carrier trunk. A trunk on UDP sends
     numbers and call setup over the internet in clear, with the trunk credentials' digest.""",
     remediation={
@@ -179,7 +187,7 @@ def trunk_tls(facts, ctx):
 
 @check(
     id="AST-SRTP-101", title="Every endpoint encrypts media (SRTP)", severity="high",
-    hipaa=E1, area="transport", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=E1, area="transport", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""Without media_encryption the call audio (a patient describing symptoms) is
     plain RTP that anyone on the voice network can record and replay.""",
     remediation={
@@ -205,7 +213,7 @@ def endpoint_srtp(facts, ctx):
 
 @check(
     id="AST-SRTP-102", title="SRTP is mandatory, not optimistic", severity="medium",
-    hipaa=["164.312(e)(2)(ii)"], area="transport", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=["164.312(e)(2)(ii)"], area="transport", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""media_encryption_optimistic=yes falls back to plain RTP whenever the other side
     does not offer SRTP, silently; encryption becomes a hope rather than a control.""",
     remediation={
@@ -229,7 +237,7 @@ def srtp_not_optimistic(facts, ctx):
 
 @check(
     id="AST-SRTP-103", title="SDES keys never travel over plaintext signalling", severity="high",
-    hipaa=E1, area="transport", platforms=PLATFORMS, sources=["pjsip.conf"],
+    hipaa=E1, area="transport", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""With SDES the SRTP key is written in the SDP (a=crypto). Over a udp or tcp
     transport that key is readable by anyone who sees the signalling, so the media is as good
     as unencrypted.""",
