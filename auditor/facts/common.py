@@ -34,12 +34,52 @@ def is_secret_key(key: str) -> bool:
     return bool(SECRET_KEY_RE.search(key))
 
 
-_URI_CREDENTIALS_RE = re.compile(r"(?P<scheme>[A-Za-z0-9+]+[:/]+)?(?P<user>[^\s:/@,()]+):(?P<pw>[^\s@/,()]+)@")
+# Each run of characters that ends right before an '@' (runs stop at whitespace, ',', '(', ')' and '@').
+# The lookbehind lets a run start only where the previous character stops one, and the possessive
+# quantifier never gives characters back: every character is looked at a bounded number of times, so
+# this is linear in the text (the former single regex took ~56 s on a 40 KB line).
+_URI_CREDENTIALS_RE = re.compile(r"(?<![^\s,()@])[^\s,()@]++(?=@)")
+_URI_SCHEME_PREFIXES = ("sip:", "sips:", "tel:")
+
+
+def _credential_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, user, password) of every ``user:password@`` in ``text``; ``text[start:end]`` is the
+    password up to (not including) its '@'. The userinfo is what follows ``scheme://``, else the first
+    '/' (``IAX2/user:secret@host``); a leading ``sip:``/``sips:``/``tel:`` is a scheme; the password is
+    everything after the next ':' (it may hold ':' or '/'); runs chained by '@' right after a password
+    (``user:p@ss@host``) belong to the password too."""
+    spans: list[tuple[int, int, str]] = []
+    for m in _URI_CREDENTIALS_RE.finditer(text):
+        seg, start = m.group(), m.start()
+        if spans and spans[-1][1] == start - 1:  # 'p@ss@host': this run is the rest of that password
+            spans[-1] = (spans[-1][0], m.end(), spans[-1][2])
+            continue
+        scheme = seg.find("://")
+        offset = scheme + 3 if scheme >= 0 else seg.find("/") + 1
+        if seg[offset:offset + 5].lower().startswith(_URI_SCHEME_PREFIXES):  # sip:alice@host has no password
+            offset = seg.index(":", offset) + 1
+        colon = seg.find(":", offset)
+        if colon < 0 or colon == len(seg) - 1:
+            continue
+        spans.append((start + colon + 1, m.end(), seg[offset:colon]))
+    return [(start, end, user, text[start:end]) for start, end, user in spans]
+
+
+def inline_credentials(text: str) -> list[tuple[str, str]]:
+    """(user, password) of each ``user:password@`` that :func:`redact_inline_credentials` removes."""
+    return [(user, pw) for _, _, user, pw in _credential_spans(text)]
 
 
 def redact_inline_credentials(text: str) -> str:
-    """Remove ``user:password@`` from dial strings and URLs kept as evidence."""
-    return _URI_CREDENTIALS_RE.sub(lambda m: f"{m.group('scheme') or ''}{m.group('user')}:<redacted>@", text)
+    """Remove ``user:password@`` from dial strings and URLs kept as evidence (linear in the text)."""
+    if "@" not in text:
+        return text
+    out, last = [], 0
+    for start, end, _, _ in _credential_spans(text):
+        out += [text[last:start], "<redacted>"]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 class Setting(BaseModel):
@@ -304,9 +344,54 @@ class PerFileFacts(PlatformFacts):
         return cf.fatal_problem is None
 
 
-def files_under(directory: Path, suffixes: set[str]) -> tuple[Path, list[Path]]:
-    """(base for display names, files): one file as given, or every file with a known suffix below
-    a directory, in a stable order."""
+def files_under(directory: Path, suffixes: set[str]) -> tuple[Path, list[Path], list[tuple[str, str]]]:
+    """(base for display names, files, unread): one file as given, or every regular file with a known
+    suffix below a directory, in a stable order. ``unread`` holds (display name, reason) for what is
+    there but must not or cannot be read, so the caller reports each as that file's ERROR instead of
+    the listing failing or the file silently missing: a directory that cannot be listed, a broken link
+    or link loop, a link leading outside the directory, a FIFO or device (reading it would block)."""
+    import os
+    import stat
+
     if directory.is_file():
-        return directory.parent, [directory]
-    return directory, sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        return directory.parent, [directory], []
+    files: list[Path] = []
+    unread: list[tuple[str, str]] = []
+
+    def display(p: str) -> str:
+        return os.path.relpath(p, directory)
+
+    def reason_of(exc: OSError) -> str:
+        return exc.strerror or exc.__class__.__name__
+
+    def listing_failed(exc: OSError) -> None:
+        unread.append((display(exc.filename or str(directory)), f"cannot list directory: {reason_of(exc)}"))
+
+    try:
+        base = directory.resolve()
+    except (OSError, RuntimeError) as exc:
+        return directory, [], [(".", f"cannot resolve directory: {getattr(exc, 'strerror', None) or exc.__class__.__name__}")]
+    for root, dirs, names in os.walk(directory, onerror=listing_failed):
+        for d in list(dirs):
+            if os.path.islink(os.path.join(root, d)):  # never followed: it may loop or leave the tree
+                unread.append((display(os.path.join(root, d)), "symbolic link to a directory; not followed"))
+                dirs.remove(d)
+        dirs.sort()
+        for name in sorted(names):
+            if Path(name).suffix.lower() not in suffixes:
+                continue
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)  # follows links: a loop or a dangling link raises here
+                real = Path(path).resolve(strict=True)
+            except (OSError, RuntimeError) as exc:
+                why = reason_of(exc) if isinstance(exc, OSError) else "symbolic link loop"
+                unread.append((display(path), f"cannot read file: {why}"))
+                continue
+            if not real.is_relative_to(base):
+                unread.append((display(path), "symbolic link leads outside the directory; not read"))
+            elif not stat.S_ISREG(st.st_mode):
+                unread.append((display(path), "not a regular file (FIFO, socket or device); not read"))
+            else:
+                files.append(Path(path))
+    return directory, sorted(files), sorted(unread)

@@ -9,18 +9,34 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from auditor.facts.common import ConfigFileFacts, ConfigObject, ParseProblem, PlatformFacts, redact_inline_credentials
+from pydantic import Field
+
+from auditor.facts.common import (
+    ConfigFileFacts,
+    ConfigObject,
+    ParseProblem,
+    PlatformFacts,
+    inline_credentials,
+    is_secret_key,
+    redact_inline_credentials,
+)
 from auditor.model import SourceRef
 from auditor.parsers.kamailio_cfg import Item, parse_kamailio, parse_tls_cfg
 from auditor.secretinfo import describe_secret
 
-_URL_CRED_RE = re.compile(r"[a-z0-9+]+://(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@", re.IGNORECASE)
+# Module parameters and define names that hold a secret although is_secret_key does not say so.
+_SECRET_NAMES = {"mask_key", "key", "shared_secret", "auth_key", "pass", "dbrwpw", "dbropw"}
+# ...and names that mention a password but hold a column, AVP or header name (auth_db password_column).
+_NOT_SECRET_SUFFIXES = ("_column", "_col", "_avp", "_attr", "_hdr", "_spec", "_mode", "_flag")
+_SECRET_NAME_RE = re.compile(r"(?:^|_)(?:pw|pass|passwd|pwd|secret)(?:$|_)", re.IGNORECASE)
+# ';'-separated attribute lists ("name=srv;addr=...;pass=...", ndb_redis and friends).
+_ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=([^;]*)")
 _LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss):)?(?P<addr>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?")
 
 
 class KamailioFacts(PlatformFacts):
     platform: Literal["kamailio"] = "kamailio"
-    defines: list[str] = []
+    defines: list[str] = Field(default_factory=list)
 
     @property
     def cfg_name(self) -> str:
@@ -88,14 +104,40 @@ def _opensips_tls_profiles(facts: KamailioFacts) -> list[ConfigObject]:
         for name, settings in profiles.items()]
 
 
-def _obj(kind: str, name: str, item: Item, settings: dict[str, str]) -> ConfigObject:
+def _secret_name(name: str) -> bool:
+    """Does a parameter, global or define of this name hold a secret (DBPASS, auth secret, topoh
+    mask_key)? Names only: the value is never shown once this says yes."""
+    last = name.rsplit(".", 1)[-1].lower()
+    if last.endswith(_NOT_SECRET_SUFFIXES):
+        return False
+    return is_secret_key(last) or last in _SECRET_NAMES or bool(_SECRET_NAME_RE.search(last))
+
+
+def _hide_attribute(m: re.Match, secrets: dict, secret_key: str, where: SourceRef) -> str:
+    """``pass=value`` in an attribute list -> ``pass=<redacted>``, its shape kept in ``secrets``."""
+    if not _secret_name(m.group(2)) or not m.group(3).strip():
+        return m.group(0)
+    secrets.setdefault(secret_key, describe_secret(m.group(3).strip(), "", where))
+    return f"{m.group(1)}{m.group(2)}=<redacted>"
+
+
+def _obj(kind: str, name: str, item: Item, settings: dict[str, str], hidden: frozenset[str] = frozenset()) -> ConfigObject:
+    """One object; a value that is a secret (by its name, or a ``user:password@`` inside it, or a
+    ``pass=`` attribute) is kept only as a SecretInfo shape."""
     secrets = {}
     clean = {}
+    where = SourceRef(file=item.file, line=item.line)
     for key, value in settings.items():
-        m = _URL_CRED_RE.search(value)
-        if m:
-            secrets[f"{key}.password"] = describe_secret(m.group("pw"), m.group("user"), SourceRef(file=item.file, line=item.line))
+        if key == "value" and item.kind in {"global", "modparam", "define"} and value and (
+                _secret_name(item.name) or value.strip().strip('"') in hidden):
+            secrets[f"{key}.secret"] = describe_secret(value.strip('"'), "", where)
+            value = "<redacted>"
+        creds = inline_credentials(value)
+        if creds:
+            secrets[f"{key}.password"] = describe_secret(creds[0][1], creds[0][0], where)
             value = redact_inline_credentials(value)
+        if "=" in value:
+            value = _ATTR_RE.sub(lambda m, key=key: _hide_attribute(m, secrets, f"{key}.secret", where), value)
         clean[key] = [{"value": value, "file": item.file, "line": item.line}]
     return ConfigObject.model_validate({"kind": kind, "name": name, "source": {"file": item.file, "line": item.line},
                                         "settings": clean, "secrets": secrets})
@@ -105,24 +147,28 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     cfg = parse_kamailio(cfg_dir, root)
     facts = (OpenSipsFacts if flavor == "opensips" else KamailioFacts)(defines=sorted(cfg.defines))
     facts.configs[facts.cfg_name] = ConfigFileFacts(
-        root=facts.cfg_name, found=cfg.found, files=cfg.files,
+        root=facts.cfg_name, found=cfg.found, files=cfg.files, content_lines=cfg.content_lines,
         problems=[ParseProblem.of(p) for p in cfg.problems])
     if cfg.found and cfg.fatal is None:
+        # A value equal to a secret parameter's value is as secret as the parameter, wherever it
+        # appears (a define used as it: modparam("auth", "secret", AUTHSECRET)).
+        hidden = frozenset(it.value.strip('"') for it in cfg.items
+                           if it.kind in {"global", "modparam"} and it.value and _secret_name(it.name))
         for it in cfg.items:
             if it.kind == "global" and it.name in {"listen", "socket"}:
                 m = _LISTEN_RE.match(it.value.split()[0])
                 proto, addr, port = (m.group("proto") or "udp", m.group("addr"), m.group("port") or "") if m else ("", it.value, "")
                 facts.objects.append(_obj("kamailio.listen", it.value, it, {"proto": proto, "address": addr.strip("[]"), "port": port}))
             elif it.kind == "global":
-                facts.objects.append(_obj("kamailio.global", it.name, it, {"value": it.value}))
+                facts.objects.append(_obj("kamailio.global", it.name, it, {"value": it.value}, hidden))
             elif it.kind == "loadmodule":
                 facts.objects.append(_obj("kamailio.module", it.name, it, {}))
             elif it.kind == "modparam":
-                facts.objects.append(_obj("kamailio.modparam", it.name, it, {"value": it.value}))
+                facts.objects.append(_obj("kamailio.modparam", it.name, it, {"value": it.value}, hidden))
             elif it.kind == "call":
                 facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route}))
             elif it.kind == "define":
-                facts.objects.append(_obj("kamailio.define", it.name, it, {"value": it.value}))
+                facts.objects.append(_obj("kamailio.define", it.name, it, {"value": it.value}, hidden))
     if isinstance(facts, OpenSipsFacts):
         facts.reindex()
         facts.objects.extend(_opensips_tls_profiles(facts))
@@ -135,10 +181,16 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     tls_path = cfg_dir / tls_name
     problems = []
     found = tls_path.is_file()
+    content = 0
+    if not found and tls_param is not None and facts.named("kamailio.module", "tls") is not None:
+        # The tls module reads this file on the host; the copy does not have it: a gap, never "no TLS".
+        problems.append(ParseProblem(file=tls_param.source.file, line=tls_param.source.line, fatal=False,
+                                     message=f"modparam tls config names {tls_name!r}, which is not in the copy; "
+                                             "TLS settings not assessed"))
     if found:
-        profiles, problem = parse_tls_cfg(tls_path)
+        profiles, problem, content = parse_tls_cfg(tls_path, tls_name)
         if problem:
-            problems.append(ParseProblem(file=problem.file, line=problem.line, message=problem.message, fatal=True))
+            problems.append(ParseProblem.of(problem))
         for prof in profiles:
             settings = {k: [{"value": v, "file": tls_name, "line": ln}] for k, (v, ln) in prof.settings.items()
                         if "password" not in k}
@@ -147,7 +199,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
                 "kind": "tls.profile", "name": prof.name, "source": {"file": tls_name, "line": max(start - 1, 1)},
                 "settings": settings, "secrets": {}}))
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],
-                                               problems=problems)
+                                               problems=problems, content_lines=content)
     facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
     facts.reindex()
     return facts

@@ -9,11 +9,14 @@ keyguard features they disable. Values keep the vendor's key name in ``<setting>
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Literal
+from typing import Any, ClassVar, Literal
 
 from auditor.facts.common import ConfigObject, PerFileFacts, files_under
-from auditor.parsers.mdm_profile import PolicyDocument, parse_policy_file
+from auditor.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
+from auditor.parsers.problem import Problem
 
 MDM_SUFFIXES = {".mobileconfig", ".plist", ".json", ".xml"}
 PREVIEW = {0: "always", 1: "when-unlocked", 2: "never"}
@@ -29,6 +32,26 @@ class MdmFacts(PerFileFacts):
     platform: Literal["mdm"] = "mdm"
     file_source: ClassVar[str] = "profiles"
     file_label: ClassVar[str] = "policy"
+
+
+_ENUM_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,127}")
+
+
+def _enum(value: Any) -> Any:
+    """An enumeration value (PASSWORD_QUALITY_..., a payload type) as read, or "unrecognised value"
+    when it does not have that shape (a value in its place may be anything)."""
+    if value is None or (isinstance(value, str) and _ENUM_RE.fullmatch(value)):
+        return value
+    return "unrecognised value"
+
+
+def _count(value: Any) -> Any:
+    """A number as read (lengths, minutes), or "unrecognised value" when it is not one."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value):
+        return value
+    return "unrecognised value"
 
 
 def _b(value: Any) -> str:
@@ -56,15 +79,17 @@ class _Builder:
     def apple_profile(self) -> None:
         d, doc = self.doc.data, self.doc
         where = doc.where if isinstance(doc.where, dict) else {}
-        top_line = lambda key: where.get(key, (1, None))[0]  # noqa: E731
-        payloads = [p for p in d.get("PayloadContent") or [] if isinstance(p, dict)]
+        top_line = lambda key: where.get(key, (1, None))[0]
+        content = d.get("PayloadContent")
+        content = content if isinstance(content, list) else []
+        payloads = [p for p in content if isinstance(p, dict)]
         payload_lines = where.get("PayloadContent", (1, []))[1]
         self.add("mdm.profile", self.display, 1, {
             "os": ("ios", 1), "format": ("configuration profile", 1), "signed": (_b(doc.signed), 1),
             "signer": (doc.signer or None, 1), "identifier": (d.get("PayloadIdentifier"), top_line("PayloadIdentifier")),
             "display_name": (d.get("PayloadDisplayName"), top_line("PayloadDisplayName")),
-            "payload_types": (", ".join(sorted({str(p.get("PayloadType")) for p in payloads})) or None, 1)})
-        for i, payload in enumerate(d.get("PayloadContent") or []):
+            "payload_types": (", ".join(sorted({str(_enum(p.get("PayloadType"))) for p in payloads})) or None, 1)})
+        for i, payload in enumerate(content):
             if not isinstance(payload, dict):
                 continue
             lines = payload_lines[i] if isinstance(payload_lines, list) and i < len(payload_lines) \
@@ -73,13 +98,14 @@ class _Builder:
             ptype = payload.get("PayloadType")
             if ptype == "com.apple.notificationsettings":
                 entry_lines = lines.get("NotificationSettings", (at, []))[1]
-                for j, entry in enumerate(payload.get("NotificationSettings") or []):
+                entries = payload.get("NotificationSettings")
+                for j, entry in enumerate(entries if isinstance(entries, list) else []):
                     if not isinstance(entry, dict) or not entry.get("BundleIdentifier"):
                         continue
                     el = entry_lines[j] if isinstance(entry_lines, list) and j < len(entry_lines) \
                         and isinstance(entry_lines[j], dict) else {}
                     line = el.get("BundleIdentifier", (at, None))[0]
-                    key = lambda k, el=el, line=line: el.get(k, (line, None))[0]  # noqa: E731
+                    key = lambda k, el=el, line=line: el.get(k, (line, None))[0]
                     bundle = str(entry["BundleIdentifier"])
                     preview = entry.get("PreviewType")
                     self.add("mdm.app_notifications", f"{self.display} {bundle}", line, {
@@ -90,14 +116,14 @@ class _Builder:
                                          key("PreviewType")),
                         "preview_type.option": ("PreviewType", key("PreviewType"))})
             elif ptype == "com.apple.mobiledevice.passwordpolicy":
-                key = lambda k, lines=lines, at=at: lines.get(k, (at, None))[0]  # noqa: E731
+                key = lambda k, lines=lines, at=at: lines.get(k, (at, None))[0]
                 self.add("mdm.passcode", f"{self.display} passcode", at, {
                     "os": ("ios", at), "via": ("com.apple.mobiledevice.passwordpolicy", at),
                     "required": (_b(payload.get("forcePIN")), key("forcePIN")),
                     "required.option": ("forcePIN", key("forcePIN")),
-                    "min_length": (payload.get("minLength"), key("minLength")),
+                    "min_length": (_count(payload.get("minLength")), key("minLength")),
                     "min_length.option": ("minLength", key("minLength")),
-                    "max_inactivity_minutes": (payload.get("maxInactivity"), key("maxInactivity")),
+                    "max_inactivity_minutes": (_count(payload.get("maxInactivity")), key("maxInactivity")),
                     "max_inactivity_minutes.option": ("maxInactivity", key("maxInactivity")),
                     "allow_simple": (_b(payload.get("allowSimple")), key("allowSimple"))})
 
@@ -106,29 +132,32 @@ class _Builder:
         d, doc = self.doc.data, self.doc
         self.add("mdm.profile", self.display, 1, {"os": ("android", 1), "format": ("Android Management API policy", 1),
                                                   "identifier": (d.get("name"), doc.line_of('"name"'))})
-        features = d.get("keyguardDisabledFeatures") or []
+        features = d.get("keyguardDisabledFeatures")
+        features = features if isinstance(features, list) else []
         kg_line = doc.line_of('"keyguardDisabledFeatures"')
         self.objects.append(ConfigObject.model_validate({
             "kind": "mdm.android_policy", "name": f"{self.display} keyguard", "source": {"file": self.display, "line": kg_line},
-            "settings": {"keyguard_disabled": [{"value": str(f), "file": self.display, "line": kg_line} for f in features],
+            "settings": {"keyguard_disabled": [{"value": str(_enum(f)), "file": self.display, "line": kg_line}
+                                               for f in features],
                          "keyguard_disabled.option": [{"value": "keyguardDisabledFeatures", "file": self.display,
                                                        "line": kg_line}],
                          **({"keyguard_off": [{"value": "yes", "file": self.display,
                                                "line": doc.line_of('"keyguardDisabled"')}]}
                             if d.get("keyguardDisabled") else {})},
             "secrets": {}}))
-        policies = [p for p in d.get("passwordPolicies") or [] if isinstance(p, dict)
+        listed = d.get("passwordPolicies")
+        policies = [p for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict)
                     and p.get("passwordScope", "SCOPE_UNSPECIFIED") in {"SCOPE_UNSPECIFIED", "SCOPE_DEVICE"}]
         req, option = (policies[0], "passwordPolicies") if policies else (d.get("passwordRequirements"), "passwordRequirements")
         line = doc.line_of(f'"{option}"')
-        quality = req.get("passwordQuality") if isinstance(req, dict) else None
-        length = req.get("passwordMinimumLength") if isinstance(req, dict) else None
+        quality = _enum(req.get("passwordQuality")) if isinstance(req, dict) else None
+        length = _count(req.get("passwordMinimumLength")) if isinstance(req, dict) else None
         ttl = d.get("maximumTimeToLock")
         minutes = None
         if ttl not in (None, "", "0", 0):
             try:
                 minutes = round(int(ttl) / 60000, 1)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 minutes = None
         self.add("mdm.passcode", f"{self.display} passcode", line, {
             "os": ("android", line), "via": (option, line),
@@ -162,48 +191,64 @@ class _Builder:
             self.add("mdm.passcode", f"{self.display} passcode", line, {
                 "os": ("ios", line), "via": (odata, line),
                 "required": (_b(d.get("passcodeRequired")), line), "required.option": ("passcodeRequired", line),
-                "min_length": (d.get("passcodeMinimumLength"), doc.line_of('"passcodeMinimumLength"')),
+                "min_length": (_count(d.get("passcodeMinimumLength")), doc.line_of('"passcodeMinimumLength"')),
                 "min_length.option": ("passcodeMinimumLength", doc.line_of('"passcodeMinimumLength"')),
-                "max_inactivity_minutes": (d.get("passcodeMinutesOfInactivityBeforeLock"),
+                "max_inactivity_minutes": (_count(d.get("passcodeMinutesOfInactivityBeforeLock")),
                                            doc.line_of('"passcodeMinutesOfInactivityBeforeLock"')),
                 "max_inactivity_minutes.option": ("passcodeMinutesOfInactivityBeforeLock",
                                                   doc.line_of('"passcodeMinutesOfInactivityBeforeLock"'))})
         elif os_ == "android" and any(k.startswith("password") for k in d):
             line = doc.line_of('"passwordRequiredType"')
-            required = d.get("passwordRequiredType")
+            required = _enum(d.get("passwordRequiredType"))
             self.add("mdm.passcode", f"{self.display} passcode", line, {
                 "os": ("android", line), "via": (odata, line),
                 "required": ("no" if required in INTUNE_NO_LOCK else "yes", line),
                 "required.option": ("passwordRequiredType", line), "quality": (required, line),
-                "min_length": (d.get("passwordMinimumLength"), doc.line_of('"passwordMinimumLength"')),
+                "min_length": (_count(d.get("passwordMinimumLength")), doc.line_of('"passwordMinimumLength"')),
                 "min_length.option": ("passwordMinimumLength", doc.line_of('"passwordMinimumLength"')),
-                "max_inactivity_minutes": (d.get("passwordMinutesOfInactivityBeforeScreenTimeout"),
+                "max_inactivity_minutes": (_count(d.get("passwordMinutesOfInactivityBeforeScreenTimeout")),
                                            doc.line_of('"passwordMinutesOfInactivityBeforeScreenTimeout"')),
                 "max_inactivity_minutes.option": ("passwordMinutesOfInactivityBeforeScreenTimeout",
                                                   doc.line_of('"passwordMinutesOfInactivityBeforeScreenTimeout"'))})
 
 
 def _walk(node: Any) -> Iterator[dict]:
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
+    """Every dict in a decoded JSON document, depth-first, without recursion (the parser already
+    refused documents nested deeper than MAX_DEPTH; the bound here keeps this safe on its own)."""
+    stack: list[tuple[Any, int]] = [(node, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(node, dict):
+            yield node
+            stack.extend((v, depth + 1) for v in reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in reversed(node))
 
 
 def build_mdm_facts(path: Path) -> MdmFacts:
+    """One MdmFacts for a directory of policy exports: each file stands alone, so a file that cannot
+    be read (or that the reader trips over) is an ERROR for that policy only."""
     facts = MdmFacts()
-    base, files = files_under(path, MDM_SUFFIXES)
+    base, files, unread = files_under(path, MDM_SUFFIXES)
+    for display, reason in unread:
+        facts.add_file(display, [Problem(display, 0, reason, True)])
     for f in files:
         display = str(f.relative_to(base))
-        doc, problems = parse_policy_file(f, display)
-        if not facts.add_file(display, problems) or doc is None:
-            continue
-        builder = _Builder(display, doc)
-        builder.build()
-        facts.objects.extend(builder.objects)
+        try:
+            doc, problems = parse_policy_file(f, display)
+            objects: list[ConfigObject] = []
+            if doc is not None and not any(p.fatal for p in problems):
+                builder = _Builder(display, doc)
+                builder.build()
+                objects = builder.objects
+        except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
+            doc, objects = None, []
+            problems = [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})", True)]
+        facts.add_file(display, problems)
+        facts.configs[display].content_lines = (len([ln for ln in doc.lines if ln.strip()]) or 1) if doc else None
+        if facts.configs[display].fatal_problem is None:
+            facts.objects.extend(objects)
     facts.reindex()
     return facts
-

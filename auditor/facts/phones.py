@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal
 
-from auditor.facts.common import ConfigObject, PerFileFacts, files_under, redact_inline_credentials
+from auditor.facts.common import (
+    ConfigObject,
+    PerFileFacts,
+    files_under,
+    inline_credentials,
+    is_secret_key,
+    redact_inline_credentials,
+)
 from auditor.model import SourceRef
 from auditor.parsers.phone_provisioning import Settings, parse_provisioning_file
+from auditor.parsers.problem import Problem
 from auditor.secretinfo import SecretInfo, describe_secret
 
 PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf"}
-_URL_CRED_RE = re.compile(r"^[a-z]+://(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@", re.IGNORECASE)
+_CODE_RE = re.compile(r"[A-Za-z0-9]{1,8}")
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,15}")
+# A query parameter (?token=..., &password=...) whose name says it holds a secret.
+_QUERY_PARAM_RE = re.compile(r"([?&;])([^=&;#?\s]{1,64})=([^&;#\s]*)")
 
 YEALINK_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls", "3": "dns-naptr"}
 YEALINK_SRTP = {"0": "off", "1": "optional", "2": "mandatory"}
@@ -48,13 +59,16 @@ class _Phone:
         self.secrets: dict[str, SecretInfo] = {}
         self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
 
-    def get(self, key: str) -> Optional[tuple[str, int]]:
+    def get(self, key: str) -> tuple[str, int] | None:
         return self.s.get(key)
 
-    def put(self, target: dict, name: str, key: str, mapping: Optional[dict] = None) -> None:
+    def put(self, target: dict, name: str, key: str, mapping: dict | None = None) -> None:
         hit = self.get(key)
         if hit is not None:
-            value = mapping.get(hit[0].strip().lower(), f"unknown ({hit[0]})") if mapping else hit[0]
+            raw = hit[0].strip()
+            # An unknown code is shown only when it looks like one (a value here may be anything).
+            shown = f"unknown ({raw})" if _CODE_RE.fullmatch(raw) else "unknown value"
+            value = mapping.get(raw.lower(), shown) if mapping else hit[0]
             target[name] = (value, self.display, hit[1])
             target[f"{name}.option"] = (key, self.display, hit[1])
 
@@ -69,13 +83,21 @@ class _Phone:
         hit = self.get(key)
         if hit is None or not hit[0]:
             return
-        m = _URL_CRED_RE.match(hit[0])
-        if m:
-            self.secrets["provisioning_url_password"] = describe_secret(m.group("pw"), m.group("user"),
-                                                                        SourceRef(file=self.display, line=hit[1]))
-        self.device["provisioning_url"] = (redact_inline_credentials(hit[0]), self.display, hit[1])
+        url = hit[0]
+        creds = inline_credentials(url)
+        if creds:
+            user, pw = creds[0]
+            self.secrets["provisioning_url_password"] = describe_secret(pw, user, SourceRef(file=self.display, line=hit[1]))
+        for m in _QUERY_PARAM_RE.finditer(url):
+            if m.group(3) and is_secret_key(m.group(2)):
+                self.secrets.setdefault("provisioning_url_password", describe_secret(
+                    m.group(3), "", SourceRef(file=self.display, line=hit[1])))
+        shown = _QUERY_PARAM_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}=<redacted>" if m.group(3)
+                                    and is_secret_key(m.group(2)) else m.group(0), redact_inline_credentials(url))
+        self.device["provisioning_url"] = (shown, self.display, hit[1])
         self.device["provisioning_url.option"] = (key, self.display, hit[1])
-        self.device["provisioning_protocol"] = (hit[0].split("://")[0].lower() if "://" in hit[0] else "tftp",
+        scheme = url.partition("://")[0] if "://" in url else "tftp"
+        self.device["provisioning_protocol"] = (scheme.lower() if _SCHEME_RE.fullmatch(scheme) else "unknown",
                                                 self.display, hit[1])
 
     def build(self) -> None:
@@ -86,7 +108,7 @@ class _Phone:
         self.url("auto_provision.server.url")
         self.put(self.device, "voicemail_popup", "features.voice_mail_popup.enable")
         self.put(self.device, "missed_call_popup", "features.missed_call_popup.enable")
-        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"account\.(\d+)\.", k))})
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"account\.(\d{1,4})\.", k))})
         for n in lines:
             enabled = self.get(f"account.{n}.enable")
             if enabled is not None and enabled[0].strip() != "1":
@@ -108,7 +130,7 @@ class _Phone:
             url = server[0] if "://" in server[0] else f"{scheme}://{server[0]}"
             self.s["device.prov.servername"] = (url, server[1])
             self.url("device.prov.servername")
-        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"reg\.(\d+)\.", k))})
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"reg\.(\d{1,4})\.", k))})
         srtp = "off"
         if (self.get("sec.srtp.enable") or ("1", 0))[0] in {"1", "true"}:
             srtp = "mandatory" if (self.get("sec.srtp.require") or ("0", 0))[0] in {"1", "true"} else "optional"
@@ -148,7 +170,7 @@ class _Phone:
                 self.s[key] = (url if "://" in url else f"tftp://{url}", hit[1])
                 self.url(key)
                 break
-        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"Line_Enable_(\d+)_", k))})
+        lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"Line_Enable_(\d{1,4})_", k))})
         for n in lines:
             if (self.get(f"Line_Enable_{n}_") or ("No", 0))[0].lower() != "yes":
                 continue
@@ -160,23 +182,40 @@ class _Phone:
 
 
 def build_phone_facts(directory: Path) -> PhoneFacts:
+    """One PhoneFacts for a directory of provisioning files: each file stands alone, so a file that
+    cannot be read (or that the reader trips over) is an ERROR for that phone only."""
     facts = PhoneFacts()
-    base, files = files_under(directory, PHONE_SUFFIXES)
+    base, files, unread = files_under(directory, PHONE_SUFFIXES)
+    for display, reason in unread:
+        facts.add_file(display, [Problem(display, 0, reason, True)])
     for path in files:
         display = str(path.relative_to(base))
-        vendor, settings, problems = parse_provisioning_file(path, display)
-        if not facts.add_file(display, problems) or vendor is None:
-            continue
-        phone = _Phone(display, vendor, settings)
-        phone.build()
-        facts.objects.append(ConfigObject.model_validate({
-            "kind": "phone.device", "name": display, "source": {"file": display, "line": 0},
-            "settings": _setting(phone.device), "secrets": phone.secrets}))
-        for n, acct in phone.accounts:
-            acct["vendor"] = (vendor, display, 0)
-            acct["device"] = (display, display, 0)
-            facts.objects.append(ConfigObject.model_validate({
-                "kind": "phone.account", "name": f"{display} line {n}", "source": {"file": display, "line": 0},
-                "settings": _setting(acct), "secrets": {}}))
+        try:
+            objects, problems, content = _read_phone(path, display)
+        except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
+            objects, problems, content = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})",
+                                                      True)], 0
+        facts.add_file(display, problems)
+        facts.configs[display].content_lines = content
+        if facts.configs[display].fatal_problem is None:
+            facts.objects.extend(objects)
     facts.reindex()
     return facts
+
+
+def _read_phone(path: Path, display: str) -> tuple[list[ConfigObject], list[Problem], int]:
+    vendor, settings, problems, content = parse_provisioning_file(path, display)
+    if vendor is None or any(p.fatal for p in problems):
+        return [], problems, content
+    phone = _Phone(display, vendor, settings)
+    phone.build()
+    objects = [ConfigObject.model_validate({
+        "kind": "phone.device", "name": display, "source": {"file": display, "line": 0},
+        "settings": _setting(phone.device), "secrets": phone.secrets})]
+    for n, acct in phone.accounts:
+        acct["vendor"] = (vendor, display, 0)
+        acct["device"] = (display, display, 0)
+        objects.append(ConfigObject.model_validate({
+            "kind": "phone.account", "name": f"{display} line {n}", "source": {"file": display, "line": 0},
+            "settings": _setting(acct), "secrets": {}}))
+    return objects, problems, content

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal
 
 from auditor.facts.common import ConfigObject, PerFileFacts, files_under
 from auditor.model import SourceRef
-from auditor.parsers.switch_config import Block, SwitchConfig, parse_switch_config
+from auditor.parsers.problem import Problem
+from auditor.parsers.switch_config import SwitchConfig, parse_switch_config
 from auditor.secretinfo import describe_secret
 
 SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
@@ -62,29 +63,50 @@ class _Obj:
             "secrets": self.secrets})
 
 
+# A port name: an optional prefix ("1/" stack member, module letters) and a number of at most 5 digits.
+_PORT_RE = re.compile(r"((?:\d{1,3}/)?[A-Za-z]{0,8})(\d{1,5})")
+_PORT_NAME_RE = re.compile(r"(?:\d{1,3}/)?(?:[A-Za-z]{0,8}\d{1,5}|Trk\d{1,3})")
+# What a vty line may show: only these words are kept as evidence (any other text may be anything).
+_TRANSPORTS = {"ssh", "telnet", "all", "none", "rlogin", "pad", "udptn", "lat", "mop", "v120", "lapb-ta"}
+_VTY_RANGE = re.compile(r"\d{1,3}")
+MAX_EXPANDED = 4096  # ports or VLANs one list may name; a switch has at most a few hundred ports
+
+
 def expand_ports(spec: str) -> list[str]:
-    """AOS-S port lists: '1-4,A1,B3-B5,Trk1' -> ['1','2','3','4','A1','B3','B4','B5','Trk1']."""
+    """AOS-S port lists: '1-4,A1,B3-B5,Trk1' -> ['1','2','3','4','A1','B3','B4','B5','Trk1'].
+    Each range is split on '-' and each end matched with a bounded pattern (the former single
+    regex backtracked quadratically on a long run of digits)."""
     out: list[str] = []
     for part in spec.replace(" ", "").split(","):
-        m = re.fullmatch(r"([A-Za-z]*\d*/?)?(\d+)-\1?(\d+)", part) if "-" in part else None
-        if m and int(m.group(3)) - int(m.group(2)) < 1024:
-            prefix = m.group(1) or ""
-            out.extend(f"{prefix}{n}" for n in range(int(m.group(2)), int(m.group(3)) + 1))
+        lo, dash, hi = part.partition("-")
+        a, b = _PORT_RE.fullmatch(lo), _PORT_RE.fullmatch(hi) if dash else None
+        if a and b and b.group(1) in ("", a.group(1)) and 0 <= int(b.group(2)) - int(a.group(2)) < 1024:
+            out.extend(f"{a.group(1)}{n}" for n in range(int(a.group(2)), int(b.group(2)) + 1))
         elif part:
             out.append(part)
-    return out
+        if len(out) > MAX_EXPANDED:
+            break
+    return out[:MAX_EXPANDED]
+
+
+def _words(text: str, allowed: set[str] | re.Pattern) -> str:
+    """``text`` with every word that is not an allowed keyword shown as ``?``."""
+    ok = (lambda w: w in allowed) if isinstance(allowed, set) else (lambda w: bool(allowed.fullmatch(w)))
+    return " ".join(w if ok(w.lower()) else "?" for w in text.split()[:16])
 
 
 def expand_vlans(spec: str) -> list[int]:
-    """'10,20-22' -> [10, 20, 21, 22]; 'all' and 'none' give []."""
+    """'10,20-22' -> [10, 20, 21, 22]; 'all' and 'none' give []. VLAN ids have at most 4 digits."""
     out: list[int] = []
     for part in spec.replace(" ", "").split(","):
-        if re.fullmatch(r"\d+-\d+", part):
+        if re.fullmatch(r"\d{1,4}-\d{1,4}", part):
             a, b = (int(x) for x in part.split("-"))
             out.extend(range(a, min(b, 4094) + 1))
-        elif part.isdigit():
+        elif re.fullmatch(r"\d{1,4}", part):
             out.append(int(part))
-    return out
+        if len(out) > MAX_EXPANDED:
+            break
+    return out[:MAX_EXPANDED]
 
 
 def _snmp_community(display: str, name: str, value: str, line: int, access: str, version: str) -> _Obj:
@@ -102,6 +124,7 @@ class _Builder:
         self.vlans: dict[int, _Obj] = {}
         self.ports: dict[str, _Obj] = {}
         self.snmp: list[_Obj] = []
+        self.problems: list[Problem] = []  # lines present but not understood (gaps)
 
     def vlan(self, vid: int, line: int) -> _Obj:
         if vid not in self.vlans:
@@ -131,13 +154,17 @@ class _Builder:
             dev.set("ip_routing", "off" if m.group(1) else "on", b.line)
         if not dev.has("ip_routing"):
             dev.set("ip_routing", "off", 1, default=True)
-        for m, b in cfg.top(r"^logging (?:host )?(?:vrf \S+ )?(\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]+:[0-9a-fA-F:]*|[A-Za-z][\w.-]*\.[A-Za-z]{2,})\b"):
+        # Bounded: an IPv4 address, an IPv6 address (at most 39 characters) or a host name (at most
+        # 253); the former unbounded ``[0-9a-fA-F:]+:[0-9a-fA-F:]*`` was quadratic on a long run of ':'.
+        for m, b in cfg.top(r"^logging (?:host )?(?:vrf \S{1,64} )?(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+                            r"|[0-9a-fA-F:]{1,39}:[0-9a-fA-F:]{0,39}|[A-Za-z][\w.-]{0,252}\.[A-Za-z]{2,63})\b"):
             dev.add("logging_host", m.group(1), b.line)
         for m, b in cfg.top(r"^(no )?ip http server$"):
             dev.set("http_plain", "off" if m.group(1) else "on", b.line)
         for m, b in cfg.top(r"^line vty (.+)$"):
             t = b.child(r"^transport input (.+)$")
-            dev.add("vty", f"{m.group(1)}: {t[0].group(1) if t else '(release default)'}", t[1] if t else b.line)
+            dev.add("vty", f"{_words(m.group(1), _VTY_RANGE)}: {_words(t[0].group(1), _TRANSPORTS) if t else '(release default)'}",
+                    t[1] if t else b.line)
         if eos:
             for m, b in cfg.top(r"^management telnet$"):
                 if not b.child(r"^shutdown$"):
@@ -156,7 +183,7 @@ class _Builder:
         for m, b in self.cfg.top(r"^vlan filter (\S+) vlan-list (.+)$"):  # VACL
             for vid in expand_vlans(m.group(2)):
                 self.vlan(vid, b.line).add("acl", f"vlan access-map {m.group(1)}", b.line)
-        for m, b in self.cfg.top(r"^interface [Vv]lan\s*(\d+)$"):
+        for m, b in self.cfg.top(r"^interface [Vv]lan ?(\d{1,4})$"):
             v = self.vlan(int(m.group(1)), b.line)
             if b.child(r"^shutdown$"):
                 continue
@@ -191,7 +218,8 @@ class _Builder:
             p.set("access_vlan", access[0].group(1) if access else "1", access[1] if access else b.line, default=not access)
             voice = b.child(r"^switchport (?:voice|phone) vlan (\S+)$")
             if voice:
-                p.set("voice_vlan", voice[0].group(1), voice[1])
+                v = voice[0].group(1)
+                p.set("voice_vlan", v if re.fullmatch(r"\d{1,4}|dot1p|untagged|none", v) else "unrecognised", voice[1])
             native = b.child(r"^switchport trunk native vlan (\d+)$")
             p.set("native_vlan", native[0].group(1) if native else "1", native[1] if native else b.line, default=not native)
             allowed = b.child(r"^switchport trunk allowed vlan (?:add )?(.+)$")
@@ -213,9 +241,7 @@ class _Builder:
             self.ports[ifname] = p
 
     def _ios_snmp(self) -> None:
-        n = 0
-        for m, b in self.cfg.top(r"^snmp-server community (\S+)(.*)$"):
-            n += 1
+        for n, (m, b) in enumerate(self.cfg.top(r"^snmp-server community (\S+)(.*)$"), start=1):
             rest = m.group(2).lower().split()
             access = "rw" if "rw" in rest else "ro"
             acl = [w for w in rest if w not in {"ro", "rw", "view"} and not w.startswith("ipv6")]
@@ -242,7 +268,7 @@ class _Builder:
         dev.set("ip_routing", "off", 1, default=True)
         for m, b in cfg.top(r"^(no )?ip routing$"):
             dev.set("ip_routing", "off" if m.group(1) else "on", b.line)
-        for m, b in cfg.top(r"^logging (\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]+:[0-9a-fA-F:]*)"):
+        for m, b in cfg.top(r"^logging (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F:]{1,39}:[0-9a-fA-F:]{0,39})"):
             dev.add("logging_host", m.group(1), b.line)
         telnet = cfg.top(r"^no telnet-server$")
         dev.add("vty", "telnet: disabled" if telnet else "telnet: enabled", telnet[-1][1].line if telnet else 1)
@@ -256,7 +282,7 @@ class _Builder:
                 names[m.group(1)] = nm[0].group(1)
             if b.child(r"^disable$"):
                 disabled[m.group(1)] = b.child(r"^disable$")[1]
-        for m, b in cfg.top(r"^vlan (\d+)$"):
+        for m, b in cfg.top(r"^vlan (\d{1,4})$"):
             vid = int(m.group(1))
             v = self.vlan(vid, b.line)
             if (nm := b.child(r"^name \"?([^\"]*)\"?$")):
@@ -270,7 +296,11 @@ class _Builder:
                 v.add("acl", f"ip access-group {am.group(1)} {am.group(2)}", line)
             for tag_kind in ("untagged", "tagged"):
                 for tm, line in b.all(rf"^{tag_kind} (\S+)$"):
-                    for port in expand_ports(tm.group(1)):
+                    ports = expand_ports(tm.group(1))
+                    if not all(_PORT_NAME_RE.fullmatch(port) for port in ports):
+                        self.problems.append(Problem(self.display, line, f"vlan {vid}: {tag_kind} port list not "
+                                                                         "understood", False))
+                    for port in (p for p in ports if _PORT_NAME_RE.fullmatch(p)):
                         p = self.ports.get(port)
                         if p is None:
                             p = self.ports[port] = _Obj("switch.port", f"{self.display} {port}", self.display, line)
@@ -318,15 +348,29 @@ class _Builder:
 
 
 def build_switch_facts(path: Path) -> SwitchFacts:
+    """One SwitchFacts for a directory of running-configs: each file stands alone, so a file that
+    cannot be read (or that the reader trips over) is an ERROR for that switch only."""
     facts = SwitchFacts()
-    base, files = files_under(path, SWITCH_SUFFIXES)
+    base, files, unread = files_under(path, SWITCH_SUFFIXES)
+    for display, reason in unread:
+        facts.add_file(display, [Problem(display, 0, reason, True)])
     for f in files:
         display = str(f.relative_to(base))
-        cfg, problems = parse_switch_config(f, display)
-        if not facts.add_file(display, problems) or cfg is None:
-            continue
-        builder = _Builder(display, cfg)
-        builder.aos_s() if cfg.dialect == "aos-s" else builder.ios()
-        facts.objects.extend(builder.objects())
+        content = 0
+        try:
+            cfg, problems = parse_switch_config(f, display)
+            objects: list[ConfigObject] = []
+            if cfg is not None and not any(p.fatal for p in problems):
+                content = sum(1 + len(b.children) for b in cfg.blocks if not b.text.startswith("!"))
+                builder = _Builder(display, cfg)
+                builder.aos_s() if cfg.dialect == "aos-s" else builder.ios()
+                objects = builder.objects()
+                problems = [*problems, *builder.problems]
+        except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
+            objects, problems = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})", True)]
+        facts.add_file(display, problems)
+        facts.configs[display].content_lines = content
+        if facts.configs[display].fatal_problem is None:
+            facts.objects.extend(objects)
     facts.reindex()
     return facts

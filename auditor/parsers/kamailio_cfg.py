@@ -1,38 +1,84 @@
-"""Kamailio's configuration language, preprocessed as Kamailio does, and its tls.cfg.
+"""Kamailio's configuration language, lexed and preprocessed as Kamailio's own lexer does
+(``src/core/cfg.lex``), and its tls.cfg. OpenSIPS shares the SER language (globals,
+``loadmodule``, ``modparam``, route blocks, ``include_file``); its lexer has only ``#`` line
+comments and no ``#!`` preprocessor (``#!define`` is a comment there), so it is read with
+``opensips=True``.
 
-OpenSIPS shares the SER language (globals, ``loadmodule``, ``modparam``, route blocks,
-``include_file``); it has no ``#!`` preprocessor, so the same loader reads it faithfully.
+What follows cfg.lex (the rule is named beside the code that implements it):
 
-The preprocessor: ``#!define NAME [value]`` (also ``#!trydef``, ``#!redefine``,
-``#!undef``), ``#!ifdef`` / ``#!ifndef`` / ``#!else`` / ``#!endif`` (nested), and
-``include_file`` / ``import_file`` (``import_file`` tolerates a missing file). ``!!`` is an
-alias of ``#!``. Comments: ``#`` (not ``#!``), ``//`` and ``/* */``. Defined names are
-substituted in values (``debug=DBGLEVEL``). ``#!subst`` rules are recorded, not applied.
+* comments: ``#`` and ``//`` to the end of the line (COM_LINE), ``/* */`` that nest
+  (COM_START/COM_END with ``comment_nest``); none of them inside a string;
+* strings: ``"..."`` with the escapes ``\\n \\r \\a \\t \\" \\\\ \\xHH \\ooo`` and an escaped
+  newline eaten (STRING1), ``'...'`` taken as is (STRING2), both may span lines, and adjacent
+  double-quoted strings are one string (STR_BETWEEN); a backslash before a newline outside a
+  string joins the lines;
+* the preprocessor, ``#!`` or ``!!`` (PREP_START): ``define``/``def``, ``trydef``/``trydefine``,
+  ``redef``/``redefine``, ``undef``/``undefine``, ``tryundef``/``tryundefine`` with the value to
+  the end of the line and ``\\`` continuing it (DEFINE_DATA), the name an identifier without
+  ``-``; ``ifdef``/``ifndef``/``else``/``endif`` (nested, at most 512, MAX_IFDEFS; ``else`` and
+  ``endif`` must stand alone on their line, else the line is a ``#`` comment); at most 512
+  defines (MAX_DEFINES); a defined identifier met in the code is replaced by its value, which is
+  lexed again (``unput``); ``subst``/``substdef``/``substdefs`` (a substdef also defines its
+  name; rules whose pattern is a plain name are applied to strings, others are a gap);
+  ``defenv``, ``defexp``, ``ifexp`` depend on the running host and are gaps;
+* ``include_file`` / ``import_file`` (also after ``#!``): the name must be quoted and shorter
+  than 128 characters; a relative name is looked up beside the including file; ``import_file``
+  of a missing file is ignored, a missing ``include_file`` is fatal; at most 10 nested includes
+  (MAX_INCLUDE_DEPTH). Includes never leave the configuration directory.
 
 From the active text it keeps what the checks need: global parameters, ``loadmodule``,
-``modparam``, and which functions the routing blocks call, each with file and line.
+``modparam``, and which functions the routing blocks call, each with file and line. A top-level
+statement it does not understand, a routing engine it does not read (KEMI ``cfgengine``) or a
+preprocessor rule it cannot apply is a gap. Problems name the file, line and keyword, never a
+value. The reader is one pass over the characters, bounded in input size, include count and
+define expansion, so its time is linear in the input.
 """
 from __future__ import annotations
 
-import configparser
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from auditor.parsers.problem import Problem
 
-MAX_INCLUDE_DEPTH = 10
+MAX_INCLUDE_DEPTH = 10  # cfg.lex MAX_INCLUDE_DEPTH
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024  # across all included files (an include fan-out bomb)
+MAX_FILES = 1000
+MAX_DEFINES = 512  # cfg.lex MAX_DEFINES
+MAX_IFDEFS = 512  # cfg.lex MAX_IFDEFS
+MAX_INCLUDE_NAME = 128  # cfg.lex MAX_INCLUDE_FNAME
+MAX_EXPANSION_DEPTH = 32  # a define whose value names itself would loop forever in Kamailio
+MAX_EXPANDED_CHARS = 8 * 1024 * 1024
+MAX_GAPS = 20  # per load; the rest are counted
 
-_DIRECTIVE_RE = re.compile(r"^\s*(?:#!|!!)(?P<name>[a-z_]+)\s*(?P<rest>.*)$")
-_INCLUDE_RE = re.compile(r"^\s*(?P<kind>include_file|import_file)\s+\"(?P<path>[^\"]+)\"")
-_GLOBAL_RE = re.compile(r"^\s*(?P<name>[a-z_][a-z0-9_.]*)\s*=\s*(?P<value>.+?)\s*;?\s*$", re.IGNORECASE)
-_LOADMODULE_RE = re.compile(r"^\s*loadmodule\s+\"(?P<mod>[^\"]+)\"")
-_MODPARAM_RE = re.compile(r"^\s*modparam\s*\(\s*\"(?P<mod>[^\"]+)\"\s*,\s*\"(?P<param>[^\"]+)\"\s*,\s*(?P<value>.+)\)\s*;?\s*$")
-_ROUTE_RE = re.compile(r"^\s*(?P<kind>request_route|reply_route|onreply_route|failure_route|branch_route|event_route|route|onsend_route|local_route|startup_route|timer_route|error_route)\b")
-_CALL_RE = re.compile(r"\b(?P<fn>[a-z_][a-z0-9_]*)\s*\(")
+_DIRECTIVE_RE = re.compile(r"[ \t]*(?:#!|!!)([A-Za-z_]+)")
+_ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GLOBAL_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=")
+ROUTE_KINDS = {"request_route", "reply_route", "onreply_route", "failure_route", "branch_route", "event_route",
+               "route", "onsend_route", "local_route", "startup_route", "timer_route", "error_route"}
+_ROUTE_RE = re.compile(r"\s*([a-z_]+)\s*(?:\[([^\]]{0,256})\])?\s*")
+_CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
+# Routing engines whose logic lives in a script of another language (cfgengine "<name>").
+NATIVE_ENGINES = {"native", "kamailio", "default"}
+_BLANKS = " \t\r\b\f\v"
+_BLANK_RE = re.compile(r"[ \t\r\b\f\v]+")
+_COMMENT_EDGE_RE = re.compile(r"/\*|\*/")
+# A run of code characters that need no decision (not a letter, blank, quote, comment start,
+# backslash, separator or bracket): consumed at once so the lexer is fast as well as linear.
+_PLAIN_RE = re.compile(r"[^A-Za-z_ \t\r\b\f\v\"'#/\\;{}()]+")
+_DQ_PLAIN_RE = re.compile(r'[^"\\]*')
+_SQ_PLAIN_RE = re.compile(r"[^']*")
+_ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
+_HEX_RE = re.compile(r"[0-9a-fA-F]{1,2}")
+_OCT_RE = re.compile(r"[0-7]{2,3}")
+
+
+def label(text: str, limit: int = 48) -> str:
+    """A name fit for a problem message: printable ASCII only, at most ``limit`` characters."""
+    clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
+    return clean + ("..." if len(text) > limit else "")
 
 
 @dataclass
@@ -53,153 +99,578 @@ class KamailioConfig:
     items: list[Item] = field(default_factory=list)
     defines: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    content_lines: int = 0  # lines that carried configuration (code or a directive)
 
     @property
-    def fatal(self) -> Optional[Problem]:
+    def fatal(self) -> Problem | None:
         return next((p for p in self.problems if p.fatal), None)
 
 
-def _strip_comments(line: str, in_block: bool) -> tuple[str, bool]:
-    out, i, n = [], 0, len(line)
-    quote = False
-    while i < n:
-        if in_block:
-            end = line.find("*/", i)
-            if end < 0:
-                return "".join(out), True
-            i, in_block = end + 2, False
+class _Lit(str):
+    """A string literal's value inside a statement (its quotes and escapes already resolved)."""
+
+
+Part = str  # code text, or a _Lit (a str subclass) for a string literal
+
+
+class _Fatal(Exception):
+    """Stops the load: the problem is already recorded."""
+
+
+@dataclass
+class _LexState:
+    """Lexer state that lives from line to line within one file."""
+
+    comment: int = 0  # /* */ nesting
+    quote: str = ""  # the open string's quote character
+    buf: list[str] = field(default_factory=list)
+    str_line: int = 0
+    eat_newline: bool = False
+    cont: bool = False  # the line ended with a backslash outside strings
+    line_comment: bool = False  # a define's value opened a '#' or '//' comment
+    define: tuple[str, str, str, int] | None = None  # a #!define continued on the next line
+
+
+@dataclass
+class _Stmt:
+    file: str
+    line: int
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        """The statement with every string literal shown as ``""`` (for keyword matching)."""
+        return "".join('""' if isinstance(p, _Lit) else p for p in self.parts)
+
+
+def _value(parts: list[Part]) -> str:
+    """A value as the checks read it: adjacent literals joined (STR_BETWEEN), else the code text with
+    literals shown bare."""
+    stripped = [p for p in parts if isinstance(p, _Lit) or p.strip()]
+    if stripped and all(isinstance(p, _Lit) for p in stripped):
+        return "".join(stripped)
+    return "".join(parts).strip()
+
+
+def _split_args(parts: list[Part]) -> list[list[Part]] | None:
+    """The arguments of ``name(arg, arg, ...)``, split at commas of the outer parentheses; None when
+    the statement is not of that form (text after the closing parenthesis, none at all)."""
+    args: list[list[Part]] | None = None
+    depth, closed = 0, False
+    for part in parts:
+        if isinstance(part, _Lit):
+            if args is None or closed:
+                return None
+            args[-1].append(part)
             continue
-        ch = line[i]
-        if ch == '"':
-            quote = not quote
-        elif not quote:
-            if line.startswith("/*", i):
-                in_block, i = True, i + 2
+        start = 0
+        for k, ch in enumerate(part):
+            if closed:
+                if not ch.isspace():
+                    return None
+            elif ch == "(":
+                depth += 1
+                if depth == 1:
+                    args, start = [[]], k + 1
+            elif args is None:
                 continue
-            if line.startswith("//", i):
-                break
-            if ch == "#" and not line.startswith("#!", i):
-                break
-        out.append(ch)
-        i += 1
-    return "".join(out), in_block
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    args[-1].append(part[start:k])
+                    closed = True
+            elif ch == "," and depth == 1:
+                args[-1].append(part[start:k])
+                args.append([])
+                start = k + 1
+        if args is not None and not closed and start < len(part):
+            args[-1].append(part[start:])
+    return args if closed else None
 
 
 class _Loader:
-    def __init__(self, cfg_dir: Path, root: str, defines: Optional[dict[str, str]] = None) -> None:
+    def __init__(self, cfg_dir: Path, root: str, defines: dict[str, str] | None, opensips: bool) -> None:
         self.cfg_dir = cfg_dir
+        try:
+            self.base = cfg_dir.resolve()
+        except (OSError, RuntimeError):
+            self.base = cfg_dir
+        self.opensips = opensips
         self.cfg = KamailioConfig(root=root, defines=dict(defines or {}))
-        self.cond: list[bool] = []  # stack of 'active' flags
+        self.cond: list[bool] = []  # each open #!ifdef level's own truth
+        self.inactive = 0  # how many open levels are false
+        self.subst: list[tuple[str, str, bool]] = []  # literal #!subst rules: (name, value, global)
+        self.files_read = 0
+        self.bytes_read = 0
+        self.expanded = 0
+        self.gaps = 0
+        # lexer state, carried across lines and across included files as Kamailio's lexer does
+        self.stmt: _Stmt | None = None
+        self.paren = 0
+        self.paren_line = 0
+        self.cur_path, self.cur_rel, self.cur_depth = cfg_dir / root, root, 0
         self.route = ""
-        self.depth_braces = 0
+        self.route_pending = ""
+        self.braces = 0
+        self.route_open_at = ("", 0)
 
-    @property
-    def active(self) -> bool:
-        return all(self.cond)
+    # -- problems ---------------------------------------------------------------------------
+    def fatal(self, file: str, line: int, message: str) -> None:
+        self.cfg.problems.append(Problem(file, line, message, True))
+        raise _Fatal
 
-    def subst(self, value: str) -> str:
-        return re.sub(r"\b[A-Z_][A-Z0-9_]*\b", lambda m: self.cfg.defines.get(m.group(0), m.group(0)), value)
+    def gap(self, file: str, line: int, message: str) -> None:
+        self.gaps += 1
+        if self.gaps <= MAX_GAPS:
+            self.cfg.problems.append(Problem(file, line, message, False))
+
+    # -- files --------------------------------------------------------------------------------
+    def resolve_include(self, name: str, including: Path) -> Path | None:
+        """Where an included file is in the copy: relative names beside the including file (the
+        second place sr_push_yy_state looks); absolute names by their trailing path components inside
+        the configuration directory (the copy is not at the host's path)."""
+        if name.startswith("/"):
+            parts = [p for p in Path(name).parts[1:] if p not in ("", ".")]
+            candidates = [self.cfg_dir.joinpath(*parts[i:]) for i in range(len(parts))]
+        else:
+            candidates = [including.parent / name]
+        for c in candidates:
+            if c.exists():
+                return c
+        return None
+
+    def inside(self, path: Path) -> bool:
+        try:
+            return path.resolve().is_relative_to(self.base)
+        except (OSError, RuntimeError):
+            return False
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.base))
+        except (OSError, RuntimeError, ValueError):
+            return path.name
 
     def load(self, path: Path, rel: str, depth: int) -> None:
         if depth > MAX_INCLUDE_DEPTH:
-            self.cfg.problems.append(Problem(rel, 0, "include_file nesting too deep (loop?)", True))
-            return
+            self.fatal(rel, 0, f"include_file nesting deeper than {MAX_INCLUDE_DEPTH} (a loop?)")
+        self.files_read += 1
+        if self.files_read > MAX_FILES:
+            self.fatal(rel, 0, f"more than {MAX_FILES} included files were read; not followed further")
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                self.cfg.problems.append(Problem(rel, 0, "file larger than 16 MiB; not read", True))
-                return
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.fatal(rel, 0, "file larger than 16 MiB; not read")
+            self.bytes_read += size
+            if self.bytes_read > MAX_TOTAL_BYTES:
+                self.fatal(rel, 0, "included files add up to more than 64 MiB; not read further")
             raw = path.read_bytes()
         except OSError as exc:
-            self.cfg.problems.append(Problem(rel, 0, f"cannot read file: {exc.strerror or exc}", True))
+            reason = exc.strerror or exc.__class__.__name__
+            if depth == 0:
+                self.fatal(rel, 0, f"cannot read file: {reason}")
+            # Kamailio on the host reads it; the copy we were given does not let us: our gap.
+            self.gap(rel, 0, f"included file could not be read by the audit ({reason}); what it configures is "
+                             "not assessed")
             return
         if b"\x00" in raw:
-            self.cfg.problems.append(Problem(rel, 0, "file is binary (contains NUL bytes)", True))
-            return
-        self.cfg.files.append(rel)
-        in_block = False
+            self.fatal(rel, 0, "file is binary (contains NUL bytes)")
+        if rel not in self.cfg.files:
+            self.cfg.files.append(rel)
+        saved = (self.cur_path, self.cur_rel, self.cur_depth)
+        self.cur_path, self.cur_rel, self.cur_depth = path, rel, depth
         start_cond = len(self.cond)
-        for lineno, raw_line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-            if self.cfg.fatal is not None:
-                return
-            d = _DIRECTIVE_RE.match(raw_line)
-            if d and not in_block:
-                self.directive(d.group("name"), d.group("rest").strip(), rel, lineno)
-                continue
-            line, in_block = _strip_comments(raw_line, in_block)
-            if not line.strip() or not self.active:
-                continue
-            inc = _INCLUDE_RE.match(line)
-            if inc:
-                target = self.cfg_dir / Path(inc.group("path")).name if inc.group("path").startswith("/") \
-                    else path.parent / inc.group("path")
-                if target.exists():
-                    self.load(target, str(target.relative_to(self.cfg_dir)) if target.is_relative_to(self.cfg_dir)
-                              else target.name, depth + 1)
-                elif inc.group("kind") == "include_file":
-                    self.cfg.problems.append(Problem(rel, lineno, f"include_file {inc.group('path')!r} not found", True))
-                continue
-            self.statement(line, rel, lineno)
+        self.lex_file(raw.decode("utf-8", errors="replace"), rel)
         if len(self.cond) != start_cond:
-            self.cfg.problems.append(Problem(rel, 0, "#!ifdef without matching #!endif", True))
+            self.fatal(rel, 0, "#!ifdef without matching #!endif (Kamailio requires them balanced; '#!endif' "
+                               "followed by anything but blanks is a comment)")
+        self.cur_path, self.cur_rel, self.cur_depth = saved
 
-    def directive(self, name: str, rest: str, rel: str, lineno: int) -> None:
-        if name in {"ifdef", "ifndef"}:
-            defined = rest.split()[0] in self.cfg.defines if rest else False
-            self.cond.append(defined if name == "ifdef" else not defined)
-        elif name == "else":
-            if not self.cond:
-                self.cfg.problems.append(Problem(rel, lineno, "#!else without #!ifdef", True))
+    # -- lexer --------------------------------------------------------------------------------
+    def lex_file(self, text: str, rel: str) -> None:
+        """cfg.lex over one file. Directives are recognised at the start of a line outside comments
+        and strings; inside a false #!ifdef only the conditionals are (IFDEF_SKIP)."""
+        state = _LexState()
+        for lineno, line in enumerate(text.split("\n"), start=1):
+            line = line.removesuffix("\r")
+            if state.define is not None:  # DEFINE_DATA continued by a backslash-newline
+                kind, name, value, at = state.define
+                state.define = None
+                if line.endswith("\\"):
+                    state.define = (kind, name, value + line[:-1], at)
+                else:
+                    self.define(kind, name, value + line, rel, at)
+                continue
+            if not state.comment and not state.quote and not self.opensips \
+                    and (d := _DIRECTIVE_RE.match(line)) is not None:
+                if self.directive(d.group(1), line[d.end():], rel, lineno, state) and not self.inactive:
+                    self.cfg.content_lines += 1
+                continue
+            if self.inactive:
+                continue
+            state.cont = False
+            if self.lex(line, rel, lineno, state, 0):
+                self.cfg.content_lines += 1
+            if state.quote:
+                if state.eat_newline:
+                    state.eat_newline = False
+                else:
+                    state.buf.append("\n")
+            elif not state.comment and not state.cont and self.paren == 0:
+                self.flush()  # a newline outside parentheses ends a statement (globals take no ';')
+        if state.quote:
+            self.fatal(rel, state.str_line, "string never closed (Kamailio stops at the end of the file)")
+        if state.comment:
+            self.fatal(rel, 0, "/* comment never closed (Kamailio stops at the end of the file)")
+        if self.paren:
+            self.fatal(rel, self.paren_line, "'(' never closed")
+        self.flush()
+
+    def lex(self, text: str, rel: str, lineno: int, state: _LexState, nest: int) -> bool:
+        """Active code characters; True when any code was seen. ``nest`` counts define expansions in
+        progress (a defined name's value is lexed again, as cfg.lex's unput does)."""
+        seen = False
+        i, n = 0, len(text)
+        while i < n:
+            if state.comment:  # COMMENT: /* */ nest (comment_nest)
+                m = _COMMENT_EDGE_RE.search(text, i)
+                if m is None:
+                    return seen
+                state.comment += 1 if m.group() == "/*" else -1
+                i = m.end()
+                continue
+            if state.quote:
+                i = self.lex_string(text, i, state)
+                seen = True
+                continue
+            ch = text[i]
+            if ch in _BLANKS:
+                m = _BLANK_RE.match(text, i)
+                self.emit(" ", rel, lineno)
+                i = m.end()
+                continue
+            if ch == "#" or (ch == "/" and text.startswith("//", i) and not self.opensips):
+                state.line_comment = nest > 0  # in a define's value it eats the rest of the line too
+                return seen  # COM_LINE: the rest of the line
+            if ch == "/" and text.startswith("/*", i):
+                state.comment, i = 1, i + 2
+                continue
+            if ch == "\\" and i == n - 1:  # an escaped newline joins the lines
+                state.cont = True
+                return seen
+            seen = True
+            if ch == '"' or ch == "'":
+                state.quote, state.buf, state.str_line = ch, [], lineno
+                self.emit("", rel, lineno)
+                i += 1
+                continue
+            if ch.isalpha() or ch == "_":
+                m = _ID_RE.match(text, i)
+                word = m.group()
+                value = None if self.opensips or (i and text[i - 1] in "$.") else self.cfg.defines.get(word)
+                if value is not None:
+                    self.expand(word, value, rel, lineno, state, nest)
+                    if state.line_comment:  # unput: the value's comment ran on into this line
+                        if nest == 0:
+                            state.line_comment = False
+                        return True
+                else:
+                    self.emit(word, rel, lineno)
+                i = m.end()
+                continue
+            if ch == ";" and self.paren == 0:
+                self.flush()
+            elif ch in "{}" and self.paren == 0:
+                self.flush()
+                self.emit(ch, rel, lineno)
+                self.flush()
+            elif ch == "(":
+                if self.paren == 0:
+                    self.paren_line = lineno
+                self.paren += 1
+                self.emit(ch, rel, lineno)
+            elif ch == ")":
+                self.paren = max(self.paren - 1, 0)
+                self.emit(ch, rel, lineno)
             else:
-                self.cond[-1] = not self.cond[-1]
-        elif name == "endif":
-            if not self.cond:
-                self.cfg.problems.append(Problem(rel, lineno, "#!endif without #!ifdef", True))
+                m = _PLAIN_RE.match(text, i)
+                end = m.end() if m is not None and m.end() > i else i + 1
+                self.emit(text[i:end], rel, lineno)
+                i = end
+                continue
+            i += 1
+        return seen
+
+    def lex_string(self, text: str, i: int, state: _LexState) -> int:
+        """STRING1 (``"``, escapes) or STRING2 (``'``, as is) from ``text[i]``; returns the next index.
+        A string open at the end of a line goes on with the next (the caller adds the newline)."""
+        quote, buf, n = state.quote, state.buf, len(text)
+        while i < n:
+            m = (_DQ_PLAIN_RE if quote == '"' else _SQ_PLAIN_RE).match(text, i)
+            if m.end() > i:
+                buf.append(m.group())
+                i = m.end()
+                continue
+            ch = text[i]
+            if ch == quote:
+                state.quote = ""
+                lit = "".join(buf)
+                for name, value, every in self.subst:  # pp_subst_run on each string
+                    lit = lit.replace(name, value) if every else lit.replace(name, value, 1)
+                self.emit_literal(lit)
+                return i + 1
+            # a backslash inside "...": the escapes of STRING1, else the backslash is kept
+            if i + 1 >= n:
+                state.eat_newline = True  # \{CR}: an escaped newline is eaten
+                return n
+            nxt = text[i + 1]
+            if nxt in _ESCAPES:
+                buf.append(_ESCAPES[nxt])
+                i += 2
+            elif nxt == "x" and (m := _HEX_RE.match(text, i + 2)) is not None:
+                buf.append(chr(int(m.group(), 16)))
+                i = m.end()
+            elif (m := _OCT_RE.match(text, i + 1)) is not None:
+                buf.append(chr(int(m.group(), 8) & 0xFF))
+                i = m.end()
             else:
-                self.cond.pop()
-        elif not self.active:
+                buf.append("\\")
+                i += 1
+        return n
+
+    def expand(self, word: str, value: str, rel: str, lineno: int, state: _LexState, nest: int) -> None:
+        if nest >= MAX_EXPANSION_DEPTH:
+            self.fatal(rel, lineno, f"#!define {label(word)} expands into itself (Kamailio would not finish)")
+        self.expanded += len(value)
+        if self.expanded > MAX_EXPANDED_CHARS:
+            self.fatal(rel, lineno, "#!define values expand to more than 8 MiB of text")
+        self.lex(value, rel, lineno, state, nest + 1)
+
+    def emit(self, text: str, rel: str, lineno: int) -> None:
+        if self.stmt is None:
+            if not text.strip() and text != "":
+                return
+            self.stmt = _Stmt(rel, lineno)
+        if text:
+            self.stmt.parts.append(text)
+
+    def emit_literal(self, value: str) -> None:
+        if self.stmt is None:
+            self.stmt = _Stmt(self.cur_rel, 0)
+        self.stmt.parts.append(_Lit(value))
+
+    def flush(self) -> None:
+        stmt, self.stmt = self.stmt, None
+        if stmt is not None and stmt.parts:
+            self.statement(stmt)
+
+    # -- statements ---------------------------------------------------------------------------
+    def statement(self, stmt: _Stmt) -> None:
+        code = stmt.code.strip()
+        if not code:
             return
-        elif name in {"define", "trydef", "redefine"}:
-            parts = rest.split(None, 1)
-            if parts:
-                key, value = parts[0], (parts[1].strip() if len(parts) > 1 else "")
-                if name == "trydef" and key in self.cfg.defines:
-                    return
-                self.cfg.defines[key] = value.strip('"') if value.startswith('"') else value
-                self.cfg.items.append(Item("define", key, value, rel, lineno))
-        elif name == "undef":
-            self.cfg.defines.pop(rest.split()[0] if rest else "", None)
-        # #!KAMAILIO, #!subst, #!substdef and others: recorded nowhere, harmless for auditing
-
-    def statement(self, line: str, rel: str, lineno: int) -> None:
-        m = _ROUTE_RE.match(line)
-        if m and "{" in line:
-            name = re.search(r"\[([^\]]+)\]", line)
-            self.route = f"{m.group('kind')}[{name.group(1)}]" if name else m.group("kind")
+        rel, lineno = stmt.file, stmt.line
+        word = _ID_RE.match(code)
+        first = word.group() if word else ""
+        if first in ("include_file", "import_file"):
+            self.include(first, stmt)
+            return
+        if code == "{":
+            if self.route:
+                self.braces += 1
+            elif self.route_pending:
+                self.route, self.route_pending, self.braces = self.route_pending, "", 1
+                self.route_open_at = (rel, lineno)
+            else:
+                self.gap(rel, lineno, "block '{' outside a route; not understood")
+            return
+        if code == "}":
+            if self.route:
+                self.braces -= 1
+                if self.braces <= 0:
+                    self.route, self.braces = "", 0
+            else:
+                self.gap(rel, lineno, "'}' without an open block; not understood")
+            return
         if self.route:
-            self.depth_braces += line.count("{") - line.count("}")
-            for call in _CALL_RE.finditer(line):
-                fn = call.group("fn")
+            for call in _CALL_RE.finditer(code):
+                fn = call.group(1)
                 if fn not in _KEYWORDS:
                     self.cfg.items.append(Item("call", fn, "", rel, lineno, self.route))
-            if self.depth_braces <= 0:
-                self.route, self.depth_braces = "", 0
             return
-        if (lm := _LOADMODULE_RE.match(line)):
-            self.cfg.items.append(Item("loadmodule", lm.group("mod").rsplit("/", 1)[-1].removesuffix(".so"), "", rel, lineno))
-        elif (mp := _MODPARAM_RE.match(line)):
-            value = self.subst(mp.group("value").strip()).strip('"')
-            self.cfg.items.append(Item("modparam", f"{mp.group('mod')}.{mp.group('param')}", value, rel, lineno))
-        elif (g := _GLOBAL_RE.match(line)):
-            self.cfg.items.append(Item("global", g.group("name").lower(), self.subst(g.group("value")).strip('"'), rel, lineno))
+        if self.route_pending:
+            self.gap(rel, lineno, f"{label(self.route_pending)} is not followed by a block")
+            self.route_pending = ""
+        if first in ROUTE_KINDS and (m := _ROUTE_RE.fullmatch(code)) is not None:
+            self.route_pending = f"{first}[{m.group(2).strip()}]" if m.group(2) is not None else first
+            return
+        if first in ("loadmodule", "loadmodulex"):
+            lits = [p for p in stmt.parts if isinstance(p, _Lit)]
+            if lits:
+                mod = lits[0].rsplit("/", 1)[-1].removesuffix(".so")
+                self.cfg.items.append(Item("loadmodule", mod, "", rel, lineno))
+                return
+        elif first in ("modparam", "modparamx"):
+            split = _split_args(stmt.parts)
+            if split and len(split) == 3:
+                mod, param, value = (_value(a) for a in split)
+                self.cfg.items.append(Item("modparam", f"{mod}.{param}", value, rel, lineno))
+                return
+        elif first == "loadpath":
+            return  # where modules are loaded from: nothing to audit
+        elif first == "cfgengine":
+            lits = [p for p in stmt.parts if isinstance(p, _Lit)]
+            engine = lits[0].strip().lower() if lits else code[len(first):].strip().lower()
+            if engine not in NATIVE_ENGINES:
+                self.gap(rel, lineno, f"routing logic is in a KEMI script (cfgengine {label(engine, 16)}) that the "
+                                      "reader does not follow; routing checks are not assessed")
+            return
+        if (g := _GLOBAL_RE.match(code)) is not None:
+            rest = self.after_equals(stmt.parts)
+            self.cfg.items.append(Item("global", g.group(1).lower(), _value(rest), rel, lineno))
+            return
+        self.gap(rel, lineno, "top-level statement not understood")
+
+    @staticmethod
+    def after_equals(parts: list[Part]) -> list[Part]:
+        for k, p in enumerate(parts):
+            if not isinstance(p, _Lit) and "=" in p:
+                return [p[p.index("=") + 1:], *parts[k + 1:]]
+        return []
+
+    def include(self, kind: str, stmt: _Stmt) -> None:
+        """INCLF / IMPTF: the name is the next word and must be quoted (sr_push_yy_state)."""
+        rel, lineno = stmt.file, stmt.line
+        lits = [p for p in stmt.parts if isinstance(p, _Lit)]
+        if len(lits) != 1 or len(lits[0]) >= MAX_INCLUDE_NAME or not lits[0]:
+            self.fatal(rel, lineno, f"{kind}: the file name must be one quoted name shorter than "
+                                    f"{MAX_INCLUDE_NAME} characters")
+        name = str(lits[0])
+        target = self.resolve_include(name, self.cur_path)
+        shown = label(name, 64)
+        if target is None:
+            if kind == "include_file":
+                self.fatal(rel, lineno, f"include_file {shown!r} not found")
+            return  # import_file of a missing file is ignored, as Kamailio does
+        if not self.inside(target):
+            self.gap(rel, lineno, f"{kind} {shown!r} leads outside the configuration directory; not read")
+            return
+        self.load(target, self.display(target), self.cur_depth + 1)
+
+    # -- preprocessor ---------------------------------------------------------------------------
+    def directive(self, name: str, rest: str, rel: str, lineno: int, state: _LexState) -> bool:
+        """One line starting with ``#!`` or ``!!``: a directive, or a '#' comment (COM_LINE) when the
+        word after it is none (``#!KAMAILIO``) or its form is not the directive's. True for a
+        directive that configures something (a define, a rule, an include)."""
+        bare = not rest.strip()
+        if name in ("ifdef", "ifndef", "ifexp"):
+            if not rest[:1].isspace():
+                return False
+            if len(self.cond) >= MAX_IFDEFS:
+                self.fatal(rel, lineno, f"more than {MAX_IFDEFS} nested #!ifdef (Kamailio's limit)")
+            if name == "ifexp":
+                self.gap(rel, lineno, "#!ifexp depends on the running host; its block is not assessed")
+                truth = False
+            else:
+                ident = rest.split()[0] if rest.split() else ""
+                if not _ID_RE.fullmatch(ident):
+                    self.fatal(rel, lineno, f"#!{name} needs a name")
+                truth = (ident in self.cfg.defines) == (name == "ifdef")
+            self.cond.append(truth)
+            self.inactive += not truth
+            return False
+        if name in ("else", "endif"):
+            if not bare:  # ELSE/ENDIF need only blanks to the end of the line; otherwise '#' comment
+                return False
+            if not self.cond:
+                self.fatal(rel, lineno, f"#!{name} without #!ifdef")
+            if name == "else":
+                self.inactive += 1 if self.cond[-1] else -1
+                self.cond[-1] = not self.cond[-1]
+            else:
+                self.inactive -= not self.cond.pop()
+            return False
+        if self.inactive:
+            return False  # IFDEF_SKIP: nothing else counts
+        kinds = {"define": "define", "def": "define", "trydef": "trydef", "trydefine": "trydef",
+                 "redef": "redef", "redefine": "redef", "undef": "undef", "undefine": "undef",
+                 "tryundef": "undef", "tryundefine": "undef", "defexp": "defexp", "defexps": "defexp"}
+        if name in kinds:
+            if not rest[:1] or not rest[:1].isspace():
+                return False  # "#!defineX": a comment
+            body = rest.lstrip(" \t\r\b")
+            m = _ID_RE.match(body)
+            if m is None or body[m.end():m.end() + 1] == "-":
+                self.fatal(rel, lineno, f"#!{name} needs a name of letters, digits and '_'")
+            value = body[m.end():].lstrip(" \t\r\b")
+            if kinds[name] == "undef":
+                self.cfg.defines.pop(m.group(), None)
+            elif value.endswith("\\"):
+                state.define = (kinds[name], m.group(), value[:-1], lineno)
+            else:
+                self.define(kinds[name], m.group(), value, rel, lineno)
+        elif name in ("subst", "substdef", "substdefs"):
+            self.substitution(name, rest, rel, lineno)
+        elif name in ("defenv", "defenvs", "trydefenv", "trydefenvs"):
+            self.gap(rel, lineno, f"#!{name}: the value comes from the running host's environment, unknown to "
+                                  "the audit")
+        elif name in ("include_file", "import_file"):
+            self.flush()
+            self.lex(f"{name} {rest}", rel, lineno, state, 0)
+            self.flush()
+        else:
+            return False  # '#!KAMAILIO' and any other '#!word': a '#' comment (COM_LINE)
+        return True
+
+    def define(self, kind: str, name: str, value: str, rel: str, lineno: int) -> None:
+        if kind == "defexp":
+            self.gap(rel, lineno, f"#!defexp {label(name)}: an expression evaluated by the running host; its "
+                                  "value is not assessed")
+        if kind == "trydef" and name in self.cfg.defines:
+            return
+        if name not in self.cfg.defines and len(self.cfg.defines) >= MAX_DEFINES:
+            self.fatal(rel, lineno, f"more than {MAX_DEFINES} #!define (Kamailio's limit)")
+        self.cfg.defines[name] = value.strip()
+        self.cfg.items.append(Item("define", name, value.strip(), rel, lineno))
+
+    def substitution(self, name: str, rest: str, rel: str, lineno: int) -> None:
+        """``#!subst "/re/repl/flags"`` (and substdef, which also defines ``re`` as ``repl``)."""
+        m = re.match(r'\s*"((?:[^"\\]|\\.)*)"\s*$', rest)
+        data = m.group(1) if m else ""
+        sep = data[:1]
+        fields = re.split(rf"(?<!\\){re.escape(sep)}", data[1:]) if sep and sep != "\\" else []
+        if len(fields) < 3:
+            self.fatal(rel, lineno, f"#!{name} needs a quoted \"/pattern/replacement/flags\" rule")
+        pattern, repl, flags = fields[0], fields[1], fields[2]
+        if name != "subst":
+            if not _ID_RE.fullmatch(pattern):
+                self.fatal(rel, lineno, f"#!{name}: the pattern must be a name")
+            self.define("define", pattern, f'"{repl}"' if name == "substdefs" else repl, rel, lineno)
+        if re.fullmatch(r"[A-Za-z0-9_]+", pattern):
+            self.subst.append((pattern, repl, "g" in flags))
+        else:
+            self.gap(rel, lineno, f"#!{name} rule is a regular expression the reader does not apply; string "
+                                  "values after it may differ")
 
 
-def parse_kamailio(cfg_dir: Path, root: str = "kamailio.cfg", defines: Optional[dict[str, str]] = None) -> KamailioConfig:
-    loader = _Loader(Path(cfg_dir), root, defines)
+def parse_kamailio(cfg_dir: Path, root: str = "kamailio.cfg", defines: dict[str, str] | None = None,
+                   opensips: bool = False) -> KamailioConfig:
+    loader = _Loader(Path(cfg_dir), root, defines, opensips or root == "opensips.cfg")
     path = Path(cfg_dir) / root
     if not path.exists():
         loader.cfg.found = False
         return loader.cfg
-    loader.load(path, root, 0)
+    try:
+        loader.load(path, root, 0)
+        if loader.route:
+            loader.gap(*loader.route_open_at, f"{label(loader.route)} block is never closed")
+    except _Fatal:
+        pass
+    except RecursionError:
+        loader.cfg.problems.append(Problem(root, 0, "configuration nested too deeply to read", True))
+    if loader.gaps > MAX_GAPS:
+        loader.cfg.problems.append(Problem(root, 0, f"{loader.gaps - MAX_GAPS} more statement(s) not understood",
+                                           False))
     return loader.cfg
 
 
@@ -209,23 +680,42 @@ class TlsProfile:
     settings: dict[str, tuple[str, int]]
 
 
-def parse_tls_cfg(path: Path) -> tuple[list[TlsProfile], Optional[Problem]]:
-    """tls.cfg: INI sections like [server:default] with method, verify_certificate, ..."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    parser = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=("#", ";"),
-                                       inline_comment_prefixes=("#",))
+MAX_TLS_BYTES = 4 * 1024 * 1024
+
+
+def parse_tls_cfg(path: Path, display: str | None = None) -> tuple[list[TlsProfile], Problem | None, int]:
+    """tls.cfg as the tls module's cfg_parser reads it: ``[server:default]`` / ``[client:...]``
+    sections of ``name = value`` lines, ``#`` comments. One linear pass; (profiles, fatal problem,
+    content lines)."""
+    name = display or path.name
     try:
-        parser.read_string(text)
-    except configparser.Error as exc:
-        line = getattr(exc, "lineno", 0) or 0
-        return [], Problem(path.name, line, f"tls.cfg syntax error: {exc.__class__.__name__}", True)
-    lines = text.splitlines()
-    profiles = []
-    for section in parser.sections():
-        start = next((i for i, ln in enumerate(lines, 1) if ln.strip() == f"[{section}]"), 0)
-        settings = {}
-        for key, value in parser.items(section):
-            ln = next((i for i, l in enumerate(lines, 1) if i > start and l.strip().lower().startswith(key)), start)
-            settings[key] = (value, ln)
-        profiles.append(TlsProfile(section, settings))
-    return profiles, None
+        if path.stat().st_size > MAX_TLS_BYTES:
+            return [], Problem(name, 0, "tls.cfg larger than 4 MiB; not read", True), 0
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], Problem(name, 0, f"cannot read file: {exc.strerror or exc.__class__.__name__}", True), 0
+    if b"\x00" in raw:
+        return [], Problem(name, 0, "file is binary (contains NUL bytes)", True), 0
+    profiles: list[TlsProfile] = []
+    content = 0
+    for lineno, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text or text.startswith(";"):
+            continue
+        content += 1
+        if text.startswith("["):
+            if not text.endswith("]") or len(text) < 3:
+                return [], Problem(name, lineno, "tls.cfg syntax error: a section header must be [name]", True), content
+            profiles.append(TlsProfile(text[1:-1].strip(), {}))
+            continue
+        key, sep, value = text.partition("=")
+        key = key.strip().lower()
+        if not sep or not _ID_RE.fullmatch(key):
+            return [], Problem(name, lineno, "tls.cfg syntax error: not a 'name = value' line", True), content
+        if not profiles:
+            return [], Problem(name, lineno, "tls.cfg syntax error: an option before any [section]", True), content
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        profiles[-1].settings[key] = (value, lineno)
+    return profiles, None, content

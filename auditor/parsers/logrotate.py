@@ -2,9 +2,14 @@
 
 Only what retention checks need is read: period, ``rotate``, ``maxage`` and the
 path patterns of each stanza; global directives apply to stanzas that follow.
+
+Every failure is a :class:`LogrotateError` naming the file, line and directive (never a value),
+so the collector reports it and goes on; files are bounded in size and numbers in digits, and
+the path lists are split in one linear pass.
 """
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -12,6 +17,19 @@ from auditor.facts.common import LogrotateRule
 from auditor.model import SourceRef
 
 PERIODS = {"hourly", "daily", "weekly", "monthly", "yearly"}
+MAX_FILE_BYTES = 1024 * 1024  # a logrotate.d entry is a few hundred bytes
+MAX_LINE_CHARS = 64 * 1024
+_COUNT_RE = re.compile(r"-?[0-9]{1,9}")  # logrotate reads these with strtoul; more digits is no policy
+
+
+def _paths(line: str, file: str, lineno: int) -> list[str]:
+    """The path patterns of a stanza head, quoted as logrotate allows (shell-like words)."""
+    if len(line) > MAX_LINE_CHARS:
+        raise LogrotateError(file, lineno, f"line longer than {MAX_LINE_CHARS} characters")
+    try:
+        return shlex.split(line)
+    except ValueError:  # its message is fixed ("No closing quotation"), but say it in our words
+        raise LogrotateError(file, lineno, "bad path list: unbalanced quotes") from None
 
 
 class LogrotateError(ValueError):
@@ -37,15 +55,12 @@ def parse_logrotate(text: str, file: str) -> list[LogrotateRule]:
             continue
         if current is None:
             if line.endswith("{"):
-                try:
-                    pending_paths += shlex.split(line[:-1])
-                except ValueError as exc:
-                    raise LogrotateError(file, lineno, f"bad path list: {exc}") from None
+                pending_paths += _paths(line[:-1], file, lineno)
                 current = dict(defaults)
                 start_line = lineno
                 continue
-            if line.startswith("/") or line.startswith("__") or line.startswith('"'):
-                pending_paths += shlex.split(line)  # paths may span lines before '{'
+            if line.startswith(("/", "__", '"')):
+                pending_paths += _paths(line, file, lineno)  # paths may span lines before '{'
                 continue
             _apply(defaults, line, file, lineno)
             continue
@@ -72,10 +87,17 @@ def _apply(target: dict[str, object], line: str, file: str, lineno: int) -> None
     if key in PERIODS:
         target["period"] = key
     elif key in {"rotate", "maxage"}:
-        if len(words) < 2 or not words[1].lstrip("-").isdigit():
-            raise LogrotateError(file, lineno, f"'{key}' needs a whole number")
+        if len(words) < 2 or not _COUNT_RE.fullmatch(words[1]):
+            raise LogrotateError(file, lineno, f"'{key}' needs a whole number of at most 9 digits")
         target[key] = max(int(words[1]), 0)
 
 
 def parse_logrotate_file(path: Path, display: str) -> list[LogrotateRule]:
-    return parse_logrotate(path.read_text(encoding="utf-8", errors="replace"), display)
+    """Raises LogrotateError (the file is not a policy we can read) or OSError (it cannot be read)."""
+    with path.open("rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise LogrotateError(display, 0, "file larger than 1 MiB; not a logrotate policy")
+    if b"\x00" in raw:
+        raise LogrotateError(display, 0, "file is binary (contains NUL bytes)")
+    return parse_logrotate(raw.decode("utf-8", errors="replace"), display)

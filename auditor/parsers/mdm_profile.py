@@ -5,20 +5,29 @@ device-configuration exports).
 The result is the decoded document plus a line finder, so facts can point evidence at the
 line of a key in the file the administrator exported. Signatures are decoded, not verified:
 whether a profile was tampered with is the MDM's job; what it says is ours.
+
+Problems name the file, line and the parser's error kind, never a value: expat, libxml2 and
+plistlib messages can quote the document, so only fixed texts are used. Documents are bounded in
+size and nesting depth (``MAX_DEPTH``), so a deeply nested export or a plist bomb is one file's
+ERROR, never a ``RecursionError`` that takes the target down.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import plistlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
-from xml.parsers.expat import ExpatError
+from typing import Any
+from xml.parsers.expat import ErrorString, ExpatError
 
 from auditor.parsers.problem import Problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64  # real profiles and policies nest a handful of levels
+MAX_NODES = 1_000_000  # containers and values visited while checking a decoded document
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.){0,512}"')  # bounded: linear in the line
 
 
 @dataclass
@@ -34,14 +43,23 @@ class PolicyDocument:
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
+        self._index: dict[str, list[int]] | None = None
 
-    def line_of(self, pattern: str, after: int = 0) -> int:
-        """1-based line of the first match of ``pattern`` at or after line ``after``; 0 when unknown."""
-        rx = re.compile(pattern)
-        for i in range(max(after - 1, 0), len(self.lines)):
-            if rx.search(self.lines[i]):
-                return i + 1
-        return 0
+    def line_of(self, needle: str, after: int = 0) -> int:
+        """1-based line of the first occurrence of the literal ``needle`` (a quoted JSON key or value,
+        e.g. ``'"maximumTimeToLock"'``) at or after line ``after``; 0 when unknown. Quoted strings are
+        indexed once, so many look-ups stay linear in the file (and nothing from the document is
+        ever compiled as a regular expression)."""
+        if self._index is None:
+            self._index = {}
+            for i, line in enumerate(self.lines, start=1):
+                for m in _JSON_STRING_RE.finditer(line):
+                    self._index.setdefault(m.group(), []).append(i)
+        hits = self._index.get(needle)
+        if hits is None:
+            return 0
+        pos = bisect.bisect_left(hits, after)
+        return hits[pos] if pos < len(hits) else 0
 
 
 def _plist_lines(raw: bytes) -> Any:
@@ -65,7 +83,7 @@ def _plist_lines(raw: bytes) -> Any:
     return walk(top) if top is not None else None
 
 
-def _unwrap_signed(raw: bytes, display: str) -> tuple[Optional[bytes], str, Optional[Problem]]:
+def _unwrap_signed(raw: bytes, display: str) -> tuple[bytes | None, str, Problem | None]:
     """The plist inside a CMS SignedData profile, and the signer's subject."""
     from asn1crypto import cms
 
@@ -82,11 +100,38 @@ def _unwrap_signed(raw: bytes, display: str) -> tuple[Optional[bytes], str, Opti
         if not isinstance(content, bytes):
             return None, signer, Problem(display, 0, "signed profile has no embedded content (detached signature)", True)
         return content, signer, None
-    except (ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - asn1crypto raises many kinds on hostile DER; none may escape
         return None, "", Problem(display, 0, f"signed profile could not be decoded ({exc.__class__.__name__})", True)
 
 
-def parse_policy_file(path: Path, display: str) -> tuple[Optional[PolicyDocument], list[Problem]]:
+def _too_deep(data: Any) -> str | None:
+    """Why a decoded document is refused, or None: nesting deeper than MAX_DEPTH, more than
+    MAX_NODES values, or a container that contains itself (a binary plist can reference an object
+    from inside it). Iterative, so the check itself cannot overflow the stack."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    open_ids: set[int] = set()
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        if node is None and depth < 0:  # leaving a container
+            open_ids.discard(-depth)
+            continue
+        seen += 1
+        if seen > MAX_NODES:
+            return f"more than {MAX_NODES} values"
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels"
+            if id(node) in open_ids:
+                return "a container contains itself"
+            open_ids.add(id(node))
+            stack.append((None, -id(node)))
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return None
+
+
+def parse_policy_file(path: Path, display: str) -> tuple[PolicyDocument | None, list[Problem]]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, [Problem(display, 0, "file larger than 4 MiB; not an MDM policy", True)]
@@ -105,9 +150,11 @@ def parse_policy_file(path: Path, display: str) -> tuple[Optional[PolicyDocument
     try:
         data = plistlib.loads(raw)
     except ExpatError as exc:
-        return None, [Problem(display, exc.lineno, f"malformed property list: {exc}", True)]
-    except (plistlib.InvalidFileException, ValueError, TypeError) as exc:
+        return None, [Problem(display, exc.lineno, f"malformed property list: {ErrorString(exc.code)}", True)]
+    except Exception as exc:  # noqa: BLE001 - plistlib raises many kinds on hostile bytes; none may escape
         return None, [Problem(display, 0, f"not a property list ({exc.__class__.__name__})", True)]
+    if (why := _too_deep(data)) is not None:
+        return None, [Problem(display, 0, f"property list refused: {why}", True)]
     if not isinstance(data, dict) or "PayloadContent" not in data and "PayloadType" not in data:
         return None, [Problem(display, 1, "property list is not a configuration profile (no PayloadContent)", True)]
     text, where = "", None
@@ -115,19 +162,25 @@ def parse_policy_file(path: Path, display: str) -> tuple[Optional[PolicyDocument
         text = raw.decode("utf-8", "replace")
         try:
             where = _plist_lines(raw)
-        except Exception:  # plistlib accepted it; line numbers are a nicety, never a failure
+        except Exception:  # noqa: BLE001 - plistlib accepted it; line numbers are a nicety, never a failure
             where = None
     return PolicyDocument("apple-profile", data, text, signed, signer, where=where), []
 
 
-def _parse_json(raw: bytes, display: str) -> tuple[Optional[PolicyDocument], list[Problem]]:
+def _parse_json(raw: bytes, display: str) -> tuple[PolicyDocument | None, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
         data = json.loads(text)
     except UnicodeDecodeError:
         return None, [Problem(display, 0, "JSON policy is not UTF-8 text", True)]
-    except json.JSONDecodeError as exc:
+    except json.JSONDecodeError as exc:  # exc.msg is one of the decoder's fixed texts, never the document
         return None, [Problem(display, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", True)]
+    except RecursionError:
+        return None, [Problem(display, 0, "JSON policy refused: nested too deeply to decode", True)]
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts
+        return None, [Problem(display, 0, f"malformed JSON ({exc.__class__.__name__})", True)]
+    if (why := _too_deep(data)) is not None:
+        return None, [Problem(display, 0, f"JSON policy refused: {why}", True)]
     if not isinstance(data, dict):
         return None, [Problem(display, 1, "JSON policy must be an object", True)]
     odata = str(data.get("@odata.type", ""))

@@ -1,78 +1,141 @@
 """Desk-phone provisioning files: Yealink .cfg, Poly/Polycom XML, Grandstream P-values
 (text or XML), Cisco SPA flat-profile XML.
 
-Each file becomes ``(vendor, {key: (value, line)})``; the vendor is recognised from the
-content, not the file name (provisioning servers name files by MAC address).
+Each file becomes ``(vendor, {key: (value, line)}, problems, content lines)``; the vendor is
+recognised from the content, not the file name (provisioning servers name files by MAC address).
+Problems name the file, line and key, never a value or the raw line: any value may be a password.
+Everything here is linear in the file: lines are split with ``str.partition``, not backtracking
+regexes, and the file size is bounded.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 from lxml import etree
 
 from auditor.parsers.problem import Problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
-_KV_RE = re.compile(r"^\s*(?P<key>[A-Za-z0-9_.\-]+)\s*=\s*(?P<value>.*?)\s*$")
-_GS_TEXT_RE = re.compile(r"^\s*(?P<key>P\d+)\s*=\s*(?P<value>.*?)\s*$")
+MAX_LINE_PROBLEMS = 20  # per file; the rest are counted in one more problem
+_YEALINK_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
+# A first word shaped like a Yealink key ("account.1.password"): only such a word is named in a
+# problem; a lone word could be a value (a password pasted on its own line).
+_DOTTED_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,40}(?:\.[A-Za-z0-9_\-]{1,40}){1,8}")
+_GS_KEY_RE = re.compile(r"P\d{1,6}")
 
 Settings = dict[str, tuple[str, int]]
 
 
+def label(text: str, limit: int = 48) -> str:
+    """A key or name fit for a problem message: printable ASCII only, at most ``limit`` characters."""
+    clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
+    return clean + ("..." if len(text) > limit else "")
+
+
+def xml_error(exc: Exception) -> str:
+    """Why lxml refused a document, by libxml2's error type, never its message (which can quote the
+    document: an attribute name or text that may be a password)."""
+    entry = getattr(getattr(exc, "error_log", None), "last_error", None)
+    kind = getattr(entry, "type_name", "") or exc.__class__.__name__
+    return f"XML error ({kind})"
+
+
 def _xml(raw: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+                             huge_tree=False)
     return etree.fromstring(raw, parser)
 
 
-def sniff_vendor(text: str) -> Optional[str]:
+def sniff_vendor(text: str) -> str | None:
     head = text[:4096]
     if "<polycomConfig" in head or "<PHONE_CONFIG" in head or re.search(r"\breg\.\d+\.address\b|\bdevice\.", head) and "<" in head:
         return "polycom"
     if "<flat-profile" in head:
         return "cisco-spa"
-    if "<gs_provision" in head or re.search(r"^\s*P\d+\s*=", head, re.M):
+    if "<gs_provision" in head or re.search(r"^\s*P\d+\s*=", head, re.MULTILINE):
         return "grandstream"
-    if head.lstrip().startswith("#!version:") or re.search(r"^\s*(static\.)?(account|auto_provision|security)\.", head, re.M):
+    if head.lstrip().startswith("#!version:") or re.search(r"^\s*(static\.)?(account|auto_provision|security)\.", head, re.MULTILINE):
         return "yealink"
     return None
 
 
-def parse_provisioning_file(path: Path, display: str) -> tuple[Optional[str], Settings, list[Problem]]:
-    problems: list[Problem] = []
+class _LineProblems:
+    """Collects per-line gaps, at most MAX_LINE_PROBLEMS of them plus one count of the rest."""
+
+    def __init__(self, display: str) -> None:
+        self.display, self.items, self.more = display, [], 0
+
+    def add(self, line: int, message: str) -> None:
+        if len(self.items) < MAX_LINE_PROBLEMS:
+            self.items.append(Problem(self.display, line, message, False))
+        else:
+            self.more += 1
+
+    def done(self) -> list[Problem]:
+        if self.more:
+            self.items.append(Problem(self.display, 0, f"{self.more} more line(s) not understood", False))
+        return self.items
+
+
+def _unreadable_line(words: str, what: str) -> str:
+    """'line not understood' naming the first word only when it is shaped like a key."""
+    first = words.split(None, 1)[0] if words.split() else ""
+    if first and (_DOTTED_KEY_RE.fullmatch(first) or _GS_KEY_RE.fullmatch(first)) and len(words.split(None, 1)) > 1:
+        return f"not a {what} line (key {label(first)})"
+    return f"not a {what} line"
+
+
+def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple[Settings, list[Problem], int]:
+    """``key = value`` lines (Yealink, Grandstream text); '#' starts a comment line."""
+    settings: Settings = {}
+    problems = _LineProblems(display)
+    content = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        content += 1
+        key, sep, value = stripped.partition("=")
+        key = key.strip()
+        if not sep or not key_ok.fullmatch(key):
+            problems.add(lineno, _unreadable_line(stripped, what))
+            continue
+        settings[key] = (value.strip(), lineno)
+    return settings, problems.done(), content
+
+
+def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Settings, list[Problem], int]:
+    """(vendor, settings, problems, content lines) of one provisioning file."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return None, {}, [Problem(display, 0, "file larger than 4 MiB; not a provisioning file", True)]
+            return None, {}, [Problem(display, 0, "file larger than 4 MiB; not a provisioning file", True)], 0
         raw = path.read_bytes()
     except OSError as exc:
-        return None, {}, [Problem(display, 0, f"cannot read file: {exc.strerror or exc}", True)]
+        return None, {}, [Problem(display, 0, f"cannot read file: {exc.strerror or exc.__class__.__name__}", True)], 0
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, {}, [Problem(display, 0, "file is UTF-16 text; phones read UTF-8 provisioning files", True)], 0
     if b"\x00" in raw:
-        return None, {}, [Problem(display, 0, "file is binary (encrypted or not a provisioning file)", True)]
-    text = raw.decode("utf-8", errors="replace")
+        return None, {}, [Problem(display, 0, "file is binary (encrypted or not a provisioning file)", True)], 0
+    text = raw.decode("utf-8-sig", errors="replace")
+    content = sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
     vendor = sniff_vendor(text)
     settings: Settings = {}
+    problems: list[Problem] = []
     if vendor == "yealink":
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if line.lstrip().startswith("#") or not line.strip():
-                continue
-            m = _KV_RE.match(line)
-            if not m:
-                problems.append(Problem(display, lineno, f"not a key = value line: {line[:40]!r}", False))
-                continue
-            key = m.group("key").lower().removeprefix("static.")
-            value = m.group("value")
-            settings[key] = ("" if value == "%NULL%" else value, lineno)
+        kv, problems, content = _key_values(text, display, _YEALINK_KEY_RE, "key = value")
+        for key, (value, lineno) in kv.items():
+            settings[key.lower().removeprefix("static.")] = ("" if value == "%NULL%" else value, lineno)
     elif vendor == "grandstream" and "<gs_provision" not in text[:4096]:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            m = _GS_TEXT_RE.match(line)
-            if m:
-                settings[m.group("key").upper()] = (m.group("value"), lineno)
+        kv, problems, content = _key_values(text, display, _GS_KEY_RE, "P-value (Pnn = value)")
+        settings = {key.upper(): v for key, v in kv.items()}
     elif vendor in {"polycom", "cisco-spa", "grandstream"}:
         try:
             root = _xml(raw)
         except etree.XMLSyntaxError as exc:
-            return vendor, {}, [Problem(display, exc.lineno or 0, f"XML error: {exc.msg}", True)]
+            return vendor, {}, [Problem(display, exc.lineno or 0, xml_error(exc), True)], content
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return vendor, {}, [Problem(display, 0, xml_error(exc), True)], content
         for el in root.iter():
             if not isinstance(el.tag, str):
                 continue
@@ -83,5 +146,6 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[Optional[str], Se
                 key = el.tag if vendor == "cisco-spa" else el.tag.upper()
                 settings[key] = ((el.text or "").strip(), el.sourceline or 0)
     else:
-        problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)", False))
-    return vendor, settings, problems
+        problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)",
+                                False))
+    return vendor, settings, problems, content

@@ -1,6 +1,7 @@
 """KAM-*: the Debian default kamailio.cfg (real corpus file) and hardened variants."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -115,3 +116,78 @@ def test_malformed_config_reports_file_and_line(tmp_path):
     assert state == "error" and reason.startswith("kamailio.cfg:3:")
     unbalanced = write_tree(tmp_path / "u", {"kamailio.cfg": "#!ifdef X\ndebug=2\n"})
     assert collect_kamailio_tree(unbalanced).source_state("kamailio.cfg")[0] == "error"
+
+
+def test_lexer_follows_cfg_lex(tmp_path):
+    """Rules of Kamailio's src/core/cfg.lex, one per statement below."""
+    root = write_tree(tmp_path, {
+        "kamailio.cfg": r'''#!KAMAILIO
+#!define DBURL "mysql://u:pw@db/k"
+#!define FLAGS 3 \
+  + 1
+#!define LATE 7 # a define's value runs to the end of its line, comment included
+/* COM_START nests: /* inner */ still a comment: debug=9 */
+#!ifdef NOT_DEFINED
+/* IFDEF_SKIP does not lex comments, so this one never opens
+#!else
+debug=2 // COM_LINE '//' ends the statement
+#!endif
+log_prefix="a#b//c" # '#' and '//' inside STRING1 are text
+alias="one" "two"
+xlog_buf_size='x\n'
+modparam("usrloc",
+         "db_url", DBURL)
+modparam("acc", "log_flag", FLAGS)
+modparam("tm", "fr_timer", "DBURL")
+#!substdef "!MYIP!10.1.2.3!g"
+listen=udp:MYIP:5060
+advertise_str="MYIP"
+tcp_max_connections=LATE)
+''',
+    })
+    cfg = parse_kamailio(root)
+    assert cfg.fatal is None, cfg.problems
+    items = {(i.kind, i.name): i for i in cfg.items}
+    assert items[("global", "debug")].value == "2"  # only the #!else branch
+    assert items[("global", "log_prefix")].value == "a#b//c"
+    assert items[("global", "alias")].value == "onetwo"  # STR_BETWEEN joins adjacent strings
+    assert items[("global", "xlog_buf_size")].value == "x\\n"  # STRING2 has no escapes
+    assert items[("modparam", "usrloc.db_url")].value == "mysql://u:pw@db/k"  # across lines, define re-lexed
+    assert items[("modparam", "acc.log_flag")].value == "3 + 1"  # DEFINE_DATA eats the escaped newline
+    # unput: the define's '#' comment eats the rest of the line where it is used, ')' included
+    assert items[("global", "tcp_max_connections")].value == "7"
+    assert items[("modparam", "tm.fr_timer")].value == "DBURL"  # no define substitution inside strings
+    assert items[("global", "listen")].value == "udp:10.1.2.3:5060"  # #!substdef defines MYIP
+    assert items[("global", "advertise_str")].value == "10.1.2.3"  # ...and substitutes it in strings
+    assert ("global", "debug") in items and not any(i.value == "9" for i in cfg.items)
+
+
+def test_opensips_has_no_preprocessor_and_no_slash_comments(tmp_path):
+    """OpenSIPS's cfg.lex: COM_LINE is '#' only, and '#!define' is a comment."""
+    root = write_tree(tmp_path, {"opensips.cfg": '#!define X 1\nlog_level=3\nsocket=udp:127.0.0.1:5060\n'})
+    cfg = parse_kamailio(root, "opensips.cfg")
+    assert cfg.fatal is None and "X" not in cfg.defines
+    assert {(i.kind, i.name) for i in cfg.items} == {("global", "log_level"), ("global", "socket")}
+
+
+def test_what_is_not_followed_is_a_gap(tmp_path):
+    """KEMI routing (cfgengine), a tls config named but absent, an include the copy cannot read and a
+    statement the reader does not know are gaps (warnings that lower coverage), never silence."""
+    root = write_tree(tmp_path, {
+        "kamailio.cfg": 'loadmodule "tls.so"\nloadmodule "app_python3.so"\n'
+                        'modparam("tls", "config", "/etc/kamailio/tls-clinic.cfg")\n'
+                        'modparam("app_python3", "load", "/etc/kamailio/kamailio.py")\ncfgengine "python"\n'
+                        'include_file "locked.cfg"\nfrobnicate 3\n',
+        "locked.cfg": "debug=2\n"})
+    (root / "locked.cfg").chmod(0)
+    try:
+        facts = collect_kamailio_tree(root)
+    finally:
+        (root / "locked.cfg").chmod(0o644)
+    gaps = {(p.file, p.line): p.message for cf in facts.configs.values() for p in cf.problems if p.is_gap}
+    assert "KEMI script" in gaps[("kamailio.cfg", 5)]
+    assert "not understood" in gaps[("kamailio.cfg", 7)]
+    assert "tls-clinic.cfg" in gaps[("kamailio.cfg", 3)] and "not in the copy" in gaps[("kamailio.cfg", 3)]
+    assert facts.configs["kamailio.cfg"].fatal_problem is None
+    if os.geteuid() != 0:  # root reads any file: the unreadable include cannot be staged as root
+        assert "could not be read by the audit" in gaps[("locked.cfg", 0)]
