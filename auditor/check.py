@@ -9,8 +9,9 @@
             ...
             yield ctx.fail(mb.name, "mailbox has no PIN", mb.source, fix=["..."])
 
-A check yields PASS / FAIL / NOT_APPLICABLE outcomes, one per resource. It never
-sets ERROR: the runner does, when facts are missing or the check raises.
+A check yields PASS / FAIL / NOT_APPLICABLE outcomes, one per resource, or ``ctx.unknown`` when
+its evidence cannot decide (an ERROR with a kind and reason). Every other ERROR comes from the
+runner: facts missing or not understood, or the check raising.
 Checks must not do I/O; ``tests/test_architecture.py`` enforces it.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from pydantic import BaseModel, Field
 
-from auditor.model import Severity, SourceRef, Status
+from auditor.model import ErrorKind, Severity, SourceRef, Status
 
 AREAS = {
     "transport": "Transport and media encryption",
@@ -74,6 +75,7 @@ class Outcome:
     evidence: str = ""
     location: Optional[SourceRef] = None
     fix: list[str] = field(default_factory=list)
+    error_kind: Optional[ErrorKind] = None  # only with Status.ERROR, from CheckContext.unknown
 
 
 @dataclass
@@ -95,7 +97,15 @@ class CheckContext:
 
     @staticmethod
     def not_applicable(resource: str, why: str, location: Optional[SourceRef] = None) -> Outcome:
+        """There is nothing of this kind here. Never for "could not tell": that is :meth:`unknown`."""
         return Outcome(resource, Status.NOT_APPLICABLE, why, location)
+
+    @staticmethod
+    def unknown(resource: str, why: str, kind: ErrorKind = ErrorKind.NOT_COLLECTED,
+                location: Optional[SourceRef] = None) -> Outcome:
+        """The evidence cannot decide (a peer that never answered, a certificate not read): the result
+        is ERROR of ``kind`` with the reason, so coverage drops. Unknown is never PASS, never N/A."""
+        return Outcome(resource, Status.ERROR, why, location, error_kind=kind)
 
 
 CheckFunc = Callable[[Any, CheckContext], Iterable[Outcome]]

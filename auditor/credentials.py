@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit, urlunsplit
 from pathlib import Path
-from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
 
 REF_RE = re.compile(r"^(?P<scheme>env|file|keyring):(?P<rest>.+)$")
 
@@ -48,16 +47,16 @@ def validate_ref(ref: str) -> str:
     return ref
 
 
-def resolve(ref: str, base: Optional[Path] = None, whole_file: bool = False) -> Secret:
+def resolve(ref: str, base: Path | None = None, whole_file: bool = False) -> Secret:
     m = REF_RE.match(ref or "")
     if not m:
-        raise CredentialError(f"not a credential reference: use env:NAME, file:PATH or keyring:SERVICE/USER")
+        raise CredentialError("not a credential reference: use env:NAME, file:PATH or keyring:SERVICE/USER")
     scheme, rest = m.group("scheme"), m.group("rest")
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:
             raise CredentialError(f"{ref}: environment variable {rest} is not set")
-        return Secret(value, ref)
+        return _non_empty(value, ref)
     if scheme == "file":
         path = Path(rest).expanduser()
         if not path.is_absolute() and base is not None:
@@ -66,20 +65,30 @@ def resolve(ref: str, base: Optional[Path] = None, whole_file: bool = False) -> 
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise CredentialError(f"{ref}: cannot read ({exc.strerror})") from None
+        except UnicodeDecodeError:  # its message would quote a byte of the secret and where it sits
+            raise CredentialError(f"{ref}: not UTF-8 text") from None
         value = text if whole_file else (text.splitlines()[0] if text else "")
-        return Secret(value, ref)
+        return _non_empty(value, ref)
     service, _, user = rest.partition("/")
     try:
         import keyring
         value = keyring.get_password(service, user)
-    except Exception as exc:  # no keyring backend on a headless scanner
+    except Exception as exc:  # noqa: BLE001 - no keyring backend on a headless scanner, or any backend error
         raise CredentialError(f"{ref}: keyring unavailable ({exc.__class__.__name__})") from None
     if value is None:
         raise CredentialError(f"{ref}: no such entry in the keyring")
+    return _non_empty(value, ref)
+
+
+def _non_empty(value: str, ref: str) -> Secret:
+    """An empty secret is a reference that did not resolve to anything (an empty file, ``export X=``):
+    using it would probe with nothing and read the silence as a refusal."""
+    if not value.strip():
+        raise CredentialError(f"{ref}: empty")
     return Secret(value, ref)
 
 
-def key_path(ref: str, base: Optional[Path] = None) -> Optional[Path]:
+def key_path(ref: str, base: Path | None = None) -> Path | None:
     """A file: reference to a private key, as a path (paramiko reads it itself)."""
     m = REF_RE.match(ref or "")
     if not m or m.group("scheme") != "file":

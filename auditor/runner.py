@@ -216,7 +216,8 @@ def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> 
             outcomes = [CheckContext.not_applicable("(target)", "nothing this check applies to")]
         for o in outcomes:
             results.append(Result(check_id=chk.id, target=record.name, resource=o.resource, status=o.status,
-                                  evidence=o.evidence, location=o.location, fix=o.fix))
+                                  evidence=o.evidence, location=o.location, fix=o.fix,
+                                  error_kind=(o.error_kind or ErrorKind.BUG) if o.status == Status.ERROR else None))
     return results
 
 

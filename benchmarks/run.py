@@ -7,8 +7,8 @@ clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed run
 
 With --lab (root, the lab's Debian packages; see tests/lab/): the lab's full live scan next to
 sslyze's own scan (all cipher suites and the certificate) of the same TLS endpoints, and a
-50-clinic fleet of lab targets on loopback collected concurrently (threads; clinics split
-across 2 processes) and sequentially. The fleet's memory column is peak resident memory of the
+50-clinic fleet of lab targets on loopback collected concurrently (a child process per live
+target; clinics split across 2 processes) and sequentially. The fleet's memory column is peak resident memory of the
 whole process tree (RSS), not tracemalloc, so the three modes are timed and measured alike.
 """
 from __future__ import annotations

@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from auditor import fleet
+from auditor.collectors.sip import SipSpec
 from auditor.fleet import Journal, collect_fleet
 from auditor.model import ErrorKind
 from auditor.runner import TargetSpec
+from auditor.runner import collect as REAL_COLLECT
 from auditor.scan import TargetRecord
 from tests.conftest import EXAMPLE
 
@@ -21,29 +22,63 @@ def specs(clinics: int, per: int) -> list[TargetSpec]:
             for c in range(clinics) for t in range(per)]
 
 
-def test_limits_are_respected(monkeypatch):
-    active: dict[str, int] = {}
-    peak = {"global": 0}
-    peaks: dict[str, int] = {}
-    lock = threading.Lock()
+def live_specs(clinics: int, per: int) -> list[TargetSpec]:
+    return [TargetSpec(name=f"c{c}-t{t}", platform="sip", config_dir=Path("."), clinic=f"clinic {c}",
+                       sip=SipSpec(address="127.0.0.1")) for c in range(clinics) for t in range(per)]
+
+
+def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    events = sorted([(a, 1) for a, _ in intervals] + [(b, -1) for _, b in intervals], key=lambda e: (e[0], e[1]))
+    peak = active = 0
+    for _, delta in events:
+        active += delta
+        peak = max(peak, active)
+    return peak
+
+
+def test_limits_are_respected(monkeypatch, tmp_path):
+    """Live targets run in child processes: each child notes when it worked, and no more than the
+    limits ever overlapped, globally and per clinic."""
+    log = tmp_path / "intervals"
 
     def slow_collect(spec, progress=None):
-        with lock:
-            active[spec.clinic] = active.get(spec.clinic, 0) + 1
-            peaks[spec.clinic] = max(peaks.get(spec.clinic, 0), active[spec.clinic])
-            peak["global"] = max(peak["global"], sum(active.values()))
-        time.sleep(0.15)
-        with lock:
-            active[spec.clinic] -= 1
+        t0 = time.time()
+        time.sleep(0.3)
+        with log.open("a") as fh:
+            fh.write(f"{spec.clinic}\t{t0}\t{time.time()}\n")
         return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
 
     monkeypatch.setattr(fleet, "collect", slow_collect)
     started = time.monotonic()
-    records = collect_fleet(specs(6, 4), max_workers=6, per_clinic=2)
+    records = collect_fleet(live_specs(6, 4), max_workers=6, per_clinic=2)
     elapsed = time.monotonic() - started
-    assert [r.name for r in records] == [s.name for s in specs(6, 4)]  # inventory order
-    assert max(peaks.values()) <= 2 and peak["global"] <= 6
-    assert elapsed < 24 * 0.15  # concurrent, not sequential
+    assert [r.name for r in records] == [s.name for s in live_specs(6, 4)]  # inventory order
+    assert all(r.failure is None for r in records)
+    rows = [line.split("\t") for line in log.read_text().splitlines()]
+    assert len(rows) == 24
+    assert peak_overlap([(float(a), float(b)) for _, a, b in rows]) <= 6
+    for clinic in {c for c, _, _ in rows}:
+        assert peak_overlap([(float(a), float(b)) for c, a, b in rows if c == clinic]) <= 2
+    assert elapsed < 24 * 0.3 / 2  # concurrent, not sequential
+
+
+def test_offline_and_live_targets_mixed(monkeypatch):
+    """Offline trees are read here, between looks at the live children; every record comes back,
+    in inventory order, with the real offline facts."""
+    def live_collect(spec, progress=None):
+        if spec.sip is None:
+            return REAL_COLLECT(spec, progress)
+        time.sleep(0.2)
+        return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
+
+    monkeypatch.setattr(fleet, "collect", live_collect)
+    mixed = [s for pair in zip(specs(3, 2), live_specs(3, 2)) for s in pair]
+    for i, s in enumerate(mixed):
+        s.name = f"{i}-{s.name}"
+    records = collect_fleet(mixed, max_workers=3, per_clinic=1)
+    assert [r.name for r in records] == [s.name for s in mixed]
+    assert all(r.failure is None for r in records)
+    assert all(r.facts is not None for r in records if r.platform == "asterisk")
 
 
 def test_hung_target_times_out_and_others_complete(monkeypatch):
@@ -67,7 +102,9 @@ def test_journal_survives_and_resume_skips_collected(tmp_path, monkeypatch):
         calls.append(spec.name)
         return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
 
-    def interrupt_after_three(rec, seen=[]):
+    seen: list[str] = []
+
+    def interrupt_after_three(rec):
         seen.append(rec.name)
         if len(seen) == 3:
             raise KeyboardInterrupt  # the operator presses ^C while the run is under way
@@ -97,7 +134,8 @@ def test_cli_fleet_of_clinics_with_a_broken_one(tmp_path):
     inv.write_text("clinics:\n" + clinics + "\n")
     out = tmp_path / "out"
     proc = subprocess.run([str(Path(sys.executable).parent / "voxaudit"), "scan", str(inv), "-o", str(out), "-q",
-                           "--workers", "4", "--per-clinic", "1"], capture_output=True, text=True, timeout=300)
+                           "--workers", "4", "--per-clinic", "1"], check=False, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((out / "scan.json").read_text())
     failed = [t["name"] for t in doc["targets"] if t["failure"]]

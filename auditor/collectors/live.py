@@ -3,24 +3,27 @@ port, and stand-alone TLS endpoints. Each raises CollectionError only when the t
 nothing at all; partial answers are facts."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from auditor.collectors.offline import CollectionError
 from auditor.collectors.sip import SipSpec, probe
 from auditor.collectors.tls import TlsTarget, scan_tls
 from auditor.facts.network import SipFacts, TlsEndpointFacts
 
-Note = Optional[Callable[[str], None]]
+Note = Callable[[str], None] | None
 
 
-def collect_sip(spec: Optional[SipSpec], vantage: str, note: Note = None) -> SipFacts:
+def collect_sip(spec: SipSpec | None, vantage: str, note: Note = None) -> SipFacts:
     if spec is None:
         raise CollectionError("not_collected", "a sip target needs a sip: section in the inventory")
     if note:
         note(f"SIP OPTIONS/REGISTER on {spec.address}")
     spec.vantage = spec.vantage or vantage
     facts = probe(spec)
-    tls = next((t for t in facts.transports if t.transport == "tls" and t.state == "answered"), None)
+    # Whatever accepted a connection on the TLS port is scanned, also when SIP over it failed: a port
+    # that took the connection and then refused or ignored our handshake is a TLS finding to assess
+    # (an incomplete scan makes the TLS checks ERRORs), not a reason to leave them NOT_APPLICABLE.
+    tls = next((t for t in facts.transports if t.transport == "tls" and t.state != "closed"), None)
     if tls is not None:
         if note:
             note(f"TLS scan of {spec.address}:{tls.port}")

@@ -14,10 +14,17 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Optional
 
 from auditor.collectors.offline import CollectionError
-from auditor.facts.network import EnumerationProbe, InviteProbe, SdpFacts, SipFacts, SipResponse, SipTransportProbe
+from auditor.collectors.tls import bounded_handshake
+from auditor.facts.network import (
+    EnumerationProbe,
+    InviteProbe,
+    SdpFacts,
+    SipFacts,
+    SipResponse,
+    SipTransportProbe,
+)
 
 MAX_PROBES = 24              # per target, all transports and opt-in probes together
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -28,9 +35,9 @@ COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "
 @dataclass
 class SipSpec:
     address: str
-    udp: Optional[int] = 5060
-    tcp: Optional[int] = 5060
-    tls: Optional[int] = 5061
+    udp: int | None = 5060
+    tcp: int | None = 5060
+    tls: int | None = 5061
     domain: str = ""                    # SIP domain for request URIs (default: the address)
     timeout: float = 2.0
     vantage: str = ""
@@ -65,8 +72,8 @@ def _token() -> str:
 
 
 def _request(method: str, uri: str, transport: str, local: tuple[str, int], to_uri: str,
-             call_id: Optional[str] = None, cseq: int = 1, body: str = "", extra: str = "",
-             branch: Optional[str] = None, from_tag: Optional[str] = None, to_header: Optional[str] = None) -> bytes:
+             call_id: str | None = None, cseq: int = 1, body: str = "", extra: str = "",
+             branch: str | None = None, from_tag: str | None = None, to_header: str | None = None) -> bytes:
     host, port = local
     via_host = f"[{host}]" if ":" in host else host
     lines = [
@@ -92,7 +99,7 @@ def _request(method: str, uri: str, transport: str, local: tuple[str, int], to_u
 _STATUS_RE = re.compile(r"^SIP/2\.0 (\d{3}) ?(.*)$")
 
 
-def parse_response(data: bytes) -> Optional[SipResponse]:
+def parse_response(data: bytes) -> SipResponse | None:
     """A SIP response, or None when the bytes are not one (garbage)."""
     head, _, body = data.partition(b"\r\n\r\n")
     try:
@@ -133,24 +140,44 @@ def parse_sdp(text: str) -> SdpFacts:
     return sdp
 
 
+class _NoConnection(OSError):
+    """TCP: the connection itself was never made (nothing accepts it from here)."""
+
+
+class _TlsDropped(OSError):
+    """TLS: the port took the connection and reset it during the handshake."""
+
+
 class _Channel:
     """One transport to the target; TCP/TLS connections are reused for every probe."""
 
     def __init__(self, spec: SipSpec, transport: str, port: int) -> None:
         self.spec, self.transport, self.port = spec, transport, port
-        self.sock: Optional[socket.socket] = None
+        self.sock: socket.socket | None = None
         family = socket.AF_INET6 if ":" in spec.address else socket.AF_INET
         if transport == "udp":
             self.sock = socket.socket(family, socket.SOCK_DGRAM)
             self.sock.settimeout(spec.timeout)
             self.sock.connect((spec.address, port))
         else:
-            raw = socket.create_connection((spec.address, port), timeout=spec.timeout)
+            try:
+                raw = socket.create_connection((spec.address, port), timeout=spec.timeout)
+            except TimeoutError:
+                raise _NoConnection(f"no TCP connection within {spec.timeout:g} s (filtered or down)") from None
             if transport == "tls":
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 ctx.check_hostname = False
                 ctx.verify_mode = ssl.CERT_NONE  # we audit the certificate with sslyze; here we only talk SIP
-                raw = ctx.wrap_socket(raw, server_hostname=spec.tls_server_name or None)
+                try:
+                    raw = ctx.wrap_socket(raw, server_hostname=spec.tls_server_name or None,
+                                          do_handshake_on_connect=False)
+                    bounded_handshake(raw, time.monotonic() + spec.timeout)  # a trickling server cannot stretch it
+                except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as exc:
+                    raw.close()  # it took the connection, then dropped our hello: a TLS answer of sorts
+                    raise _TlsDropped(exc.__class__.__name__) from None
+                except BaseException:
+                    raw.close()
+                    raise
             raw.settimeout(spec.timeout)
             self.sock = raw
         self.local = self.sock.getsockname()[:2]
@@ -166,7 +193,7 @@ class _Channel:
             self.sock.settimeout(max(0.05, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(MAX_RESPONSE_BYTES)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -203,24 +230,29 @@ def _uri(spec: SipSpec, user: str = "") -> str:
     return f"sip:{user}@{host}" if user else f"sip:{host}"
 
 
-def _final(frames: list[bytes]) -> Optional[SipResponse]:
+def _final(frames: list[bytes]) -> SipResponse | None:
     parsed = [parse_response(f) for f in frames]
     finals = [p for p in parsed if p is not None and p.status >= 200]
     return finals[-1] if finals else next((p for p in reversed(parsed) if p is not None), None)
 
 
-def probe_transport(spec: SipSpec, transport: str, port: int, budget: _Budget) -> tuple[SipTransportProbe, Optional[_Channel]]:
+def probe_transport(spec: SipSpec, transport: str, port: int, budget: _Budget) -> tuple[SipTransportProbe, _Channel | None]:
     started = time.monotonic()
     try:
         ch = _Channel(spec, transport, port)
     except ConnectionRefusedError:
         return SipTransportProbe(transport=transport, port=port, state="closed", detail="connection refused"), None
+    except _NoConnection as exc:  # dropped SYNs: from here it is as closed as a refusal
+        return SipTransportProbe(transport=transport, port=port, state="closed", detail=str(exc)), None
     except ssl.SSLError as exc:
         return SipTransportProbe(transport=transport, port=port, state="tls-failed",
                                  detail=f"TLS handshake failed ({exc.reason or exc.__class__.__name__})"), None
-    except (socket.timeout, TimeoutError):
+    except _TlsDropped as exc:
+        return SipTransportProbe(transport=transport, port=port, state="tls-failed",
+                                 detail=f"TLS handshake failed ({exc})"), None
+    except TimeoutError:  # connected, but TLS never completed
         return SipTransportProbe(transport=transport, port=port, state="no-answer",
-                                 detail=f"no connection within {spec.timeout:g} s"), None
+                                 detail=f"no TLS handshake within {spec.timeout:g} s"), None
     except OSError as exc:
         return SipTransportProbe(transport=transport, port=port, state="closed", detail=exc.strerror or str(exc)), None
     try:
@@ -277,7 +309,10 @@ def _invite(spec: SipSpec, ch: _Channel, budget: _Budget) -> InviteProbe:
     parsed = [p for p in (parse_response(f) for f in frames) if p is not None]
     statuses = [p.status for p in parsed]
     final = next((s for s in statuses if s >= 200), None)
-    accepted = final not in {401, 407, 403} if final is not None else any(s > 100 for s in statuses)
+    # Challenged or refused is safe; a transient failure (timeout, overload) or no final answer at all
+    # proves nothing either way (SIP-NET-105 reads the statuses); ringing or any other final: routed.
+    accepted = (final not in {401, 407, 403, 408, 500, 503, 504}) if final is not None \
+        else any(100 < s < 200 for s in statuses)
     cancelled = False
     if final is None and statuses:
         # Still ringing: CANCEL at once, same branch, Call-ID, From tag and CSeq number (RFC 3261 9.1).

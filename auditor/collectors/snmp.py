@@ -4,13 +4,20 @@ Only GET/GETNEXT (walks are bounded); never SET. Communities come from the inven
 credential references; the small list of factory defaults ("public", "private") is tried
 only when ``try_default_communities`` is on. For each SNMPv3 user the agent is asked at the
 weaker levels first (noAuthNoPriv, then authNoPriv): an answer there is the finding.
+
+Unknown is never a refusal: agents ignore a wrong community by design, so silence to 'public'
+means something only when the agent is known to be there. One SNMPv3 GET for a made-up user
+(no credential: the agent answers it with a USM report) tells that, besides any other answer;
+when nothing at all answered, the target is an ERROR (connectivity), not a pass. A credential
+reference that cannot be resolved (unset variable, missing file, no keyring) makes the target an
+ERROR (auth) before anything is sent; messages name references, never values.
 """
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from auditor.collectors.offline import CollectionError
 from auditor.credentials import CredentialError, resolve
@@ -21,13 +28,14 @@ SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 QBRIDGE_VLAN_NAME = "1.3.6.1.2.1.17.7.1.4.3.1.1"   # dot1qVlanStaticName
 LLDP_MED_POLICY_VLAN = "1.0.8802.1.1.2.1.5.4795.1.2.1.1.3"  # lldpXMedLocMediaPolicyVlanID (LLDP-EXT-MED-MIB)
 MAX_WALK = 512
+AUTHORIZATION_ERROR = 16  # error-status authorizationError (RFC 3416)
 
 
 @dataclass
 class SnmpUser:
     username: str
-    auth: Optional[str] = None        # credential reference to the auth passphrase
-    priv: Optional[str] = None        # credential reference to the privacy passphrase
+    auth: str | None = None        # credential reference to the auth passphrase
+    priv: str | None = None        # credential reference to the privacy passphrase
     auth_protocol: str = "sha"        # md5, sha, sha256, sha512
     priv_protocol: str = "aes"        # des, aes, aes256
 
@@ -40,7 +48,7 @@ class SnmpSpec:
     try_default_communities: bool = False                    # opt-in
     users: list[SnmpUser] = field(default_factory=list)
     timeout: float = 1.5
-    base: Optional[Path] = None
+    base: Path | None = None
 
 
 def _protocols():
@@ -51,19 +59,47 @@ def _protocols():
     return auth, priv
 
 
-async def _get(engine, auth_data, target, oid: str) -> tuple[Optional[str], str]:
-    from pysnmp.hlapi.v3arch.asyncio import ContextData, ObjectIdentity, ObjectType, get_cmd
+def _remote_reports() -> tuple[type, ...]:
+    """Error indications that only a report from the agent produces: it is there, and said no."""
+    from pysnmp.proto import errind
+    return (errind.UnknownUserName, errind.WrongDigest, errind.NotInTimeWindow, errind.UnknownEngineID,
+            errind.UnsupportedSecurityLevel, errind.DecryptionError, errind.ReportPduReceived)
+
+
+@dataclass
+class _Answer:
+    answered: bool           # a response PDU came back for this credential (even one carrying an error status)
+    remote: bool             # the agent said something (a response, or a USM report refusing the request)
+    value: str | None = None
+    detail: str = ""
+
+
+async def _get(engine, auth_data, target, oid: str) -> _Answer:
+    from pysnmp.hlapi.v3arch.asyncio import (
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        get_cmd,
+    )
     err_ind, err_status, _, binds = await get_cmd(engine, auth_data, target, ContextData(),
                                                   ObjectType(ObjectIdentity(oid)))
     if err_ind:
-        return None, str(err_ind)
+        return _Answer(False, isinstance(err_ind, _remote_reports()), detail=str(err_ind)[:120])
     if err_status:
-        return None, err_status.prettyPrint()
-    return str(binds[0][1])[:200], ""
+        # authorizationError is the agent refusing this credential or level (VACM, e.g. "rouser u priv");
+        # any other error status (noSuchName, genErr...) came back to a request it accepted.
+        refused = int(err_status) == AUTHORIZATION_ERROR
+        return _Answer(not refused, True, detail=err_status.prettyPrint()[:120])
+    return _Answer(True, True, value=str(binds[0][1])[:200])
 
 
 async def _walk(engine, auth_data, target, oid: str) -> list[tuple[str, str]]:
-    from pysnmp.hlapi.v3arch.asyncio import ContextData, ObjectIdentity, ObjectType, walk_cmd
+    from pysnmp.hlapi.v3arch.asyncio import (
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        walk_cmd,
+    )
     out = []
     async for err_ind, err_status, _, binds in walk_cmd(engine, auth_data, target, ContextData(),
                                                         ObjectType(ObjectIdentity(oid)), lexicographicMode=False):
@@ -76,19 +112,52 @@ async def _walk(engine, auth_data, target, oid: str) -> list[tuple[str, str]]:
     return out
 
 
-async def _probe(spec: SnmpSpec) -> SnmpFacts:
-    from pysnmp.hlapi.v3arch.asyncio import CommunityData, SnmpEngine, UdpTransportTarget, UsmUserData
+@dataclass
+class _Resolved:
+    communities: list[tuple[str, str]]                       # (reference, value)
+    users: list[tuple[SnmpUser, str | None, str | None]]  # (user, auth value, priv value)
+
+
+def _resolve_all(spec: SnmpSpec) -> _Resolved:
+    """Every credential the inventory names, or CollectionError(auth) naming each that cannot be
+    resolved: a check that needed it must not read silence as a refusal."""
+    problems: list[str] = []
+    out = _Resolved([], [])
+
+    def value(ref: str | None) -> str | None:
+        if not ref:
+            return None
+        try:
+            return resolve(ref, spec.base).reveal()
+        except CredentialError as exc:
+            problems.append(str(exc))  # names the reference and why, never a value
+            return None
+
+    for ref in spec.communities:
+        v = value(ref)
+        if v is not None:
+            out.communities.append((ref, v))
+    for user in spec.users:
+        out.users.append((user, value(user.auth), value(user.priv)))
+    if problems:
+        raise CollectionError("auth", "SNMP credentials could not be resolved, nothing was sent: " + "; ".join(problems))
+    return out
+
+
+async def _probe(spec: SnmpSpec, creds: _Resolved) -> tuple[SnmpFacts, bool]:
+    """The facts, and whether the agent said anything at all."""
+    from pysnmp.hlapi.v3arch.asyncio import (
+        CommunityData,
+        SnmpEngine,
+        UdpTransportTarget,
+        UsmUserData,
+    )
 
     engine = SnmpEngine()
     target = await UdpTransportTarget.create((spec.address, spec.port), timeout=spec.timeout, retries=0)
     facts = SnmpFacts(address=spec.address, port=spec.port)
     answered_with = None
-    tries: list[tuple[str, str, str]] = []  # (label, community value, origin)
-    for ref in spec.communities:
-        try:
-            tries.append((ref, resolve(ref, spec.base).reveal(), "inventory"))
-        except CredentialError as exc:
-            facts.attempts.append(SnmpAttempt(version="v2c", credential=ref, answered=False, detail=str(exc)))
+    tries = [(ref, value, "inventory") for ref, value in creds.communities]
     if spec.try_default_communities:
         tries += [(f"default '{c}'", c, "default") for c in DEFAULT_COMMUNITIES]
     jobs = []  # every attempt runs concurrently: silence costs one timeout, not one per attempt
@@ -97,15 +166,8 @@ async def _probe(spec: SnmpSpec) -> SnmpFacts:
             jobs.append((SnmpAttempt(version=version, credential=label, origin=origin, answered=False),
                          CommunityData(value, mpModel=model)))
     auth_p, priv_p = _protocols()
-    for user in spec.users:
+    for user, auth_key, priv_key in creds.users:
         levels = [("noAuthNoPriv", UsmUserData(user.username))]
-        try:
-            auth_key = resolve(user.auth, spec.base).reveal() if user.auth else None
-            priv_key = resolve(user.priv, spec.base).reveal() if user.priv else None
-        except CredentialError as exc:
-            facts.attempts.append(SnmpAttempt(version="v3", credential=user.username, level="authPriv",
-                                              answered=False, detail=str(exc)))
-            continue
         if auth_key:
             levels.append(("authNoPriv", UsmUserData(user.username, auth_key,
                                                      authProtocol=auth_p.get(user.auth_protocol))))
@@ -115,28 +177,38 @@ async def _probe(spec: SnmpSpec) -> SnmpFacts:
                                                    privProtocol=priv_p.get(user.priv_protocol))))
         for level, auth in levels:
             jobs.append((SnmpAttempt(version="v3", credential=user.username, level=level, answered=False), auth))
-    results = await asyncio.gather(*(_get(engine, auth, target, SYS_DESCR) for _, auth in jobs))
-    for (attempt, auth), (descr, err) in zip(jobs, results):
-        attempt.answered, attempt.detail = descr is not None, err[:120]
+    # Is anyone there? A made-up v3 user carries no credential; a live v3 agent reports it unknown.
+    presence = UsmUserData(f"voxaudit-{secrets.token_hex(4)}")
+    results = await asyncio.gather(_get(engine, presence, target, SYS_DESCR),
+                                   *(_get(engine, auth, target, SYS_DESCR) for _, auth in jobs))
+    alive = results[0].remote
+    for (attempt, auth), answer in zip(jobs, results[1:]):
+        attempt.answered, attempt.detail = answer.answered, answer.detail
         facts.attempts.append(attempt)
-        if descr is not None and answered_with is None:
-            answered_with, facts.sys_descr = auth, descr
+        alive = alive or answer.remote
+        if answer.value is not None and answered_with is None:
+            answered_with, facts.sys_descr = auth, answer.value
     if answered_with is not None:
         facts.vlans = [v for _, v in await _walk(engine, answered_with, target, QBRIDGE_VLAN_NAME)]
         facts.lldp_med_voice_vlans = [v for _, v in await _walk(engine, answered_with, target, LLDP_MED_POLICY_VLAN)]
     engine.close_dispatcher()
-    return facts
+    return facts, alive
 
 
 def probe(spec: SnmpSpec) -> SnmpFacts:
     if not spec.communities and not spec.try_default_communities and not spec.users:
         raise CollectionError("not_collected", "an snmp target needs communities, users, or "
                                                "try_default_communities: true")
-    facts = asyncio.run(asyncio.wait_for(_probe(spec), timeout=spec.timeout * 40 + 10))
-    v3 = [a for a in facts.attempts if a.version == "v3"]
-    if v3 and not any(a.answered for a in facts.attempts):
-        # Valid v3 credentials always get an answer (or a USM report); silence means down or filtered.
-        # Wrong communities are met with silence by design, so they alone never make this an error.
-        raise CollectionError("connectivity", f"no SNMP answer from {spec.address}:{spec.port} to any version "
-                                              f"or credential (silent, filtered or down)")
+    creds = _resolve_all(spec)
+    limit = spec.timeout * 40 + 10  # one concurrent round of GETs, then two bounded walks
+    try:
+        facts, alive = asyncio.run(asyncio.wait_for(_probe(spec, creds), timeout=limit))
+    except TimeoutError:
+        raise CollectionError("timeout", f"the SNMP probe of {spec.address}:{spec.port} did not finish within "
+                                         f"{limit:g} s") from None
+    if not alive:
+        # Wrong communities are met with silence by design: silence from an agent that never showed
+        # itself proves nothing about any of them.
+        raise CollectionError("connectivity", f"no SNMP answer from {spec.address}:{spec.port} to any version or "
+                                              "credential, nor to an SNMPv3 discovery (silent, filtered or down)")
     return facts

@@ -1,20 +1,43 @@
 """TLS endpoint scans: protocol versions, weak cipher suites, the certificate.
 
-The certificate (chain validation against the Mozilla store, or a clinic's own CA) comes
-from sslyze's CERTIFICATE_INFO, every endpoint in one concurrent sslyze Scanner. Protocol
-versions and weak suites are decided by one handshake per version with the system OpenSSL
-(security level 0, so legacy versions can be offered): against Kamailio 5.6 sslyze's full
-cipher-suite enumeration took about 140 s per endpoint and missed accepted versions when
-connections queued, while these handshakes take under a second. ``cipher_suites=True``
-adds sslyze's enumeration for the versions found, for a full report.
+Protocol versions and weak suites are decided by one handshake per version: TLS 1.0 to 1.3 with
+the system OpenSSL (security level 0, so legacy versions can be offered), SSL 2.0 and 3.0 and the
+weak suites (NULL, anonymous, EXPORT, RC4, DES, 3DES, MD5) with the legacy OpenSSL that sslyze
+ships (nassl), which can still offer all of them: the system OpenSSL 3 cannot offer RC4, DES or
+3DES, so a refusal seen through it would prove nothing. The certificate (chain validation against
+the Mozilla store, or a clinic's own CA) comes from sslyze's CERTIFICATE_INFO, every endpoint in
+one concurrent sslyze Scanner. Against Kamailio 5.6 sslyze's full cipher-suite enumeration took
+about 140 s per endpoint and missed accepted versions when connections queued, while these
+handshakes take under a second; ``cipher_suites=True`` adds that enumeration for a full report.
+
+Bounded, and unknown is never "refused":
+
+* every handshake attempt (TCP connect and TLS handshake) ends within the endpoint's ``timeout``,
+  however slowly the server trickles bytes; a whole endpoint within :data:`MAX_TIMEOUTS` x
+  ``timeout`` (:data:`HANDSHAKE_TIMEOUTS` for the handshakes, :data:`CERTIFICATE_TIMEOUTS` for
+  sslyze), endpoints scanned in parallel;
+* a first handshake offering everything tells whether anything speaks TLS there: an endpoint that
+  refuses or never completes a TCP connection, or accepts one and never answers a ClientHello,
+  stops after at most one ``timeout`` (nothing else is tried, sslyze included);
+* a version or weak-suite probe that got no answer in time, or that this scanner cannot offer, is
+  not a refusal: the endpoint's scan is then incomplete (``error`` set), so its checks are ERRORs.
+  The one exception: silence from an endpoint that answered a later handshake (some stacks ignore
+  hellos for versions they do not speak) is that endpoint refusing, as it read the hello and
+  went on answering others.
 """
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import math
+import select
+import socket
+import ssl
+import threading
 import time
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import NamedTuple
 
 from auditor.facts.network import CertificateFacts, TlsScan
 
@@ -22,6 +45,9 @@ VERSIONS = [("ssl_2_0_cipher_suites", "SSL 2.0"), ("ssl_3_0_cipher_suites", "SSL
             ("tls_1_0_cipher_suites", "TLS 1.0"), ("tls_1_1_cipher_suites", "TLS 1.1"),
             ("tls_1_2_cipher_suites", "TLS 1.2"), ("tls_1_3_cipher_suites", "TLS 1.3")]
 WEAK_MARKERS = ("NULL", "EXPORT", "RC4", "_DES_", "3DES", "DES_CBC", "_anon_", "MD5")
+HANDSHAKE_TIMEOUTS = 13    # reachability, six versions, up to four weak-suite probes, a last liveness look
+CERTIFICATE_TIMEOUTS = 4   # sslyze's certificate read
+MAX_TIMEOUTS = HANDSHAKE_TIMEOUTS + CERTIFICATE_TIMEOUTS
 
 
 @dataclass
@@ -39,7 +65,7 @@ class TlsTarget:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-def _name_matches(cert, name: str) -> Optional[bool]:
+def _name_matches(cert, name: str) -> bool | None:
     from cryptography import x509
     if not name:
         return None
@@ -72,7 +98,7 @@ def _certificate(deployment, server_name: str) -> CertificateFacts:
     elif isinstance(key, ed25519.Ed25519PublicKey):
         key_type, bits = "Ed25519", 256
     not_after = leaf.not_valid_after_utc
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     return CertificateFacts(
         subject=leaf.subject.rfc4514_string()[:200], issuer=leaf.issuer.rfc4514_string()[:200],
         not_after=not_after.isoformat(), days_left=(not_after - now).days, key_type=key_type, key_bits=bits,
@@ -81,68 +107,318 @@ def _certificate(deployment, server_name: str) -> CertificateFacts:
         hostname_match=_name_matches(leaf, server_name))
 
 
-HANDSHAKE_VERSIONS = [("TLSv1", "TLS 1.0"), ("TLSv1_1", "TLS 1.1"), ("TLSv1_2", "TLS 1.2"), ("TLSv1_3", "TLS 1.3")]
-WEAK_CIPHER_STRING = "NULL:eNULL:aNULL:EXPORT:RC4:DES:3DES:MD5:@SECLEVEL=0"
+class Outcome(NamedTuple):
+    """One handshake attempt: accepted (detail: the cipher), refused (an alert, a close, a reset),
+    silent (no answer in time), unreachable (no TCP connection) or untestable (cannot be offered here)."""
+
+    state: str
+    detail: str = ""
 
 
-def _handshake(t: TlsTarget, version: str, ciphers: str = "ALL:@SECLEVEL=0") -> Optional[str]:
-    """The negotiated cipher if the endpoint completes a handshake at exactly ``version``."""
-    import socket
-    import ssl
+STDLIB_VERSIONS = {"TLS 1.0": "TLSv1", "TLS 1.1": "TLSv1_1", "TLS 1.2": "TLSv1_2", "TLS 1.3": "TLSv1_3"}
+LEGACY_VERSIONS = {"SSL 2.0": "SSLV2", "SSL 3.0": "SSLV3", "TLS 1.0": "TLSV1", "TLS 1.1": "TLSV1_1",
+                   "TLS 1.2": "TLSV1_2"}
+PROBE_ORDER = ["SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"]
+ALL_CIPHERS = "ALL:@SECLEVEL=0"
+LEGACY_WEAK_CIPHERS = "NULL:eNULL:aNULL:EXPORT:RC4:DES:3DES:MD5"
+
+
+_CONTEXT_LOCK = threading.Lock()
+
+
+def _stdlib_context(version: str | None, ciphers: str) -> ssl.SSLContext | None:
+    """A client context offering exactly ``version`` (None: every version from TLS 1.0), or None
+    when this OpenSSL cannot put such a ClientHello together at all. Built once and shared (an
+    SSLContext serves many threads); built under a lock, as silencing Python's deprecation warning
+    for TLS 1.0/1.1 touches process-wide state."""
+    with _CONTEXT_LOCK:
+        return _build_context(version, ciphers)
+
+
+@lru_cache(maxsize=32)
+def _build_context(version: str | None, ciphers: str) -> ssl.SSLContext | None:
+    import warnings
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    v = getattr(ssl.TLSVersion, version)
     try:
-        ctx.minimum_version = ctx.maximum_version = v
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0/1.1: offering them is the point
+            if version is None:
+                ctx.minimum_version, ctx.maximum_version = ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_3
+            else:
+                ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion, version)
         ctx.set_ciphers(ciphers)
+        out = ssl.MemoryBIO()
+        ctx.wrap_bio(ssl.MemoryBIO(), out).do_handshake()  # in memory: does this OpenSSL write the hello?
+    except ssl.SSLWantReadError:
+        return ctx if out.pending > 0 else None
     except (ValueError, ssl.SSLError):
-        return None  # this OpenSSL cannot offer it at all
-    for attempt in range(2):  # one retry when the connection itself fails (a busy server), never on a refusal
-        try:
-            with socket.create_connection((t.host, t.port), timeout=t.timeout) as raw:
-                with ctx.wrap_socket(raw, server_hostname=t.server_name or None) as tls:
-                    return (tls.cipher() or ("?",))[0]
-        except ssl.SSLError:
-            return None
-        except OSError:
-            if attempt:
-                return None
+        return None
     return None
 
 
-def _versions(t: TlsTarget, scan: TlsScan) -> None:
-    for version, label in HANDSHAKE_VERSIONS:
-        if _handshake(t, version):
-            scan.accepted_versions.append(label)
-            if version != "TLSv1_3":
-                weak = _handshake(t, version, WEAK_CIPHER_STRING)
-                if weak:
-                    scan.weak_ciphers.append(f"{label} {weak}")
+def _connect(host: str, port: int, deadline: float) -> socket.socket:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("no time left")
+    return socket.create_connection((host, port), timeout=remaining)
+
+
+def bounded_handshake(tls: ssl.SSLSocket, deadline: float) -> None:
+    """Complete a TLS handshake on a socket wrapped with ``do_handshake_on_connect=False`` by
+    ``deadline`` (time.monotonic()), however the server spreads its bytes; TimeoutError otherwise."""
+    previous = tls.gettimeout()
+    tls.setblocking(False)
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                return
+            except ssl.SSLWantReadError:
+                readable, writable = [tls], []
+            except ssl.SSLWantWriteError:
+                readable, writable = [], [tls]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("TLS handshake not completed in time")
+            select.select(readable, writable, [], remaining)
+    finally:
+        tls.settimeout(previous)
+
+
+class _DeadlineSocket:
+    """What nassl's clients read and write through: every call ends by ``deadline``."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def _arm(self) -> None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("TLS handshake not completed in time")
+        self._sock.settimeout(remaining)
+
+    def recv(self, size: int) -> bytes:
+        self._arm()
+        return self._sock.recv(size)
+
+    def send(self, data: bytes) -> int:
+        self._arm()
+        self._sock.sendall(data)
+        return len(data)
+
+    sendall = send
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def _stdlib_attempt(t: TlsTarget, ctx: ssl.SSLContext, deadline: float) -> Outcome:
+    try:
+        raw = _connect(t.host, t.port, deadline)
+    except TimeoutError:
+        return Outcome("unreachable", f"no TCP connection within {t.timeout:g} s")
+    except OSError as exc:
+        return Outcome("unreachable", exc.strerror or exc.__class__.__name__)
+    with raw:
+        try:
+            tls = ctx.wrap_socket(raw, server_hostname=t.server_name or None, do_handshake_on_connect=False)
+        except (ssl.SSLError, ValueError) as exc:
+            return Outcome("untestable", exc.__class__.__name__)
+        with tls:
+            try:
+                bounded_handshake(tls, deadline)
+                return Outcome("accepted", (tls.cipher() or ("?",))[0])
+            except TimeoutError:
+                return Outcome("silent", f"no answer to a ClientHello within {t.timeout:g} s")
+            except ssl.SSLError as exc:
+                return Outcome("refused", exc.reason or exc.__class__.__name__)
+            except ConnectionResetError:
+                return Outcome("reset", "connection reset")
+            except OSError as exc:
+                return Outcome("refused", exc.strerror or exc.__class__.__name__)
+
+
+def _legacy_attempt(t: TlsTarget, version: str, ciphers: str, deadline: float) -> Outcome:
+    """A handshake with nassl's legacy OpenSSL (SSL 2.0/3.0, and every weak suite)."""
+    try:
+        from nassl._nassl import OpenSSLError
+        from nassl.legacy_ssl_client import LegacySslClient
+        from nassl.ssl_client import (
+            ClientCertificateRequested,
+            OpenSslVerifyEnum,
+            OpenSslVersionEnum,
+        )
+    except ImportError as exc:
+        return Outcome("untestable", f"nassl unavailable ({exc.__class__.__name__})")
+    try:
+        client = LegacySslClient(ssl_version=getattr(OpenSslVersionEnum, version), ssl_verify=OpenSslVerifyEnum.NONE,
+                                 ignore_client_authentication_requests=True)
+        client.set_cipher_list(ciphers)
+        if version != "SSLV2" and t.server_name:
+            client.set_tlsext_host_name(t.server_name)
+    except (OpenSSLError, ValueError) as exc:
+        return Outcome("untestable", exc.__class__.__name__)
+    try:
+        raw = _connect(t.host, t.port, deadline)
+    except TimeoutError:
+        return Outcome("unreachable", f"no TCP connection within {t.timeout:g} s")
+    except OSError as exc:
+        return Outcome("unreachable", exc.strerror or exc.__class__.__name__)
+    with raw:
+        client.set_underlying_socket(_DeadlineSocket(raw, deadline))  # type: ignore[arg-type]
+        try:
+            client.do_handshake()
+            return Outcome("accepted", client.get_current_cipher_name())
+        except TimeoutError:
+            return Outcome("silent", f"no answer to a ClientHello within {t.timeout:g} s")
+        except ClientCertificateRequested:  # it chose the version and a suite, then asked who we are
+            return Outcome("accepted", _cipher_name(client))
+        except OpenSSLError as exc:
+            return Outcome("refused", str(exc)[:80])
+        except ConnectionResetError:
+            return Outcome("reset", "connection reset")
+        except OSError as exc:  # nassl: "peer did not send data back" (the server closed)
+            return Outcome("refused", exc.strerror or exc.__class__.__name__)
+
+
+def _cipher_name(client) -> str:
+    try:
+        return client.get_current_cipher_name() or "?"
+    except Exception:  # noqa: BLE001 - nassl raises its own errors before a suite is settled
+        return "?"
+
+
+def _probe(t: TlsTarget, label: str, weak: bool, budget_end: float) -> Outcome:
+    """One version (or, ``weak``, its weak suites) by whichever OpenSSL can offer it; one retry when
+    the connection itself was reset or lost (a busy server), never after a refusal or silence."""
+    def stdlib(deadline: float) -> Outcome:
+        ctx = _stdlib_context(STDLIB_VERSIONS[label], ALL_CIPHERS)
+        return _stdlib_attempt(t, ctx, deadline) if ctx is not None else Outcome("untestable", "")
+
+    def legacy(deadline: float) -> Outcome:
+        ciphers = LEGACY_WEAK_CIPHERS if weak else "SSLv2" if label == "SSL 2.0" else "ALL:COMPLEMENTOFALL"
+        return _legacy_attempt(t, LEGACY_VERSIONS[label], ciphers, deadline)
+
+    # The weak suites only through the legacy OpenSSL: the system one cannot offer most of them.
+    engines = [legacy] if weak else [e for e, ok in ((stdlib, label in STDLIB_VERSIONS),
+                                                     (legacy, label in LEGACY_VERSIONS)) if ok]
+
+    def once() -> Outcome:
+        for engine in engines:
+            deadline = min(time.monotonic() + t.timeout, budget_end)
+            if deadline <= time.monotonic():
+                return Outcome("silent", "the endpoint's time budget was spent")
+            outcome = engine(deadline)
+            if outcome.state != "untestable":
+                return outcome
+        return Outcome("untestable", f"this scanner cannot offer {'its weak suites' if weak else 'it'}")
+
+    outcome = once()
+    if outcome.state in {"reset", "unreachable"}:
+        outcome = once()
+    return Outcome("refused", outcome.detail) if outcome.state == "reset" else outcome
+
+
+ANSWERED = {"accepted", "refused"}
+
+
+def _versions(t: TlsTarget, scan: TlsScan, budget_end: float) -> bool:
+    """Fill accepted versions and weak suites; False (with ``scan.error``) when the endpoint does not
+    speak TLS at all or a probe could not tell accepted from refused.
+
+    A probe that got no answer counts as refused only when the same endpoint answered a handshake
+    made after it (it read ours and chose silence: some stacks ignore hellos they do not speak);
+    otherwise the endpoint may simply have stopped answering, and the result is unknown."""
+    everything = _stdlib_context(None, ALL_CIPHERS)
+
+    def liveness() -> Outcome:
+        if everything is None:
+            return Outcome("untestable", "")
+        return _stdlib_attempt(t, everything, min(time.monotonic() + t.timeout, budget_end))
+
+    first = liveness()
+    if first.state == "unreachable":
+        scan.error = f"TLS connection failed: {first.detail}"
+        return False
+    if first.state == "silent":
+        scan.error = (f"the port accepts TCP connections but never answers a TLS ClientHello "
+                      f"(nothing within {t.timeout:g} s)")
+        return False
+    probes: list[tuple[str, bool, Outcome]] = [(label, False, _probe(t, label, weak=False, budget_end=budget_end))
+                                               for label in PROBE_ORDER]
+    for label in [lb for lb, _, o in probes if o.state == "accepted" and lb not in {"TLS 1.3", "SSL 2.0"}]:
+        probes.append((label, True, _probe(t, label, weak=True, budget_end=budget_end)))
+    silent = [i for i, (_, _, o) in enumerate(probes) if o.state == "silent"]
+    if silent and not any(o.state in ANSWERED for _, _, o in probes[silent[-1] + 1:]):
+        probes.append(("", False, liveness()))  # one more look: is the endpoint still answering at all?
+    unknown: list[str] = []
+    for i, (label, weak, outcome) in enumerate(probes):
+        if not label:
+            continue
+        state = outcome.state
+        if state == "silent" and any(o.state in ANSWERED for _, _, o in probes[i + 1:]):
+            state = "refused"  # ignored, by an endpoint that answered the next handshake
+        if state == "accepted":
+            if weak:
+                scan.weak_ciphers.append(f"{label} {outcome.detail}")
+            else:
+                scan.accepted_versions.append(label)
+        elif state != "refused":
+            unknown.append(f"{label}{' weak suites' if weak else ''}: {outcome.detail or state}")
+    if unknown:
+        scan.error = "not established, so not assessed: " + "; ".join(unknown)
+        return False
+    if not scan.accepted_versions:
+        scan.error = "no TLS version could be negotiated"
+        return False
+    return True
 
 
 def scan_tls(targets: list[TlsTarget]) -> list[TlsScan]:
-    """Scan every endpoint; an endpoint that fails gets ``error`` set, never raises."""
+    """Scan every endpoint; an endpoint that fails gets ``error`` set (and ``completed`` False), never
+    raises. Bounded: see the module docstring."""
     if not targets:
         return []
     from concurrent.futures import ThreadPoolExecutor
 
-    started = time.perf_counter()
+    started = time.monotonic()
     scans = {t.endpoint: TlsScan(endpoint=t.endpoint, purpose=t.purpose, server_name=t.server_name) for t in targets}
     with ThreadPoolExecutor(max_workers=min(16, len(targets))) as pool:
-        list(pool.map(lambda t: _versions(t, scans[t.endpoint]), targets))
-    _sslyze(targets, scans)
+        usable = list(pool.map(lambda t: _versions(t, scans[t.endpoint], started + HANDSHAKE_TIMEOUTS * t.timeout),
+                               targets))
+    reachable = [t for t, ok in zip(targets, usable) if ok]
+    if reachable:
+        budget = CERTIFICATE_TIMEOUTS * max(t.timeout for t in reachable)
+        worker = threading.Thread(target=_certificates, args=(reachable, scans), name="voxaudit-sslyze", daemon=True)
+        worker.start()
+        worker.join(timeout=budget)
+        if worker.is_alive():  # left to end on its own network timeouts; its results are not waited for
+            for t in reachable:
+                s = scans[t.endpoint]
+                if not s.completed and not s.error:
+                    s.error = f"the certificate was not read within {budget:g} s"
     for s in scans.values():
-        s.duration_s = round(time.perf_counter() - started, 3)
-        if s.completed and not s.accepted_versions and not s.error:
-            s.error = "no TLS version could be negotiated"
+        s.duration_s = round(time.monotonic() - started, 3)
+        if s.error:
             s.completed = False
     return [scans[t.endpoint] for t in targets]
 
 
+def _certificates(targets: list[TlsTarget], scans: dict[str, TlsScan]) -> None:
+    try:
+        _sslyze(targets, scans)
+    except Exception as exc:  # noqa: BLE001 - an sslyze failure costs the certificate, not the scan
+        for t in targets:
+            if not scans[t.endpoint].completed:
+                scans[t.endpoint].error = f"the certificate could not be read ({exc.__class__.__name__})"
+
+
 def _sslyze(targets: list[TlsTarget], scans: dict[str, TlsScan]) -> None:
     from pathlib import Path
+
     from sslyze import (
         ScanCommand,
         ScanCommandAttemptStatusEnum,
@@ -152,11 +428,13 @@ def _sslyze(targets: list[TlsTarget], scans: dict[str, TlsScan]) -> None:
         ServerScanRequest,
         ServerScanStatusEnum,
     )
-
-    from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
+    from sslyze.plugins.certificate_info.implementation import (
+        CertificateInfoExtraArgument,
+    )
     from sslyze.scanner.models import ScanCommandsExtraArguments
 
-    by_command = {"TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES, "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
+    by_command = {"SSL 2.0": ScanCommand.SSL_2_0_CIPHER_SUITES, "SSL 3.0": ScanCommand.SSL_3_0_CIPHER_SUITES,
+                  "TLS 1.0": ScanCommand.TLS_1_0_CIPHER_SUITES, "TLS 1.1": ScanCommand.TLS_1_1_CIPHER_SUITES,
                   "TLS 1.2": ScanCommand.TLS_1_2_CIPHER_SUITES, "TLS 1.3": ScanCommand.TLS_1_3_CIPHER_SUITES}
     requests, by_uuid = [], {}
     for t in targets:
@@ -166,7 +444,8 @@ def _sslyze(targets: list[TlsTarget], scans: dict[str, TlsScan]) -> None:
         extra = ScanCommandsExtraArguments(certificate_info=CertificateInfoExtraArgument(
             custom_ca_file=Path(t.ca_file))) if t.ca_file else ScanCommandsExtraArguments()
         config = ServerNetworkConfiguration(tls_server_name_indication=t.server_name or t.host,
-                                            network_timeout=int(max(1, t.timeout)), network_max_retries=1)
+                                            network_timeout=max(1, math.ceil(t.timeout)),
+                                            network_max_retries=1)
         req = ServerScanRequest(server_location=ServerNetworkLocation(hostname=t.host, port=t.port, ip_address=t.host
                                                                       if _is_ip(t.host) else None),
                                 network_configuration=config, scan_commands=commands,
@@ -197,7 +476,9 @@ def _sslyze(targets: list[TlsTarget], scans: dict[str, TlsScan]) -> None:
         cert = sr.certificate_info
         if cert.status == ScanCommandAttemptStatusEnum.COMPLETED and cert.result.certificate_deployments:
             scan.certificate = _certificate(cert.result.certificate_deployments[0], t.server_name)
-        scan.completed = True
+            scan.completed = True
+        else:  # the versions are known, but a certificate nobody read is not a good one: the scan is incomplete
+            scan.error = f"the certificate could not be read ({cert.status.name.lower()})"
 
 
 def _is_ip(host: str) -> bool:

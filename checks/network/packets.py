@@ -1,5 +1,8 @@
 """What a packet capture proves: media and signalling in clear, voice sharing a VLAN with data,
-phones fetching their configuration in clear."""
+phones fetching their configuration in clear.
+
+A capture proves what it holds, not what it lacks: a check whose traffic is absent from the
+capture is not evaluated (NOT_APPLICABLE with the reason), never passed."""
 from __future__ import annotations
 
 from auditor.check import check
@@ -37,8 +40,13 @@ def rtp_in_clear(facts, ctx):
 )
 def sip_in_clear(facts, ctx):
     total = sum(facts.sip_in_clear.values())
+    if total == 0 and not facts.streams:
+        # Nothing voice-related at all: the capture cannot show how signalling travels.
+        yield ctx.not_applicable(facts.source, "not evaluated: the capture holds no SIP and no media stream")
+        return
     if total == 0:
-        yield ctx.passed(facts.source, "no cleartext SIP in the capture")
+        yield ctx.passed(facts.source, f"no cleartext SIP while {len(facts.streams)} media stream(s) flowed: "
+                                       "their signalling went encrypted")
         return
     methods = ", ".join(f"{k} x{v}" for k, v in sorted(facts.sip_in_clear.items()))
     if facts.sdes_keys_in_clear:
@@ -83,7 +91,10 @@ def voice_data_vlans(facts, ctx):
 )
 def provisioning_in_clear(facts, ctx):
     if not facts.provisioning:
-        yield ctx.passed(facts.source, "no cleartext provisioning fetch in the capture")
+        # Phones fetch at boot or on a schedule: a capture without a fetch shows nothing either way.
+        yield ctx.not_applicable(facts.source, "not evaluated: no cleartext provisioning fetch in the capture, "
+                                               "and an HTTPS one cannot be told apart; capture a phone booting "
+                                               "to assess")
         return
     for f in facts.provisioning:
         yield ctx.fail(f"{f.protocol} {f.path}", f"{f.requests} cleartext {f.protocol.upper()} fetch(es) of a "

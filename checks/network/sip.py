@@ -9,6 +9,11 @@ SOURCES = ["sip"]
 DATA_VANTAGES = {"data", "data-vlan", "guest", "guest-wifi", "workstations", "internet", "external"}
 CHALLENGED = {401, 407}
 REFUSED = {403, 404, 405, 488, 501}
+# Failures that say the server could not deal with the request just now, not that it refuses it.
+TRANSIENT = {408, 480, 500, 503, 504}
+
+
+NO_ANSWER = "no answer"  # how the enumeration probe records a REGISTER that got none
 
 
 def _answered(facts):
@@ -40,8 +45,11 @@ def plaintext_sip(facts, ctx):
         if t.state == "answered":
             yield ctx.fail(name, f"plaintext SIP answers (OPTIONS -> {t.options.status if t.options else '?'})",
                            fix=[f"close {t.transport}/{t.port} or bind it to loopback; use TLS on 5061"])
-        else:
+        elif t.state == "closed":  # refused, ICMP unreachable, or no TCP connection at all
             yield ctx.passed(name, f"no plaintext SIP: {t.detail or t.state}")
+        else:  # UDP silence or a connection that never answered SIP: filtered, or ignoring this scanner
+            yield ctx.unknown(name, f"not evaluated: {t.detail or t.state}; silence does not show that "
+                                           "nothing speaks SIP here")
 
 
 @check(
@@ -81,11 +89,19 @@ def register_auth(facts, ctx):
         name = f"sip {t.transport}/{t.port}"
         r = t.unauth_register
         if r is None:
-            yield ctx.passed(name, "REGISTER got no answer (not accepted)")
+            yield ctx.unknown(name, "not evaluated: REGISTER without credentials got no answer; "
+                                           "silence is not a refusal")
+        elif r.status < 200:
+            yield ctx.unknown(name, f"not evaluated: REGISTER got only a provisional answer ({r.status})")
         elif r.status in CHALLENGED:
             yield ctx.passed(name, f"REGISTER challenged ({r.status} {r.challenge})")
+        elif r.status in TRANSIENT:
+            yield ctx.unknown(name, f"not evaluated: REGISTER failed for another reason ({r.status} "
+                                           f"{r.reason})")
         elif r.status in REFUSED or r.status >= 400:
             yield ctx.passed(name, f"REGISTER refused ({r.status} {r.reason})")
+        elif r.status >= 300:
+            yield ctx.unknown(name, f"not evaluated: REGISTER redirected ({r.status} {r.reason})")
         else:
             yield ctx.fail(name, f"REGISTER without credentials accepted ({r.status} {r.reason})",
                            fix=["require digest authentication for REGISTER"])
@@ -109,8 +125,12 @@ def enumeration(facts, ctx):
         yield ctx.not_applicable(facts.address, "enumeration probe not enabled (opt-in: sip.enumeration)")
         return
     evidence = f"known user -> {e.known_user_status}; made-up users -> {', '.join(e.unknown_user_statuses)}"
-    if e.distinguishable:
+    answered = [u for u in e.unknown_user_statuses if u != NO_ANSWER]
+    if e.known_user_status != NO_ANSWER and any(u != e.known_user_status for u in answered):
         yield ctx.fail(f"sip {e.transport}", evidence, fix=["challenge unknown users like known ones"])
+    elif e.known_user_status == NO_ANSWER or len(answered) < len(e.unknown_user_statuses):
+        yield ctx.unknown(f"sip {e.transport}", f"not evaluated: {evidence} (an unanswered REGISTER "
+                                                       "cannot be compared)")
     else:
         yield ctx.passed(f"sip {e.transport}", evidence)
 
@@ -133,11 +153,17 @@ def invite_auth(facts, ctx):
         yield ctx.not_applicable(facts.address, "INVITE probe not enabled (opt-in: sip.invite, rings phones)")
         return
     evidence = f"INVITE to {i.target} -> {', '.join(map(str, i.statuses)) or 'no answer'}"
-    if i.accepted:
-        yield ctx.fail(f"sip {i.transport}", evidence + (" (cancelled at once)" if i.cancelled else ""),
+    final = next((s for s in i.statuses if s >= 200), None)
+    name = f"sip {i.transport}"
+    if final in CHALLENGED or final == 403:
+        yield ctx.passed(name, evidence)
+    elif final is None and not any(100 < s < 200 for s in i.statuses):
+        yield ctx.unknown(name, f"not evaluated: {evidence} (no final answer)")
+    elif final in TRANSIENT - {480}:
+        yield ctx.unknown(name, f"not evaluated: {evidence} (a failure that is not a refusal)")
+    else:  # ringing, routed onwards (480, 404...), or answered
+        yield ctx.fail(name, evidence + (" (cancelled at once)" if i.cancelled else ""),
                        fix=["challenge unauthenticated INVITEs"])
-    else:
-        yield ctx.passed(f"sip {i.transport}", evidence)
 
 
 @check(

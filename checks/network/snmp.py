@@ -1,4 +1,9 @@
-"""SNMP as the agent answers it: default communities, v1/v2c in use, SNMPv3 without privacy."""
+"""SNMP as the agent answers it: default communities, v1/v2c in use, SNMPv3 without privacy.
+
+Agents drop a wrong community without a word, so "no answer" is a refusal only because the
+collector established that the agent is there (any answer, or a USM report to a made-up v3 user);
+otherwise the target is an ERROR, and a credential reference that could not be resolved is an
+ERROR (auth) before anything is sent. These checks never see an unresolved credential as silence."""
 from __future__ import annotations
 
 from auditor.check import check
@@ -80,4 +85,5 @@ def v3_priv(facts, ctx):
             yield ctx.passed(f"snmpv3 user {user}", "answered only at authPriv")
         else:
             detail = next((a.detail for a in levels.values() if a.detail), "no answer")
-            yield ctx.not_applicable(f"snmpv3 user {user}", f"no level answered ({detail}): check the credentials")
+            yield ctx.unknown(f"snmpv3 user {user}", f"not evaluated: no level answered ({detail}); "
+                                                            "check the user's credentials in the inventory")

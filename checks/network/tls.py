@@ -61,7 +61,8 @@ def weak_ciphers(facts, ctx):
             yield ctx.fail(name, f"weak suites accepted: {', '.join(s.weak_ciphers[:6])}",
                            fix=["remove NULL/EXPORT/RC4/DES/3DES/anonymous suites"])
         else:
-            yield ctx.passed(name, "no weak suite accepted")
+            yield ctx.passed(name, "no NULL, anonymous, EXPORT, RC4, DES, 3DES or MD5 suite accepted "
+                                   f"({', '.join(v for v in s.accepted_versions if v != 'TLS 1.3') or 'TLS 1.3 only'})")
 
 
 @check(
@@ -81,7 +82,7 @@ def certificate_valid(facts, ctx):
     for s in _scans(facts):
         c, name = s.certificate, f"tls {s.endpoint}"
         if c is None:
-            yield ctx.fail(name, "no certificate could be read")
+            yield ctx.unknown(name, "not evaluated: no certificate was read")
             continue
         problems = []
         if c.days_left < 0:
@@ -114,13 +115,19 @@ def certificate_strength(facts, ctx):
     for s in _scans(facts):
         c, name = s.certificate, f"tls {s.endpoint}"
         if c is None:
+            yield ctx.unknown(name, "not evaluated: no certificate was read")
             continue
         problems = []
         if (c.key_type in {"RSA", "DSA"} and c.key_bits < MIN_RSA) or (c.key_type == "EC" and c.key_bits < MIN_EC):
             problems.append(f"{c.key_type} {c.key_bits}-bit key")
-        if 0 <= c.days_left < warn:
+        if c.days_left < 0:
+            problems.append(f"expired {-c.days_left} days ago ({c.not_after[:10]})")
+        elif c.days_left < warn:
             problems.append(f"expires in {c.days_left} days")
         if problems:
             yield ctx.fail(name, "; ".join(problems), fix=["reissue the certificate"])
+        elif c.key_type not in {"RSA", "DSA", "EC", "Ed25519"} or c.key_bits <= 0:
+            yield ctx.unknown(name, f"not evaluated: key type {c.key_type or '?'} not recognised "
+                                           f"({c.days_left} days left)")
         else:
             yield ctx.passed(name, f"{c.key_type} {c.key_bits}-bit, {c.days_left} days left")

@@ -3,6 +3,10 @@
 Each helper writes its own configuration into a private directory, starts the Debian
 package's daemon in the foreground, waits until it answers (bounded), and returns a handle
 whose ``stop()`` kills exactly the process it started.
+
+A daemon's output goes to a log file in its directory (``Server.log``), never to a pipe: nobody
+would read the pipe, and a daemon blocked writing its log (Kamailio after ~64 KiB of TLS errors)
+stops answering. ``Server.tail()`` gives its last lines for failure messages.
 """
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 LOOPBACK = "127.0.0.1"
 
@@ -29,16 +34,31 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
-def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, timeout: float = 20.0) -> None:
+TAIL_BYTES = 3000
+
+
+def tail(log: Path | None, size: int = TAIL_BYTES) -> str:
+    """The end of a daemon's log file (what a failure message shows)."""
+    if log is None:
+        return ""
+    try:
+        with log.open("rb") as fh:
+            fh.seek(max(0, log.stat().st_size - size))
+            return fh.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, timeout: float = 20.0,
+               log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready:\n{out[-3000:]}")
+            raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready:\n{tail(log)}")
         if ready():
             return
         time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready after {timeout:g} s")
+    raise RuntimeError(f"{what} not ready after {timeout:g} s:\n{tail(log)}")
 
 
 def tcp_open(port: int, host: str = LOOPBACK) -> bool:
@@ -55,6 +75,10 @@ class Server:
     proc: subprocess.Popen
     port: int
     workdir: Path
+    log: Path | None = None  # the daemon's stdout and stderr
+
+    def tail(self, size: int = TAIL_BYTES) -> str:
+        return tail(self.log, size)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -75,17 +99,23 @@ def _binary(path: str, package: str) -> str:
     return path
 
 
-def _spawn(argv: list[str], cwd: Path) -> subprocess.Popen:
-    # A new process group, so stop() reaches the daemon's children too and nothing else.
-    return subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+def _spawn(argv: list[str], cwd: Path, env: dict | None = None, name: str = "") -> subprocess.Popen:
+    """Start a daemon with its output appended to ``<cwd>/<name>.log`` (``proc.log_path``; see the module
+    docstring). A new process group, so stop() reaches the daemon's children too and nothing else."""
+    log = cwd / f"{name or Path(argv[0]).name}.log"
+    with log.open("ab") as fh:  # the daemon keeps its own descriptor
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    proc.log_path = log  # type: ignore[attr-defined]
+    return proc
 
 
-def _serving(name: str, proc: subprocess.Popen, port: int, workdir: Path, ready: Optional[Callable[[], bool]] = None,
+def _serving(name: str, proc: subprocess.Popen, port: int, workdir: Path, ready: Callable[[], bool] | None = None,
              timeout: float = 20.0) -> Server:
     """The started daemon as a Server once it answers (by default: its TCP port accepts); stopped if it never does."""
-    server = Server(name, proc, port, workdir)
+    server = Server(name, proc, port, workdir, getattr(proc, "log_path", None))
     try:
-        wait_until(ready or (lambda: tcp_open(port)), proc, name, timeout=timeout)
+        wait_until(ready or (lambda: tcp_open(port)), proc, name, timeout=timeout, log=server.log)
     except Exception:
         server.stop()
         raise
@@ -168,7 +198,7 @@ def stage_pbx_tree(src: Path, dst: Path) -> Path:
     return root
 
 
-def cleanup(servers: list[Optional[Server]]) -> None:
+def cleanup(servers: list[Server | None]) -> None:
     for s in servers:
         if s is not None:
             s.stop()
@@ -190,7 +220,7 @@ def make_certs(workdir: Path, variant: str) -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def key():
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -245,7 +275,7 @@ def make_certs(workdir: Path, variant: str) -> None:
 class KamailioLab:
     variant: str
     server: Server
-    sip_port: Optional[int]
+    sip_port: int | None
     tls_port: int
     workdir: Path
 
@@ -271,10 +301,8 @@ def start_kamailio(workdir: Path, variant: str) -> KamailioLab:
     return KamailioLab(variant, server, sip_port, tls_port, workdir)
 
 
-def garbage_udp_server() -> tuple[socket.socket, int, "threading.Thread"]:
+def garbage_udp_server() -> tuple[socket.socket, int, threading.Thread]:
     """Answers every datagram with bytes that are not SIP: a confused or hostile device."""
-    import threading
-
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((LOOPBACK, 0))
     s.settimeout(0.2)
@@ -284,7 +312,7 @@ def garbage_udp_server() -> tuple[socket.socket, int, "threading.Thread"]:
             try:
                 _, peer = s.recvfrom(65535)
                 s.sendto(b"\x16\x03\x01garbage\r\nHTTP/1.0 200 OK\r\n\r\n", peer)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -307,9 +335,9 @@ class NetnsPair:
     def delete(self) -> None:
         for ns in (self.phone_ns, self.switch_ns):
             if ns:
-                subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+                subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True, timeout=10)
         if not self.switch_ns:  # the root-side end goes with its peer, but make sure
-            subprocess.run(["ip", "link", "del", self.switch_if], capture_output=True, timeout=10)
+            subprocess.run(["ip", "link", "del", self.switch_if], check=False, capture_output=True, timeout=10)
 
 
 def make_netns_pair(switch_in_root: bool = False) -> NetnsPair:
@@ -324,7 +352,7 @@ def make_netns_pair(switch_in_root: bool = False) -> NetnsPair:
                      switch_if=f"vxs{tag}" if switch_in_root else "vs0")
 
     def ip(*args: str) -> None:
-        proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
+        proc = subprocess.run(["ip", *args], check=False, capture_output=True, text=True, timeout=10)
         if proc.returncode != 0:
             pair.delete()
             raise LabUnavailable(f"the kernel refused 'ip {' '.join(args)}': {proc.stderr.strip()}")
@@ -377,9 +405,8 @@ def start_snmpd(workdir: Path) -> SnmpLab:
     (workdir / "snmpd.conf").write_text("\n".join(lines) + "\n")
     (workdir / "persist").mkdir(exist_ok=True)
     env = dict(os.environ, SNMP_PERSISTENT_DIR=str(workdir / "persist"), MIBS="")
-    proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(workdir / "snmpd.conf"), "-p",
-                             str(workdir / "snmpd.pid")], cwd=workdir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = _spawn([binary, "-f", "-Lo", "-C", "-c", str(workdir / "snmpd.conf"), "-p", str(workdir / "snmpd.pid")],
+                  workdir, env=env)
 
     def answers() -> bool:
         # a minimal SNMPv2c GET sysDescr.0 with the lab community
@@ -535,7 +562,7 @@ def start_postgres(password: str) -> PostgresLab:
     pwfile.unlink()
     port = free_port()
     proc = _spawn([*as_user, postgres, "-D", str(data), "-p", str(port), "-c", f"listen_addresses={LOOPBACK}",
-                   "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off"], workdir)
+                   "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off"], workdir, name="postgres")
     return PostgresLab(_serving("postgres", proc, port, workdir, timeout=60), "voxaudit", password, "postgres")
 
 

@@ -3,7 +3,6 @@ silent port and a device answering garbage, through the inventory and the CLI.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -79,7 +78,8 @@ clinics:
     out = tmp / "out"
     exe = Path(sys.executable).parent / "voxaudit"
     started = time.monotonic()
-    proc = subprocess.run([str(exe), "scan", str(inv), "-o", str(out), "-f", "all", "-q"], capture_output=True,
+    proc = subprocess.run([str(exe), "scan", str(inv), "-o", str(out), "-f", "all", "-q"], check=False,
+                          capture_output=True,
                           text=True, timeout=300)
     elapsed = time.monotonic() - started
     garbage.close()
@@ -100,12 +100,13 @@ def test_weak_front_end_shows_every_weakness(lab_scan):
     doc, *_ = lab_scan
     weak = _status(doc, "edge-weak")
     for cid in ("SIP-NET-101", "SIP-NET-102", "SIP-NET-104", "SIP-NET-105", "SIP-NET-107",
-                "TLS-NET-101", "TLS-NET-103"):
+                "TLS-NET-101", "TLS-NET-103", "TLS-NET-104"):
         assert "FAIL" in weak[cid], (cid, weak[cid])
     assert weak["SIP-NET-103"] == {"PASS"}  # REGISTER is at least refused (404) or challenged
     evidence = {r["check_id"]: r["evidence"] for r in doc["results"] if r["target"] == "edge-weak" and r["status"] == "FAIL"}
     assert "TLS 1.0" in evidence["TLS-NET-101"]
     assert "expired" in evidence["TLS-NET-103"] and "self-signed" in evidence["TLS-NET-103"]
+    assert "expired 30 days ago" in evidence["TLS-NET-104"] or "expired 31 days ago" in evidence["TLS-NET-104"]
     assert "kamailio (5.6" in evidence["SIP-NET-102"]
 
 
@@ -127,13 +128,13 @@ def test_dead_and_garbage_targets_are_errors_and_nothing_else_is_lost(lab_scan):
     assert reasons["edge-dead"][0] == "connectivity" and "no SIP service answered" in reasons["edge-dead"][1]
     assert reasons["edge-garbage"][0] == "parse" and "not SIP" in reasons["edge-garbage"][1]
     assert "Traceback" not in proc.stderr
-    assert elapsed < 120, elapsed  # bounded probes; the figure itself is reported by benchmarks/
+    assert elapsed < 60, elapsed  # bounded probes; the figure itself is reported by benchmarks/
     html = (out / "report.html").read_text()
     assert "edge-hardened" in html and "edge-dead" in html
 
 
 def test_probes_are_bounded_and_never_send_credentials(lab_scan):
-    doc, proc, out, _ = lab_scan
+    doc, _proc, out, _ = lab_scan
     weak = next(t for t in doc["targets"] if t["name"] == "edge-weak")
     assert weak["facts"]["probes_sent"] <= 24
     assert weak["facts"]["invite"]["statuses"]  # the opt-in INVITE ran, and was answered

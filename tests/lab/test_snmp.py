@@ -53,6 +53,21 @@ clinics:
               users:
                 - {{username: labpriv, auth: env:LAB_SNMP_AUTH, priv: env:LAB_SNMP_PRIV}}
                 - {{username: labauth, auth: env:LAB_SNMP_AUTH, priv: env:LAB_SNMP_PRIV}}
+          - name: switch-unresolved
+            platform: snmp
+            address: 127.0.0.1
+            snmp:
+              port: {snmp_lab.port}
+              communities: [env:LAB_SNMP_COMMUNITY, env:LAB_SNMP_NOT_SET]
+              try_default_communities: true
+              timeout: 1
+          - name: switch-wrong-v3
+            platform: snmp
+            address: 127.0.0.1
+            snmp:
+              port: {snmp_lab.port}
+              timeout: 1
+              users: [{{username: labpriv, auth: env:LAB_SNMP_PRIV, priv: env:LAB_SNMP_AUTH}}]
           - name: snmp-silent
             platform: snmp
             address: 127.0.0.1
@@ -64,7 +79,7 @@ clinics:
     env = dict(os.environ, **{f"LAB_SNMP_{k.upper()}": v for k, v in servers.SNMP_SECRETS.items()})
     out = tmp_path / "out"
     proc = subprocess.run([str(Path(sys.executable).parent / "voxaudit"), "scan", str(inv), "-o", str(out), "-f",
-                           "all", "-q"], capture_output=True, text=True, timeout=180, env=env)
+                           "all", "-q"], check=False, capture_output=True, text=True, timeout=180, env=env)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((out / "scan.json").read_text())
     res = {(r["target"], r["check_id"], r["resource"]): r["status"] for r in doc["results"]}
@@ -75,5 +90,11 @@ clinics:
     assert res[("switch-snmp", "SNMP-NET-103", "snmpv3 user labauth")] == "FAIL"
     silent = {r["status"] for r in doc["results"] if r["target"] == "snmp-silent"}
     assert silent == {"ERROR"}
+    # An unset reference: ERROR (auth) for the target, naming the reference; never "no answer" and a PASS.
+    unresolved = {(r["status"], r["error_kind"]) for r in doc["results"] if r["target"] == "switch-unresolved"}
+    assert unresolved == {("ERROR", "auth")}
+    assert any("env:LAB_SNMP_NOT_SET" in r["evidence"] for r in doc["results"] if r["target"] == "switch-unresolved")
+    # Credentials the agent rejects (auth and priv swapped): the user is not evaluated, not passed.
+    assert res[("switch-wrong-v3", "SNMP-NET-103", "snmpv3 user labpriv")] == "NOT_APPLICABLE"
     text = "".join(p.read_text(errors="replace") for p in out.iterdir()) + proc.stdout + proc.stderr
     assert not any(v in text for v in servers.SNMP_SECRETS.values())
