@@ -191,7 +191,7 @@ def cli() -> None:
 @click.option("--per-clinic", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Targets collected at once within one clinic.")
 @click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
-              help="Seconds before a target's collection is abandoned (ERROR, timeout).")
+              help="Seconds before a target's collection is stopped (ERROR, timeout).")
 @click.option("--processes", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Split the clinics across this many processes (each with its share of --workers) to use "
                    "several cores on large fleets; 0: threads in one process.")
