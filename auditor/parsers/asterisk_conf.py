@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.problem import Problem
+from auditor.parsers.problem import Problem, label
 
 # Asterisk's own limits (main/config.c).
 MAX_INCLUDE_LEVEL = 10          # MAX_INCLUDE_LEVEL: nested #include levels below the root file
@@ -70,8 +70,7 @@ def _ci(s: str) -> str:
 
 def _show(name: str) -> str:
     """A section or key name for a message: printable ASCII only, at most 40 characters, quoted."""
-    cleaned = "".join(ch if " " <= ch <= "~" else "?" for ch in name[:_SHOWN_NAME])
-    return f"'{cleaned}{'...' if len(name) > _SHOWN_NAME else ''}'"
+    return f"'{label(name, _SHOWN_NAME)}'"
 
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9_./*?{},+@-]{1,80}")

@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.problem import Problem
+from auditor.parsers.problem import Problem, label
 
 MAX_INCLUDE_DEPTH = 10  # cfg.lex MAX_INCLUDE_DEPTH
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -74,11 +74,6 @@ _ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
 _HEX_RE = re.compile(r"[0-9a-fA-F]{1,2}")
 _OCT_RE = re.compile(r"[0-7]{2,3}")
 
-
-def label(text: str, limit: int = 48) -> str:
-    """A name fit for a problem message: printable ASCII only, at most ``limit`` characters."""
-    clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
-    return clean + ("..." if len(text) > limit else "")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from auditor.parsers.problem import Problem
+from auditor.parsers.problem import Problem, label
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_PROBLEMS = 20  # per file; the rest are counted in one more problem
@@ -26,11 +26,6 @@ _GS_KEY_RE = re.compile(r"P\d{1,6}")
 
 Settings = dict[str, tuple[str, int]]
 
-
-def label(text: str, limit: int = 48) -> str:
-    """A key or name fit for a problem message: printable ASCII only, at most ``limit`` characters."""
-    clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
-    return clean + ("..." if len(text) > limit else "")
 
 
 def xml_error(exc: Exception) -> str:

@@ -24,3 +24,10 @@ class Problem:
     message: str
     fatal: bool
     note: bool = False
+
+
+def label(text: str, limit: int = 48) -> str:
+    """A key, section or file name fit for a problem message: printable ASCII only (no terminal
+    escapes, no newlines), at most ``limit`` characters. Only ever for names, never for values."""
+    clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
+    return clean + ("..." if len(text) > limit else "")
