@@ -94,7 +94,7 @@ clinics:
     unresolved = {(r["status"], r["error_kind"]) for r in doc["results"] if r["target"] == "switch-unresolved"}
     assert unresolved == {("ERROR", "auth")}
     assert any("env:LAB_SNMP_NOT_SET" in r["evidence"] for r in doc["results"] if r["target"] == "switch-unresolved")
-    # Credentials the agent rejects (auth and priv swapped): the user is not evaluated, not passed.
-    assert res[("switch-wrong-v3", "SNMP-NET-103", "snmpv3 user labpriv")] == "NOT_APPLICABLE"
+    # Credentials the agent rejects (auth and priv swapped): the user is unknown (ERROR), not passed.
+    assert res[("switch-wrong-v3", "SNMP-NET-103", "snmpv3 user labpriv")] == "ERROR"
     text = "".join(p.read_text(errors="replace") for p in out.iterdir()) + proc.stdout + proc.stderr
     assert not any(v in text for v in servers.SNMP_SECRETS.values())
