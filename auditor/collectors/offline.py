@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from auditor.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
+from auditor.facts.asterisk_dialplan import ROOT_READERS
 from auditor.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
 from auditor.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
 from auditor.parsers.logrotate import LogrotateError, parse_logrotate_file
@@ -167,7 +168,7 @@ def collect_asterisk_tree(
     for name in ASTERISK_ROOTS:  # asterisk.conf first: its astetcdir places absolute #includes
         if progress:
             progress(name)
-        parsed[name] = parse_config(config_dir, name, asterisk_dir=etc_dir)
+        parsed[name] = ROOT_READERS.get(name, parse_config)(config_dir, name, asterisk_dir=etc_dir)
         if name == "asterisk.conf":
             etc_dir = _asterisk_directory(parsed[name], "astetcdir") or etc_dir
     flavor = "freepbx" if any(config_dir.glob("*_additional.conf")) else "asterisk"
@@ -224,26 +225,89 @@ def collect_asterisk_tree(
                                 logrotate_problem=logrotate_problem, spool_problem=spool_problem)
 
 
-def locate_freeswitch_conf(path: Path) -> Optional[Path]:
-    """The FreeSWITCH conf dir (the one holding vars.xml) in a copied tree or snapshot root."""
-    for candidate in (path, path / "conf", path / "etc" / "freeswitch", path / "usr" / "local" / "freeswitch" / "conf"):
-        if (candidate / "vars.xml").is_file() or (candidate / "sip_profiles").is_dir():
-            return candidate
+FREESWITCH_CONF_DIRS = ("", "conf", "etc/freeswitch", "usr/local/freeswitch/conf", "usr/share/freeswitch/conf",
+                        "opt/freeswitch/conf", "opt/freeswitch/etc/freeswitch")
+FREESWITCH_LAYOUT_MARKERS = ("vars.xml", "sip_profiles", "autoload_configs")
+_FS_SNIFF_BYTES = 64 * 1024
+_FS_SNIFF_ENTRIES = 500
+
+
+def _freeswitch_content(path: Path) -> str | None:
+    """'document' for a FreeSWITCH root document, 'fragment' for FreeSWITCH configuration XML, else None.
+    Reads at most 64 KiB of a regular file, never blocking on a FIFO nor following a final symlink."""
+    import re
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        head = os.read(fd, _FS_SNIFF_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if re.search(rb"<document\s[^>]{0,200}?freeswitch/xml", head):
+        return "document"
+    if re.search(rb"<configuration\s+name\s*=\s*[\"'][^\"'<>]{1,80}\.conf[\"']|<x-pre-process\s", head, re.IGNORECASE):
+        return "fragment"
     return None
 
 
-def collect_freeswitch_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
+def locate_freeswitch_conf(path: Path) -> tuple[Path, str | None] | None:
+    """(conf dir, root file) of a FreeSWITCH tree, found the way FreeSWITCH starts: from freeswitch.xml.
+
+    ``path`` may be the root file itself, the conf dir, or a snapshot root holding it at a packaged
+    place. Without freeswitch.xml, a conf dir with the packaged layout (vars.xml, sip_profiles/,
+    autoload_configs/) is read as the packaged freeswitch.xml would include it (root None); failing
+    that, the XML files at the top of a candidate are recognised by content: a
+    ``<document type="freeswitch/xml">`` is the root, configuration fragments mean a tree whose root
+    is not there."""
+    if path.is_file():
+        return path.parent, path.name
+    candidates = [path / c if c else path for c in FREESWITCH_CONF_DIRS]
+    candidates = [c for c in candidates if c.is_dir()]
+    for c in candidates:
+        if (c / "freeswitch.xml").is_file():
+            return c, "freeswitch.xml"
+    for c in candidates:
+        if any((c / m).exists() for m in FREESWITCH_LAYOUT_MARKERS):
+            return c, None
+    for c in candidates:
+        fragments = False
+        try:
+            names = sorted(os.listdir(c))[:_FS_SNIFF_ENTRIES]
+        except OSError:
+            continue
+        for name in names:
+            if name.lower().endswith(".xml"):
+                kind = _freeswitch_content(c / name)
+                if kind == "document":
+                    return c, name
+                fragments = fragments or kind == "fragment"
+        if fragments:
+            return c, None
+    return None
+
+
+def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None = None):
+    """Facts of the FreeSWITCH configuration under ``path`` (see locate_freeswitch_conf)."""
     from auditor.facts.freeswitch import build_freeswitch_facts
 
     path = Path(path)
     if not path.exists():
         raise CollectionError("connectivity", f"config directory {path} does not exist")
-    conf = locate_freeswitch_conf(path) if path.is_dir() else None
-    if conf is None:
-        raise CollectionError("parse", f"no FreeSWITCH configuration (vars.xml, sip_profiles/) in {path}")
+    found = locate_freeswitch_conf(path)
+    if found is None:
+        raise CollectionError("parse", f"no FreeSWITCH configuration (freeswitch.xml, vars.xml, sip_profiles/, or XML "
+                                       f"with FreeSWITCH content) in {path}")
+    conf, root = found
     if progress:
-        progress("FreeSWITCH XML")
-    return build_freeswitch_facts(conf)
+        progress(f"FreeSWITCH XML ({root or 'packaged layout'})")
+    return build_freeswitch_facts(conf, root)
 
 
 def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] = None):

@@ -10,8 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from auditor.facts.asterisk_dialplan import (
+    AEL_ROOT,
+    DialplanStep,
+    build_ael,
+    build_extensions,
+)
+from auditor.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
 from auditor.facts.asterisk_sip import USERS_ROOT, WIZARD_ROOT, build_users, build_wizard
 from auditor.facts.common import (
     ConfigFileFacts,
@@ -33,6 +40,7 @@ ASTERISK_ROOTS = (
     "asterisk.conf", "pjsip.conf", "sip.conf", "voicemail.conf", "extensions.conf",
     "manager.conf", "http.conf", "ari.conf", "logger.conf", "cdr.conf", "cel.conf",
     "acl.conf", "rtp.conf", "modules.conf",
+    "extensions.ael", "minivm.conf",  # built by auditor/facts/asterisk_dialplan.py and asterisk_minivm.py
     # After voicemail.conf and sip.conf: users.conf's builder resolves duplicate mailboxes and peers
     # against the objects those two built (auditor/facts/asterisk_sip.py build_users).
     "pjsip_wizard.conf", "users.conf",
@@ -53,13 +61,7 @@ _SIMPLE_KINDS = {
 }
 
 
-class DialplanStep(BaseModel):
-    context: str
-    exten: str
-    priority: str
-    app: str
-    args: str  # inline credentials redacted
-    source: SourceRef
+# DialplanStep is defined with the dialplan reader (auditor/facts/asterisk_dialplan.py) and imported from here too.
 
 
 class AsteriskFacts(PlatformFacts):
@@ -133,7 +135,7 @@ def _mailboxes(parsed: ParsedConfig, objects: list[ConfigObject], tracker: Share
             settings: dict[str, list[dict]] = {}
             secrets: dict[str, SecretInfo] = {}
 
-            def put(key: str, value: str) -> None:
+            def put(key: str, value: str, settings: dict = settings, entry=entry) -> None:
                 settings.setdefault(key, []).append({"value": value, "file": entry.file, "line": entry.line})
 
             put("mailbox", entry.key)
@@ -170,40 +172,6 @@ def _logger_channels(parsed: ParsedConfig, objects: list[ConfigObject]) -> None:
                 levels = re.sub(r"^\[[^\]]*\]", "", entry.value)  # strip [plain] formatter
                 obj.settings["levels"] = [Setting(value=levels.lower().replace(" ", ""), file=entry.file, line=entry.line)]
                 objects.append(obj)
-
-
-_APP_RE = re.compile(r"^\s*(?P<app>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>.*)\))?\s*$")
-
-
-def _dialplan(parsed: ParsedConfig, objects: list[ConfigObject], steps: list[DialplanStep]) -> None:
-    for section in parsed.instances():
-        lname = section.name.lower()
-        if lname in {"general", "globals"}:
-            obj, _ = _object(f"extensions.{lname}", section)
-            objects.append(obj)
-            continue
-        exten = ""
-        for entry in section.entries:
-            if entry.key not in {"exten", "same"}:
-                continue
-            parts = entry.value.split(",", 2 if entry.key == "exten" else 1)
-            if entry.key == "exten":
-                if len(parts) < 3:
-                    continue
-                exten, priority, app_text = parts
-            else:
-                if len(parts) < 2:
-                    continue
-                priority, app_text = parts
-            m = _APP_RE.match(app_text)
-            if m:
-                app, args = m.group("app"), m.group("args") or ""
-            else:  # legacy "App,args" form
-                app, _, args = app_text.partition(",")
-            steps.append(DialplanStep(
-                context=section.name, exten=exten.strip(), priority=priority.strip(), app=app.strip(),
-                args=redact_inline_credentials(args.strip()), source=SourceRef(file=entry.file, line=entry.line),
-            ))
 
 
 # Object types res_pjsip's sorcery registers (res/res_pjsip*.c, res/res_pjsip/*.c): those it loads from
@@ -279,15 +247,12 @@ def _build_voicemail(pc: ParsedConfig, b: BuildContext) -> None:
     general = pc.section("general")
     if general is not None:
         obj, _ = _object("voicemail.general", general)
+        sanitize_mailcmd(obj)  # its arguments may carry an SMTP password
         b.objects.append(obj)
 
 
 def _build_logger(pc: ParsedConfig, b: BuildContext) -> None:
     _logger_channels(pc, b.objects)
-
-
-def _build_extensions(pc: ParsedConfig, b: BuildContext) -> None:
-    _dialplan(pc, b.objects, b.dialplan)
 
 
 def _simple_builder(root: str) -> RootBuilder:
@@ -301,7 +266,9 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     "pjsip.conf": _build_pjsip,
     "voicemail.conf": _build_voicemail,
     "logger.conf": _build_logger,
-    "extensions.conf": _build_extensions,
+    "extensions.conf": build_extensions,
+    AEL_ROOT: build_ael,
+    MINIVM_ROOT: build_minivm,
     WIZARD_ROOT: build_wizard,
     USERS_ROOT: build_users,
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},

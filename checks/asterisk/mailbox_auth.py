@@ -1,4 +1,5 @@
-"""Per-user mailbox authentication in app_voicemail.
+"""Per-user mailbox authentication in app_voicemail (voicemail.conf, users.conf) and app_minivm
+(minivm.conf accounts, whose ``pincode`` the dialplan checks with MINIVMACCOUNT()).
 
 Evidence describes a PIN's shape ("PIN equals mailbox number"), never the PIN.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 import re
 
 from auditor.check import Param, check
+from auditor.facts.asterisk_dialplan import piece, separate, voicemailmain_access
 from checks.asterisk._common import PLATFORMS, mailboxes, pins_elsewhere, vm_general
 from checks.common import MAX_LOGINS, MIN_PIN
 
@@ -18,36 +20,56 @@ VM_REMEDIATION = {
 }
 
 
-def _pin_results(facts, ctx, judge, fix_text="box => <new PIN>,Name,email"):
+PIN_SOURCES = ["voicemail.conf", "minivm.conf"]
+
+
+def _is_minivm(mb) -> bool:
+    return mb.get("app") == "minivm"
+
+
+def _pin_results(facts, ctx, judge, fix_text="box => <new PIN>,Name,email", absent_minivm=None):
+    """Judge every mailbox's PIN; ``absent_minivm``, when given, is what a minivm account without a
+    pincode is (instead of judging its absent PIN)."""
     boxes = mailboxes(facts)
     if not boxes:
         yield ctx.not_applicable("voicemail.conf", "no mailboxes defined")
         return
-    if pins_elsewhere(facts):
+    spool = pins_elsewhere(facts)
+    if spool and not all(_is_minivm(mb) for mb in boxes):
+        # app_voicemail reads these PINs from the spool (secret.conf); minivm.conf accounts are still here.
         yield ctx.not_applicable("voicemail.conf", "passwordlocation=spooldir: PINs are kept in the spool, not here")
-        return
     for mb in boxes:
-        problem = judge(mb.secrets["pin"])
+        minivm = _is_minivm(mb)
+        if spool and not minivm:
+            continue
+        pin = mb.secrets.get("pin")
         res = f"mailbox {mb.name}"
+        if minivm and absent_minivm is not None and (pin is None or not pin.present):
+            yield ctx.not_applicable(res, absent_minivm, mb.source)
+            continue
+        problem = judge(pin) if pin is not None else "mailbox has no PIN"
         if problem:
-            yield ctx.fail(res, problem, mb.source, fix=[f"; voicemail.conf [{mb.get('context')}]", fix_text])
+            where = f"; minivm.conf [{mb.name}]" if minivm else f"; voicemail.conf [{mb.get('context')}]"
+            yield ctx.fail(res, problem, mb.source, fix=[where, "pincode=<new PIN>" if minivm else fix_text])
         else:
             yield ctx.passed(res, "PIN acceptable for this check", mb.source)
 
 
 @check(
     id="AST-VM-101", title="Every mailbox has a PIN", severity="critical",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"],
+    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
     rationale="A mailbox without a PIN plays its messages (PHI) to anyone who reaches VoiceMailMain for it.",
     remediation=VM_REMEDIATION,
 )
 def mailbox_has_pin(facts, ctx):
-    yield from _pin_results(facts, ctx, lambda pin: None if pin.present else "mailbox has no PIN")
+    yield from _pin_results(facts, ctx, lambda pin: None if pin.present else "mailbox has no PIN",
+                            absent_minivm="MiniVM account without a pincode: app_minivm keeps no messages to "
+                                          "listen to by phone (it mails them), so no PIN guards them")
 
 
 @check(
     id="AST-VM-102", title="No PIN equals its mailbox number", severity="high",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"],
+    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
     rationale="""Setting the PIN to the extension number is the most common provisioning
     shortcut and the first guess of anyone trying a colleague's voicemail.""",
     remediation=VM_REMEDIATION,
@@ -58,7 +80,7 @@ def pin_not_mailbox(facts, ctx):
 
 @check(
     id="AST-VM-103", title="No trivial PINs (defaults, sequences, repeats)", severity="high",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"],
+    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
     rationale="1234, 0000, 1111 and the vendor sample PINs open a large share of mailboxes in a few tries.",
     remediation=VM_REMEDIATION,
 )
@@ -74,7 +96,7 @@ def pin_not_trivial(facts, ctx):
 
 @check(
     id="AST-VM-104", title="PINs meet the profile's minimum length", severity="medium",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"], params=[MIN_PIN],
+    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES, params=[MIN_PIN],
     rationale="A 4-digit PIN has 10,000 values; with maxlogins resets per call, it falls to a patient caller.",
     remediation=VM_REMEDIATION,
 )
@@ -110,7 +132,7 @@ def minpassword(facts, ctx):
 
 @check(
     id="AST-VM-106", title="No PIN is shared by several mailboxes", severity="high",
-    hipaa=["164.312(a)(2)(i)", "164.312(d)"], area="mailbox-auth", platforms=PLATFORMS, sources=["voicemail.conf"],
+    hipaa=["164.312(a)(2)(i)", "164.312(d)"], area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
     rationale="""A PIN handed out to several staff stops identifying anyone: every holder can
     open every mailbox that uses it, and the logs cannot tell them apart.""",
     remediation=VM_REMEDIATION,
@@ -148,14 +170,14 @@ def maxlogins(facts, ctx):
                          general.location("maxlogins"))
 
 
-_OPTS_RE = re.compile(r"^(?P<box>[^,@]*)(@[^,]*)?(,(?P<opts>.*))?$")
-
-
 @check(
     id="AST-VM-108", title="The dialplan never skips the voicemail PIN", severity="critical",
-    hipaa=["164.312(d)", "164.312(a)(1)"], area="mailbox-auth", platforms=PLATFORMS, sources=["extensions.conf"],
+    hipaa=["164.312(d)", "164.312(a)(1)"], area="mailbox-auth", platforms=PLATFORMS,
+    sources=["extensions.conf", "extensions.ael"],
     rationale="""VoiceMailMain with the 's' option logs straight into a mailbox without a PIN,
-    usually chosen by caller ID, which any softphone or SIP trunk can spoof.""",
+    usually chosen by caller ID, which any softphone or SIP trunk can spoof. It counts wherever
+    it runs: as a priority, inside ExecIf/Exec/TryExec, or in a ${IF()} branch, in extensions.conf
+    or extensions.ael.""",
     remediation={
         "asterisk": "Remove the 's' option: VoiceMailMain(${CALLERID(num)}@default) so the PIN is always asked.",
         "freepbx": "Remove the custom context in extensions_custom.conf that calls VoiceMailMain(...,s); for *97 keep "
@@ -168,21 +190,29 @@ def no_pin_skip(facts, ctx):
         yield ctx.not_applicable("extensions.conf", "VoiceMailMain is not used in the dialplan")
         return
     for s in steps:
-        m = _OPTS_RE.match(s.args.strip())
-        opts = (m.group("opts") or "") if m else ""
-        res = f"dialplan {s.context},{s.exten},{s.priority}"
-        if "s" in opts.lower():
-            yield ctx.fail(res, f"VoiceMailMain({s.args}) skips the PIN ('s' option)", s.source,
-                           fix=[f"; extensions.conf [{s.context}]",
-                                f"exten => {s.exten},{s.priority},VoiceMailMain({m.group('box') if m else ''})"])
+        verdict, why = voicemailmain_access(s.args)
+        res = f"dialplan {s.label}"
+        if verdict == "asks":
+            yield ctx.passed(res, f"VoiceMailMain asks for the PIN ({why})", s.source)
+            continue
+        parts = separate(piece(s.args), ",", 2, True)
+        box = parts[0].text if parts else ""
+        if s.priority and not s.via:
+            fix = [f"; {s.source.file} [{s.context}]", f"exten => {s.exten},{s.priority},VoiceMailMain({box})"]
         else:
-            yield ctx.passed(res, "VoiceMailMain asks for the PIN", s.source)
+            fix = [f"; {s.source} [{s.context}]" + (f" (inside {s.via})" if s.via else ""),
+                   f"VoiceMailMain({box})"]
+        if verdict == "skips":
+            yield ctx.fail(res, f"VoiceMailMain({s.args}) skips the PIN: {why}", s.source, fix=fix)
+        else:  # options computed at run time: the configuration alone cannot tell
+            yield ctx.unknown(res, f"VoiceMailMain({s.args}) may skip the PIN: {why}; check what the variable "
+                                   "holds at run time", location=s.source)
 
 
 @check(
     id="AST-VM-109", title="Mailboxes belong to one person, not a group", severity="medium",
     hipaa=["164.312(a)(2)(i)", "164.308(a)(3)(ii)(B)"], area="mailbox-auth", platforms=PLATFORMS,
-    sources=["voicemail.conf"],
+    sources=PIN_SOURCES,
     params=[Param(name="shared_mailbox_words", default=["front desk", "reception", "nurses", "nurse station",
                                                         "nursing station", "shared", "group", "team", "main line",
                                                         "after hours", "scheduling", "triage", "general mailbox"],

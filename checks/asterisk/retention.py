@@ -98,10 +98,11 @@ def deleted_disposed(facts, ctx):
 
 @check(
     id="AST-RET-104", title="Call recordings are not kept past their retention period", severity="medium",
-    hipaa=DISPOSAL, area="retention", platforms=PLATFORMS, sources=["extensions.conf", "spool"],
+    hipaa=DISPOSAL, area="retention", platforms=PLATFORMS, sources=["extensions.conf", "extensions.ael", "spool"],
     params=[Param(name="recording_retention_days", default=365, help="Oldest call recording allowed, in days")],
     rationale="""MixMonitor and Monitor write every recorded call to the spool and nothing in
-    Asterisk deletes them; recordings of clinical calls are PHI and need a disposal schedule.""",
+    Asterisk deletes them; recordings of clinical calls are PHI and need a disposal schedule.
+    A recording started inside ExecIf/Exec (e.g. ExecIf(cond?MixMonitor(...))) counts too.""",
     remediation={
         "asterisk": "Schedule deletion of /var/spool/asterisk/monitor files older than the policy (cron + find "
                     "-mtime +N -delete) and document the period in the retention policy.",

@@ -165,7 +165,11 @@ def test_malformed_xml_gives_file_and_line(tmp_path):
     state, reason = facts.source_state("sofia")
     assert state == "error"
     assert reason.startswith("sip_profiles/internal.xml:")
-    assert facts.source_state("directory")[0] == "ok"  # other parts unaffected
+    # FreeSWITCH parses freeswitch.xml and all it includes as one document: an XML error anywhere makes
+    # it refuse the whole configuration (it does not start, or reloadxml keeps the old one), so every
+    # part is ERROR, each naming the file and line of the error.
+    for part in ("directory", "voicemail.conf.xml", "event_socket.conf.xml"):
+        assert facts.source_state(part) == (state, reason)
 
 
 def test_truncated_file_and_commented_preprocess(tmp_path):

@@ -1,9 +1,10 @@
 """AST-VM-*: per-user mailbox authentication."""
 from auditor.collectors.offline import collect_asterisk_tree
 from auditor.model import Status
-from tests.conftest import only, stage_corpus, statuses
+from tests.conftest import REPO, only, stage_corpus, statuses
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
+FIXTURES = REPO / "tests" / "fixtures" / "asterisk_dialplan"
 
 VM = """
 [general]
@@ -80,10 +81,85 @@ exten => *98,1,VoiceMailMain(${CALLERID(num)}@default,s)
  same => n,Hangup()
 exten => *99,1,VoiceMailMain(@default,s)
 exten => 8500,1,VoiceMailMain()
+exten => 8501,1,VoiceMailMain(s${CALLERID(num)}@default)
+exten => 8502,1,VoiceMailMain(ps100@default)
+exten => 8503,1,VoiceMailMain(100@default,a(Friends))
+exten => 8504,1,VoiceMailMain(100@default,"s")
+exten => 8505,1,VoiceMailMain(100@default,${VMOPTS})
 """})
     r = run("AST-VM-108", facts)
-    assert statuses(r, FAIL) == {"dialplan from-internal,*98,1", "dialplan from-internal,*99,1"}
-    assert statuses(r, PASS) == {"dialplan from-internal,*97,1", "dialplan from-internal,8500,1"}
+    # vm_execmain: 's' skips the PIN only when a mailbox is named ('@default,s' asks for mailbox and PIN);
+    # with a single argument the old 's<mailbox>' prefix skips it too, unless 'p' (prefix mode) is there;
+    # 'a(Friends)' is the autoplay option with a folder argument, not 's'; options from a variable may be 's':
+    # unknown from the configuration alone, so ERROR with the reason, never PASS.
+    assert statuses(r, FAIL) == {"dialplan from-internal,*98,1", "dialplan from-internal,8501,1",
+                                 "dialplan from-internal,8504,1"}
+    assert statuses(r, Status.ERROR) == {"dialplan from-internal,8505,1"}
+    assert statuses(r, PASS) == {"dialplan from-internal,*97,1", "dialplan from-internal,*99,1",
+                                 "dialplan from-internal,8500,1", "dialplan from-internal,8502,1",
+                                 "dialplan from-internal,8503,1"}
+
+
+def test_voicemailmain_hidden_in_execif_exec_and_if_branches(tree, run, registry):
+    """The PIN skip is found wherever the application runs, with the line it is written on."""
+    facts = tree({"extensions.conf": """
+[from-internal]
+exten => *97,1,ExecIf($["${CALLERID(num)}" = "${EXTEN:1}"]?VoiceMailMain(${CALLERID(num)}@default,s):VoiceMailMain(@default))
+exten => *96,1,ExecIf($["${X}" = "1"],VoiceMailMain,${CALLERID(num)}@default,s)
+exten => *95,1,Exec(VoiceMailMain(100@default,s))
+exten => *94,1,TryExec(VoiceMailMain(101@default))
+exten => *93,1,VoiceMailMain(102@default${IF($["${SKIP}" = "1"]?,s)})
+exten => *92,1,Exec(${IF($[${A}]?VoiceMailMain(103,s):Playback(vm-goodbye))})
+exten => *91,1,ExecIf(1?ExecIf(1?TryExec(VoiceMailMain(104,s))))
+exten => *90,1,ExecIf(1?${APP}(105,s))
+exten => *89,1,ExecIf($[1] ? VoiceMailMain(106,s))
+"""})
+    r = run("AST-VM-108", facts)
+    assert statuses(r, FAIL) == {
+        "dialplan from-internal,*97,1 via ExecIf(true)", "dialplan from-internal,*96,1 via ExecIf(true)",
+        "dialplan from-internal,*95,1 via Exec", "dialplan from-internal,*93,1 via IF(true)",
+        "dialplan from-internal,*92,1 via IF(true)>Exec",
+        "dialplan from-internal,*91,1 via ExecIf(true)>ExecIf(true)>TryExec"}
+    assert statuses(r, PASS) == {"dialplan from-internal,*97,1 via ExecIf(false)",
+                                 "dialplan from-internal,*94,1 via TryExec", "dialplan from-internal,*93,1 via IF(false)"}
+    # ' VoiceMailMain' (with the space) is no application Asterisk knows: nothing runs, nothing to judge.
+    assert not any("*89" in res for res in r)
+    step = next(s for s in facts.dialplan if s.via == "ExecIf(true)" and s.exten == "*97")
+    assert (step.source.file, step.source.line) == ("extensions.conf", 2)
+    # An application whose name comes from a variable cannot be judged: a gap, so the check is ERROR there.
+    gaps = [p for p in facts.configs["extensions.conf"].problems if p.is_gap]
+    assert [(p.line, "computed at run time" in p.message) for p in gaps] == [(9, True)]
+    from auditor.model import Status as S
+    from auditor.runner import evaluate_target
+    from auditor.scan import TargetRecord
+    results = evaluate_target(TargetRecord(name="t", platform="asterisk", facts=facts), [registry.get("AST-VM-108")], {})
+    assert any(x.status == S.ERROR and x.resource == "(unread parts of extensions.conf)" for x in results)
+
+
+def test_freepbx_generated_dialplan_real_file(tmp_path, run):
+    """A real FreePBX extensions_additional.conf (tests/fixtures/asterisk_dialplan/README.md): its vm-callme
+    '*' and app-vmmain '*97' (no-password path) skip the PIN; nothing else does."""
+    import shutil
+    root = tmp_path / "etc-asterisk"
+    root.mkdir()
+    shutil.copy(FIXTURES / "freepbx-dring" / "extensions_additional.conf", root)
+    (root / "extensions.conf").write_text("[general]\nstatic=yes\n#include extensions_additional.conf\n")
+    (root / "globals_custom.conf").write_text("")  # FreePBX creates it empty; the file #includes it
+    facts = collect_asterisk_tree(root)
+    r = run("AST-VM-108", facts)
+    # *97: 1-9, then 'check+101(mbexist)' = 5 + 101 = 106, so the 's' one is 109 (line 1973).
+    assert statuses(r, FAIL) == {"dialplan vm-callme,*,2", "dialplan app-vmmain,*97,109"}
+    assert statuses(r, PASS) == {"dialplan app-dialvm,*98,12", "dialplan app-dialvm,_*98.,4",
+                                 "dialplan app-vmmain,*97,7", "dialplan app-vmmain,*97,112",
+                                 "dialplan macro-vm,adef,1"}
+    skip = next(s for s in facts.dialplan if s.label == "app-vmmain,*97,109")
+    assert (skip.source.file, skip.source.line) == ("extensions_additional.conf", 1973)
+    assert facts.flavor == "freepbx"
+    assert not [p for p in facts.configs["extensions.conf"].problems if p.is_gap]
+    # GosubIf both branches become Gosub steps on the GosubIf's line.
+    gosubs = [s for s in facts.dialplan if s.via.startswith("GosubIf(")]
+    assert {s.via for s in gosubs} == {"GosubIf(true)", "GosubIf(false)"}
+    assert len([s for s in facts.dialplan if s.via.startswith("ExecIf(")]) >= 90
 
 
 def test_corpus_extensions_sample_never_skips_pin(corpus, tmp_path, run):
