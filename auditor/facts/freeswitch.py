@@ -1,165 +1,599 @@
 """FreeSWITCH / FusionPBX facts: sofia profiles and gateways, directory users, voicemail,
-logging, CDR, event socket, ACLs and loaded modules, from the XML configuration.
+logging, CDR, event socket, ACLs and loaded modules, from the one XML document FreeSWITCH loads.
 
-Each fact source is one part of the configuration (``sofia``, ``directory``,
-``voicemail.conf.xml`` ...); a part FreeSWITCH could not load makes the checks that
-depend on it ERROR with the file and line.
+FreeSWITCH reads ``freeswitch.xml`` and what it includes as a single document, then each module
+looks up its ``<configuration name="...">`` in ``<section name="configuration">`` and mod_sofia or
+mod_voicemail look users up in ``<section name="directory">`` (first match wins, names compared
+case-insensitively). Whether a part is written inline in ``freeswitch.xml`` (container images),
+in files it includes (``config.xml``, ``autoload_configs/*.xml``) or in the vanilla tree, the same
+facts come out, each with the file and line it was written at. A tree without ``freeswitch.xml``
+is read as FreeSWITCH's packaged ``freeswitch.xml`` would include it (a note says so).
+
+Fact sources (what checks declare): ``sofia``, ``directory``, ``voicemail.conf.xml``,
+``logfile.conf.xml``, ``cdr_csv.conf.xml``, ``event_socket.conf.xml``, ``acl.conf.xml``,
+``modules.conf.xml``, and ``freeswitch.xml`` for the document itself. A problem inside a part
+belongs to that part; one outside every part (a top-level include, an ``exec`` at the top) concerns
+them all: when it stops the document (FreeSWITCH would refuse it) every part is ERROR, when it is a
+gap every part reports it. What FreeSWITCH would load and the audit does not read is listed: as a
+gap when it bears on what the checks judge (another endpoint, another CDR or log destination,
+configuration served at run time by mod_xml_curl or a Lua handler), as a note otherwise.
 """
 from __future__ import annotations
 
+import bisect
+import os
+import re
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
-from lxml import etree
-
-from auditor.facts.common import ConfigFileFacts, ConfigObject, ParseProblem, PlatformFacts, Setting, is_secret_key
+from auditor.facts.common import (
+    ConfigFileFacts,
+    ConfigObject,
+    ParseProblem,
+    PlatformFacts,
+    Setting,
+    describe_gaps,
+    is_secret_key,
+)
 from auditor.model import SourceRef
-from auditor.parsers.freeswitch_xml import FsDocument, Preprocessor, params
+from auditor.parsers.freeswitch_xml import (
+    Element,
+    FsDocument,
+    Preprocessor,
+    runtime_value,
+    tag_label,
+)
+from auditor.parsers.problem import Problem, label
 from auditor.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
-AUTOLOAD = ("voicemail.conf.xml", "logfile.conf.xml", "cdr_csv.conf.xml", "event_socket.conf.xml",
-            "acl.conf.xml", "modules.conf.xml")
+ROOT = "freeswitch.xml"
+# fact source -> (where it lives, configuration names or the section name)
+PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sofia": ("configuration", ("sofia.conf",)),
+    "directory": ("section", ("directory",)),
+    "voicemail.conf.xml": ("configuration", ("voicemail.conf",)),
+    "logfile.conf.xml": ("configuration", ("logfile.conf",)),
+    "cdr_csv.conf.xml": ("configuration", ("cdr_csv.conf",)),
+    "event_socket.conf.xml": ("configuration", ("event_socket.conf",)),
+    "acl.conf.xml": ("configuration", ("acl.conf",)),
+    "modules.conf.xml": ("configuration", ("pre_load_modules.conf", "modules.conf", "post_load_modules.conf")),
+}
+CONF_PART = {conf: part for part, (kind, names) in PARTS.items() if kind == "configuration" for conf in names}
+CONFIGURATION_PARTS = tuple(p for p, (kind, _) in PARTS.items() if kind == "configuration")
+# Configurations the audit does not read that bear on what the checks judge: (part, module, what).
+UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
+    "verto.conf": ("sofia", "mod_verto", "another SIP/WebRTC endpoint: its listeners, TLS and authentication"),
+    "skinny.conf": ("sofia", "mod_skinny", "another endpoint: its listeners"),
+    "rtmp.conf": ("sofia", "mod_rtmp", "another endpoint: its listeners and authentication"),
+    "xml_rpc.conf": ("event_socket.conf.xml", "mod_xml_rpc", "an HTTP control API and its password"),
+    "erlang_event.conf": ("event_socket.conf.xml", "mod_erlang_event", "remote call control"),
+    "event_multicast.conf": ("event_socket.conf.xml", "mod_event_multicast", "events sent on the network"),
+    "rayo.conf": ("event_socket.conf.xml", "mod_rayo", "XMPP call control and its users"),
+    "kazoo.conf": ("event_socket.conf.xml", "mod_kazoo", "remote call control"),
+    "xml_cdr.conf": ("cdr_csv.conf.xml", "mod_xml_cdr", "where call records are sent, and with which credentials"),
+    "json_cdr.conf": ("cdr_csv.conf.xml", "mod_json_cdr", "where call records are sent, and with which credentials"),
+    "cdr_pg_csv.conf": ("cdr_csv.conf.xml", "mod_cdr_pg_csv", "a call record database and its credentials"),
+    "cdr_sqlite.conf": ("cdr_csv.conf.xml", "mod_cdr_sqlite", "a call record database"),
+    "odbc_cdr.conf": ("cdr_csv.conf.xml", "mod_odbc_cdr", "a call record database and its credentials"),
+    "cdr_mongodb.conf": ("cdr_csv.conf.xml", "mod_cdr_mongodb", "a call record database and its credentials"),
+    "format_cdr.conf": ("cdr_csv.conf.xml", "mod_format_cdr", "where call records are sent"),
+    "syslog.conf": ("logfile.conf.xml", "mod_syslog", "another log destination and its levels"),
+    "graylog2.conf": ("logfile.conf.xml", "mod_graylog2", "another log destination"),
+    "voicemail_ivr.conf": ("voicemail.conf.xml", "mod_voicemail_ivr", "voicemail menus and their PIN handling"),
+}
+# Modules that serve sections at run time instead of (before) the static XML.
+RUNTIME_SOURCES = {"xml_curl.conf": "mod_xml_curl", "lua.conf": "mod_lua"}
+SECTION_NAMES = ("configuration", "directory", "dialplan", "chatplan", "languages", "phrases", "channels")
 FS_SECRET_KEYS = {"a1-hash", "vm-a1-hash"}
+RUNTIME_KEY = "(runtime)"   # settings key listing the secret keys whose value exists only at run time
+# A secret that is only a template placeholder is filled in at deployment: its real shape is unknown.
+_PLACEHOLDER = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[A-Za-z_][A-Za-z0-9_.]{0,80}\}|\{\{[^{}]{1,80}\}\}")
+MAX_LISTED = 20
+MAX_WALK_ENTRIES = 10_000
+
+# What FreeSWITCH's packaged freeswitch.xml (conf/vanilla) includes: a tree without freeswitch.xml
+# is read as if it were there.
+VANILLA_ROOT = """<document type="freeswitch/xml">
+  <X-PRE-PROCESS cmd="include" data="vars.xml"/>
+  <section name="configuration" description="Various Configuration">
+    <X-PRE-PROCESS cmd="include" data="autoload_configs/*.xml"/>
+{sofia}  </section>
+  <section name="dialplan" description="Regex/XML Dialplan">
+    <X-PRE-PROCESS cmd="include" data="dialplan/*.xml"/>
+  </section>
+  <section name="chatplan" description="Regex/XML Chatplan">
+    <X-PRE-PROCESS cmd="include" data="chatplan/*.xml"/>
+  </section>
+  <section name="directory" description="User Directory">
+    <X-PRE-PROCESS cmd="include" data="directory/*.xml"/>
+  </section>
+  <section name="languages" description="Language Management">
+    <X-PRE-PROCESS cmd="include" data="lang/*/*.xml"/>
+  </section>
+</document>
+"""
+# sip_profiles/ without autoload_configs/sofia.conf.xml: what the vanilla sofia.conf.xml would add.
+VANILLA_SOFIA = """    <configuration name="sofia.conf">
+      <profiles>
+        <X-PRE-PROCESS cmd="include" data="sip_profiles/*.xml"/>
+      </profiles>
+    </configuration>
+"""
+ASSUMED_ROOT = "freeswitch.xml (assumed: the packaged one)"
 
 
 class FreeSwitchFacts(PlatformFacts):
     platform: Literal["freeswitch"] = "freeswitch"
     flavor: Literal["freeswitch", "fusionpbx"] = "freeswitch"
-    unresolved_variables: list[str] = []
+    unresolved_variables: list[str] = []  # noqa: RUF012 (pydantic copies defaults; the saved schema keeps "default": [])
+
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        """A part's own gaps, plus the document's (outside every part: they concern every part)."""
+        out = super().resource_errors(name)
+        root = self.configs.get(ROOT)
+        if name in PARTS and root is not None and root.fatal_problem is None:
+            gap = describe_gaps(root.problems)
+            if gap:
+                out.append((f"(unread parts of {ROOT})", gap))
+        return out
 
 
 class _Builder:
-    def __init__(self, conf_dir: Path) -> None:
+    def __init__(self, conf_dir: Path, doc: FsDocument, assumed: bool) -> None:
         self.conf_dir = conf_dir
-        self.pre = Preprocessor(conf_dir)
+        self.doc = doc
+        self.assumed = assumed
         self.facts = FreeSwitchFacts()
         self.password_tracker = SharedSecretTracker("shared-password")
         self.vm_tracker = SharedSecretTracker("shared-vm-password")
+        self.part_problems: dict[str, list[Problem]] = {p: [] for p in PARTS}
+        self.root_problems: list[Problem] = []
+        self.spans: list[tuple[int, int, str]] = []     # (start, end, part) of the elements each part reads
+        self.found: dict[str, bool] = {p: False for p in PARTS}
+        self.modules: set[str] | None = None            # loaded modules, None when not known
 
-    def record(self, source: str, docs: list[FsDocument], found: bool) -> list[FsDocument]:
-        files: list[str] = []
-        problems: list[ParseProblem] = []
-        for d in docs:
-            files += d.files
-            problems += [ParseProblem.of(p) for p in d.problems]
-        self.facts.configs[source] = ConfigFileFacts(root=source, found=found, files=files, problems=problems)
-        return [d for d in docs if d.root is not None] if not any(p.fatal for p in problems) else []
+    # -- problems -----------------------------------------------------------------------------------
+    def at(self, el: Element) -> tuple[str, int]:
+        return self.doc.where(el.pos)
 
-    def obj(self, kind: str, name: str, doc: FsDocument, element: etree._Element,
-            pairs: list[tuple[str, str, etree._Element]], identity: str = "") -> tuple[ConfigObject, dict[str, str]]:
-        file, line = doc.where(element)
+    def note(self, part: str | None, el: Element | None, message: str, gap: bool = False) -> None:
+        file, line = self.at(el) if el is not None else (self.doc.root_file, 0)
+        p = Problem(file, line, message, False, note=not gap)
+        (self.part_problems[part] if part else self.root_problems).append(p)
+
+    def part_of(self, pos: int) -> str | None:
+        for start, end, part in self.spans:
+            if start <= pos < end:
+                return part
+        return None
+
+    # -- objects ------------------------------------------------------------------------------------
+    def obj(self, kind: str, name: str, el: Element, pairs: list[tuple[str, str, Element]],
+            identity: str = "") -> tuple[ConfigObject, dict[str, str]]:
+        file, line = self.at(el)
         settings: dict[str, list[dict]] = {}
         secrets: dict[str, SecretInfo] = {}
         raw_secrets: dict[str, str] = {}
-        for key, value, el in pairs:
-            f, ln = doc.where(el)
+        runtime: dict[str, tuple[str, int]] = {}   # secret keys whose last value exists only at run time
+        for key, value, src in pairs:
+            f, ln = self.at(src)
             key = key.lower()
             if is_secret_key(key) or key in FS_SECRET_KEYS:
-                raw_secrets[key] = value
-                secrets[key] = describe_secret(value, identity or name, SourceRef(file=f, line=ln))
+                secrets.pop(key, None)
+                raw_secrets.pop(key, None)
+                runtime.pop(key, None)
+                if "\x01" in value or _PLACEHOLDER.fullmatch(value.strip()):  # set on the running host (exec-set,
+                    # env-set, a core variable) or by a deployment template ($NAME, ${NAME}, {{ name }}): unknown
+                    runtime[key] = (f, ln)
+                else:
+                    raw_secrets[key] = value
+                    secrets[key] = describe_secret(value, identity or name, SourceRef(file=f, line=ln))
             else:
-                settings.setdefault(key, []).append({"value": value, "file": f, "line": ln})
+                settings.setdefault(key, []).append({"value": runtime_value(value), "file": f, "line": ln})
+        if runtime:
+            settings[RUNTIME_KEY] = [{"value": k, "file": f, "line": ln} for k, (f, ln) in runtime.items()]
         o = ConfigObject.model_validate({"kind": kind, "name": name, "source": {"file": file, "line": line},
                                          "settings": settings, "secrets": secrets})
         self.facts.objects.append(o)
         return o, raw_secrets
 
     @staticmethod
-    def pairs(*containers: Optional[etree._Element], tag: str = "param") -> list[tuple[str, str, etree._Element]]:
-        out = []
-        for c in containers:
-            for p in params(c, tag):
-                out.append((p.get("name", ""), p.get("value", ""), p))
-        return out
+    def pairs(container: Element | None, tag: str = "param") -> list[tuple[str, str, Element]]:
+        if container is None:
+            return []
+        return [(p.get("name") or "", p.get("value") or "", p) for p in container.children if p.tag == tag]
 
-    def vars(self) -> None:
-        docs = [self.pre.load("vars.xml")]
-        self.record("vars.xml", docs, docs[0].found)
+    def configuration(self, el: Element, name: str) -> None:
+        self.obj("freeswitch.configuration", name, el, [])
 
-    def sofia(self) -> None:
-        if (self.conf_dir / "autoload_configs" / "sofia.conf.xml").exists():
-            docs = [self.pre.load("autoload_configs/sofia.conf.xml")]
-        else:
-            docs = [self.pre.load(str(p.relative_to(self.conf_dir)))
-                    for p in sorted((self.conf_dir / "sip_profiles").glob("*.xml"))]
-        for doc in self.record("sofia", docs, bool(docs) and all(d.found for d in docs)):
-            for prof in doc.root.iter("profile"):
-                name = prof.get("name", "?")
-                self.obj("sofia.profile", name, doc, prof, self.pairs(prof.find("settings")))
-                for gw in prof.iter("gateway"):
-                    o, raw = self.obj("sofia.gateway", gw.get("name", "?"), doc, gw, self.pairs(gw))
-                    o.settings.setdefault("profile", []).append(Setting(value=name, file=o.source.file, line=o.source.line))
+    # -- the document -------------------------------------------------------------------------------
+    def build(self) -> FreeSwitchFacts:
+        doc = self.doc
+        root = doc.root
+        if root is not None:
+            root.used = True
+            sections = self.sections(root)
+            conf_sec = sections.get("configuration")
+            if conf_sec is not None:
+                self.read_configurations(conf_sec)
+            dir_sec = sections.get("directory")
+            if dir_sec is not None:
+                self.spans.append((dir_sec.pos, dir_sec.end, "directory"))
+                self.found["directory"] = True
+                self.read_directory(dir_sec)
+            dialplan = sections.get("dialplan")
+            if dialplan is not None:
+                self.dialplan_srtp(dialplan)
+            self.unplaced(root)
+        self.assign_problems()
+        self.not_included()
+        self.record_configs()
+        self.password_tracker.assign()
+        self.vm_tracker.assign()
+        self.facts.unresolved_variables = sorted(doc.used_runtime | {v for v, how in doc.runtime.items() if how != "core"})
+        self.facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+        self.facts.reindex()
+        return self.facts
 
-    def directory(self) -> None:
-        docs = [self.pre.load(str(p.relative_to(self.conf_dir)))
-                for p in sorted((self.conf_dir / "directory").glob("*.xml"))]
-        for doc in self.record("directory", docs, bool(docs)):
-            for domain in doc.root.iter("domain"):
-                inherited = self.pairs(domain.find("params")) + self.pairs(domain.find("variables"), tag="variable")
-                for user in domain.iter("user"):
-                    self.user(doc, user, inherited)
-            # files of users outside a <domain> (included stand-alone)
-            for user in doc.root.iter("user"):
-                if not any(a.tag == "domain" for a in user.iterancestors()):
-                    self.user(doc, user, [])
+    def sections(self, root: Element) -> dict[str, Element]:
+        """switch_xml_find_child(root, "section", "name", X): the first section of each name."""
+        found: dict[str, Element] = {}
+        skipped: list[str] = []
+        for sec in root.children:
+            if sec.tag != "section":
+                continue
+            sec.used = True
+            name = (sec.get("name") or "").lower()
+            if name in found:
+                self.note(None, sec, f"a second <section name={label(name)!r}>: FreeSWITCH reads only the first "
+                          f"(line {self.at(found[name])[1]} of {self.at(found[name])[0]}); this one is not in effect")
+                _mark(sec)
+                continue
+            found[name] = sec
+            if name not in ("configuration", "directory"):
+                _mark(sec)
+                if name != "dialplan":
+                    skipped.append(label(name) or "(no name)")
+        if "dialplan" in found:
+            skipped.insert(0, "dialplan")
+        if skipped:
+            self.note(None, None, f"section(s) not audited (no check reads them): {', '.join(skipped)}")
+        return found
 
-    def user(self, doc: FsDocument, user: etree._Element, inherited: list) -> None:
-        if user.get("type") == "pointer":  # a group's reference to a user defined elsewhere
-            return
-        uid = user.get("id", "?")
-        group_pairs: list = []
-        for anc in user.iterancestors():
-            if anc.tag == "group":
-                group_pairs = self.pairs(anc.find("params")) + self.pairs(anc.find("variables"), tag="variable")
-                break
-        own = self.pairs(user.find("params")) + self.pairs(user.find("variables"), tag="variable")
-        o, raw = self.obj("directory.user", uid, doc, user, inherited + group_pairs + own, identity=uid)
-        if "password" in raw:
-            self.password_tracker.add(raw["password"], o.secrets["password"])
-        if "vm-password" in raw:
-            self.vm_tracker.add(raw["vm-password"], o.secrets["vm-password"])
-
-    def autoload(self, name: str) -> None:
-        rel = f"autoload_configs/{name}"
-        doc = self.pre.load(rel)
-        for d in self.record(name, [doc], doc.found):
-            root = d.root
-            if name == "voicemail.conf.xml":
-                for prof in root.iter("profile"):
-                    email = prof.find("email")
-                    pairs = self.pairs(prof) + [(f"email.{k}", v, e) for k, v, e in self.pairs(email)]
-                    self.obj("voicemail.profile", prof.get("name", "?"), d, prof, pairs)
-            elif name == "logfile.conf.xml":
-                for prof in root.iter("profile"):
-                    maps = [(f"map.{k}", v, e) for k, v, e in
-                            [(m.get("name", ""), m.get("value", ""), m) for m in prof.iter("map")]]
-                    self.obj("logfile.profile", prof.get("name", "?"), d, prof, self.pairs(prof.find("settings")) + maps)
-            elif name == "modules.conf.xml":
-                for load in root.iter("load"):
-                    self.obj("modules.load", load.get("module", "?"), d, load, [])
-            elif name == "acl.conf.xml":
-                for lst in root.iter("list"):
-                    nodes = [(f"node.{i}", f"{n.get('type', '')} {n.get('cidr', '') or n.get('domain', '')}", n)
-                             for i, n in enumerate(lst.iter("node"))]
-                    self.obj("acl.list", lst.get("name", "?"), d, lst, [("default", lst.get("default", ""), lst)] + nodes)
+    def read_configurations(self, sec: Element) -> None:
+        seen: dict[str, Element] = {}
+        unread: list[str] = []
+        readers = {"sofia.conf": self.sofia, "voicemail.conf": self.voicemail, "logfile.conf": self.logfile,
+                   "acl.conf": self.acl, "event_socket.conf": self.settings_part,
+                   "cdr_csv.conf": self.settings_part, "modules.conf": self.modules_part,
+                   "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part}
+        for el in sec.children:
+            if el.tag != "configuration":
+                continue  # FreeSWITCH looks only for <configuration>; the rest is reported as unplaced
+            name = (el.get("name") or "").lower()
+            if name in seen:
+                first = self.at(seen[name])
+                self.note(CONF_PART.get(name), el, f"a second <configuration name={label(name)!r}>: FreeSWITCH uses "
+                          f"only the first ({first[0]}:{first[1]}); this one is not in effect")
+                _mark(el)
+                continue
+            seen[name] = el
+            _mark(el)
+            if name in readers:
+                part = CONF_PART[name]
+                self.spans.append((el.pos, el.end, part))
+                self.found[part] = True
+                self.configuration(el, name)
+                readers[name](el, name)
+        # module-dependent ones once the loaded modules are known (not when their configuration has a problem)
+        if any(not p.note and any(s <= pos < e for s, e, part in self.spans if part == "modules.conf.xml")
+               for pos, p in self.doc.problems):
+            self.modules = None
+        for name, el in seen.items():
+            if name in readers:
+                continue
+            if name in RUNTIME_SOURCES:
+                self.configuration(el, name)
+                self.runtime_source(el, name)
+            elif name in UNREAD_GAPS:
+                part, module, what = UNREAD_GAPS[name]
+                if self.modules is not None and module not in self.modules:
+                    unread.append(label(name))
+                    continue
+                self.note(part, el, f"configuration {label(name)} ({what}) is not audited", gap=True)
+                self.spans.append((el.pos, el.end, part))
             else:
-                kind = name.replace(".conf.xml", "") + ".settings"
-                settings = root.find(".//settings")
-                self.obj(kind, name, d, settings if settings is not None else root, self.pairs(settings))
+                unread.append(label(name) or "(no name)")
+        if unread:
+            shown = ", ".join(unread[:40]) + (f" and {len(unread) - 40} more" if len(unread) > 40 else "")
+            self.note(None, None, f"{len(unread)} configuration(s) not audited (no check reads them, or their module "
+                      f"is not loaded): {shown}")
+
+    # -- parts --------------------------------------------------------------------------------------
+    def sofia(self, cfg: Element, _name: str) -> None:
+        glob = cfg.child("global_settings")
+        if glob is not None:
+            self.obj("sofia.global", "sofia.conf", glob, self.pairs(glob))
+        profiles = cfg.child("profiles")
+        self.extra(cfg, "profiles", "sofia")
+        if profiles is None:
+            return
+        names: set[str] = set()
+        for prof in profiles.children_named("profile"):
+            name = prof.get("name") or "?"
+            if name.lower() in names:
+                self.note("sofia", prof, f"a second sofia profile named {label(name)!r}: FreeSWITCH cannot start it")
+            names.add(name.lower())
+            self.extra(prof, "settings", "sofia")
+            self.obj("sofia.profile", name, prof, self.pairs(prof.child("settings")))
+            gateways = prof.child("gateways")
+            for gw in gateways.children_named("gateway") if gateways is not None else []:
+                params = gw.child("params")
+                o, _ = self.obj("sofia.gateway", gw.get("name") or "?", gw, self.pairs(params if params is not None else gw))
+                o.settings.setdefault("profile", []).append(Setting(value=name, file=o.source.file, line=o.source.line))
+
+    def read_directory(self, sec: Element) -> None:
+        names: set[str] = set()
+        for el in sec.children:
+            if el.tag != "domain":
+                continue  # reported as unplaced
+            name = el.get("name") or ""
+            if name.lower() in names:
+                self.note("directory", el, f"a second domain named {label(name)!r}: FreeSWITCH finds only the first")
+                _mark(el)
+                continue
+            names.add(name.lower())
+            _mark(el)
+            inherited = self.pairs(el.child("params")) + self.pairs(el.child("variables"), tag="variable")
+            self.obj("directory.domain", name or "?", el, inherited)
+            self.domain_users(el, inherited)
+
+    def domain_users(self, domain: Element, inherited: list) -> None:
+        """switch_xml_locate_user_in_domain(): users of <groups> when the domain has them, else of <users>,
+        else the domain's own <user> children; a pointer is not a user; the first id wins."""
+        reached: list[tuple[Element, Element | None]] = []
+        groups = domain.child("groups")
+        if groups is not None:
+            for group in groups.children_named("group"):
+                users = group.child("users")
+                reached += [(u, group) for u in (users.children_named("user") if users is not None else [])]
+        else:
+            users = domain.child("users")
+            reached = [(u, None) for u in (users if users is not None else domain).children_named("user")]
+        ids: set[str] = set()
+        seen: set[int] = set()
+        for user, group in reached:
+            seen.add(id(user))
+            if (user.get("type") or "").lower() == "pointer":
+                continue
+            uid = user.get("id") or "?"
+            if uid.lower() in ids:
+                self.note("directory", user, f"a second user {label(uid)!r} in this domain: FreeSWITCH finds only "
+                          "the first")
+                continue
+            ids.add(uid.lower())
+            group_pairs = (self.pairs(group.child("params")) + self.pairs(group.child("variables"), tag="variable")
+                           if group is not None else [])
+            own = self.pairs(user.child("params")) + self.pairs(user.child("variables"), tag="variable")
+            o, raw = self.obj("directory.user", uid, user, inherited + group_pairs + own, identity=uid)
+            if "password" in raw:
+                self.password_tracker.add(raw["password"], o.secrets["password"])
+            if "vm-password" in raw:
+                self.vm_tracker.add(raw["vm-password"], o.secrets["vm-password"])
+        stray = [u for u in domain.walk() if u.tag == "user" and id(u) not in seen
+                 and (u.get("type") or "").lower() != "pointer"]
+        if stray:
+            where = "the domain has <groups>, so only users in <groups><group><users> are" if groups is not None \
+                else "only users in the domain's <users> (or directly in the domain) are"
+            self.note("directory", stray[0], f"{len(stray)} user(s) here are never found by FreeSWITCH ({where} "
+                      "looked up); not in effect")
+
+    def voicemail(self, cfg: Element, _name: str) -> None:
+        profiles = cfg.child("profiles")
+        for prof in profiles.children_named("profile") if profiles is not None else []:
+            email = prof.child("email")
+            pairs = self.pairs(prof) + [(f"email.{k}", v, e) for k, v, e in self.pairs(email)]
+            self.obj("voicemail.profile", prof.get("name") or "?", prof, pairs)
+
+    def logfile(self, cfg: Element, _name: str) -> None:
+        profiles = cfg.child("profiles")
+        for prof in profiles.children_named("profile") if profiles is not None else []:
+            mappings = prof.child("mappings")
+            maps = [(f"map.{m.get('name') or ''}", m.get("value") or "", m)
+                    for m in (mappings.children_named("map") if mappings is not None else [])]
+            self.obj("logfile.profile", prof.get("name") or "?", prof, self.pairs(prof.child("settings")) + maps)
+
+    def acl(self, cfg: Element, _name: str) -> None:
+        lists = cfg.child("network-lists")
+        for lst in lists.children_named("list") if lists is not None else []:
+            nodes = [(f"node.{i}", f"{n.get('type') or ''} {n.get('cidr') or n.get('domain') or n.get('host') or ''}", n)
+                     for i, n in enumerate(lst.children_named("node"))]
+            self.obj("acl.list", lst.get("name") or "?", lst, [("default", lst.get("default") or "", lst)] + nodes)
+
+    def settings_part(self, cfg: Element, name: str) -> None:
+        part = CONF_PART[name]
+        settings = cfg.child("settings")
+        self.obj(part.replace(".conf.xml", "") + ".settings", part, settings if settings is not None else cfg,
+                 self.pairs(settings))
+
+    def modules_part(self, cfg: Element, _name: str) -> None:
+        mods = cfg.child("modules")
+        if self.modules is None:
+            self.modules = set()
+        for load in mods.children_named("load") if mods is not None else []:
+            module = load.get("module") or "?"
+            self.modules.add(module)
+            self.obj("modules.load", module, load, [])
+
+    def extra(self, parent: Element, tag: str, part: str) -> None:
+        """FreeSWITCH reads only the first <tag> of ``parent`` (switch_xml_child)."""
+        more = parent.children_named(tag)[1:]
+        if more:
+            self.note(part, more[0], f"a second <{tag}> here: FreeSWITCH reads only the first; not in effect")
+
+    def runtime_source(self, cfg: Element, name: str) -> None:
+        """mod_xml_curl bindings and mod_lua's xml-handler serve sections at run time, before the static XML."""
+        module = RUNTIME_SOURCES[name]
+        bound: set[str] = set()
+        if name == "xml_curl.conf":
+            bindings = cfg.child("bindings")
+            for binding in bindings.children_named("binding") if bindings is not None else []:
+                for p in binding.children_named("param"):
+                    if (p.get("name") or "").lower() == "gateway-url":
+                        mask = (p.get("bindings") or "").lower()
+                        bound |= {s for s in SECTION_NAMES if s in mask}
+        else:
+            handler = ""
+            settings = cfg.child("settings")
+            for p in settings.children_named("param") if settings is not None else []:
+                if p.get("name") == "xml-handler-script":
+                    handler = p.get("value") or ""
+                    if "app.lua" in handler:
+                        self.facts.flavor = "fusionpbx"
+                elif p.get("name") == "xml-handler-bindings" and handler:
+                    bound |= {s for s in SECTION_NAMES if s in (p.get("value") or "").lower()}
+        bound &= {"configuration", "directory"}
+        if not bound:
+            return
+        if self.modules is not None and module not in self.modules:
+            self.note(None, cfg, f"{label(name)} binds {', '.join(sorted(bound))} but {module} is not loaded; "
+                      "FreeSWITCH uses the static XML")
+            return
+        parts = ["directory"] if "directory" in bound else []
+        parts += list(CONFIGURATION_PARTS) if "configuration" in bound else []
+        for part in parts:
+            self.note(part, cfg, f"{module} ({label(name)}) serves the {'directory' if part == 'directory' else 'configuration'} "
+                      "section at run time, before this XML: what FreeSWITCH uses may differ from what is audited",
+                      gap=True)
+
+    def dialplan_srtp(self, sec: Element) -> None:
+        """rtp_secure_media set or exported in the dialplan: it decides SRTP per call, under conditions the
+        audit does not evaluate (FS-SRTP-101 says so instead of judging from the directory alone)."""
+        for el in sec.walk():
+            if el.tag not in ("action", "anti-action") or (el.get("application") or "").lower() not in ("set", "export"):
+                continue
+            var, eq, value = (el.get("data") or "").partition("=")
+            if eq and var.strip().lower().removeprefix("nolocal:") == "rtp_secure_media":
+                self.obj("dialplan.set", "rtp_secure_media", el,
+                         [("value", value, el), ("application", el.get("application") or "", el)])
+
+    def unplaced(self, root: Element) -> None:
+        """Elements where FreeSWITCH never looks (a <configuration> outside a section, a <user> outside a
+        domain): gaps, since what they say is not in effect and may be believed to be. Only the document's
+        children and its sections' children can be such: deeper ones belong to something read or noted."""
+        shown: dict[str, int] = {}
+        candidates = list(root.children) + [c for sec in root.children if sec.tag == "section" for c in sec.children]
+        for el in candidates:
+            if el.used or el.parent is None or not el.parent.used:
+                continue
+            part = (CONF_PART.get((el.get("name") or "").lower()) if el.tag == "configuration"
+                    else "directory" if el.tag in ("domain", "user", "group", "users", "groups") else None)
+            file, _ = self.at(el)
+            shown[file] = shown.get(file, 0) + 1
+            if shown[file] <= MAX_LISTED:
+                self.note(part, el, f"{tag_label(el.tag)} directly in {tag_label(el.parent.tag)}: FreeSWITCH never "
+                          "reads it there; not in effect", gap=True)
+        for file, count in shown.items():
+            if count > MAX_LISTED:
+                self.root_problems.append(Problem(file, 0, f"{count - MAX_LISTED} more misplaced elements", False))
+
+    # -- bookkeeping --------------------------------------------------------------------------------
+    def assign_problems(self) -> None:
+        for pos, p in self.doc.problems:
+            part = self.part_of(pos)
+            if part is not None:
+                self.part_problems[part].append(p)
+            elif p.fatal:  # outside every part: the whole document is in doubt
+                self.root_problems.append(p)
+                for problems in self.part_problems.values():
+                    problems.append(p)
+            else:
+                self.root_problems.append(p)
+
+    def not_included(self) -> None:
+        """XML files in the tree that the document never includes: FreeSWITCH does not read them (a note);
+        with an assumed root the audit may have missed them (a gap)."""
+        read = set(self.doc.files)
+        missed: list[str] = []
+        entries = 0
+        for dirpath, dirs, names in os.walk(self.conf_dir):
+            dirs.sort()
+            entries += len(dirs) + len(names)
+            if entries > MAX_WALK_ENTRIES:
+                break
+            for name in sorted(names):
+                if name.lower().endswith(".xml"):
+                    rel = os.path.relpath(os.path.join(dirpath, name), self.conf_dir)
+                    if rel not in read:
+                        missed.append(rel)
+        if not missed:
+            return
+        if any(m.startswith("fusionpbx") or "/fusionpbx" in m for m in missed):
+            self.facts.flavor = "fusionpbx"
+        shown = ", ".join(label(m, 80) for m in missed[:MAX_LISTED]) + \
+            (f" and {len(missed) - MAX_LISTED} more" if len(missed) > MAX_LISTED else "")
+        if self.assumed:
+            self.root_problems.append(Problem(ASSUMED_ROOT, 0, f"{len(missed)} XML file(s) not included by the "
+                                              f"assumed freeswitch.xml, so not audited: {shown}", False))
+        else:
+            self.root_problems.append(Problem(self.doc.root_file, 0, f"{len(missed)} XML file(s) in the tree are not "
+                                              f"included by {label(self.doc.root_file)}; FreeSWITCH does not read "
+                                              f"them: {shown}", False, note=True))
+
+    def record_configs(self) -> None:
+        doc = self.doc
+        lines_by_part: dict[str, set[tuple[str, int]]] = {p: set() for p in PARTS}
+        files_by_part: dict[str, dict[str, None]] = {p: {} for p in PARTS}
+        all_lines: set[tuple[str, int]] = set()
+        spans = sorted(self.spans)
+        starts = [s for s, _, _ in spans]
+        for el in doc.elements:
+            where = doc.where(el.pos)
+            all_lines.add(where)
+            i = bisect.bisect_right(starts, el.pos) - 1
+            if i >= 0 and el.pos < spans[i][1]:
+                part = spans[i][2]
+                lines_by_part[part].add(where)
+                files_by_part[part][where[0]] = None
+        self.facts.configs[ROOT] = ConfigFileFacts(
+            root=ROOT, found=doc.found, files=list(doc.files),
+            problems=[ParseProblem.of(p) for p in self.root_problems], content_lines=len(all_lines))
+        for part in PARTS:
+            self.facts.configs[part] = ConfigFileFacts(
+                root=part, found=self.found[part] or (doc.root is None and doc.found),
+                files=list(files_by_part[part]), problems=[ParseProblem.of(p) for p in self.part_problems[part]],
+                content_lines=len(lines_by_part[part]))
 
 
-def build_freeswitch_facts(conf_dir: Path) -> FreeSwitchFacts:
-    b = _Builder(conf_dir)
-    b.vars()
-    b.sofia()
-    b.directory()
-    for name in AUTOLOAD:
-        b.autoload(name)
-    b.password_tracker.assign()
-    b.vm_tracker.assign()
-    if (conf_dir.parent / "fusionpbx").exists() or any(conf_dir.glob("**/fusionpbx*")):
+def _mark(el: Element) -> None:
+    """Read, or reported as not read: not a misplaced element."""
+    el.used = True
+
+
+def vanilla_root(conf_dir: Path) -> tuple[bytes, bool]:
+    """The packaged freeswitch.xml, with sofia.conf's profile include when only sip_profiles/ is there."""
+    synth = (conf_dir / "sip_profiles").is_dir() and not (conf_dir / "autoload_configs" / "sofia.conf.xml").exists()
+    return VANILLA_ROOT.format(sofia=VANILLA_SOFIA if synth else "").encode(), synth
+
+
+def build_freeswitch_facts(conf_dir: Path, root_file: str | None = None) -> FreeSwitchFacts:
+    """Facts of the document FreeSWITCH would load from ``conf_dir``: ``root_file`` (default
+    ``freeswitch.xml``), or the packaged root when the tree has none."""
+    conf_dir = Path(conf_dir)
+    root_file = root_file or ROOT
+    pre = Preprocessor(conf_dir)
+    assumed = not os.path.lexists(conf_dir / root_file)
+    if assumed:
+        text, synth = vanilla_root(conf_dir)
+        doc = pre.run(ASSUMED_ROOT, text=text)
+        doc.files.remove(ASSUMED_ROOT)
+        doc.problems.insert(0, (0, Problem(ASSUMED_ROOT, 0, "no freeswitch.xml in the tree: read as FreeSWITCH's "
+                                           "packaged freeswitch.xml includes it (vars.xml, autoload_configs, "
+                                           "directory, dialplan)" + ("; sip_profiles/*.xml as the packaged "
+                                           "sofia.conf.xml includes them" if synth else ""), False, note=True)))
+    else:
+        doc = pre.run(root_file)
+    b = _Builder(conf_dir, doc, assumed)
+    if (conf_dir.parent / "fusionpbx").exists():
         b.facts.flavor = "fusionpbx"
-    b.facts.unresolved_variables = sorted(b.pre.unresolved)
-    b.facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
-    b.facts.reindex()
-    return b.facts
+    return b.build()

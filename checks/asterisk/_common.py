@@ -13,7 +13,6 @@ TLS_METHODS = {
     "sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1_1": 1.1, "tlsv1_2": 1.2, "tlsv1_3": 1.3,
 }
 WEAK_CIPHER_RE = re.compile(r"(^|[:+!-])(RC4|DES|3DES|NULL|EXP|EXPORT|MD5|aNULL|eNULL|ADH|AECDH|SEED|IDEA)", re.IGNORECASE)
-CALLER_VARS_RE = re.compile(r"\$\{(ORIG_)?VM_(CALLERID|CIDNAME|CIDNUM)\}", re.IGNORECASE)
 
 
 def tls_version(value: Optional[str]) -> float:
@@ -37,17 +36,6 @@ def mailboxes(facts: AsteriskFacts) -> list[ConfigObject]:
 
 def vm_general(facts: AsteriskFacts) -> Optional[ConfigObject]:
     return facts.first("voicemail.general")
-
-
-def mailbox_option(facts: AsteriskFacts, mb: ConfigObject, key: str) -> tuple[Optional[str], str]:
-    """A voicemail option as Asterisk resolves it: the mailbox's own, else [general]."""
-    own = mb.get(key)
-    if own is not None:
-        return own, f"mailbox option {key}"
-    general = vm_general(facts)
-    if general is not None and general.get(key) is not None:
-        return general.get(key), f"[general] {key}"
-    return None, "default"
 
 
 def yes(value: Optional[str]) -> bool:

@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 from auditor.check import check
+from auditor.model import ErrorKind
 from checks.common import SECRET_PARAM, is_loopback, judge_secrets
-from checks.freeswitch._common import PLATFORMS, fs_true, profile_label
+from checks.freeswitch._common import (
+    HOST_ADDRESS_VARIABLES,
+    PLATFORMS,
+    acl_limits,
+    fs_true,
+    not_assessable,
+    profile_label,
+    runtime_var,
+)
 
 
 @check(
@@ -27,9 +36,16 @@ def sofia_auth_calls(facts, ctx):
         res = profile_label(p)
         if fs_true(p.get("auth-calls")):
             yield ctx.passed(res, "auth-calls=true", p.location("auth-calls"))
-        elif p.get("apply-inbound-acl"):
-            yield ctx.passed(res, f"auth-calls off, limited by apply-inbound-acl={p.get('apply-inbound-acl')}",
-                             p.location("apply-inbound-acl"))
+            continue
+        unknown = not_assessable(ctx, res, p, "auth-calls", "apply-inbound-acl")
+        acl = p.get("apply-inbound-acl")
+        if unknown is not None:
+            yield unknown
+        elif acl_limits(facts, acl):
+            yield ctx.passed(res, f"auth-calls off, limited by apply-inbound-acl={acl}", p.location("apply-inbound-acl"))
+        elif acl:
+            yield ctx.fail(res, f"auth-calls=false and apply-inbound-acl={acl} lets every address in: unauthenticated "
+                           "calls accepted", p.location("apply-inbound-acl"), fix=['<param name="auth-calls" value="true"/>'])
         else:
             yield ctx.fail(res, "auth-calls=false and no apply-inbound-acl: unauthenticated calls accepted",
                            p.location("auth-calls"), fix=['<param name="auth-calls" value="true"/>'])
@@ -48,7 +64,10 @@ def sofia_blind_reg(facts, ctx):
         yield ctx.not_applicable("sofia", "no sofia profiles")
         return
     for p in profiles:
-        if fs_true(p.get("accept-blind-reg")):
+        unknown = not_assessable(ctx, profile_label(p), p, "accept-blind-reg")
+        if unknown is not None:
+            yield unknown
+        elif fs_true(p.get("accept-blind-reg")):
             yield ctx.fail(profile_label(p), "accept-blind-reg=true", p.location("accept-blind-reg"),
                            fix=['<param name="accept-blind-reg" value="false"/>'])
         else:
@@ -72,9 +91,17 @@ def directory_passwords(facts, ctx):
     if not users:
         yield ctx.not_applicable("directory", "no directory users")
         return
-    yield from judge_secrets(ctx, users, "password", "user", stored_hashed=lambda u: (
-        "a1-hash stored; strength not assessable offline" if "a1-hash" in u.secrets and "password" not in u.secrets
-        else None))
+    judged = []
+    for u in users:
+        unknown = not_assessable(ctx, f"user {u.name}", u, "password", "a1-hash")
+        if unknown is not None:
+            yield unknown
+        elif "a1-hash" in u.secrets and "password" not in u.secrets:  # unknown is never PASS
+            yield ctx.unknown(f"user {u.name}", "only an a1-hash is stored: the password's strength cannot be "
+                              "judged from configuration", ErrorKind.NOT_COLLECTED, u.secrets["a1-hash"].source)
+        else:
+            judged.append(u)
+    yield from judge_secrets(ctx, judged, "password", "user")
 
 
 @check(
@@ -94,13 +121,22 @@ def esl_bind(facts, ctx):
         yield ctx.not_applicable("event_socket.conf.xml", "event socket not configured")
         return
     ip = s.get("listen-ip") or "127.0.0.1"
-    if is_loopback(ip):
+    acl = s.get("apply-inbound-acl")
+    host_address = runtime_var(ip) in HOST_ADDRESS_VARIABLES  # the host's own address: never loopback
+    unknown = None if host_address else not_assessable(ctx, "event_socket", s, "listen-ip")
+    if unknown is None and not is_loopback(ip):
+        unknown = not_assessable(ctx, "event_socket", s, "apply-inbound-acl")
+    if unknown is not None:
+        yield unknown
+    elif is_loopback(ip):
         yield ctx.passed("event_socket", f"listen-ip={ip}", s.location("listen-ip"))
-    elif s.get("apply-inbound-acl"):
-        yield ctx.passed("event_socket", f"listen-ip={ip}, limited by apply-inbound-acl={s.get('apply-inbound-acl')}",
+    elif acl_limits(facts, acl):
+        yield ctx.passed("event_socket", f"listen-ip={ip}, limited by apply-inbound-acl={acl}",
                          s.location("apply-inbound-acl"))
     else:
-        yield ctx.fail("event_socket", f"listen-ip={ip} without an inbound ACL", s.location("listen-ip"),
+        why = f"apply-inbound-acl={acl} lets every address in" if acl else "no inbound ACL"
+        yield ctx.fail("event_socket", f"listen-ip={ip} with {why}",
+                       s.location("apply-inbound-acl" if acl else "listen-ip"),
                        fix=['<param name="listen-ip" value="127.0.0.1"/>',
                             '<param name="apply-inbound-acl" value="loopback.auto"/>'])
 
@@ -119,5 +155,9 @@ def esl_password(facts, ctx):
     s = facts.first("event_socket.settings")
     if s is None:
         yield ctx.not_applicable("event_socket.conf.xml", "event socket not configured")
+        return
+    unknown = not_assessable(ctx, "event socket event_socket.conf.xml", s, "password")
+    if unknown is not None:
+        yield unknown
         return
     yield from judge_secrets(ctx, [s], "password", "event socket")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.freeswitch._common import PLATFORMS, fs_true, profile_label
+from checks.freeswitch._common import PLATFORMS, fs_true, not_assessable, profile_label
 
 AUDIT = ["164.312(b)", "164.308(a)(1)(ii)(D)"]
 
@@ -21,7 +21,10 @@ def auth_failures_logged(facts, ctx):
         yield ctx.not_applicable("sofia", "no sofia profiles")
         return
     for p in profiles:
-        if fs_true(p.get("log-auth-failures")):
+        unknown = not_assessable(ctx, profile_label(p), p, "log-auth-failures")
+        if unknown is not None:
+            yield unknown
+        elif fs_true(p.get("log-auth-failures")):
             yield ctx.passed(profile_label(p), "log-auth-failures=true", p.location("log-auth-failures"))
         else:
             yield ctx.fail(profile_label(p), f"log-auth-failures={p.get('log-auth-failures') or 'unset (false)'}",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from auditor.check import check
 from checks.common import MAX_LOGINS, MIN_PIN
-from checks.freeswitch._common import PLATFORMS, fs_true
+from checks.freeswitch._common import PLATFORMS, fs_true, not_assessable
 
 AUTH = ["164.312(d)", "164.308(a)(5)(ii)(D)"]
 REMEDIATION = {
@@ -33,6 +33,10 @@ def vm_password(facts, ctx):
     for u in users:
         pin = u.secrets.get("vm-password")
         res = f"user {u.name}"
+        unknown = not_assessable(ctx, res, u, "vm-password")
+        if unknown is not None:
+            yield unknown
+            continue
         loc = pin.source if pin else u.source
         if pin is None or not pin.present:
             why = "no vm-password (falls back to the SIP password, or none)"
@@ -84,6 +88,10 @@ def vm_empty_password(facts, ctx):
         yield ctx.not_applicable("voicemail.conf.xml", "no voicemail profiles")
         return
     for p in profiles:
+        unknown = not_assessable(ctx, f"voicemail profile {p.name}", p, "allow-empty-password-auth")
+        if unknown is not None:
+            yield unknown
+            continue
         value = p.get("allow-empty-password-auth") or "true"  # mod_voicemail's default
         if fs_true(value):
             yield ctx.fail(f"voicemail profile {p.name}", f"allow-empty-password-auth={value}",
@@ -109,6 +117,10 @@ def vm_login_attempts(facts, ctx):
         return
     limit = ctx.param("max_logins")
     for p in profiles:
+        unknown = not_assessable(ctx, f"voicemail profile {p.name}", p, "max-login-attempts")
+        if unknown is not None:
+            yield unknown
+            continue
         raw = p.get("max-login-attempts") or "3"
         value = int(raw) if raw.isdigit() else 3
         if value > limit:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auditor.check import check
-from checks.freeswitch._common import PLATFORMS, fs_true
+from checks.freeswitch._common import PLATFORMS, fs_true, not_assessable
 
 PRIVACY = ["164.530(c)", "164.514(d)"]
 
@@ -28,7 +28,10 @@ def no_attachment(facts, ctx):
         return
     for u in users:
         attach = u.get("vm-attach-file")
-        if attach is None or fs_true(attach):
+        unknown = not_assessable(ctx, f"user {u.name}", u, "vm-attach-file")
+        if unknown is not None:
+            yield unknown
+        elif attach is None or fs_true(attach):
             yield ctx.fail(f"user {u.name}", f"vm-attach-file={attach or 'unset (attaches)'}", u.location("vm-mailto"),
                            fix=['<param name="vm-attach-file" value="false"/>'])
         else:
@@ -52,7 +55,10 @@ def keep_local(facts, ctx):
     for u in users:
         keep = u.get("vm-keep-local-after-email")
         attach = u.get("vm-attach-file")
-        if keep is not None and not fs_true(keep) and (attach is None or fs_true(attach)):
+        unknown = not_assessable(ctx, f"user {u.name}", u, "vm-keep-local-after-email", "vm-attach-file")
+        if unknown is not None:
+            yield unknown
+        elif keep is not None and not fs_true(keep) and (attach is None or fs_true(attach)):
             yield ctx.fail(f"user {u.name}", "vm-keep-local-after-email=false with the audio attached",
                            u.location("vm-keep-local-after-email"),
                            fix=['<param name="vm-keep-local-after-email" value="true"/>'])

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from auditor.check import check
+from auditor.model import ErrorKind
 from checks.common import TLS_PARAM, is_loopback
-from checks.freeswitch._common import PLATFORMS, TLS_NAMES, fs_true, profile_label
+from checks.freeswitch._common import (
+    PLATFORMS,
+    TLS_NAMES,
+    fs_true,
+    not_assessable,
+    profile_label,
+)
 
 E1 = ["164.312(e)(1)", "164.312(e)(2)(ii)"]
 
@@ -27,11 +34,14 @@ def sofia_tls_only(facts, ctx):
         return
     for p in profiles:
         res = profile_label(p)
+        unknown = not_assessable(ctx, res, p, "tls", "tls-only")
         if is_loopback(p.get("sip-ip")):
             yield ctx.passed(res, f"bound to loopback {p.get('sip-ip')}", p.location("sip-ip"))
+        elif unknown is not None:
+            yield unknown
         elif not fs_true(p.get("tls")):
             yield ctx.fail(res, f"tls={p.get('tls') or 'unset'}: SIP only in plaintext", p.location("tls"),
-                           fix=[f'<param name="tls" value="true"/>', '<param name="tls-only" value="true"/>'])
+                           fix=['<param name="tls" value="true"/>', '<param name="tls-only" value="true"/>'])
         elif not fs_true(p.get("tls-only")):
             yield ctx.fail(res, "tls=true but tls-only=false: plaintext SIP still accepted", p.location("tls-only"),
                            fix=['<param name="tls-only" value="true"/>'])
@@ -55,7 +65,11 @@ def sofia_tls_version(facts, ctx):
         yield ctx.not_applicable("sofia", "no profile has TLS enabled")
         return
     for p in tls:
-        raw = p.get("tls-version") or "tlsv1"  # mod_sofia's default when unset
+        unknown = not_assessable(ctx, profile_label(p), p, "tls-version")
+        if unknown is not None:
+            yield unknown
+            continue
+        raw = p.get("tls-version") or "tlsv1,tlsv1.1,tlsv1.2,tlsv1.3"  # mod_sofia's default when unset or empty
         versions = [v.strip().lower() for v in raw.split(",") if v.strip()]
         low = [v for v in versions if TLS_NAMES.get(v, 1.0) + 1e-9 < floor]
         if low:
@@ -82,6 +96,10 @@ def sofia_tls_verify(facts, ctx):
         yield ctx.not_applicable("sofia", "no profile has TLS enabled")
         return
     for p in tls:
+        unknown = not_assessable(ctx, profile_label(p), p, "tls-verify-policy")
+        if unknown is not None:
+            yield unknown
+            continue
         policy = (p.get("tls-verify-policy") or "none").lower()
         if policy in {"none", ""}:
             yield ctx.fail(profile_label(p), "tls-verify-policy=none: any certificate accepted",
@@ -107,12 +125,24 @@ def user_srtp(facts, ctx):
     if not users:
         yield ctx.not_applicable("directory", "no directory users")
         return
+    # rtp_secure_media set in the dialplan applies per call, under conditions not evaluated here
+    dialplan = [d for d in facts.of_kind("dialplan.set")
+                if (d.get("value") or "").split(":")[0].strip().lower() in {"mandatory", "true"}]
     for u in users:
         value = u.get("rtp_secure_media") or u.get("rtp_secure_media_inbound")
         mode = (value or "").split(":")[0].strip().lower()
         res = f"user {u.name}"
-        if mode in {"mandatory", "true"}:
+        unknown = not_assessable(ctx, res, u, "rtp_secure_media" if u.get("rtp_secure_media") else
+                                 "rtp_secure_media_inbound")
+        if unknown is not None:
+            yield unknown
+        elif mode in {"mandatory", "true"}:
             yield ctx.passed(res, f"rtp_secure_media={mode}", u.location("rtp_secure_media"))
+        elif dialplan:
+            d = dialplan[0]
+            yield ctx.unknown(res, f"rtp_secure_media={mode or 'unset'} in the directory; the dialplan sets it to "
+                              f"{d.get('value')} at {d.source.file}:{d.source.line} under conditions the audit does "
+                              "not evaluate", ErrorKind.NOT_COLLECTED, d.source)
         else:
             why = f"rtp_secure_media={mode}" if mode else "rtp_secure_media not set in the directory (plain RTP accepted)"
             yield ctx.fail(res, why, u.location("rtp_secure_media"),
