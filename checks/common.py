@@ -58,13 +58,13 @@ def judge_secrets(ctx: CheckContext, accounts: Iterable[ConfigObject], key: str,
     """One outcome per account: is its ``key`` secret strong, not default, not shared?
 
     ``stored_hashed`` returns a note when the secret is stored hashed (md5/crypt/a1-hash),
-    whose strength cannot be judged from configuration.
+    whose strength cannot be judged from configuration: unknown (ERROR with the note), never PASS.
     """
     for obj in accounts:
         res = f"{label} {obj.name}"
         note = stored_hashed(obj) if stored_hashed else None
         if note:
-            yield ctx.passed(res, note, obj.source)
+            yield ctx.unknown(res, f"{note}; its strength cannot be judged from the configuration", location=obj.source)
             continue
         info = obj.secrets.get(key)
         reason = weak_secret_reason(info, ctx.param("min_secret_length"))

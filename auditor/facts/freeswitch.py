@@ -151,6 +151,8 @@ class _Builder:
         self.spans: list[tuple[int, int, str]] = []     # (start, end, part) of the elements each part reads
         self.found: dict[str, bool] = {p: False for p in PARTS}
         self.modules: set[str] | None = None            # loaded modules, None when not known
+        self.read_sections: list[Element] = []
+        self.skipped: list[tuple[int, int]] = []       # spans not read, each already reported (or irrelevant)
 
     # -- problems -----------------------------------------------------------------------------------
     def at(self, el: Element) -> tuple[str, int]:
@@ -161,9 +163,16 @@ class _Builder:
         p = Problem(file, line, message, False, note=not gap)
         (self.part_problems[part] if part else self.root_problems).append(p)
 
+    def skip(self, el: Element) -> None:
+        """An element the audit does not read, and says so: neither misplaced nor a file read for nothing."""
+        el.used = True
+        self.skipped.append((el.pos, el.end))
+
     def part_of(self, pos: int) -> str | None:
+        """The part whose element holds a problem's offset (one recorded at an element's very start
+        happened before it: an include that failed just before it)."""
         for start, end, part in self.spans:
-            if start <= pos < end:
+            if start < pos < end:
                 return part
         return None
 
@@ -213,6 +222,7 @@ class _Builder:
         if root is not None:
             root.used = True
             sections = self.sections(root)
+            self.read_sections = [sections[n] for n in ("configuration", "directory") if n in sections]
             conf_sec = sections.get("configuration")
             if conf_sec is not None:
                 self.read_configurations(conf_sec)
@@ -247,15 +257,15 @@ class _Builder:
             if name in found:
                 self.note(None, sec, f"a second <section name={label(name)!r}>: FreeSWITCH reads only the first "
                           f"(line {self.at(found[name])[1]} of {self.at(found[name])[0]}); this one is not in effect")
-                _mark(sec)
+                self.skip(sec)
                 continue
             found[name] = sec
             if name not in ("configuration", "directory"):
-                _mark(sec)
+                self.skip(sec)
                 if name != "dialplan":
                     skipped.append(label(name) or "(no name)")
         if "dialplan" in found:
-            skipped.insert(0, "dialplan")
+            skipped.insert(0, "dialplan (except where it sets rtp_secure_media)")
         if skipped:
             self.note(None, None, f"section(s) not audited (no check reads them): {', '.join(skipped)}")
         return found
@@ -275,7 +285,7 @@ class _Builder:
                 first = self.at(seen[name])
                 self.note(CONF_PART.get(name), el, f"a second <configuration name={label(name)!r}>: FreeSWITCH uses "
                           f"only the first ({first[0]}:{first[1]}); this one is not in effect")
-                _mark(el)
+                self.skip(el)
                 continue
             seen[name] = el
             _mark(el)
@@ -286,12 +296,13 @@ class _Builder:
                 self.configuration(el, name)
                 readers[name](el, name)
         # module-dependent ones once the loaded modules are known (not when their configuration has a problem)
-        if any(not p.note and any(s <= pos < e for s, e, part in self.spans if part == "modules.conf.xml")
+        if any(not p.note and any(s < pos < e for s, e, part in self.spans if part == "modules.conf.xml")
                for pos, p in self.doc.problems):
             self.modules = None
         for name, el in seen.items():
             if name in readers:
                 continue
+            self.skip(el)
             if name in RUNTIME_SOURCES:
                 self.configuration(el, name)
                 self.runtime_source(el, name)
@@ -340,7 +351,7 @@ class _Builder:
             name = el.get("name") or ""
             if name.lower() in names:
                 self.note("directory", el, f"a second domain named {label(name)!r}: FreeSWITCH finds only the first")
-                _mark(el)
+                self.skip(el)
                 continue
             names.add(name.lower())
             _mark(el)
@@ -482,7 +493,7 @@ class _Builder:
         domain): gaps, since what they say is not in effect and may be believed to be. Only the document's
         children and its sections' children can be such: deeper ones belong to something read or noted."""
         shown: dict[str, int] = {}
-        candidates = list(root.children) + [c for sec in root.children if sec.tag == "section" for c in sec.children]
+        candidates = list(root.children) + [c for sec in self.read_sections for c in sec.children]
         for el in candidates:
             if el.used or el.parent is None or not el.parent.used:
                 continue
@@ -499,7 +510,14 @@ class _Builder:
 
     # -- bookkeeping --------------------------------------------------------------------------------
     def assign_problems(self) -> None:
-        for pos, p in self.doc.problems:
+        overflow: dict[tuple[str | None, str], int] = {}
+        for pos, file in self.doc.overflow_fatal:
+            key = (self.part_of(pos), file)
+            overflow[key] = overflow.get(key, 0) + 1
+        more = [(0 if part is None else next(s for s, _, p in self.spans if p == part) + 1,
+                 Problem(file, 0, f"{count} more problems that stop reading this file are not listed", True))
+                for (part, file), count in overflow.items()]
+        for pos, p in self.doc.problems + more:
             part = self.part_of(pos)
             if part is not None:
                 self.part_problems[part].append(p)
@@ -513,7 +531,7 @@ class _Builder:
     def not_included(self) -> None:
         """XML files in the tree that the document never includes: FreeSWITCH does not read them (a note);
         with an assumed root the audit may have missed them (a gap)."""
-        read = set(self.doc.files)
+        read = set(self.doc.files) | self.doc.matched  # what an include matched is reported where it failed
         missed: list[str] = []
         entries = 0
         for dirpath, dirs, names in os.walk(self.conf_dir):
@@ -547,14 +565,32 @@ class _Builder:
         all_lines: set[tuple[str, int]] = set()
         spans = sorted(self.spans)
         starts = [s for s, _, _ in spans]
+        skipped = sorted(self.skipped)
+        skipped_starts = [s for s, _ in skipped]
+        used = {o.source.file for o in self.facts.objects}
+        used |= {s.file for o in self.facts.objects for values in o.settings.values() for s in values}
+        first_el: dict[str, Element] = {}   # the first element of each file that nothing read or skipped
+        counts: dict[str, int] = {}
         for el in doc.elements:
             where = doc.where(el.pos)
             all_lines.add(where)
             i = bisect.bisect_right(starts, el.pos) - 1
-            if i >= 0 and el.pos < spans[i][1]:
-                part = spans[i][2]
+            part = spans[i][2] if i >= 0 and el.pos < spans[i][1] else None
+            if part is not None:
                 lines_by_part[part].add(where)
                 files_by_part[part][where[0]] = None
+            j = bisect.bisect_right(skipped_starts, el.pos) - 1
+            if el.tag in ("document", "section") or (j >= 0 and el.pos < skipped[j][1]):
+                used.add(where[0])
+            elif where[0] not in used:
+                first_el.setdefault(where[0], el)
+                counts[where[0]] = counts.get(where[0], 0) + 1
+        for file, el in first_el.items():
+            if file not in used:  # present, with elements, and nothing FreeSWITCH reads for the audit came from it
+                part = self.part_of(el.pos + 1)
+                p = Problem(file, self.at(el)[1], f"{counts[file]} element(s) in this file and none of them is where "
+                            "FreeSWITCH reads what the audit checks (misplaced?); not assessed", False)
+                (self.part_problems[part] if part else self.root_problems).append(p)
         self.facts.configs[ROOT] = ConfigFileFacts(
             root=ROOT, found=doc.found, files=list(doc.files),
             problems=[ParseProblem.of(p) for p in self.root_problems], content_lines=len(all_lines))

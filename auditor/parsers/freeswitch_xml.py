@@ -118,12 +118,6 @@ class _Stop(Exception):
     """The document cannot be read any further (a bound was reached); the problem is recorded."""
 
 
-def runtime_name(value: str) -> str | None:
-    """The first run-time variable (``$${name}`` the auditor cannot know) in a value from facts."""
-    m = re.search(r"\$\$\{([A-Za-z0-9_.\-]*)\}", value) if "$${" in value else None
-    return m.group(1) if m else None
-
-
 def tag_label(name: str) -> str:
     """A tag name fit for a message: only FreeSWITCH's own vocabulary is shown."""
     return f"<{name}>" if name in KNOWN_TAGS else "an element"
@@ -181,6 +175,8 @@ class FsDocument:
     problems: list[tuple[int, Problem]] = field(default_factory=list)   # (offset in the text, problem)
     runtime: dict[str, str] = field(default_factory=dict)               # variable -> what sets it at run time
     used_runtime: set[str] = field(default_factory=set)                 # run-time variables that were expanded
+    matched: set[str] = field(default_factory=set)                      # every path an include matched, read or not
+    overflow_fatal: list[tuple[int, str]] = field(default_factory=list)  # (offset, file) of unlisted fatal problems
     elements: list[Element] = field(default_factory=list)               # every element, in document order
     size: int = 0
     _starts: list[int] = field(default_factory=list)             # offset where each run of source lines starts
@@ -217,7 +213,7 @@ class Preprocessor:
         self.reading: list[str] = []
         self.loads = 0
         self.expanded = 0
-        self.per_file: dict[str, int] = {}
+        self.per_file: dict[tuple[str, str], int] = {}
         self.undefined: set[bytes] = set()
         self.stopped = False
         for name in CORE_VARIABLES:
@@ -225,13 +221,15 @@ class Preprocessor:
 
     # -- problems -----------------------------------------------------------------------------------
     def problem(self, file: str, line: int, message: str, fatal: bool = False, note: bool = False) -> None:
-        if fatal:
-            self.doc.problems.append((len(self.out), Problem(file, line, message, True)))
-            return
-        listed = self.per_file.get(file, 0) + 1
-        self.per_file[file] = listed
+        """Record a problem at the current offset; at most MAX_PROBLEMS_PER_FILE of each kind (fatal, gap,
+        note) per file are listed, the rest counted (a hostile file could otherwise make millions)."""
+        kind = "fatal" if fatal else "note" if note else "gap"
+        listed = self.per_file.get((file, kind), 0) + 1
+        self.per_file[(file, kind)] = listed
         if listed <= MAX_PROBLEMS_PER_FILE:
-            self.doc.problems.append((len(self.out), Problem(file, line, message, False, note)))
+            self.doc.problems.append((len(self.out), Problem(file, line, message, fatal, note)))
+        elif fatal:  # where it happened still decides which part cannot be used
+            self.doc.overflow_fatal.append((len(self.out), file))
 
     def stop(self, file: str, line: int, message: str) -> None:
         self.problem(file, line, message, fatal=True)
@@ -253,10 +251,11 @@ class Preprocessor:
                 self._file(path, root_rel, 0, 0, root=True)
         except _Stop:
             self.stopped = True
-        for file, listed in self.per_file.items():
-            if listed > MAX_PROBLEMS_PER_FILE:
-                self.doc.problems.append((0, Problem(file, 0, f"{listed - MAX_PROBLEMS_PER_FILE} more problems in "
-                                                     "this file are not listed", False)))
+        for (file, kind), listed in self.per_file.items():
+            if listed > MAX_PROBLEMS_PER_FILE and kind != "fatal":
+                self.doc.problems.append((0, Problem(file, 0, f"{listed - MAX_PROBLEMS_PER_FILE} more "
+                                                     f"{'notes' if kind == 'note' else 'problems'} in this file are "
+                                                     "not listed", False, kind == "note")))
         self.doc.size = len(self.out)
         text = bytes(self.out)
         self.doc._newlines = [m.start() for m in re.finditer(b"\n", text)]
@@ -277,7 +276,8 @@ class Preprocessor:
         """expand_vars(): every ``$${name}``, the name ending at its matching brace."""
         if b"$${" not in line:
             return line
-        match = _brace_matches(line)
+        match: dict[int, int] | None = None  # brace matching for the whole line, only when a name nests braces
+        unterminated = False
         out: list[bytes] = []
         size = 0
         i = 0
@@ -287,9 +287,16 @@ class Preprocessor:
                 out.append(line[i:])
                 break
             out.append(line[i:j])
-            e = match.get(j + 2, -1)
+            if match is None:  # the plain $${name}: its '}' is the first one (each scan ends where the next starts)
+                e = line.find(b"}", j + 3)
+                if e < 0 or line.find(b"{", j + 3, e) >= 0:
+                    match = _brace_matches(line)  # once per line, then used for the rest of it
+            if match is not None:
+                e = match.get(j + 2, -1)
             if e < 0:  # unterminated: FreeSWITCH logs it and copies the '$'
-                self.problem(rel, lineno, "unterminated $${ (FreeSWITCH copies it as written)", note=True)
+                if not unterminated:
+                    unterminated = True
+                    self.problem(rel, lineno, "unterminated $${ (FreeSWITCH copies it as written)", note=True)
                 out.append(b"$")
                 i = j + 1
                 continue
@@ -328,6 +335,7 @@ class Preprocessor:
               from_file: str = "") -> None:
         """preprocess() of one file; ``root``: FreeSWITCH cannot start without it."""
         where = (from_file or rel, from_line)
+        self.doc.matched.add(rel)
         if level > MAX_INCLUDE_LEVEL:
             self.problem(*where, f"include of {label(rel)} is {level} levels deep: FreeSWITCH stops at "
                          f"{MAX_INCLUDE_LEVEL} and does not read it", note=True)
@@ -481,7 +489,7 @@ class Preprocessor:
                              "the whole line", note=True)
             parsed = _xpre_args(bp, low, t)
             if parsed is not None:
-                self.directive(parsed[0].lower(), parsed[1], rel, lineno, cwd, level, "X-PRE-PROCESS")
+                self.directive(parsed[0].lower(), parsed[1], rel, lineno, cwd, level, "X-PRE-PROCESS", b"$${" in buf)
             return ml
         c = bp.find(b"<!--#")
         if c >= 0:
@@ -505,13 +513,15 @@ class Preprocessor:
                     if q2 >= 0:
                         arg = arg[q + 1:q2]
                 if cmd != b"comment":
-                    self.directive(cmd, arg, rel, lineno, cwd, level, "<!--#")
+                    self.directive(cmd, arg, rel, lineno, cwd, level, "<!--#", b"$${" in buf)
             return ml
         self.emit(bp, rel, lineno)
         return ml
 
-    def directive(self, cmd: bytes, data: bytes, rel: str, lineno: int, cwd: str, level: int, form: str) -> None:
-        shown = label(cmd.decode("utf-8", "replace"))
+    def directive(self, cmd: bytes, data: bytes, rel: str, lineno: int, cwd: str, level: int, form: str,
+                  expanded: bool = False) -> None:
+        """One preprocessor command; ``expanded``: the line held ``$${...}`` (its data may hold a value)."""
+        shown = cmd.decode("ascii", "replace")
         if cmd == b"set":
             eq = data.find(b"=")
             if eq >= 0:
@@ -532,16 +542,16 @@ class Preprocessor:
                 self.problem(rel, lineno, f"X-PRE-PROCESS {shown} of $${{{var}}}: known only on the running host; "
                              "values using it are not assessed", note=True)
         elif cmd == b"include":
-            self.include(data, rel, lineno, cwd, level)
+            self.include(data, rel, lineno, cwd, level, expanded)
         elif cmd == b"exec":
             self.problem(rel, lineno, "X-PRE-PROCESS exec: the command is never run by the auditor; the "
                          "configuration it prints here is not audited")
-        else:
-            self.problem(rel, lineno, f"{form} cmd {shown!r} is not a preprocessor command; FreeSWITCH ignores it",
-                         note=True)
+        else:  # the command itself is not shown: it could be anything pasted there
+            self.problem(rel, lineno, f"{form} with a cmd other than set, include, exec, exec-set, stun-set or "
+                         "env-set; FreeSWITCH ignores it", note=True)
 
     # -- includes -----------------------------------------------------------------------------------
-    def include(self, data: bytes, rel: str, lineno: int, cwd: str, level: int) -> None:
+    def include(self, data: bytes, rel: str, lineno: int, cwd: str, level: int, expanded: bool = False) -> None:
         """preprocess_glob(): the pattern relative to ``cwd`` unless absolute; files in glob order."""
         m = _RT_RE.search(data)
         if m:
@@ -558,7 +568,8 @@ class Preprocessor:
                 return
         else:
             pattern = data.decode("utf-8", "replace")
-        shown = label(pattern)
+        # a file name may be shown; a pattern built from variables may carry a value, so it is not
+        shown = "a pattern built from $${...} variables" if expanded else label(pattern)
         if pattern.startswith("/") or "://" in pattern:  # switch_is_file_path(): used as it is
             mapped = next((self.conf_dir + pattern[len(d):] for d in KNOWN_CONF_DIRS if pattern.startswith(d + "/")),
                           None)
@@ -875,7 +886,7 @@ def _parse(buf: bytes, doc: FsDocument) -> None:
             break
         s = j
     if stack:
-        return fail(n, f"{tag_label(stack[-1].tag)} is never closed")
+        return fail(stack[-1].pos, f"{tag_label(stack[-1].tag)} is never closed")
     if root is None:
         return fail(n, "no root element")
     doc.root = root

@@ -191,7 +191,7 @@ def test_scan_and_rescore_a_freeswitch_tree_end_to_end(corpus, tmp_path):
     exe = Path(sys.executable).parent / "voxaudit"
     out = tmp_path / "out"
     proc = subprocess.run([str(exe), "scan", "--config-dir", str(conf.parent), "--platform", "freeswitch",
-                           "-f", "all", "-o", str(out), "-q"], capture_output=True, text=True, timeout=120)
+                           "-f", "all", "-o", str(out), "-q"], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((out / "scan.json").read_text())
     assert doc["targets"][0]["facts"]["platform"] == "freeswitch"
@@ -200,7 +200,7 @@ def test_scan_and_rescore_a_freeswitch_tree_end_to_end(corpus, tmp_path):
     assert not any(r["check_id"].startswith("AST-") for r in doc["results"])
     assert "ClueCon" not in "".join(p.read_text() for p in out.iterdir())
     proc = subprocess.run([str(exe), "rescore", str(out / "scan.json"), "-p", "hipaa-2025-nprm", "-o",
-                           str(tmp_path / "out2"), "-q"], capture_output=True, text=True, timeout=120)
+                           str(tmp_path / "out2"), "-q"], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -231,3 +231,41 @@ def test_weak_tls_blind_reg_logging_and_attempts(tmp_path, run):
     assert only(run("FS-LOG-102", facts)) == FAIL
     assert only(run("FS-LOG-103", facts)) == FAIL
     assert only(run("FS-VM-104", facts)) == FAIL
+
+
+def test_acls_that_let_everyone_in_are_no_limit(tmp_path, run):
+    """apply-inbound-acl limits only when the list does: not FreeSWITCH's wan/any built-ins, not a /0
+    network, not an acl.conf list whose default is allow with no deny node."""
+    files = dict(HARDENED)
+    files["autoload_configs/acl.conf.xml"] = """<configuration name="acl.conf"><network-lists>
+  <list name="open" default="allow"><node type="allow" cidr="10.0.0.0/8"/></list>
+  <list name="carriers" default="deny"><node type="allow" cidr="192.0.2.0/24"/></list>
+</network-lists></configuration>
+"""
+    for acl, expected in (("open", FAIL), ("wan.auto", FAIL), ("0.0.0.0/0", FAIL), ("carriers", PASS),
+                          ("loopback.auto", PASS)):
+        files["autoload_configs/event_socket.conf.xml"] = f"""<configuration name="event_socket.conf"><settings>
+  <param name="listen-ip" value="0.0.0.0"/><param name="apply-inbound-acl" value="{acl}"/>
+  <param name="password" value="Zr7Qw2Lx9Vb4Nk8Tc1Mp"/></settings></configuration>
+"""
+        files["sip_profiles/internal.xml"] = f"""<profile name="internal"><settings>
+  <param name="auth-calls" value="false"/><param name="apply-inbound-acl" value="{acl}"/></settings></profile>
+"""
+        facts = collect_freeswitch_tree(write_tree(tmp_path / acl.replace("/", "_"), files))
+        assert run("FS-ESL-101", facts) == {"event_socket": expected}, acl
+        assert run("FS-ACC-101", facts) == {"sofia profile internal": expected}, acl
+
+
+def test_unknown_is_never_pass(tmp_path, run):
+    """A password stored only as an a1-hash, or taken from a variable set at run time, is ERROR."""
+    files = dict(HARDENED)
+    files["vars.xml"] = HARDENED["vars.xml"].replace(
+        "</include>", '  <X-PRE-PROCESS cmd="env-set" data="tls_on=$TLS"/>\n</include>')
+    files["directory/clinic/2002.xml"] = files["directory/clinic/2002.xml"].replace(
+        '<param name="password" value="Hq3Wz8Lm1Xc6Vb9Tr4Mk"/>', '<param name="a1-hash" value="0cc175b9c0f1b6a8"/>')
+    files["sip_profiles/internal.xml"] = files["sip_profiles/internal.xml"].replace(
+        '<param name="tls" value="true"/>', '<param name="tls" value="$${tls_on}"/>')
+    facts = collect_freeswitch_tree(write_tree(tmp_path / "conf", files))
+    assert run("FS-ACC-103", facts) == {"user 2001": PASS, "user 2002": Status.ERROR}
+    assert run("FS-TLS-101", facts) == {"sofia profile internal": Status.ERROR}
+    assert facts.named("sofia.profile", "internal").get("tls") == "$${tls_on}"
