@@ -17,19 +17,23 @@ from typing import Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from auditor import __version__
 from auditor.collectors.offline import CollectionError
+from auditor.collectors.packets import PcapSpec
 from auditor.distributed import DistributedError
 from auditor.inventory import InventoryError, load_inventory
 from auditor.model import Severity
 from auditor.profile import ProfileError, builtin_profiles, load_profile
 from auditor.registry import Registry, RegistryError, load_registry
-from auditor.collectors.packets import PcapSpec
 from auditor.runner import OFFLINE_PLATFORMS, TargetSpec, rescore, run_scan
 from auditor.scan import ScanDocument, ScanFileError, load_scan
+from auditor.structured import StructuredFileError, load_json
 from auditor.waivers import WaiverError, load_waivers
+from reports.escaping import terminal_safe
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
 FORMAT_CHOICES = ("html", "md", "json", "csv", "sarif", "junit", "all")
@@ -42,8 +46,8 @@ out = Console()
 class InputError(click.ClickException):
     exit_code = EXIT_INPUT
 
-    def show(self, file=None) -> None:  # one readable line, no traceback
-        err.print(f"[bold red]error:[/] {self.message}", highlight=False)
+    def show(self, file=None) -> None:  # one line, no traceback, no markup or escapes from file names
+        err.print(Text.assemble(("error: ", "bold red"), terminal_safe(self.message)), soft_wrap=True, highlight=False)
 
 
 def _formats(values: tuple[str, ...]) -> list[str]:
@@ -101,7 +105,7 @@ def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
         out.print("[bold]Top findings:[/]")
         for cid in worst[:10]:
             n = sum(1 for r in doc.results if r.check_id == cid and r.effective_status == "FAIL")
-            out.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False)
+            out.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False, markup=False)
         if len(worst) > 10:
             out.print(f"  ... and {len(worst) - 10} more in the report")
     score = "n/a" if doc.scores.overall is None else f"{doc.scores.overall:.1f}"
@@ -109,8 +113,8 @@ def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
     out.print(f"[bold]Overall score {score}/100[/], coverage {cov}; "
               f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
               f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
-    for w in doc.warnings[:5]:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for w in doc.warnings[:5]:  # config-derived: no escape sequences, no rich markup
+        err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False)
     if len(doc.warnings) > 5:
         err.print(f"[yellow]warning:[/] {len(doc.warnings) - 5} more warnings in the report")
     for p in written:
@@ -269,10 +273,16 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
     if quiet or not err.is_terminal:
         def note(target: str, message: str) -> None:
             if not quiet and (message in {"collecting", "done"} or message.startswith(("failed", "done"))):
-                err.print(f"[dim]{target}: {message}[/]", highlight=False)
+                err.print(Text(terminal_safe(f"{target}: {message}"), style="dim"), highlight=False)
         return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note, **fleet)
     # One progress bar per clinic: an MSP sees which client is slow, and what it is doing.
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     clinic_of = {s.name: s.clinic or "(no clinic)" for s in specs}
     totals: dict[str, int] = {}
@@ -283,7 +293,7 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
         tasks = {c: bars.add_task("waiting", total=n, clinic=c) for c, n in totals.items()}
 
         def progress(target: str, message: str) -> None:
-            bars.update(tasks[clinic_of.get(target, "(no clinic)")], description=f"{target}: {message}"[:80])
+            bars.update(tasks[clinic_of.get(target, "(no clinic)")], description=escape(terminal_safe(f"{target}: {message}"))[:80])
 
         def finished(rec) -> None:
             bars.advance(tasks[clinic_of.get(rec.name, "(no clinic)")])
@@ -473,9 +483,11 @@ def _load_baseline(path: Optional[Path]) -> Optional[set]:
     if path is None:
         return None
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = load_json(Path(path), "baseline")
         return {(f["check"], f["target"], f["resource"]) for f in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except StructuredFileError as exc:
+        raise InputError(str(exc)) from None
+    except (KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a voxaudit baseline file ({exc.__class__.__name__})") from None
 
 
@@ -648,8 +660,9 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: a sentence, not a traceback
         if os.environ.get("VOXAUDIT_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc}. "
-                  "Please report it; set VOXAUDIT_DEBUG=1 to see the traceback.", highlight=False)
+        # The type only: an exception's message may quote a value read from a configuration.
+        err.print(Text.assemble(("internal error: ", "bold red"), f"{exc.__class__.__name__}. Please report it; "
+                                "set VOXAUDIT_DEBUG=1 to see the traceback."), soft_wrap=True, highlight=False)
         sys.exit(EXIT_INTERNAL)
 
 

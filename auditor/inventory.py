@@ -21,6 +21,7 @@ from auditor.collectors.switch_cli import SwitchCliSpec
 from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
 from auditor.runner import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
+from auditor.structured import StructuredFileError, load_yaml
 
 
 class InventoryError(Exception):
@@ -299,15 +300,9 @@ def target_spec(t: TargetIn, clinic: str, site: SiteIn, base: Path) -> TargetSpe
 def load_inventory(path: Path) -> list[TargetSpec]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InventoryError(f"cannot read inventory {path}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-        tree = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InventoryError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        data, tree = load_yaml(path, "inventory")
+    except StructuredFileError as exc:
+        raise InventoryError(str(exc)) from None
     try:
         inv = InventoryIn.model_validate(data)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from auditor.registry import Registry
+from auditor.structured import StructuredFileError, load_yaml
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 LEVEL_WEIGHTS = {"required": 3.0, "addressable": 2.0}
@@ -97,13 +98,9 @@ def _read_spec(ref: str) -> tuple[ProfileSpec, Path]:
             raise ProfileError(f"unknown profile {ref!r}: not a file, and not one of {', '.join(sorted(known))}")
         path = known[ref]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ProfileError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except OSError as exc:
-        raise ProfileError(f"cannot read profile {path}: {exc.strerror}") from None
+        data, _ = load_yaml(path, "profile")
+    except StructuredFileError as exc:
+        raise ProfileError(str(exc)) from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a YAML mapping with id, title and safeguards")
     try:

@@ -7,7 +7,6 @@ without the check pack that produced it. Schema: reports/schema/scan-v1.json.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional, Union
 
@@ -25,9 +24,11 @@ from auditor.facts.phones import PhoneFacts
 from auditor.facts.switches import SwitchFacts
 from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
+from auditor.structured import StructuredFileError, load_json
 
-SCHEMA_VERSION = "1.5"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
-#                          1.4: trend since the previous scan; 1.5: which site collector collected a target
+SCHEMA_VERSION = "1.6"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
+#                          1.4: trend since the previous scan; 1.5: which site collector collected a target;
+#                          1.6: gaps (problem ``note``, ``content_lines``), dialplan ``via``, FreeSWITCH freeswitch.xml root
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # One member per platform, told apart by its ``platform`` field.
@@ -97,11 +98,9 @@ def save_scan(doc: ScanDocument, path: Path) -> None:
 
 def load_scan(path: Path) -> ScanDocument:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScanFileError(f"cannot read saved scan {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ScanFileError(f"{path} is not JSON (line {exc.lineno}): was it written by 'voxaudit scan'?") from None
+        data = load_json(Path(path), "saved scan")
+    except StructuredFileError as exc:
+        raise ScanFileError(f"{exc}: was it written by 'voxaudit scan'?") from None
     if not isinstance(data, dict) or data.get("tool") != "voxaudit":
         raise ScanFileError(f"{path} is not a voxaudit scan document")
     version = str(data.get("schema_version", ""))

@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
-import yaml
 from pydantic import BaseModel, ValidationError, field_validator
 
 from auditor.model import Result, Status, Waiver
+from auditor.structured import StructuredFileError, load_yaml
 
 
 class WaiverError(Exception):
@@ -41,12 +41,9 @@ class _WaiverIn(BaseModel):
 
 def load_waivers(path: Path) -> list[Waiver]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WaiverError(f"cannot read waivers file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WaiverError(f"{path}: invalid YAML{f' at line {mark.line + 1}' if mark else ''}") from None
+        data, _ = load_yaml(Path(path), "waivers file")
+    except StructuredFileError as exc:
+        raise WaiverError(str(exc)) from None
     items = data.get("waivers") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise WaiverError(f"{path}: expected a list under 'waivers:'")

@@ -12,6 +12,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from auditor import __version__
 from auditor.scan import ScanDocument
+from reports.escaping import (
+    csv_cell,
+    json_safe,
+    md_code,
+    md_code_block,
+    md_text,
+    xml_safe,
+)
 from reports.model import ReportModel, build_report
 
 FORMATS = ("html", "md", "json", "csv", "sarif", "junit")
@@ -25,9 +33,6 @@ def _fmt(value, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _md(text) -> str:
-    """Escape what would break a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _env(autoescape: bool) -> Environment:
@@ -37,7 +42,9 @@ def _env(autoescape: bool) -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
-    env.filters["md"] = _md
+    env.filters["md"] = md_text  # every config-derived string in report.md goes through one of these three
+    env.filters["code"] = md_code
+    env.filters["block"] = md_code_block
     return env
 
 
@@ -61,12 +68,18 @@ def render_csv(model: ReportModel) -> str:
                 "hipaa", "error_kind", "waiver_owner", "waiver_reason", "waiver_expires"])
     for r in model.doc.results:
         m = meta.get(r.check_id)
-        w.writerow([
+        w.writerow([csv_cell(cell) for cell in (
             r.target, r.check_id, m.severity.value if m else "", m.title if m else "", r.effective_status, r.resource,
             r.evidence, str(r.location) if r.location else "", " / ".join(r.fix), " ".join(m.hipaa) if m else "",
             r.error_kind.value if r.error_kind else "", r.waiver.owner if r.waiver else "",
             r.waiver.reason if r.waiver else "", r.waiver.expires if r.waiver else "",
-        ])
+        )])
+    for warning in model.doc.warnings:  # "target: where: message": a part not understood, shown, never dropped
+        target, _, rest = warning.partition(": ")
+        where, _, message = rest.partition(": ")
+        row = [target, "", "", "configuration not understood", "WARNING", where, message or rest, where,
+               "", "", "", "", "", ""]
+        w.writerow([csv_cell(cell) for cell in row])
     return buf.getvalue()
 
 
@@ -93,7 +106,7 @@ def render_sarif(model: ReportModel) -> str:
         c = checks[index[r.check_id]]
         res = {
             "ruleId": r.check_id, "ruleIndex": index[r.check_id], "level": SARIF_LEVEL[c.severity.value],
-            "message": {"text": f"[{r.target}] {r.resource}: {r.evidence}"},
+            "message": {"text": json_safe(f"[{r.target}] {r.resource}: {r.evidence}")},
             "partialFingerprints": {"voxaudit/v1": f"{r.target}|{r.check_id}|{r.resource}"},
             "properties": {"target": r.target, "resource": r.resource, "fix": r.fix},
         }
@@ -114,6 +127,18 @@ def render_sarif(model: ReportModel) -> str:
                                 "informationUri": "https://github.com/voxaudit/voxaudit", "rules": rules}},
             "automationDetails": {"id": f"voxaudit/{doc.profile.id}/{doc.scan_id}"},
             "results": results,
+            # What was present but not understood, and collection failures: the run still succeeded,
+            # but these parts were not assessed (code-scanning shows them as tool notifications).
+            "invocations": [{
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": json_safe(w)}} for w in doc.warnings
+                ] + [
+                    {"level": "error", "message": {"text": json_safe(
+                        f"{t.name}: not collected ({t.failure.kind.value}): {t.failure.reason}")}}
+                    for t in doc.targets if t.failure is not None
+                ],
+            }],
             "properties": {"profile": doc.profile.id, "score": doc.scores.overall, "coverage": doc.scores.coverage},
         }],
     }
@@ -128,27 +153,32 @@ def render_junit(model: ReportModel) -> str:
     for target in doc.targets:
         rs = [r for r in doc.results if r.target == target.name]
         counts = {"tests": len(rs), "failures": 0, "errors": 0, "skipped": 0}
-        suite = ET.SubElement(suites, "testsuite", name=target.name, timestamp=doc.started_at)
+        suite = ET.SubElement(suites, "testsuite", name=xml_safe(target.name), timestamp=doc.started_at)
         for r in rs:
             m = meta.get(r.check_id)
-            case = ET.SubElement(suite, "testcase", classname=f"{r.check_id} {m.title if m else ''}".strip(), name=r.resource)
+            case = ET.SubElement(suite, "testcase", classname=f"{r.check_id} {m.title if m else ''}".strip(),
+                                 name=xml_safe(r.resource))
             status = r.effective_status
             if status == "FAIL":
                 counts["failures"] += 1
-                el = ET.SubElement(case, "failure", message=r.evidence, type=m.severity.value if m else "")
-                el.text = "\n".join([f"location: {r.location}" if r.location else ""] + r.fix).strip()
+                el = ET.SubElement(case, "failure", message=xml_safe(r.evidence), type=m.severity.value if m else "")
+                el.text = xml_safe("\n".join([f"location: {r.location}" if r.location else ""] + r.fix).strip())
             elif status == "ERROR":
                 counts["errors"] += 1
-                ET.SubElement(case, "error", message=r.evidence, type=r.error_kind.value if r.error_kind else "error")
+                ET.SubElement(case, "error", message=xml_safe(r.evidence), type=r.error_kind.value if r.error_kind else "error")
             elif status in {"NOT_APPLICABLE", "WAIVED"}:
                 counts["skipped"] += 1
                 msg = r.evidence if status == "NOT_APPLICABLE" else f"waived by {r.waiver.owner}: {r.waiver.reason}"
-                ET.SubElement(case, "skipped", message=msg)
+                ET.SubElement(case, "skipped", message=xml_safe(msg))
         for k, v in counts.items():
             suite.set(k, str(v))
             totals[k] += v
     for k, v in totals.items():
         suites.set(k, str(v))
+    if doc.warnings:  # parts present but not understood: shown beside the results, never dropped
+        first = suites.find("testsuite")
+        holder = first if first is not None else ET.SubElement(suites, "testsuite", name="voxaudit")
+        ET.SubElement(holder, "system-err").text = xml_safe("\n".join(f"warning: {w}" for w in doc.warnings))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

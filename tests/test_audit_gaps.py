@@ -110,3 +110,25 @@ def test_absolute_includes_follow_astetcdir_and_never_leave_the_tree(tmp_path):
     assert facts.named("pjsip.endpoint", "1001") is not None
     assert facts.configs["manager.conf"].fatal_problem is not None
     assert "Canary" not in facts.model_dump_json()
+
+
+def test_every_report_format_shows_the_gap(tmp_path):
+    """A part not understood is visible in html, md, json, csv, sarif and junit alike."""
+    import json
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    root = write_tree(tmp_path / "tree", {"pjsip.conf": PJSIP_WITH_UNREAD_SECTION})
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "auditor.cli", "scan", "--config-dir", str(root), "-f", "all",
+                           "-o", str(out), "-q"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    needle = "[leftover] has no type="
+    for name in ("report.html", "scan.json", "findings.csv", "junit.xml"):
+        assert needle in (out / name).read_text(), name
+    assert "\\[leftover\\] has no type=" in (out / "report.md").read_text()  # escaped for Markdown
+    sarif = json.loads((out / "results.sarif").read_text())
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any(needle in n["message"]["text"] and n["level"] == "warning" for n in notes)
+    assert any(needle in (e.text or "") for e in ET.parse(out / "junit.xml").getroot().iter("system-err"))

@@ -55,7 +55,7 @@ def test_profile_validation_errors(tmp_path, registry, body, message):
 
 def test_profile_yaml_error_has_a_line(tmp_path, registry):
     path = _write(tmp_path, "p.yaml", "id: p\ntitle: [unclosed\n")
-    with pytest.raises(ProfileError, match=r"invalid YAML at line \d"):
+    with pytest.raises(ProfileError, match=r"p\.yaml:\d+: profile: invalid YAML"):
         load_profile(str(path), registry)
 
 

@@ -1,0 +1,128 @@
+"""Reading the files people and earlier scans hand us (inventories, profiles, waivers, saved scans,
+baselines) without ever failing on them: whatever the bytes, the caller gets data or a
+:class:`StructuredFileError` with one line naming the file (and line where known), never a value
+from it and never a traceback.
+
+Why a module of its own: ``json`` and PyYAML raise ``RecursionError`` on deep nesting, ``ValueError``
+on a 5,000-digit integer or an impossible date, ``UnicodeDecodeError`` on UTF-16, and YAML aliases can
+make a small file expand without bound once validated. One reader stops all of these before they
+reach the loaders, so each loader only maps the error to its own type (exit 2 in the CLI).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_NESTING = 64  # far deeper than any inventory, profile, waiver file or scan document needs
+_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+
+
+class StructuredFileError(Exception):
+    """One line for the user: the file, where, and what is wrong with it; never a value from it."""
+
+
+def read_text(path: Path, what: str, max_bytes: int) -> str:
+    """The file as text: UTF-8 (a UTF-8 BOM is dropped), no NUL bytes, at most ``max_bytes``."""
+    try:
+        with Path(path).open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise StructuredFileError(f"cannot read {what} {path}: {exc.strerror or exc.__class__.__name__}") from None
+    if len(raw) > max_bytes:
+        raise StructuredFileError(f"{path}: {what} larger than {max_bytes // (1024 * 1024)} MiB; not read")
+    for bom, name in _BOMS.items():
+        if raw.startswith(bom):
+            raise StructuredFileError(f"{path}: {what} is {name}; save it as UTF-8")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw:
+        raise StructuredFileError(f"{path}: {what} is binary (NUL bytes), not text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise StructuredFileError(f"{path}:{line}: {what} is not valid UTF-8") from None
+
+
+def _nesting_depth(text: str, openers: str = "[{", closers: str = "]}") -> int:
+    """Deepest bracket nesting outside strings, in one pass (a guard before a recursive parser)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in openers:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in closers:
+            depth -= 1
+    return deepest
+
+
+def load_json(path: Path, what: str, max_bytes: int = 1024 * 1024 * 1024) -> Any:
+    text = read_text(path, what, max_bytes)
+    if _nesting_depth(text) > MAX_NESTING:
+        raise StructuredFileError(f"{path}: {what} nests deeper than {MAX_NESTING} levels; not a {what}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StructuredFileError(f"{path}:{exc.lineno}: {what} is not JSON") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer longer than Python converts
+        raise StructuredFileError(f"{path}: {what} holds a value that cannot be read ({exc.__class__.__name__})") from None
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader without aliases (a few anchors can expand to gigabytes once validated) and with
+    dates kept as text (the models check them and say which field is wrong, never crash)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.MarkedYAMLError("while reading", None, "YAML aliases (*name) are not accepted", mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark
+                raise yaml.MarkedYAMLError("while reading", None, f"nested deeper than {MAX_NESTING} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(path: Path, what: str, max_bytes: int = 16 * 1024 * 1024) -> tuple[Any, Any]:
+    """(data, node tree for line look-ups) of a YAML file, or StructuredFileError."""
+    text = read_text(path, what, max_bytes)
+    try:  # PyYAML's parser is a state machine; only composing recurses, and compose_node bounds it
+        loader = _SafeLoader(text)
+        try:
+            tree = loader.get_single_node()
+            data = loader.construct_document(tree) if tree is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark else ""
+        # PyYAML's own wording can quote a character of the file; ours and the generic ones do not.
+        problem = f" ({exc.problem})" if exc.problem and "'" not in exc.problem and '"' not in exc.problem else ""
+        raise StructuredFileError(f"{path}{where}: {what}: invalid YAML{problem}") from None
+    except yaml.YAMLError:
+        raise StructuredFileError(f"{path}: {what}: invalid YAML") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # a number too long to convert, a bad value
+        raise StructuredFileError(f"{path}: {what} holds a value that cannot be read ({exc.__class__.__name__})") from None
+    return data, tree
