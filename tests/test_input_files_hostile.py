@@ -120,6 +120,64 @@ def test_readers_are_linear_and_never_raise_anything_else(tmp_path):
             pass
 
 
+INVENTORY = """clinics:
+  - name: Riverside Family Clinic
+    sites:
+      - name: Main
+        scanner_vantage: data
+        targets:
+          - name: riverside-pbx
+            platform: asterisk
+            config_dir: pbx
+          - name: edge
+            platform: sip
+            sip: {address: 127.0.0.1, port: 5060, transports: [udp, tls]}
+"""
+WAIVERS = """waivers:
+  - check: AST-VM-1*
+    resource: "mailbox 1@*"
+    owner: IT
+    reason: retiring
+    expires: 2030-01-01
+"""
+
+
+def test_each_loader_fuzzed_gives_data_or_its_own_error(tmp_path, registry):
+    """Inventory, waivers, profile and saved-scan loaders on mutated real inputs: their own one-line
+    error or data, nothing else escapes, each input in bounded time."""
+    from auditor.inventory import InventoryError, load_inventory
+    from auditor.profile import ProfileError, load_profile
+    from auditor.scan import ScanFileError, load_scan
+    from auditor.waivers import WaiverError, load_waivers
+
+    (tmp_path / "pbx").mkdir()
+    rng = random.Random(20261124)
+    junk = ["[", "{", "}", "&a ", "*a", "\x00", "9" * 5000, "\t", ": ", "- ", '"', "2027-13-45", "\n    ", "!!binary "]
+    cases = [(INVENTORY, load_inventory, InventoryError), (WAIVERS, load_waivers, WaiverError),
+             ((REPO / "profiles" / "hipaa-2025-nprm.yaml").read_text(), lambda p: load_profile(str(p), registry),
+              ProfileError)]
+    for text, loader, error in cases:
+        for i in range(30):
+            mutated = text
+            for _ in range(rng.randint(1, 5)):
+                pos = rng.randrange(len(mutated) + 1)
+                mutated = mutated[:pos] + rng.choice(junk) + mutated[pos + rng.randint(0, 6):]
+            path = tmp_path / f"in-{i}.yaml"
+            path.write_text(mutated, encoding="utf-8", errors="surrogateescape")
+            started = time.perf_counter()
+            try:
+                loader(path)
+            except error as exc:
+                assert "\n" not in str(exc)
+            assert time.perf_counter() - started < 2
+    scan_text = (EXAMPLE / "EXPECTED.yaml").read_text()  # any text: load_scan must refuse it cleanly
+    for i in range(20):
+        path = tmp_path / f"scan-{i}.json"
+        path.write_text(json.dumps({"tool": "voxaudit", "schema_version": "1.6", "targets": [scan_text[:i * 50]]}))
+        with pytest.raises(ScanFileError):
+            load_scan(path)
+
+
 def test_nesting_guard_is_linear(tmp_path):
     """The guard that stops deep nesting reads each byte once: 10x the input, about 10x the time."""
     timings = []
