@@ -19,7 +19,12 @@ from auditor.facts.asterisk_dialplan import (
     build_extensions,
 )
 from auditor.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
-from auditor.facts.asterisk_sip import USERS_ROOT, WIZARD_ROOT, build_users, build_wizard
+from auditor.facts.asterisk_sip import (
+    USERS_ROOT,
+    WIZARD_ROOT,
+    build_users,
+    build_wizard,
+)
 from auditor.facts.common import (
     ConfigFileFacts,
     ConfigObject,
@@ -33,6 +38,7 @@ from auditor.facts.common import (
 )
 from auditor.model import SourceRef
 from auditor.parsers.asterisk_conf import ParsedConfig, Section
+from auditor.parsers.problem import label
 from auditor.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
 # Root files Asterisk loads; each is a fact source checks can depend on.
@@ -51,7 +57,6 @@ _SIMPLE_KINDS = {
     "manager.conf": ("manager.general", "manager.user"),
     "http.conf": ("http.general", "http.other"),
     "ari.conf": ("ari.general", "ari.user"),
-    "sip.conf": ("sip.general", "sip.peer"),
     "cdr.conf": ("cdr.general", "cdr.backend"),
     "cel.conf": ("cel.general", "cel.backend"),
     "rtp.conf": ("rtp.general", "rtp.other"),
@@ -208,18 +213,14 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
         objects.append(obj)
 
 
-def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject], tracker: Optional[SharedSecretTracker]) -> None:
+def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject]) -> None:
     general_kind, other_kind = _SIMPLE_KINDS[root]
     first_name = {"modules.conf": "modules", "asterisk.conf": "options"}.get(root, "general")
     for section in parsed.instances():
         kind = general_kind if section.name.lower() == first_name else other_kind
         if root == "asterisk.conf" and section.name.lower() not in {"options", "directories"}:
             continue
-        obj, secrets = _object(kind, section)
-        if tracker is not None:
-            for key, value in secrets.items():
-                tracker.add(value, obj.secrets[key])
-        objects.append(obj)
+        objects.append(_object(kind, section)[0])
 
 
 @dataclass
@@ -255,9 +256,38 @@ def _build_logger(pc: ParsedConfig, b: BuildContext) -> None:
     _logger_channels(pc, b.objects)
 
 
+SIP_PEER_TYPES = {"peer", "user", "friend"}
+
+
+def _build_sip(pc: ParsedConfig, b: BuildContext) -> None:
+    """chan_sip's reload_config(): [general] is the policy; [authentication] holds outbound realm
+    credentials, not a peer; a section without type= or with a type other than peer/user/friend is
+    skipped with a warning. What chan_sip skips is a note here: nothing it runs is hidden."""
+    for section in pc.instances():
+        name = section.name.lower()
+        if name == "general":
+            kind = "sip.general"
+        elif name == "authentication":
+            b.problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
+                                           message="[authentication] holds outbound credentials, not a peer"))
+            continue
+        else:
+            utype = (section.get("type") or "").strip().lower()
+            if utype not in SIP_PEER_TYPES:
+                why = "lacks type=" if not utype else "has a type chan_sip does not know"
+                b.problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
+                                               message=f"[{label(section.name)}] {why}; chan_sip skips it"))
+                continue
+            kind = "sip.peer"
+        obj, secrets = _object(kind, section)
+        for key, value in secrets.items():
+            b.sip_tracker.add(value, obj.secrets[key])
+        b.objects.append(obj)
+
+
 def _simple_builder(root: str) -> RootBuilder:
     def build(pc: ParsedConfig, b: BuildContext) -> None:
-        _simple(root, pc, b.objects, b.sip_tracker if root == "sip.conf" else None)
+        _simple(root, pc, b.objects)
     return build
 
 
@@ -272,6 +302,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     WIZARD_ROOT: build_wizard,
     USERS_ROOT: build_users,
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
+    "sip.conf": _build_sip,
 }
 
 

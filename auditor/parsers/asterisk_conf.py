@@ -130,7 +130,7 @@ class ParsedConfig:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     found: bool = True
-    content_lines: int = 0  # lines that still carried text after comments were removed (directives included)
+    content_lines: int = 0  # section headers and settings left after comments were removed (not directives)
 
     @property
     def fatal(self) -> Problem | None:
@@ -738,8 +738,8 @@ class _Loader:
                         block_start = idx + 1
                 if not t:
                     continue
-                content += 1
                 c0 = t[0]
+                content += c0 != "#"  # directives are not configuration: what they include is counted there
                 if c0 == "[":
                     ok = self.category(t, rel, idx + 1, grp)
                 elif c0 == "#":

@@ -60,9 +60,21 @@ def sniff_dialect(lines: list[str]) -> str | None:
         return "aos-s"
     if any(re.match(r"^! device: .*\bEOS-", ln) for ln in head[:10]):
         return "eos"
+    if _other_vendor(head):
+        return None  # TP-Link, H3C/Comware, Huawei VRP, Juniper: similar words, another language
     if any(re.match(r"^(interface \S|hostname \S|version \d|switchport|vlan \d)", ln) for ln in lines):
         return "ios"
     return None
+
+
+def _other_vendor(head: list[str]) -> bool:
+    """A configuration in a dialect we do not read, recognisable by its own markers: read as IOS it
+    would be judged on words that mean something else there, so it must be refused visibly."""
+    first = next((ln.strip() for ln in head if ln.strip()), "")
+    if re.match(r"^!(TL-|T\d{4}|JetStream)", first) or first.startswith(("set ", "## Last commit")):
+        return True
+    hashes = sum(1 for ln in head if ln.strip() == "#")
+    return any(re.match(r"^\s*sysname \S", ln) for ln in head) or hashes >= 3
 
 
 _BANNER_RE = re.compile(r"^banner +(\S+) *(.*)$")
@@ -132,7 +144,7 @@ def parse_switch_config(path: Path, display: str) -> tuple[SwitchConfig | None, 
     dialect = sniff_dialect(lines)
     if dialect is None:
         return None, [Problem(display, 1, "not a recognised switch configuration (Cisco IOS, Arista EOS or "
-                                          "Aruba AOS-S running-config)", True)]
+                                          "Aruba AOS-S running-config); its switch is not assessed", True)]
     problems: list[Problem] = []
     last = max((i for i, ln in enumerate(lines) if ln.strip()), default=0) + 1
     if dialect in {"ios", "eos"} and lines[last - 1].strip() != "end":

@@ -152,3 +152,26 @@ def test_unreadable_modules_conf_blocks_chan_sip_checks(tmp_path, registry):
     sip = {r.check_id: r for r in doc.results if r.check_id.startswith("AST-SIP-")}
     assert set(sip) == {"AST-SIP-101", "AST-SIP-102", "AST-SIP-103", "AST-SIP-104"}
     assert all(r.status == Status.ERROR and "modules.conf" in r.evidence for r in sip.values())
+
+
+def test_sections_chan_sip_skips_are_notes_not_peers(tree):
+    """reload_config(): [authentication] is outbound realm credentials, and a section without a
+    peer/user/friend type= is skipped with a warning; neither is a peer to judge."""
+    facts = tree({"sip.conf": """
+[general]
+allowguest=no
+
+[authentication]
+auth=trunkuser:Trunk-Secret-77@provider.example
+
+[template-only]
+host=dynamic
+
+[101]
+type=friend
+secret=Str0ng-Enough-Secret-101
+"""})
+    assert [o.name for o in facts.of_kind("sip.peer")] == ["101"]
+    notes = [p for p in facts.configs["sip.conf"].problems if p.note]
+    assert [p.line for p in notes] == [4, 7] and not facts.resource_errors("sip.conf")
+    assert "Trunk-Secret-77" not in facts.model_dump_json()
