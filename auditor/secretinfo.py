@@ -8,6 +8,8 @@ PIN is reversed in microseconds).
 """
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 from pydantic import BaseModel
@@ -34,6 +36,9 @@ class SecretInfo(BaseModel):
     weakness: Optional[str] = None  # "known-weak", "sequential", "repeated"
     shared_group: Optional[str] = None
     source: Optional[SourceRef] = None
+    # The value is a deployment-time reference (${NAME}, $${name}, {{ name }}, %NAME%): the real secret
+    # is filled in on the host, so its strength is unknown here (never judged strong).
+    placeholder: bool = False
 
     @property
     def is_trivial(self) -> bool:
@@ -47,10 +52,16 @@ def _is_sequential(s: str) -> bool:
     return steps in ({1}, {-1})
 
 
+_PLACEHOLDER_RE = re.compile(r"\$\$?\{[A-Za-z_][A-Za-z0-9_.]{0,63}\}|\{\{ ?[A-Za-z_][A-Za-z0-9_.]{0,63} ?\}\}|"
+                             r"%[A-Za-z_][A-Za-z0-9_]{0,63}%|ENV_[A-Z0-9_]{1,64}")
+
+
 def describe_secret(value: Optional[str], identity: str = "", source: Optional[SourceRef] = None) -> SecretInfo:
     """Return the shape of ``value``; the value itself is not kept anywhere."""
     if value is None or value == "":
         return SecretInfo(present=False, source=source)
+    if _PLACEHOLDER_RE.fullmatch(value.strip()):
+        return SecretInfo(present=True, placeholder=True, source=source)
     weakness: Optional[str] = None
     if value.lower() in KNOWN_WEAK:
         weakness = "known-weak"

@@ -67,6 +67,10 @@ def judge_secrets(ctx: CheckContext, accounts: Iterable[ConfigObject], key: str,
             yield ctx.unknown(res, f"{note}; its strength cannot be judged from the configuration", location=obj.source)
             continue
         info = obj.secrets.get(key)
+        if info is not None and info.placeholder:
+            yield ctx.unknown(res, f"{key} is a placeholder filled in at deployment; its strength cannot be judged "
+                                   "from the configuration", location=info.source or obj.source)
+            continue
         reason = weak_secret_reason(info, ctx.param("min_secret_length"))
         loc = info.source if info else obj.source
         if reason:

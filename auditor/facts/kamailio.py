@@ -57,6 +57,11 @@ class OpenSipsFacts(KamailioFacts):
     def source_state(self, name: str) -> tuple[str, str]:
         return super().source_state("opensips.cfg" if name in {"kamailio.cfg", "tls.cfg"} else name)
 
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        """Gaps of opensips.cfg count for the checks that declare kamailio.cfg (once, not also as tls.cfg)."""
+        return super().resource_errors("opensips.cfg") if name == "kamailio.cfg" else \
+            [] if name == "tls.cfg" else super().resource_errors(name)
+
 
 # OpenSIPS tls_mgm parameter -> the tls.cfg key the checks read
 _TLS_MGM_KEYS = {"tls_method": "method", "verify_cert": "verify_certificate", "require_cert": "require_certificate",

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.parsers.opensips_template import looks_like_template, strip_template
 from auditor.parsers.problem import Problem, label
 
 MAX_INCLUDE_DEPTH = 10  # cfg.lex MAX_INCLUDE_DEPTH
@@ -286,6 +287,10 @@ class _Loader:
         """cfg.lex over one file. Directives are recognised at the start of a line outside comments
         and strings; inside a false #!ifdef only the conditionals are (IFDEF_SKIP)."""
         state = _LexState()
+        if self.opensips and looks_like_template(text):
+            text, template_gaps = strip_template(text)
+            for line_no, message in template_gaps:
+                self.gap(rel, line_no, message)
         for lineno, line in enumerate(text.split("\n"), start=1):
             line = line.removesuffix("\r")
             if state.define is not None:  # DEFINE_DATA continued by a backslash-newline

@@ -52,3 +52,32 @@ def test_missing_include_is_an_error_with_file_and_line(tmp_path, registry):
         "min_tls_version": "1.2", "min_secret_length": 12})
     errors = {r.evidence for r in results if r.status == Status.ERROR}
     assert errors and all("opensips.cfg:2: include_file 'routes-missing.cfg' not found" in e for e in errors)
+
+
+def test_m4_envsubst_template_is_read_around_what_only_the_deployment_knows(tmp_path):
+    """opensips -p / container templates: m4 calls are gaps (their lines blank, numbering kept),
+    ${NAME} outside strings becomes a word, a password that is a placeholder is unknown, not strong."""
+    import time
+
+    from auditor.collectors.offline import collect_opensips_tree
+    from auditor.parsers.opensips_template import strip_template
+    from auditor.registry import load_registry
+
+    cfg = tmp_path / "opensips.cfg"
+    cfg.write_text('log_level=3\nsocket=udp:${OPENSIPS_IP}:5060\n'
+                   "ifelse(`${ENABLE_HOMER}',`yes',`\nsocket=hep_udp:${OPENSIPS_IP}:9060\n')\n"
+                   'loadmodule "auth_db.so"\n'
+                   'modparam("auth_db", "db_url", "mysql://opensips:${MYSQL_PASSWORD}@db/opensips")\n'
+                   "route { exit; }\n")
+    facts = collect_opensips_tree(tmp_path)
+    problems = facts.configs["opensips.cfg"].problems
+    assert not [p for p in problems if p.fatal]
+    assert [(p.line, p.is_gap) for p in problems if "m4 ifelse" in p.message] == [(3, True)]
+    assert [o.name for o in facts.of_kind("kamailio.listen")][:1] == ["udp:ENV_OPENSIPS_IP:5060"]
+    [acc] = [o for o in load_registry().get("KAM-ACC-103")(facts) if "db_url" in o.resource]
+    assert acc.status.value == "ERROR" and "placeholder" in acc.evidence
+    text, gaps = strip_template("ifelse(`a',`b',`" + "x(" * 200_000)  # never closed: one gap, linear
+    assert len(gaps) == 1
+    started = time.perf_counter()
+    strip_template(("ifelse(`${A}',`yes',`socket=x')\n" * 20_000) + "${B}" * 50_000)
+    assert time.perf_counter() - started < 2
