@@ -211,7 +211,7 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
                     del pending[name]
                     finish(rec, done, journal, progress, on_done)
     finally:
-        for spec, result, _, _ in pending.values():  # interrupted: what is still queued must not run later
+        for _spec, result, _, _ in pending.values():  # interrupted: what is still queued must not run later
             try:
                 result.revoke()
             except Exception:

@@ -320,7 +320,7 @@ class _Supervisor:
         for conn in list(self.children):
             self._drain(self.children[conn])
         now = time.monotonic()
-        for conn, child in list(self.children.items()):
+        for _conn, child in list(self.children.items()):
             if now >= child.deadline:
                 _kill(child.proc)  # anything it sent before the deadline was read just above
                 self._end(child, timeout_record(child.spec, self.timeout, now - child.started))

@@ -16,7 +16,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from auditor.check import CheckMeta
-from auditor.model import Result, Status
+from auditor.model import Result
 from auditor.profile import Profile
 
 

@@ -9,7 +9,6 @@ PIN is reversed in microseconds).
 from __future__ import annotations
 
 import re
-
 from typing import Optional
 
 from pydantic import BaseModel

@@ -104,7 +104,7 @@ def build_report(doc: ScanDocument) -> ReportModel:
     for f in findings:
         sev_counts[f.severity] += 1
     area_counts: dict[str, dict[str, int]] = {a: {"PASS": 0, "FAIL": 0} for a in AREAS}
-    for (target, cid), n in passes.items():
+    for (target, cid), _n in passes.items():
         if cid in meta and (target, cid) not in failing_units:
             area_counts[meta[cid].area]["PASS"] += 1
     for f in findings:

@@ -8,8 +8,7 @@ from dataclasses import asdict
 
 import pytest
 
-from auditor.distributed import (MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name,
-                                 redact_url)
+from auditor.distributed import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
 from auditor.history import redact
 from auditor.inventory import load_inventory
 from auditor.model import ErrorKind

@@ -53,7 +53,7 @@ def assert_linear(make: Callable[[int], Callable[[], object]], n: int, what: str
     a floor so timer noise on tiny inputs does not decide), and each well under PER_INPUT_S."""
     small, large = make(n), make(10 * n)
     timed(small)  # warm caches and imports
-    for attempt in range(2):  # the machine is shared: one noisy measurement is measured again
+    for _attempt in range(2):  # the machine is shared: one noisy measurement is measured again
         t1 = min(timed(small) for _ in range(3))
         t10 = min(timed(large) for _ in range(2))
         if t10 < PER_INPUT_S and t10 < 15 * max(t1, 0.02):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -14,7 +13,8 @@ from auditor.profile import load_profile
 from auditor.runner import TargetSpec, run_scan
 from reports.model import build_report
 from reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
-from reports.scan_schema import SCHEMA_PATH, render as render_schema
+from reports.scan_schema import SCHEMA_PATH
+from reports.scan_schema import render as render_schema
 from tests.conftest import EXAMPLE, REPO, write_tree
 
 SARIF_SCHEMA = REPO / ".cache" / "sarif-schema-2.1.0.json"

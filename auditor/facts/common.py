@@ -146,8 +146,8 @@ class ParseProblem(BaseModel):
     @classmethod
     def of(cls, p: object) -> "ParseProblem":
         """From any parser's problem record (file/line/message/fatal, optionally note)."""
-        return cls(file=getattr(p, "file"), line=getattr(p, "line"), message=getattr(p, "message"),
-                   fatal=getattr(p, "fatal"), note=getattr(p, "note", False))
+        return cls(file=p.file, line=p.line, message=p.message,
+                   fatal=p.fatal, note=getattr(p, "note", False))
 
     @property
     def is_gap(self) -> bool:

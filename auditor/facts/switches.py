@@ -166,7 +166,7 @@ class _Builder:
             dev.add("vty", f"{_words(m.group(1), _VTY_RANGE)}: {_words(t[0].group(1), _TRANSPORTS) if t else '(release default)'}",
                     t[1] if t else b.line)
         if eos:
-            for m, b in cfg.top(r"^management telnet$"):
+            for _m, b in cfg.top(r"^management telnet$"):
                 if not b.child(r"^shutdown$"):
                     dev.add("vty", "telnet: enabled", b.line)
         self._ios_vlans(eos)

@@ -4,7 +4,7 @@ remediation is in each one's own terms."""
 from __future__ import annotations
 
 from auditor.check import check
-from checks.common import TLS_PARAM, SECRET_PARAM, is_loopback, judge_secrets
+from checks.common import SECRET_PARAM, TLS_PARAM, is_loopback, judge_secrets
 
 PLATFORMS = ["kamailio", "opensips"]
 E1 = ["164.312(e)(1)", "164.312(e)(2)(ii)"]

@@ -17,7 +17,6 @@ from checks.switches._common import (
     voice_vlans,
 )
 
-
 VOICE_VLAN_FIX = {
     "ios": "vlan 20 / name VOICE, then on each phone port: switchport voice vlan 20.",
     "eos": "vlan 20 / name VOICE, then on each phone port: switchport phone vlan 20 and switchport mode trunk phone.",

@@ -402,7 +402,7 @@ def test_ael_reader_never_raises(tokens):
                 max_size=300).map("".join))
 def test_argument_scanner_never_raises(data):
     result = expand_application("ExecIf", data)
-    for app, args, _ in result.runs:
+    for _app, args, _ in result.runs:
         voicemailmain_access(args)
     expand_application("Exec", data)
     expand_application("GosubIf", data)

@@ -3,7 +3,7 @@ import time
 from pathlib import Path
 
 from auditor.model import Status
-from tests.conftest import only, statuses, write_tree
+from tests.conftest import only
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 DAY = 86400

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from auditor.check import CheckContext
 from auditor.collectors.offline import collect_switch_configs
 from auditor.model import ErrorKind
 from auditor.registry import load_registry
-from auditor.check import CheckContext
 from tests.checks.test_switches import FIXTURES
 from tests.lab import servers
 
