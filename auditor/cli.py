@@ -114,7 +114,7 @@ def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
               f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
               f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
     for w in doc.warnings[:5]:  # config-derived: no escape sequences, no rich markup
-        err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False)
+        err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False, soft_wrap=True)
     if len(doc.warnings) > 5:
         err.print(f"[yellow]warning:[/] {len(doc.warnings) - 5} more warnings in the report")
     for p in written:
