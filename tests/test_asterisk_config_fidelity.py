@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from auditor.collectors.offline import collect_asterisk_tree
 from auditor.parsers import asterisk_conf
+from auditor.parsers import files as config_files
 from auditor.parsers.asterisk_conf import (
     MAX_INCLUDE_LEVEL,
     MAX_LINE_BYTES,
@@ -618,13 +619,13 @@ def test_unreadable_file(tmp_path, monkeypatch):
     locked = root / "locked.conf"
     locked.chmod(0)
     if os.geteuid() == 0:
-        real_open = asterisk_conf._open
+        real_open = config_files._open
 
         def denying(path: str) -> int:
             if path.endswith("locked.conf"):
                 raise PermissionError(13, "Permission denied", path)
             return real_open(path)
-        monkeypatch.setattr(asterisk_conf, "_open", denying)
+        monkeypatch.setattr(config_files, "_open", denying)
     pc = parse_config(root, "r.conf")
     assert pc.fatal is None and entries(pc, "s") == [("x", "1")]
     assert [(p.file, "Permission denied" in p.message) for p in gaps(pc)] == [("locked.conf", True)]
@@ -655,13 +656,13 @@ def test_directory_where_a_file_is_expected(tmp_path):
 def test_file_that_vanishes_before_it_is_read(tmp_path, monkeypatch):
     """A file deleted between the directory listing and open(): a Problem, not an exception."""
     root = write_tree(tmp_path, {"r.conf": "[s]\n#include p/*.conf\n", "p/a.conf": "a=1\n", "p/b.conf": "b=1\n"})
-    real_open = asterisk_conf._open
+    real_open = config_files._open
 
     def vanishing(path: str) -> int:
         if path.endswith("b.conf"):
             os.unlink(path)
         return real_open(path)
-    monkeypatch.setattr(asterisk_conf, "_open", vanishing)
+    monkeypatch.setattr(config_files, "_open", vanishing)
     pc = parse_config(root, "r.conf")
     assert entries(pc, "s") == [("a", "1")] and [p.file for p in gaps(pc)] == ["p/b.conf"]
 

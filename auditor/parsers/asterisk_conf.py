@@ -41,6 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.parsers.files import UnreadableFile, read_config_file
+from auditor.parsers.files import why as _why
 from auditor.parsers.problem import Problem, label
 
 # Asterisk's own limits (main/config.c).
@@ -658,32 +660,11 @@ class _Loader:
     def read_bytes(self, real: str, rel: str, literal: bool) -> bytes | None:
         """Read a regular file without following a link planted after the check, nor blocking on a FIFO."""
         try:
-            fd = _open(real)
-        except OSError as exc:
-            self.problem(rel, 0, f"cannot read file: {_why(exc)}", fatal=literal)
+            return read_config_file(real, MAX_FILE_BYTES)
+        except UnreadableFile as exc:
+            reason = exc.reason + (", not an Asterisk config; not read" if exc.kind == "binary" else "")
+            self.problem(rel, 0, reason, fatal=literal)
             return None
-        try:
-            st = os.fstat(fd)
-            if not stat_mod.S_ISREG(st.st_mode):
-                self.problem(rel, 0, "not a regular file; not read", fatal=literal)
-                return None
-            if st.st_size > MAX_FILE_BYTES:
-                self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", fatal=literal)
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            self.problem(rel, 0, f"cannot read file: {_why(exc)}", fatal=literal)
-            return None
-        finally:
-            os.close(fd)
-        if len(raw) > MAX_FILE_BYTES:
-            self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read", fatal=literal)
-            return None
-        if b"\x00" in raw:
-            self.problem(rel, 0, "file is binary (contains NUL bytes), not an Asterisk config; not read", fatal=literal)
-            return None
-        return raw
 
     # -- one file ---------------------------------------------------------------------------------
     def read_text(self, raw: bytes, rel: str, grp: _Group) -> bool:
@@ -1010,18 +991,6 @@ class _Loader:
 
 
 _SIMPLE_RE = re.compile(r"\A\^?[A-Za-z0-9_./:@, -]*\$?\Z")  # regexes without repetition: evaluated as POSIX would
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or exc.__class__.__name__
-    return exc.__class__.__name__
-
-
-def _open(path: str) -> int:
-    """Open for reading: no controlling terminal, no blocking on a FIFO, no link swapped in at the end."""
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                   | getattr(os, "O_NOFOLLOW", 0))
 
 
 def parse_config(config_dir: Path | str, root: str, asterisk_dir: str = DEFAULT_ASTERISK_CONFIG_DIR) -> ParsedConfig:

@@ -48,6 +48,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.parsers.files import UnreadableFile, read_config_file
+from auditor.parsers.files import why as _why
 from auditor.parsers.problem import Problem, label
 
 # FreeSWITCH's own limits.
@@ -386,35 +388,20 @@ class Preprocessor:
             self.reading.pop()
 
     def _read(self, real: str, rel: str, root: bool) -> bytes | None:
-        """Read a regular file without following a link swapped in meanwhile, nor blocking on a FIFO."""
+        """Read a regular file without following a link swapped in meanwhile, nor blocking on a FIFO.
+        A file too large or binary is refused as FreeSWITCH would; one it cannot open costs its root."""
         try:
-            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                         | getattr(os, "O_NOFOLLOW", 0))
-        except OSError as exc:
-            self.problem(rel, 0, f"cannot read file: {_why(exc)}; what it holds is not audited", fatal=root)
+            return read_config_file(real, MAX_FILE_BYTES)
+        except UnreadableFile as exc:
+            if exc.kind == "binary":
+                self.problem(rel, 0, f"{exc.reason}, not FreeSWITCH XML; not read", fatal=True)
+            elif exc.kind == "too-large":
+                self.problem(rel, 0, exc.reason, fatal=True)
+            elif exc.kind == "unreadable":
+                self.problem(rel, 0, f"{exc.reason}; what it holds is not audited", fatal=root)
+            else:
+                self.problem(rel, 0, exc.reason, fatal=root)
             return None
-        try:
-            st = os.fstat(fd)
-            if not stat_mod.S_ISREG(st.st_mode):
-                self.problem(rel, 0, "not a regular file; not read", fatal=root)
-                return None
-            if st.st_size > MAX_FILE_BYTES:
-                self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES >> 20} MiB; not read", fatal=True)
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            self.problem(rel, 0, f"cannot read file: {_why(exc)}; what it holds is not audited", fatal=root)
-            return None
-        finally:
-            os.close(fd)
-        if len(raw) > MAX_FILE_BYTES:
-            self.problem(rel, 0, f"file larger than {MAX_FILE_BYTES >> 20} MiB; not read", fatal=True)
-            return None
-        if b"\x00" in raw:
-            self.problem(rel, 0, "file is binary (contains NUL bytes), not FreeSWITCH XML; not read", fatal=True)
-            return None
-        return raw
 
     # -- lines --------------------------------------------------------------------------------------
     def emit(self, text: bytes, rel: str, lineno: int) -> None:
@@ -638,12 +625,6 @@ class Preprocessor:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or exc.__class__.__name__
-    return exc.__class__.__name__
-
-
 def _fixed_prefix(pattern: str) -> str:
     """The directory part of a glob pattern before its first wildcard."""
     parts = pattern.split("/")

@@ -1,0 +1,56 @@
+"""Reading one configuration file safely, for every reader: a regular file only (never blocking on a
+FIFO or a device), no symbolic link swapped in after the reader checked the path, bounded in size,
+never binary. Each reader decides what a failure means for its platform (fatal or a gap) and words
+the Problem; the reason here names no content of the file."""
+from __future__ import annotations
+
+import os
+import stat
+
+
+class UnreadableFile(Exception):
+    """Why a file was not read. ``kind``: unreadable, not-regular, too-large or binary."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def why(exc: BaseException) -> str:
+    """An OS error's own words (no path, no content), else the exception's type."""
+    if isinstance(exc, OSError):
+        return exc.strerror or exc.__class__.__name__
+    return exc.__class__.__name__
+
+
+def _open(path: str) -> int:
+    """Open for reading: no controlling terminal, no blocking on a FIFO, no link swapped in at the end."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                   | getattr(os, "O_NOFOLLOW", 0))
+
+
+def read_config_file(path: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, or :class:`UnreadableFile`."""
+    try:
+        fd = _open(path)
+    except OSError as exc:
+        raise UnreadableFile("unreadable", f"cannot read file: {why(exc)}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableFile("not-regular", "not a regular file; not read")
+        too_large = UnreadableFile("too-large", f"file larger than {max_bytes // (1024 * 1024)} MiB; not read")
+        if st.st_size > max_bytes:
+            raise too_large
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableFile("unreadable", f"cannot read file: {why(exc)}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise too_large
+    if b"\x00" in raw:
+        raise UnreadableFile("binary", "file is binary (contains NUL bytes)")
+    return raw
