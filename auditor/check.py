@@ -17,7 +17,7 @@ Checks must not do I/O; ``tests/test_architecture.py`` enforces it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -55,6 +55,11 @@ class CheckMeta(BaseModel):
     remediation: dict[str, str]
     references: list[str] = Field(default_factory=list)
     params: list[Param] = Field(default_factory=list)
+    # platform -> the 1.x check IDs a control replaced there (they stay aliases of it); empty for a check
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+
+    def all_aliases(self) -> list[str]:
+        return [a for ids in self.aliases.values() for a in ids]
 
     def remediation_for(self, flavor: str) -> str:
         """The fix in this flavor's terms; every flavor's, labelled, when it has none of its own
@@ -80,9 +85,11 @@ class Outcome:
 
 @dataclass
 class CheckContext:
-    """What a check may read besides facts: the profile's parameters."""
+    """What a check may read besides facts: the profile's parameters. ``views`` caches a target's
+    records for the controls that share a view (see auditor.control)."""
 
     params: dict[str, Any] = field(default_factory=dict)
+    views: dict[Any, Any] = field(default_factory=dict)
 
     def param(self, name: str) -> Any:
         return self.params[name]
@@ -111,6 +118,23 @@ class CheckContext:
 CheckFunc = Callable[[Any, CheckContext], Iterable[Outcome]]
 
 
+class Part:
+    """One runnable piece of a rule on one platform: the engine gates it on its sources, runs it,
+    and stamps its results with its alias."""
+
+    __slots__ = ("alias", "sources", "none", "_run")
+
+    def __init__(self, alias: str, sources: Sequence[str], none: str,
+                 run: Callable[[Any, CheckContext], Iterable[Outcome]]) -> None:
+        self.alias = alias
+        self.sources = tuple(sources)
+        self.none = none
+        self._run = run
+
+    def run(self, facts: Any, ctx: CheckContext) -> list[Outcome]:
+        return list(self._run(facts, ctx))
+
+
 class Check:
     """A registered check: metadata plus the pure function that evaluates it."""
 
@@ -125,8 +149,16 @@ class Check:
     def id(self) -> str:
         return self.meta.id
 
+    alias = ""
+
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.meta.params}
+
+    def parts(self, platform: str) -> list[Part]:
+        """The check as the engine runs it on ``platform``: one part, gated on its sources."""
+        if platform not in self.meta.platforms:
+            return []
+        return [Part("", self.meta.sources, "nothing this check applies to", self.func)]
 
     def __call__(self, facts: Any, ctx: Optional[CheckContext] = None) -> list[Outcome]:
         ctx = ctx or CheckContext(self.defaults())

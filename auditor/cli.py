@@ -391,10 +391,11 @@ def checks_list(platform, fmt, checks_dir) -> None:
         click.echo(catalogue_markdown(registry))
     else:
         table = Table()
-        for col in ("ID", "Severity", "Area", "Title", "HIPAA"):
+        for col in ("ID", "Severity", "Area", "Title", "HIPAA", "Replaces"):
             table.add_column(col)
         for c in items:
-            table.add_row(c.id, c.meta.severity.value, c.meta.area, c.meta.title, ", ".join(c.meta.hipaa))
+            table.add_row(c.id, c.meta.severity.value, c.meta.area, c.meta.title, ", ".join(c.meta.hipaa),
+                          ", ".join(c.meta.all_aliases()))
         out.print(table)
         out.print(f"{len(items)} checks")
 
@@ -408,8 +409,10 @@ def catalogue_markdown(registry: Registry) -> str:
         items = [c for c in registry.all() if c.meta.area == area]
         if not items:
             continue
-        lines += [f"#### {label} ({len(items)})", "", "| ID | Severity | Check | HIPAA |", "|---|---|---|---|"]
-        lines += [f"| {c.id} | {c.meta.severity.value} | {c.meta.title} | {', '.join(c.meta.hipaa)} |" for c in items]
+        lines += [f"#### {label} ({len(items)})", "",
+                  "| ID | Severity | Control | Platforms | HIPAA | Replaces (1.x IDs) |", "|---|---|---|---|---|---|"]
+        lines += [f"| {c.id} | {c.meta.severity.value} | {c.meta.title} | {', '.join(c.meta.platforms)} | "
+                  f"{', '.join(c.meta.hipaa)} | {', '.join(c.meta.all_aliases()) or '-'} |" for c in items]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -427,6 +430,12 @@ def checks_show(check_id, checks_dir) -> None:
     if chk is None:
         raise InputError(f"unknown check {check_id!r}; see 'voxaudit checks list'")
     m = chk.meta
+    if m.id != check_id.upper():
+        became = registry.resolve(check_id.upper())
+        out.print(f"{check_id.upper()} is the 1.x ID of control{'s' if len(became) > 1 else ''} {', '.join(became)} on "
+                  f"{', '.join(p for p, ids in m.aliases.items() if check_id.upper() in ids)}; waivers, baselines and "
+                  "history written with it keep matching" + (f"; the first, {m.id}, follows" if len(became) > 1 else ""),
+                  highlight=False)
     out.print(f"[bold]{m.id}[/] {m.title}", highlight=False)
     out.print(f"severity {m.severity.value} · area {m.area} · platforms {', '.join(m.platforms)} · "
               f"HIPAA {', '.join(m.hipaa)}", highlight=False)
@@ -434,6 +443,8 @@ def checks_show(check_id, checks_dir) -> None:
     out.print(f"\n[bold]Why[/]\n{m.rationale}", highlight=False)
     for flavor, text in m.remediation.items():
         out.print(f"\n[bold]Fix ({flavor})[/]\n{text}", highlight=False)
+    for platform, ids in m.aliases.items():
+        out.print(f"replaces on {platform}: {', '.join(ids)}", highlight=False)
     for p in m.params:
         out.print(f"\nparameter [bold]{p.name}[/] = {p.default!r}: {p.help}", highlight=False)
     for ref in m.references:

@@ -78,6 +78,11 @@ class Result(BaseModel):
     fix: list[str] = Field(default_factory=list)
     error_kind: Optional[ErrorKind] = None
     waiver: Optional[Waiver] = None
+    alias: Optional[str] = None  # the 1.x check ID this result answers for (a control's binding on this platform)
+
+    def answers(self, check_id: str) -> bool:
+        """Is this a result of ``check_id``, as a control or as the 1.x check its binding replaced?"""
+        return self.check_id == check_id or self.alias == check_id
 
     @property
     def effective_status(self) -> str:

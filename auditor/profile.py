@@ -1,9 +1,15 @@
-"""HIPAA profiles: safeguards mapped to checks, with parameters and weights.
+"""HIPAA profiles: safeguards with levels and weights, parameters, and which controls to run.
 
-A profile is YAML (see ``profiles/``). It may ``extends:`` another profile and
-override parameters, raise a safeguard's level, change weights, add checks or
-whole safeguards, so a stricter profile is a short diff, not a copy. Profiles
-are validated against the check registry on load: a typo is an error, not a
+A profile is YAML (see ``profiles/``). It may ``extends:`` another profile and override
+parameters, raise a safeguard's level, change weights, add safeguards, or narrow the controls
+(``select``/``exclude`` patterns over control IDs and their 1.x aliases), so a stricter profile
+is a short diff, not a copy.
+
+Which safeguard scores a control is never written in the profile: it follows from the control's
+own HIPAA citations, so the citations a report shows and the safeguards that score it cannot
+disagree. A citation the profile has no safeguard for must be listed under ``not_scored`` with
+the reason, or the profile refuses to load; so does a 1.x ``checks:`` list that disagrees with
+the citations. Profiles are validated against the registry on load: a typo is an error, not a
 silently unscored safeguard.
 """
 from __future__ import annotations
@@ -33,6 +39,7 @@ class SafeguardSpec(BaseModel):
     level: Optional[Literal["required", "addressable"]] = None
     weight: Optional[float] = None
     description: Optional[str] = None
+    # 1.x: the checks this safeguard scores. Now only an assertion: it must agree with the citations.
     checks: list[str] = Field(default_factory=list)
     add_checks: list[str] = Field(default_factory=list)
 
@@ -46,6 +53,9 @@ class ProfileSpec(BaseModel):
     description: str = ""
     extends: Optional[str] = None
     parameters: dict[str, Any] = Field(default_factory=dict)
+    select: Optional[list[str]] = None  # control ID or alias patterns to run (default: all)
+    exclude: Optional[list[str]] = None
+    not_scored: dict[str, str] = Field(default_factory=dict)  # citation -> why this profile does not score it
     safeguards: list[SafeguardSpec] = Field(default_factory=list)
 
     model_config = {"extra": "forbid"}
@@ -71,6 +81,9 @@ class Profile(BaseModel):
     lineage: list[str]
     parameters: dict[str, Any]
     safeguards: list[Safeguard]
+    not_scored: dict[str, str] = Field(default_factory=dict)
+    select: list[str] = Field(default_factory=lambda: ["*"])
+    exclude: list[str] = Field(default_factory=list)
 
     def check_ids(self) -> list[str]:
         return sorted({c for s in self.safeguards for c in s.checks})
@@ -141,19 +154,29 @@ def _resolve_spec(ref: str, seen: tuple[str, ...] = ()) -> tuple[ProfileSpec, li
     parent_ref = str(sibling) if sibling.is_file() else spec.extends
     parent, lineage, params = _resolve_spec(parent_ref, seen + (spec.id,))
     params.update(spec.parameters)
-    merged = spec.model_copy(update={"safeguards": _merge(parent.safeguards, spec.safeguards)})
+    merged = spec.model_copy(update={
+        "safeguards": _merge(parent.safeguards, spec.safeguards),
+        "select": spec.select if spec.select is not None else parent.select,
+        "exclude": spec.exclude if spec.exclude is not None else parent.exclude,
+        "not_scored": {k: v for k, v in {**parent.not_scored, **spec.not_scored}.items()
+                       if k not in {s.id for s in spec.safeguards}},
+    })
     return merged, lineage + [spec.id], params
 
 
 def _expand(pattern: str, registry: Registry, where: str) -> list[str]:
+    """Control/check IDs a pattern names, directly or through a 1.x alias."""
+    aliases = registry.aliases()
     if any(ch in pattern for ch in "*?["):
         hits = [cid for cid in registry.ids() if fnmatch.fnmatchcase(cid, pattern)]
+        hits += [c for old, cids in aliases.items() if fnmatch.fnmatchcase(old, pattern) for c in cids]
         if not hits:
             raise ProfileError(f"{where}: check pattern {pattern!r} matches no known check")
-        return hits
-    if registry.get(pattern) is None:
+        return list(dict.fromkeys(hits))
+    ids = registry.resolve(pattern)
+    if not ids:
         raise ProfileError(f"{where}: unknown check id {pattern!r}")
-    return [pattern]
+    return ids
 
 
 def _type_ok(value: Any, default: Any) -> bool:
@@ -183,20 +206,54 @@ def load_profile(ref: str, registry: Registry) -> Profile:
             raise ProfileError(
                 f"profile {spec.id}: parameter {name} = {value!r} should be a {type(declared[name]).__name__}"
             )
+    selected = _selected(spec, registry)
+    citations = {cid: registry.get(cid).meta.hipaa for cid in selected}  # type: ignore[union-attr]
     safeguards = []
     for s in spec.safeguards:
         where = f"profile {spec.id}, safeguard {s.id}"
         if not s.title or not s.level:
             raise ProfileError(f"{where}: needs a title and a level (required or addressable)")
-        ids: list[str] = []
-        for pattern in s.checks + s.add_checks:
-            for cid in _expand(pattern, registry, where):
-                if cid not in ids:
-                    ids.append(cid)
+        ids = [cid for cid in selected if s.id in citations[cid]]
+        _agrees(where, s, ids, registry)
         weight = s.weight if s.weight is not None else LEVEL_WEIGHTS[s.level]
         if weight < 0:
             raise ProfileError(f"{where}: weight must not be negative")
         safeguards.append(Safeguard(id=s.id, title=s.title, citation=s.citation or s.id, level=s.level,
                                     weight=weight, description=s.description or "", checks=ids))
+    scored = {s.id for s in spec.safeguards}
+    for cid in selected:
+        loose = [c for c in citations[cid] if c not in scored and c not in spec.not_scored]
+        if loose:
+            raise ProfileError(f"profile {spec.id}: {cid} cites {', '.join(loose)}, which the profile neither scores "
+                               "(no safeguard with that id) nor lists under not_scored with a reason")
+        if not any(c in scored for c in citations[cid]):
+            raise ProfileError(f"profile {spec.id}: {cid} is selected but none of its citations "
+                               f"({', '.join(citations[cid]) or 'none'}) is a safeguard of the profile; exclude it")
     return Profile(id=spec.id, title=spec.title, version=spec.version, description=" ".join(spec.description.split()),
-                   lineage=lineage, parameters={**declared, **params}, safeguards=safeguards)
+                   lineage=lineage, parameters={**declared, **params}, safeguards=safeguards,
+                   not_scored=dict(spec.not_scored), select=list(spec.select or ["*"]), exclude=list(spec.exclude or []))
+
+
+def _selected(spec: ProfileSpec, registry: Registry) -> list[str]:
+    """The controls and checks the profile runs: ``select`` minus ``exclude`` (patterns, aliases allowed)."""
+    where = f"profile {spec.id}"
+    chosen: list[str] = []
+    for pattern in spec.select or ["*"]:
+        chosen += [c for c in _expand(pattern, registry, where) if c not in chosen]
+    dropped = {c for pattern in spec.exclude or [] for c in _expand(pattern, registry, where)}
+    return [c for c in sorted(chosen) if c not in dropped]
+
+
+def _agrees(where: str, s: SafeguardSpec, derived: list[str], registry: Registry) -> None:
+    """A 1.x ``checks:``/``add_checks:`` list is kept as an assertion: it must name what the citations give."""
+    if not s.checks and not s.add_checks:
+        return
+    listed: set[str] = set()
+    for pattern in s.checks + s.add_checks:
+        listed.update(_expand(pattern, registry, where))
+    extra, missing = sorted(listed - set(derived)), sorted(set(derived) - listed) if s.checks else []
+    if extra or missing:
+        detail = "; ".join(p for p in (f"listed but not citing {s.id}: {', '.join(extra)}" if extra else "",
+                                        f"citing {s.id} but not listed: {', '.join(missing)}" if missing else "") if p)
+        raise ProfileError(f"{where}: the checks listed disagree with the checks' own HIPAA citations ({detail}); "
+                           "a safeguard's checks follow from their citations: drop the list, or use select/exclude")

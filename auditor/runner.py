@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from auditor.check import Check, CheckContext
+from auditor.check import CheckContext, Part
 from auditor.collectors import live, offline
 from auditor.collectors.offline import CollectionError
 from auditor.collectors.packets import PcapSpec
@@ -31,7 +31,7 @@ from auditor.collectors.tls import TlsTarget
 from auditor.facts.common import PlatformFacts
 from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
 from auditor.profile import Profile
-from auditor.registry import Registry
+from auditor.registry import Registry, Rule
 from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
 from auditor.scoring import score
 from auditor.waivers import apply_waivers
@@ -163,9 +163,10 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
     return record
 
 
-def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: Optional[SourceRef] = None) -> Result:
+def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: Optional[SourceRef] = None,
+           alias: Optional[str] = None) -> Result:
     return Result(check_id=check_id, target=target, resource="(target)", status=Status.ERROR,
-                  evidence=reason, error_kind=kind, location=location)
+                  evidence=reason, error_kind=kind, location=location, alias=alias or None)
 
 
 def _last_traceback(exc: BaseException) -> list:
@@ -176,53 +177,60 @@ def _last_traceback(exc: BaseException) -> list:
     return [tb] if tb is not None else []
 
 
-def evaluate_target(record: TargetRecord, checks: list[Check], params: dict) -> list[Result]:
+def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict) -> list[Result]:
+    """Every rule's results on one target: each part (a control's binding on this platform, or a check)
+    is gated on its sources, run, and stamped with its alias; NOT_APPLICABLE when no part found anything."""
     results: list[Result] = []
     ctx = CheckContext(params=params)
     for chk in checks:
-        if record.platform not in chk.meta.platforms:
+        parts = chk.parts(record.platform)
+        if not parts:
             continue
         if record.failure is not None or record.facts is None:
             failure = record.failure or CollectionFailure(kind=ErrorKind.BUG, reason="no facts were collected")
-            results.append(_error(chk.id, record.name, failure.kind, failure.reason))
+            results.append(_error(chk.id, record.name, failure.kind, failure.reason, alias=parts[0].alias))
             continue
-        blocked = None
-        for source in chk.meta.sources:
-            state, reason = record.facts.source_state(source)
-            if state == "error":
-                blocked = _error(chk.id, record.name, ErrorKind.PARSE, f"{source} could not be used: {reason}")
-            elif state == "not_collected":
-                blocked = _error(chk.id, record.name, ErrorKind.NOT_COLLECTED, reason)
-            if blocked:
-                break
-        if blocked:
-            results.append(blocked)
-            continue
-        for source in chk.meta.sources:
-            for resource, reason in record.facts.resource_errors(source):
-                results.append(Result(check_id=chk.id, target=record.name, resource=resource, status=Status.ERROR,
-                                      evidence=reason, error_kind=ErrorKind.PARSE))
-        try:
-            outcomes = chk(record.facts, ctx)
-        except Exception as exc:  # a bug in one check must not cost the others
-            # Only the exception's type: its message may quote a configuration value (any may be secret).
-            where = next((f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
-                          for tb in _last_traceback(exc)), "")
-            results.append(_error(chk.id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}{where}"))
-            if os.environ.get("VOXAUDIT_DEBUG"):
-                traceback.print_exc()
-            continue
-        if not outcomes:
-            outcomes = [CheckContext.not_applicable("(target)", "nothing this check applies to")]
-        for o in outcomes:
-            results.append(Result(check_id=chk.id, target=record.name, resource=o.resource, status=o.status,
-                                  evidence=o.evidence, location=o.location, fix=o.fix,
-                                  error_kind=(o.error_kind or ErrorKind.BUG) if o.status == Status.ERROR else None))
+        before = len(results)
+        for part in parts:
+            results += _run_part(chk.id, part, record, ctx)
+        if len(results) == before:
+            results.append(Result(check_id=chk.id, target=record.name, resource="(target)", status=Status.NOT_APPLICABLE,
+                                  evidence=parts[0].none, alias=parts[0].alias or None))
+    return results
+
+
+def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext) -> list[Result]:
+    facts = record.facts
+    assert facts is not None
+    alias = part.alias or None
+    for source in part.sources:
+        state, reason = facts.source_state(source)
+        if state == "error":
+            return [_error(check_id, record.name, ErrorKind.PARSE, f"{source} could not be used: {reason}", alias=alias)]
+        if state == "not_collected":
+            return [_error(check_id, record.name, ErrorKind.NOT_COLLECTED, reason, alias=alias)]
+    results = [Result(check_id=check_id, target=record.name, resource=resource, status=Status.ERROR,
+                      evidence=reason, error_kind=ErrorKind.PARSE, alias=alias)
+               for source in part.sources for resource, reason in facts.resource_errors(source)]
+    try:
+        outcomes = part.run(facts, ctx)
+    except Exception as exc:  # a bug in one check must not cost the others
+        # Only the exception's type: its message may quote a configuration value (any may be secret).
+        where = next((f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+                      for tb in _last_traceback(exc)), "")
+        if os.environ.get("VOXAUDIT_DEBUG"):
+            traceback.print_exc()
+        return results + [_error(check_id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}{where}",
+                                 alias=alias)]
+    for o in outcomes:
+        results.append(Result(check_id=check_id, target=record.name, resource=o.resource, status=o.status,
+                              evidence=o.evidence, location=o.location, fix=o.fix, alias=alias,
+                              error_kind=(o.error_kind or ErrorKind.BUG) if o.status == Status.ERROR else None))
     return results
 
 
 def evaluate(records: list[TargetRecord], registry: Registry, profile: Profile,
-             waivers: list[Waiver], today: Optional[date] = None) -> tuple[list[Result], list[str], list[Check]]:
+             waivers: list[Waiver], today: Optional[date] = None) -> tuple[list[Result], list[str], list[Rule]]:
     checks = [c for c in (registry.get(cid) for cid in profile.check_ids()) if c is not None]
     results: list[Result] = []
     for rec in records:

@@ -3,7 +3,7 @@
 Because it holds the facts (secret-free by construction) and the metadata of the
 checks that ran, ``voxaudit report`` can re-render it and ``voxaudit rescore`` can
 re-evaluate it against another profile or waivers file without the network and
-without the check pack that produced it. Schema: reports/schema/scan-v1.json.
+without the check pack that produced it. Schema: reports/schema/scan-v2.json.
 """
 from __future__ import annotations
 
@@ -26,10 +26,13 @@ from auditor.model import ErrorKind, Result
 from auditor.scoring import ScoreCard
 from auditor.structured import StructuredFileError, load_json
 
-SCHEMA_VERSION = "1.6"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
+SCHEMA_VERSION = "2.0"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
 #                          1.4: trend since the previous scan; 1.5: which site collector collected a target;
-#                          1.6: gaps (problem ``note``, ``content_lines``), dialplan ``via``, FreeSWITCH freeswitch.xml root
+#                          1.6: gaps (problem ``note``, ``content_lines``), dialplan ``via``, FreeSWITCH freeswitch.xml root;
+#                          2.0: results of vendor-neutral controls (check_id is the control, ``alias`` the 1.x check its
+#                               binding replaced; checks[].aliases); a 1.x scan still loads as it was written.
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
+READABLE_MAJORS = ("1", "2")
 
 # One member per platform, told apart by its ``platform`` field.
 PlatformFacts = Annotated[Union[AsteriskFacts, FreeSwitchFacts, KamailioFacts, OpenSipsFacts, PhoneFacts, SwitchFacts, MdmFacts,
@@ -104,8 +107,9 @@ def load_scan(path: Path) -> ScanDocument:
     if not isinstance(data, dict) or data.get("tool") != "voxaudit":
         raise ScanFileError(f"{path} is not a voxaudit scan document")
     version = str(data.get("schema_version", ""))
-    if version.split(".")[0] != SCHEMA_MAJOR:
-        raise ScanFileError(f"{path} has scan schema {version}; this voxaudit reads {SCHEMA_MAJOR}.x")
+    if version.split(".")[0] not in READABLE_MAJORS:
+        raise ScanFileError(f"{path} has scan schema {version}; this voxaudit reads "
+                            f"{', '.join(m + '.x' for m in READABLE_MAJORS)}")
     try:
         return ScanDocument.model_validate(data)
     except ValidationError as exc:

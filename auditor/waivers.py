@@ -78,7 +78,9 @@ def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[
         for r in results:
             if r.status != Status.FAIL or r.waiver is not None:
                 continue
-            if (fnmatch.fnmatchcase(r.check_id, w.check) and fnmatch.fnmatchcase(r.resource, w.resource)
+            # A waiver written against a 1.x check ID still matches: it is the alias of the result's binding.
+            if ((fnmatch.fnmatchcase(r.check_id, w.check) or (r.alias is not None and fnmatch.fnmatchcase(r.alias, w.check)))
+                    and fnmatch.fnmatchcase(r.resource, w.resource)
                     and fnmatch.fnmatchcase(r.target, w.target)):
                 r.waiver = w
                 used.add(idx)

@@ -1,38 +1,12 @@
 """Pure helpers and parameters shared by checks of every platform (no I/O)."""
 from __future__ import annotations
 
-import ipaddress
 from typing import Callable, Iterable, Optional
 
-from auditor.check import CheckContext, Outcome, Param
+from auditor.check import CheckContext, Outcome
 from auditor.facts.common import ConfigObject
-
-SECRET_PARAM = Param(name="min_secret_length", default=12, help="Shortest acceptable SIP/AMI/ARI/ESL secret")
-TLS_PARAM = Param(name="min_tls_version", default="1.2", help="Lowest acceptable TLS version (1.2 or 1.3)")
-MIN_PIN = Param(name="min_pin_length", default=6, help="Shortest acceptable voicemail PIN")
-MAX_LOGINS = Param(name="max_logins", default=3, help="Most failed PIN attempts allowed per call")
-
-
-def host_of(bind: Optional[str]) -> str:
-    """'0.0.0.0:5061' -> '0.0.0.0'; '[::1]:5060' -> '::1'."""
-    if not bind:
-        return ""
-    bind = bind.strip()
-    if bind.startswith("["):
-        return bind[1:].split("]")[0]
-    if bind.count(":") == 1:
-        return bind.split(":")[0]
-    return bind
-
-
-def is_loopback(bind: Optional[str]) -> bool:
-    host = host_of(bind)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from auditor.platforms.common import host_of, is_loopback  # noqa: F401
+from checks.params import MAX_LOGINS, MIN_PIN, SECRET_PARAM, TLS_PARAM  # noqa: F401
 
 
 def weak_secret_reason(info, min_length: int) -> Optional[str]:

@@ -1,4 +1,4 @@
-"""The JSON Schema of the saved scan (reports/schema/scan-v1.json), generated from the model.
+"""The JSON Schema of the saved scan (reports/schema/scan-v2.json), generated from the model.
 
 Regenerate after changing auditor/scan.py: ``python -m reports.scan_schema``.
 A test fails when the committed schema and the model disagree.

@@ -39,14 +39,14 @@ def test_demo_writes_every_format(demo):
 def test_demo_reports_every_seeded_weakness_with_its_fix(demo):
     _, _, doc = demo
     expected = yaml.safe_load((EXAMPLE / "EXPECTED.yaml").read_text())
-    fails = {(r["check_id"], r["resource"]): r for r in doc["results"] if r["status"] == "FAIL"}
-    meta = {c["id"]: c for c in doc["checks"]}
+    fails = {((r.get("alias") or r["check_id"]), r["resource"]): r for r in doc["results"] if r["status"] == "FAIL"}
+    meta = {i: c for c in doc["checks"] for i in [c["id"], *(a for ids in c.get("aliases", {}).values() for a in ids)]}
     for item in expected["fail"]:
         key = (item["check"], item["resource"])
         assert key in fails, f"seeded weakness not reported: {key}"
         assert meta[item["check"]]["remediation"]["freepbx"], key  # this clinic is FreePBX
     for cid in expected["pass"]:
-        statuses = {r["status"] for r in doc["results"] if r["check_id"] == cid}
+        statuses = {r["status"] for r in doc["results"] if (r.get("alias") or r["check_id"]) == cid}
         assert statuses and "FAIL" not in statuses and "ERROR" not in statuses, (cid, statuses)
     assert doc["targets"][0]["facts"]["flavor"] == "freepbx"
     assert doc["scores"]["coverage"] == 100.0
@@ -137,13 +137,13 @@ def test_malformed_file_errors_only_its_checks(tmp_path):
     proc = voxaudit("scan", "--config-dir", tree, "-o", tmp_path / "out", "-q")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "out/scan.json").read_text())
-    errors = {r["check_id"] for r in doc["results"] if r["status"] == "ERROR"}
+    errors = {(r.get("alias") or r["check_id"]) for r in doc["results"] if r["status"] == "ERROR"}
     assert "AST-VM-101" in errors and "AST-NTF-102" in errors
-    reason = next(r["evidence"] for r in doc["results"] if r["check_id"] == "AST-VM-101")
+    reason = next(r["evidence"] for r in doc["results"] if (r.get("alias") or r["check_id"]) == "AST-VM-101")
     assert "voicemail.conf:1" in reason and "outside of any [section]" in reason
     assert not any(cid.startswith(("AST-TLS", "AST-LOG", "AST-AMI")) for cid in errors)
     assert doc["scores"]["coverage"] < 100
-    assert any(r["status"] == "FAIL" and r["check_id"] == "AST-TLS-101" for r in doc["results"])
+    assert any(r["status"] == "FAIL" and (r.get("alias") or r["check_id"]) == "AST-TLS-101" for r in doc["results"])
 
 
 def test_nothing_collected_exit_3(tmp_path):
@@ -211,7 +211,7 @@ def test_waivers_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "out/scan.json").read_text())
     waived = [r for r in doc["results"] if r["waiver"]]
-    assert [(r["check_id"], r["resource"]) for r in waived] == [("AST-VM-109", "mailbox 107@default")]
+    assert [((r.get("alias") or r["check_id"]), r["resource"]) for r in waived] == [("AST-VM-109", "mailbox 107@default")]
     assert any("expired" in w for w in doc["warnings"])
     assert "WAIVED" in (tmp_path / "out/findings.csv").read_text()
     sarif = json.loads((tmp_path / "out/results.sarif").read_text())
@@ -249,4 +249,4 @@ def few_mailboxes(facts, ctx):
                     "-o", tmp_path / "out", "-q")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "out/scan.json").read_text())
-    assert any(r["check_id"] == "LOCAL-VM-001" and r["status"] == "PASS" for r in doc["results"])
+    assert any((r.get("alias") or r["check_id"]) == "LOCAL-VM-001" and r["status"] == "PASS" for r in doc["results"])

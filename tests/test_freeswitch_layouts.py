@@ -42,11 +42,14 @@ CANARY = "Canary-S3cr3t-9f2"
 def audit(path: Path, registry) -> tuple[object, dict[str, dict[str, str]]]:
     """Collect and evaluate like a scan: {check id: {resource: status}} with the runner's own ERRORs."""
     record = collect(TargetSpec(name="t", platform="freeswitch", config_dir=path))
-    checks = [c for c in registry.all() if c.id.startswith("FS-")]
+    checks = [c for c in registry.all() if c.parts("freeswitch")]
     params = {k: v for c in checks for k, v in c.defaults().items()}
     out: dict[str, dict[str, str]] = {}
+    worst = ["NOT_APPLICABLE", "PASS", "ERROR", "FAIL"]  # a 1.x check that became several controls: its worst
     for r in evaluate_target(record, checks, params):
-        out.setdefault(r.check_id, {})[r.resource] = r.status.value
+        seen = out.setdefault((r.alias or r.check_id), {})
+        if worst.index(r.status.value) >= worst.index(seen.get(r.resource, "NOT_APPLICABLE")):
+            seen[r.resource] = r.status.value
     return record, out
 
 

@@ -185,8 +185,8 @@ def assert_no_canary(record, registry, what: str) -> None:
     checks = [c for c in registry.all() if record.platform in c.meta.platforms]
     params = {k: v for c in checks for k, v in c.defaults().items()}
     for r in evaluate_target(record, checks, params):
-        assert CANARY not in (r.evidence or ""), f"{what}: {r.check_id} {r.evidence}"
-        assert CANARY not in r.resource, f"{what}: {r.check_id} resource {r.resource}"
+        assert CANARY not in (r.evidence or ""), f"{what}: {(r.alias or r.check_id)} {r.evidence}"
+        assert CANARY not in r.resource, f"{what}: {(r.alias or r.check_id)} resource {r.resource}"
 
 
 def write_raw(root: Path, files: dict[str, str]) -> Path:

@@ -169,7 +169,7 @@ def _match(results: list[dict], check: str, resource: str | None, status: str | 
            evidence: str | None = None) -> list[dict]:
     """Results of ``check`` whose resource contains ``resource`` (or equals it, written ``=name``)."""
     exact = resource is not None and resource.startswith("=")
-    return [r for r in results if r["check_id"] == check
+    return [r for r in results if (r.get("alias") or r["check_id"]) == check
             and (resource is None or (r["resource"] == resource[1:] if exact else resource in r["resource"]))
             and (status is None or r["status"] == status)
             and (evidence is None or evidence in (r.get("evidence") or ""))]
@@ -239,9 +239,9 @@ def audit_tree(tree: Path, out: Path) -> Verdict:
     allowed = exp.get("not_applicable_ok") or {}
     # A NOT_APPLICABLE beside an ERROR of the same check is not silent: the unread part is reported
     # and lowers coverage (the tree's warnings then name it).
-    visible = {r["check_id"] for r in results if r["status"] == "ERROR"}
+    visible = {(r.get("alias") or r["check_id"]) for r in results if r["status"] == "ERROR"}
     for r in results:
-        if r["status"] != "NOT_APPLICABLE" or r["check_id"] in allowed or r["check_id"] in visible:
+        if r["status"] != "NOT_APPLICABLE" or {r.get("alias"), r["check_id"]} & (set(allowed) | visible):
             continue
         read = [s for s in sources.get(r["check_id"], []) if s not in AUXILIARY_SOURCES and s in with_content
                 or (s not in configs and exp["platform"] in ANY_FILE_SOURCE and with_content)]

@@ -64,23 +64,23 @@ def _profile(*checks: str) -> Profile:
                    safeguards=[Safeguard(id="S", title="S", citation="S", level="required", weight=3, checks=list(checks))])
 
 
-def _r(check, status, resource="r", target="t", kind=None):
-    return Result(check_id=check, target=target, resource=resource, status=status, error_kind=kind)
+def _r(check, status, resource="r", target="t", kind=None, alias=None):
+    return Result(check_id=check, target=target, resource=resource, status=status, error_kind=kind, alias=alias)
 
 
 def test_score_weights_severity_and_coverage_is_separate(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    # AST-VM-101 is critical (10), AST-LOG-105 low (1)
-    results = [_r("AST-VM-101", Status.FAIL), _r("AST-LOG-105", Status.PASS)]
-    card = score(results, _profile("AST-VM-101", "AST-LOG-105"), meta)
+    # MBX-PIN-101 is critical (10), AST-LOG-105 low (1)
+    results = [_r("MBX-PIN-101", Status.FAIL), _r("AST-LOG-105", Status.PASS)]
+    card = score(results, _profile("MBX-PIN-101", "AST-LOG-105"), meta)
     assert card.overall == pytest.approx(100 * 1 / 11, abs=0.1)
     assert card.coverage == 100.0
 
 
 def test_error_lowers_coverage_never_counts_as_pass(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    results = [_r("AST-VM-101", Status.PASS), _r("AST-VM-102", Status.ERROR, kind=ErrorKind.PARSE)]
-    card = score(results, _profile("AST-VM-101", "AST-VM-102"), meta)
+    results = [_r("MBX-PIN-101", Status.PASS), _r("MBX-PIN-102", Status.ERROR, kind=ErrorKind.PARSE)]
+    card = score(results, _profile("MBX-PIN-101", "MBX-PIN-102"), meta)
     assert card.overall == 100.0        # only what was evaluated is scored...
     assert card.coverage == 50.0        # ...and the gap is shown, not hidden
     assert card.safeguards[0].errors == 1
@@ -88,26 +88,28 @@ def test_error_lowers_coverage_never_counts_as_pass(registry):
 
 def test_not_applicable_is_excluded(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    results = [_r("AST-VM-101", Status.PASS), _r("AST-SIP-101", Status.NOT_APPLICABLE)]
-    card = score(results, _profile("AST-VM-101", "AST-SIP-101"), meta)
+    results = [_r("MBX-PIN-101", Status.PASS), _r("AST-SIP-101", Status.NOT_APPLICABLE)]
+    card = score(results, _profile("MBX-PIN-101", "AST-SIP-101"), meta)
     assert card.overall == 100.0 and card.coverage == 100.0
 
 
 def test_partial_pass_fraction_within_a_check(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    results = [_r("AST-VM-101", Status.PASS, "a"), _r("AST-VM-101", Status.PASS, "b"),
-               _r("AST-VM-101", Status.PASS, "c"), _r("AST-VM-101", Status.FAIL, "d")]
-    assert score(results, _profile("AST-VM-101"), meta).overall == 75.0
+    results = [_r("MBX-PIN-101", Status.PASS, "a"), _r("MBX-PIN-101", Status.PASS, "b"),
+               _r("MBX-PIN-101", Status.PASS, "c"), _r("MBX-PIN-101", Status.FAIL, "d")]
+    assert score(results, _profile("MBX-PIN-101"), meta).overall == 75.0
 
 
 def test_waiver_applies_expires_and_stays_visible(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    results = [_r("AST-VM-101", Status.FAIL, "mailbox 1@default"), _r("AST-VM-101", Status.PASS, "mailbox 2@default")]
+    # Written against the 1.x ID: it still matches the control's results on Asterisk (their alias).
+    results = [_r("MBX-PIN-101", Status.FAIL, "mailbox 1@default", alias="AST-VM-101"),
+               _r("MBX-PIN-101", Status.PASS, "mailbox 2@default", alias="AST-VM-101")]
     live = Waiver(check="AST-VM-1*", resource="mailbox 1@*", owner="IT", reason="retiring", expires="2030-01-01")
     warnings = apply_waivers(results, [live], today=date(2026, 11, 22))
     assert results[0].effective_status == "WAIVED" and results[0].status == Status.FAIL
     assert not warnings
-    assert score(results, _profile("AST-VM-101"), meta).overall == 100.0
+    assert score(results, _profile("MBX-PIN-101"), meta).overall == 100.0
     warnings = apply_waivers(results, [live], today=date(2030, 1, 2))
     assert results[0].effective_status == "FAIL"
     assert any("expired on 2030-01-01" in w for w in warnings)
@@ -132,10 +134,10 @@ def test_waiver_file_validation(tmp_path, body, message):
 def test_errors_beside_findings_count_against_the_unit(registry):
     """An unreadable part must not lift a score by removing the findings beside it from scoring."""
     meta = {c.id: c.meta for c in registry.all()}
-    results = [_r("AST-VM-101", Status.PASS, "a"), _r("AST-VM-101", Status.FAIL, "b"),
-               _r("AST-VM-101", Status.ERROR, "(unread parts of voicemail.conf)", kind=ErrorKind.PARSE)]
-    card = score(results, _profile("AST-VM-101"), meta)
+    results = [_r("MBX-PIN-101", Status.PASS, "a"), _r("MBX-PIN-101", Status.FAIL, "b"),
+               _r("MBX-PIN-101", Status.ERROR, "(unread parts of voicemail.conf)", kind=ErrorKind.PARSE)]
+    card = score(results, _profile("MBX-PIN-101"), meta)
     assert card.overall == pytest.approx(100 / 3, abs=0.1)
     assert card.coverage == 0.0
-    clean = score(results[:2], _profile("AST-VM-101"), meta)
+    clean = score(results[:2], _profile("MBX-PIN-101"), meta)
     assert card.overall < clean.overall

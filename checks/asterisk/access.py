@@ -11,7 +11,7 @@ ACL_KEYS = ("acl", "permit", "deny", "contact_acl", "contact_permit", "contact_d
 
 @check(
     id="AST-ACC-101", title="Endpoints are limited to the voice network (ACL)", severity="medium",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
+    hipaa=["164.312(a)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=PJSIP_OBJECT_SOURCES,
     rationale="""Without an ACL an extension can register from anywhere its password works,
     including the guest Wi-Fi and the internet. Limiting endpoints to the voice VLAN's
     addresses is segmentation enforced at the PBX.""",

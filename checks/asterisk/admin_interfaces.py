@@ -19,7 +19,7 @@ def _plain_http(facts):
 
 @check(
     id="AST-HTTP-101", title="Asterisk's HTTP server is not reachable in plaintext", severity="high",
-    hipaa=ACCESS, area="transport", platforms=PLATFORMS, sources=["http.conf"],
+    hipaa=[*ACCESS, "NPRM-segmentation", "NPRM-mfa"], area="transport", platforms=PLATFORMS, sources=["http.conf"],
     rationale="""The built-in HTTP server carries ARI, AMI-over-HTTP and WebRTC; on a plaintext
     listener beyond loopback their credentials and call events cross the network in clear.
     Enabling TLS does not turn the plaintext listener off: bindaddr must be loopback.""",
@@ -45,7 +45,7 @@ def http_plaintext(facts, ctx):
 
 @check(
     id="AST-ARI-101", title="ARI is not exposed over plaintext HTTP", severity="high",
-    hipaa=ACCESS, area="access", platforms=PLATFORMS, sources=["ari.conf", "http.conf"],
+    hipaa=[*ACCESS, "NPRM-segmentation", "NPRM-mfa"], area="access", platforms=PLATFORMS, sources=["ari.conf", "http.conf"],
     rationale="""ARI controls calls and reads channel data, including caller identity; its
     credentials travel with every request. Over plaintext HTTP they are readable on the wire.""",
     remediation={
@@ -100,7 +100,7 @@ def _manager(facts):
 
 @check(
     id="AST-AMI-101", title="AMI is not reachable in plaintext beyond loopback", severity="high",
-    hipaa=ACCESS, area="access", platforms=PLATFORMS, sources=["manager.conf"],
+    hipaa=[*ACCESS, "NPRM-segmentation", "NPRM-mfa"], area="access", platforms=PLATFORMS, sources=["manager.conf"],
     rationale="""AMI can originate calls, read every channel event (caller names and numbers)
     and reload configuration. Its default bindaddr is 0.0.0.0 and its login is sent in clear.""",
     remediation={
@@ -151,7 +151,7 @@ def _open_acl(value: str) -> bool:
 
 @check(
     id="AST-AMI-103", title="AMI users are limited to known hosts (deny all, permit some)", severity="high",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["manager.conf"],
+    hipaa=["164.312(a)(1)", "NPRM-mfa"], area="access", platforms=PLATFORMS, sources=["manager.conf"],
     rationale="""Without permit/deny an AMI user can log in from anywhere that reaches the port;
     permit=0.0.0.0/0 says the same thing explicitly.""",
     remediation={

@@ -173,7 +173,7 @@ def chan_sip_srtp(facts, ctx):
 
 @check(
     id="AST-SIP-103", title="chan_sip rejects guests and hides valid usernames", severity="high",
-    hipaa=["164.312(d)", "164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=GENERAL_SOURCES,
+    hipaa=["164.312(d)", "164.312(a)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=GENERAL_SOURCES,
     rationale="""Whenever chan_sip runs, even with no peer at all, allowguest (default yes) sends
     unauthenticated INVITEs into the [general] context (default 'default'). With guests allowed,
     chan_sip also answers unknown users differently from known ones whatever alwaysauthreject says

@@ -9,7 +9,7 @@ import re
 
 from auditor.check import Param, check
 from auditor.facts.asterisk_dialplan import piece, separate, voicemailmain_access
-from checks.asterisk._common import PLATFORMS, mailboxes, pins_elsewhere, vm_general
+from checks.asterisk._common import PLATFORMS, mailboxes, vm_general
 from checks.common import MAX_LOGINS, MIN_PIN
 
 AUTH = ["164.312(d)", "164.308(a)(5)(ii)(D)"]
@@ -21,89 +21,6 @@ VM_REMEDIATION = {
 
 
 PIN_SOURCES = ["voicemail.conf", "minivm.conf"]
-
-
-def _is_minivm(mb) -> bool:
-    return mb.get("app") == "minivm"
-
-
-def _pin_results(facts, ctx, judge, fix_text="box => <new PIN>,Name,email", absent_minivm=None):
-    """Judge every mailbox's PIN; ``absent_minivm``, when given, is what a minivm account without a
-    pincode is (instead of judging its absent PIN)."""
-    boxes = mailboxes(facts)
-    if not boxes:
-        yield ctx.not_applicable("voicemail.conf", "no mailboxes defined")
-        return
-    spool = pins_elsewhere(facts)
-    if spool and not all(_is_minivm(mb) for mb in boxes):
-        # app_voicemail reads these PINs from the spool (secret.conf); minivm.conf accounts are still here.
-        yield ctx.not_applicable("voicemail.conf", "passwordlocation=spooldir: PINs are kept in the spool, not here")
-    for mb in boxes:
-        minivm = _is_minivm(mb)
-        if spool and not minivm:
-            continue
-        pin = mb.secrets.get("pin")
-        res = f"mailbox {mb.name}"
-        if minivm and absent_minivm is not None and (pin is None or not pin.present):
-            yield ctx.not_applicable(res, absent_minivm, mb.source)
-            continue
-        problem = judge(pin) if pin is not None else "mailbox has no PIN"
-        if problem:
-            where = f"; minivm.conf [{mb.name}]" if minivm else f"; voicemail.conf [{mb.get('context')}]"
-            yield ctx.fail(res, problem, mb.source, fix=[where, "pincode=<new PIN>" if minivm else fix_text])
-        else:
-            yield ctx.passed(res, "PIN acceptable for this check", mb.source)
-
-
-@check(
-    id="AST-VM-101", title="Every mailbox has a PIN", severity="critical",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
-    rationale="A mailbox without a PIN plays its messages (PHI) to anyone who reaches VoiceMailMain for it.",
-    remediation=VM_REMEDIATION,
-)
-def mailbox_has_pin(facts, ctx):
-    yield from _pin_results(facts, ctx, lambda pin: None if pin.present else "mailbox has no PIN",
-                            absent_minivm="MiniVM account without a pincode: app_minivm keeps no messages to "
-                                          "listen to by phone (it mails them), so no PIN guards them")
-
-
-@check(
-    id="AST-VM-102", title="No PIN equals its mailbox number", severity="high",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
-    rationale="""Setting the PIN to the extension number is the most common provisioning
-    shortcut and the first guess of anyone trying a colleague's voicemail.""",
-    remediation=VM_REMEDIATION,
-)
-def pin_not_mailbox(facts, ctx):
-    yield from _pin_results(facts, ctx, lambda pin: "PIN equals mailbox number" if pin.present and pin.equals_identity else None)
-
-
-@check(
-    id="AST-VM-103", title="No trivial PINs (defaults, sequences, repeats)", severity="high",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
-    rationale="1234, 0000, 1111 and the vendor sample PINs open a large share of mailboxes in a few tries.",
-    remediation=VM_REMEDIATION,
-)
-def pin_not_trivial(facts, ctx):
-    def judge(pin):
-        if pin.present and pin.weakness:
-            return {"known-weak": "PIN is a known default or common PIN",
-                    "sequential": "PIN is a sequential run of digits",
-                    "repeated": "PIN repeats one digit"}[pin.weakness]
-        return None
-    yield from _pin_results(facts, ctx, judge)
-
-
-@check(
-    id="AST-VM-104", title="PINs meet the profile's minimum length", severity="medium",
-    hipaa=AUTH, area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES, params=[MIN_PIN],
-    rationale="A 4-digit PIN has 10,000 values; with maxlogins resets per call, it falls to a patient caller.",
-    remediation=VM_REMEDIATION,
-)
-def pin_length(facts, ctx):
-    n = ctx.param("min_pin_length")
-    yield from _pin_results(
-        facts, ctx, lambda pin: f"PIN is {pin.length} digits, shorter than {n}" if pin.present and pin.length < n else None)
 
 
 @check(
@@ -128,19 +45,6 @@ def minpassword(facts, ctx):
                        general.location("minpassword"), fix=["[general]", f"minpassword={n}"])
     else:
         yield ctx.passed("voicemail.conf [general]", f"minpassword={value}", general.location("minpassword"))
-
-
-@check(
-    id="AST-VM-106", title="No PIN is shared by several mailboxes", severity="high",
-    hipaa=["164.312(a)(2)(i)", "164.312(d)"], area="mailbox-auth", platforms=PLATFORMS, sources=PIN_SOURCES,
-    rationale="""A PIN handed out to several staff stops identifying anyone: every holder can
-    open every mailbox that uses it, and the logs cannot tell them apart.""",
-    remediation=VM_REMEDIATION,
-)
-def pin_not_shared(facts, ctx):
-    def judge(pin):
-        return f"PIN is shared with other mailboxes ({pin.shared_group})" if pin.present and pin.shared_group else None
-    yield from _pin_results(facts, ctx, judge)
 
 
 @check(
@@ -211,7 +115,7 @@ def no_pin_skip(facts, ctx):
 
 @check(
     id="AST-VM-109", title="Mailboxes belong to one person, not a group", severity="medium",
-    hipaa=["164.312(a)(2)(i)", "164.308(a)(3)(ii)(B)"], area="mailbox-auth", platforms=PLATFORMS,
+    hipaa=["164.312(a)(2)(i)", "164.312(d)"], area="mailbox-auth", platforms=PLATFORMS,
     sources=PIN_SOURCES,
     params=[Param(name="shared_mailbox_words", default=["front desk", "reception", "nurses", "nurse station",
                                                         "nursing station", "shared", "group", "team", "main line",

@@ -1,72 +1,27 @@
-"""Pure helpers shared by FreeSWITCH checks (no I/O)."""
+"""Helpers of the 1.x FreeSWITCH checks; the platform knowledge lives in the FreeSWITCH adapter now."""
 from __future__ import annotations
 
-import re
-
 from auditor.check import CheckContext, Outcome
-from auditor.facts.common import ConfigObject, Setting
-from auditor.facts.freeswitch import RUNTIME_KEY
+from auditor.facts.common import ConfigObject
 from auditor.model import ErrorKind
-
-PLATFORMS = ["freeswitch"]
-TLS_NAMES = {"sslv2": 0.2, "sslv3": 0.3, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
-# FreeSWITCH's built-in ACLs that let the whole Internet in (switch_core.c): no limit at all.
-ALLOW_ALL_ACLS = {"any_v4.auto", "any_v6.auto", "wan.auto", "wan_v4.auto", "wan_v6.auto"}
-# Core variables holding the host's own (non-loopback) address.
-HOST_ADDRESS_VARIABLES = {"local_ip_v4", "local_ip_v6"}
-_RUNTIME_RE = re.compile(r"\$\$\{([^}]*)\}")
-
-
-def fs_true(value: str | None) -> bool:
-    """switch_true(): yes, on, true, t, enabled, active, allow and non-zero numbers."""
-    v = (value or "").strip().lower()
-    if v in {"yes", "on", "true", "t", "enabled", "active", "allow"}:
-        return True
-    return v.isdigit() and int(v) != 0
-
-
-def unresolved(value: str | None) -> bool:
-    return value is not None and "$${" in value
-
-
-def runtime_var(value: str | None) -> str | None:
-    """The variable a value takes from the running host (exec-set, env-set, stun-set, a core variable)."""
-    m = _RUNTIME_RE.search(value or "")
-    return m.group(1) if m else None
-
-
-def runtime_secret(obj: ConfigObject, key: str) -> Setting | None:
-    """Where ``key`` (a secret) gets a value that exists only on the running host, if it does."""
-    return next((s for s in obj.settings.get(RUNTIME_KEY, []) if s.value == key), None)
+from auditor.platforms.freeswitch.common import (  # noqa: F401
+    ALLOW_ALL_ACLS,
+    HOST_ADDRESS_VARIABLES,
+    PLATFORMS,
+    TLS_NAMES,
+    acl_limits,
+    fs_true,
+    profile_label,
+    runtime_reason,
+    runtime_secret,
+    runtime_var,
+    unresolved,
+)
 
 
 def not_assessable(ctx: CheckContext, resource: str, obj: ConfigObject, *keys: str) -> Outcome | None:
     """ERROR (never PASS) when a deciding setting or secret is only known on the running host."""
-    for key in keys:
-        hidden = runtime_secret(obj, key)
-        if hidden is not None:
-            return ctx.unknown(resource, f"{key} is set on the running host (exec-set, env-set, a core variable) "
-                               "or by a deployment template; not assessed", ErrorKind.NOT_COLLECTED, hidden.source)
-        var = runtime_var(obj.get(key))
-        if var is not None:
-            return ctx.unknown(resource, f"{key} is $${{{var}}}, known only on the running host; not assessed",
-                               ErrorKind.NOT_COLLECTED, obj.location(key))
-    return None
-
-
-def acl_limits(facts, name: str | None) -> bool:
-    """Does an apply-*-acl value restrict anything? Not the allow-all built-ins, a /0 network, or a
-    list of acl.conf whose default is allow with no deny node."""
-    v = (name or "").strip().lower()
-    if not v or v in ALLOW_ALL_ACLS or v.endswith("/0"):
-        return False
-    lst = next((a for a in facts.of_kind("acl.list") if a.name.lower() == v), None)
-    if lst is not None and (lst.get("default") or "").lower() == "allow":
-        nodes = [val for key, settings in lst.settings.items() if key.startswith("node.") for val in
-                 (s.value for s in settings)]
-        return any(n.split(" ", 1)[0].lower() == "deny" for n in nodes)
-    return True
-
-
-def profile_label(p: ConfigObject) -> str:
-    return f"sofia profile {p.name}"
+    hidden = runtime_reason(obj, *keys)
+    if hidden is None:
+        return None
+    return ctx.unknown(resource, hidden[0], ErrorKind.NOT_COLLECTED, hidden[1])

@@ -17,7 +17,7 @@ from checks.freeswitch._common import (
 
 @check(
     id="FS-ACC-101", title="Sofia profiles authenticate calls", severity="critical",
-    hipaa=["164.312(d)", "164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["sofia"],
+    hipaa=["164.312(d)", "164.312(a)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=["sofia"],
     rationale="""auth-calls=false on a profile without an inbound ACL lets anyone who reaches it
     place calls into its context: toll fraud and access to voicemail menus.""",
     remediation={
@@ -106,7 +106,7 @@ def directory_passwords(facts, ctx):
 
 @check(
     id="FS-ESL-101", title="The event socket listens on loopback only", severity="high",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=["event_socket.conf.xml"],
+    hipaa=["164.312(a)(1)", "NPRM-segmentation", "NPRM-mfa"], area="access", platforms=PLATFORMS, sources=["event_socket.conf.xml"],
     rationale="""The event socket (ESL) gives full control: originate calls, read every event
     including caller identity, run API commands. The vanilla listen-ip is '::' (all interfaces).""",
     remediation={

@@ -35,7 +35,7 @@ def _tls_enabled(facts) -> bool:
 
 @check(
     id="KAM-TLS-101", title="No plaintext SIP listener beyond loopback", severity="high",
-    hipaa=E1, area="transport", platforms=PLATFORMS, sources=["kamailio.cfg"],
+    hipaa=[*E1, "NPRM-segmentation"], area="transport", platforms=PLATFORMS, sources=["kamailio.cfg"],
     rationale="""Without listen= lines Kamailio binds UDP and TCP 5060 on every interface; any
     udp/tcp listener on a routable address carries caller identity and SDES keys in clear.""",
     remediation={"kamailio": "Define WITH_TLS, listen=tls:<address>:5061 only (keep udp/tcp on 127.0.0.1 or the "

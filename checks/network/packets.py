@@ -59,7 +59,7 @@ def sip_in_clear(facts, ctx):
 
 @check(
     id="PCAP-103", title="Voice traffic does not share a VLAN with data traffic", severity="high",
-    hipaa=["164.312(a)(1)", "164.312(e)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""Voice frames in the same VLAN as workstation traffic (or untagged on a trunk) mean phones
     and PCs share a broadcast domain: the segmentation the switch config promises is not in effect.""",
     remediation={"pcap": "Put phones on the voice VLAN (switchport voice vlan / LLDP-MED network policy), tag voice "

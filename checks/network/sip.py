@@ -192,7 +192,7 @@ def sdp_encrypted(facts, ctx):
 
 @check(
     id="SIP-NET-107", title="Voice services are not reachable from the data network", severity="high",
-    hipaa=["164.312(a)(1)", "164.312(e)(1)"], area="access", platforms=PLATFORMS + ["tls"], sources=[],
+    hipaa=["164.312(a)(1)", "164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS + ["tls"], sources=[],
     rationale="""If a workstation on the data network can reach the PBX's SIP or admin ports, one infected
     PC can attack the phone system; voice and data must be segmented (required under HHS's 2025 proposal).""",
     remediation={

@@ -1,73 +1,13 @@
-"""Pure helpers for switch checks: which VLANs carry voice, which device a port belongs to."""
-from __future__ import annotations
-
-import re
-from typing import Optional
-
-from auditor.facts.common import ConfigObject
-
-PLATFORMS = ["switch"]
-SOURCES = ["running-config"]
-VOICE_NAME_RE = re.compile(r"(?i)voice|voip|phone|telephon|\buc\b")
-
-
-def device_of(facts, obj: ConfigObject) -> Optional[ConfigObject]:
-    return facts.named("switch.device", obj.source.file)
-
-
-def flavor_of(facts, obj: ConfigObject) -> str:
-    dev = device_of(facts, obj)
-    return (dev.get("flavor") if dev else None) or "ios"
-
-
-def switch_label(dev: ConfigObject) -> str:
-    host = dev.get("hostname")
-    return f"switch {host} ({dev.name})" if host else f"switch {dev.name}"
-
-
-def voice_vlans(facts, file: str) -> dict[int, str]:
-    """VLAN id -> how we know it carries voice, for one switch file.
-
-    Declared (a port's voice/phone VLAN, an AOS-S ``voice`` VLAN) wins; a VLAN merely named
-    like voice counts too, because a voice VLAN the switch was never told about is itself a
-    finding of some checks."""
-    found: dict[int, str] = {}
-    for port in facts.of_kind("switch.port"):
-        if port.source.file == file and (v := port.get("voice_vlan") or "").isdigit():
-            found.setdefault(int(v), f"voice VLAN of {port.get('interface')}")
-    for vlan in facts.of_kind("switch.vlan"):
-        if vlan.source.file != file:
-            continue
-        vid = int(vlan.get("id") or 0)
-        if vlan.get("voice") == "yes":
-            found[vid] = "declared 'voice'"
-        elif vid not in found and VOICE_NAME_RE.search(vlan.get("name") or ""):
-            found[vid] = f"named {vlan.get('name')}"
-    return found
-
-
-def active_ports(facts, file: Optional[str] = None) -> list[ConfigObject]:
-    return [p for p in facts.of_kind("switch.port")
-            if p.get("shutdown") != "yes" and (file is None or p.source.file == file)]
-
-
-def by_default(obj: ConfigObject, key: str) -> str:
-    return " (by default)" if obj.get(f"{key}.default") == "yes" else ""
-
-
-def port_voice(facts, port: ConfigObject) -> Optional[tuple[str, bool]]:
-    """(voice VLAN, untagged?) for a port that carries voice, else None.
-
-    IOS/EOS say it per port (voice/phone vlan); on AOS-S a port carries voice when it is a
-    member of a voice VLAN, tagged (good) or untagged (the PC behind the phone joins it)."""
-    declared = port.get("voice_vlan") or ""
-    if declared.isdigit():
-        return declared, declared == port.get("access_vlan")
-    voice = voice_vlans(facts, port.source.file)
-    access = port.get("access_vlan") or ""
-    if access.isdigit() and int(access) in voice:
-        return access, True
-    tagged = [v for v in port.values("tagged") if v.isdigit() and int(v) in voice]
-    if tagged:
-        return tagged[0], False
-    return None
+"""Helpers of the 1.x switch checks; they live in the switch adapter now."""
+from auditor.platforms.switches.common import (  # noqa: F401
+    PLATFORMS,
+    SOURCES,
+    VOICE_NAME_RE,
+    active_ports,
+    by_default,
+    device_of,
+    flavor_of,
+    port_voice,
+    switch_label,
+    voice_vlans,
+)

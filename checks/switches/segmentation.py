@@ -32,7 +32,7 @@ LLDP_FIX = {
 
 @check(
     id="SW-VLAN-101", title="Voice has its own VLAN", severity="high",
-    hipaa=["164.312(a)(1)", "164.312(e)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""Phones on the data VLAN share a broadcast domain with every workstation: RTP can be
     captured and the PBX reached from any infected PC.""",
     remediation=VOICE_VLAN_FIX,
@@ -50,7 +50,7 @@ def voice_vlan_exists(facts, ctx):
 
 @check(
     id="SW-VLAN-102", title="Phone ports keep voice and data on separate VLANs", severity="high",
-    hipaa=["164.312(a)(1)", "164.312(e)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""When a port's data VLAN is the voice VLAN, the PC plugged in behind the phone sits in the
     voice network, next to every other phone's media and the PBX.""",
     remediation={
@@ -81,7 +81,7 @@ def voice_data_separate(facts, ctx):
 
 @check(
     id="SW-VLAN-103", title="Dynamic trunking (DTP) is off on switch ports", severity="medium",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""A port left in dynamic mode turns into a trunk for any device that speaks DTP, giving a
     workstation every VLAN including voice (switch-spoofing VLAN hopping).""",
     remediation={
@@ -113,7 +113,7 @@ def dtp_off(facts, ctx):
 
 @check(
     id="SW-VLAN-104", title="Trunks do not carry the voice VLAN as their native (untagged) VLAN", severity="medium",
-    hipaa=["164.312(a)(1)", "164.312(e)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""Untagged frames on a trunk land in the native VLAN; with voice as native, anything plugged
     into the trunk's far end without tags lands in the voice network, and double-tagging attacks reach it.""",
     remediation={
@@ -140,7 +140,7 @@ def native_not_voice(facts, ctx):
 
 @check(
     id="SW-ACL-101", title="Routing between voice and data VLANs is filtered", severity="high",
-    hipaa=["164.312(a)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(a)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""Separate VLANs segment nothing if the switch routes between them without a filter: every
     workstation can still reach the PBX's SIP, web and SSH ports.""",
     remediation={
@@ -176,7 +176,7 @@ def inter_vlan_acl(facts, ctx):
 
 @check(
     id="SW-LLDP-101", title="Phones learn the voice VLAN from LLDP-MED", severity="medium",
-    hipaa=["164.312(e)(1)"], area="access", platforms=PLATFORMS, sources=SOURCES,
+    hipaa=["164.312(e)(1)", "NPRM-segmentation"], area="access", platforms=PLATFORMS, sources=SOURCES,
     rationale="""Phones from Yealink, Poly and most vendors other than Cisco only learn the voice VLAN
     from LLDP-MED; without it they fall back to the data VLAN and all segmentation is lost.""",
     remediation=LLDP_FIX,

@@ -149,7 +149,7 @@ def test_unreadable_modules_conf_blocks_chan_sip_checks(tmp_path, registry):
     root = write_tree(tmp_path, {"sip.conf": "[general]\n", "modules.conf": "[modules]\n#include nowhere.conf\n"})
     record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=root))
     doc = build_document([record], registry, load_profile("hipaa-security-rule", registry), [], started_at="now")
-    sip = {r.check_id: r for r in doc.results if r.check_id.startswith("AST-SIP-")}
+    sip = {(r.alias or r.check_id): r for r in doc.results if (r.alias or r.check_id).startswith("AST-SIP-")}
     assert set(sip) == {"AST-SIP-101", "AST-SIP-102", "AST-SIP-103", "AST-SIP-104"}
     assert all(r.status == Status.ERROR and "modules.conf" in r.evidence for r in sip.values())
 

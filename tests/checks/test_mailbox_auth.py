@@ -51,9 +51,13 @@ def test_evidence_never_contains_the_pin(tree, registry):
             assert "583920" not in o.evidence and "4455" not in o.evidence
 
 
-def test_passwordlocation_spooldir_is_not_judged(tree, run):
+def test_passwordlocation_spooldir_is_unknown_not_judged(tree, run, registry):
+    """PINs kept in the spool are not in the files: unknown (ERROR), never a pass or "nothing here"."""
     facts = tree({"voicemail.conf": "[general]\npasswordlocation=spooldir\n[default]\n100 => ,A,a@x.example\n"})
-    assert only(run("AST-VM-101", facts)) == NA
+    for cid in ("AST-VM-101", "AST-VM-102", "AST-VM-103", "AST-VM-104", "AST-VM-106"):
+        assert only(run(cid, facts)) == Status.ERROR, cid
+    outcome = registry.get("MBX-PIN-103")(facts)[0]
+    assert "spool" in outcome.evidence and outcome.error_kind is not None
 
 
 def test_minpassword_and_maxlogins(tree, run):

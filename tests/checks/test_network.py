@@ -176,7 +176,7 @@ def test_incomplete_scan_is_an_error_not_a_pass(registry):
     facts = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(endpoint="127.0.0.1:443"), partial])
     rec = TargetRecord(name="ui", platform="tls", facts=facts)
     results, _, _ = evaluate([rec], registry, load_profile("hipaa-security-rule", registry), [])
-    on_partial = {(r.check_id, r.status.value) for r in results if r.resource == "tls 127.0.0.1:5061"}
+    on_partial = {((r.alias or r.check_id), r.status.value) for r in results if r.resource == "tls 127.0.0.1:5061"}
     assert on_partial and {s for _, s in on_partial} == {"ERROR"}
     assert any(r.status.value == "PASS" and r.resource == "tls 127.0.0.1:443" for r in results)
 

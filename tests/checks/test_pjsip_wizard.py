@@ -303,17 +303,17 @@ def test_wizard_gaps_and_unreadable_wizard_file_reach_every_check_that_judges_pj
     root = write_tree(tmp_path / "gap", {"pjsip.conf": TRANSPORTS,
                                          "pjsip_wizard.conf": WIZARD + "\n[odd]\ntype=wizzard\n"})
     doc = _scan(root, registry)
-    errored = {r.check_id for r in doc.results
+    errored = {(r.alias or r.check_id) for r in doc.results
                if r.status == ERROR and r.resource == "(unread parts of pjsip_wizard.conf)"}
     assert errored == wizard_checks
     assert any("pjsip_wizard.conf:" in w and "[odd]" in w for w in doc.warnings)
     # the rest is still judged
-    assert any(r.check_id == "AST-SRTP-101" and r.resource == "endpoint 6001" and r.status == PASS for r in doc.results)
+    assert any((r.alias or r.check_id) == "AST-SRTP-101" and r.resource == "endpoint 6001" and r.status == PASS for r in doc.results)
 
     root = write_tree(tmp_path / "fatal", {"pjsip.conf": TRANSPORTS,
                                            "pjsip_wizard.conf": WIZARD + "\n#include missing-phones.conf\n"})
     doc = _scan(root, registry)
-    blocked = {r.check_id for r in doc.results if r.status == ERROR and "pjsip_wizard.conf could not be used" in r.evidence}
+    blocked = {(r.alias or r.check_id) for r in doc.results if r.status == ERROR and "pjsip_wizard.conf could not be used" in r.evidence}
     assert blocked == wizard_checks
 
     root = write_tree(tmp_path / "none", {"pjsip.conf": TRANSPORTS})  # no wizard file: nothing changes

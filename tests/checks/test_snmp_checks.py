@@ -55,7 +55,7 @@ def _scan_one(spec, registry):
 
     rec = collect(TargetSpec(name="sw", platform="snmp", config_dir=Path("."), snmp=spec))
     results, _, _ = evaluate([rec], registry, load_profile("hipaa-security-rule", registry), [])
-    return rec, [r for r in results if r.check_id.startswith("SNMP-NET-")]
+    return rec, [r for r in results if (r.alias or r.check_id).startswith("SNMP-NET-")]
 
 
 def _dead_udp_port() -> int:
@@ -83,7 +83,7 @@ def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeyp
         assert ref in rec.failure.reason
     assert "env:SW_COMMUNITY_OK" not in rec.failure.reason  # resolved fine
     assert {(r.status, r.error_kind) for r in results} == {(Status.ERROR, ErrorKind.AUTH)}
-    assert {r.check_id for r in results} == {"SNMP-NET-101", "SNMP-NET-102", "SNMP-NET-103"}
+    assert {(r.alias or r.check_id) for r in results} == {"SNMP-NET-101", "SNMP-NET-102", "SNMP-NET-103"}
     assert CANARY not in rec.model_dump_json() + "".join(r.evidence for r in results)
 
 

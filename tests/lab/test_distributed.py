@@ -144,7 +144,7 @@ def test_results_equal_a_local_scan_of_the_same_tree(msp, tmp_path):
     assert local.returncode in (0, 1), local.stderr
 
     def outcomes(doc: dict) -> set:
-        return {(r["check_id"], r["resource"], r["status"]) for r in doc["results"] if r["target"] == "south-pbx"}
+        return {((r.get("alias") or r["check_id"]), r["resource"], r["status"]) for r in doc["results"] if r["target"] == "south-pbx"}
 
     assert outcomes(_doc(msp["central"] / "out1")) == outcomes(_doc(tmp_path))
 

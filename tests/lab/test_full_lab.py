@@ -33,7 +33,7 @@ def test_every_collector_reports(full_lab):
     doc, out, proc, lab = full_lab
     by = defaultdict(lambda: defaultdict(set))
     for r in doc["results"]:
-        by[r["target"]][r["status"]].add(r["check_id"])
+        by[r["target"]][r["status"]].add((r.get("alias") or r["check_id"]))
     for weak in ("pbx-ssh", "edge-weak", "switch-snmp", "clinic-core"):
         assert by[weak]["FAIL"] and not by[weak]["ERROR"], (weak, dict(by[weak]))
     if "netns" in lab:

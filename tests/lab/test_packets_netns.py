@@ -55,5 +55,5 @@ clinics:
     assert {v["vlan"] for v in facts["vlans"]} >= {10, 20}, (facts, sender.stdout.read())  # tags on the wire
     kinds = {s["ssrc"]: s["kind"] for s in facts["streams"]}
     assert kinds.get("1111aaaa") == "rtp" and kinds.get("2222bbbb") == "srtp"
-    failing = {r["check_id"] for r in doc["results"] if r["status"] == "FAIL"}
+    failing = {(r.get("alias") or r["check_id"]) for r in doc["results"] if r["status"] == "FAIL"}
     assert failing == {"PCAP-101", "PCAP-102", "PCAP-103", "PCAP-104"}

@@ -92,7 +92,7 @@ def _status(doc, target):
     out = {}
     for r in doc["results"]:
         if r["target"] == target:
-            out.setdefault(r["check_id"], set()).add(r["status"])
+            out.setdefault((r.get("alias") or r["check_id"]), set()).add(r["status"])
     return out
 
 
@@ -103,7 +103,7 @@ def test_weak_front_end_shows_every_weakness(lab_scan):
                 "TLS-NET-101", "TLS-NET-103", "TLS-NET-104"):
         assert "FAIL" in weak[cid], (cid, weak[cid])
     assert weak["SIP-NET-103"] == {"PASS"}  # REGISTER is at least refused (404) or challenged
-    evidence = {r["check_id"]: r["evidence"] for r in doc["results"] if r["target"] == "edge-weak" and r["status"] == "FAIL"}
+    evidence = {(r.get("alias") or r["check_id"]): r["evidence"] for r in doc["results"] if r["target"] == "edge-weak" and r["status"] == "FAIL"}
     assert "TLS 1.0" in evidence["TLS-NET-101"]
     assert "expired" in evidence["TLS-NET-103"] and "self-signed" in evidence["TLS-NET-103"]
     assert "expired 30 days ago" in evidence["TLS-NET-104"] or "expired 31 days ago" in evidence["TLS-NET-104"]

@@ -82,7 +82,7 @@ clinics:
                            "all", "-q"], check=False, capture_output=True, text=True, timeout=180, env=env)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((out / "scan.json").read_text())
-    res = {(r["target"], r["check_id"], r["resource"]): r["status"] for r in doc["results"]}
+    res = {(r["target"], (r.get("alias") or r["check_id"]), r["resource"]): r["status"] for r in doc["results"]}
     assert res[("switch-snmp", "SNMP-NET-101", "snmp default 'public'")] == "FAIL"
     assert res[("switch-snmp", "SNMP-NET-101", "snmp default 'private'")] == "PASS"
     assert res[("switch-snmp", "SNMP-NET-102", "snmp env:LAB_SNMP_COMMUNITY")] == "FAIL"

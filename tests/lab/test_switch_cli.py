@@ -68,7 +68,7 @@ clinics:
     live = next(t for t in doc["targets"] if t["name"] == "clinic-core")
     assert live["failure"] is None, live["failure"]
     assert live["source"] == f"cli://auditor@127.0.0.1:{fake_switch.port}"
-    failing = {(r["check_id"], r["resource"].split(" ", 2)[-1]) for r in doc["results"]
+    failing = {((r.get("alias") or r["check_id"]), r["resource"].split(" ", 2)[-1]) for r in doc["results"]
                if r["target"] == "clinic-core" and r["status"] == "FAIL"}
     offline = collect_switch_configs(FIXTURES / "weak" / "clinic-core-c2960x.cfg")
     expected = {(cid, res) for cid, res, status in _findings(offline) if status == "FAIL"}

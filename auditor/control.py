@@ -1,0 +1,255 @@
+"""Vendor-neutral controls and the platform bindings that feed them.
+
+A control states one requirement once: its title, severity, rationale and HIPAA citations, and a
+pure judge of one record type::
+
+    @control(id="MBX-PIN-101", title="Every mailbox has a PIN", severity="critical",
+             hipaa=["164.312(d)", "164.308(a)(5)(ii)(D)"], area="mailbox-auth", record=MailboxPin,
+             rationale="...")
+    def mailbox_has_pin(pin: MailboxPin, params: Params) -> Verdict:
+        return passed("PIN set") if pin.present else failed("mailbox has no PIN")
+
+It names no platform. A platform adapter binds it: the view that turns the platform's facts into
+those records, the files they come from (a gap there is an ERROR), the 1.x check ID the binding
+replaces (kept as an alias, so waivers, baselines and history keep matching), and the platform's
+exact fix. A control with no record on a target is NOT_APPLICABLE, supplied by the engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar
+
+from auditor.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part
+from auditor.model import ErrorKind, Severity, Status
+from auditor.records.base import Record
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A control's judgement of one record."""
+
+    status: Status
+    evidence: str
+    error_kind: Optional[ErrorKind] = None
+
+
+def passed(evidence: str) -> Verdict:
+    return Verdict(Status.PASS, evidence)
+
+
+def failed(evidence: str) -> Verdict:
+    return Verdict(Status.FAIL, evidence)
+
+
+def not_applicable(evidence: str) -> Verdict:
+    """The record exists but the requirement does not apply to it. Never for "could not tell"."""
+    return Verdict(Status.NOT_APPLICABLE, evidence)
+
+
+def unknown(evidence: str, kind: ErrorKind = ErrorKind.NOT_COLLECTED) -> Verdict:
+    """The record cannot decide (a hashed secret, a placeholder): ERROR with the reason, never PASS."""
+    return Verdict(Status.ERROR, evidence, kind)
+
+
+class Params:
+    """The profile's parameters, read with their types (a profile is validated against the defaults)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def int(self, name: str) -> int:
+        return int(self._values[name])
+
+    def float(self, name: str) -> float:
+        return float(self._values[name])
+
+    def str(self, name: str) -> str:
+        return str(self._values[name])
+
+    def strs(self, name: str) -> list[str]:
+        return [str(v) for v in self._values[name]]
+
+
+Judge = Callable[[R, Params], Verdict]
+
+
+@dataclass(frozen=True, eq=False)
+class Control(Generic[R]):
+    """A registered control: metadata written once, and the pure judge of its record type."""
+
+    id: str
+    title: str
+    severity: Severity
+    hipaa: tuple[str, ...]
+    area: str
+    record: type[R]
+    rationale: str
+    judge: Judge[R]
+    params: tuple[Param, ...] = ()
+    references: tuple[str, ...] = ()
+    module: str = ""  # where it is defined: the registry takes a control from its own module only
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def __repr__(self) -> str:
+        return f"<Control {self.id}>"
+
+
+def control(*, id: str, title: str, severity: str, hipaa: Sequence[str], area: str, record: type[R],
+            rationale: str, params: Sequence[Param] = (), references: Sequence[str] = ()
+            ) -> Callable[[Judge[R]], Control[R]]:
+    if area not in AREAS:
+        raise ValueError(f"{id}: unknown area {area!r}; one of {sorted(AREAS)}")
+
+    def wrap(judge: Judge[R]) -> Control[R]:
+        return Control(id=id, title=title, severity=Severity(severity), hipaa=tuple(hipaa), area=area, record=record,
+                       rationale=" ".join(rationale.split()), judge=judge, params=tuple(params),
+                       references=tuple(references), module=judge.__module__)
+
+    return wrap
+
+
+View = Callable[[Any], Iterable[R]]
+Fix = Callable[[R], list[str]]
+
+
+@dataclass(frozen=True, eq=False)
+class Binding(Generic[R]):
+    """How one platform answers one control: the records, the files they come from, the fix.
+
+    ``alias`` is the 1.x check ID this binding replaces on its platform; one 1.x check that judged
+    several requirements is the alias of each control it became."""
+
+    control: str
+    platform: str
+    view: View[R]
+    sources: tuple[str, ...] = ()
+    alias: str = ""
+    remediation: Mapping[str, str] = field(default_factory=dict)
+    fix: Optional[Fix[R]] = None
+    none: str = "nothing this control applies to"
+
+    def remediation_text(self) -> dict[str, str]:
+        return {k: " ".join(v.split()) for k, v in self.remediation.items()}
+
+
+def _records(binding: Binding[Any], facts: Any, ctx: CheckContext) -> list[Any]:
+    """A view's records, computed once per target however many controls read them."""
+    cache = ctx.views
+    key = (binding.view, id(facts))
+    if key not in cache:
+        cache[key] = list(binding.view(facts))
+    records: list[Any] = cache[key]
+    return records
+
+
+def _judged(ctl: Control[Any], binding: Binding[Any]) -> Callable[[Any, CheckContext], Iterable[Outcome]]:
+    def run(facts: Any, ctx: CheckContext) -> Iterable[Outcome]:
+        params = Params(ctx.params)
+        for rec in _records(binding, facts, ctx):
+            v = ctl.judge(rec, params)
+            fix = binding.fix(rec) if v.status == Status.FAIL and binding.fix is not None else []
+            yield Outcome(rec.subject, v.status, v.evidence, rec.source, fix,
+                          (v.error_kind or ErrorKind.NOT_COLLECTED) if v.status == Status.ERROR else None)
+    return run
+
+
+class BoundControl:
+    """A control with the bindings that feed it: what the registry and the engine hold.
+
+    Looked up by an alias, it runs only the bindings that replaced that 1.x check, so
+    ``registry.get("AST-VM-101")(facts)`` answers what AST-VM-101 answered."""
+
+    def __init__(self, ctl: Control[Any], bindings: Sequence[Binding[Any]], alias: str = "") -> None:
+        self.control = ctl
+        self.bindings = tuple(bindings)
+        self.alias = alias
+        self.meta = control_meta(ctl, self.bindings)
+        self.__module__ = ctl.module
+        self.__doc__ = ctl.judge.__doc__
+
+    @property
+    def id(self) -> str:
+        return self.control.id
+
+    def defaults(self) -> dict[str, Any]:
+        return self.control.defaults()
+
+    def parts(self, platform: str) -> list[Part]:
+        return [Part(b.alias, b.sources, b.none, _judged(self.control, b))
+                for b in self.bindings if b.platform == platform and (not self.alias or b.alias == self.alias)]
+
+    def __call__(self, facts: Any, ctx: Optional[CheckContext] = None) -> list[Outcome]:
+        """Every outcome on ``facts`` (its platform's bindings), with NOT_APPLICABLE when there is nothing."""
+        ctx = ctx or CheckContext(self.defaults())
+        platform = str(getattr(facts, "platform", ""))
+        parts = self.parts(platform)
+        out = [o for p in parts for o in p.run(facts, ctx)]
+        if not out and parts:
+            out = [CheckContext.not_applicable("(target)", parts[0].none)]
+        return out
+
+    def __repr__(self) -> str:
+        return f"<BoundControl {self.control.id}{' as ' + self.alias if self.alias else ''}>"
+
+
+_WORST = {Status.FAIL: 3, Status.ERROR: 2, Status.PASS: 1, Status.NOT_APPLICABLE: 0}
+
+
+class AliasGroup:
+    """A 1.x check that became several controls (FS-VM-101 judged four PIN requirements), looked up by
+    its old ID: every control's outcomes on each resource, the worst one kept, as the old check answered."""
+
+    def __init__(self, alias: str, members: Sequence[BoundControl]) -> None:
+        self.alias = alias
+        self.members = tuple(members)
+        self.meta = members[0].meta
+        self.__doc__ = members[0].__doc__
+
+    @property
+    def id(self) -> str:
+        return self.alias
+
+    def defaults(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for m in self.members:
+            out.update(m.defaults())
+        return out
+
+    def parts(self, platform: str) -> list[Part]:
+        return [p for m in self.members for p in m.parts(platform)]
+
+    def __call__(self, facts: Any, ctx: Optional[CheckContext] = None) -> list[Outcome]:
+        ctx = ctx or CheckContext(self.defaults())
+        worst: dict[str, Outcome] = {}
+        for m in self.members:
+            for o in m(facts, ctx):
+                if o.resource not in worst or _WORST[o.status] > _WORST[worst[o.resource].status]:
+                    worst[o.resource] = o
+        return list(worst.values())
+
+
+def control_meta(ctl: Control[Any], bindings: Sequence[Binding[Any]]) -> CheckMeta:
+    """The control's metadata as scans, reports and the catalogue show it: platforms, files,
+    each platform's fix and the 1.x IDs it replaces all come from its bindings."""
+    platforms: list[str] = []
+    sources: list[str] = []
+    remediation: dict[str, str] = {}
+    aliases: dict[str, list[str]] = {}
+    for b in bindings:
+        if b.platform not in platforms:
+            platforms.append(b.platform)
+        sources += [s for s in b.sources if s not in sources]
+        for flavor, text in b.remediation_text().items():
+            remediation.setdefault(flavor, text)
+        if b.alias and b.alias not in aliases.setdefault(b.platform, []):
+            aliases[b.platform].append(b.alias)
+    return CheckMeta(id=ctl.id, title=ctl.title, severity=ctl.severity, hipaa=list(ctl.hipaa), area=ctl.area,
+                     platforms=platforms, sources=sources, rationale=ctl.rationale, remediation=remediation,
+                     references=list(ctl.references), params=list(ctl.params),
+                     aliases={k: v for k, v in aliases.items() if v})

@@ -1,0 +1,1 @@
+"""The asterisk adapter: its facts as vendor-neutral records, and its bindings of the controls."""

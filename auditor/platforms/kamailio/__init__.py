@@ -1,0 +1,1 @@
+"""The kamailio adapter: its facts as vendor-neutral records, and its bindings of the controls."""

@@ -1,0 +1,1 @@
+"""The switches adapter: its facts as vendor-neutral records, and its bindings of the controls."""

@@ -1,0 +1,21 @@
+"""Voicemail boxes and how they are opened."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.records.base import Record
+from auditor.records.secrets import ABSENT, SecretShape
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxPin(Record):
+    """The PIN that opens one mailbox's messages by phone.
+
+    ``undecidable``: why the PIN cannot be judged from configuration (kept in the spool, hashed,
+    a placeholder, set at run time). ``optional``: why a missing PIN guards nothing on this
+    mailbox (an account that keeps no messages to hear by phone)."""
+
+    mailbox: str
+    pin: SecretShape = ABSENT
+    undecidable: str = ""
+    optional: str = ""
