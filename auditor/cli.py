@@ -26,7 +26,7 @@ from auditor.collectors.offline import CollectionError
 from auditor.collectors.packets import PcapSpec
 from auditor.distributed import DistributedError
 from auditor.inventory import InventoryError, load_inventory
-from auditor.model import Severity
+from auditor.model import Result, Severity
 from auditor.profile import ProfileError, builtin_profiles, load_profile
 from auditor.registry import Registry, RegistryError, load_registry
 from auditor.runner import OFFLINE_PLATFORMS, TargetSpec, rescore, run_scan
@@ -75,7 +75,7 @@ def _gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float]
         floor = Severity(fail_on).rank
         hits = {r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta
                 and meta[r.check_id].severity.rank >= floor
-                and (baseline is None or (r.check_id, r.target, r.resource) not in baseline)}
+                and (baseline is None or not _in_baseline(r, baseline))}
         if hits:
             reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(sorted(hits)[:8])}"
                            + (" ..." if len(hits) > 8 else ""))
@@ -84,6 +84,12 @@ def _gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float]
         if score is None or score < fail_under:
             reasons.append(f"score {score if score is not None else 'n/a'} is below --fail-under {fail_under}")
     return reasons
+
+
+def _in_baseline(r: Result, baseline: set) -> bool:
+    """Known when the baseline names the finding by its control or, written before the controls, by
+    the 1.x check ID the result's binding replaced."""
+    return (r.check_id, r.target, r.resource) in baseline or (r.alias, r.target, r.resource) in baseline
 
 
 def _summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:

@@ -16,6 +16,7 @@ exact fix. A control with no record on a target is NOT_APPLICABLE, supplied by t
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar
 
@@ -61,17 +62,17 @@ class Params:
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values = values
 
-    def int(self, name: str) -> int:
-        return int(self._values[name])
+    def int(self, name: builtins.str) -> builtins.int:
+        return builtins.int(self._values[name])
 
-    def float(self, name: str) -> float:
-        return float(self._values[name])
+    def float(self, name: builtins.str) -> builtins.float:
+        return builtins.float(self._values[name])
 
-    def str(self, name: str) -> str:
-        return str(self._values[name])
+    def str(self, name: builtins.str) -> builtins.str:
+        return builtins.str(self._values[name])
 
-    def strs(self, name: str) -> list[str]:
-        return [str(v) for v in self._values[name]]
+    def strs(self, name: builtins.str) -> list[builtins.str]:
+        return [builtins.str(v) for v in self._values[name]]
 
 
 Judge = Callable[[R, Params], Verdict]

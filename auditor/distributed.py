@@ -22,7 +22,7 @@ import socket
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from auditor.credentials import REF_RE, CredentialError, redact_url, resolve
 from auditor.fleet import Journal, finish
@@ -65,10 +65,10 @@ def broker_url(value: Optional[str]) -> str:
     return value
 
 
-def make_app(url: str):
+def make_app(url: str) -> Any:
     """The Celery app both sides share: JSON only, acknowledged after the work, one task at a time per process."""
     try:
-        from celery import Celery
+        from celery import Celery  # type: ignore[import-untyped]
     except ImportError:
         raise DistributedError("distributed mode needs Celery: pip install 'voxaudit[distributed]'") from None
     app = Celery("voxaudit", broker=url, backend=url if url.startswith("redis") else None, set_as_current=False)
@@ -81,14 +81,14 @@ def make_app(url: str):
         worker_send_task_events=False, task_send_sent_event=False,
     )
 
-    @app.task(name=TASK_NAME, bind=True)
-    def collect_target(task, payload: dict) -> dict:
+    @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]
+    def collect_target(task: Any, payload: dict[str, Any]) -> dict[str, Any]:
         return collect_entry(payload, collector=task.request.hostname or socket.gethostname())
 
     return app
 
 
-def check_broker(app, url: str) -> None:
+def check_broker(app: Any, url: str) -> None:
     """Fail early and clearly, instead of retrying forever against a broker that is not there."""
     try:
         with app.connection_for_write() as conn:
@@ -106,7 +106,7 @@ def _reason(exc: BaseException) -> str:
 
 # -- the site collector's side ------------------------------------------------------------------
 
-def collect_entry(payload: dict, collector: str = "") -> dict:
+def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any]:
     """The task: one inventory entry in, one secret-free TargetRecord out. Never raises: a failure
     is a record with a reason, so no traceback (which could quote a value) reaches the result store."""
     from pydantic import ValidationError
@@ -184,12 +184,13 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
         if on_done:
             on_done(rec)
 
-    pending: dict[str, tuple[TargetSpec, object, float, str]] = {}  # name -> (spec, AsyncResult, sent, queue)
+    pending: dict[str, tuple[TargetSpec, Any, float, str]] = {}  # name -> (spec, AsyncResult, sent, queue)
     started_at: dict[str, float] = {}
     try:
         for spec in specs:
             if spec.name in done:
                 continue
+            assert spec.entry is not None  # every spec from an inventory keeps its entry (load_targets)
             queue = queue_name(spec.site, spec.entry.queue)
             payload = {"v": MESSAGE_VERSION, "entry": asdict(spec.entry), "timeout": target_timeout}
             try:
@@ -206,10 +207,10 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
             time.sleep(poll_interval)
             now = time.monotonic()
             for name, (spec, result, sent, queue) in list(pending.items()):
-                rec = _poll(spec, result, sent, queue, now, started_at, progress, target_timeout, queue_timeout)
-                if rec is not None:
+                polled = _poll(spec, result, sent, queue, now, started_at, progress, target_timeout, queue_timeout)
+                if polled is not None:
                     del pending[name]
-                    finish(rec, done, journal, progress, on_done)
+                    finish(polled, done, journal, progress, on_done)
     finally:
         for _spec, result, _, _ in pending.values():  # interrupted: what is still queued must not run later
             try:
@@ -219,7 +220,7 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
     return [done[s.name] for s in specs if s.name in done]
 
 
-def _poll(spec: TargetSpec, result, sent: float, queue: str, now: float, started_at: dict[str, float],
+def _poll(spec: TargetSpec, result: Any, sent: float, queue: str, now: float, started_at: dict[str, float],
           progress: Optional[Progress], target_timeout: float, queue_timeout: float) -> Optional[TargetRecord]:
     try:
         state = result.state
@@ -255,7 +256,7 @@ def _poll(spec: TargetSpec, result, sent: float, queue: str, now: float, started
     return None
 
 
-def _record_from(spec: TargetSpec, result) -> TargetRecord:
+def _record_from(spec: TargetSpec, result: Any) -> TargetRecord:
     from pydantic import ValidationError
 
     answer = result.result

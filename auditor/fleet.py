@@ -40,10 +40,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from auditor.model import ErrorKind
 from auditor.runner import Progress, TargetSpec, collect
 from auditor.scan import CollectionFailure, TargetRecord
+
+OnDone = Callable[[TargetRecord], None]
 
 JOURNAL_NAME = "targets.partial.jsonl"
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
@@ -114,7 +118,8 @@ def collect_fleet(specs: list[TargetSpec], progress: Progress | None = None, max
     return [done[s.name] for s in specs if s.name in done]
 
 
-def finish(rec: TargetRecord, done: dict, journal: Journal, progress, on_done, raw: str | None = None) -> None:
+def finish(rec: TargetRecord, done: dict[str, TargetRecord], journal: Journal, progress: Progress | None,
+           on_done: OnDone | None, raw: str | None = None) -> None:
     """Keep a finished target: in memory, in the journal at once, and on the progress display."""
     done[rec.name] = rec
     journal.append(rec, raw)
@@ -152,7 +157,7 @@ def _guarded_collect(spec: TargetSpec, progress: Progress | None) -> TargetRecor
     return collect(spec, progress)
 
 
-def _on_alarm(signum: int, frame) -> None:
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
     while frame is not None:
         if frame.f_code is _guarded_collect.__code__:
             raise DeadlineExceeded()
@@ -227,8 +232,10 @@ class _Child:
 
 def _kill(proc: multiprocessing.process.BaseProcess) -> None:
     """SIGKILL the child's process group (and the child itself, in case it had not made one yet)."""
-    if proc.pid is not None:
-        for kill in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
+    pid = proc.pid
+    if pid is not None:
+        kills: tuple[Callable[[], None], ...] = (lambda: os.killpg(pid, signal.SIGKILL), proc.kill)
+        for kill in kills:
             try:
                 kill()
             except (ProcessLookupError, PermissionError, OSError, AttributeError):
@@ -244,9 +251,9 @@ class _Supervisor:
                  emit: Callable[..., None]) -> None:
         self.progress, self.max_workers, self.per_clinic = progress, max_workers, per_clinic
         self.timeout, self.emit = target_timeout, emit
-        self.ctx = multiprocessing.get_context(_start_method())
+        self.ctx: Any = multiprocessing.get_context(_start_method())
         self.children: dict[Connection, _Child] = {}
-        self.busy: Counter = Counter()
+        self.busy: Counter[str] = Counter()
 
     def run(self, todo: list[TargetSpec]) -> None:
         inline = inline_deadline_available()
@@ -364,7 +371,8 @@ class _Supervisor:
 
 # -- Several processes, each with its share of the clinics -----------------------------------------
 
-def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict, journal: Journal, progress, on_done,
+def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict[str, TargetRecord], journal: Journal,
+                          progress: Progress | None, on_done: OnDone | None,
                           max_workers: int, per_clinic: int, target_timeout: float) -> None:
     """Each child process takes whole clinics (so the per-clinic limit still holds) and collects them
     with its share of the worker limit; every finished target comes back at once over a queue,
@@ -421,7 +429,7 @@ def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict, jo
         results.close()
 
 
-def _child(shard: list[TargetSpec], results, threads: int, per_clinic: int, target_timeout: float) -> None:
+def _child(shard: list[TargetSpec], results: Any, threads: int, per_clinic: int, target_timeout: float) -> None:
     def note(name: str, message: str) -> None:
         if message == "collecting" or message.startswith("reading"):
             results.put(("progress", name, message))

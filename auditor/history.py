@@ -18,7 +18,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from auditor.credentials import redact_url
 from auditor.scan import ScanDocument
@@ -44,6 +44,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE scans ADD COLUMN tool_version TEXT;
     CREATE INDEX results_by_key ON results(check_id, target, resource);
     CREATE INDEX target_scans_by_target ON target_scans(target);
+    """,
+    # 3: the 1.x check ID a control's result answers for, so diffs across the upgrade match findings
+    """
+    ALTER TABLE results ADD COLUMN alias TEXT;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -71,7 +75,7 @@ def store_location(value: Union[Path, str]) -> Union[Path, str]:
 
 def redact(location: Union[Path, str]) -> str:
     """A store's location as it may be shown: a password in a URL becomes ***."""
-    return redact_url(location) if is_postgres(location) else str(location)
+    return redact_url(str(location)) if is_postgres(location) else str(location)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class History:
             self.db = self._connect_postgres(str(self.path))
         else:
             self.dialect = SQLITE
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             try:
                 self.db = sqlite3.connect(self.path, timeout=30)
             except sqlite3.Error as exc:
@@ -116,7 +120,7 @@ class History:
         except self._errors() as exc:
             raise HistoryError(f"history store {self.shown}: {_first_line(exc)}") from None
 
-    def _connect_postgres(self, url: str):
+    def _connect_postgres(self, url: str) -> Any:
         try:
             import psycopg
         except ImportError:
@@ -142,12 +146,12 @@ class History:
             with self.db:
                 yield
 
-    def _query(self, statement: str, args: tuple = ()) -> list[tuple]:
+    def _query(self, statement: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return list(self.db.execute(self.dialect.sql(statement), args).fetchall())
 
     def _store_version(self) -> int:
         if self.dialect is SQLITE:
-            return self.db.execute("PRAGMA user_version").fetchone()[0]
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
         with self._transaction():
             self.db.execute("CREATE TABLE IF NOT EXISTS voxaudit_schema (version INTEGER NOT NULL)")
             row = self.db.execute("SELECT max(version) FROM voxaudit_schema").fetchone()
@@ -202,13 +206,13 @@ class History:
             cur.executemany(sql("INSERT INTO target_scans VALUES (?,?,?,?,?,?,?)"), [
                 (row, t.name, t.clinic, t.site, t.platform, doc.scores.by_target.get(t.name),
                  t.failure.kind.value if t.failure else None) for t in doc.targets])
-            cur.executemany(sql("INSERT INTO results VALUES (?,?,?,?,?,?)"), [
+            cur.executemany(sql("INSERT INTO results VALUES (?,?,?,?,?,?,?)"), [
                 (row, r.check_id, r.target, r.resource, r.effective_status,
-                 meta[r.check_id].severity.value if r.check_id in meta else None) for r in doc.results])
+                 meta[r.check_id].severity.value if r.check_id in meta else None, r.alias) for r in doc.results])
             cur.executemany(sql("INSERT INTO safeguard_scores VALUES (?,?,?,?)"), [
                 (row, s.id, s.score, s.coverage) for s in doc.scores.safeguards])
 
-    def scans(self, limit: int = 20, target: Optional[str] = None, clinic: Optional[str] = None) -> list[dict]:
+    def scans(self, limit: int = 20, target: Optional[str] = None, clinic: Optional[str] = None) -> list[dict[str, Any]]:
         sql = ("SELECT s.id, s.scan_id, s.finished_at, s.profile, s.overall, s.coverage, s.failing, s.errors, "
                f"s.report_dir, COUNT(t.target), {self.dialect.group_concat.format('t.clinic')} FROM scans s "
                "LEFT JOIN target_scans t ON t.scan = s.id")
@@ -232,8 +236,9 @@ class History:
             raise HistoryError(f"no scan {scan_id!r} in {self.shown} (see 'voxaudit history')")
         row = rows[0]
         snap = Snapshot(scan_id=scan_id, overall=row[1])
-        snap.results = {(c, t, r): (s, sev) for c, t, r, s, sev in self._query(
-            "SELECT check_id, target, resource, status, severity FROM results WHERE scan = ?", (row[0],))}
+        for c, t, r, s, sev, alias in self._query(
+                "SELECT check_id, target, resource, status, severity, alias FROM results WHERE scan = ?", (row[0],)):
+            snap.add(c, t, r, s, sev, alias)
         snap.safeguards = dict(self._query("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?", (row[0],)))
         snap.targets = {t for (t,) in self._query("SELECT target FROM target_scans WHERE scan = ?", (row[0],))}
         return snap
@@ -264,25 +269,55 @@ class Snapshot:
     results: dict[tuple[str, str, str], tuple[str, Optional[str]]] = field(default_factory=dict)
     safeguards: dict[str, Optional[float]] = field(default_factory=dict)
     targets: set[str] = field(default_factory=set)
+    # Results of controls by the 1.x check ID their binding replaced: how a scan from before the
+    # controls (whose results carry 1.x IDs) is compared with one after, finding by finding.
+    by_alias: dict[tuple[str, str, str], tuple[str, Optional[str]]] = field(default_factory=dict)
+    alias_of: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def add(self, check_id: str, target: str, resource: str, status: str, severity: Optional[str],
+            alias: Optional[str] = None) -> None:
+        self.results[(check_id, target, resource)] = (status, severity)
+        if alias:
+            self.alias_of[(check_id, target, resource)] = alias
+            key = (alias, target, resource)
+            old = self.by_alias.get(key)
+            # One 1.x check that became several controls: it failed if any of them fails.
+            if old is None or _RANK.get(status, 0) > _RANK.get(old[0], 0):
+                self.by_alias[key] = (status, severity)
 
     @classmethod
     def of(cls, doc: ScanDocument) -> "Snapshot":
         meta = doc.meta()
-        return cls(scan_id=doc.scan_id, overall=doc.scores.overall,
-                   results={(r.check_id, r.target, r.resource): (
-                       r.effective_status, meta[r.check_id].severity.value if r.check_id in meta else None)
-                       for r in doc.results},
+        snap = cls(scan_id=doc.scan_id, overall=doc.scores.overall,
                    safeguards={s.id: s.score for s in doc.scores.safeguards},
                    targets={t.name for t in doc.targets})
+        for r in doc.results:
+            snap.add(r.check_id, r.target, r.resource, r.effective_status,
+                     meta[r.check_id].severity.value if r.check_id in meta else None, r.alias)
+        return snap
+
+    def comparable_to(self, other: "Snapshot") -> dict[tuple[str, str, str], tuple[str, Optional[str]]]:
+        """These results keyed as ``other`` keys its own: by the 1.x check ID where ``other`` predates
+        the controls (its IDs are this scan's aliases), by control ID everywhere else."""
+        theirs = {k[0] for k in other.results}
+        legacy = {k[0] for k in self.by_alias if k[0] in theirs}
+        if not legacy:
+            return self.results
+        out = {k: v for k, v in self.results.items() if self.alias_of.get(k) not in legacy}
+        out.update({k: v for k, v in self.by_alias.items() if k[0] in legacy})
+        return out
+
+
+_RANK = {"FAIL": 3, "ERROR": 2, "WAIVED": 1, "PASS": 1, "NOT_APPLICABLE": 0}
 
 
 @dataclass
 class Diff:
     before: str
     after: str
-    new: list[tuple] = field(default_factory=list)         # failing now, not seen before
-    regressed: list[tuple] = field(default_factory=list)   # passed (or n/a, waived) before, failing now
-    resolved: list[tuple] = field(default_factory=list)    # failing before, not failing now
+    new: list[tuple[Any, ...]] = field(default_factory=list)         # failing now, not seen before
+    regressed: list[tuple[Any, ...]] = field(default_factory=list)   # passed (or n/a, waived) before, failing now
+    resolved: list[tuple[Any, ...]] = field(default_factory=list)    # failing before, not failing now
     score_before: Optional[float] = None
     score_after: Optional[float] = None
     safeguards: dict[str, tuple[Optional[float], Optional[float]]] = field(default_factory=dict)
@@ -293,24 +328,25 @@ class Diff:
             return None
         return round(self.score_after - self.score_before, 1)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"previous_scan": self.before, "previous_score": self.score_before, "score_delta": self.score_delta,
                 "new": len(self.new), "regressed": len(self.regressed), "resolved": len(self.resolved)}
 
 
 def diff(before: Snapshot, after: Snapshot) -> Diff:
     d = Diff(before=before.scan_id, after=after.scan_id, score_before=before.overall, score_after=after.overall)
-    for key, (status, severity) in sorted(after.results.items()):
+    before_results, after_results = before.comparable_to(after), after.comparable_to(before)
+    for key, (status, severity) in sorted(after_results.items()):
         if status != "FAIL":
             continue
-        old = before.results.get(key)
+        old = before_results.get(key)
         if old is None:
             d.new.append((*key, severity))
         elif old[0] != "FAIL":
             d.regressed.append((*key, severity, old[0]))
-    for key, (status, severity) in sorted(before.results.items()):
-        if status == "FAIL" and key[1] in after.targets and after.results.get(key, ("GONE",))[0] != "FAIL":
-            d.resolved.append((*key, severity, after.results.get(key, ("GONE",))[0]))
+    for key, (status, severity) in sorted(before_results.items()):
+        if status == "FAIL" and key[1] in after.targets and after_results.get(key, ("GONE",))[0] != "FAIL":
+            d.resolved.append((*key, severity, after_results.get(key, ("GONE",))[0]))
     for sid in sorted(set(before.safeguards) | set(after.safeguards)):
         d.safeguards[sid] = (before.safeguards.get(sid), after.safeguards.get(sid))
     return d

@@ -8,7 +8,7 @@ Errors name the file, line and field, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -183,7 +183,7 @@ class TargetIn(BaseModel):
             if not self.address:
                 raise ValueError("a sip target needs an address")
             if self.sip is None:
-                self.sip = SipIn()
+                self.sip = SipIn.model_validate({})
         elif self.platform == "snmp":
             if not self.address or self.snmp is None:
                 raise ValueError("an snmp target needs an address and an snmp: section")
@@ -233,7 +233,7 @@ class InventoryIn(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-def _line_of(node: yaml.Node, loc: tuple) -> Optional[int]:
+def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> Optional[int]:
     """Walk the composed YAML tree along a pydantic error location to find its line."""
     for part in loc:
         if isinstance(node, yaml.MappingNode):

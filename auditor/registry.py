@@ -77,7 +77,10 @@ class Registry:
         known = self._checks.get(chk.id) or self._controls.get(chk.id)
         if known is not None and known is not chk:
             raise RegistryError(f"check id {chk.id} is defined twice: in {self.origins[chk.id]} and in {origin}")
-        (self._controls if isinstance(chk, Control) else self._checks)[chk.id] = chk  # type: ignore[index]
+        if isinstance(chk, Control):
+            self._controls[chk.id] = chk
+        else:
+            self._checks[chk.id] = chk
         self.origins[chk.id] = origin
         self._bound = None
 

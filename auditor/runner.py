@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from types import TracebackType
+from typing import Any, Callable, Iterator, Optional
 
 from auditor.check import CheckContext, Part
 from auditor.collectors import live, offline
@@ -44,7 +45,7 @@ class TargetEntry:
     """A target as its inventory gives it (credential references, never values), with its clinic and
     site: what distributed mode sends through the broker for a site's collector to rebuild the spec."""
 
-    target: dict
+    target: dict[str, Any]
     clinic: str
     site: str
     vantage: str = ""
@@ -144,7 +145,7 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
             facts = collector(spec, note)
         if isinstance(facts, PlatformFacts):
             facts.flag_unread_roots()  # present with content, nothing understood: a gap, never "empty"
-        record.facts = facts
+        record.facts = facts  # type: ignore[assignment]  # each collector returns its platform's facts
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:
@@ -169,7 +170,7 @@ def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: O
                   evidence=reason, error_kind=kind, location=location, alias=alias or None)
 
 
-def _last_traceback(exc: BaseException) -> list:
+def _last_traceback(exc: BaseException) -> list[TracebackType]:
     """The innermost traceback entry of ``exc`` (where a check failed), as a list of at most one."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
@@ -177,7 +178,7 @@ def _last_traceback(exc: BaseException) -> list:
     return [tb] if tb is not None else []
 
 
-def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict) -> list[Result]:
+def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict[str, Any]) -> list[Result]:
     """Every rule's results on one target: each part (a control's binding on this platform, or a check)
     is gated on its sources, run, and stamped with its alias; NOT_APPLICABLE when no part found anything."""
     results: list[Result] = []

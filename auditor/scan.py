@@ -8,7 +8,7 @@ without the check pack that produced it. Schema: reports/schema/scan-v2.json.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import Annotated
@@ -62,7 +62,7 @@ class ProfileRef(BaseModel):
     version: str
     description: str = ""
     lineage: list[str] = Field(default_factory=list)
-    parameters: dict = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
 
 
 class ScanDocument(BaseModel):
@@ -73,7 +73,7 @@ class ScanDocument(BaseModel):
     started_at: str
     finished_at: str
     profile: ProfileRef
-    safeguards: list[dict] = Field(default_factory=list)  # the profile's safeguards as resolved
+    safeguards: list[dict[str, Any]] = Field(default_factory=list)  # the profile's safeguards as resolved
     waivers_source: Optional[str] = None
     targets: list[TargetRecord]
     checks: list[CheckMeta]
@@ -82,7 +82,7 @@ class ScanDocument(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     # Change since the previous scan of these targets in the history store (schema 1.4):
     # previous_scan, previous_score, score_delta, new, regressed, resolved.
-    trend: Optional[dict] = None
+    trend: Optional[dict[str, Any]] = None
 
     def meta(self) -> dict[str, CheckMeta]:
         return {m.id: m for m in self.checks}

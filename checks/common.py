@@ -6,10 +6,11 @@ from typing import Callable, Iterable, Optional
 from auditor.check import CheckContext, Outcome
 from auditor.facts.common import ConfigObject
 from auditor.platforms.common import host_of, is_loopback  # noqa: F401
+from auditor.secretinfo import SecretInfo
 from checks.params import MAX_LOGINS, MIN_PIN, SECRET_PARAM, TLS_PARAM  # noqa: F401
 
 
-def weak_secret_reason(info, min_length: int) -> Optional[str]:
+def weak_secret_reason(info: Optional[SecretInfo], min_length: int) -> Optional[str]:
     """Describe what is wrong with a secret's shape, never the secret."""
     if info is None or not info.present:
         return "no secret set"

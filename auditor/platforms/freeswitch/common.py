@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from auditor.facts.common import ConfigObject, Setting
-from auditor.facts.freeswitch import RUNTIME_KEY
+from auditor.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
 from auditor.model import SourceRef
 
 PLATFORMS = ["freeswitch"]
@@ -53,7 +53,7 @@ def runtime_reason(obj: ConfigObject, *keys: str) -> tuple[str, SourceRef] | Non
     return None
 
 
-def acl_limits(facts, name: str | None) -> bool:
+def acl_limits(facts: FreeSwitchFacts, name: str | None) -> bool:
     """Does an apply-*-acl value restrict anything? Not the allow-all built-ins, a /0 network, or a
     list of acl.conf whose default is allow with no deny node."""
     v = (name or "").strip().lower()

@@ -5,17 +5,18 @@ import re
 from typing import Optional
 
 from auditor.facts.common import ConfigObject
+from auditor.facts.switches import SwitchFacts
 
 PLATFORMS = ["switch"]
 SOURCES = ["running-config"]
 VOICE_NAME_RE = re.compile(r"(?i)voice|voip|phone|telephon|\buc\b")
 
 
-def device_of(facts, obj: ConfigObject) -> Optional[ConfigObject]:
+def device_of(facts: SwitchFacts, obj: ConfigObject) -> Optional[ConfigObject]:
     return facts.named("switch.device", obj.source.file)
 
 
-def flavor_of(facts, obj: ConfigObject) -> str:
+def flavor_of(facts: SwitchFacts, obj: ConfigObject) -> str:
     dev = device_of(facts, obj)
     return (dev.get("flavor") if dev else None) or "ios"
 
@@ -25,7 +26,7 @@ def switch_label(dev: ConfigObject) -> str:
     return f"switch {host} ({dev.name})" if host else f"switch {dev.name}"
 
 
-def voice_vlans(facts, file: str) -> dict[int, str]:
+def voice_vlans(facts: SwitchFacts, file: str) -> dict[int, str]:
     """VLAN id -> how we know it carries voice, for one switch file.
 
     Declared (a port's voice/phone VLAN, an AOS-S ``voice`` VLAN) wins; a VLAN merely named
@@ -46,7 +47,7 @@ def voice_vlans(facts, file: str) -> dict[int, str]:
     return found
 
 
-def active_ports(facts, file: Optional[str] = None) -> list[ConfigObject]:
+def active_ports(facts: SwitchFacts, file: Optional[str] = None) -> list[ConfigObject]:
     return [p for p in facts.of_kind("switch.port")
             if p.get("shutdown") != "yes" and (file is None or p.source.file == file)]
 
@@ -55,7 +56,7 @@ def by_default(obj: ConfigObject, key: str) -> str:
     return " (by default)" if obj.get(f"{key}.default") == "yes" else ""
 
 
-def port_voice(facts, port: ConfigObject) -> Optional[tuple[str, bool]]:
+def port_voice(facts: SwitchFacts, port: ConfigObject) -> Optional[tuple[str, bool]]:
     """(voice VLAN, untagged?) for a port that carries voice, else None.
 
     IOS/EOS say it per port (voice/phone vlan); on AOS-S a port carries voice when it is a
