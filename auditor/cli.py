@@ -24,13 +24,14 @@ from rich.text import Text
 from auditor import __version__
 from auditor.collectors.offline import CollectionError
 from auditor.collectors.packets import PcapSpec
-from auditor.distributed import DistributedError
+from auditor.engine.broker import DistributedError
+from auditor.engine.collect import OFFLINE_PLATFORMS, TargetSpec
 from auditor.inventory import InventoryError, load_inventory
 from auditor.model import Result, Severity
 from auditor.profile import ProfileError, builtin_profiles, load_profile
 from auditor.registry import Registry, RegistryError, load_registry
-from auditor.runner import OFFLINE_PLATFORMS, TargetSpec, rescore, run_scan
 from auditor.scan import ScanDocument, ScanFileError, load_scan
+from auditor.service import rescore, run_scan
 from auditor.structured import StructuredFileError, load_json
 from auditor.waivers import WaiverError, load_waivers
 from reports.escaping import terminal_safe
@@ -246,12 +247,12 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
                                 pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
-    from auditor.fleet import JOURNAL_NAME
+    from auditor.engine.journal import JOURNAL_NAME
     journal = output / JOURNAL_NAME
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume, processes=processes)
     if broker or distributed:
-        from auditor.distributed import broker_url
+        from auditor.engine.broker import broker_url
         if not inventory:
             raise InputError("distributed mode needs an INVENTORY (its sites say which collector takes each target)")
         try:
@@ -330,7 +331,7 @@ def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> No
     (this machine's environment, files and keyring: no secret crosses the broker), collects, and
     sends back the secret-free facts. Read-only like every collector; SIGTERM finishes the
     targets in hand and stops."""
-    from auditor.distributed import broker_url, queue_name, run_worker
+    from auditor.engine.broker import broker_url, queue_name, run_worker
 
     names = list(queues) + [queue_name(s) for s in sites]
     if not names:

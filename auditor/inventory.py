@@ -20,7 +20,7 @@ from auditor.collectors.ssh import SshSpec
 from auditor.collectors.switch_cli import SwitchCliSpec
 from auditor.collectors.tls import TlsTarget
 from auditor.credentials import validate_ref
-from auditor.runner import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
+from auditor.engine.collect import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
 from auditor.structured import StructuredFileError, load_yaml
 
 

@@ -24,9 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from auditor.engine.collect import TargetSpec  # noqa: E402
 from auditor.profile import load_profile  # noqa: E402
 from auditor.registry import load_registry  # noqa: E402
-from auditor.runner import TargetSpec, run_scan  # noqa: E402
+from auditor.service import run_scan  # noqa: E402
 
 
 def synthetic_tree(root: Path, n: int) -> Path:

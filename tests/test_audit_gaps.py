@@ -2,11 +2,12 @@
 ERROR for every check that reads it (coverage drops), never a silent NOT_APPLICABLE."""
 from __future__ import annotations
 
+from auditor.engine.collect import TargetSpec, collect
+from auditor.engine.evaluate import build_document
 from auditor.facts.asterisk import AsteriskFacts, DialplanStep
 from auditor.facts.common import ConfigFileFacts, ParseProblem
 from auditor.model import SourceRef, Status
 from auditor.profile import load_profile
-from auditor.runner import TargetSpec, build_document, collect
 from tests.conftest import write_tree
 
 PJSIP_WITH_UNREAD_SECTION = """

@@ -79,8 +79,8 @@ def test_rescore_is_pure(demo):
 
     from auditor.profile import load_profile
     from auditor.registry import load_registry
-    from auditor.runner import rescore
     from auditor.scan import load_scan
+    from auditor.service import rescore
     out, _, doc = demo
     real = socket.socket
     socket.socket = None  # type: ignore[assignment]

@@ -10,8 +10,8 @@ import pytest
 from auditor.history import History, Snapshot, diff
 from auditor.model import Status, Waiver
 from auditor.profile import ProfileError, load_profile
-from auditor.runner import rescore
 from auditor.scan import load_scan, save_scan
+from auditor.service import rescore
 from tests.conftest import REPO
 from tests.test_cli import voxaudit
 

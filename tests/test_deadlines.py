@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from auditor import runner
 from auditor.collectors.snmp import SnmpSpec
-from auditor.fleet import collect_fleet
+from auditor.engine import collect as runner
+from auditor.engine.collect import TargetSpec
+from auditor.engine.local import collect_fleet
 from auditor.model import ErrorKind
-from auditor.runner import TargetSpec
 from tests.conftest import EXAMPLE, REPO
 
 TIMEOUT = 1.0
@@ -133,7 +133,7 @@ def test_offline_targets_off_the_main_thread_go_to_children(monkeypatch):
 DRIVER = """
 import os, re, signal, subprocess, sys, time
 from pathlib import Path
-from auditor import runner
+from auditor.engine import collect as runner
 from tests.test_deadlines import hang_in_regex, hang_live
 
 real = runner.COLLECTORS["asterisk"]

@@ -8,11 +8,11 @@ from dataclasses import asdict
 
 import pytest
 
-from auditor.distributed import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
+from auditor.engine.broker import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
+from auditor.engine.collect import collect
 from auditor.history import redact
 from auditor.inventory import load_inventory
 from auditor.model import ErrorKind
-from auditor.runner import collect
 from auditor.scan import TargetRecord
 from tests.conftest import EXAMPLE
 

@@ -7,12 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from auditor import fleet
 from auditor.collectors.sip import SipSpec
-from auditor.fleet import Journal, collect_fleet
+from auditor.engine import journal as journal_module
+from auditor.engine import local as fleet
+from auditor.engine.collect import TargetSpec
+from auditor.engine.collect import collect as REAL_COLLECT
+from auditor.engine.local import Journal, collect_fleet
 from auditor.model import ErrorKind
-from auditor.runner import TargetSpec
-from auditor.runner import collect as REAL_COLLECT
 from auditor.scan import TargetRecord
 from tests.conftest import EXAMPLE
 
@@ -110,7 +111,7 @@ def test_journal_survives_and_resume_skips_collected(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # the operator presses ^C while the run is under way
 
     monkeypatch.setattr(fleet, "collect", collect)
-    journal = Journal(tmp_path / "out" / fleet.JOURNAL_NAME)
+    journal = Journal(tmp_path / "out" / journal_module.JOURNAL_NAME)
     try:
         collect_fleet(specs(2, 2), max_workers=1, per_clinic=1, journal=journal, on_done=interrupt_after_three)
     except KeyboardInterrupt:
@@ -140,7 +141,7 @@ def test_cli_fleet_of_clinics_with_a_broken_one(tmp_path):
     doc = json.loads((out / "scan.json").read_text())
     failed = [t["name"] for t in doc["targets"] if t["failure"]]
     assert failed == ["pbx-3"] and len(doc["targets"]) == 8
-    assert not (out / fleet.JOURNAL_NAME).exists()  # folded into the reports
+    assert not (out / journal_module.JOURNAL_NAME).exists()  # folded into the reports
     portfolio = json.loads((out / "portfolio.json").read_text())["clinics"]
     assert len(portfolio) == 8 and all((out / r["report"]).exists() for r in portfolio)
     broken = next(r for r in portfolio if r["clinic"] == "Clinic 3")
@@ -157,7 +158,7 @@ def test_processes_split_the_clinics_and_keep_the_journal_live(tmp_path):
     todo = specs(3, 2) + [TargetSpec(name="c3-missing", platform="asterisk", config_dir=tmp_path / "nope",
                                      clinic="clinic 3")]
     seen: list[tuple[str, str]] = []
-    journal = Journal(tmp_path / fleet.JOURNAL_NAME)
+    journal = Journal(tmp_path / journal_module.JOURNAL_NAME)
     split = collect_fleet(todo, lambda t, m: seen.append((t, m)), max_workers=4, journal=journal, processes=2)
     single = collect_fleet(todo, max_workers=4)
     assert [r.name for r in split] == [s.name for s in todo]

@@ -27,9 +27,10 @@ from auditor.collectors.offline import (
     collect_freeswitch_tree,
     locate_freeswitch_conf,
 )
+from auditor.engine.collect import TargetSpec, collect
+from auditor.engine.evaluate import evaluate_target, parse_warnings
 from auditor.facts.freeswitch import PARTS, ROOT, build_freeswitch_facts
 from auditor.parsers import freeswitch_xml
-from auditor.runner import TargetSpec, collect, evaluate_target, parse_warnings
 from tests.checks.test_freeswitch import HARDENED, stage_vanilla
 from tests.conftest import corpus_dir, write_tree
 from tests.test_hostile_input import mangle

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor.engine.collect import TargetSpec, collect
+from auditor.engine.evaluate import evaluate_target, parse_warnings
 from auditor.parsers.logrotate import LogrotateError, parse_logrotate
-from auditor.runner import TargetSpec, collect, evaluate_target, parse_warnings
 
 CANARY = "Canary-S3cr3t-9f2"
 C = CANARY

@@ -70,8 +70,8 @@ def test_facts_hold_no_secret_values():
 def test_a_check_that_raises_never_quotes_its_exception_message():
     """A check's exception may quote a configuration value; the ERROR names the type and place only."""
     from auditor.check import check
+    from auditor.engine.evaluate import evaluate_target
     from auditor.facts.asterisk import AsteriskFacts
-    from auditor.runner import evaluate_target
     from auditor.scan import TargetRecord
 
     @check(id="TST-RAISE-101", title="raises", severity="low", hipaa=["164.312(d)"], area="access",

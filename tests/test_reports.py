@@ -9,8 +9,9 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
+from auditor.engine.collect import TargetSpec
 from auditor.profile import load_profile
-from auditor.runner import TargetSpec, run_scan
+from auditor.service import run_scan
 from reports.model import build_report
 from reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
 from reports.scan_schema import SCHEMA_PATH

@@ -14,8 +14,8 @@ import pytest
 
 from auditor.collectors.offline import collect_asterisk_tree
 from auditor.collectors.ssh import SshSpec
+from auditor.engine.collect import TargetSpec, collect
 from auditor.model import ErrorKind
-from auditor.runner import TargetSpec, collect
 from tests.conftest import EXAMPLE
 from tests.lab import servers
 

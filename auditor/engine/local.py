@@ -39,54 +39,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from auditor.engine.collect import Progress, TargetSpec, collect
+from auditor.engine.journal import Journal, OnDone, finish
 from auditor.model import ErrorKind
-from auditor.runner import Progress, TargetSpec, collect
 from auditor.scan import CollectionFailure, TargetRecord
 
-OnDone = Callable[[TargetRecord], None]
-
-JOURNAL_NAME = "targets.partial.jsonl"
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
 KILL_WAIT_S = 2.0       # after SIGKILL, how long to wait for the child to be reaped
 PROCESS_GRACE_S = 10.0  # --processes: a shard that does not stop its own target in time is given up on
-
-
-class Journal:
-    """One JSON line per finished target, flushed at once (a crash loses at most the line being written)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-
-    def load(self) -> dict[str, TargetRecord]:
-        if self.path is None or not self.path.exists():
-            return {}
-        out = {}
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = TargetRecord.model_validate_json(line)
-            except ValueError:
-                continue  # a line cut by the interruption
-            out[rec.name] = rec
-        return out
-
-    def append(self, rec: TargetRecord, raw: str | None = None) -> None:
-        """``raw``: the record's JSON when it arrived as JSON (from a child), so it is not dumped twice."""
-        if self.path is None:
-            return
-        with self._lock, self.path.open("a", encoding="utf-8") as fh:
-            fh.write((raw if raw is not None else rec.model_dump_json()) + "\n")
-            fh.flush()
-
-    def remove(self) -> None:
-        if self.path is not None and self.path.exists():
-            self.path.unlink()
 
 
 def collect_fleet(specs: list[TargetSpec], progress: Progress | None = None, max_workers: int = 8,
@@ -116,17 +79,6 @@ def collect_fleet(specs: list[TargetSpec], progress: Progress | None = None, max
     _Supervisor(progress, max(1, max_workers), max(1, per_clinic), target_timeout,
                 lambda rec, raw=None: finish(rec, done, journal, progress, on_done, raw)).run(todo)
     return [done[s.name] for s in specs if s.name in done]
-
-
-def finish(rec: TargetRecord, done: dict[str, TargetRecord], journal: Journal, progress: Progress | None,
-           on_done: OnDone | None, raw: str | None = None) -> None:
-    """Keep a finished target: in memory, in the journal at once, and on the progress display."""
-    done[rec.name] = rec
-    journal.append(rec, raw)
-    if progress:
-        progress(rec.name, "failed: " + rec.failure.reason if rec.failure else "done")
-    if on_done:
-        on_done(rec)
 
 
 def failed_record(spec: TargetSpec, kind: ErrorKind, reason: str, duration: float = 0.0) -> TargetRecord:

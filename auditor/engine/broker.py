@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from auditor.credentials import REF_RE, CredentialError, redact_url, resolve
-from auditor.fleet import Journal, finish
+from auditor.engine.collect import Progress, TargetSpec, collect
+from auditor.engine.journal import Journal, finish
 from auditor.model import ErrorKind
-from auditor.runner import Progress, TargetSpec, collect
 from auditor.scan import CollectionFailure, TargetRecord
 
 TASK_NAME = "voxaudit.collect_target"
@@ -167,7 +167,7 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
                         on_done: Optional[Callable[[TargetRecord], None]] = None,
                         poll_interval: float = 0.25) -> list[TargetRecord]:
     """Send each target to its site's queue and gather the records, in inventory order. Same contract as
-    :func:`auditor.fleet.collect_fleet`: journal, resume, and one failed target never costs another."""
+    :func:`auditor.engine.local.collect_fleet`: journal, resume, and one failed target never costs another."""
     missing = [s.name for s in specs if s.entry is None]
     if missing:
         raise DistributedError("distributed mode sends inventory entries to site collectors; "

@@ -1,0 +1,135 @@
+"""Evaluate: saved facts in, results out, with no I/O: every rule on every target, waivers, scores, the document.
+
+For each control and each binding of it on the target's platform (or a 1.x check), the binding
+is gated on its source files (unread or refused: ERROR), its records are judged, and each
+result is stamped with the binding's alias; a rule with nothing to judge is NOT_APPLICABLE.
+``voxaudit rescore`` runs only this floor, on a saved scan's facts.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+import uuid
+from datetime import date, datetime, timezone
+from types import TracebackType
+from typing import Any, Optional
+
+from auditor.check import CheckContext, Part
+from auditor.engine.collect import gc_paused
+from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
+from auditor.profile import Profile
+from auditor.registry import Registry, Rule
+from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
+from auditor.scoring import score
+from auditor.waivers import apply_waivers
+
+
+def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: Optional[SourceRef] = None,
+           alias: Optional[str] = None) -> Result:
+    return Result(check_id=check_id, target=target, resource="(target)", status=Status.ERROR,
+                  evidence=reason, error_kind=kind, location=location, alias=alias or None)
+
+
+def _last_traceback(exc: BaseException) -> list[TracebackType]:
+    """The innermost traceback entry of ``exc`` (where a check failed), as a list of at most one."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return [tb] if tb is not None else []
+
+
+def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict[str, Any]) -> list[Result]:
+    """Every rule's results on one target: each part (a control's binding on this platform, or a check)
+    is gated on its sources, run, and stamped with its alias; NOT_APPLICABLE when no part found anything."""
+    results: list[Result] = []
+    ctx = CheckContext(params=params)
+    for chk in checks:
+        parts = chk.parts(record.platform)
+        if not parts:
+            continue
+        if record.failure is not None or record.facts is None:
+            failure = record.failure or CollectionFailure(kind=ErrorKind.BUG, reason="no facts were collected")
+            results.append(_error(chk.id, record.name, failure.kind, failure.reason, alias=parts[0].alias))
+            continue
+        before = len(results)
+        for part in parts:
+            results += _run_part(chk.id, part, record, ctx)
+        if len(results) == before:
+            results.append(Result(check_id=chk.id, target=record.name, resource="(target)", status=Status.NOT_APPLICABLE,
+                                  evidence=parts[0].none, alias=parts[0].alias or None))
+    return results
+
+
+def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext) -> list[Result]:
+    facts = record.facts
+    assert facts is not None
+    alias = part.alias or None
+    for source in part.sources:
+        state, reason = facts.source_state(source)
+        if state == "error":
+            return [_error(check_id, record.name, ErrorKind.PARSE, f"{source} could not be used: {reason}", alias=alias)]
+        if state == "not_collected":
+            return [_error(check_id, record.name, ErrorKind.NOT_COLLECTED, reason, alias=alias)]
+    results = [Result(check_id=check_id, target=record.name, resource=resource, status=Status.ERROR,
+                      evidence=reason, error_kind=ErrorKind.PARSE, alias=alias)
+               for source in part.sources for resource, reason in facts.resource_errors(source)]
+    try:
+        outcomes = part.run(facts, ctx)
+    except Exception as exc:  # a bug in one check must not cost the others
+        # Only the exception's type: its message may quote a configuration value (any may be secret).
+        where = next((f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+                      for tb in _last_traceback(exc)), "")
+        if os.environ.get("VOXAUDIT_DEBUG"):
+            traceback.print_exc()
+        return results + [_error(check_id, record.name, ErrorKind.BUG, f"check raised {exc.__class__.__name__}{where}",
+                                 alias=alias)]
+    for o in outcomes:
+        results.append(Result(check_id=check_id, target=record.name, resource=o.resource, status=o.status,
+                              evidence=o.evidence, location=o.location, fix=o.fix, alias=alias,
+                              error_kind=(o.error_kind or ErrorKind.BUG) if o.status == Status.ERROR else None))
+    return results
+
+
+def evaluate(records: list[TargetRecord], registry: Registry, profile: Profile,
+             waivers: list[Waiver], today: Optional[date] = None) -> tuple[list[Result], list[str], list[Rule]]:
+    checks = [c for c in (registry.get(cid) for cid in profile.check_ids()) if c is not None]
+    results: list[Result] = []
+    for rec in records:
+        results += evaluate_target(rec, checks, profile.parameters)
+    warnings = apply_waivers(results, waivers, today)
+    return results, warnings, checks
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_warnings(records: list[TargetRecord]) -> list[str]:
+    """Every part of a configuration that was present but not understood (a gap: it lowers coverage)
+    or that the audit only notes; problems that stopped a file are ERROR results instead."""
+    out = []
+    for rec in records:
+        if rec.facts is None:
+            continue
+        for cf in rec.facts.configs.values():
+            for p in cf.problems:
+                if not p.fatal:
+                    where = f"{p.file}:{p.line}" if p.line else p.file
+                    out.append(f"{rec.name}: {where}: {'note: ' if p.note else ''}{p.message}")
+    return out
+
+
+def build_document(records: list[TargetRecord], registry: Registry, profile: Profile, waivers: list[Waiver],
+                   started_at: str, waivers_source: Optional[str] = None, scan_id: Optional[str] = None,
+                   today: Optional[date] = None) -> ScanDocument:
+    with gc_paused():
+        results, warnings, checks = evaluate(records, registry, profile, waivers, today)
+    meta = {c.id: c.meta for c in checks}
+    return ScanDocument(
+        scan_id=scan_id or uuid.uuid4().hex[:12], started_at=started_at, finished_at=now_iso(),
+        profile=ProfileRef(id=profile.id, title=profile.title, version=profile.version,
+                           description=profile.description, lineage=profile.lineage, parameters=profile.parameters),
+        safeguards=[s.model_dump() for s in profile.safeguards],
+        waivers_source=waivers_source, targets=records, checks=[c.meta for c in checks], results=results,
+        scores=score(results, profile, meta), warnings=warnings + parse_warnings(records),
+    )
