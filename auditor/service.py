@@ -2,19 +2,21 @@
 
 targets -> an executor collects them (local threads/processes, or site collectors behind a
 broker) -> evaluate -> waivers -> scores -> the scan document. ``rescore`` re-runs the
-evaluation on a saved scan's facts, with no collector and no network.
+evaluation on a saved scan's facts, with no collector and no network. Gates, baselines, the
+history store and the portfolio's trends are wired here too, so every caller gets the same.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from auditor.engine.collect import Progress, TargetSpec
 from auditor.engine.evaluate import build_document, now_iso
-from auditor.model import Waiver
+from auditor.model import Result, Severity, Waiver
 from auditor.profile import Profile
 from auditor.registry import Registry
 from auditor.scan import ScanDocument, TargetRecord
+from auditor.structured import StructuredFileError, load_json
 
 
 def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waivers: list[Waiver],
@@ -45,3 +47,84 @@ def rescore(doc: ScanDocument, registry: Registry, profile: Profile, waivers: li
             waivers_source: Optional[str] = None) -> ScanDocument:
     """Re-evaluate saved facts; no collector runs, so nothing touches the network."""
     return build_document(doc.targets, registry, profile, waivers, doc.started_at, waivers_source, scan_id=doc.scan_id)
+
+
+class BaselineError(Exception):
+    pass
+
+
+def gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float],
+          baseline: Optional[set[tuple[Any, str, str]]] = None) -> list[str]:
+    """Why CI should fail this scan: a finding at or above ``fail_on`` not in the baseline, a score below
+    ``fail_under``. Empty when it passes."""
+    reasons = []
+    meta = doc.meta()
+    if fail_on:
+        floor = Severity(fail_on).rank
+        hits = {r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta
+                and meta[r.check_id].severity.rank >= floor
+                and (baseline is None or not in_baseline(r, baseline))}
+        if hits:
+            reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(sorted(hits)[:8])}"
+                           + (" ..." if len(hits) > 8 else ""))
+    if fail_under is not None:
+        score = doc.scores.overall
+        if score is None or score < fail_under:
+            reasons.append(f"score {score if score is not None else 'n/a'} is below --fail-under {fail_under}")
+    return reasons
+
+
+def in_baseline(r: Result, baseline: set[tuple[Any, str, str]]) -> bool:
+    """Known when the baseline names the finding by its control or, written before the controls, by
+    the 1.x check ID the result's binding replaced."""
+    return (r.check_id, r.target, r.resource) in baseline or (r.alias, r.target, r.resource) in baseline
+
+
+def load_baseline(path: Optional[Path]) -> Optional[set[tuple[Any, str, str]]]:
+    if path is None:
+        return None
+    try:
+        data = load_json(Path(path), "baseline")
+        return {(f["check"], f["target"], f["resource"]) for f in data["findings"]}
+    except StructuredFileError as exc:
+        raise BaselineError(str(exc)) from None
+    except (KeyError, TypeError) as exc:
+        raise BaselineError(f"{path}: not a voxaudit baseline file ({exc.__class__.__name__})") from None
+
+
+def record_history(doc: ScanDocument, output: Path, history_db: Optional[str]) -> Optional[str]:
+    """Trend since the previous scan (into ``doc.trend``), then record this one. A history problem never
+    costs the scan: it comes back as the warning to show."""
+    from auditor.history import History, HistoryError, Snapshot, diff
+    try:
+        store = History(history_db)
+        try:
+            prev = store.previous(doc)
+            if prev is not None:
+                doc.trend = diff(prev, Snapshot.of(doc)).summary()
+            store.record(doc, output)
+        finally:
+            store.close()
+    except HistoryError as exc:
+        return f"history not recorded: {exc}"
+    return None
+
+
+def portfolio_trends(doc: ScanDocument, prof: Profile, history_db: Optional[str]) -> dict[str, dict[str, Any]]:
+    """Each clinic's change since its previous scan in the history store (none when it cannot be read)."""
+    from auditor.history import History, HistoryError, Snapshot, diff
+    from reports.portfolio import clinic_documents
+
+    trends: dict[str, dict[str, Any]] = {}
+    try:
+        store = History(history_db)
+        for clinic, cdoc in clinic_documents(doc, prof).items():
+            prev = store.previous(cdoc)
+            if prev is not None:
+                names = {t.name for t in cdoc.targets}
+                prev.results = {k: v for k, v in prev.results.items() if k[1] in names}
+                trends[clinic] = diff(prev, Snapshot.of(cdoc)).summary()
+        store.close()
+    except HistoryError:
+        pass
+    return trends

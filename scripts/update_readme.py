@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.cli import catalogue_markdown
+from auditor.cli.catalogue import catalogue_markdown
 from auditor.registry import load_registry
 
 BEGIN, END = "<!-- catalogue:begin -->", "<!-- catalogue:end -->"

@@ -1,5 +1,5 @@
 """README.md states the two commands and carries the generated check catalogue."""
-from auditor.cli import catalogue_markdown
+from auditor.cli.catalogue import catalogue_markdown
 from tests.conftest import REPO
 
 BEGIN, END = "<!-- catalogue:begin -->", "<!-- catalogue:end -->"

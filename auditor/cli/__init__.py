@@ -1,0 +1,51 @@
+"""voxaudit command line: options and printing only; the work is :mod:`auditor.service`'s.
+
+Exit codes (documented in README.md):
+  0  scan done, gates passed
+  1  a gate failed: a finding at or above --fail-on, or the score below --fail-under
+  2  bad input: options, inventory, profile, waivers or saved scan file
+  3  nothing could be audited: every target failed collection
+  4  internal error (reports already written are kept; set VOXAUDIT_DEBUG=1 for a traceback)
+
+Each command lives in its own module (scan, saved, catalogue, history), imported only when it
+runs, so ``voxaudit --version`` and ``--help`` do not load the collectors.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from auditor import __version__
+
+COMMANDS = {  # name -> module:attribute
+    "scan": "auditor.cli.scan:scan",
+    "worker": "auditor.cli.scan:worker",
+    "report": "auditor.cli.saved:report",
+    "rescore": "auditor.cli.saved:rescore_cmd",
+    "portfolio": "auditor.cli.saved:portfolio_cmd",
+    "baseline": "auditor.cli.saved:baseline_cmd",
+    "checks": "auditor.cli.catalogue:checks",
+    "profiles": "auditor.cli.catalogue:profiles",
+    "history": "auditor.cli.history:history_cmd",
+    "diff": "auditor.cli.history:diff_cmd",
+}
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--version"]:  # answered before click and the engine are imported
+        print(f"voxaudit, version {__version__}")
+        return
+    from auditor.cli.app import run
+
+    run()
+
+
+def __getattr__(name: str) -> Any:
+    """``auditor.cli.cli`` (the click group) and ``catalogue_markdown``, loaded on first use."""
+    if name == "cli":
+        from auditor.cli.app import cli
+        return cli
+    if name == "catalogue_markdown":
+        from auditor.cli.catalogue import catalogue_markdown
+        return catalogue_markdown
+    raise AttributeError(name)

@@ -1,0 +1,91 @@
+"""``history`` (the scans in the store) and ``diff`` (what changed between two scans)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from auditor.cli.common import InputError, out
+from auditor.scan import ScanFileError, load_scan
+
+
+@click.command("history")
+@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
+@click.option("--target", help="Only scans that covered this target.")
+@click.option("--clinic", help="Only scans that covered this clinic.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def history_cmd(history_db, target, clinic, limit, fmt) -> None:
+    """Past scans from the history store, newest first."""
+    from auditor.history import History, HistoryError
+    try:
+        store = History(history_db)
+        rows = store.scans(limit=limit, target=target, clinic=clinic)
+        store.close()
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    if fmt == "json":
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"voxaudit history ({len(rows)} scans)", title_justify="left")
+    for col in ("Scan", "Finished", "Profile", "Targets", "Score", "Coverage", "Fail", "Error", "Reports"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["scan_id"], (r["finished_at"] or "")[:19], r["profile"] or "", str(r["targets"]),
+                      "n/a" if r["overall"] is None else f"{r['overall']:.1f}",
+                      "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]),
+                      str(r["errors"]), r["report_dir"] or "")
+    out.print(table)
+
+
+@click.command("diff")
+@click.argument("before", required=False)
+@click.argument("after", required=False)
+@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_cmd(before, after, history_db, fmt) -> None:
+    """What changed between two scans: new, regressed and resolved findings, score per safeguard.
+
+    BEFORE and AFTER are scan ids from 'voxaudit history' or scan.json files; without them, the
+    two most recent scans in the history store."""
+    from auditor.history import History, HistoryError, Snapshot, diff
+
+    def snapshot(ref: str, store) -> Snapshot:
+        path = Path(ref)
+        if path.suffix == ".json" or path.is_file():
+            try:
+                return Snapshot.of(load_scan(path))
+            except ScanFileError as exc:
+                raise InputError(str(exc)) from None
+        return store.snapshot(ref)
+
+    try:
+        store = History(history_db)
+        if before is None:
+            rows = store.scans(limit=2)
+            if len(rows) < 2:
+                raise InputError("the history store has fewer than two scans; give BEFORE and AFTER")
+            before, after = rows[1]["scan_id"], rows[0]["scan_id"]
+        elif after is None:
+            raise InputError("give both BEFORE and AFTER, or neither")
+        d = diff(snapshot(before, store), snapshot(after, store))
+        store.close()
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    if fmt == "json":
+        out.print_json(json.dumps({**d.summary(), "after": d.after, "new": d.new, "regressed": d.regressed,
+                                   "resolved": d.resolved, "safeguards": d.safeguards}))
+        return
+    delta = "n/a" if d.score_delta is None else f"{d.score_delta:+.1f}"
+    out.print(f"[bold]{d.before} -> {d.after}[/]: score {d.score_before} -> {d.score_after} ({delta})")
+    for title, rows in (("New findings", d.new), ("Regressed", d.regressed), ("Resolved", d.resolved)):
+        out.print(f"\n[bold]{title}[/] ({len(rows)})")
+        for row in rows[:200]:
+            out.print(f"  {row[3] or '':8} {row[0]:14} {row[1]}: {row[2]}", highlight=False)
+    changed = [(s, a, b) for s, (a, b) in d.safeguards.items() if a != b]
+    if changed:
+        out.print("\n[bold]Safeguard scores[/]")
+        for sid, a, b in changed:
+            out.print(f"  {sid:24} {a if a is not None else 'n/a'} -> {b if b is not None else 'n/a'}", highlight=False)

@@ -1,0 +1,201 @@
+"""``voxaudit scan`` (collect, evaluate, score, report) and ``voxaudit worker`` (a site collector)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.text import Text
+
+from auditor.cli.common import (
+    EXIT_NOTHING,
+    INPUT_ERRORS,
+    InputError,
+    apply,
+    common_output,
+    err,
+    finish,
+    load_baseline,
+    parse_formats,
+    profile_options,
+    registry_of,
+)
+from auditor.collectors.packets import PcapSpec
+from auditor.engine.broker import DistributedError
+from auditor.engine.collect import OFFLINE_PLATFORMS, TargetSpec
+from auditor.inventory import load_inventory
+from auditor.profile import load_profile
+from auditor.scan import ScanDocument
+from auditor.service import portfolio_trends, record_history, run_scan
+from auditor.waivers import load_waivers
+from reports.escaping import terminal_safe
+
+
+@click.command()
+@click.argument("inventory", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--config-dir", type=click.Path(path_type=Path), help="Offline: a copied config tree (/etc/asterisk, "
+              "or a snapshot root containing etc/asterisk).")
+@click.option("--platform", type=click.Choice(OFFLINE_PLATFORMS), default="asterisk", show_default=True,
+              help="Platform of --config-dir (pcap: a capture file). Live targets (sip, tls, snmp, switch CLI, "
+                   "SSH) are described in an inventory.")
+@click.option("--name", help="Target name in reports (default: the directory name).")
+@click.option("--spool-dir", type=click.Path(path_type=Path, file_okay=False), help="Offline: voicemail spool "
+              "(counts and ages only; audio is never read).")
+@click.option("--logrotate", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Offline: logrotate file(s) covering the PBX logs.")
+@click.option("--workers", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Targets collected at once, across all clinics.")
+@click.option("--per-clinic", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Targets collected at once within one clinic.")
+@click.option("--target-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              help="Seconds before a target's collection is stopped (ERROR, timeout).")
+@click.option("--processes", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Split the clinics across this many processes (each with its share of --workers) to use "
+                   "several cores on large fleets; 0: threads in one process.")
+@click.option("--history-db", metavar="PATH|URL", help="History store: a SQLite file, or postgresql://user@host/db "
+              "for a central store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
+@click.option("--notify-webhook", metavar="URL", help="POST a minimum-necessary summary (counts, scores, link; "
+              "no findings text) to this URL when the scan ends. Also $VOXAUDIT_WEBHOOK.")
+@click.option("--report-url", metavar="URL", help="Where the reports will be published, for the notification's link.")
+@click.option("--portfolio/--no-portfolio", default=None, help="Also write portfolio.html/csv/json and one report "
+              "per clinic (default: when the inventory has several clinics).")
+@click.option("--broker", metavar="URL|REF", help="Distributed mode: send each target to its site's collector "
+              "('voxaudit worker') through this broker (redis://, rediss://, amqp://), or a reference to the URL "
+              "(env:NAME, file:PATH). Also $VOXAUDIT_BROKER with --distributed.")
+@click.option("--distributed", is_flag=True, help="Distributed mode with the broker in $VOXAUDIT_BROKER.")
+@click.option("--queue-timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
+              help="Distributed mode: seconds for a site's collector to take a target before it is an ERROR.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
+              "journal (targets.partial.jsonl) are not collected again.")
+@apply(profile_options)
+@apply(common_output)
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, processes,
+         broker, distributed, queue_timeout, resume, profile, waivers, checks_dir, formats, output, fail_on, fail_under,
+         baseline, quiet, history_db, no_history, notify_webhook, report_url, portfolio) -> None:
+    """Collect facts from targets, evaluate checks, score, and write reports."""
+    fmts = parse_formats(formats)
+    if inventory and config_dir:
+        raise InputError("give either an INVENTORY file or --config-dir, not both")
+    if not inventory and not config_dir:
+        raise InputError("nothing to scan: give an INVENTORY file or --config-dir PATH")
+    try:
+        registry = registry_of(checks_dir)
+        prof = load_profile(profile, registry)
+        waiver_list = load_waivers(waivers) if waivers else []
+        if inventory:
+            specs = load_inventory(inventory)
+        else:
+            if not config_dir.exists():
+                raise InputError(f"--config-dir {config_dir} does not exist")
+            specs = [TargetSpec(name=name or config_dir.resolve().name, platform=platform, config_dir=config_dir,
+                                spool_dir=spool_dir, logrotate=list(logrotate),
+                                pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
+    except INPUT_ERRORS as exc:
+        raise InputError(str(exc)) from None
+    from auditor.engine.journal import JOURNAL_NAME
+    journal = output / JOURNAL_NAME
+    fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
+                 resume=resume, processes=processes)
+    if broker or distributed:
+        from auditor.engine.broker import broker_url
+        if not inventory:
+            raise InputError("distributed mode needs an INVENTORY (its sites say which collector takes each target)")
+        try:
+            fleet.update(broker=broker_url(broker), queue_timeout=queue_timeout)
+        except DistributedError as exc:
+            raise InputError(str(exc)) from None
+    try:
+        doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
+    except DistributedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_NOTHING)
+    if portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
+        from reports.portfolio import write_portfolio
+        trends = {} if no_history else portfolio_trends(doc, prof, history_db)
+        written = write_portfolio(doc, prof, output, fmts, trends)
+        if not quiet:
+            err.print(f"portfolio: {output / 'portfolio.html'} ({len(written) - 3} clinic report files)", highlight=False)
+    if not no_history:
+        problem = record_history(doc, output, history_db)
+        if problem and not quiet:
+            err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    webhook = notify_webhook or os.environ.get("VOXAUDIT_WEBHOOK")
+    if webhook:
+        from auditor.notify import payload, send_webhook
+        problem = send_webhook(webhook, payload(doc, report_url))
+        if problem:
+            err.print(f"[yellow]warning:[/] notification not sent: {problem}", highlight=False)
+    finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=load_baseline(baseline))
+
+
+def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet, fleet) -> ScanDocument:
+    if quiet or not err.is_terminal:
+        def note(target: str, message: str) -> None:
+            if not quiet and (message in {"collecting", "done"} or message.startswith(("failed", "done"))):
+                err.print(Text(terminal_safe(f"{target}: {message}"), style="dim"), highlight=False)
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note, **fleet)
+    # One progress bar per clinic: an MSP sees which client is slow, and what it is doing.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    clinic_of = {s.name: s.clinic or "(no clinic)" for s in specs}
+    totals: dict[str, int] = {}
+    for c in clinic_of.values():
+        totals[c] = totals.get(c, 0) + 1
+    with Progress(TextColumn("[bold]{task.fields[clinic]}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as bars:
+        tasks = {c: bars.add_task("waiting", total=n, clinic=c) for c, n in totals.items()}
+
+        def progress(target: str, message: str) -> None:
+            bars.update(tasks[clinic_of.get(target, "(no clinic)")], description=escape(terminal_safe(f"{target}: {message}"))[:80])
+
+        def finished(rec) -> None:
+            bars.advance(tasks[clinic_of.get(rec.name, "(no clinic)")])
+
+        return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=progress, on_done=finished,
+                        **fleet)
+
+
+@click.command()
+@click.option("--site", "sites", multiple=True, help="Take the targets of this inventory site (repeatable).")
+@click.option("--queue", "queues", multiple=True, help="Or name the queue(s) outright (the site's collector_queue).")
+@click.option("--broker", metavar="URL|REF", help="Broker URL, or env:NAME / file:PATH holding it "
+              "(default: $VOXAUDIT_BROKER).")
+@click.option("--base", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("."),
+              show_default=True, help="Folder that relative paths in inventory entries (known_hosts, key files, "
+                                      "copied trees, captures) resolve against on this collector.")
+@click.option("--concurrency", "-c", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Targets this collector works on at once (one process each).")
+@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default="prefork", show_default=True,
+              help="prefork: a process per target (hard time limits work); threads: lighter, no hard limit.")
+@click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="WARNING",
+              show_default=True)
+@click.option("--name", help="This collector's node name (default: voxaudit-SITE@HOST).")
+def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> None:
+    """Run a site collector for distributed mode.
+
+    Takes the targets of its site from the broker, resolves their credential references here
+    (this machine's environment, files and keyring: no secret crosses the broker), collects, and
+    sends back the secret-free facts. Read-only like every collector; SIGTERM finishes the
+    targets in hand and stops."""
+    from auditor.engine.broker import broker_url, queue_name, run_worker
+
+    names = list(queues) + [queue_name(s) for s in sites]
+    if not names:
+        raise InputError("give --site NAME (as in the inventory) or --queue NAME")
+    try:
+        url = broker_url(broker)
+        err.print(f"voxaudit collector: queues {', '.join(names)}; relative paths from {base.resolve()}",
+                  highlight=False)
+        run_worker(url, names, base, concurrency, pool, loglevel, name or "")
+    except DistributedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_NOTHING)
