@@ -92,10 +92,27 @@ class ScanFileError(Exception):
     pass
 
 
+def dump_target(rec: TargetRecord) -> str:
+    """A target record as compact JSON. Its facts are dumped by their own class: through the
+    ``PlatformFacts`` union pydantic takes five times as long (1.2 s against 0.23 s for 10,000
+    extensions), which was most of a large scan's cost."""
+    if rec.facts is None:
+        return rec.model_dump_json()
+    head = rec.model_dump_json(exclude={"facts"})
+    return f'{head[:-1]},"facts":{rec.facts.model_dump_json()}}}'
+
+
+def dump_scan(doc: ScanDocument) -> str:
+    """The scan document as compact JSON (what scan.json holds), targets through :func:`dump_target`."""
+    head = doc.model_dump_json(exclude={"targets"})
+    targets = ",".join(dump_target(t) for t in doc.targets)
+    return f'{head[:-1]},"targets":[{targets}]}}'
+
+
 def save_scan(doc: ScanDocument, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(doc.model_dump_json(indent=2), encoding="utf-8")
+    tmp.write_text(dump_scan(doc), encoding="utf-8")
     tmp.replace(path)  # never leave a half-written scan behind
 
 

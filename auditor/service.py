@@ -31,6 +31,8 @@ def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waiv
     from auditor.engine.local import collect_fleet
 
     started = now_iso()
+    if len(specs) == 1 and not broker and not resume:
+        journal_path = None  # one target: nothing another could resume, and no second dump of its facts
     if broker:
         from auditor.engine.broker import collect_distributed
         records = collect_distributed(specs, broker, progress, target_timeout=target_timeout,

@@ -1,8 +1,12 @@
 """voxaudit benchmarks: one command, one table (``./scripts/bench.sh``).
 
 Measured now: parse + facts + checks + scoring of a synthetic FreePBX-style Asterisk tree
-with N endpoints and N mailboxes (default 10,000), offline, in this process; and the demo
-clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed runs are not traced). Each case runs
+with N endpoints and N mailboxes (default 10,000), offline, in this process; the whole CLI
+(``voxaudit scan --format json``, its own process, peak RSS from the kernel) on the same tree
+paired run by run with a 30-line reader of the same files (benchmarks/minimal_parser.py), and
+``voxaudit --version`` paired with a bare ``python -c pass`` (ratios of medians, so a busy
+machine's drift cancels); ``--large N`` adds the CLI case at N (memory must grow linearly); and
+the demo clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed runs are not traced). Each case runs
 --repeat times; the table shows the median and the best.
 
 With --lab (root, the lab's Debian packages; see tests/lab/): the lab's full live scan next to
@@ -14,7 +18,9 @@ whole process tree (RSS), not tracemalloc, so the three modes are timed and meas
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -182,12 +188,58 @@ def lab_rows(registry, profile, clinics: int) -> list[dict]:
     return rows
 
 
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one process, from the kernel's own accounting (wait4)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv[:3])} ... exited {proc.returncode}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def paired(label: str, argv: list[str], floor: list[str], floor_label: str, repeat: int) -> dict:
+    """``argv`` and its floor in turn, ``repeat`` pairs; the ratio of medians (the machine's drift cancels)."""
+    mine, base, rss, base_rss = [], [], [], []
+    run_process(argv), run_process(floor)  # warm the page cache for both
+    for _ in range(repeat):
+        w, m = run_process(argv)
+        mine.append(w)
+        rss.append(m)
+        w, m = run_process(floor)
+        base.append(w)
+        base_rss.append(m)
+    ratio = statistics.median(mine) / statistics.median(base)
+    return {"case": label, "median_s": statistics.median(mine), "best_s": min(mine), "peak_mib": max(rss),
+            "detail": f"{ratio:.1f}x {floor_label} ({statistics.median(base):.3f} s, {max(base_rss):.0f} MiB peak RSS)"}
+
+
+def cli_rows(size: int, repeat: int, tmp: Path) -> list[dict]:
+    """The whole product as a user runs it (``voxaudit scan --format json``, its own process, peak RSS)
+    against a 30-line reader of the same files; ``voxaudit --version`` against a bare interpreter."""
+    exe = Path(sys.executable).parent / "voxaudit"
+    tree = synthetic_tree(tmp / f"cli-{size}", size) / "etc" / "asterisk"
+    out = tmp / f"out-{size}"
+    scan = [str(exe), "scan", "--config-dir", str(tree), "--format", "json", "-o", str(out), "--no-history", "-q"]
+    floor = [sys.executable, str(REPO / "benchmarks" / "minimal_parser.py"), str(tree)]
+    rows = [paired(f"voxaudit scan --format json, {size:,} endpoints + {size:,} mailboxes (RSS)", scan, floor,
+                   "the minimal parser", repeat)]
+    rows[-1]["detail"] += f"; scan.json {(out / 'scan.json').stat().st_size / 2**20:.0f} MiB"
+    rows.append(paired("voxaudit --version (RSS)", [str(exe), "--version"], [sys.executable, "-c", "pass"],
+                       "python -c pass", max(repeat, 5)))
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=10_000, help="endpoints and mailboxes in the synthetic tree")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--lab", action="store_true", help="also the live-lab cases (needs root and tests/lab's packages)")
     ap.add_argument("--clinics", type=int, default=50, help="clinics in the --lab fleet case")
+    ap.add_argument("--large", type=int, default=0, metavar="N",
+                    help="also the CLI case at N endpoints + N mailboxes (e.g. 50000: memory must stay linear)")
     args = ap.parse_args()
     registry = load_registry()
     profile = load_profile("hipaa-security-rule", registry)
@@ -200,6 +252,9 @@ def main() -> None:
             return f"{len(doc.results):,} results, score {doc.scores.overall}"
 
         rows.append(measure(f"parse+check {args.size:,} endpoints + {args.size:,} mailboxes", synthetic, args.repeat))
+        rows += cli_rows(args.size, args.repeat, Path(tmp))
+        if args.large:
+            rows += cli_rows(args.large, 1, Path(tmp))[:1]
 
     def demo():
         doc = run_scan([TargetSpec(name="riverside", platform="asterisk",

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from auditor import __version__
-from auditor.scan import ScanDocument
+from auditor.scan import ScanDocument, dump_scan
 from reports.escaping import (
     csv_cell,
     json_safe,
@@ -57,7 +57,7 @@ def render_markdown(model: ReportModel) -> str:
 
 
 def render_json(model: ReportModel) -> str:
-    return model.doc.model_dump_json(indent=2)
+    return dump_scan(model.doc)
 
 
 def render_csv(model: ReportModel) -> str:

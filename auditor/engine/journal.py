@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.engine.collect import Progress
-from auditor.scan import TargetRecord
+from auditor.scan import TargetRecord, dump_target
 
 JOURNAL_NAME = "targets.partial.jsonl"
 OnDone = Callable[[TargetRecord], None]
@@ -39,7 +39,7 @@ class Journal:
         if self.path is None:
             return
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
-            fh.write((raw if raw is not None else rec.model_dump_json()) + "\n")
+            fh.write((raw if raw is not None else dump_target(rec)) + "\n")
             fh.flush()
 
     def remove(self) -> None:

@@ -45,7 +45,7 @@ from typing import Any
 from auditor.engine.collect import Progress, TargetSpec, collect
 from auditor.engine.journal import Journal, OnDone, finish
 from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord
+from auditor.scan import CollectionFailure, TargetRecord, dump_target
 
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
 KILL_WAIT_S = 2.0       # after SIGKILL, how long to wait for the child to be reaped
@@ -159,7 +159,7 @@ def _child_main(spec: TargetSpec, conn: Connection, relay_progress: bool) -> Non
             pass
         note = (lambda _name, message: conn.send(("progress", message))) if relay_progress else None
         rec = collect(spec, note)
-        conn.send(("record", rec.model_dump_json()))
+        conn.send(("record", dump_target(rec)))
     except BaseException as exc:  # noqa: BLE001 - the parent must hear of it, whatever it was
         code = 1
         with contextlib.suppress(BaseException):
@@ -387,7 +387,7 @@ def _child(shard: list[TargetSpec], results: Any, threads: int, per_clinic: int,
             results.put(("progress", name, message))
 
     def send(rec: TargetRecord) -> None:
-        results.put(("record", rec.name, rec.model_dump_json()))
+        results.put(("record", rec.name, dump_target(rec)))
 
     collect_fleet(shard, note, max_workers=threads, per_clinic=per_clinic, target_timeout=target_timeout,
                   on_done=send)
