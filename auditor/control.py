@@ -17,8 +17,9 @@ exact fix. A control with no record on a target is NOT_APPLICABLE, supplied by t
 from __future__ import annotations
 
 import builtins
+import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar, Union
 
 from auditor.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part
 from auditor.model import ErrorKind, Severity, Status
@@ -115,8 +116,11 @@ def control(*, id: str, title: str, severity: str, hipaa: Sequence[str], area: s
     return wrap
 
 
-View = Callable[[Any], Iterable[R]]
-Fix = Callable[[R], list[str]]
+# facts -> records; a view that needs the profile's values takes the parameters too
+View = Union[Callable[[Any], Iterable[R]], Callable[[Any, Params], Iterable[R]]]
+# The exact lines for one failing record; a fix that needs the profile's values (a length, a
+# period) takes the parameters too, so a stricter profile gets its own numbers, not the defaults.
+Fix = Union[Callable[[R], list[str]], Callable[[R, Params], list[str]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,21 +144,35 @@ class Binding(Generic[R]):
 
 
 def _records(binding: Binding[Any], facts: Any, ctx: CheckContext) -> list[Any]:
-    """A view's records, computed once per target however many controls read them."""
+    """A view's records, computed once per target however many controls read them. A view that
+    needs the profile (which apps are softphones) takes the parameters as its second argument."""
     cache = ctx.views
     key = (binding.view, id(facts))
     if key not in cache:
-        cache[key] = list(binding.view(facts))
+        view: Any = binding.view
+        takes_params = len(inspect.signature(view).parameters) >= 2
+        cache[key] = list(view(facts, Params(ctx.params)) if takes_params else view(facts))
     records: list[Any] = cache[key]
     return records
 
 
+def _fixer(binding: Binding[Any]) -> Optional[Callable[[Any, Params], list[str]]]:
+    fix = binding.fix
+    if fix is None:
+        return None
+    if len(inspect.signature(fix).parameters) >= 2:
+        return fix  # type: ignore[return-value]
+    return lambda rec, _params: fix(rec)  # type: ignore[call-arg]
+
+
 def _judged(ctl: Control[Any], binding: Binding[Any]) -> Callable[[Any, CheckContext], Iterable[Outcome]]:
+    fixer = _fixer(binding)
+
     def run(facts: Any, ctx: CheckContext) -> Iterable[Outcome]:
         params = Params(ctx.params)
         for rec in _records(binding, facts, ctx):
             v = ctl.judge(rec, params)
-            fix = binding.fix(rec) if v.status == Status.FAIL and binding.fix is not None else []
+            fix = fixer(rec, params) if v.status == Status.FAIL and fixer is not None else []
             yield Outcome(rec.subject, v.status, v.evidence, rec.source, fix,
                           (v.error_kind or ErrorKind.NOT_COLLECTED) if v.status == Status.ERROR else None)
     return run

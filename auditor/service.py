@@ -63,11 +63,14 @@ def gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float],
     meta = doc.meta()
     if fail_on:
         floor = Severity(fail_on).rank
-        hits = {r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta
-                and meta[r.check_id].severity.rank >= floor
-                and (baseline is None or not in_baseline(r, baseline))}
+        hits: dict[str, set[str]] = {}  # failing control -> the 1.x IDs its failing results answer for
+        for r in doc.results:
+            if (r.effective_status == "FAIL" and r.check_id in meta and meta[r.check_id].severity.rank >= floor
+                    and (baseline is None or not in_baseline(r, baseline))):
+                hits.setdefault(r.check_id, set()).update([r.alias] if r.alias else [])
         if hits:
-            reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(sorted(hits)[:8])}"
+            named = [f"{cid} ({', '.join(sorted(hits[cid]))})" if hits[cid] else cid for cid in sorted(hits)[:8]]
+            reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(named)}"
                            + (" ..." if len(hits) > 8 else ""))
     if fail_under is not None:
         score = doc.scores.overall

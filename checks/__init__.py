@@ -1,4 +1,5 @@
-"""Built-in voxaudit checks, grouped by platform; one module per concern.
+"""Built-in voxaudit controls: vendor-neutral, one module per concern (see docs/controls.md).
 
-Every check here is a pure function of collected facts (see auditor/check.py).
+Every control here is a pure function of one record type (auditor/records/), with its metadata
+and HIPAA citations written once; the platform adapters (auditor/platforms/) feed and bind them.
 """

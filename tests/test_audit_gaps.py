@@ -36,8 +36,9 @@ def test_unread_section_is_a_warning_and_an_error_for_every_check_reading_its_fi
     root = write_tree(tmp_path, {"pjsip.conf": PJSIP_WITH_UNREAD_SECTION})
     doc = _scan(root, registry)
     assert any("pbx: pjsip.conf:12:" in w for w in doc.warnings), doc.warnings
-    pjsip_checks = {c.id for c in registry.all() if "pjsip.conf" in c.meta.sources}
-    errored = {(r.alias or r.check_id) for r in doc.results
+    # every control with an Asterisk binding that reads pjsip.conf
+    pjsip_checks = {c.id for c in registry.all() if any("pjsip.conf" in p.sources for p in c.parts("asterisk"))}
+    errored = {r.check_id for r in doc.results
                if r.status == Status.ERROR and r.resource == "(unread parts of pjsip.conf)"}
     assert errored == pjsip_checks
     assert all("pjsip.conf:12" in r.evidence for r in doc.results if r.resource == "(unread parts of pjsip.conf)")

@@ -46,8 +46,9 @@ def test_trend_history_and_diff(two_scans):
     rows = json.loads(voxaudit("history", "--history-db", db, "--format", "json").stdout)
     assert len(rows) == 2 and rows[0]["scan_id"] == second["scan_id"]
     d = json.loads(voxaudit("diff", "--history-db", db, "--format", "json").stdout)
-    assert any(n[0] == "AST-AMI-102" and "intruder" in n[2] for n in d["new"])
-    assert any(r[0] == "AST-VM-105" for r in d["resolved"])
+    # two 2.x scans are compared by control: AST-AMI-102 is AUTH-SECRET-101, AST-VM-105 is MBX-POL-101
+    assert any(n[0] == "AUTH-SECRET-101" and "intruder" in n[2] for n in d["new"])
+    assert any(r[0] == "MBX-POL-101" for r in d["resolved"])
     same = json.loads(voxaudit("diff", tmp / "s1" / "scan.json", tmp / "s2" / "scan.json", "--format", "json").stdout)
     assert same["new"] == d["new"]
     assert "1234" not in db.read_bytes().decode("latin-1")  # ids and statuses only, never a secret

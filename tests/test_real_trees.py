@@ -37,6 +37,8 @@ from typing import Any
 import pytest
 import yaml
 
+from auditor.registry import load_registry
+
 TREES_DIR = Path(__file__).resolve().parent / "real_trees"
 TREES = sorted(p.parent for p in TREES_DIR.glob("*/EXPECTED.yaml"))
 # The installed console script (the real entry point); the module itself when it is not beside python.
@@ -232,8 +234,18 @@ def audit_tree(tree: Path, out: Path) -> Verdict:
         if hit := _match(results, item["check"], item["resource"]):
             v.problems.append(f"{item['check']} reports '{hit[0]['resource']}', which is not an object")
 
-    # NOT_APPLICABLE only where the tree truly has none of the object
-    sources = {c["id"]: c.get("sources") or [] for c in doc["checks"]}
+    # NOT_APPLICABLE only where the tree truly has none of the object. The files that matter are
+    # those of the binding that produced the result (a control's pjsip binding says nothing about
+    # whether its chan_sip binding had anything to read).
+    registry = load_registry()
+
+    def binding_sources(r: dict) -> list[str]:
+        rule = registry.get(r.get("alias") or r["check_id"])
+        return [s for p in (rule.parts(target["platform"]) if rule else []) for s in p.sources]
+
+    # an object judged by another control was read: its NA here is "this requirement does not
+    # apply to it" (e.g. SRTP-mandatory on a line with no SRTP at all), not silence
+    judged = {r["resource"] for r in results if r["status"] in {"PASS", "FAIL"}}
     configs = (target.get("facts") or {}).get("configs") or {}
     with_content = {k for k, cf in configs.items() if cf.get("found") and cf.get("content_lines")}
     allowed = exp.get("not_applicable_ok") or {}
@@ -243,7 +255,9 @@ def audit_tree(tree: Path, out: Path) -> Verdict:
     for r in results:
         if r["status"] != "NOT_APPLICABLE" or {r.get("alias"), r["check_id"]} & (set(allowed) | visible):
             continue
-        read = [s for s in sources.get(r["check_id"], []) if s not in AUXILIARY_SOURCES and s in with_content
+        if r["resource"] in judged:
+            continue
+        read = [s for s in binding_sources(r) if s not in AUXILIARY_SOURCES and s in with_content
                 or (s not in configs and exp["platform"] in ANY_FILE_SOURCE and with_content)]
         if read:
             v.problems.append(f"{r['check_id']} NOT_APPLICABLE on '{r['resource']}' ({r['evidence']}) "

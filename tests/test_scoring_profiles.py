@@ -70,9 +70,9 @@ def _r(check, status, resource="r", target="t", kind=None, alias=None):
 
 def test_score_weights_severity_and_coverage_is_separate(registry):
     meta = {c.id: c.meta for c in registry.all()}
-    # MBX-PIN-101 is critical (10), AST-LOG-105 low (1)
-    results = [_r("MBX-PIN-101", Status.FAIL), _r("AST-LOG-105", Status.PASS)]
-    card = score(results, _profile("MBX-PIN-101", "AST-LOG-105"), meta)
+    # MBX-PIN-101 is critical (10), LOG-AUD-105 (was AST-LOG-105) low (1)
+    results = [_r("MBX-PIN-101", Status.FAIL), _r("LOG-AUD-105", Status.PASS, alias="AST-LOG-105")]
+    card = score(results, _profile("MBX-PIN-101", "LOG-AUD-105"), meta)
     assert card.overall == pytest.approx(100 * 1 / 11, abs=0.1)
     assert card.coverage == 100.0
 

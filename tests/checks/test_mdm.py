@@ -37,12 +37,16 @@ def sign_profile(raw: bytes) -> bytes:
             .sign(serialization.Encoding.DER, []))
 
 
-def test_weak_policies_name_every_weakness(run):
+def test_weak_policies_name_every_weakness(run, registry):
     facts = collect_mdm_policies(FIXTURES / "weak")
-    missing = run("MDM-NTF-101", facts)
-    assert statuses(missing, PASS) == {"app com.glip.mobile", "app com.apple.mobilephone", "app us.zoom.videomeetings"}
-    assert statuses(missing, FAIL) == {"app com.apple.MobileSMS", "app com.microsoft.skype.teams",
-                                       "app com.cisco.squared", "app com.counterpath.bria"}
+    # NTF-PHI-105 judges the listed apps together (the list is a profile parameter): one finding naming
+    # every unmanaged app; the managed ones are not named.
+    assert run("MDM-NTF-101", facts) == {"ios notification settings": FAIL}
+    missing = registry.get("MDM-NTF-101")(facts)[0].evidence
+    for app in ("com.apple.MobileSMS", "com.microsoft.skype.teams", "com.cisco.squared", "com.counterpath.bria"):
+        assert app in missing
+    for app in ("com.glip.mobile", "com.apple.mobilephone", "us.zoom.videomeetings"):
+        assert app not in missing
     assert statuses(run("MDM-NTF-102", facts), FAIL) == {
         f"app com.glip.mobile ({IOS})", f"app com.apple.mobilephone ({IOS})",
         "app us.zoom.videomeetings (intune-ios-app-notifications.json)"}
@@ -78,7 +82,9 @@ def test_hardened_policies_pass_also_when_signed_or_binary(tmp_path, run, regist
 
 def test_app_list_is_a_profile_parameter(run):
     facts = collect_mdm_policies(FIXTURES / "weak")
-    assert run("MDM-NTF-101", facts, softphone_apps=["com.glip.mobile"]) == {"app com.glip.mobile": PASS}
+    assert run("MDM-NTF-101", facts, softphone_apps=["com.glip.mobile"]) == {"ios notification settings": PASS}
+    assert run("MDM-NTF-101", facts, softphone_apps=["com.glip.mobile", "com.example.softphone"]) == {
+        "ios notification settings": FAIL}
 
 
 def test_malformed_policies_error_with_file_and_line(tmp_path):

@@ -186,8 +186,8 @@ def test_capture_without_the_traffic_is_not_evaluated(run):
     from auditor.facts.network import PacketFacts, RtpStream
 
     idle = PacketFacts(source="idle.pcap", packets=120)
-    assert run("PCAP-102", idle) == {"idle.pcap": NA}
-    assert run("PCAP-104", idle) == {"idle.pcap": NA}
+    assert run("PCAP-102", idle) == {"(target)": NA}  # ENC-SIG-101/ENC-MEDIA-103: no record, the engine's N/A
+    assert run("PCAP-104", idle) == {"(target)": NA}  # DEV-PRV-101: no fetch seen, nothing to judge
     calls = idle.model_copy(update={"streams": [RtpStream(src="10.0.0.5:20000", dst="10.0.0.6:20002", ssrc="1",
                                                           packets=50, payload_type=0, kind="srtp", basis="sdp")]})
     assert run("PCAP-102", calls) == {"idle.pcap": PASS}  # calls flowed and no SIP was in clear

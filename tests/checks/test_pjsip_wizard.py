@@ -161,7 +161,8 @@ def test_wizard_builds_exactly_the_objects_hand_written_pjsip_conf_would(tree, t
 def test_every_pjsip_check_gives_wizard_objects_the_verdict_of_hand_written_ones(tree, tmp_path, run, registry):
     wizard = tree({"pjsip.conf": TRANSPORTS, "pjsip_wizard.conf": WIZARD})
     hand = collect_asterisk_tree(write_tree(tmp_path / "hand", {"pjsip.conf": TRANSPORTS + HAND_WRITTEN}))
-    pjsip_checks = [c.id for c in registry.all() if "pjsip_wizard.conf" in c.meta.sources]
+    pjsip_checks = [p.alias or c.id for c in registry.all() for p in c.parts("asterisk")
+                    if "pjsip_wizard.conf" in p.sources]  # a control: the aliases of its bindings
     assert {"AST-SRTP-101", "AST-SRTP-103", "AST-ACC-101", "AST-ACC-102", "AST-ACC-103", "AST-TLS-105"} <= set(
         pjsip_checks)
     for cid in pjsip_checks:
@@ -299,7 +300,8 @@ def _scan(root, registry):
 
 
 def test_wizard_gaps_and_unreadable_wizard_file_reach_every_check_that_judges_pjsip_objects(tmp_path, registry):
-    wizard_checks = {c.id for c in registry.all() if "pjsip_wizard.conf" in c.meta.sources}
+    wizard_checks = {p.alias or c.id for c in registry.all() for p in c.parts("asterisk")
+                     if "pjsip_wizard.conf" in p.sources}
     root = write_tree(tmp_path / "gap", {"pjsip.conf": TRANSPORTS,
                                          "pjsip_wizard.conf": WIZARD + "\n[odd]\ntype=wizzard\n"})
     doc = _scan(root, registry)

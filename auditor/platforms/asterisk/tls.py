@@ -1,0 +1,100 @@
+"""chan_pjsip TLS transports (pjsip.conf ``type=transport``, ``protocol=tls``) as TLS policy records.
+
+PJSIP's ``method`` names the lowest version a transport admits; unset, PJSIP's default admits
+TLS 1.0. ``cipher`` unset leaves OpenSSL's default list. ``verify_server`` is off by default.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.asterisk import AsteriskFacts
+from auditor.facts.common import ConfigObject
+from auditor.platforms.asterisk.common import WEAK_CIPHER_RE, tls_version, transports
+from auditor.records.tls import CipherSuites, PeerVerification, ProtocolVersions, ServerCredentials
+
+SOURCES = ("pjsip.conf",)
+NONE = "no TLS transport defined"
+STRONG_CIPHERS = "cipher=ECDHE-ECDSA-AES256-GCM-SHA384,ECDHE-RSA-AES256-GCM-SHA384"
+CATCH_ALL = {"ALL", "DEFAULT:ALL"}
+
+VERSION_REMEDIATION = {
+    "asterisk": "In each TLS transport set method=tlsv1_2 (or tlsv1_3).",
+    "freepbx": "Settings > Asterisk SIP Settings > SIP Settings [chan_pjsip] > TLS/SSL/SRTP Settings: "
+               "SSL Method = tlsv1_2.",
+}
+VERIFY_REMEDIATION = {
+    "asterisk": "In each TLS transport set cert_file and priv_key_file, ca_list_file, and verify_server=yes "
+                "(verify_client=yes where phones hold client certificates).",
+    "freepbx": "Settings > Asterisk SIP Settings > chan_pjsip > TLS/SSL/SRTP Settings: Verify Server = Yes; "
+               "choose a certificate from Admin > Certificate Management.",
+}
+CIPHER_REMEDIATION = {
+    "asterisk": "Remove cipher= (use OpenSSL's defaults) or list only AEAD suites, e.g. "
+                "cipher=ECDHE-ECDSA-AES256-GCM-SHA384,ECDHE-RSA-AES256-GCM-SHA384.",
+    "freepbx": "Remove the cipher override from pjsip.transports_custom.conf (FreePBX leaves it unset by default).",
+}
+
+
+def _tls(facts: AsteriskFacts) -> list[ConfigObject]:
+    return [t for t in transports(facts).values() if (t.get("protocol") or "").lower() == "tls"]
+
+
+def protocol_versions(facts: AsteriskFacts) -> Iterator[ProtocolVersions]:
+    for t in _tls(facts):
+        method = t.get("method")
+        setting = "method not set: PJSIP's default" if method is None else f"method={method}"
+        yield ProtocolVersions(subject=f"transport {t.name}", source=t.location("method"), section=f"[{t.name}]",
+                               versions=(tls_version(method),), setting=setting)
+
+
+def cipher_suites(facts: AsteriskFacts) -> Iterator[CipherSuites]:
+    for t in _tls(facts):
+        cipher = t.get("cipher")
+        subject, section = f"transport {t.name}", f"[{t.name}]"
+        if cipher is None:
+            yield CipherSuites(subject=subject, source=t.location(), section=section, setting="the library's default list")
+            continue
+        weak = [c for c in cipher.replace(",", ":").split(":") if WEAK_CIPHER_RE.search(c) and not c.startswith("!")]
+        if not weak and cipher.strip().upper() in CATCH_ALL:
+            weak = [cipher]
+        yield CipherSuites(subject=subject, source=t.location("cipher"), section=section, weak=tuple(weak),
+                           setting="cipher list")
+
+
+def peer_verification(facts: AsteriskFacts) -> Iterator[PeerVerification]:
+    for t in _tls(facts):
+        on = t.flag("verify_server")
+        yield PeerVerification(subject=f"transport {t.name}", source=t.location("verify_server"), section=f"[{t.name}]",
+                               verifies=on, setting="verify_server=yes" if on else "verify_server is off")
+
+
+def server_credentials(facts: AsteriskFacts) -> Iterator[ServerCredentials]:
+    for t in _tls(facts):
+        yield ServerCredentials(subject=f"transport {t.name}", source=t.location(), section=f"[{t.name}]",
+                                missing=tuple(k for k in ("cert_file", "priv_key_file") if not t.get(k)))
+
+
+def version_fix(rec: ProtocolVersions) -> list[str]:
+    return [rec.section, "method=tlsv1_2"]
+
+
+def cipher_fix(rec: CipherSuites) -> list[str]:
+    return [rec.section, STRONG_CIPHERS]
+
+
+def verify_fix(rec: PeerVerification) -> list[str]:
+    return [rec.section, "verify_server=yes", "ca_list_file=/etc/ssl/certs/ca-certificates.crt"]
+
+
+def credentials_fix(rec: ServerCredentials) -> list[str]:
+    return [rec.section] + [f"{k}=/etc/asterisk/keys/<file>" for k in rec.missing]
+
+
+BINDINGS = (
+    Binding("ENC-TLS-101", "asterisk", protocol_versions, SOURCES, "AST-TLS-102", VERSION_REMEDIATION, version_fix, NONE),
+    Binding("ENC-TLS-104", "asterisk", server_credentials, SOURCES, "AST-TLS-103", VERIFY_REMEDIATION, credentials_fix,
+            NONE),
+    Binding("ENC-TLS-103", "asterisk", peer_verification, SOURCES, "AST-TLS-103", VERIFY_REMEDIATION, verify_fix, NONE),
+    Binding("ENC-TLS-102", "asterisk", cipher_suites, SOURCES, "AST-TLS-104", CIPHER_REMEDIATION, cipher_fix, NONE),
+)

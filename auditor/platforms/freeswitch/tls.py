@@ -1,0 +1,74 @@
+"""mod_sofia profiles with TLS enabled (``tls=true``) as TLS policy records.
+
+``tls-version`` lists every version a profile admits; unset or empty, mod_sofia admits TLS 1.0
+to 1.3 (the vanilla ``sip_tls_version`` is "tlsv1,tlsv1.1,tlsv1.2"). ``tls-verify-policy``
+unset is ``none``: any peer certificate is accepted.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.common import ConfigObject
+from auditor.facts.freeswitch import FreeSwitchFacts
+from auditor.platforms.freeswitch.common import TLS_NAMES, fs_true, profile_label, runtime_reason
+from auditor.records.tls import PeerVerification, ProtocolVersions
+
+SOURCES = ("sofia",)
+NONE = "no profile has TLS enabled"
+SOFIA_DEFAULT_VERSIONS = "tlsv1,tlsv1.1,tlsv1.2,tlsv1.3"  # mod_sofia's default when unset or empty
+
+VERSION_REMEDIATION = {
+    "freeswitch": "In vars.xml set sip_tls_version=tlsv1.2 (or the profile's tls-version param to tlsv1.2).",
+    "fusionpbx": "Advanced > Variables > SIP: sip_tls_version = tlsv1.2.",
+}
+VERIFY_REMEDIATION = {
+    "freeswitch": "Set tls-verify-policy to 'out' (external/trunk profiles) or 'all' (where phones hold "
+                  "certificates), with tls-verify-date=true.",
+    "fusionpbx": "Advanced > SIP Profiles > (profile): tls-verify-policy = out (or all).",
+}
+
+
+def _tls(facts: FreeSwitchFacts) -> list[ConfigObject]:
+    return [p for p in facts.of_kind("sofia.profile") if fs_true(p.get("tls"))]
+
+
+def protocol_versions(facts: FreeSwitchFacts) -> Iterator[ProtocolVersions]:
+    for p in _tls(facts):
+        label = profile_label(p)
+        hidden = runtime_reason(p, "tls-version")
+        if hidden is not None:
+            yield ProtocolVersions(subject=label, source=hidden[1], section=label, versions=(), undecidable=hidden[0])
+            continue
+        raw = p.get("tls-version") or SOFIA_DEFAULT_VERSIONS
+        names = [v.strip().lower() for v in raw.split(",") if v.strip()]
+        yield ProtocolVersions(subject=label, source=p.location("tls-version"), section=label,
+                               versions=tuple(TLS_NAMES.get(v, 1.0) for v in names), setting=f"tls-version={raw}")
+
+
+def peer_verification(facts: FreeSwitchFacts) -> Iterator[PeerVerification]:
+    for p in _tls(facts):
+        label = profile_label(p)
+        hidden = runtime_reason(p, "tls-verify-policy")
+        if hidden is not None:
+            yield PeerVerification(subject=label, source=hidden[1], section=label, verifies=False, setting="",
+                                   undecidable=hidden[0])
+            continue
+        policy = (p.get("tls-verify-policy") or "none").lower()
+        yield PeerVerification(subject=label, source=p.location("tls-verify-policy"), section=label,
+                               verifies=policy not in {"none", ""}, setting=f"tls-verify-policy={policy}")
+
+
+def version_fix(rec: ProtocolVersions) -> list[str]:
+    return ['<param name="tls-version" value="tlsv1.2"/>']
+
+
+def verify_fix(rec: PeerVerification) -> list[str]:
+    return ['<param name="tls-verify-policy" value="out"/>']
+
+
+BINDINGS = (
+    Binding("ENC-TLS-101", "freeswitch", protocol_versions, SOURCES, "FS-TLS-102", VERSION_REMEDIATION, version_fix,
+            NONE),
+    Binding("ENC-TLS-103", "freeswitch", peer_verification, SOURCES, "FS-TLS-103", VERIFY_REMEDIATION, verify_fix, NONE),
+)

@@ -1,0 +1,102 @@
+"""mod_sofia profiles and directory users as signalling and media records.
+
+A sofia profile answers plain SIP on its sip-port unless ``tls=true`` and ``tls-only=true``
+(both default to false), except when it is bound (``sip-ip``) to loopback. A call's media is SRTP
+only when ``rtp_secure_media`` (or ``rtp_secure_media_inbound``) is mandatory/true; ``optional``
+offers SRTP and falls back to plain RTP. A value set in the dialplan applies per call, under
+conditions the audit does not evaluate.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.freeswitch import FreeSwitchFacts
+from auditor.platforms.common import is_loopback
+from auditor.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
+from auditor.records.transport import MediaPolicy, SignallingPath
+
+REQUIRED = {"mandatory", "true"}
+OFFERED = {"optional"}
+
+TLS_REMEDIATION = {
+    "freeswitch": "In the profile (sip_profiles/<name>.xml): tls=true and tls-only=true (in vanilla configs set "
+                  "internal_ssl_enable / external_ssl_enable=true in vars.xml), with a certificate in "
+                  "$${base_dir}/conf/tls (agent.pem, cafile.pem).",
+    "fusionpbx": "Advanced > SIP Profiles > (profile): tls = true, tls-only = true; reload the profile.",
+}
+SRTP_REMEDIATION = {
+    "freeswitch": "Add <variable name=\"rtp_secure_media\" value=\"mandatory\"/> to the domain's or user's "
+                  "<variables> in the directory (or set it in the dialplan before bridge).",
+    "fusionpbx": "Accounts > Extensions > (extension) > Advanced: add variable rtp_secure_media=mandatory, or "
+                 "Dialplan > Global variables.",
+}
+
+
+def profile_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
+    for p in facts.of_kind("sofia.profile"):
+        subject, ip = profile_label(p), p.get("sip-ip")
+        if is_loopback(ip):
+            yield SignallingPath(subject=subject, source=p.location("sip-ip"), section=subject, plaintext=True,
+                                 loopback=True, setting=f"profile bound to {ip}")
+            continue
+        hidden = runtime_reason(p, "tls", "tls-only")
+        if hidden is not None:
+            yield SignallingPath(subject=subject, source=hidden[1], section=subject, plaintext=True, setting="",
+                                 undecidable=hidden[0])
+        elif not fs_true(p.get("tls")):
+            yield SignallingPath(subject=subject, source=p.location("tls"), section=subject, plaintext=True,
+                                 setting=f"tls={p.get('tls') or 'unset'}: SIP only in plaintext")
+        elif not fs_true(p.get("tls-only")):
+            yield SignallingPath(subject=subject, source=p.location("tls-only"), section=subject, plaintext=True,
+                                 setting="tls=true but tls-only=false: plaintext SIP still accepted")
+        else:
+            yield SignallingPath(subject=subject, source=p.location("tls-only"), section=subject, plaintext=False,
+                                 setting="tls=true, tls-only=true")
+
+
+def user_media(facts: FreeSwitchFacts) -> Iterator[MediaPolicy]:
+    dialplan = [d for d in facts.of_kind("dialplan.set")
+                if (d.get("value") or "").split(":")[0].strip().lower() in REQUIRED]
+    for u in facts.of_kind("directory.user"):
+        key = "rtp_secure_media" if u.get("rtp_secure_media") else "rtp_secure_media_inbound"
+        mode = (u.get(key) or "").split(":")[0].strip().lower()
+        subject, section = f"user {u.name}", f"directory user {u.name}"
+        hidden = runtime_reason(u, key)
+        if hidden is not None:
+            yield MediaPolicy(subject=subject, source=hidden[1], section=section, encrypted=False, setting="",
+                              undecidable=hidden[0])
+        elif mode in REQUIRED:
+            yield MediaPolicy(subject=subject, source=u.location("rtp_secure_media"), section=section, encrypted=True,
+                              setting=f"rtp_secure_media={mode}")
+        elif dialplan:
+            d = dialplan[0]
+            yield MediaPolicy(subject=subject, source=d.source, section=section, encrypted=False, setting="",
+                              undecidable=f"rtp_secure_media={mode or 'unset'} in the directory; the dialplan sets it "
+                                          f"to {d.get('value')} at {d.source.file}:{d.source.line} under conditions "
+                                          "the audit does not evaluate")
+        else:
+            yield MediaPolicy(subject=subject, source=u.location("rtp_secure_media"), section=section,
+                              encrypted=mode in OFFERED, fallback=mode in OFFERED,
+                              setting=f"rtp_secure_media={mode}" if mode
+                              else "rtp_secure_media not set in the directory (plain RTP accepted)")
+
+
+def tls_fix(rec: SignallingPath) -> list[str]:
+    if "tls=true" in rec.setting:
+        return ['<param name="tls-only" value="true"/>']
+    return ['<param name="tls" value="true"/>', '<param name="tls-only" value="true"/>']
+
+
+def srtp_fix(rec: MediaPolicy) -> list[str]:
+    return ['<variable name="rtp_secure_media" value="mandatory"/>']
+
+
+BINDINGS = (
+    Binding("ENC-SIG-101", "freeswitch", profile_signalling, ("sofia",), "FS-TLS-101", TLS_REMEDIATION, tls_fix,
+            "no sofia profiles"),
+    Binding("ENC-MEDIA-101", "freeswitch", user_media, ("directory",), "FS-SRTP-101", SRTP_REMEDIATION, srtp_fix,
+            "no directory users"),
+    Binding("ENC-MEDIA-102", "freeswitch", user_media, ("directory",), "FS-SRTP-101", SRTP_REMEDIATION, srtp_fix,
+            "no directory users"),
+)

@@ -1,0 +1,78 @@
+"""Kamailio and OpenSIPS listeners (``listen=`` / ``socket=``) and TLS support as signalling records.
+
+Without any listen line the proxy binds UDP and TCP 5060 on every interface. TLS is on in Kamailio
+with ``enable_tls=yes`` and tls.so loaded (the default config keeps both behind WITH_TLS); in
+OpenSIPS it is the proto_tls module (with tls_mgm domains).
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
+from auditor.platforms.common import is_loopback
+from auditor.records.transport import SignallingPath, TlsSupport
+
+SOURCES = ("kamailio.cfg",)
+ENCRYPTED = {"tls", "wss"}
+TRUE = {"yes", "1", "true", "on"}
+
+LISTENER_REMEDIATION = {
+    "kamailio": "Define WITH_TLS, listen=tls:<address>:5061 only (keep udp/tcp on 127.0.0.1 or the "
+                "internal media network if an internal hop needs it), and load tls.so with a tls.cfg.",
+    "opensips": "socket=tls:<address>:5061 only (udp/tcp sockets on 127.0.0.1 if an internal hop needs "
+                "them), with loadmodule \"proto_tls.so\" and \"tls_mgm.so\".",
+}
+ENABLE_REMEDIATION = {
+    "kamailio": "Add #!define WITH_TLS at the top of kamailio.cfg (enable_tls=yes, loadmodule "
+                "\"tls.so\", modparam(\"tls\", \"config\", \"/etc/kamailio/tls.cfg\")).",
+    "opensips": "loadmodule \"tls_mgm.so\" and \"proto_tls.so\", with modparam(\"tls_mgm\", "
+                "\"certificate\", ...) and \"private_key\" for the server domain.",
+}
+
+
+def listeners(facts: KamailioFacts) -> Iterator[SignallingPath]:
+    listens = facts.of_kind("kamailio.listen")
+    if not listens:
+        yield SignallingPath(subject=facts.cfg_name, plaintext=True, address="<address>",
+                             setting="no listen=/socket= lines: the proxy binds plaintext 5060 on all interfaces")
+        return
+    for lst in listens:
+        proto, addr = lst.get("proto") or "udp", lst.get("address") or ""
+        yield SignallingPath(subject=f"listen {lst.name}", source=lst.source, plaintext=proto not in ENCRYPTED,
+                             loopback=is_loopback(addr), address=addr, setting=f"{proto} listener on {addr}")
+
+
+def tls_support(facts: KamailioFacts) -> Iterator[TlsSupport]:
+    modules = {m.name for m in facts.of_kind("kamailio.module")}
+    if isinstance(facts, OpenSipsFacts):
+        on = "proto_tls" in modules
+        yield TlsSupport(subject=facts.cfg_name, enabled=on,
+                         setting="proto_tls loaded" if on else "proto_tls missing")
+        return
+    g = facts.named("kamailio.global", "enable_tls")
+    on = bool(g and (g.get("value") or "").lower() in TRUE) and "tls" in modules
+    yield TlsSupport(subject=facts.cfg_name, source=g.source if g is not None and on else None, enabled=on,
+                     setting="enable_tls=yes and tls.so loaded" if on else "enable_tls/tls.so missing")
+
+
+def listener_fix(rec: SignallingPath) -> list[str]:
+    return [f"listen=tls:{rec.address}:5061"]
+
+
+def kamailio_enable_fix(rec: TlsSupport) -> list[str]:
+    return ["#!define WITH_TLS"]
+
+
+def opensips_enable_fix(rec: TlsSupport) -> list[str]:
+    return ["loadmodule \"proto_tls.so\""]
+
+
+BINDINGS = tuple(
+    b for platform, enable_fix in (("kamailio", kamailio_enable_fix), ("opensips", opensips_enable_fix)) for b in (
+        Binding("ENC-SIG-101", platform, listeners, SOURCES, "KAM-TLS-101", LISTENER_REMEDIATION, listener_fix,
+                "no listeners"),
+        Binding("ENC-SIG-102", platform, tls_support, SOURCES, "KAM-TLS-102", ENABLE_REMEDIATION, enable_fix,
+                "no SIP front end configuration"),
+    )
+)

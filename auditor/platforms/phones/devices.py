@@ -1,0 +1,51 @@
+"""Desk phones' provisioning as their files configure it: the server URL's scheme and any
+user:password it embeds (the collector redacts the password and notes it as a secret)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.phones import PhoneFacts
+from auditor.records.devices import Provisioning
+
+ENCRYPTED = {"https", "ftps"}
+
+
+def provisioning(facts: PhoneFacts) -> Iterator[Provisioning]:
+    for d in facts.of_kind("phone.device"):
+        url = d.get("provisioning_url")
+        if not url:
+            continue
+        proto = d.get("provisioning_protocol") or "?"
+        yield Provisioning(subject=f"phone {d.name}", source=d.location("provisioning_url"), protocol=proto,
+                           encrypted=proto in ENCRYPTED, setting=d.get("provisioning_url.option") or "", url=url,
+                           credentials_in_url="provisioning_url_password" in d.secrets)
+
+
+def https_fix(prov: Provisioning) -> list[str]:
+    return [f"{prov.setting} -> https://..."]
+
+
+def credentials_fix(prov: Provisioning) -> list[str]:
+    return [f"{prov.setting} -> URL without credentials"]
+
+
+def _remediation(**per_vendor: str) -> dict[str, str]:
+    return {k.replace("_", "-"): v for k, v in per_vendor.items()}
+
+
+BINDINGS = (
+    Binding("DEV-PRV-101", "phone", provisioning, ("provisioning",), "PHONE-PRV-101", _remediation(
+        yealink="static.auto_provision.server.url = https://<server>/ (and phones trust the server's CA).",
+        polycom="device.prov.serverType=\"HTTPS\" with device.prov.serverName=\"https://<server>/\".",
+        grandstream="P212 = 2 (HTTPS) and P237 = the server path.",
+        cisco_spa="<Profile_Rule>https://<server>/$MA.xml</Profile_Rule>.",
+    ), https_fix, none="no provisioning URL in the files"),
+    Binding("DEV-PRV-102", "phone", provisioning, ("provisioning",), "PHONE-PRV-102", _remediation(
+        yealink="Use static.auto_provision.server.username / .password (or client certificates) instead of URL "
+                "credentials.",
+        polycom="Use device.prov.user and device.prov.password instead of URL credentials.",
+        grandstream="Use the config server's HTTP/HTTPS user name and password P-values instead of URL credentials.",
+        cisco_spa="Use HTTPS with client certificates, or --uid/--pwd options, not user:password@ in Profile_Rule.",
+    ), credentials_fix, none="no provisioning URL in the files"),
+)

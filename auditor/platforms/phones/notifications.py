@@ -1,0 +1,40 @@
+"""Desk phones' idle-screen popups as provisioned, one record per provisioning file.
+
+Assessed for Yealink, where the options are known: features.voice_mail_popup.enable and
+features.missed_call_popup.enable, both on unless the files set them to 0.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.phones import PhoneFacts
+from auditor.records.notifications import IdleScreenAlerts
+
+POPUPS = (("voicemail", "voicemail_popup"), ("missed-call", "missed_call_popup"))
+REMEDIATION = {
+    "yealink": "features.voice_mail_popup.enable = 0 and features.missed_call_popup.enable = 0 (the phone still "
+               "lights its message indicator).",
+    "polycom": "Not assessed by this check.",
+    "grandstream": "Not assessed by this check.",
+    "cisco-spa": "Not assessed by this check.",
+}
+
+
+def idle_popups(facts: PhoneFacts) -> Iterator[IdleScreenAlerts]:
+    for d in facts.of_kind("phone.device"):
+        if (d.get("vendor") or "phone") != "yealink":
+            continue
+        shown = tuple(name for name, key in POPUPS if (d.get(key) or "1").strip() != "0")  # both default to on
+        yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.location("voicemail_popup"), section=d.name,
+                               shown=shown)
+
+
+def popup_fix(alerts: IdleScreenAlerts) -> list[str]:
+    return ["features.voice_mail_popup.enable = 0", "features.missed_call_popup.enable = 0"]
+
+
+BINDINGS = (
+    Binding("NTF-PHI-104", "phone", idle_popups, ("provisioning",), "PHONE-NTF-101", REMEDIATION, popup_fix,
+            none="no phone whose popup options are known (Yealink)"),
+)

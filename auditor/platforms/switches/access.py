@@ -1,0 +1,53 @@
+"""A switch's own administration (IOS, EOS, AOS-S running-config) as an administrative interface.
+
+Telnet is offered on a vty line whose ``transport input`` names telnet or all, or keeps the release
+default; AOS-S runs telnet-server unless told not to. Plain HTTP management is ``ip http server`` (IOS,
+on by default in many releases), EOS's http-commands API, AOS-S's web-management plaintext.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.control import Binding
+from auditor.facts.switches import SwitchFacts
+from auditor.platforms.switches.common import SOURCES, by_default, switch_label
+from auditor.records.access import AdminInterface
+
+SERVICE = "Telnet or plain-HTTP administration"
+REMEDIATION = {
+    "ios": "line vty 0 15 / transport input ssh; no ip http server (keep ip http secure-server if the web UI is used).",
+    "eos": "management telnet / shutdown; management api http-commands with protocol https only.",
+    "aos-s": "no telnet-server; web-management ssl; no web-management plaintext.",
+}
+PLAIN_HTTP = "plain HTTP management on"
+
+
+def administration(facts: SwitchFacts) -> Iterator[AdminInterface]:
+    for dev in facts.of_kind("switch.device"):
+        flavor = dev.get("flavor") or "ios"
+        paths: list[str] = []
+        for vty in dev.values("vty"):
+            transport = vty.split(": ", 1)[-1]
+            if "telnet: enabled" == vty or any(w in transport.split() for w in ("telnet", "all")) \
+                    or transport == "(release default)":
+                paths.append(f"line vty {vty}" if flavor != "aos-s" else "telnet-server enabled (default)")
+        if dev.get("http_plain") == "on":
+            paths.append(f"{PLAIN_HTTP}{by_default(dev, 'http_plain')}")
+        yield AdminInterface(subject=switch_label(dev), source=dev.location("vty"), section=f"{flavor} running-config",
+                             service=SERVICE, plaintext=bool(paths), plaintext_paths=tuple(paths))
+
+
+def admin_fix(iface: AdminInterface) -> list[str]:
+    aos = iface.section.startswith("aos-s ")
+    fixes = []
+    if any(not p.startswith(PLAIN_HTTP) for p in iface.plaintext_paths):
+        fixes.append("no telnet-server" if aos else "transport input ssh on every vty line")
+    if any(p.startswith(PLAIN_HTTP) for p in iface.plaintext_paths):
+        fixes.append("no web-management plaintext" if aos else "no ip http server")
+    return fixes
+
+
+BINDINGS = (
+    Binding("ACC-ADMIN-102", "switch", administration, tuple(SOURCES), "SW-MGT-101", REMEDIATION, admin_fix,
+            none="no switch configuration"),
+)

@@ -1,0 +1,70 @@
+"""Who can reach what: administrative interfaces, address limits, flood limits, what a service tells a
+scanner, and what answers from the data network."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.records.base import Record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdminInterface(Record):
+    """A management or control interface (call control API, event socket, web or terminal administration).
+
+    ``service`` names it for evidence ("AMI", "event socket"); ``listen`` is the address it listens on,
+    "" when it has no plaintext listener; ``loopback``: it listens on loopback only; ``plaintext``: its
+    logins and data cross the network in clear beyond loopback; ``plaintext_paths`` lists each clear-text
+    way in, for evidence ("line vty 0 4: telnet"); ``limited``: only known hosts may connect, as
+    ``limit`` says (or, when not limited, why not: "no inbound ACL"); ``undecidable``: why the
+    configuration cannot tell (a value set only on the running host)."""
+
+    service: str
+    listen: str = ""
+    loopback: bool = False
+    plaintext: bool = False
+    plaintext_paths: tuple[str, ...] = ()
+    limited: bool = False
+    limit: str = ""
+    undecidable: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressLimit(Record):
+    """The addresses an account or endpoint is accepted from.
+
+    ``holder`` is the account or endpoint; ``limit`` describes the limit in force ("" when there is
+    none); ``open`` says why the limit it has admits every address anyway ("" when it restricts)."""
+
+    holder: str
+    limit: str = ""
+    open: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimit(Record):
+    """Flood and scan protection on incoming requests: the limiters loaded and the checks the request
+    handling actually calls (both are needed)."""
+
+    limiters: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Banner(Record):
+    """What a service says about itself in its answers: ``header`` names where ("Server/User-Agent"),
+    ``text`` is what it said ("" when nothing)."""
+
+    header: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reachability(Record):
+    """Which voice services answered a scanner, and where that scanner sits.
+
+    ``vantage`` is the network it probed from; ``data_network``: that network is a data (user, guest,
+    external) network, not the voice or management one; ``reached`` lists what answered."""
+
+    vantage: str
+    data_network: bool
+    reached: tuple[str, ...] = ()

@@ -1,0 +1,46 @@
+"""Staff devices: phone screen locks (from MDM policies) and how desk phones fetch their configuration."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from auditor.records.base import Record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Passcode(Record):
+    """A device passcode policy. ``defined`` is False when devices of a kind have no policy at all;
+    ``required_option`` / ``length_option`` name the settings as the policy writes them;
+    ``min_length`` is the shortest passcode allowed (None: unset or unreadable), ``length_text``
+    as written."""
+
+    defined: bool = True
+    required: bool = False
+    required_option: str = ""
+    min_length: Optional[float] = None
+    length_option: str = ""
+    length_text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoLock(Record):
+    """Idle minutes before a device locks (None or <= 0: not set, the user chooses); ``option``
+    names the setting as the policy writes it."""
+
+    minutes: Optional[float]
+    option: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provisioning(Record):
+    """How a phone fetches its configuration: ``protocol`` and whether it is ``encrypted``.
+    Configured (``setting`` names the option, ``url`` its value with any password redacted,
+    ``credentials_in_url`` when it embeds user:password) or seen on the wire (``observed``,
+    ``fetches`` counted)."""
+
+    protocol: str
+    encrypted: bool
+    setting: str = ""
+    url: str = ""
+    credentials_in_url: bool = False
+    fetches: int = 0

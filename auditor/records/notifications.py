@@ -1,0 +1,74 @@
+"""What notifications carry off the voice system, and what screens show of them.
+
+Settings are stated as the platform writes them (``setting="attach=yes"``) so a control can quote
+them without knowing them; a control judges the booleans and lists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.records.base import Record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioAttachment(Record):
+    """Whether notifications sent for new messages (of one mailbox, one template, or the system
+    default every later mailbox inherits) carry the recording itself.
+
+    ``channel`` names what carries it ("email", "notifications", "every mailbox's email"),
+    ``setting`` the deciding setting as written or defaulted, ``inherited`` when mailboxes created
+    later take the same setting; ``undecidable`` why the files cannot tell."""
+
+    attached: bool
+    channel: str
+    setting: str
+    inherited: bool = False
+    undecidable: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationText(Record):
+    """The subject and body a notification of a new message is sent with (``channel``: "email" or
+    "pager"), and every way it names the caller (``leaks``, each as written: "emailsubject includes
+    ${VM_CIDNAME}", or a built-in text that does)."""
+
+    channel: str
+    leaks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageAfterEmail(Record):
+    """Whether a message is deleted from the system once it is emailed (``deleted``), and whether
+    that email carries the audio (``attached``); ``deletion`` and ``attachment`` state the settings
+    as written; ``undecidable`` why the files cannot tell."""
+
+    deleted: bool
+    attached: bool
+    deletion: str = ""
+    attachment: str = ""
+    undecidable: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdleScreenAlerts(Record):
+    """What a desk phone's idle screen pops up for passers-by ("voicemail", "missed-call")."""
+
+    shown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManagedAppNotifications(Record):
+    """The apps whose notification settings a device policy manages (their IDs), for one kind of
+    device; any other app falls back to the user's choice."""
+
+    managed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockScreenContent(Record):
+    """Whether notification content shows on a locked screen (``shown``), for one app (``app``) or
+    for every app on the device (``app`` empty); ``setting`` states why, as the policy writes it."""
+
+    shown: bool
+    setting: str
+    app: str = ""

@@ -1,0 +1,80 @@
+"""Voice network segmentation: where voice travels, whether data shares it, how it is kept apart."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.records.base import Record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceSegment(Record):
+    """The networks a device sets aside for voice, each described with how it is known to carry voice
+    ("VLAN 20 (declared 'voice')"); empty when voice has no network of its own."""
+
+    voice_networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceDataSeparation(Record):
+    """One place voice travels (a phone port, a VLAN seen on the wire) and whether data shares it.
+
+    ``shared``: data traffic (or a device behind the phone) lands in the voice network there;
+    ``untagged_trunk``: voice crosses a trunk untagged, in whatever else the native network holds;
+    ``detail``: what was configured or seen, in the platform's terms, for the evidence."""
+
+    voice_network: str
+    shared: bool = False
+    untagged_trunk: bool = False
+    detail: str = ""
+    port: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrunkNegotiation(Record):
+    """Whether a port negotiates trunking with whatever device is plugged into it.
+
+    ``negotiation``: "dynamic" (becomes a trunk on request), "advertised" (a trunk that still
+    sends negotiation frames) or "off"; ``setting`` quotes the configuration that decides it."""
+
+    port: str
+    negotiation: str
+    setting: str
+    trunking_now: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrunkNative(Record):
+    """The network a trunk puts untagged frames in, and whether that is a voice network."""
+
+    port: str
+    native_network: str
+    native_note: str = ""  # how the setting is known, e.g. " (by default)"
+    voice_how: str = ""    # why the native network counts as voice; empty when it does not
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceRouting(Record):
+    """Whether a device routes a voice network to the data networks, and what filters that.
+
+    ``routed``: False when this device does not route voice at all (another device must filter);
+    ``filtered``: the filter found (on the voice network or on every data network), empty if none."""
+
+    routed: bool
+    voice_network: str = ""
+    routing: str = ""  # how routing is enabled, in the platform's terms
+    filtered: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceNetworkAdvertisement(Record):
+    """How phones are told which network carries voice (a discovery protocol's network policy).
+
+    ``voice_networks``: the voice networks to advertise; ``discovery_on``: the discovery protocol runs;
+    ``unannounced``: voice networks not flagged for advertising;
+    ``silent_ports``: phone ports that do not transmit it."""
+
+    voice_networks: tuple[int, ...] = ()
+    discovery_on: bool = True
+    discovery_note: str = ""  # how the setting is known, e.g. " (by default)"
+    unannounced: tuple[int, ...] = ()
+    silent_ports: tuple[str, ...] = ()

@@ -1,1 +1,0 @@
-"""Checks for Asterisk and FreePBX, over facts from auditor.facts.asterisk."""

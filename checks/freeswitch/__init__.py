@@ -1,1 +1,0 @@
-"""Checks for FreeSWITCH and FusionPBX, over facts from auditor.facts.freeswitch."""

@@ -1,1 +1,0 @@
-"""Checks for Kamailio SIP front ends, over facts from auditor.facts.kamailio."""

@@ -1,1 +1,0 @@
-"""Checks over MDM policies for staff phones: lock-screen previews and screen lock."""

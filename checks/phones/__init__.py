@@ -1,1 +1,0 @@
-"""Checks for desk phones, over vendor-neutral facts from auditor.facts.phones."""
