@@ -68,12 +68,12 @@ clinics:
     live = next(t for t in doc["targets"] if t["name"] == "clinic-core")
     assert live["failure"] is None, live["failure"]
     assert live["source"] == f"cli://auditor@127.0.0.1:{fake_switch.port}"
-    failing = {((r.get("alias") or r["check_id"]), r["resource"].split(" ", 2)[-1]) for r in doc["results"]
+    failing = {(r["check_id"], r["resource"].split(" ", 2)[-1]) for r in doc["results"]
                if r["target"] == "clinic-core" and r["status"] == "FAIL"}
     offline = collect_switch_configs(FIXTURES / "weak" / "clinic-core-c2960x.cfg")
     expected = {(cid, res) for cid, res, status in _findings(offline) if status == "FAIL"}
     assert {c for c, _ in failing} == {c for c, _ in expected}
-    assert ("SW-VLAN-102", "GigabitEthernet1/0/2") in failing
+    assert ("SEG-VLAN-102", "GigabitEthernet1/0/2") in failing  # SW-VLAN-102 in 1.x
     kinds = {t["name"]: (t["failure"] or {}).get("kind") for t in doc["targets"]}
     reasons = {t["name"]: (t["failure"] or {}).get("reason", "") for t in doc["targets"]}
     assert kinds["core-wrong-pw"] == ErrorKind.AUTH.value, reasons and "authentication failed" in reasons["core-wrong-pw"]
