@@ -265,7 +265,9 @@ def control_meta(ctl: Control[Any], bindings: Sequence[Binding[Any]]) -> CheckMe
             platforms.append(b.platform)
         sources += [s for s in b.sources if s not in sources]
         for flavor, text in b.remediation_text().items():
-            remediation.setdefault(flavor, text)
+            known = remediation.get(flavor)
+            # two bindings on one platform (email and pager notifications): both fixes, once each
+            remediation[flavor] = text if known is None else known if text in known else f"{known} {text}"
         if b.alias and b.alias not in aliases.setdefault(b.platform, []):
             aliases[b.platform].append(b.alias)
     return CheckMeta(id=ctl.id, title=ctl.title, severity=ctl.severity, hipaa=list(ctl.hipaa), area=ctl.area,
