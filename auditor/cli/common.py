@@ -2,6 +2,7 @@
 finished scan is written, summarised and gated (the gate itself is the service's)."""
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -98,6 +99,9 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
 
 def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet,
             journal: Optional[Path] = None, baseline: Optional[set] = None) -> None:
+    # The document lives until the process ends: moved out of the collector's sight, it is not walked
+    # again at every collection the renderers' imports and allocations trigger (0.8 s at 10,000 extensions).
+    gc.freeze()
     from reports.render import write_reports
 
     written = write_reports(doc, formats, output)
