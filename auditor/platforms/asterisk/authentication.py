@@ -16,7 +16,7 @@ from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
 from auditor.facts.common import ConfigObject
 from auditor.model import SourceRef
-from auditor.platforms.asterisk.common import yes
+from auditor.platforms.asterisk.common import chan_sip_state, yes
 from auditor.records.authentication import (
     ACCEPTED,
     CHALLENGED,
@@ -30,7 +30,6 @@ from auditor.records.secrets import SecretShape
 GENERAL_SOURCES = ("sip.conf", "modules.conf")
 PEER_SOURCES = ("sip.conf", "users.conf", "modules.conf")
 PJSIP_SOURCES = tuple(PJSIP_OBJECT_SOURCES)
-_LOAD_KEYS = ("load", "require", "preload", "preload-require")
 CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 
 
@@ -83,41 +82,6 @@ def ari_secrets(facts: AsteriskFacts) -> Iterator[AccountSecret]:
 
 
 # -- chan_sip: does it run at all? -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ChanSip:
-    """Whether chan_sip runs, why (for evidence), and the line that decided it."""
-
-    loaded: bool
-    why: str
-    where: Optional[SourceRef] = None
-
-
-def _is_chan_sip(value: str) -> bool:
-    """loader.c resource_name_match(): case-insensitive, with or without the ``.so`` suffix."""
-    return value.strip().lower().removesuffix(".so") == "chan_sip"
-
-
-def chan_sip_state(facts: AsteriskFacts) -> ChanSip:
-    """modules.conf as loader_config_init() reads it: explicit load/require/preload entries, then every
-    module when ``autoload`` is true; ``noload`` removes a module whichever way it got there."""
-    if not facts.has_config("sip.conf"):
-        return ChanSip(False, "no sip.conf: chan_sip does not start without it")
-    if not facts.has_config("modules.conf"):
-        return ChanSip(True, "sip.conf is present; modules.conf was not collected, so chan_sip is assumed loaded")
-    mods = facts.first("modules.modules")
-    if mods is None:
-        return ChanSip(False, "modules.conf has no [modules] section: Asterisk loads no module from it")
-    noload = next((s for s in mods.settings.get("noload", []) if _is_chan_sip(s.value)), None)
-    if noload is not None:
-        return ChanSip(False, "modules.conf: noload => chan_sip.so", noload.source)
-    explicit = next((s for k in _LOAD_KEYS for s in mods.settings.get(k, []) if _is_chan_sip(s.value)), None)
-    if explicit is not None:
-        return ChanSip(True, "modules.conf loads chan_sip.so explicitly", explicit.source)
-    if ast_true(mods.get("autoload")):
-        return ChanSip(True, "modules.conf: autoload=yes and no noload => chan_sip.so", mods.location("autoload"))
-    return ChanSip(False, "modules.conf neither autoloads nor loads chan_sip.so", mods.location("autoload"))
-
 
 def chan_sip_secrets(facts: AsteriskFacts) -> Iterator[AccountSecret]:
     if not chan_sip_state(facts).loaded:

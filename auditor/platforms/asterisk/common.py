@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from auditor.facts.asterisk import AsteriskFacts
+from auditor.facts.asterisk_sip import ast_true
 from auditor.facts.common import ConfigObject
+from auditor.model import SourceRef
 
 PLATFORMS = ["asterisk"]
 
@@ -47,3 +50,40 @@ def pins_elsewhere(facts: AsteriskFacts) -> bool:
     general = vm_general(facts)
     return bool(general and (general.get("passwordlocation") or "").lower() == "spooldir")
 
+
+_LOAD_KEYS = ("load", "require", "preload", "preload-require")
+
+
+@dataclass(frozen=True)
+class ChanSip:
+    """Whether chan_sip runs, why (for evidence), and the line that decided it."""
+
+    loaded: bool
+    why: str
+    where: Optional[SourceRef] = None
+
+
+def _is_chan_sip(value: str) -> bool:
+    """loader.c resource_name_match(): case-insensitive, with or without the ``.so`` suffix."""
+    return value.strip().lower().removesuffix(".so") == "chan_sip"
+
+
+def chan_sip_state(facts: AsteriskFacts) -> ChanSip:
+    """modules.conf as loader_config_init() reads it: explicit load/require/preload entries, then every
+    module when ``autoload`` is true; ``noload`` removes a module whichever way it got there."""
+    if not facts.has_config("sip.conf"):
+        return ChanSip(False, "no sip.conf: chan_sip does not start without it")
+    if not facts.has_config("modules.conf"):
+        return ChanSip(True, "sip.conf is present; modules.conf was not collected, so chan_sip is assumed loaded")
+    mods = facts.first("modules.modules")
+    if mods is None:
+        return ChanSip(False, "modules.conf has no [modules] section: Asterisk loads no module from it")
+    noload = next((s for s in mods.settings.get("noload", []) if _is_chan_sip(s.value)), None)
+    if noload is not None:
+        return ChanSip(False, "modules.conf: noload => chan_sip.so", noload.source)
+    explicit = next((s for k in _LOAD_KEYS for s in mods.settings.get(k, []) if _is_chan_sip(s.value)), None)
+    if explicit is not None:
+        return ChanSip(True, "modules.conf loads chan_sip.so explicitly", explicit.source)
+    if ast_true(mods.get("autoload")):
+        return ChanSip(True, "modules.conf: autoload=yes and no noload => chan_sip.so", mods.location("autoload"))
+    return ChanSip(False, "modules.conf neither autoloads nor loads chan_sip.so", mods.location("autoload"))

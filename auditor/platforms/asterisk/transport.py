@@ -15,8 +15,7 @@ from auditor.control import Binding
 from auditor.facts.asterisk import AsteriskFacts
 from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
 from auditor.facts.common import ConfigObject, Setting
-from auditor.platforms.asterisk.authentication import chan_sip_state
-from auditor.platforms.asterisk.common import endpoint_transports, transports
+from auditor.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
 from auditor.platforms.common import is_loopback
 from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath
 

@@ -11,12 +11,12 @@ from typing import Iterator
 
 from auditor.control import Binding
 from auditor.facts.common import ConfigObject
-from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
+from auditor.facts.kamailio import KamailioFacts
+from auditor.platforms.kamailio.common import TRUE, tls_enabled
 from auditor.records.tls import PeerVerification, ProtocolVersions
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
-TRUE = {"yes", "1", "true", "on"}
 
 VERSION_REMEDIATION = {
     "kamailio": "In tls.cfg set method = TLSv1.2+ in [server:default] and [client:default].",
@@ -27,14 +27,6 @@ VERIFY_REMEDIATION = {
     "opensips": "modparam(\"tls_mgm\", \"verify_cert\", \"[<client domain>]1\") and \"ca_list\" for the "
                 "client domain.",
 }
-
-
-def tls_enabled(facts: KamailioFacts) -> bool:
-    modules = {m.name for m in facts.of_kind("kamailio.module")}
-    if isinstance(facts, OpenSipsFacts):  # TLS is the proto_tls module with tls_mgm domains
-        return "proto_tls" in modules
-    g = facts.named("kamailio.global", "enable_tls")
-    return bool(g and (g.get("value") or "").lower() in TRUE) and "tls" in modules
 
 
 def _profiles(facts: KamailioFacts) -> list[ConfigObject]:

@@ -11,11 +11,11 @@ from typing import Iterator
 from auditor.control import Binding
 from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
 from auditor.platforms.common import is_loopback
+from auditor.platforms.kamailio.common import tls_enabled
 from auditor.records.transport import SignallingPath, TlsSupport
 
 SOURCES = ("kamailio.cfg",)
 ENCRYPTED = {"tls", "wss"}
-TRUE = {"yes", "1", "true", "on"}
 
 LISTENER_REMEDIATION = {
     "kamailio": "Define WITH_TLS, listen=tls:<address>:5061 only (keep udp/tcp on 127.0.0.1 or the "
@@ -44,14 +44,11 @@ def listeners(facts: KamailioFacts) -> Iterator[SignallingPath]:
 
 
 def tls_support(facts: KamailioFacts) -> Iterator[TlsSupport]:
-    modules = {m.name for m in facts.of_kind("kamailio.module")}
+    on = tls_enabled(facts)
     if isinstance(facts, OpenSipsFacts):
-        on = "proto_tls" in modules
-        yield TlsSupport(subject=facts.cfg_name, enabled=on,
-                         setting="proto_tls loaded" if on else "proto_tls missing")
+        yield TlsSupport(subject=facts.cfg_name, enabled=on, setting="proto_tls loaded" if on else "proto_tls missing")
         return
     g = facts.named("kamailio.global", "enable_tls")
-    on = bool(g and (g.get("value") or "").lower() in TRUE) and "tls" in modules
     yield TlsSupport(subject=facts.cfg_name, source=g.source if g is not None and on else None, enabled=on,
                      setting="enable_tls=yes and tls.so loaded" if on else "enable_tls/tls.so missing")
 
