@@ -18,7 +18,7 @@ BANNER_REMEDIATION = {
 }
 SEGMENTATION_REMEDIATION = {
     "sip": "Filter the data VLAN from the voice VLAN: allow only the specific softphone/app flows via an ACL "
-           "or firewall rule to the SBC, deny the rest (see SW-ACL-101 for switch ACLs).",
+           "or firewall rule to the SBC, deny the rest (see SEG-VLAN-105 for switch ACLs).",
     "tls": "Reach admin UIs only from a management VLAN or VPN; deny them from the data VLAN at the firewall.",
     "asterisk": "Also bind pjsip transports and http.conf to the voice/management addresses only.",
     "kamailio": "Also listen= only on the voice VLAN address.",

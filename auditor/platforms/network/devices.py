@@ -22,7 +22,7 @@ def https_fix(prov: Provisioning) -> list[str]:
 
 BINDINGS = (
     Binding("DEV-PRV-101", "pcap", provisioning_fetches, ("capture",), "PCAP-104", {
-        "pcap": "Provision over HTTPS with per-device credentials (see PHONE-PRV-101), and block TFTP/69 "
+        "pcap": "Provision over HTTPS with per-device credentials (see DEV-PRV-101), and block TFTP/69 "
                 "and HTTP to the provisioning server from the voice VLAN.",
     }, https_fix, none="not evaluated: no cleartext provisioning fetch in the capture, and an HTTPS one cannot be "
                        "told apart; capture a phone booting to assess"),

@@ -9,7 +9,7 @@ from auditor.facts.network import PacketFacts
 from auditor.records.segmentation import VoiceDataSeparation
 
 REMEDIATION = {"pcap": "Put phones on the voice VLAN (switchport voice vlan / LLDP-MED network policy), tag voice "
-                       "on trunks, and keep data off that VLAN; see the SW-VLAN checks."}
+                       "on trunks, and keep data off that VLAN; see the SEG-VLAN controls."}
 
 
 def voice_vlans_seen(facts: PacketFacts) -> Iterator[VoiceDataSeparation]:

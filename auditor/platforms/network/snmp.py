@@ -17,7 +17,7 @@ from auditor.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
 
 SOURCES = ("snmp",)
 FIX = {"snmp": "net-snmp: remove rocommunity/rwcommunity lines, createUser <u> SHA <auth> AES <priv> and "
-               "rouser <u> priv; switches: see SW-SNMP-101..103 for the vendor commands."}
+               "rouser <u> priv; switches: see ACC-SNMP-101..103 for the vendor commands."}
 DEFAULT = SecretShape(present=True, weakness="known-weak")
 
 
