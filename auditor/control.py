@@ -17,6 +17,7 @@ exact fix. A control with no record on a target is NOT_APPLICABLE, supplied by t
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar, Union
@@ -143,6 +144,12 @@ class Binding(Generic[R]):
         return {k: " ".join(v.split()) for k, v in self.remediation.items()}
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_params(fn: Callable[..., Any]) -> bool:
+    """Does a view or fix take the profile's parameters (a second argument)? Asked once per function."""
+    return len(inspect.signature(fn).parameters) >= 2
+
+
 def _records(binding: Binding[Any], facts: Any, ctx: CheckContext) -> list[Any]:
     """A view's records, computed once per target however many controls read them. A view that
     needs the profile (which apps are softphones) takes the parameters as its second argument."""
@@ -150,8 +157,7 @@ def _records(binding: Binding[Any], facts: Any, ctx: CheckContext) -> list[Any]:
     key = (binding.view, id(facts))
     if key not in cache:
         view: Any = binding.view
-        takes_params = len(inspect.signature(view).parameters) >= 2
-        cache[key] = list(view(facts, Params(ctx.params)) if takes_params else view(facts))
+        cache[key] = list(view(facts, Params(ctx.params)) if _takes_params(view) else view(facts))
     records: list[Any] = cache[key]
     return records
 
@@ -160,7 +166,7 @@ def _fixer(binding: Binding[Any]) -> Optional[Callable[[Any, Params], list[str]]
     fix = binding.fix
     if fix is None:
         return None
-    if len(inspect.signature(fix).parameters) >= 2:
+    if _takes_params(fix):
         return fix  # type: ignore[return-value]
     return lambda rec, _params: fix(rec)  # type: ignore[call-arg]
 
@@ -188,6 +194,7 @@ class BoundControl:
         self.control = ctl
         self.bindings = tuple(bindings)
         self.alias = alias
+        self._parts: dict[str, list[Part]] = {}
         self.meta = control_meta(ctl, self.bindings)
         self.__module__ = ctl.module
         self.__doc__ = ctl.judge.__doc__
@@ -200,8 +207,11 @@ class BoundControl:
         return self.control.defaults()
 
     def parts(self, platform: str) -> list[Part]:
-        return [Part(b.alias, b.sources, b.none, _judged(self.control, b))
-                for b in self.bindings if b.platform == platform and (not self.alias or b.alias == self.alias)]
+        """The bindings on ``platform`` as runnable parts, built once per platform (a fleet asks per target)."""
+        if platform not in self._parts:
+            self._parts[platform] = [Part(b.alias, b.sources, b.none, _judged(self.control, b)) for b in self.bindings
+                                     if b.platform == platform and (not self.alias or b.alias == self.alias)]
+        return self._parts[platform]
 
     def __call__(self, facts: Any, ctx: Optional[CheckContext] = None) -> list[Outcome]:
         """Every outcome on ``facts`` (its platform's bindings), with NOT_APPLICABLE when there is nothing."""

@@ -43,6 +43,7 @@ MAX_EXPANDED_SETTINGS = 2_000_000
 MAX_REMOTE_HOSTS = 256  # each host is a registration, a contact and a match
 
 _AST_TRUE = {"yes", "true", "y", "t", "1", "on"}  # main/utils.c ast_true()
+_AST_FALSE = {"no", "false", "n", "f", "0", "off"}  # main/utils.c ast_false()
 
 # Options the wizard itself reads (res_pjsip_config_wizard.c); anything else unprefixed is ignored by it.
 WIZARD_KEYS = frozenset({
@@ -59,6 +60,11 @@ _PATTERN_VAR_RE = re.compile(r"\$\{(REMOTE_HOST|USERNAME)\}")
 def ast_true(value: str | None) -> bool:
     """Asterisk's ast_true(): only these words are true; anything else, or nothing, is false."""
     return value is not None and value.lower() in _AST_TRUE
+
+
+def ast_false(value: str | None) -> bool:
+    """Asterisk's ast_false(): an option that defaults to on is off only for these words."""
+    return value is not None and value.lower() in _AST_FALSE
 
 
 def _gap(file: str, line: int, message: str, note: bool = False) -> ParseProblem:

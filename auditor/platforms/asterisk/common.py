@@ -42,7 +42,8 @@ def vm_general(facts: AsteriskFacts) -> Optional[ConfigObject]:
 
 
 def yes(value: Optional[str]) -> bool:
-    return (value or "").strip().lower() in {"yes", "true", "y", "t", "1", "on"}
+    """ast_true() of a value that may be missing or padded."""
+    return ast_true((value or "").strip())
 
 
 def pins_elsewhere(facts: AsteriskFacts) -> bool:

@@ -13,7 +13,7 @@ from typing import Iterator, Optional
 
 from auditor.control import Binding
 from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
+from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_false, ast_true
 from auditor.facts.common import ConfigObject, Setting
 from auditor.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
 from auditor.platforms.common import is_loopback
@@ -24,7 +24,6 @@ PJSIP_SOURCES = tuple(PJSIP_OBJECT_SOURCES)
 PEER_SOURCES = ("sip.conf", "users.conf", "modules.conf")
 ENCRYPTED_SIGNALLING = {"tls", "wss"}
 SRTP = {"sdes", "dtls"}
-_AST_FALSE = {"no", "false", "n", "f", "0", "off"}  # main/utils.c ast_false()
 CHAN_SIP_OFF = "chan_sip is not loaded (no sip.conf, or modules.conf does not load it)"
 
 TLS_REMEDIATION = {
@@ -175,7 +174,7 @@ def chan_sip_signalling(facts: AsteriskFacts) -> Iterator[SignallingPath]:
                          loopback=is_loopback(udp_addr),
                          setting=f"chan_sip listens on UDP {udp_addr}{'' if udp else ' (the default)'}")
     tcp_on = _last_of(general, ("tcpenable",))
-    if tcp_on is not None and tcp_on.value.strip().lower() not in _AST_FALSE:  # enabled unless ast_false()
+    if tcp_on is not None and not ast_false(tcp_on.value.strip()):  # enabled unless ast_false()
         tcp = _last_of(general, ("tcpbindaddr",))
         tcp_addr = tcp.value if tcp is not None else udp_addr
         yield SignallingPath(subject="chan_sip tcp listener", source=tcp_on.source, section="[general]",

@@ -12,6 +12,7 @@ from typing import Iterator
 
 from auditor.control import Binding
 from auditor.facts.network import SipFacts
+from auditor.platforms.network.common import per_platform
 from auditor.records.authentication import ACCEPTED, CHALLENGED, REFUSED, UnauthenticatedRequest, UserDisclosure
 
 SOURCES = ("sip",)
@@ -97,22 +98,18 @@ def disclosure_fix(rec: UserDisclosure) -> list[str]:
     return ["challenge unknown users like known ones"]
 
 
-def _remediation(generic: str, asterisk: str, kamailio: str, freeswitch: str) -> dict[str, str]:
-    return {"sip": generic, "asterisk": asterisk, "kamailio": kamailio, "freeswitch": freeswitch}
-
-
-REGISTER_REMEDIATION = _remediation(
+REGISTER_REMEDIATION = per_platform(
     "Require digest authentication for every REGISTER.",
     "pjsip.conf: every endpoint has auth= and aors=; no anonymous endpoint or identify matching everyone.",
     "WITH_AUTH: www_authorize()/auth_check() on REGISTER before save().",
     "sofia profile: auth-calls=true, accept-blind-reg=false.")
-ENUMERATION_REMEDIATION = _remediation(
+ENUMERATION_REMEDIATION = per_platform(
     "Answer REGISTER/INVITE for unknown users exactly as for known ones (a challenge).",
     "pjsip.conf [global]: no 'unidentified request' differences: chan_sip alwaysauthreject=yes; pjsip answers "
     "401 for unknown endpoints by default.",
     "Challenge before looking the user up: www_challenge() for unknown users instead of sl_send_reply(404).",
     "sofia profile: log-auth-failures=true and challenge unknown users (do not reply 404 to REGISTER).")
-INVITE_REMEDIATION = _remediation(
+INVITE_REMEDIATION = per_platform(
     "Authenticate every INVITE from outside the trusted trunks.",
     "Endpoints with auth=; trunks matched by identify/match= only; no anonymous endpoint; "
     "allowguest=no in sip.conf.",

@@ -11,22 +11,19 @@ from typing import Iterator
 
 from auditor.control import Binding
 from auditor.facts.network import PacketFacts, SipFacts
+from auditor.platforms.network.common import per_platform
 from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath
 
 SIP_SOURCES = ("sip",)
 CAPTURE_SOURCES = ("capture",)
 
 
-def _remediation(generic: str, asterisk: str, kamailio: str, freeswitch: str) -> dict[str, str]:
-    return {"sip": generic, "asterisk": asterisk, "kamailio": kamailio, "freeswitch": freeswitch}
-
-
-PLAINTEXT_REMEDIATION = _remediation(
+PLAINTEXT_REMEDIATION = per_platform(
     "Offer SIP only over TLS (5061) on addresses phones and trunks use; close 5060 or bind it to loopback.",
     "pjsip.conf: remove udp/tcp transports (or bind them to 127.0.0.1); keep a transport with protocol=tls.",
     "listen=tls:<address>:5061 only (udp/tcp on 127.0.0.1 if an internal hop needs them).",
     "sofia profiles: tls=true, tls-only=true; bind sip-ip/sip-port of plaintext profiles to loopback.")
-SDP_REMEDIATION = _remediation(
+SDP_REMEDIATION = per_platform(
     "Offer only RTP/SAVP (SDES over TLS) or DTLS-SRTP.",
     "media_encryption=sdes (or dtls) on every endpoint, media_encryption_optimistic=no.",
     "Kamailio relays SDP; enforce SRTP on the PBX and rtpengine (RTP/SAVP).",

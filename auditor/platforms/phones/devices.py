@@ -6,6 +6,7 @@ from typing import Iterator
 
 from auditor.control import Binding
 from auditor.facts.phones import PhoneFacts
+from auditor.platforms.phones.common import per_vendor
 from auditor.records.devices import Provisioning
 
 ENCRYPTED = {"https", "ftps"}
@@ -30,18 +31,14 @@ def credentials_fix(prov: Provisioning) -> list[str]:
     return [f"{prov.setting} -> URL without credentials"]
 
 
-def _remediation(**per_vendor: str) -> dict[str, str]:
-    return {k.replace("_", "-"): v for k, v in per_vendor.items()}
-
-
 BINDINGS = (
-    Binding("DEV-PRV-101", "phone", provisioning, ("provisioning",), "PHONE-PRV-101", _remediation(
+    Binding("DEV-PRV-101", "phone", provisioning, ("provisioning",), "PHONE-PRV-101", per_vendor(
         yealink="static.auto_provision.server.url = https://<server>/ (and phones trust the server's CA).",
         polycom="device.prov.serverType=\"HTTPS\" with device.prov.serverName=\"https://<server>/\".",
         grandstream="P212 = 2 (HTTPS) and P237 = the server path.",
         cisco_spa="<Profile_Rule>https://<server>/$MA.xml</Profile_Rule>.",
     ), https_fix, none="no provisioning URL in the files"),
-    Binding("DEV-PRV-102", "phone", provisioning, ("provisioning",), "PHONE-PRV-102", _remediation(
+    Binding("DEV-PRV-102", "phone", provisioning, ("provisioning",), "PHONE-PRV-102", per_vendor(
         yealink="Use static.auto_provision.server.username / .password (or client certificates) instead of URL "
                 "credentials.",
         polycom="Use device.prov.user and device.prov.password instead of URL credentials.",

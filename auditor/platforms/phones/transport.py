@@ -10,23 +10,20 @@ from typing import Iterator
 
 from auditor.control import Binding
 from auditor.facts.phones import PhoneFacts
+from auditor.platforms.phones.common import per_vendor
 from auditor.records.transport import MediaPolicy, SignallingPath
 
 SOURCES = ("provisioning",)
 NONE = "no enabled SIP lines"
 
 
-def _remediation(**per_vendor: str) -> dict[str, str]:
-    return {k.replace("_", "-"): v for k, v in per_vendor.items()}
-
-
-TLS_REMEDIATION = _remediation(
+TLS_REMEDIATION = per_vendor(
     yealink="account.N.sip_server.1.transport_type = 2 (TLS), with server port 5061.",
     polycom="reg.N.server.1.transport=\"TLS\" and reg.N.server.1.port=\"5061\".",
     grandstream="P130 = 2 (TLS) for account 1 (and the matching P-value for other accounts).",
     cisco_spa="<SIP_Transport_N_>TLS</SIP_Transport_N_> with the proxy on port 5061.",
 )
-SRTP_REMEDIATION = _remediation(
+SRTP_REMEDIATION = per_vendor(
     yealink="account.N.srtp_encryption = 2 (compulsory).",
     polycom="sec.srtp.enable=\"1\", sec.srtp.offer=\"1\", sec.srtp.require=\"1\".",
     grandstream="P183 = 2 (SRTP enabled and forced).",
