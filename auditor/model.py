@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+import msgspec
 from pydantic import BaseModel
 
 
@@ -48,7 +49,14 @@ class ErrorKind(str, Enum):
     BUG = "bug"
 
 
-class SourceRef(BaseModel):
+class Data(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Machine data (facts and the saved scan): slotted structs built without validation, so a
+    10,000-extension tree costs what its objects cost; a saved scan or a collector's answer is
+    validated once, when it is decoded (auditor.scan). Pydantic stays where people write YAML
+    (inventory, profiles, waivers). Defaults are left out of the JSON, which keeps scans compact."""
+
+
+class SourceRef(Data, kw_only=True):
     """Where a fact came from: a file (relative to the scanned tree) and a line."""
 
     file: str

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pydantic import BaseModel
-
-from auditor.model import SourceRef
+from auditor.model import Data, SourceRef
 
 # Vendor defaults and values seen in the wild on PBXes; checked case-insensitively.
 KNOWN_WEAK = {
@@ -26,7 +24,7 @@ KNOWN_WEAK = {
 }
 
 
-class SecretInfo(BaseModel):
+class SecretInfo(Data, kw_only=True):
     present: bool
     length: int = 0
     digits_only: bool = False

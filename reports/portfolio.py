@@ -30,8 +30,7 @@ def clinic_documents(doc: ScanDocument, profile: Profile) -> dict[str, ScanDocum
         targets = [t for t in doc.targets if (t.clinic or "(no clinic)") == clinic]
         names = {t.name for t in targets}
         results = [r for r in doc.results if r.target in names]
-        out[clinic] = doc.model_copy(update={"targets": targets, "results": results, "trend": None,
-                                             "scores": score(results, profile, meta)})
+        out[clinic] = doc.replace(targets=targets, results=results, trend=None, scores=score(results, profile, meta))
     return out
 
 

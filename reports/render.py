@@ -189,6 +189,11 @@ RENDERERS: dict[str, Callable[[ReportModel], str]] = {
 }
 
 
+def render_format(doc: ScanDocument, fmt: str) -> str:
+    """One format as text (what ``-o -`` writes to standard output)."""
+    return RENDERERS[fmt](build_report(doc))
+
+
 def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[Path]:
     """Render each format into ``outdir``; the JSON scan is always written, first."""
     outdir.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 ERROR for every check that reads it (coverage drops), never a silent NOT_APPLICABLE."""
 from __future__ import annotations
 
+import msgspec
+
 from auditor.engine.collect import TargetSpec, collect
 from auditor.engine.evaluate import build_document
 from auditor.facts.asterisk import AsteriskFacts, DialplanStep
@@ -111,7 +113,7 @@ def test_absolute_includes_follow_astetcdir_and_never_leave_the_tree(tmp_path):
     facts = collect_asterisk_tree(root)
     assert facts.named("pjsip.endpoint", "1001") is not None
     assert facts.configs["manager.conf"].fatal_problem is not None
-    assert "Canary" not in facts.model_dump_json()
+    assert "Canary" not in msgspec.json.encode(facts).decode()
 
 
 def test_every_report_format_shows_the_gap(tmp_path):

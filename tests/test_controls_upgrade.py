@@ -59,7 +59,7 @@ def test_history_store_compares_a_1x_scan_with_a_2x_scan(upgraded, tmp_path):
     old, new = upgraded
     store = History(tmp_path / "h.sqlite")
     store.record(old)
-    later = new.model_copy(update={"scan_id": "after", "finished_at": "2999-01-01T00:00:00+00:00"})
+    later = new.replace(scan_id="after", finished_at="2999-01-01T00:00:00+00:00")
     store.record(later)
     prev = store.previous(later)
     assert prev is not None and prev.scan_id == old.scan_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+import msgspec
 import pytest
 
 from auditor.engine.broker import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
@@ -13,7 +14,7 @@ from auditor.engine.collect import collect
 from auditor.history import redact
 from auditor.inventory import load_inventory
 from auditor.model import ErrorKind
-from auditor.scan import TargetRecord
+from auditor.scan import target_from_builtins
 from tests.conftest import EXAMPLE
 
 
@@ -55,10 +56,10 @@ def test_the_message_carries_references_never_secrets(tmp_path, monkeypatch):
 def test_a_collector_rebuilds_the_target_and_collects_the_same_facts(tmp_path):
     pbx, _ = write_inventory(tmp_path)
     answer = collect_entry({"v": MESSAGE_VERSION, "entry": asdict(pbx.entry), "timeout": 60}, collector="c1@site")
-    remote = TargetRecord.model_validate(answer["record"])
+    remote = target_from_builtins(answer["record"])
     local = collect(pbx)
     assert remote.failure is None and remote.collector == "c1@site"
-    assert remote.facts.model_dump() == local.facts.model_dump()
+    assert msgspec.to_builtins(remote.facts) == msgspec.to_builtins(local.facts)
     assert (remote.clinic, remote.site) == ("Riverside", "Main St. (2nd floor)")
 
 
@@ -66,11 +67,11 @@ def test_a_bad_message_is_a_failed_record_not_an_exception(tmp_path):
     pbx, _ = write_inventory(tmp_path)
     entry = asdict(pbx.entry)
     old = collect_entry({"v": 99, "entry": entry})
-    assert TargetRecord.model_validate(old["record"]).failure.kind == ErrorKind.PARSE
+    assert target_from_builtins(old["record"]).failure.kind == ErrorKind.PARSE
     entry["target"] = dict(entry["target"], platform="fax-machine")
-    bad = TargetRecord.model_validate(collect_entry({"v": MESSAGE_VERSION, "entry": entry})["record"])
+    bad = target_from_builtins(collect_entry({"v": MESSAGE_VERSION, "entry": entry})["record"])
     assert bad.failure.kind == ErrorKind.PARSE and "platform" in bad.failure.reason
-    empty = TargetRecord.model_validate(collect_entry({})["record"])
+    empty = target_from_builtins(collect_entry({})["record"])
     assert empty.failure is not None
 
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from auditor.facts.common import redact_inline_credentials
@@ -77,7 +78,7 @@ def fuzz_per_file(tmp_path: Path, seed: int, originals: dict[str, str], build, r
         root = write(tmp_path / f"r{r}", files)
         start = time.perf_counter()
         facts = build(root)
-        facts.model_dump_json()
+        msgspec.json.encode(facts).decode()
         assert time.perf_counter() - start < PER_INPUT_S * len(files)
         assert set(facts.configs) == set(files)
 
@@ -256,7 +257,7 @@ def test_kamailio_and_opensips_fuzzed(tmp_path):
             root = write(tmp_path / f"{key}{r}", {root_name: mangle(text, rng, JUNK), "x.cfg": mangle(text, rng, JUNK)})
             start = time.perf_counter()
             facts = build_kamailio_facts(root, root_name, "opensips" if root_name == "opensips.cfg" else "kamailio")
-            facts.model_dump_json()
+            msgspec.json.encode(facts).decode()
             assert time.perf_counter() - start < PER_INPUT_S
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from auditor.engine.collect import TargetSpec
 from auditor.profile import load_profile
+from auditor.scan import dump_scan
 from auditor.service import run_scan
 from reports.model import build_report
 from reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
@@ -35,7 +36,7 @@ def test_committed_json_schema_matches_the_model():
 
 def test_scan_json_validates_against_its_schema(doc):
     schema = json.loads(SCHEMA_PATH.read_text())
-    jsonschema.Draft202012Validator(schema).validate(json.loads(doc.model_dump_json()))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(dump_scan(doc)))
 
 
 def test_sarif_validates_against_sarif_2_1_0(doc):

@@ -28,7 +28,7 @@ from auditor.credentials import REF_RE, CredentialError, redact_url, resolve
 from auditor.engine.collect import Progress, TargetSpec, collect
 from auditor.engine.journal import Journal, finish
 from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord
+from auditor.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
 
 TASK_NAME = "voxaudit.collect_target"
 MESSAGE_VERSION = 1
@@ -140,7 +140,7 @@ def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any
     if not rec.duration_s:
         rec.duration_s = round(time.perf_counter() - started, 4)
     rec.collector = collector or socket.gethostname()
-    return {"v": MESSAGE_VERSION, "record": rec.model_dump(mode="json")}
+    return {"v": MESSAGE_VERSION, "record": target_to_builtins(rec)}
 
 
 def run_worker(url: str, queues: list[str], base: Path, concurrency: int, pool: str = "prefork",
@@ -257,14 +257,12 @@ def _poll(spec: TargetSpec, result: Any, sent: float, queue: str, now: float, st
 
 
 def _record_from(spec: TargetSpec, result: Any) -> TargetRecord:
-    from pydantic import ValidationError
-
     answer = result.result
     try:
         if not isinstance(answer, dict) or answer.get("v") != MESSAGE_VERSION:
             raise ValueError("unexpected answer")
-        rec = TargetRecord.model_validate(answer["record"])
-    except (ValueError, ValidationError, KeyError):
+        rec = target_from_builtins(answer["record"])
+    except (ValueError, KeyError):  # msgspec.ValidationError is a ValueError
         return _failed(spec, ErrorKind.BUG, "the site collector's answer is not a record this voxaudit reads "
                                             "(same voxaudit version at both ends?)")
     if rec.name != spec.name:

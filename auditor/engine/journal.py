@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.engine.collect import Progress
-from auditor.scan import TargetRecord, dump_target
+from auditor.scan import TargetRecord, dump_target, load_target
 
 JOURNAL_NAME = "targets.partial.jsonl"
 OnDone = Callable[[TargetRecord], None]
@@ -28,7 +28,7 @@ class Journal:
         out = {}
         for line in self.path.read_text(encoding="utf-8").splitlines():
             try:
-                rec = TargetRecord.model_validate_json(line)
+                rec = load_target(line)
             except ValueError:
                 continue  # a line cut by the interruption
             out[rec.name] = rec

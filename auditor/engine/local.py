@@ -45,7 +45,7 @@ from typing import Any
 from auditor.engine.collect import Progress, TargetSpec, collect
 from auditor.engine.journal import Journal, OnDone, finish
 from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord, dump_target
+from auditor.scan import CollectionFailure, TargetRecord, dump_target, load_target
 
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
 KILL_WAIT_S = 2.0       # after SIGKILL, how long to wait for the child to be reaped
@@ -301,7 +301,7 @@ class _Supervisor:
                     self.progress(child.spec.name, payload)
             elif kind == "record":
                 try:
-                    rec = TargetRecord.model_validate_json(payload)
+                    rec = load_target(payload)
                 except ValueError:
                     rec, payload = failed_record(child.spec, ErrorKind.BUG, "the collecting process sent an "
                                                  "unreadable record", time.monotonic() - child.started), None
@@ -369,7 +369,7 @@ def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict[str
                     progress(name, payload)
             elif name in waiting:
                 del waiting[name]
-                finish(TargetRecord.model_validate_json(payload), done, journal, progress, on_done, raw=payload)
+                finish(load_target(payload), done, journal, progress, on_done, raw=payload)
     finally:
         for child in children:
             if child.is_alive():

@@ -31,10 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import BaseModel
-
 from auditor.facts.common import ParseProblem, is_secret_key, redact_inline_credentials
-from auditor.model import SourceRef
+from auditor.model import Data, SourceRef
 from auditor.parsers.asterisk_ael import AelConfig, parse_ael
 from auditor.parsers.asterisk_conf import ParsedConfig
 
@@ -58,7 +56,7 @@ MAX_NOTES_PER_FILE = 50
 WRAPPERS = frozenset({"execif", "exec", "tryexec", "gosubif"})
 
 
-class DialplanStep(BaseModel):
+class DialplanStep(Data, kw_only=True):
     """One application a priority may run.
 
     ``via`` is empty when the priority runs ``app`` itself; otherwise it says how ``app`` is reached,
@@ -570,15 +568,14 @@ def _record(b: BuildContext, probs: _Problems, context: str, exten: str, priorit
             file: str, line: int) -> None:
     """The steps one priority may run, and the gaps of its analysis."""
     expansion = expand_application(app, data)
-    src = SourceRef.model_construct(file=file, line=line)
+    src = SourceRef(file=file, line=line)
     secrets = sorted({v for name, args, _ in expansion.runs for v in secret_assignments(name, args)}, key=len,
                      reverse=True)
     for name, args, via in expansion.runs:
         for value in secrets:
             args = args.replace(value, "<redacted>")
-        # model_construct: every field is a str built here (validation would only cost time on 100k lines)
-        b.dialplan.append(DialplanStep.model_construct(context=context, exten=exten, priority=priority, app=name,
-                                                       args=redact_inline_credentials(args), source=src, via=via))
+        b.dialplan.append(DialplanStep(context=context, exten=exten, priority=priority, app=name,
+                                       args=redact_inline_credentials(args), source=src, via=via))
     for message in dict.fromkeys(expansion.gaps):
         probs.gap(file, line, f"[{context}] {message}")
 

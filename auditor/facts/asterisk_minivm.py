@@ -102,7 +102,7 @@ def _template(section: Section, name: str, notes: _Notes) -> ConfigObject:
     if body is not None and body.key == "templatefile":
         notes.gap(body.file, body.line, f"[{section.name}] the message body comes from a templatefile, which is "
                   "not read: caller details in it are not audited")
-    return ConfigObject.model_validate({"kind": "minivm.template", "name": name, "settings": settings,
+    return ConfigObject.of({"kind": "minivm.template", "name": name, "settings": settings,
                                         "source": {"file": section.file, "line": section.line}})
 
 
@@ -136,7 +136,7 @@ def _default_template(general: Section | None, pc: ParsedConfig, name: str, pref
     settings: dict[str, list[dict]] = {"default_of": [{"value": "[general]", "file": section.file,
                                                        "line": section.line}]}
     _resolve(settings, section, subject, body, None, attach_default=False, attach_forced=prefix == "email")
-    return ConfigObject.model_validate({"kind": "minivm.template", "name": name, "settings": settings,
+    return ConfigObject.of({"kind": "minivm.template", "name": name, "settings": settings,
                                         "source": {"file": section.file, "line": section.line}})
 
 
@@ -183,7 +183,7 @@ def _account(section: Section, b: BuildContext, notes: _Notes) -> ConfigObject |
     src = SourceRef(file=pin.file, line=pin.line) if pin is not None else SourceRef(**head)
     info = describe_secret(value, user, src)
     b.pin_tracker.add(value, info)
-    return ConfigObject.model_validate({"kind": "voicemail.mailbox", "name": section.name, "settings": settings,
+    return ConfigObject.of({"kind": "voicemail.mailbox", "name": section.name, "settings": settings,
                                         "secrets": {"pin": info}, "source": head})
 
 

@@ -342,7 +342,7 @@ def _users_mailbox(user: Section, context: str) -> tuple[ConfigObject, str]:
     src = SourceRef(file=password_at.file, line=password_at.line) if password_at else SourceRef(
         file=user.file, line=user.line)
     secrets: dict[str, SecretInfo] = {"pin": describe_secret(pin, user.name, src)}
-    obj = ConfigObject.model_validate({"kind": "voicemail.mailbox", "name": f"{user.name}@{context}",
+    obj = ConfigObject.of({"kind": "voicemail.mailbox", "name": f"{user.name}@{context}",
                                        "source": {"file": user.file, "line": user.line},
                                        "settings": settings, "secrets": secrets})
     return obj, pin

@@ -11,9 +11,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import ClassVar, Iterable, Optional
 
-from pydantic import BaseModel, Field
+import msgspec
 
-from auditor.model import SourceRef
+from auditor.model import Data, SourceRef
 from auditor.secretinfo import SecretInfo
 
 # Keys whose values are secrets in any dialect we parse; matched on the lowercased key.
@@ -82,7 +82,7 @@ def redact_inline_credentials(text: str) -> str:
     return "".join(out)
 
 
-class Setting(BaseModel):
+class Setting(Data, kw_only=True):
     value: str
     file: str
     line: int
@@ -92,7 +92,7 @@ class Setting(BaseModel):
         return SourceRef(file=self.file, line=self.line)
 
 
-class ConfigObject(BaseModel):
+class ConfigObject(Data, kw_only=True):
     """One object of a configuration (a pjsip endpoint, a mailbox, a manager user...).
 
     ``settings`` holds every non-secret option after template inheritance, each
@@ -103,8 +103,14 @@ class ConfigObject(BaseModel):
     kind: str
     name: str
     source: SourceRef
-    settings: dict[str, list[Setting]] = Field(default_factory=dict)
-    secrets: dict[str, SecretInfo] = Field(default_factory=dict)
+    settings: dict[str, list[Setting]] = {}
+    secrets: dict[str, SecretInfo] = {}
+
+    @classmethod
+    def of(cls, data: dict[str, object]) -> "ConfigObject":
+        """From plain data (nested dicts for settings, secrets and source), checked and converted as a
+        saved scan is; the builders of small files use it, the large ones construct objects directly."""
+        return msgspec.convert(data, cls, strict=False)
 
     def setting(self, key: str) -> Optional[Setting]:
         values = self.settings.get(key.lower())
@@ -133,7 +139,7 @@ class ConfigObject(BaseModel):
         return self.source
 
 
-class ParseProblem(BaseModel):
+class ParseProblem(Data, kw_only=True):
     """A parser's Problem as saved in facts (see auditor.parsers.problem.Problem for the meaning of
     ``fatal`` and ``note``; a non-fatal problem that is not a note is a gap that lowers coverage)."""
 
@@ -168,13 +174,13 @@ def describe_gaps(problems: Iterable[ParseProblem]) -> str:
     return f"not assessed where the configuration was not understood: {shown}{more}"
 
 
-class ConfigFileFacts(BaseModel):
+class ConfigFileFacts(Data, kw_only=True):
     """What happened when one root config file (and its includes) was read."""
 
     root: str
     found: bool
-    files: list[str] = Field(default_factory=list)
-    problems: list[ParseProblem] = Field(default_factory=list)
+    files: list[str] = []
+    problems: list[ParseProblem] = []
     # Lines that carried configuration after comments were stripped (None: the reader does not count).
     # A root with content from which no object was built is flagged by the runner: never read as empty.
     content_lines: Optional[int] = None
@@ -184,31 +190,31 @@ class ConfigFileFacts(BaseModel):
         return next((p for p in self.problems if p.fatal), None)
 
 
-class MailboxSpool(BaseModel):
+class MailboxSpool(Data, kw_only=True):
     """Counts, sizes and ages of one mailbox's messages: never content, never caller."""
 
     mailbox: str
     messages: int
     total_bytes: int
-    ages_days: list[int] = Field(default_factory=list)
-    folders: dict[str, int] = Field(default_factory=dict)
+    ages_days: list[int] = []
+    folders: dict[str, int] = {}
 
 
-class RecordingSpool(BaseModel):
+class RecordingSpool(Data, kw_only=True):
     path: str
     files: int
     total_bytes: int
-    ages_days: list[int] = Field(default_factory=list)
+    ages_days: list[int] = []
 
 
-class SpoolFacts(BaseModel):
+class SpoolFacts(Data, kw_only=True):
     collected_at: str
     voicemail_dir: str
-    mailboxes: list[MailboxSpool] = Field(default_factory=list)
+    mailboxes: list[MailboxSpool] = []
     recordings: Optional[RecordingSpool] = None
 
 
-class LogrotateRule(BaseModel):
+class LogrotateRule(Data, kw_only=True):
     paths: list[str]
     period: str = "weekly"  # logrotate's own default when none is given
     rotate: Optional[int] = None
@@ -225,18 +231,20 @@ class LogrotateRule(BaseModel):
         return days
 
 
-class PlatformFacts(BaseModel):
+class PlatformFacts(Data, tag_field="platform", dict=True, kw_only=True):
     """What every platform's facts share: config files read and the objects found in them.
 
-    Subclasses add a ``platform`` literal (the discriminator of saved scans) and their own
-    fact sources; checks query objects through the methods here.
+    Each subclass is tagged with its ``platform`` (the tag tells a saved scan's facts apart) and adds
+    its own fact sources; adapters query objects through the methods here.
     """
 
-    configs: dict[str, ConfigFileFacts] = Field(default_factory=dict)
-    objects: list[ConfigObject] = Field(default_factory=list)
+    platform: ClassVar[str] = ""
+
+    configs: dict[str, ConfigFileFacts] = {}
+    objects: list[ConfigObject] = []
 
     # Index built on first query; checks call these per endpoint/mailbox, so they must be O(1).
-    # A cached_property lives in the instance __dict__ and is never serialised by pydantic.
+    # A cached_property lives in the instance __dict__ (dict=True) and is never serialised.
     @cached_property
     def _index(self) -> tuple[dict[str, list[ConfigObject]], dict[tuple[str, str], ConfigObject]]:
         by_kind: dict[str, list[ConfigObject]] = {}
@@ -305,7 +313,7 @@ class PlatformFacts(BaseModel):
         return ("ok", "") if cf.found else ("missing", f"{name} not present")
 
 
-class PerFileFacts(PlatformFacts):
+class PerFileFacts(PlatformFacts, kw_only=True):
     """Platforms whose configuration is a set of independent files: one per phone, per switch,
     per MDM profile. ``configs`` has an entry per file; one unreadable file is an ERROR for that
     file's resource only, and the source as a whole fails only when no file could be read."""

@@ -24,7 +24,7 @@ import bisect
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from auditor.facts.common import (
     ConfigFileFacts,
@@ -122,8 +122,8 @@ VANILLA_SOFIA = """    <configuration name="sofia.conf">
 ASSUMED_ROOT = "freeswitch.xml (assumed: the packaged one)"
 
 
-class FreeSwitchFacts(PlatformFacts):
-    platform: Literal["freeswitch"] = "freeswitch"
+class FreeSwitchFacts(PlatformFacts, tag="freeswitch", kw_only=True):
+    platform: ClassVar[str] = "freeswitch"
     flavor: Literal["freeswitch", "fusionpbx"] = "freeswitch"
     unresolved_variables: list[str] = []  # noqa: RUF012 (pydantic copies defaults; the saved schema keeps "default": [])
 
@@ -201,7 +201,7 @@ class _Builder:
                 settings.setdefault(key, []).append({"value": runtime_value(value), "file": f, "line": ln})
         if runtime:
             settings[RUNTIME_KEY] = [{"value": k, "file": f, "line": ln} for k, (f, ln) in runtime.items()]
-        o = ConfigObject.model_validate({"kind": kind, "name": name, "source": {"file": file, "line": line},
+        o = ConfigObject.of({"kind": kind, "name": name, "source": {"file": file, "line": line},
                                          "settings": settings, "secrets": secrets})
         self.facts.objects.append(o)
         return o, raw_secrets

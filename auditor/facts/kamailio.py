@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
+from typing import ClassVar
 
 from auditor.facts.common import (
     ConfigFileFacts,
@@ -34,21 +32,21 @@ _ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=([^;]*)")
 _LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss):)?(?P<addr>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?")
 
 
-class KamailioFacts(PlatformFacts):
-    platform: Literal["kamailio"] = "kamailio"
-    defines: list[str] = Field(default_factory=list)
+class KamailioFacts(PlatformFacts, tag="kamailio", kw_only=True):
+    platform: ClassVar[str] = "kamailio"
+    defines: list[str] = []
 
     @property
     def cfg_name(self) -> str:
         return "kamailio.cfg"
 
 
-class OpenSipsFacts(KamailioFacts):
+class OpenSipsFacts(KamailioFacts, tag="opensips", kw_only=True):
     """OpenSIPS: the same SER-family language and object kinds; TLS settings come from
     ``tls_mgm`` (or 2.x ``proto_tls``) modparams instead of a tls.cfg, so the checks' "tls.cfg"
     source is the main config."""
 
-    platform: Literal["opensips"] = "opensips"  # type: ignore[assignment]
+    platform: ClassVar[str] = "opensips"
 
     @property
     def cfg_name(self) -> str:
@@ -104,7 +102,7 @@ def _opensips_tls_profiles(facts: KamailioFacts) -> list[ConfigObject]:
         for name in domains.get(dom, []):
             profiles[name][target] = [{"value": value, "file": o.source.file, "line": o.source.line}]
             first_line.setdefault(name, o.source.line)
-    return [ConfigObject.model_validate({"kind": "tls.profile", "name": name, "source": {
+    return [ConfigObject.of({"kind": "tls.profile", "name": name, "source": {
         "file": facts.cfg_name, "line": first_line.get(name, 1)}, "settings": settings, "secrets": {}})
         for name, settings in profiles.items()]
 
@@ -144,7 +142,7 @@ def _obj(kind: str, name: str, item: Item, settings: dict[str, str], hidden: fro
         if "=" in value:
             value = _ATTR_RE.sub(lambda m, key=key: _hide_attribute(m, secrets, f"{key}.secret", where), value)
         clean[key] = [{"value": value, "file": item.file, "line": item.line}]
-    return ConfigObject.model_validate({"kind": kind, "name": name, "source": {"file": item.file, "line": item.line},
+    return ConfigObject.of({"kind": kind, "name": name, "source": {"file": item.file, "line": item.line},
                                         "settings": clean, "secrets": secrets})
 
 
@@ -200,7 +198,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
             settings = {k: [{"value": v, "file": tls_name, "line": ln}] for k, (v, ln) in prof.settings.items()
                         if "password" not in k}
             start = min((ln for _, ln in prof.settings.values()), default=1)
-            facts.objects.append(ConfigObject.model_validate({
+            facts.objects.append(ConfigObject.of({
                 "kind": "tls.profile", "name": prof.name, "source": {"file": tls_name, "line": max(start - 1, 1)},
                 "settings": settings, "secrets": {}}))
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],

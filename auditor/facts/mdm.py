@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from auditor.facts.common import ConfigObject, PerFileFacts, files_under
 from auditor.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
@@ -26,10 +26,10 @@ IMPLIED_LENGTH = {"COMPLEXITY_HIGH": 6, "COMPLEXITY_MEDIUM": 4, "NUMERIC_COMPLEX
 INTUNE_NO_LOCK = {"deviceDefault", "lowSecurityBiometric", None}
 
 
-class MdmFacts(PerFileFacts):
+class MdmFacts(PerFileFacts, tag="mdm", kw_only=True):
     """``configs`` has one entry per policy file; the fact source is "profiles"."""
 
-    platform: Literal["mdm"] = "mdm"
+    platform: ClassVar[str] = "mdm"
     file_source: ClassVar[str] = "profiles"
     file_label: ClassVar[str] = "policy"
 
@@ -66,7 +66,7 @@ class _Builder:
         self.objects: list[ConfigObject] = []
 
     def add(self, kind: str, name: str, line: int, settings: dict[str, tuple[Any, int]]) -> None:
-        self.objects.append(ConfigObject.model_validate({
+        self.objects.append(ConfigObject.of({
             "kind": kind, "name": name, "source": {"file": self.display, "line": line},
             "settings": {k: [{"value": str(v), "file": self.display, "line": ln}] for k, (v, ln) in settings.items()
                          if v is not None},
@@ -135,7 +135,7 @@ class _Builder:
         features = d.get("keyguardDisabledFeatures")
         features = features if isinstance(features, list) else []
         kg_line = doc.line_of('"keyguardDisabledFeatures"')
-        self.objects.append(ConfigObject.model_validate({
+        self.objects.append(ConfigObject.of({
             "kind": "mdm.android_policy", "name": f"{self.display} keyguard", "source": {"file": self.display, "line": kg_line},
             "settings": {"keyguard_disabled": [{"value": str(_enum(f)), "file": self.display, "line": kg_line}
                                                for f in features],

@@ -6,29 +6,28 @@ made-up users unless the user named one; no credentials are ever sent.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
-
-from pydantic import BaseModel, Field
+from typing import ClassVar, Literal, Optional
 
 from auditor.facts.common import PlatformFacts
+from auditor.model import Data
 
 
-class SdpFacts(BaseModel):
-    media_protocols: list[str] = Field(default_factory=list)  # e.g. RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF
+class SdpFacts(Data, kw_only=True):
+    media_protocols: list[str] = []  # e.g. RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF
     crypto_lines: int = 0       # a=crypto (SDES): counted, the keys are never kept
     fingerprint: bool = False   # a=fingerprint (DTLS-SRTP)
 
 
-class SipResponse(BaseModel):
+class SipResponse(Data, kw_only=True):
     status: int
     reason: str = ""
     server: str = ""            # Server or User-Agent header
-    allow: list[str] = Field(default_factory=list)
+    allow: list[str] = []
     challenge: str = ""         # WWW-/Proxy-Authenticate scheme, e.g. "Digest"
     sdp: Optional[SdpFacts] = None
 
 
-class SipTransportProbe(BaseModel):
+class SipTransportProbe(Data, kw_only=True):
     transport: Literal["udp", "tcp", "tls"]
     port: int
     state: Literal["answered", "closed", "no-answer", "garbage", "tls-failed"]
@@ -38,7 +37,7 @@ class SipTransportProbe(BaseModel):
     rtt_ms: float = 0.0
 
 
-class EnumerationProbe(BaseModel):
+class EnumerationProbe(Data, kw_only=True):
     """Opt-in: REGISTER for a user that exists and for made-up users, compared."""
 
     transport: str
@@ -47,7 +46,7 @@ class EnumerationProbe(BaseModel):
     distinguishable: bool
 
 
-class InviteProbe(BaseModel):
+class InviteProbe(Data, kw_only=True):
     """Opt-in: an INVITE without credentials; anything but a challenge or a rejection is accepted."""
 
     transport: str
@@ -57,7 +56,7 @@ class InviteProbe(BaseModel):
     cancelled: bool = False
 
 
-class CertificateFacts(BaseModel):
+class CertificateFacts(Data, kw_only=True):
     subject: str = ""
     issuer: str = ""
     not_after: str = ""
@@ -69,28 +68,28 @@ class CertificateFacts(BaseModel):
     hostname_match: Optional[bool] = None
 
 
-class TlsScan(BaseModel):
+class TlsScan(Data, kw_only=True):
     endpoint: str                # host:port
     purpose: str = ""            # "sip-tls", "https-admin", "wss"
     server_name: str = ""        # the name the certificate must match (SNI), if known
     completed: bool = False
     error: str = ""
-    accepted_versions: list[str] = Field(default_factory=list)  # "SSL 3.0" ... "TLS 1.3"
-    weak_ciphers: list[str] = Field(default_factory=list)       # NULL, EXPORT, RC4, DES/3DES, anonymous
+    accepted_versions: list[str] = []  # "SSL 3.0" ... "TLS 1.3"
+    weak_ciphers: list[str] = []       # NULL, EXPORT, RC4, DES/3DES, anonymous
     certificate: Optional[CertificateFacts] = None
     duration_s: float = 0.0
 
 
-class SipFacts(PlatformFacts):
+class SipFacts(PlatformFacts, tag="sip", kw_only=True):
     """A SIP service probed from where the scanner sits (its ``vantage``, e.g. "data VLAN")."""
 
-    platform: Literal["sip"] = "sip"
+    platform: ClassVar[str] = "sip"
     address: str
     vantage: str = ""
-    transports: list[SipTransportProbe] = Field(default_factory=list)
+    transports: list[SipTransportProbe] = []
     enumeration: Optional[EnumerationProbe] = None
     invite: Optional[InviteProbe] = None
-    tls: list[TlsScan] = Field(default_factory=list)
+    tls: list[TlsScan] = []
     probes_sent: int = 0
 
     def source_state(self, name: str) -> tuple[str, str]:
@@ -103,13 +102,13 @@ class SipFacts(PlatformFacts):
         return super().source_state(name)
 
 
-class TlsEndpointFacts(PlatformFacts):
+class TlsEndpointFacts(PlatformFacts, tag="tls", kw_only=True):
     """Admin UIs and other TLS services scanned on their own (HTTPS, ARI/WSS, LDAPS...)."""
 
-    platform: Literal["tls"] = "tls"
+    platform: ClassVar[str] = "tls"
     address: str
     vantage: str = ""
-    tls: list[TlsScan] = Field(default_factory=list)
+    tls: list[TlsScan] = []
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "tls":
@@ -124,7 +123,7 @@ class TlsEndpointFacts(PlatformFacts):
         return [(f"tls {s.endpoint}", s.error) for s in self.tls if not s.completed and any(t.completed for t in self.tls)]
 
 
-class RtpStream(BaseModel):
+class RtpStream(Data, kw_only=True):
     src: str
     dst: str
     ssrc: str
@@ -134,30 +133,30 @@ class RtpStream(BaseModel):
     basis: str  # how the kind was decided (SDP seen, or payload entropy)
 
 
-class VlanTraffic(BaseModel):
+class VlanTraffic(Data, kw_only=True):
     vlan: int  # 0 = untagged
     packets: int
     kinds: dict[str, int]  # voice-signalling, voice-media, provisioning, data, other -> packets
 
 
-class ProvisioningFetch(BaseModel):
+class ProvisioningFetch(Data, kw_only=True):
     protocol: Literal["tftp", "http"]
     path: str
     requests: int
 
 
-class PacketFacts(PlatformFacts):
+class PacketFacts(PlatformFacts, tag="pcap", kw_only=True):
     """What a capture shows: never payloads, never caller identities, never audio."""
 
-    platform: Literal["pcap"] = "pcap"
+    platform: ClassVar[str] = "pcap"
     source: str
     capture_point: str = ""  # trunk, access, span: which tags the capture can see
     packets: int = 0
-    sip_in_clear: dict[str, int] = Field(default_factory=dict)
+    sip_in_clear: dict[str, int] = {}
     sdes_keys_in_clear: int = 0
-    streams: list[RtpStream] = Field(default_factory=list)
-    vlans: list[VlanTraffic] = Field(default_factory=list)
-    provisioning: list[ProvisioningFetch] = Field(default_factory=list)
+    streams: list[RtpStream] = []
+    vlans: list[VlanTraffic] = []
+    provisioning: list[ProvisioningFetch] = []
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "capture":
@@ -165,7 +164,7 @@ class PacketFacts(PlatformFacts):
         return super().source_state(name)
 
 
-class SnmpAttempt(BaseModel):
+class SnmpAttempt(Data, kw_only=True):
     version: Literal["v1", "v2c", "v3"]
     credential: str          # the inventory reference or "default 'public'"; never a secret value
     origin: str = "inventory"
@@ -174,14 +173,14 @@ class SnmpAttempt(BaseModel):
     detail: str = ""
 
 
-class SnmpFacts(PlatformFacts):
-    platform: Literal["snmp"] = "snmp"
+class SnmpFacts(PlatformFacts, tag="snmp", kw_only=True):
+    platform: ClassVar[str] = "snmp"
     address: str
     port: int = 161
-    attempts: list[SnmpAttempt] = Field(default_factory=list)
+    attempts: list[SnmpAttempt] = []
     sys_descr: str = ""
-    vlans: list[str] = Field(default_factory=list)            # Q-BRIDGE-MIB VLAN names, when exposed
-    lldp_med_voice_vlans: list[str] = Field(default_factory=list)
+    vlans: list[str] = []            # Q-BRIDGE-MIB VLAN names, when exposed
+    lldp_med_voice_vlans: list[str] = []
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "snmp":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from auditor.facts.common import (
     ConfigObject,
@@ -38,10 +38,10 @@ GS_PROV = {"0": "tftp", "1": "http", "2": "https", "3": "ftp", "4": "ftps"}
 POLY_TRANSPORT = {"tls": "tls", "udponly": "udp", "tcponly": "tcp", "tcppreferred": "tcp", "dnsnaptr": "dns-naptr"}
 
 
-class PhoneFacts(PerFileFacts):
+class PhoneFacts(PerFileFacts, tag="phone", kw_only=True):
     """``configs`` has one entry per provisioning file; the fact source is "provisioning"."""
 
-    platform: Literal["phone"] = "phone"
+    platform: ClassVar[str] = "phone"
     file_source: ClassVar[str] = "provisioning"
     file_label: ClassVar[str] = "phone"
 
@@ -209,13 +209,13 @@ def _read_phone(path: Path, display: str) -> tuple[list[ConfigObject], list[Prob
         return [], problems, content
     phone = _Phone(display, vendor, settings)
     phone.build()
-    objects = [ConfigObject.model_validate({
+    objects = [ConfigObject.of({
         "kind": "phone.device", "name": display, "source": {"file": display, "line": 0},
         "settings": _setting(phone.device), "secrets": phone.secrets})]
     for n, acct in phone.accounts:
         acct["vendor"] = (vendor, display, 0)
         acct["device"] = (display, display, 0)
-        objects.append(ConfigObject.model_validate({
+        objects.append(ConfigObject.of({
             "kind": "phone.account", "name": f"{display} line {n}", "source": {"file": display, "line": 0},
             "settings": _setting(acct), "secrets": {}}))
     return objects, problems, content

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from auditor.facts.common import ConfigObject, PerFileFacts, files_under
 from auditor.model import SourceRef
@@ -24,10 +24,10 @@ SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
 Values = dict[str, list[tuple[str, int]]]
 
 
-class SwitchFacts(PerFileFacts):
+class SwitchFacts(PerFileFacts, tag="switch", kw_only=True):
     """``configs`` has one entry per running-config; the fact source is "running-config"."""
 
-    platform: Literal["switch"] = "switch"
+    platform: ClassVar[str] = "switch"
     file_source: ClassVar[str] = "running-config"
     file_label: ClassVar[str] = "switch"
 
@@ -56,7 +56,7 @@ class _Obj:
         return vals[-1][0] if vals else default
 
     def build(self) -> ConfigObject:
-        return ConfigObject.model_validate({
+        return ConfigObject.of({
             "kind": self.kind, "name": self.name, "source": {"file": self.display, "line": self.line},
             "settings": {k: [{"value": v, "file": self.display, "line": ln} for v, ln in vals]
                          for k, vals in self.values.items()},

@@ -2,6 +2,8 @@
 import shutil
 from pathlib import Path
 
+import msgspec
+
 from auditor.collectors.offline import collect_asterisk_tree
 from auditor.model import Status
 from tests.conftest import only, write_tree
@@ -174,4 +176,4 @@ secret=Str0ng-Enough-Secret-101
     assert [o.name for o in facts.of_kind("sip.peer")] == ["101"]
     notes = [p for p in facts.configs["sip.conf"].problems if p.note]
     assert [p.line for p in notes] == [4, 7] and not facts.resource_errors("sip.conf")
-    assert "Trunk-Secret-77" not in facts.model_dump_json()
+    assert "Trunk-Secret-77" not in msgspec.json.encode(facts).decode()

@@ -5,6 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
+import msgspec
+
 from auditor.collectors.offline import collect_kamailio_tree
 from auditor.model import Status
 from auditor.parsers.kamailio_cfg import parse_kamailio
@@ -62,7 +64,7 @@ def test_hardened_default_passes(corpus, tmp_path, run, registry):
     for cid in [i for i in registry.known_ids() if i.startswith("KAM-")]:
         assert FAIL not in run(cid, facts).values(), (cid, run(cid, facts))
     assert statuses(run("KAM-TLS-101", facts), PASS) == {"listen tls:10.20.30.5:5061", "listen udp:127.0.0.1:5060"}
-    text = facts.model_dump_json()
+    text = msgspec.json.encode(facts).decode()
     assert "Qz8Lw2Xc9Vb4Nm7Tk1Rp" not in text and "<redacted>" in text
 
 

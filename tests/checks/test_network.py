@@ -2,6 +2,8 @@
 lab's own captures) and TLS scan records; the live collection itself is tested in tests/lab/."""
 from __future__ import annotations
 
+import msgspec
+
 from auditor.collectors.sip import parse_response
 from auditor.facts.network import (
     CertificateFacts,
@@ -143,15 +145,15 @@ def test_tls_checks(run):
     for cid in ("TLS-NET-101", "TLS-NET-102", "TLS-NET-103", "TLS-NET-104"):
         assert run(cid, bad) == {"tls 127.0.0.1:5061": FAIL}, cid
     assert run("TLS-NET-101", good, min_tls_version="1.3") == {"tls 127.0.0.1:5061": FAIL}
-    soon = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(certificate=_scan().certificate.model_copy(
-        update={"days_left": 10}))])
+    soon = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(certificate=msgspec.structs.replace(
+        _scan().certificate, days_left=10))])
     assert run("TLS-NET-104", soon) == {"tls 127.0.0.1:5061": FAIL}
 
 
 def test_expired_certificate_fails_both_certificate_checks(run):
     """A strong key on a certificate that expired a month ago: not "-31 days left" and a pass."""
-    expired = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(certificate=_scan().certificate.model_copy(
-        update={"days_left": -31, "not_after": "2026-01-01T00:00:00+00:00"}))])
+    expired = TlsEndpointFacts(address="127.0.0.1", tls=[_scan(certificate=msgspec.structs.replace(
+        _scan().certificate, days_left=-31, not_after="2026-01-01T00:00:00+00:00"))])
     assert run("TLS-NET-104", expired) == {"tls 127.0.0.1:5061": FAIL}
     assert run("TLS-NET-103", expired) == {"tls 127.0.0.1:5061": FAIL}
     evidence = registry_outcomes("TLS-NET-104", expired)[0].evidence
@@ -188,6 +190,6 @@ def test_capture_without_the_traffic_is_not_evaluated(run):
     idle = PacketFacts(source="idle.pcap", packets=120)
     assert run("PCAP-102", idle) == {"(target)": NA}  # ENC-SIG-101/ENC-MEDIA-103: no record, the engine's N/A
     assert run("PCAP-104", idle) == {"(target)": NA}  # DEV-PRV-101: no fetch seen, nothing to judge
-    calls = idle.model_copy(update={"streams": [RtpStream(src="10.0.0.5:20000", dst="10.0.0.6:20002", ssrc="1",
-                                                          packets=50, payload_type=0, kind="srtp", basis="sdp")]})
+    calls = msgspec.structs.replace(idle, streams=[RtpStream(src="10.0.0.5:20000", dst="10.0.0.6:20002", ssrc="1",
+                                                                 packets=50, payload_type=0, kind="srtp", basis="sdp")])
     assert run("PCAP-102", calls) == {"idle.pcap": PASS}  # calls flowed and no SIP was in clear

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
+
 from auditor.collectors.offline import collect_phone_files
 from auditor.model import Status
 from tests.conftest import statuses, write_tree
@@ -88,7 +90,7 @@ def test_vendors_are_recognised_and_normalised(tmp_path):
     vendors = {d.name: d.get("vendor") for d in facts.of_kind("phone.device")}
     assert vendors == {"805ec0aa0001.cfg": "yealink", "0004f2aa0002.cfg": "polycom",
                        "cfg000b82aa0003.txt": "grandstream", "spa504g-aa0004.xml": "cisco-spa"}
-    text = facts.model_dump_json()
+    text = msgspec.json.encode(facts).decode()
     for secret in ("Ph0neLinePass", "Pr0vSecret77"):
         assert secret not in text  # line passwords are never read into facts; URL password redacted
 

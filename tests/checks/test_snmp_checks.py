@@ -5,6 +5,8 @@ import socket
 import time
 from pathlib import Path
 
+import msgspec
+
 from auditor.facts.network import SnmpAttempt, SnmpFacts
 from auditor.model import ErrorKind, Status
 
@@ -84,7 +86,7 @@ def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeyp
     assert "env:SW_COMMUNITY_OK" not in rec.failure.reason  # resolved fine
     assert {(r.status, r.error_kind) for r in results} == {(Status.ERROR, ErrorKind.AUTH)}
     assert {(r.alias or r.check_id) for r in results} == {"SNMP-NET-101", "SNMP-NET-102", "SNMP-NET-103"}
-    assert CANARY not in rec.model_dump_json() + "".join(r.evidence for r in results)
+    assert CANARY not in msgspec.json.encode(rec).decode() + "".join(r.evidence for r in results)
 
 
 def test_silence_from_an_agent_never_seen_is_an_error_not_a_pass(registry):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
+
 from auditor.collectors.offline import collect_switch_configs
 from auditor.facts.switches import expand_ports, expand_vlans
 from auditor.model import Status
@@ -66,7 +68,7 @@ def test_management_weaknesses_are_found(run):
 
 def test_findings_name_the_line_and_never_the_community(run, registry):
     facts = weak()
-    text = facts.model_dump_json()
+    text = msgspec.json.encode(facts).decode()
     assert "clinicRW" not in text and '"public"' not in text
     outcomes = registry.get("SW-SNMP-101")(facts)
     rw = next(o for o in outcomes if o.resource == f"{IOS} snmp community #2")
