@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
-from auditor.model import ErrorKind, Severity, SourceRef, Status
+from auditor.model import ErrorKind, Result, Severity, SourceRef, Status
 
 AREAS = {
     "transport": "Transport and media encryption",
@@ -118,18 +118,24 @@ class CheckContext:
 CheckFunc = Callable[[Any, CheckContext], Iterable[Outcome]]
 
 
+# (facts, context, rule id, target name, alias) -> that target's results of one part.
+ResultsFunc = Callable[[Any, CheckContext, str, str, Optional[str]], list[Result]]
+
+
 class Part:
     """One runnable piece of a rule on one platform: the engine gates it on its sources, runs it,
-    and stamps its results with its alias."""
+    and stamps its results with its alias. A control's part also builds its results directly
+    (``results``), with no Outcome in between: a 10,000-extension tree judges 140,000 records."""
 
-    __slots__ = ("alias", "sources", "none", "_run")
+    __slots__ = ("alias", "sources", "none", "_run", "results")
 
     def __init__(self, alias: str, sources: Sequence[str], none: str,
-                 run: Callable[[Any, CheckContext], Iterable[Outcome]]) -> None:
+                 run: Callable[[Any, CheckContext], Iterable[Outcome]], results: Optional[ResultsFunc] = None) -> None:
         self.alias = alias
         self.sources = tuple(sources)
         self.none = none
         self._run = run
+        self.results = results
 
     def run(self, facts: Any, ctx: CheckContext) -> list[Outcome]:
         return list(self._run(facts, ctx))

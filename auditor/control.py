@@ -22,8 +22,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar, Union
 
-from auditor.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part
-from auditor.model import ErrorKind, Severity, Status
+from auditor.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc
+from auditor.model import ErrorKind, Result, Severity, Status
 from auditor.records.base import Record
 
 R = TypeVar("R", bound=Record)
@@ -184,6 +184,30 @@ def _judged(ctl: Control[Any], binding: Binding[Any]) -> Callable[[Any, CheckCon
     return run
 
 
+def _results(ctl: Control[Any], binding: Binding[Any]) -> ResultsFunc:
+    """What ``_judged`` yields, built as results at once (the engine's path for controls)."""
+    fixer = _fixer(binding)
+    judge = ctl.judge
+    fail, error = Status.FAIL, Status.ERROR
+
+    def results(facts: Any, ctx: CheckContext, check_id: str, target: str, alias: Optional[str]) -> list[Result]:
+        params = Params(ctx.params)
+        out = []
+        for rec in _records(binding, facts, ctx):
+            v = judge(rec, params)
+            status = v.status
+            if status == fail:
+                fix = fixer(rec, params) if fixer is not None else []
+                out.append(Result(check_id, target, rec.subject, status, v.evidence, rec.source, fix, None, None, alias))
+            elif status == error:
+                out.append(Result(check_id, target, rec.subject, status, v.evidence, rec.source, [],
+                                  v.error_kind or ErrorKind.NOT_COLLECTED, None, alias))
+            else:
+                out.append(Result(check_id, target, rec.subject, status, v.evidence, rec.source, [], None, None, alias))
+        return out
+    return results
+
+
 class BoundControl:
     """A control with the bindings that feed it: what the registry and the engine hold.
 
@@ -209,7 +233,8 @@ class BoundControl:
     def parts(self, platform: str) -> list[Part]:
         """The bindings on ``platform`` as runnable parts, built once per platform (a fleet asks per target)."""
         if platform not in self._parts:
-            self._parts[platform] = [Part(b.alias, b.sources, b.none, _judged(self.control, b)) for b in self.bindings
+            self._parts[platform] = [Part(b.alias, b.sources, b.none, _judged(self.control, b), _results(self.control, b))
+                                     for b in self.bindings
                                      if b.platform == platform and (not self.alias or b.alias == self.alias)]
         return self._parts[platform]
 

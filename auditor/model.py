@@ -5,7 +5,6 @@ scans) can import it without pulling in any collector.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
@@ -75,12 +74,12 @@ class Waiver(BaseModel):
     expires: str  # ISO date; kept as text so saved scans stay plain JSON
 
 
-@dataclass(slots=True)
-class Result:
+class Result(Data, kw_only=False, omit_defaults=False):
     """One verdict of one control (or check) on one resource of one target.
 
-    A slotted dataclass, not a pydantic model: a 10,000-extension tree makes 140,000 of them, and
-    building them as models cost more than judging them. The saved scan still validates them on load."""
+    A struct, not a pydantic model: a 10,000-extension tree makes 140,000 of them, and building
+    them as models cost more than judging them. The saved scan validates them when it is decoded;
+    unlike facts, every field is written (people's scripts read ``results[].waiver``)."""
 
     check_id: str
     target: str
@@ -88,7 +87,7 @@ class Result:
     status: Status
     evidence: str = ""
     location: Optional[SourceRef] = None
-    fix: list[str] = field(default_factory=list)
+    fix: list[str] = []
     error_kind: Optional[ErrorKind] = None
     waiver: Optional[Waiver] = None
     alias: Optional[str] = None  # the 1.x check ID this result answers for (a control's binding on this platform)

@@ -74,6 +74,8 @@ def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext
                       evidence=reason, error_kind=ErrorKind.PARSE, alias=alias)
                for source in part.sources for resource, reason in facts.resource_errors(source)]
     try:
+        if part.results is not None:
+            return results + part.results(facts, ctx, check_id, record.name, alias)
         outcomes = part.run(facts, ctx)
     except Exception as exc:  # a bug in one check must not cost the others
         # Only the exception's type: its message may quote a configuration value (any may be secret).

@@ -113,12 +113,17 @@ class ConfigObject(Data, kw_only=True):
         return msgspec.convert(data, cls, strict=False)
 
     def setting(self, key: str) -> Optional[Setting]:
-        values = self.settings.get(key.lower())
+        # Keys are stored lowercased and asked for in lowercase nearly always: lower() only on a miss.
+        values = self.settings.get(key)
+        if values is None:
+            values = self.settings.get(key.lower())
         return values[-1] if values else None
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
-        s = self.setting(key)
-        return s.value if s is not None else default
+        values = self.settings.get(key)
+        if values is None:
+            values = self.settings.get(key.lower())
+        return values[-1].value if values else default
 
     def values(self, key: str) -> list[str]:
         return [s.value for s in self.settings.get(key.lower(), [])]
