@@ -55,7 +55,7 @@ class Data(msgspec.Struct, kw_only=True, omit_defaults=True):
     (inventory, profiles, waivers). Defaults are left out of the JSON, which keeps scans compact."""
 
 
-class SourceRef(Data, kw_only=True):
+class SourceRef(Data, kw_only=True, gc=False):  # a string and an int: never in a cycle, not tracked
     """Where a fact came from: a file (relative to the scanned tree) and a line."""
 
     file: str

@@ -24,7 +24,7 @@ KNOWN_WEAK = {
 }
 
 
-class SecretInfo(Data, kw_only=True):
+class SecretInfo(Data, kw_only=True, gc=False):  # scalars and a SourceRef: never in a cycle
     present: bool
     length: int = 0
     digits_only: bool = False

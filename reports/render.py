@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from auditor import __version__
-from auditor.scan import ScanDocument, dump_scan, encode
+from auditor.scan import ScanDocument, dump_scan, write_scan
 from reports.escaping import (
     csv_cell,
     json_safe,
@@ -203,8 +203,9 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
     for fmt in wanted:
         path = outdir / FILENAMES[fmt]
         tmp = path.with_name(path.name + ".tmp")
-        if fmt == "json":  # the largest file: written as encoded, never held again as text
-            tmp.write_bytes(encode(doc))
+        if fmt == "json":  # the largest file: written as it is encoded, never held whole
+            with tmp.open("wb") as out:
+                write_scan(doc, out)
         else:
             tmp.write_text(RENDERERS[fmt](model), encoding="utf-8")
         tmp.replace(path)

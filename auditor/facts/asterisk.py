@@ -107,9 +107,11 @@ def _object(kind: str, section: Section, identity: str = "") -> tuple[ConfigObje
             secret_values[key] = value
             secrets[key] = describe_secret(value, ident, SourceRef(file=entry.file, line=entry.line))
             continue
-        if "@" in value:
-            value = redact_inline_credentials(value)
-        setting = Setting(value=value, file=entry.file, line=entry.line)
+        setting = entry.fact
+        if setting is None:
+            if "@" in value:
+                value = redact_inline_credentials(value)
+            setting = entry.fact = Setting(value=value, file=entry.file, line=entry.line)
         got = settings.get(key)
         if got is None:
             settings[key] = [setting]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor.facts.common import ConfigObject, ParseProblem
+from auditor.facts.common import ConfigObject, ParseProblem, Setting
 from auditor.model import SourceRef
 from auditor.parsers.asterisk_conf import Entry, ParsedConfig, Section
 from auditor.secretinfo import describe_secret
@@ -54,9 +54,11 @@ def program_only(command: str) -> str:
 
 
 def sanitize_mailcmd(obj: ConfigObject) -> None:
-    """Keep only the program of every ``mailcmd`` setting of ``obj``."""
-    for setting in obj.settings.get("mailcmd", []):
-        setting.value = program_only(setting.value)
+    """Keep only the program of every ``mailcmd`` setting of ``obj`` (new settings: one read from a
+    template is shared by every object that inherits it, and is never changed in place)."""
+    if "mailcmd" in obj.settings:
+        obj.settings["mailcmd"] = [Setting(value=program_only(s.value), file=s.file, line=s.line)
+                                   for s in obj.settings["mailcmd"]]
 
 
 def _entry_setting(e: Entry, value: str | None = None) -> dict:

@@ -82,7 +82,7 @@ def redact_inline_credentials(text: str) -> str:
     return "".join(out)
 
 
-class Setting(Data, kw_only=True):
+class Setting(Data, kw_only=True, gc=False):  # strings and an int: no cycle possible, not tracked
     value: str
     file: str
     line: int

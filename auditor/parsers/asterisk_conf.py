@@ -40,6 +40,7 @@ import stat as stat_mod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.parsers.files import UnreadableFile, read_config_file
 from auditor.parsers.files import why as _why
@@ -84,7 +85,7 @@ def _show_file(name: str) -> str:
     return f" {_show(name)}" if _FILE_NAME.fullmatch(name) else ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     key: str
     value: str
@@ -92,6 +93,9 @@ class Entry:
     line: int
     op: str = "="
     name: str = ""  # the key as written (``key`` is folded); ``+=`` matches it exactly, as Asterisk does
+    # What the facts builder made of this line, kept so that every section inheriting it (a template's
+    # lines are shared, as ast_category_inherit shares them) reuses one fact instead of a copy each.
+    fact: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
