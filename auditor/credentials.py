@@ -72,6 +72,10 @@ def resolve(ref: str, base: Path | None = None, whole_file: bool = False) -> Sec
     service, _, user = rest.partition("/")
     try:
         import keyring
+    except ImportError:
+        raise CredentialError(f"{ref}: keyring: references need the keyring library: "
+                              "pip install 'voxaudit[live]'") from None
+    try:
         value = keyring.get_password(service, user)
     except Exception as exc:  # noqa: BLE001 - no keyring backend on a headless scanner, or any backend error
         raise CredentialError(f"{ref}: keyring unavailable ({exc.__class__.__name__})") from None

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install what voxaudit needs on a fresh Debian 12 machine: Python venv, the package
-# and (with --test) the test and distributed-mode extras, the lab's Debian packages and the
-# SARIF 2.1.0 schema used by the report tests.
+# Install what voxaudit needs on a fresh Debian 12 machine: Python venv and the package. Without
+# options that is the slim install (offline audits of configuration files: what the demo needs);
+# --test adds the live collectors, the test and distributed-mode extras, the lab's Debian packages
+# and the SARIF 2.1.0 schema used by the report tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,7 +49,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-extras=""; [ "$WITH_TEST" = 1 ] && extras="[test,distributed]"
+extras=""; [ "$WITH_TEST" = 1 ] && extras="[live,test,distributed]"
 echo "==> installing voxaudit${extras} into .venv"
 .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -vE '^(WARNING: Location|  )' || true
 .venv/bin/voxaudit --version >/dev/null

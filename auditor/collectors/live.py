@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from auditor.collectors.offline import CollectionError
 from auditor.collectors.sip import SipSpec, probe
-from auditor.collectors.tls import TlsTarget, scan_tls
+from auditor.collectors.tls import SCANNER_MODULES, TlsTarget, scan_tls
+from auditor.extras import require_for_target
 from auditor.facts.network import SipFacts, TlsEndpointFacts
 
 Note = Callable[[str], None] | None
@@ -16,6 +17,7 @@ Note = Callable[[str], None] | None
 def collect_sip(spec: SipSpec | None, vantage: str, note: Note = None) -> SipFacts:
     if spec is None:
         raise CollectionError("not_collected", "a sip target needs a sip: section in the inventory")
+    require_for_target("a sip target (its SIP-TLS port is scanned)", *SCANNER_MODULES)
     if note:
         note(f"SIP OPTIONS/REGISTER on {spec.address}")
     spec.vantage = spec.vantage or vantage
@@ -36,6 +38,7 @@ def collect_sip(spec: SipSpec | None, vantage: str, note: Note = None) -> SipFac
 def collect_tls(targets: list[TlsTarget], vantage: str, note: Note = None) -> TlsEndpointFacts:
     if not targets:
         raise CollectionError("not_collected", "a tls target needs at least one endpoint")
+    require_for_target("a tls target", *SCANNER_MODULES)
     if note:
         note(f"TLS scan of {len(targets)} endpoint(s)")
     scans = scan_tls(targets)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from auditor.collectors.offline import CollectionError
+from auditor.extras import require_for_target
 from auditor.facts.network import PacketFacts, ProvisioningFetch, RtpStream, VlanTraffic
 
 MAX_PACKETS = 200_000
@@ -130,6 +131,9 @@ class _Analyser:
 
 
 def analyse(spec: PcapSpec, progress=None) -> PacketFacts:
+    # scapy decodes capture files as well as sniffed frames: both come with the live extra
+    require_for_target("a pcap target (capture file or sniff)", "scapy.layers.inet", "scapy.layers.inet6",
+                       "scapy.layers.l2", "scapy.utils", "scapy.error")
     an = _Analyser()
     limit = min(spec.max_packets, MAX_PACKETS)
     if spec.path is not None:

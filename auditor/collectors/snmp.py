@@ -21,6 +21,7 @@ from pathlib import Path
 
 from auditor.collectors.offline import CollectionError
 from auditor.credentials import CredentialError, resolve
+from auditor.extras import require_for_target
 from auditor.facts.network import SnmpAttempt, SnmpFacts
 
 DEFAULT_COMMUNITIES = ("public", "private")
@@ -199,6 +200,7 @@ def probe(spec: SnmpSpec) -> SnmpFacts:
     if not spec.communities and not spec.try_default_communities and not spec.users:
         raise CollectionError("not_collected", "an snmp target needs communities, users, or "
                                                "try_default_communities: true")
+    require_for_target("an SNMP target", "pysnmp.hlapi.v3arch.asyncio", "pysnmp.proto.errind")
     creds = _resolve_all(spec)
     limit = spec.timeout * 40 + 10  # one concurrent round of GETs, then two bounded walks
     try:

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 
 from auditor.collectors.offline import CollectionError
 from auditor.credentials import CredentialError, Secret, key_path, resolve
+from auditor.extras import require_for_target
 
 MAX_FILES = 20_000        # per target, config and spool entries together
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -121,6 +122,7 @@ class _Mirror:
 
 
 def _connect(spec: SshSpec):
+    require_for_target("an SSH target", "paramiko")
     import paramiko
 
     client = paramiko.SSHClient()

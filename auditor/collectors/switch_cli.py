@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from auditor.collectors.offline import CollectionError
 from auditor.credentials import CredentialError, key_path, resolve
+from auditor.extras import require_for_target
 
 SHOW_COMMANDS = {  # device_type -> (running config, switchport state or None)
     "cisco_ios": ("show running-config", "show interfaces switchport"),
@@ -45,6 +46,8 @@ class SwitchCliSpec:
 
 
 def _connect(spec: SwitchCliSpec):
+    # ntc_templates: netmiko's TextFSM templates, read for `show interfaces switchport` (use_textfsm)
+    require_for_target("a switch CLI target", "netmiko", "paramiko", "ntc_templates")
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
     from paramiko.ssh_exception import SSHException

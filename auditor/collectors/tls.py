@@ -48,6 +48,11 @@ WEAK_MARKERS = ("NULL", "EXPORT", "RC4", "_DES_", "3DES", "DES_CBC", "_anon_", "
 HANDSHAKE_TIMEOUTS = 13    # reachability, six versions, up to four weak-suite probes, a last liveness look
 CERTIFICATE_TIMEOUTS = 4   # sslyze's certificate read
 MAX_TIMEOUTS = HANDSHAKE_TIMEOUTS + CERTIFICATE_TIMEOUTS
+# What a scan imports beyond the standard library (the live extra): sslyze reads the certificate,
+# nassl's legacy OpenSSL offers SSL 2.0/3.0 and weak suites, cryptography reads the key and names.
+# Callers check them before scanning (auditor.extras), so a missing one is never a quietly skipped probe.
+SCANNER_MODULES = ("sslyze", "nassl.legacy_ssl_client", "nassl.ssl_client", "cryptography.x509",
+                   "cryptography.hazmat.primitives.asymmetric")
 
 
 @dataclass

@@ -42,7 +42,7 @@ def ssh_spec(lab, tree: Path, tmp_path: Path, **over) -> SshSpec:
 
 
 def _comparable(facts) -> dict:
-    data = msgspec.json.encode(json.loads(facts).decode())
+    data = json.loads(msgspec.json.encode(facts))
     if data.get("spool"):
         data["spool"].pop("collected_at", None)
     return data
