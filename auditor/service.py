@@ -116,20 +116,16 @@ def record_history(doc: ScanDocument, output: Path, history_db: Optional[str]) -
 
 
 def portfolio_trends(doc: ScanDocument, prof: Profile, history_db: Optional[str]) -> dict[str, dict[str, Any]]:
-    """Each clinic's change since its previous scan in the history store (none when it cannot be read)."""
-    from auditor.history import History, HistoryError, Snapshot, diff
-    from reports.portfolio import clinic_documents
+    """Each clinic's change since its previous scan and its score over its recent scans, recomputed
+    from the stored results of its own targets (none when the store cannot be read)."""
+    from auditor.history import History, HistoryError
+    from reports.portfolio import clinic_documents, clinic_trends
 
-    trends: dict[str, dict[str, Any]] = {}
     try:
         store = History(history_db)
-        for clinic, cdoc in clinic_documents(doc, prof).items():
-            prev = store.previous(cdoc)
-            if prev is not None:
-                names = {t.name for t in cdoc.targets}
-                prev.results = {k: v for k, v in prev.results.items() if k[1] in names}
-                trends[clinic] = diff(prev, Snapshot.of(cdoc)).summary()
-        store.close()
+        try:
+            return clinic_trends(store, clinic_documents(doc, prof), prof)
+        finally:
+            store.close()
     except HistoryError:
-        pass
-    return trends
+        return {}

@@ -6,6 +6,7 @@ hold none either).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
@@ -16,6 +17,8 @@ from auditor.scan import ScanDocument
 from auditor.scoring import SafeguardScore
 
 SEVERITY_ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
+FIX_FIRST = 10  # findings in the report's "fix first" list
+_ANCHOR_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Finding:
     flavor: str
     results: list[Result]
     safeguards: list[str]
+    anchor: str = ""  # the element id its jump links point at: made of safe characters only
+    priority: float = 0.0  # severity weight x the weights of the safeguards it is scored under
 
     @property
     def severity(self) -> str:
@@ -48,6 +53,24 @@ class ReportModel:
     findings_by_safeguard: dict[str, list[Finding]]
     severity_counts: dict[str, int]
     area_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    fix_first: list[Finding] = field(default_factory=list)
+    safeguard_by_id: dict[str, SafeguardScore] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> int:
+        """FAIL results that are not waived: the one "failing" count of every output."""
+        return self.doc.scores.counts.get("FAIL", 0)
+
+    @property
+    def clinic(self) -> str:
+        """The clinic the report is about when its targets share one (a portfolio's clinic report)."""
+        clinics = {t.clinic for t in self.doc.targets}
+        return clinics.pop() if len(clinics) == 1 else ""
+
+    @property
+    def subject(self) -> str:
+        """What the report's title names: the clinic, else its targets."""
+        return self.clinic or ", ".join(t.name for t in self.doc.targets) or "no target"
 
     @property
     def score(self) -> Optional[float]:
@@ -96,6 +119,13 @@ def build_report(doc: ScanDocument) -> ReportModel:
         for (target, cid), rs in grouped.items() if cid in meta
     ]
     findings.sort(key=lambda f: (-f.meta.severity.rank, f.meta.id, f.target))
+    weight = {sg["id"]: float(sg.get("weight", 0)) for sg in doc.safeguards}
+    used: set[str] = set()
+    for f in findings:
+        f.priority = f.meta.severity.weight * sum(weight.get(sid, 0.0) for sid in f.safeguards)
+        f.anchor = _anchor(f"f-{f.meta.id}-{f.target}", used)
+    fix_first = sorted((f for f in findings if f.priority > 0),
+                       key=lambda f: (-f.priority, -f.meta.severity.rank, -len(f.results), f.meta.id, f.target))[:FIX_FIRST]
     by_sg: dict[str, list[Finding]] = {sg["id"]: [] for sg in doc.safeguards}
     for f in findings:
         for sid in f.safeguards:
@@ -115,4 +145,16 @@ def build_report(doc: ScanDocument) -> ReportModel:
     )
     return ReportModel(doc=doc, findings=findings, waived=waived, errors=errors, passed_checks=passed_checks,
                        safeguards=doc.scores.safeguards, findings_by_safeguard=by_sg, severity_counts=sev_counts,
-                       area_counts=area_counts)
+                       area_counts=area_counts, fix_first=fix_first,
+                       safeguard_by_id={s.id: s for s in doc.scores.safeguards})
+
+
+def _anchor(text: str, used: set[str]) -> str:
+    """An element id of safe characters only (target names are anyone's text), unique in the page."""
+    base = _ANCHOR_UNSAFE_RE.sub("-", text).strip("-")[:80] or "f"
+    anchor, n = base, 1
+    while anchor in used:
+        n += 1
+        anchor = f"{base}-{n}"
+    used.add(anchor)
+    return anchor

@@ -25,6 +25,13 @@ if [ "$WITH_TEST" = 1 ]; then
   # Distributed mode's lab: a Redis broker and a PostgreSQL central store.
   [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+  # The report, portfolio and PDF in a real browser (tests/test_browser.py): Debian's chromium and its
+  # driver (Selenium is given the driver's path, nothing is downloaded), poppler for the PDF's pages
+  # and text, a font to print with.
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+  command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need_apt[*]}"
