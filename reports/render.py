@@ -1,9 +1,9 @@
-"""Renderers: HTML, Markdown, JSON, CSV, SARIF 2.1.0 and JUnit XML from one report model."""
+"""Renderers from one report model: HTML, Markdown, JSON, CSV and JUnit XML here; SARIF 2.1.0 (reports.sarif),
+OCSF (reports.ocsf) and the per-safeguard compliance CSV (reports.compliance) beside; this module dispatches."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Callable
 from xml.etree import ElementTree as ET
@@ -12,21 +12,22 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from auditor import __version__
 from auditor.scan import ScanDocument, dump_scan, write_scan
+from reports.compliance import render_compliance_doc
 from reports.escaping import (
     csv_cell,
-    json_safe,
     md_code,
     md_code_block,
     md_text,
     xml_safe,
 )
 from reports.model import ReportModel, build_report
+from reports.ocsf import render_ocsf_doc
+from reports.sarif import render_sarif_doc
 
-FORMATS = ("html", "md", "json", "csv", "sarif", "junit")
+FORMATS = ("html", "md", "json", "csv", "sarif", "junit", "ocsf", "compliance", "pdf")
 FILENAMES = {"html": "report.html", "md": "report.md", "json": "scan.json", "csv": "findings.csv",
-             "sarif": "results.sarif", "junit": "junit.xml"}
-SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+             "sarif": "results.sarif", "junit": "junit.xml", "ocsf": "findings.ocsf.json",
+             "compliance": "compliance.csv", "pdf": "report.pdf"}
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -84,65 +85,15 @@ def render_csv(model: ReportModel) -> str:
 
 
 def render_sarif(model: ReportModel) -> str:
-    doc = model.doc
-    checks = sorted(doc.checks, key=lambda c: c.id)
-    index = {c.id: i for i, c in enumerate(checks)}
-    rules = [{
-        "id": c.id,
-        "name": "".join(w.capitalize() for w in c.title.replace("/", " ").split() if w.isalnum()) or c.id,
-        "shortDescription": {"text": c.title},
-        "fullDescription": {"text": c.rationale},
-        "help": {"text": "\n".join(f"{k}: {v}" for k, v in c.remediation.items()),
-                 "markdown": "\n\n".join(f"**{k}**: {v}" for k, v in c.remediation.items())},
-        "defaultConfiguration": {"level": SARIF_LEVEL[c.severity.value]},
-        "properties": {"tags": ["security", "hipaa", c.area] + [f"HIPAA-{h}" for h in c.hipaa],
-                       "security-severity": SECURITY_SEVERITY[c.severity.value], "precision": "high"},
-    } for c in checks]
-    results = []
-    for r in doc.results:
-        status = r.effective_status
-        if status not in {"FAIL", "WAIVED"} or r.check_id not in index:
-            continue
-        c = checks[index[r.check_id]]
-        res = {
-            "ruleId": r.check_id, "ruleIndex": index[r.check_id], "level": SARIF_LEVEL[c.severity.value],
-            "message": {"text": json_safe(f"[{r.target}] {r.resource}: {r.evidence}")},
-            "partialFingerprints": {"voxaudit/v1": f"{r.target}|{r.check_id}|{r.resource}"},
-            "properties": {"target": r.target, "resource": r.resource, "fix": r.fix},
-        }
-        if r.location is not None:
-            loc = {"physicalLocation": {"artifactLocation": {"uri": r.location.file, "uriBaseId": "CONFIGROOT"}}}
-            if r.location.line:
-                loc["physicalLocation"]["region"] = {"startLine": r.location.line}
-            res["locations"] = [loc]
-        if r.waiver is not None:
-            res["suppressions"] = [{"kind": "external", "status": "accepted",
-                                    "justification": f"{r.waiver.reason} (owner {r.waiver.owner}, expires {r.waiver.expires})"}]
-        results.append(res)
-    sarif = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "voxaudit", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://github.com/voxaudit/voxaudit", "rules": rules}},
-            "automationDetails": {"id": f"voxaudit/{doc.profile.id}/{doc.scan_id}"},
-            "results": results,
-            # What was present but not understood, and collection failures: the run still succeeded,
-            # but these parts were not assessed (code-scanning shows them as tool notifications).
-            "invocations": [{
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [
-                    {"level": "warning", "message": {"text": json_safe(w)}} for w in doc.warnings
-                ] + [
-                    {"level": "error", "message": {"text": json_safe(
-                        f"{t.name}: not collected ({t.failure.kind.value}): {t.failure.reason}")}}
-                    for t in doc.targets if t.failure is not None
-                ],
-            }],
-            "properties": {"profile": doc.profile.id, "score": doc.scores.overall, "coverage": doc.scores.coverage},
-        }],
-    }
-    return json.dumps(sarif, indent=2)
+    return render_sarif_doc(model.doc)
+
+
+def render_ocsf(model: ReportModel) -> str:
+    return render_ocsf_doc(model.doc)
+
+
+def render_compliance(model: ReportModel) -> str:
+    return render_compliance_doc(model.doc)
 
 
 def render_junit(model: ReportModel) -> str:
@@ -185,7 +136,7 @@ def render_junit(model: ReportModel) -> str:
 
 RENDERERS: dict[str, Callable[[ReportModel], str]] = {
     "html": render_html, "md": render_markdown, "json": render_json, "csv": render_csv,
-    "sarif": render_sarif, "junit": render_junit,
+    "sarif": render_sarif, "junit": render_junit, "ocsf": render_ocsf, "compliance": render_compliance,
 }
 
 
@@ -198,8 +149,8 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
     """Render each format into ``outdir``; the JSON scan is always written, first."""
     outdir.mkdir(parents=True, exist_ok=True)
     model = build_report(doc)
-    wanted = ["json"] + [f for f in formats if f != "json"]
-    written = []
+    wanted = ["json"] + [f for f in formats if f not in {"json", "pdf"}]
+    written: list[Path] = []
     for fmt in wanted:
         path = outdir / FILENAMES[fmt]
         tmp = path.with_name(path.name + ".tmp")
@@ -210,4 +161,7 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
             tmp.write_text(RENDERERS[fmt](model), encoding="utf-8")
         tmp.replace(path)
         written.append(path)
+    if "pdf" in formats:  # binary, by headless Chromium, last: without it, reports.pdf.PdfError after the others
+        from reports.pdf import write_pdf
+        written.append(write_pdf(model, outdir / FILENAMES["pdf"], written))
     return written
