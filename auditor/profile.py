@@ -32,6 +32,31 @@ class ProfileError(Exception):
     pass
 
 
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+class Selection(BaseModel):
+    """A narrowing of a profile's controls for one run (``--checks``, ``--skip-checks``, ``--severity``).
+
+    Applied inside :func:`load_profile`, after the profile's own ``select``/``exclude``, so what does not
+    run is absent from every safeguard: scores and coverage describe what ran, not a filtered view of more.
+    """
+
+    checks: list[str] = Field(default_factory=list)  # control IDs, 1.x IDs or globs; empty: all of the profile's
+    skip: list[str] = Field(default_factory=list)
+    severities: list[str] = Field(default_factory=list)  # exact severities (as Trivy and Prowler take them)
+
+    def __bool__(self) -> bool:
+        return bool(self.checks or self.skip or self.severities)
+
+    def describe(self) -> str:
+        """The filter as the command line spells it, for the report's warning."""
+        parts = [f"--checks {','.join(self.checks)}" if self.checks else "",
+                 f"--skip-checks {','.join(self.skip)}" if self.skip else "",
+                 f"--severity {','.join(self.severities)}" if self.severities else ""]
+        return " ".join(p for p in parts if p)
+
+
 class SafeguardSpec(BaseModel):
     id: str
     title: Optional[str] = None
@@ -84,6 +109,9 @@ class Profile(BaseModel):
     not_scored: dict[str, str] = Field(default_factory=dict)
     select: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
+    # Set when a Selection narrowed this run: how it was spelled, and how many controls the profile alone runs.
+    selection: str = ""
+    unfiltered: int = 0
 
     def check_ids(self) -> list[str]:
         return sorted({c for s in self.safeguards for c in s.checks})
@@ -193,7 +221,8 @@ def _type_ok(value: Any, default: Any) -> bool:
     return True
 
 
-def load_profile(ref: str, registry: Registry) -> Profile:
+def load_profile(ref: str, registry: Registry, selection: Optional[Selection] = None) -> Profile:
+    """The profile ``ref`` resolved and validated; ``selection`` narrows the controls it runs (see :class:`Selection`)."""
     spec, lineage, params = _resolve_spec(ref)
     declared: dict[str, Any] = {}
     for chk in registry.all():
@@ -208,6 +237,7 @@ def load_profile(ref: str, registry: Registry) -> Profile:
             )
     selected = _selected(spec, registry)
     citations = {cid: registry.get(cid).meta.hipaa for cid in selected}  # type: ignore[union-attr]
+    kept = set(_narrow(selected, selection, registry, spec.id)) if selection else set(selected)
     safeguards = []
     for s in spec.safeguards:
         where = f"profile {spec.id}, safeguard {s.id}"
@@ -219,7 +249,8 @@ def load_profile(ref: str, registry: Registry) -> Profile:
         if weight < 0:
             raise ProfileError(f"{where}: weight must not be negative")
         safeguards.append(Safeguard(id=s.id, title=s.title, citation=s.citation or s.id, level=s.level,
-                                    weight=weight, description=s.description or "", checks=ids))
+                                    weight=weight, description=s.description or "",
+                                    checks=[cid for cid in ids if cid in kept]))
     scored = {s.id for s in spec.safeguards}
     for cid in selected:
         loose = [c for c in citations[cid] if c not in scored and c not in spec.not_scored]
@@ -231,7 +262,8 @@ def load_profile(ref: str, registry: Registry) -> Profile:
                                f"({', '.join(citations[cid]) or 'none'}) is a safeguard of the profile; exclude it")
     return Profile(id=spec.id, title=spec.title, version=spec.version, description=" ".join(spec.description.split()),
                    lineage=lineage, parameters={**declared, **params}, safeguards=safeguards,
-                   not_scored=dict(spec.not_scored), select=list(spec.select or ["*"]), exclude=list(spec.exclude or []))
+                   not_scored=dict(spec.not_scored), select=list(spec.select or ["*"]), exclude=list(spec.exclude or []),
+                   selection=selection.describe() if selection else "", unfiltered=len(selected) if selection else 0)
 
 
 def _selected(spec: ProfileSpec, registry: Registry) -> list[str]:
@@ -242,6 +274,46 @@ def _selected(spec: ProfileSpec, registry: Registry) -> list[str]:
         chosen += [c for c in _expand(pattern, registry, where) if c not in chosen]
     dropped = {c for pattern in spec.exclude or [] for c in _expand(pattern, registry, where)}
     return [c for c in sorted(chosen) if c not in dropped]
+
+
+def _user_ids(pattern: str, registry: Registry, option: str) -> list[str]:
+    """What one ``--checks``/``--skip-checks`` entry names; IDs are upper case, so ``mbx-*`` is ``MBX-*``."""
+    for candidate in dict.fromkeys([pattern, pattern.upper()]):
+        try:
+            return _expand(candidate, registry, option)
+        except ProfileError:
+            continue
+    kind = "pattern" if any(ch in pattern for ch in "*?[") else "check id"
+    raise ProfileError(f"{option}: {kind} {pattern!r} names no known control, check or 1.x check ID; "
+                       "see 'voxaudit checks list'")
+
+
+def _narrow(selected: list[str], selection: Selection, registry: Registry, profile_id: str) -> list[str]:
+    """``selected`` (the profile's own choice) narrowed by the command line; every name is checked."""
+    chosen = list(selected)
+    if selection.checks:
+        named: set[str] = set()
+        for pattern in selection.checks:
+            ids = _user_ids(pattern, registry, "--checks")
+            if not any(ch in pattern for ch in "*?[") and not set(ids) & set(selected):
+                raise ProfileError(f"--checks: {pattern} is not run by profile {profile_id} (its select/exclude "
+                                   "leave it out); choose another --profile")
+            named.update(ids)
+        chosen = [c for c in chosen if c in named]
+    dropped: set[str] = set()
+    for pattern in selection.skip:
+        dropped.update(_user_ids(pattern, registry, "--skip-checks"))
+    chosen = [c for c in chosen if c not in dropped]
+    if selection.severities:
+        wanted = set()
+        for sev in selection.severities:
+            if sev.strip().lower() not in SEVERITIES:
+                raise ProfileError(f"--severity: unknown severity {sev!r}; choose from {', '.join(SEVERITIES)}")
+            wanted.add(sev.strip().lower())
+        chosen = [c for c in chosen if registry.get(c).meta.severity.value in wanted]  # type: ignore[union-attr]
+    if not chosen:
+        raise ProfileError(f"{selection.describe()}: no control of profile {profile_id} is left to run")
+    return chosen
 
 
 def _agrees(where: str, s: SafeguardSpec, derived: list[str], registry: Registry) -> None:

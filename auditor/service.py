@@ -97,7 +97,7 @@ def load_baseline(path: Optional[Path]) -> Optional[set[tuple[Any, str, str]]]:
         raise BaselineError(f"{path}: not a voxaudit baseline file ({exc.__class__.__name__})") from None
 
 
-def record_history(doc: ScanDocument, output: Path, history_db: Optional[str]) -> Optional[str]:
+def record_history(doc: ScanDocument, output: Optional[Path], history_db: Optional[str]) -> Optional[str]:
     """Trend since the previous scan (into ``doc.trend``), then record this one. A history problem never
     costs the scan: it comes back as the warning to show."""
     from auditor.history import History, HistoryError, Snapshot, diff

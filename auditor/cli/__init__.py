@@ -17,17 +17,17 @@ from typing import Any
 
 from auditor import __version__
 
-COMMANDS = {  # name -> module:attribute
+COMMANDS = {  # name -> module:attribute, in the order --help lists them (the everyday ones first)
     "scan": "auditor.cli.scan:scan",
-    "worker": "auditor.cli.scan:worker",
     "report": "auditor.cli.saved:report",
     "rescore": "auditor.cli.saved:rescore_cmd",
-    "portfolio": "auditor.cli.saved:portfolio_cmd",
-    "baseline": "auditor.cli.saved:baseline_cmd",
     "checks": "auditor.cli.catalogue:checks",
     "profiles": "auditor.cli.catalogue:profiles",
     "history": "auditor.cli.history:history_cmd",
     "diff": "auditor.cli.history:diff_cmd",
+    "baseline": "auditor.cli.saved:baseline_cmd",
+    "portfolio": "auditor.cli.saved:portfolio_cmd",
+    "worker": "auditor.cli.scan:worker",
 }
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Optional
 
 import click
 from rich.table import Table
 
-from auditor.cli.common import INPUT_ERRORS, InputError, out, registry_of
-from auditor.profile import builtin_profiles, load_profile
+from auditor.cli.common import INPUT_ERRORS, InputError, out, registry_of, split_values
+from auditor.profile import SEVERITIES, builtin_profiles, load_profile
 from auditor.registry import Registry, RegistryError, load_registry
 
 
@@ -18,24 +19,35 @@ def checks() -> None:
 
 
 @checks.command("list")
-@click.option("--platform", help="Only checks for this platform.")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
-@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False))
-def checks_list(platform, fmt, checks_dir) -> None:
+@click.option("--platform", help="Only checks for this platform (asterisk, freeswitch, kamailio, ...).")
+@click.option("--severity", "severities", multiple=True, metavar="LEVELS",
+              help="Only checks of these severities, any case (critical,high); comma-separate or repeat.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"], case_sensitive=False), default="table",
+              show_default=True)
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Extra directory of check modules (repeatable).")
+def checks_list(platform, severities, fmt, checks_dir) -> None:
     """All registered checks with severity, area and HIPAA citations."""
     try:
         registry = registry_of(checks_dir)
     except RegistryError as exc:
         raise InputError(str(exc)) from None
-    items = [c for c in registry.all() if not platform or platform in c.meta.platforms]
+    platforms = sorted({p for c in registry.all() for p in c.meta.platforms})
+    if platform and platform.lower() not in platforms:
+        raise InputError(f"unknown platform {platform!r}; checks exist for {', '.join(platforms)}")
+    wanted = {s.lower() for s in split_values(severities)}
+    if wanted - set(SEVERITIES):
+        raise InputError(f"unknown severity {sorted(wanted - set(SEVERITIES))[0]!r}; choose from {', '.join(SEVERITIES)}")
+    items = [c for c in registry.all() if (not platform or platform.lower() in c.meta.platforms)
+             and (not wanted or c.meta.severity.value in wanted)]
     if fmt == "json":
         click.echo(json.dumps([c.meta.model_dump(mode="json") for c in items], indent=2))
     elif fmt == "markdown":
-        click.echo(catalogue_markdown(registry))
+        click.echo(catalogue_markdown(registry, items))
     else:
         table = Table()
         for col in ("ID", "Severity", "Area", "Title", "HIPAA", "Replaces"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col == "ID")
         for c in items:
             table.add_row(c.id, c.meta.severity.value, c.meta.area, c.meta.title, ", ".join(c.meta.hipaa),
                           ", ".join(c.meta.all_aliases()))
@@ -43,13 +55,14 @@ def checks_list(platform, fmt, checks_dir) -> None:
         out.print(f"{len(items)} checks")
 
 
-def catalogue_markdown(registry: Registry) -> str:
-    """The README's check catalogue, generated from check metadata."""
+def catalogue_markdown(registry: Registry, only: Optional[list[Any]] = None) -> str:
+    """The README's check catalogue, generated from check metadata (``only``: those checks, as filtered)."""
     from auditor.check import AREAS
 
+    chosen = registry.all() if only is None else only
     lines = []
     for area, label in AREAS.items():
-        items = [c for c in registry.all() if c.meta.area == area]
+        items = [c for c in chosen if c.meta.area == area]
         if not items:
             continue
         lines += [f"#### {label} ({len(items)})", "",
@@ -100,31 +113,43 @@ def profiles() -> None:
 
 
 @profiles.command("list")
-def profiles_list() -> None:
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table",
+              show_default=True)
+def profiles_list(fmt) -> None:
     """Built-in profiles."""
     registry = load_registry()
+    loaded = [load_profile(pid, registry) for pid in builtin_profiles()]
+    if fmt == "json":
+        click.echo(json.dumps([{"id": p.id, "title": p.title, "version": p.version, "lineage": p.lineage,
+                                "safeguards": len(p.safeguards), "checks": len(p.check_ids())} for p in loaded],
+                              indent=2))
+        return
     table = Table()
     for col in ("ID", "Title", "Extends", "Safeguards", "Checks"):
-        table.add_column(col)
-    for pid in builtin_profiles():
-        p = load_profile(pid, registry)
+        table.add_column(col, no_wrap=col in {"ID", "Extends"})
+    for p in loaded:
         table.add_row(p.id, p.title, " -> ".join(p.lineage[:-1]) or "-", str(len(p.safeguards)), str(len(p.check_ids())))
     out.print(table)
 
 
 @profiles.command("show")
 @click.argument("profile")
-def profiles_show(profile) -> None:
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table",
+              show_default=True)
+def profiles_show(profile, fmt) -> None:
     """Safeguards, levels, weights, checks and parameters of a profile (id or path)."""
     try:
         p = load_profile(profile, load_registry())
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
+    if fmt == "json":
+        click.echo(p.model_dump_json(indent=2, exclude={"selection", "unfiltered"}))
+        return
     out.print(f"[bold]{p.id}[/] {p.title} (version {p.version}; lineage {' -> '.join(p.lineage)})", highlight=False)
     out.print(p.description, highlight=False)
     table = Table()
     for col in ("Safeguard", "Title", "Level", "Weight", "Checks"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "Safeguard")
     for s in p.safeguards:
         title = s.title if s.citation == s.id else f"{s.title} [{s.citation}]"
         table.add_row(s.id, title, s.level, f"{s.weight:g}", ", ".join(s.checks) or "(manual review)")

@@ -1,8 +1,10 @@
 """What every command shares: the consoles, exit codes, input errors, output options, and how a
-finished scan is written, summarised and gated (the gate itself is the service's)."""
+finished scan is written (to a folder, or one format to standard output), summarised and gated
+(the gate itself is the service's)."""
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -12,10 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from auditor.cli.config import SharedOption
 from auditor.collectors.offline import CollectionError
 from auditor.inventory import InventoryError
 from auditor.model import Severity
-from auditor.profile import ProfileError
+from auditor.profile import Profile, ProfileError, Selection
 from auditor.registry import Registry, RegistryError, load_registry
 from auditor.scan import ScanDocument, ScanFileError
 from auditor.service import BaselineError, gate
@@ -24,11 +27,20 @@ from auditor.waivers import WaiverError
 from reports.escaping import terminal_safe
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
-FORMAT_CHOICES = ("html", "md", "json", "csv", "sarif", "junit", "all")
 INPUT_ERRORS = (InventoryError, ProfileError, RegistryError, WaiverError, ScanFileError, CollectionError, BaselineError)
+STDOUT = "-"  # -o -: one format to standard output
+MAX_EXPLAINED = 10  # targets explained one by one on the terminal; the rest are in the report
 
-err = Console(stderr=True)
-out = Console()
+
+def _console(stderr: bool = False) -> Console:
+    """Piped or logged (not a terminal), nothing is wrapped or cut at a width: the IDs in a table or a gate
+    message (scan, profile, control IDs) are what other commands, scripts and CI logs take."""
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=100_000)
+
+
+err = _console(stderr=True)
+out = _console()
 
 
 class InputError(click.ClickException):
@@ -38,21 +50,63 @@ class InputError(click.ClickException):
         err.print(Text.assemble(("error: ", "bold red"), terminal_safe(self.message)), soft_wrap=True, highlight=False)
 
 
+def _all_formats() -> tuple[str, ...]:
+    from reports.render import FORMATS
+    return tuple(FORMATS)
+
+
+def split_values(values: tuple[str, ...]) -> list[str]:
+    """Repeated and comma-separated values as one list (``-f md,sarif -f csv``)."""
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
 def parse_formats(values: tuple[str, ...]) -> list[str]:
+    """The formats asked for; ``all`` is every format but pdf (which needs Chromium): name pdf to get it."""
+    known = _all_formats()
     chosen: list[str] = []
-    for v in values:
-        for part in v.split(","):
-            part = part.strip().lower()
-            if not part:
-                continue
-            if part not in FORMAT_CHOICES:
-                raise InputError(f"unknown format {part!r}; choose from {', '.join(FORMAT_CHOICES)}")
-            chosen += ["html", "md", "json", "csv", "sarif", "junit"] if part == "all" else [part]
+    for part in split_values(values):
+        part = part.lower()
+        if part not in known and part != "all":
+            raise InputError(f"unknown format {part!r}; choose from {', '.join(known)} or all")
+        chosen += [f for f in known if f != "pdf"] if part == "all" else [part]
     return list(dict.fromkeys(chosen or ["html", "json"]))
+
+
+def is_stdout(output: Optional[Path]) -> bool:
+    return output is not None and str(output) == STDOUT
+
+
+def output_formats(values: tuple[str, ...], output: Path) -> list[str]:
+    """The formats to write, checked against where they go: with ``-o -``, exactly one text format."""
+    fmts = parse_formats(values)
+    if is_stdout(output):
+        from reports.render import RENDERERS
+        named = split_values(values)
+        if len(named) != 1 or len(fmts) != 1:
+            raise InputError("-o - writes one format to standard output: give exactly one --format "
+                             f"({', '.join(RENDERERS)})")
+        if fmts[0] not in RENDERERS:
+            raise InputError(f"the {fmts[0]} format cannot go to standard output; write it to a folder with -o DIR")
+    return fmts
 
 
 def registry_of(checks_dirs: tuple[Path, ...]) -> Registry:
     return load_registry(list(checks_dirs))
+
+
+def selection_of(checks: tuple[str, ...], skip: tuple[str, ...], severities: tuple[str, ...]) -> Optional[Selection]:
+    """``--checks``/``--skip-checks``/``--severity`` as the profile's selection (None: the profile as written)."""
+    sel = Selection(checks=split_values(checks), skip=split_values(skip), severities=[s.lower() for s in split_values(severities)])
+    return sel if sel else None
+
+
+def note_selection(doc: ScanDocument, prof: Profile) -> None:
+    """A filtered run says so in every report: its scores and coverage cover only what ran."""
+    if not prof.selection:
+        return
+    ran = len(prof.check_ids())
+    doc.warnings = [f"(all targets): {prof.selection}: only {ran} of the {prof.unfiltered} controls of profile "
+                    f"{prof.id} ran; scores and coverage cover only these", *doc.warnings]
 
 
 def load_baseline(path: Optional[Path]) -> Optional[set[tuple[Any, str, str]]]:
@@ -62,79 +116,181 @@ def load_baseline(path: Optional[Path]) -> Optional[set[tuple[Any, str, str]]]:
         raise InputError(str(exc)) from None
 
 
-def summary(doc: ScanDocument, written: list[Path], quiet: bool) -> None:
+def _score(value: Optional[float]) -> str:
+    return "not assessed" if value is None else f"{value:.1f}"
+
+
+def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Console = out) -> None:
+    """The terminal summary. ``console`` is standard error when standard output carries a report."""
     if quiet:
         return
     meta = doc.meta()
     table = Table(title=f"voxaudit: {doc.profile.title}", title_justify="left")
-    for col in ("Safeguard", "Level", "Score", "Coverage", "Fail", "Error"):
-        table.add_column(col, justify="right" if col in {"Score", "Coverage", "Fail", "Error"} else "left")
+    for col in ("Safeguard", "Level", "Score", "Coverage", "Failing", "Errors"):
+        table.add_column(col, justify="right" if col in {"Score", "Coverage", "Failing", "Errors"} else "left")
     for s in doc.scores.safeguards:
-        score = "n/a" if s.score is None else f"{s.score:.1f}"
         style = "" if s.score is None else ("green" if s.score >= 80 else "yellow" if s.score >= 60 else "red")
-        table.add_row(f"{s.citation} {s.title}", s.level, f"[{style}]{score}[/]" if style else score,
+        score = _score(s.score)
+        table.add_row(f"{s.citation} {s.title}", s.level, f"[{style}]{score}[/]" if style else f"[dim]{score}[/]",
                       "n/a" if s.coverage is None else f"{s.coverage:.0f}%", str(s.failed), str(s.errors))
-    out.print(table)
+    console.print(table)
     worst = sorted({r.check_id for r in doc.results if r.effective_status == "FAIL" and r.check_id in meta},
                    key=lambda c: (-meta[c].severity.rank, c))
     if worst:
-        out.print("[bold]Top findings:[/]")
+        console.print("[bold]Top findings:[/]")
         for cid in worst[:10]:
             n = sum(1 for r in doc.results if r.check_id == cid and r.effective_status == "FAIL")
-            out.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False, markup=False)
+            console.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False,
+                          markup=False)
         if len(worst) > 10:
-            out.print(f"  ... and {len(worst) - 10} more in the report")
-    score = "n/a" if doc.scores.overall is None else f"{doc.scores.overall:.1f}"
+            console.print(f"  ... and {len(worst) - 10} more in the report")
+    overall = "not assessed" if doc.scores.overall is None else f"{doc.scores.overall:.1f}/100"
     cov = "n/a" if doc.scores.coverage is None else f"{doc.scores.coverage:.1f}%"
-    out.print(f"[bold]Overall score {score}/100[/], coverage {cov}; "
-              f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
-              f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
+    # "failing": FAIL results not waived (scores.counts["FAIL"]), the number the HTML report and the portfolio show.
+    console.print(f"[bold]Overall score {overall}[/], coverage {cov}; "
+                  f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
+                  f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
     for w in doc.warnings[:5]:  # config-derived: no escape sequences, no rich markup
         err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False, soft_wrap=True)
     if len(doc.warnings) > 5:
         err.print(f"[yellow]warning:[/] {len(doc.warnings) - 5} more warnings in the report")
     for p in written:
-        out.print(f"wrote {p}", highlight=False)
+        console.print(f"wrote {p}", highlight=False)
+
+
+def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> list[str]:
+    """Why each target gave nothing to judge, in a line each: the collector's reason (what it looked for and
+    where), or the errors and not-applicable reasons its checks gave; ``hints`` may add what the folder
+    looks like instead. Config-derived text: pass it through terminal_safe before printing."""
+    lines = []
+    by_target: dict[str, list[Any]] = {}
+    for r in doc.results:
+        by_target.setdefault(r.target, []).append(r)
+    for t in doc.targets:
+        rs = by_target.get(t.name, [])
+        if any(r.effective_status in {"PASS", "FAIL", "WAIVED"} for r in rs):
+            continue
+        if t.failure is not None:
+            why = f"not collected ({t.failure.kind.value}): {t.failure.reason}"
+        elif not rs:
+            why = "no check applies to what was collected"
+        else:
+            errors = [r for r in rs if r.effective_status == "ERROR"]
+            pool = errors or rs
+            reasons = list(dict.fromkeys(r.evidence for r in pool))
+            why = (f"nothing could be assessed ({len(errors)} errors), e.g. " if errors
+                   else "every check was not applicable: ") + "; ".join(reasons[:2])
+            if len(reasons) > 2:
+                why += f" (and {len(reasons) - 2} other reasons in the report)"
+        hint = (hints or {}).get(t.name)
+        lines.append(f"{t.name} (platform {t.platform}): {why}" + (f". {hint}" if hint else ""))
+    return lines
 
 
 def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet,
-            journal: Optional[Path] = None, baseline: Optional[set] = None) -> None:
+           journal: Optional[Path] = None, baseline: Optional[set] = None,
+           hints: Optional[dict[str, str]] = None) -> None:
+    """Write (or print) the reports, summarise, explain what could not be assessed, and exit with the gate's code."""
     # The document lives until the process ends: moved out of the collector's sight, it is not walked
     # again at every collection the renderers' imports and allocations trigger (0.8 s at 10,000 extensions).
     gc.freeze()
-    from reports.render import write_reports
-
-    written = write_reports(doc, formats, output)
+    to_stdout = is_stdout(output)
+    written: list[Path] = []
+    pdf_problem = None
+    if to_stdout:
+        emit(doc, formats[0])
+    elif "pdf" in formats:
+        from reports.pdf import PdfError
+        from reports.render import write_reports
+        try:
+            written = write_reports(doc, formats, output)
+        except PdfError as exc:
+            written, pdf_problem = exc.written, str(exc)
+    else:
+        from reports.render import write_reports
+        written = write_reports(doc, formats, output)
     if journal is not None and journal.exists():
         journal.unlink()  # the reports now hold everything the journal protected
-    summary(doc, written, quiet)
+    summary(doc, written, quiet, err if to_stdout else out)
+    lines = unassessed(doc, hints)
     if doc.targets and all(t.failure is not None for t in doc.targets):
-        err.print("[bold red]error:[/] no target could be collected; see the report's coverage section")
+        err.print("[bold red]error:[/] no target could be collected:")
+        explain(lines)
         sys.exit(EXIT_NOTHING)
+    if lines and not quiet:
+        err.print(f"[yellow]warning:[/] {len(lines)} of {len(doc.targets)} targets gave nothing to assess:")
+        explain(lines)
+    if pdf_problem:
+        err.print(Text.assemble(("error: ", "bold red"), terminal_safe(pdf_problem)), soft_wrap=True, highlight=False)
+        sys.exit(EXIT_INPUT)
     reasons = gate(doc, fail_on, fail_under, baseline)
     for r in reasons:
         err.print(f"[bold red]gate failed:[/] {r}", highlight=False)
     sys.exit(EXIT_GATE if reasons else EXIT_OK)
 
 
+def explain(lines: list[str]) -> None:
+    for line in lines[:MAX_EXPLAINED]:
+        err.print(Text("  " + terminal_safe(line)), soft_wrap=True, highlight=False)
+    if len(lines) > MAX_EXPLAINED:
+        err.print(f"  ... and {len(lines) - MAX_EXPLAINED} more in the report's coverage section", highlight=False)
+
+
+def emit(doc: ScanDocument, fmt: str) -> None:
+    """One format on standard output, as UTF-8, and nothing else there."""
+    from reports.render import render_format
+
+    data = render_format(doc, fmt).encode("utf-8")
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    try:
+        if stream is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            stream.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted; the exit code still tells the gate
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+class FormatOption(SharedOption):
+    """--format: its help lists the formats of the installed renderers, read only when help is shown."""
+
+    def get_help_record(self, ctx: click.Context) -> Optional[tuple[str, str]]:
+        self.help = (f"{', '.join(_all_formats())}, or all (every one but pdf); repeat or comma-separate. "
+                     "Default: html,json. The JSON scan (scan.json) is always written too, except with -o -.")
+        return super().get_help_record(ctx)
+
+
 common_output = [
-    click.option("--format", "-f", "formats", multiple=True, help="html, md, json, csv, sarif, junit or all; "
-                 "repeat or comma-separate. Default: html,json. The JSON scan is always written."),
+    click.option("--format", "-f", "formats", multiple=True, cls=FormatOption, metavar="FORMAT"),
     click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("voxaudit-out"), show_default=True,
-                 help="Directory for reports."),
-    click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Exit 1 if any check at or above "
-                 "this severity fails (waived findings do not count)."),
-    click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 if the overall score is below this."),
-    click.option("--baseline", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                 cls=SharedOption, help="Directory for reports; '-': the one --format to standard output (nothing "
+                 "written to disk; progress and messages on standard error)."),
+    click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False), cls=SharedOption,
+                 help="Exit 1 if any check at or above this severity fails (waived findings do not count)."),
+    click.option("--fail-under", type=click.FloatRange(0, 100), cls=SharedOption,
+                 help="Exit 1 if the overall score is below this."),
+    click.option("--baseline", type=click.Path(path_type=Path, exists=True, dir_okay=False), cls=SharedOption,
                  help="Baseline file ('voxaudit baseline'): --fail-on counts only findings not in it."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress or summary; exit code only (for cron and CI)."),
+    click.option("--quiet", "-q", is_flag=True, cls=SharedOption,
+                 help="No progress or summary; exit code only (for cron and CI)."),
 ]
 profile_options = [
-    click.option("--profile", "-p", default="hipaa-security-rule", show_default=True,
+    click.option("--profile", "-p", default="hipaa-security-rule", show_default=True, cls=SharedOption,
                  help="Built-in profile id or path to a profile YAML."),
-    click.option("--waivers", "-w", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    click.option("--waivers", "-w", type=click.Path(path_type=Path, exists=True, dir_okay=False), cls=SharedOption,
                  help="Waivers YAML (check, resource, owner, reason, expires)."),
-    click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+    click.option("--checks", "checks", multiple=True, metavar="IDS", cls=SharedOption,
+                 help="Run only these controls: control IDs, 1.x IDs or globs ('ACC-*'); comma-separate or repeat. "
+                      "Scores and coverage then cover only these, and the report says so."),
+    click.option("--skip-checks", "skip_checks", multiple=True, metavar="IDS", cls=SharedOption,
+                 help="Do not run these controls (IDs, 1.x IDs or globs)."),
+    click.option("--severity", "severities", multiple=True, metavar="LEVELS", cls=SharedOption,
+                 help="Run only controls of these severities, any case: critical, high, medium, low "
+                      "(e.g. critical,high for high and above)."),
+    click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False), cls=SharedOption,
                  help="Extra directory of check modules (repeatable)."),
 ]
 

@@ -8,15 +8,18 @@ import click
 from rich.table import Table
 
 from auditor.cli.common import InputError, out
+from auditor.cli.config import SharedOption
 from auditor.scan import ScanFileError, load_scan
 
 
 @click.command("history")
-@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
+@click.option("--history-db", metavar="PATH|URL", cls=SharedOption,
+              help="SQLite file or postgresql:// URL (default: as for scan).")
 @click.option("--target", help="Only scans that covered this target.")
 @click.option("--clinic", help="Only scans that covered this clinic.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table",
+              show_default=True)
 def history_cmd(history_db, target, clinic, limit, fmt) -> None:
     """Past scans from the history store, newest first."""
     from auditor.history import History, HistoryError
@@ -30,11 +33,11 @@ def history_cmd(history_db, target, clinic, limit, fmt) -> None:
         out.print_json(json.dumps(rows))
         return
     table = Table(title=f"voxaudit history ({len(rows)} scans)", title_justify="left")
-    for col in ("Scan", "Finished", "Profile", "Targets", "Score", "Coverage", "Fail", "Error", "Reports"):
-        table.add_column(col)
+    for col in ("Scan", "Finished", "Profile", "Targets", "Score", "Coverage", "Failing", "Errors", "Reports"):
+        table.add_column(col, no_wrap=col in {"Scan", "Finished", "Profile"})  # what 'voxaudit diff' and -p take
     for r in rows:
         table.add_row(r["scan_id"], (r["finished_at"] or "")[:19], r["profile"] or "", str(r["targets"]),
-                      "n/a" if r["overall"] is None else f"{r['overall']:.1f}",
+                      "not assessed" if r["overall"] is None else f"{r['overall']:.1f}",
                       "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]),
                       str(r["errors"]), r["report_dir"] or "")
     out.print(table)
@@ -43,8 +46,10 @@ def history_cmd(history_db, target, clinic, limit, fmt) -> None:
 @click.command("diff")
 @click.argument("before", required=False)
 @click.argument("after", required=False)
-@click.option("--history-db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: as for scan).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--history-db", metavar="PATH|URL", cls=SharedOption,
+              help="SQLite file or postgresql:// URL (default: as for scan).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True)
 def diff_cmd(before, after, history_db, fmt) -> None:
     """What changed between two scans: new, regressed and resolved findings, score per safeguard.
 

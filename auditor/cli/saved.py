@@ -11,12 +11,17 @@ from auditor.cli.common import (
     InputError,
     apply,
     common_output,
+    err,
     finish,
+    is_stdout,
     load_baseline,
+    note_selection,
     out,
+    output_formats,
     parse_formats,
     profile_options,
     registry_of,
+    selection_of,
 )
 from auditor.profile import load_profile
 from auditor.scan import ScanFileError, load_scan
@@ -28,30 +33,37 @@ from auditor.waivers import load_waivers
 @click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
 @apply(common_output)
 def report(scan_file, formats, output, fail_on, fail_under, baseline, quiet) -> None:
-    """Re-render a saved scan (scan.json) in other formats. No network, no re-evaluation."""
+    """Re-render a saved scan (scan.json) in other formats. No network, no re-evaluation.
+
+    \b
+    voxaudit report out/scan.json -f md,csv -o out/
+    voxaudit report out/scan.json -f sarif -o - > results.sarif"""
+    fmts = output_formats(formats, output)
     try:
         doc = load_scan(scan_file)
     except ScanFileError as exc:
         raise InputError(str(exc)) from None
-    finish(doc, parse_formats(formats), output, fail_on, fail_under, quiet, baseline=load_baseline(baseline))
+    finish(doc, fmts, output, fail_on, fail_under, quiet, baseline=load_baseline(baseline))
 
 
 @click.command("rescore")
 @click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False))
-@apply(profile_options)
 @apply(common_output)
-def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_on, fail_under, baseline,
-                quiet) -> None:
-    """Re-evaluate a saved scan's facts against another profile or waivers file, offline."""
+@apply(profile_options)
+def rescore_cmd(scan_file, profile, waivers, checks, skip_checks, severities, checks_dir, formats, output, fail_on,
+                fail_under, baseline, quiet) -> None:
+    """Re-evaluate a saved scan's facts against another profile, waivers file or check selection, offline."""
+    fmts = output_formats(formats, output)
     try:
         doc = load_scan(scan_file)
         registry = registry_of(checks_dir)
-        prof = load_profile(profile, registry)
+        prof = load_profile(profile, registry, selection_of(checks, skip_checks, severities))
         waiver_list = load_waivers(waivers) if waivers else []
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     new = rescore(doc, registry, prof, waiver_list, str(waivers) if waivers else None)
-    finish(new, parse_formats(formats), output, fail_on, fail_under, quiet, baseline=load_baseline(baseline))
+    note_selection(new, prof)
+    finish(new, fmts, output, fail_on, fail_under, quiet, baseline=load_baseline(baseline))
 
 
 @click.command("portfolio")
@@ -61,19 +73,32 @@ def rescore_cmd(scan_file, profile, waivers, checks_dir, formats, output, fail_o
 def portfolio_cmd(scan_file, output, formats) -> None:
     """All clinics of a saved scan on one page, with one report per clinic. Offline."""
     from reports.portfolio import write_portfolio
+    if is_stdout(output):
+        raise InputError("the portfolio is a folder of files: give -o DIR, not -o -")
     try:
         doc = load_scan(scan_file)
         prof = load_profile(doc.profile.id, registry_of(()))
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
-    written = write_portfolio(doc, prof, output, parse_formats(formats))
+    fmts = parse_formats(formats)
+    problem = None
+    if "pdf" in fmts:
+        from reports.pdf import PdfError
+        try:
+            written = write_portfolio(doc, prof, output, fmts)
+        except PdfError as exc:
+            written, problem = exc.written, str(exc)
+    else:
+        written = write_portfolio(doc, prof, output, fmts)
     out.print(f"wrote {output / 'portfolio.html'} and {len(written) - 1} more files")
+    if problem:
+        raise InputError(problem)
 
 
 @click.command("baseline")
 @click.argument("scan_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("voxaudit-baseline.json"),
-              show_default=True)
+              show_default=True, help="Baseline file to write; '-': standard output.")
 def baseline_cmd(scan_file, output) -> None:
     """Write the failing findings of a saved scan as a baseline, so CI fails only on new ones."""
     try:
@@ -81,6 +106,11 @@ def baseline_cmd(scan_file, output) -> None:
     except ScanFileError as exc:
         raise InputError(str(exc)) from None
     findings = sorted({(r.check_id, r.target, r.resource) for r in doc.results if r.effective_status == "FAIL"})
-    output.write_text(json.dumps({"voxaudit_baseline": 1, "scan_id": doc.scan_id, "findings": [
-        {"check": c, "target": t, "resource": r} for c, t, r in findings]}, indent=1) + "\n")
+    text = json.dumps({"voxaudit_baseline": 1, "scan_id": doc.scan_id, "findings": [
+        {"check": c, "target": t, "resource": r} for c, t, r in findings]}, indent=1) + "\n"
+    if is_stdout(output):
+        click.echo(text, nl=False)
+        err.print(f"{len(findings)} findings in the baseline", highlight=False)
+        return
+    output.write_text(text)
     out.print(f"wrote {output} ({len(findings)} findings)")

@@ -17,11 +17,15 @@ from auditor.cli.common import (
     common_output,
     err,
     finish,
+    is_stdout,
     load_baseline,
-    parse_formats,
+    note_selection,
+    output_formats,
     profile_options,
     registry_of,
+    selection_of,
 )
+from auditor.cli.config import SharedOption
 from auditor.collectors.packets import PcapSpec
 from auditor.engine.broker import DistributedError
 from auditor.engine.collect import OFFLINE_PLATFORMS, TargetSpec
@@ -36,15 +40,26 @@ from reports.escaping import terminal_safe
 @click.command()
 @click.argument("inventory", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--config-dir", type=click.Path(path_type=Path), help="Offline: a copied config tree (/etc/asterisk, "
-              "or a snapshot root containing etc/asterisk).")
-@click.option("--platform", type=click.Choice(OFFLINE_PLATFORMS), default="asterisk", show_default=True,
-              help="Platform of --config-dir (pcap: a capture file). Live targets (sip, tls, snmp, switch CLI, "
-                   "SSH) are described in an inventory.")
+              "or a snapshot root containing etc/asterisk), or one file (phone, pcap).")
+@click.option("--platform", type=click.Choice(OFFLINE_PLATFORMS, case_sensitive=False), default="asterisk",
+              show_default=True, help="Platform of --config-dir (pcap: a capture file). Live targets (sip, tls, snmp, "
+              "switch CLI, SSH) are described in an inventory.")
 @click.option("--name", help="Target name in reports (default: the directory name).")
+@apply(common_output)
+@apply(profile_options)
 @click.option("--spool-dir", type=click.Path(path_type=Path, file_okay=False), help="Offline: voicemail spool "
               "(counts and ages only; audio is never read).")
 @click.option("--logrotate", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Offline: logrotate file(s) covering the PBX logs.")
+@click.option("--history-db", metavar="PATH|URL", cls=SharedOption, help="History store: a SQLite file, or "
+              "postgresql://user@host/db for a central store (default: $VOXAUDIT_HISTORY or "
+              "~/.local/share/voxaudit/history.sqlite).")
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
+@click.option("--notify-webhook", metavar="URL", help="POST a minimum-necessary summary (counts, scores, link; "
+              "no findings text) to this URL when the scan ends. Also $VOXAUDIT_WEBHOOK.")
+@click.option("--report-url", metavar="URL", help="Where the reports will be published, for the notification's link.")
+@click.option("--portfolio/--no-portfolio", default=None, help="Also write portfolio.html/csv/json and one report "
+              "per clinic (default: when the inventory has several clinics; never with -o -).")
 @click.option("--workers", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Targets collected at once, across all clinics.")
 @click.option("--per-clinic", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -54,36 +69,36 @@ from reports.escaping import terminal_safe
 @click.option("--processes", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Split the clinics across this many processes (each with its share of --workers) to use "
                    "several cores on large fleets; 0: threads in one process.")
-@click.option("--history-db", metavar="PATH|URL", help="History store: a SQLite file, or postgresql://user@host/db "
-              "for a central store (default: $VOXAUDIT_HISTORY or ~/.local/share/voxaudit/history.sqlite).")
-@click.option("--no-history", is_flag=True, help="Do not record this scan in the history store.")
-@click.option("--notify-webhook", metavar="URL", help="POST a minimum-necessary summary (counts, scores, link; "
-              "no findings text) to this URL when the scan ends. Also $VOXAUDIT_WEBHOOK.")
-@click.option("--report-url", metavar="URL", help="Where the reports will be published, for the notification's link.")
-@click.option("--portfolio/--no-portfolio", default=None, help="Also write portfolio.html/csv/json and one report "
-              "per clinic (default: when the inventory has several clinics).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
+              "journal (targets.partial.jsonl) are not collected again.")
 @click.option("--broker", metavar="URL|REF", help="Distributed mode: send each target to its site's collector "
               "('voxaudit worker') through this broker (redis://, rediss://, amqp://), or a reference to the URL "
               "(env:NAME, file:PATH). Also $VOXAUDIT_BROKER with --distributed.")
 @click.option("--distributed", is_flag=True, help="Distributed mode with the broker in $VOXAUDIT_BROKER.")
 @click.option("--queue-timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
               help="Distributed mode: seconds for a site's collector to take a target before it is an ERROR.")
-@click.option("--resume", is_flag=True, help="Continue an interrupted scan: targets already in OUTPUT's "
-              "journal (targets.partial.jsonl) are not collected again.")
-@apply(profile_options)
-@apply(common_output)
 def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, processes,
-         broker, distributed, queue_timeout, resume, profile, waivers, checks_dir, formats, output, fail_on, fail_under,
-         baseline, quiet, history_db, no_history, notify_webhook, report_url, portfolio) -> None:
-    """Collect facts from targets, evaluate checks, score, and write reports."""
-    fmts = parse_formats(formats)
+         broker, distributed, queue_timeout, resume, profile, waivers, checks, skip_checks, severities, checks_dir,
+         formats, output, fail_on, fail_under, baseline, quiet, history_db, no_history, notify_webhook, report_url,
+         portfolio) -> None:
+    """Collect facts from targets, evaluate checks, score, and write reports.
+
+    \b
+    voxaudit scan --config-dir /backups/pbx1 -f html,sarif -o out/
+    voxaudit scan inventory.yaml --fail-on high
+    voxaudit scan --config-dir pbx1 -f sarif -o - > results.sarif"""
+    fmts = output_formats(formats, output)
+    platform = platform.lower()
+    to_stdout = is_stdout(output)
     if inventory and config_dir:
         raise InputError("give either an INVENTORY file or --config-dir, not both")
     if not inventory and not config_dir:
         raise InputError("nothing to scan: give an INVENTORY file or --config-dir PATH")
+    if to_stdout and (resume or portfolio):
+        raise InputError(f"{'--resume' if resume else '--portfolio'} needs an output folder (-o DIR), not -o -")
     try:
         registry = registry_of(checks_dir)
-        prof = load_profile(profile, registry)
+        prof = load_profile(profile, registry, selection_of(checks, skip_checks, severities))
         waiver_list = load_waivers(waivers) if waivers else []
         if inventory:
             specs = load_inventory(inventory)
@@ -96,7 +111,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     from auditor.engine.journal import JOURNAL_NAME
-    journal = output / JOURNAL_NAME
+    journal = None if to_stdout else output / JOURNAL_NAME  # -o -: nothing on disk, so nothing to resume from
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume, processes=processes)
     if broker or distributed:
@@ -112,14 +127,25 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
     except DistributedError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_NOTHING)
-    if portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
+    note_selection(doc, prof)
+    if prof.selection and not no_history:
+        # Its results would read as "resolved" for every control that did not run, in diffs and trends.
+        no_history = True
+        if not quiet:
+            err.print("note: a scan narrowed by --checks/--skip-checks/--severity is not recorded in the history "
+                      "store and gets no trend: it is not comparable with full scans", highlight=False)
+    if to_stdout:
+        if portfolio is None and len({t.clinic for t in doc.targets}) > 1 and not quiet:
+            err.print("note: no portfolio with -o - (it is a folder of files); run 'voxaudit portfolio' on a saved "
+                      "scan", highlight=False)
+    elif portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
         from reports.portfolio import write_portfolio
         trends = {} if no_history else portfolio_trends(doc, prof, history_db)
-        written = write_portfolio(doc, prof, output, fmts, trends)
+        written = _portfolio(write_portfolio, doc, prof, output, fmts, trends)
         if not quiet:
             err.print(f"portfolio: {output / 'portfolio.html'} ({len(written) - 3} clinic report files)", highlight=False)
     if not no_history:
-        problem = record_history(doc, output, history_db)
+        problem = record_history(doc, None if to_stdout else output, history_db)
         if problem and not quiet:
             err.print(f"[yellow]warning:[/] {problem}", highlight=False)
     webhook = notify_webhook or os.environ.get("VOXAUDIT_WEBHOOK")
@@ -128,7 +154,57 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
         problem = send_webhook(webhook, payload(doc, report_url))
         if problem:
             err.print(f"[yellow]warning:[/] notification not sent: {problem}", highlight=False)
-    finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=load_baseline(baseline))
+    hints = None
+    if config_dir and not any(r.effective_status in {"PASS", "FAIL", "WAIVED"} for r in doc.results):
+        hint = platform_hint(config_dir, platform)
+        hints = {specs[0].name: hint} if hint else None
+    finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=load_baseline(baseline), hints=hints)
+
+
+def _portfolio(write_portfolio, doc, prof, output, fmts, trends) -> list[Path]:
+    """The portfolio; without Chromium, a pdf format costs only the PDFs (said once, by finish)."""
+    if "pdf" not in fmts:
+        return write_portfolio(doc, prof, output, fmts, trends)
+    from reports.pdf import PdfError
+    try:
+        return write_portfolio(doc, prof, output, fmts, trends)
+    except PdfError as exc:
+        return exc.written
+
+
+# File names that say which product a configuration folder belongs to (the platform's main file first).
+MARKERS = {
+    "asterisk": ("asterisk.conf", "pjsip.conf", "sip.conf", "extensions.conf", "voicemail.conf"),
+    "freeswitch": ("freeswitch.xml", "vars.xml"),
+    "kamailio": ("kamailio.cfg",),
+    "opensips": ("opensips.cfg",),
+}
+MARKER_WALK_LIMIT = 5000  # directory entries looked at, at most: a hint must stay instant on any folder
+
+
+def platform_hint(path: Path, platform: str) -> str:
+    """When --platform found nothing: what the folder holds instead ("" if nothing recognisable).
+
+    Only names are looked at (bounded walk, four levels), never contents."""
+    if path.is_file():
+        if path.suffix.lower() in {".pcap", ".pcapng", ".cap"} and platform != "pcap":
+            return f"{path.name} looks like a packet capture: try --platform pcap"
+        return ""
+    seen = 0
+    root_depth = len(path.parts)
+    for here, dirs, files in os.walk(path):
+        if len(Path(here).parts) - root_depth >= 4:
+            dirs[:] = []
+        dirs.sort()
+        for other, names in MARKERS.items():
+            hit = next((n for n in names if n in files), None)
+            if hit and other != platform:
+                where = Path(here, hit).relative_to(path)
+                return f"It holds {where.as_posix()}: try --platform {other}"
+        seen += len(dirs) + len(files)
+        if seen > MARKER_WALK_LIMIT:
+            break
+    return ""
 
 
 def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet, fleet) -> ScanDocument:
@@ -176,7 +252,7 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
               help="Targets this collector works on at once (one process each).")
 @click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default="prefork", show_default=True,
               help="prefork: a process per target (hard time limits work); threads: lighter, no hard limit.")
-@click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="WARNING",
+@click.option("--loglevel", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), default="WARNING",
               show_default=True)
 @click.option("--name", help="This collector's node name (default: voxaudit-SITE@HOST).")
 def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> None:
