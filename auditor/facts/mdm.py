@@ -9,6 +9,7 @@ keyguard features they disable. Values keep the vendor's key name in ``<setting>
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,6 +228,25 @@ def _walk(node: Any) -> Iterator[dict]:
             stack.extend((v, depth + 1) for v in reversed(node))
 
 
+MAX_FOREIGN_LISTED = 10_000  # files looked at before the count is given as "at least"
+
+
+def _flag_foreign_files(facts: MdmFacts, path: Path) -> None:
+    """A folder with files but no policy export among them was not understood, not empty: one gap
+    (a warning that makes every check of this target ERROR), never a quiet NOT_APPLICABLE."""
+    if not path.is_dir():
+        return
+    count = 0
+    for _root, _dirs, names in os.walk(path):
+        count += len(names)
+        if count >= MAX_FOREIGN_LISTED:
+            break
+    if count:
+        shown = f"at least {count}" if count >= MAX_FOREIGN_LISTED else str(count)
+        facts.add_file(".", [Problem(".", 0, f"{shown} file(s) here, none of them an MDM policy export "
+                                             f"({', '.join(sorted(MDM_SUFFIXES))}): nothing was audited", False)])
+
+
 def build_mdm_facts(path: Path) -> MdmFacts:
     """One MdmFacts for a directory of policy exports: each file stands alone, so a file that cannot
     be read (or that the reader trips over) is an ERROR for that policy only."""
@@ -234,6 +254,8 @@ def build_mdm_facts(path: Path) -> MdmFacts:
     base, files, unread = files_under(path, MDM_SUFFIXES)
     for display, reason in unread:
         facts.add_file(display, [Problem(display, 0, reason, True)])
+    if not files and not unread:
+        _flag_foreign_files(facts, path)
     for f in files:
         display = str(f.relative_to(base))
         try:

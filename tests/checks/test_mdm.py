@@ -106,3 +106,22 @@ def test_malformed_policies_error_with_file_and_line(tmp_path):
     assert errors["policy broken.json"].startswith("broken.json:3: malformed JSON")
     assert errors["policy bad-signature.mobileconfig"].startswith("bad-signature.mobileconfig:0: signed profile")
     assert any(r["status"] == "PASS" and (r.get("alias") or r["check_id"]) == "MDM-NTF-103" for r in doc["results"])
+
+
+def test_a_folder_without_any_policy_export_is_not_read_as_empty(tmp_path, registry):
+    """Files that are none of the policy formats (a PBX tree given as --platform mdm): one gap, and
+    every check ERROR (coverage drops), never NOT_APPLICABLE as if the clinic had no phones."""
+    (tmp_path / "etc").mkdir()
+    for name in ("voicemail.conf", "pjsip.conf", "README"):
+        (tmp_path / "etc" / name).write_text("[general]\nx=1\n")
+    facts = collect_mdm_policies(tmp_path)
+    gaps = [p for cf in facts.configs.values() for p in cf.problems if p.is_gap]
+    assert len(gaps) == 1 and "3 file(s) here, none of them an MDM policy export" in gaps[0].message
+    from auditor.engine.evaluate import evaluate_target
+    from auditor.scan import TargetRecord
+    chk = registry.get("MDM-NTF-102")
+    results = evaluate_target(TargetRecord(name="t", platform="mdm", facts=facts), [chk], chk.defaults())
+    assert results and {r.status for r in results} == {Status.ERROR}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert not collect_mdm_policies(empty).configs  # nothing there at all: nothing to say
