@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
-from auditor.model import ErrorKind, Result, Severity, SourceRef, Status
+from voxaudit.model import ErrorKind, Result, Severity, SourceRef, Status
 
 AREAS = {
     "transport": "Transport and media encryption",

@@ -22,9 +22,9 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence, TypeVar, Union
 
-from auditor.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc
-from auditor.model import ErrorKind, Result, Severity, Status
-from auditor.records.base import Record
+from voxaudit.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc
+from voxaudit.model import ErrorKind, Result, Severity, Status
+from voxaudit.records.base import Record
 
 R = TypeVar("R", bound=Record)
 

@@ -65,6 +65,6 @@ def require_for_target(feature: str, *modules: str, extra: str = "live") -> None
     try:
         require(feature, *modules, extra=extra)
     except MissingExtra as exc:
-        from auditor.collectors.offline import CollectionError  # loaded already whenever a target is collected
+        from voxaudit.collectors.offline import CollectionError  # loaded already whenever a target is collected
 
         raise CollectionError("not_collected", exc.reason) from None

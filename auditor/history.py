@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-from auditor.credentials import redact_url
-from auditor.scan import ScanDocument
+from voxaudit.credentials import redact_url
+from voxaudit.scan import ScanDocument
 
 MIGRATIONS: list[str] = [
     # 1: scans, per-target and per-safeguard scores, every result by identity

@@ -13,15 +13,15 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from auditor.collectors.packets import PcapSpec
-from auditor.collectors.sip import SipSpec
-from auditor.collectors.snmp import SnmpSpec, SnmpUser
-from auditor.collectors.ssh import SshSpec
-from auditor.collectors.switch_cli import SwitchCliSpec
-from auditor.collectors.tls import TlsTarget
-from auditor.credentials import validate_ref
-from auditor.engine.collect import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
-from auditor.structured import StructuredFileError, load_yaml
+from voxaudit.collectors.packets import PcapSpec
+from voxaudit.collectors.sip import SipSpec
+from voxaudit.collectors.snmp import SnmpSpec, SnmpUser
+from voxaudit.collectors.ssh import SshSpec
+from voxaudit.collectors.switch_cli import SwitchCliSpec
+from voxaudit.collectors.tls import TlsTarget
+from voxaudit.credentials import validate_ref
+from voxaudit.engine.collect import SUPPORTED_PLATFORMS, TargetEntry, TargetSpec
+from voxaudit.structured import StructuredFileError, load_yaml
 
 
 class InventoryError(Exception):

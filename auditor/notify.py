@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from typing import Optional
 
-from auditor.scan import ScanDocument
+from voxaudit.scan import ScanDocument
 
 
 def payload(doc: ScanDocument, report_url: Optional[str] = None) -> dict:

@@ -21,10 +21,11 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from auditor.registry import Registry
-from auditor.structured import StructuredFileError, load_yaml
+from voxaudit import profiles as _builtin_profiles
+from voxaudit.registry import Registry
+from voxaudit.structured import StructuredFileError, load_yaml
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+PROFILES_DIR = Path(_builtin_profiles.__file__).resolve().parent  # profiles/ in a checkout, voxaudit/profiles/ installed
 LEVEL_WEIGHTS = {"required": 3.0, "addressable": 2.0}
 
 

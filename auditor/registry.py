@@ -23,8 +23,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable, Optional, Union
 
-from auditor.check import Check
-from auditor.control import AliasGroup, Binding, BoundControl, Control
+from voxaudit.check import Check
+from voxaudit.control import AliasGroup, Binding, BoundControl, Control
 
 ENTRY_POINT_GROUP = "voxaudit.checks"
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")
@@ -187,9 +187,9 @@ def load_registry(checks_dirs: Optional[list[Path]] = None) -> Registry:
             raise
         except Exception as exc:
             raise RegistryError(f"check pack {ep.name} ({ep.value}) failed to load: {exc.__class__.__name__}: {exc}") from None
-    if "checks" not in names:  # running from a source tree without installation
-        reg.add_module(importlib.import_module("checks"), "built-in")
-    reg.add_module(importlib.import_module("auditor.platforms"), "built-in platform adapters")
+    if "voxaudit.checks" not in names:  # running from a source tree without installation
+        reg.add_module(importlib.import_module("voxaudit.checks"), "built-in")
+    reg.add_module(importlib.import_module("voxaudit.platforms"), "built-in platform adapters")
     for d in checks_dirs or []:
         reg.add_directory(d)
     reg.aliases()  # bind now: an unknown control or a clashing ID is an error at load, not mid-scan

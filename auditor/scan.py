@@ -14,18 +14,18 @@ from typing import Any, BinaryIO, Optional, Union
 import msgspec
 from pydantic import BaseModel, ValidationError
 
-from auditor import __version__
-from auditor.check import CheckMeta
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
-from auditor.facts.mdm import MdmFacts
-from auditor.facts.network import PacketFacts, SipFacts, SnmpFacts, TlsEndpointFacts
-from auditor.facts.phones import PhoneFacts
-from auditor.facts.switches import SwitchFacts
-from auditor.model import Data, ErrorKind, Result
-from auditor.scoring import ScoreCard
-from auditor.structured import StructuredFileError, load_json
+from voxaudit import __version__
+from voxaudit.check import CheckMeta
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
+from voxaudit.facts.mdm import MdmFacts
+from voxaudit.facts.network import PacketFacts, SipFacts, SnmpFacts, TlsEndpointFacts
+from voxaudit.facts.phones import PhoneFacts
+from voxaudit.facts.switches import SwitchFacts
+from voxaudit.model import Data, ErrorKind, Result
+from voxaudit.scoring import ScoreCard
+from voxaudit.structured import StructuredFileError, load_json
 
 SCHEMA_VERSION = "2.0"  # 1.1: FreeSWITCH, Kamailio, phones; 1.2: switch, MDM, OpenSIPS; 1.3: SIP, TLS, packets, SNMP;
 #                          1.4: trend since the previous scan; 1.5: which site collector collected a target;

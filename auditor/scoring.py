@@ -15,9 +15,9 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from auditor.check import CheckMeta
-from auditor.model import Result
-from auditor.profile import Profile
+from voxaudit.check import CheckMeta
+from voxaudit.model import Result
+from voxaudit.profile import Profile
 
 
 class SafeguardScore(BaseModel):

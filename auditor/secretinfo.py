@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from auditor.model import Data, SourceRef
+from voxaudit.model import Data, SourceRef
 
 # Vendor defaults and values seen in the wild on PBXes; checked case-insensitively.
 KNOWN_WEAK = {

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from auditor.engine.collect import Progress, TargetSpec
-from auditor.engine.evaluate import build_document, now_iso
-from auditor.model import Result, Severity, Waiver
-from auditor.profile import Profile
-from auditor.registry import Registry
-from auditor.scan import ScanDocument, TargetRecord
-from auditor.structured import StructuredFileError, load_json
+from voxaudit.engine.collect import Progress, TargetSpec
+from voxaudit.engine.evaluate import build_document, now_iso
+from voxaudit.model import Result, Severity, Waiver
+from voxaudit.profile import Profile
+from voxaudit.registry import Registry
+from voxaudit.scan import ScanDocument, TargetRecord
+from voxaudit.structured import StructuredFileError, load_json
 
 
 def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waivers: list[Waiver],
@@ -27,14 +27,14 @@ def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waiv
              queue_timeout: float = 300.0, processes: int = 0) -> ScanDocument:
     """Collect every target (here concurrently, see auditor.engine.local; or with ``broker``, by each site's
     collector, see auditor.engine.broker), then evaluate and score here."""
-    from auditor.engine.journal import Journal
-    from auditor.engine.local import collect_fleet
+    from voxaudit.engine.journal import Journal
+    from voxaudit.engine.local import collect_fleet
 
     started = now_iso()
     if len(specs) == 1 and not broker and not resume:
         journal_path = None  # one target: nothing another could resume, and no second dump of its facts
     if broker:
-        from auditor.engine.broker import collect_distributed
+        from voxaudit.engine.broker import collect_distributed
         records = collect_distributed(specs, broker, progress, target_timeout=target_timeout,
                                       queue_timeout=queue_timeout, journal=Journal(journal_path), resume=resume,
                                       on_done=on_done)
@@ -100,7 +100,7 @@ def load_baseline(path: Optional[Path]) -> Optional[set[tuple[Any, str, str]]]:
 def record_history(doc: ScanDocument, output: Optional[Path], history_db: Optional[str]) -> Optional[str]:
     """Trend since the previous scan (into ``doc.trend``), then record this one. A history problem never
     costs the scan: it comes back as the warning to show."""
-    from auditor.history import History, HistoryError, Snapshot, diff
+    from voxaudit.history import History, HistoryError, Snapshot, diff
     try:
         store = History(history_db)
         try:
@@ -118,8 +118,8 @@ def record_history(doc: ScanDocument, output: Optional[Path], history_db: Option
 def portfolio_trends(doc: ScanDocument, prof: Profile, history_db: Optional[str]) -> dict[str, dict[str, Any]]:
     """Each clinic's change since its previous scan and its score over its recent scans, recomputed
     from the stored results of its own targets (none when the store cannot be read)."""
-    from auditor.history import History, HistoryError
-    from reports.portfolio import clinic_documents, clinic_trends
+    from voxaudit.history import History, HistoryError
+    from voxaudit.reports.portfolio import clinic_documents, clinic_trends
 
     try:
         store = History(history_db)

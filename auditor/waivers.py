@@ -13,8 +13,8 @@ from typing import Optional
 
 from pydantic import BaseModel, ValidationError, field_validator
 
-from auditor.model import Result, Status, Waiver
-from auditor.structured import StructuredFileError, load_yaml
+from voxaudit.model import Result, Status, Waiver
+from voxaudit.structured import StructuredFileError, load_yaml
 
 
 class WaiverError(Exception):

@@ -30,10 +30,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from auditor.engine.collect import TargetSpec  # noqa: E402
-from auditor.profile import load_profile  # noqa: E402
-from auditor.registry import load_registry  # noqa: E402
-from auditor.service import run_scan  # noqa: E402
+from voxaudit.engine.collect import TargetSpec  # noqa: E402
+from voxaudit.profile import load_profile  # noqa: E402
+from voxaudit.registry import load_registry  # noqa: E402
+from voxaudit.service import run_scan  # noqa: E402
 
 
 def synthetic_tree(root: Path, n: int) -> Path:
@@ -128,9 +128,9 @@ def lab_rows(registry, profile, clinics: int) -> list[dict]:
     import subprocess
     from contextlib import ExitStack
 
-    from auditor.collectors.sip import SipSpec
-    from auditor.collectors.ssh import SshSpec
     from tests.lab import run as lab_run
+    from voxaudit.collectors.sip import SipSpec
+    from voxaudit.collectors.ssh import SshSpec
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:

@@ -6,8 +6,8 @@ Evidence quotes what the records say (an address, a limit); it never quotes a se
 """
 from __future__ import annotations
 
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed, unknown
-from auditor.records.access import AddressLimit, AdminInterface, Banner, RateLimit, Reachability
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed, unknown
+from voxaudit.records.access import AddressLimit, AdminInterface, Banner, RateLimit, Reachability
 
 
 @control(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, passed, unknown
-from auditor.records.audit import (
+from voxaudit.check import Param
+from voxaudit.control import Params, Verdict, control, failed, passed, unknown
+from voxaudit.records.audit import (
     CallRecords,
     ChannelEvents,
     LogForwarding,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed, unknown
-from auditor.records.authentication import ACCEPTED, UNDECIDED, AccountSecret, UnauthenticatedRequest, UserDisclosure
-from auditor.records.secrets import SecretShape
-from checks.params import SECRET_PARAM
+from voxaudit.checks.params import SECRET_PARAM
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed, unknown
+from voxaudit.records.authentication import ACCEPTED, UNDECIDED, AccountSecret, UnauthenticatedRequest, UserDisclosure
+from voxaudit.records.secrets import SecretShape
 
 SECRETS = ("164.312(d)", "164.308(a)(5)(ii)(D)")
 SIP_CALLS = ("164.312(d)", "164.312(a)(1)", "NPRM-segmentation")

@@ -7,9 +7,9 @@ nothing to judge (NOT_APPLICABLE), never a pass.
 """
 from __future__ import annotations
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, passed
-from auditor.records.devices import AutoLock, Passcode, Provisioning
+from voxaudit.check import Param
+from voxaudit.control import Params, Verdict, control, failed, passed
+from voxaudit.records.devices import AutoLock, Passcode, Provisioning
 
 PASSCODE_PARAM = Param(name="min_device_passcode", default=6, help="Shortest acceptable device passcode/PIN")
 LOCK_PARAM = Param(name="max_lock_minutes", default=5, help="Longest idle time before a staff phone locks")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed, unknown
-from auditor.records.mailbox import MailboxPin
-from checks.params import MIN_PIN
+from voxaudit.checks.params import MIN_PIN
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed, unknown
+from voxaudit.records.mailbox import MailboxPin
 
 AUTH = ("164.312(d)", "164.308(a)(5)(ii)(D)")
 WEAKNESS = {"known-weak": "PIN is a known default or common PIN",

@@ -7,9 +7,9 @@ platform writes them (record fields).
 """
 from __future__ import annotations
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed, unknown
-from auditor.records.notifications import (
+from voxaudit.check import Param
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed, unknown
+from voxaudit.records.notifications import (
     AudioAttachment,
     IdleScreenAlerts,
     LockScreenContent,

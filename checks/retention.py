@@ -4,9 +4,9 @@ Records hold counts, sizes and ages only; no audio is ever read.
 """
 from __future__ import annotations
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, passed
-from auditor.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
+from voxaudit.check import Param
+from voxaudit.control import Params, Verdict, control, failed, passed
+from voxaudit.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
 
 DISPOSAL = ("164.310(d)(2)(i)",)
 MAX_AGE = Param(name="max_message_age_days", default=90, help="Oldest voicemail a mailbox may hold, in days")

@@ -6,8 +6,8 @@ the PBX's admin ports; HHS's 2025 proposal makes it an explicit requirement.
 """
 from __future__ import annotations
 
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed
-from auditor.records.segmentation import (
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed
+from voxaudit.records.segmentation import (
     TrunkNative,
     TrunkNegotiation,
     VoiceDataSeparation,

@@ -6,9 +6,9 @@ Evidence describes a community's shape ("community is 6 characters"), never the 
 """
 from __future__ import annotations
 
-from auditor.control import Params, Verdict, control, failed, passed, unknown
-from auditor.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
-from checks.authentication import weakness
+from voxaudit.checks.authentication import weakness
+from voxaudit.control import Params, Verdict, control, failed, passed, unknown
+from voxaudit.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
 
 MIN_COMMUNITY = 12
 WEAK_LEVELS = ("noAuthNoPriv", "authNoPriv")

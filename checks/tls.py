@@ -5,9 +5,10 @@ Evidence quotes the record's setting as the platform writes it; the controls kno
 """
 from __future__ import annotations
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, passed, unknown
-from auditor.records.tls import (
+from voxaudit.check import Param
+from voxaudit.checks.params import TLS_PARAM
+from voxaudit.control import Params, Verdict, control, failed, passed, unknown
+from voxaudit.records.tls import (
     CipherSuites,
     PeerVerification,
     PresentedCertificate,
@@ -15,7 +16,6 @@ from auditor.records.tls import (
     ServerCredentials,
     version_name,
 )
-from checks.params import TLS_PARAM
 
 E1 = ("164.312(e)(1)", "164.312(e)(2)(ii)")
 E1_AUTH = (*E1, "164.312(d)")

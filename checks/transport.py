@@ -6,8 +6,8 @@ controls know no option name.
 """
 from __future__ import annotations
 
-from auditor.control import Params, Verdict, control, failed, not_applicable, passed, unknown
-from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath, TlsSupport
+from voxaudit.control import Params, Verdict, control, failed, not_applicable, passed, unknown
+from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath, TlsSupport
 
 E1 = ("164.312(e)(1)", "164.312(e)(2)(ii)")
 

@@ -9,10 +9,10 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from auditor.check import Param
-from auditor.control import Params, Verdict, control, failed, passed, unknown
-from auditor.records.voicemail import BlankPinLogin, LoginLimit, MailboxOwner, PinPolicy, PinPrompt
-from checks.params import MAX_LOGINS, MIN_PIN
+from voxaudit.check import Param
+from voxaudit.checks.params import MAX_LOGINS, MIN_PIN
+from voxaudit.control import Params, Verdict, control, failed, passed, unknown
+from voxaudit.records.voicemail import BlankPinLogin, LoginLimit, MailboxOwner, PinPolicy, PinPrompt
 
 AUTH = ("164.312(d)", "164.308(a)(5)(ii)(D)")
 SHARED_WORDS = Param(name="shared_mailbox_words", default=["front desk", "reception", "nurses", "nurse station",

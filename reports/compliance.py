@@ -21,9 +21,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from auditor.model import Result
-from auditor.scan import ScanDocument, TargetRecord
-from reports.escaping import csv_cell
+from voxaudit.model import Result
+from voxaudit.reports.escaping import csv_cell
+from voxaudit.scan import ScanDocument, TargetRecord
 
 COLUMNS = [
     # Prowler's generic compliance columns

@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
 
-from auditor.check import AREAS, CheckMeta
-from auditor.model import Result, Severity
-from auditor.scan import ScanDocument
-from auditor.scoring import SafeguardScore
+from voxaudit.check import AREAS, CheckMeta
+from voxaudit.model import Result, Severity
+from voxaudit.scan import ScanDocument
+from voxaudit.scoring import SafeguardScore
 
 SEVERITY_ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
 FIX_FIRST = 10  # findings in the report's "fix first" list

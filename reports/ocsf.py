@@ -26,12 +26,12 @@ from typing import Any
 
 import msgspec
 
-from auditor.check import AREAS, CheckMeta
-from auditor.model import Result
-from auditor.scan import ScanDocument, TargetRecord
-from reports.escaping import json_safe
-from reports.links import PROJECT_URL, control_doc_url
-from reports.sarif import fingerprint
+from voxaudit.check import AREAS, CheckMeta
+from voxaudit.model import Result
+from voxaudit.reports.escaping import json_safe
+from voxaudit.reports.links import PROJECT_URL, control_doc_url
+from voxaudit.reports.sarif import fingerprint
+from voxaudit.scan import ScanDocument, TargetRecord
 
 OCSF_VERSION = "1.5.0"
 CATEGORY_UID, CATEGORY_NAME = 2, "Findings"

@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from auditor import __version__
-from reports.model import ReportModel
-from reports.render import _env
+from voxaudit import __version__
+from voxaudit.reports.model import ReportModel
+from voxaudit.reports.render import _env
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TIMEOUT_S = 300.0

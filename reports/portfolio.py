@@ -25,14 +25,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Optional
 
-from auditor.history import History, HistoryError, Snapshot, diff
-from auditor.model import Result, Status
-from auditor.profile import Profile
-from auditor.scan import ScanDocument
-from auditor.scoring import score
-from reports.escaping import csv_cell
-from reports.pdf import PdfError
-from reports.render import _env, write_reports
+from voxaudit.history import History, HistoryError, Snapshot, diff
+from voxaudit.model import Result, Status
+from voxaudit.profile import Profile
+from voxaudit.reports.escaping import csv_cell
+from voxaudit.reports.pdf import PdfError
+from voxaudit.reports.render import _env, write_reports
+from voxaudit.scan import ScanDocument
+from voxaudit.scoring import score
 
 NO_CLINIC = "(no clinic)"
 HISTORY_POINTS = 12  # earlier scans drawn in a clinic's trend line
@@ -248,7 +248,7 @@ def build_portfolio(doc: ScanDocument, docs: dict[str, ScanDocument],
 
 def _script() -> tuple[str, str]:
     """The page's script and its CSP hash: nothing else may run in the page."""
-    text = files("reports").joinpath("static", "portfolio.js").read_text(encoding="utf-8")
+    text = files("voxaudit.reports").joinpath("static", "portfolio.js").read_text(encoding="utf-8")
     if "</" in text:
         raise ValueError("reports/static/portfolio.js must not contain '</' (it is inlined in a <script>)")
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()

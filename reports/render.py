@@ -10,19 +10,19 @@ from xml.etree import ElementTree as ET
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from auditor import __version__
-from auditor.scan import ScanDocument, dump_scan, write_scan
-from reports.compliance import render_compliance_doc
-from reports.escaping import (
+from voxaudit import __version__
+from voxaudit.reports.compliance import render_compliance_doc
+from voxaudit.reports.escaping import (
     csv_cell,
     md_code,
     md_code_block,
     md_text,
     xml_safe,
 )
-from reports.model import ReportModel, build_report
-from reports.ocsf import render_ocsf_doc
-from reports.sarif import render_sarif_doc
+from voxaudit.reports.model import ReportModel, build_report
+from voxaudit.reports.ocsf import render_ocsf_doc
+from voxaudit.reports.sarif import render_sarif_doc
+from voxaudit.scan import ScanDocument, dump_scan, write_scan
 
 FORMATS = ("html", "md", "json", "csv", "sarif", "junit", "ocsf", "compliance", "pdf")
 FILENAMES = {"html": "report.html", "md": "report.md", "json": "scan.json", "csv": "findings.csv",
@@ -38,7 +38,7 @@ def _fmt(value, digits: int = 1) -> str:
 
 def _env(autoescape: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("voxaudit.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]) if autoescape else False,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
@@ -162,6 +162,6 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
         tmp.replace(path)
         written.append(path)
     if "pdf" in formats:  # binary, by headless Chromium, last: without it, reports.pdf.PdfError after the others
-        from reports.pdf import write_pdf
+        from voxaudit.reports.pdf import write_pdf
         written.append(write_pdf(model, outdir / FILENAMES["pdf"], written))
     return written

@@ -32,12 +32,12 @@ from pathlib import PurePosixPath
 from typing import Any, Optional
 from urllib.parse import quote
 
-from auditor import __version__
-from auditor.check import CheckMeta
-from auditor.model import ErrorKind, Result, SourceRef
-from auditor.scan import ScanDocument, TargetRecord
-from reports.escaping import json_safe, md_text
-from reports.links import PROJECT_URL, control_doc_url
+from voxaudit import __version__
+from voxaudit.check import CheckMeta
+from voxaudit.model import ErrorKind, Result, SourceRef
+from voxaudit.reports.escaping import json_safe, md_text
+from voxaudit.reports.links import PROJECT_URL, control_doc_url
+from voxaudit.scan import ScanDocument, TargetRecord
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 from pydantic import BaseModel
 
-from auditor.scan import SCHEMA_MAJOR, SCHEMA_VERSION, ScanDocument
+from voxaudit.scan import SCHEMA_MAJOR, SCHEMA_VERSION, ScanDocument
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / f"scan-v{SCHEMA_MAJOR}.json"
 

@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from auditor.check import AREAS  # noqa: E402
-from auditor.cli.catalogue import catalogue_markdown  # noqa: E402
-from auditor.registry import Registry, load_registry  # noqa: E402
-from reports.links import CONTROL_DOCS_DIR  # noqa: E402
+from voxaudit.check import AREAS  # noqa: E402
+from voxaudit.cli.catalogue import catalogue_markdown  # noqa: E402
+from voxaudit.registry import Registry, load_registry  # noqa: E402
+from voxaudit.reports.links import CONTROL_DOCS_DIR  # noqa: E402
 
 BEGIN, END = "<!-- catalogue:begin -->", "<!-- catalogue:end -->"
 README = ROOT / "README.md"

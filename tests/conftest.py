@@ -9,11 +9,11 @@ from typing import Optional
 
 import pytest
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.model import Status
-from auditor.registry import Registry, load_registry
+from voxaudit.check import CheckContext
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.model import Status
+from voxaudit.registry import Registry, load_registry
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "riverside-family-clinic"

@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.parsers import asterisk_conf
-from auditor.parsers import files as config_files
-from auditor.parsers.asterisk_conf import (
+from tests.conftest import EXAMPLE, write_tree
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.parsers import asterisk_conf
+from voxaudit.parsers import files as config_files
+from voxaudit.parsers.asterisk_conf import (
     MAX_INCLUDE_LEVEL,
     MAX_LINE_BYTES,
     MAX_NESTED_COMMENTS,
@@ -30,7 +31,6 @@ from auditor.parsers.asterisk_conf import (
     parse_config,
     parse_text,
 )
-from tests.conftest import EXAMPLE, write_tree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "asterisk_fidelity"
 

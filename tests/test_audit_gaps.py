@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import msgspec
 
-from auditor.engine.collect import TargetSpec, collect
-from auditor.engine.evaluate import build_document
-from auditor.facts.asterisk import AsteriskFacts, DialplanStep
-from auditor.facts.common import ConfigFileFacts, ParseProblem
-from auditor.model import SourceRef, Status
-from auditor.profile import load_profile
 from tests.conftest import write_tree
+from voxaudit.engine.collect import TargetSpec, collect
+from voxaudit.engine.evaluate import build_document
+from voxaudit.facts.asterisk import AsteriskFacts, DialplanStep
+from voxaudit.facts.common import ConfigFileFacts, ParseProblem
+from voxaudit.model import SourceRef, Status
+from voxaudit.profile import load_profile
 
 PJSIP_WITH_UNREAD_SECTION = """
 [transport-tls]
@@ -102,7 +102,7 @@ def test_spool_dir_outside_the_snapshot_is_not_walked(tmp_path, registry):
 
 def test_absolute_includes_follow_astetcdir_and_never_leave_the_tree(tmp_path):
     """asterisk.conf's astetcdir is where Asterisk resolves absolute #includes; the copy is read instead."""
-    from auditor.collectors.offline import collect_asterisk_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
 
     (tmp_path / "secret.txt").write_text("Canary-S3cr3t-9f2\n")
     root = write_tree(tmp_path / "snap", {
@@ -125,7 +125,7 @@ def test_every_report_format_shows_the_gap(tmp_path):
 
     root = write_tree(tmp_path / "tree", {"pjsip.conf": PJSIP_WITH_UNREAD_SECTION})
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "auditor.cli", "scan", "--config-dir", str(root), "-f", "all",
+    proc = subprocess.run([sys.executable, "-m", "voxaudit.cli", "scan", "--config-dir", str(root), "-f", "all",
                            "-o", str(out), "-q"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     needle = "[leftover] has no type="

@@ -24,16 +24,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from auditor.engine.collect import TargetSpec
-from auditor.profile import load_profile
-from auditor.registry import load_registry
-from auditor.scan import ScanDocument
-from auditor.service import run_scan
-from reports.model import build_report
-from reports.pdf import PdfError
-from reports.render import write_reports
 from tests.conftest import EXAMPLE
 from tests.test_portfolio import FAILED_CLINIC, FLEET, HOSTILE_CLINIC, build_fleet
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.profile import load_profile
+from voxaudit.registry import load_registry
+from voxaudit.reports.model import build_report
+from voxaudit.reports.pdf import PdfError
+from voxaudit.reports.render import write_reports
+from voxaudit.scan import ScanDocument
+from voxaudit.service import run_scan
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -405,7 +405,7 @@ def test_pdf_without_chromium_names_what_to_install_and_the_rest_is_written(clin
 
 
 def test_portfolio_with_pdf_writes_every_clinic_even_without_chromium(fleet, tmp_path, monkeypatch):
-    from reports.portfolio import write_portfolio
+    from voxaudit.reports.portfolio import write_portfolio
     monkeypatch.setenv("VOXAUDIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
     with pytest.raises(PdfError) as caught:
         write_portfolio(fleet["doc"], fleet["prof"], tmp_path / "p", ["html", "pdf"])

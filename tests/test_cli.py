@@ -77,10 +77,10 @@ def test_rescore_is_pure(demo):
     """Rescoring runs no collector: it works with the example tree gone."""
     import socket
 
-    from auditor.profile import load_profile
-    from auditor.registry import load_registry
-    from auditor.scan import load_scan
-    from auditor.service import rescore
+    from voxaudit.profile import load_profile
+    from voxaudit.registry import load_registry
+    from voxaudit.scan import load_scan
+    from voxaudit.service import rescore
     out, _, doc = demo
     real = socket.socket
     socket.socket = None  # type: ignore[assignment]
@@ -233,7 +233,7 @@ def test_checks_and_profiles_commands():
 
 def test_local_checks_dir(tmp_path):
     (tmp_path / "clinic_checks.py").write_text('''
-from auditor.check import check
+from voxaudit.check import check
 
 @check(id="LOCAL-VM-001", title="Mailbox count is small", severity="low", hipaa=["164.312(a)(1)"],
        area="mailbox-auth", platforms=["asterisk"], sources=["voicemail.conf"], rationale="demo",

@@ -231,8 +231,8 @@ def test_config_errors_name_the_key_never_the_value(saved, tmp_path, text, key):
 def test_every_option_has_its_variable(tmp_path):
     import click
 
-    from auditor.cli import cli
-    from auditor.cli.config import walk
+    from voxaudit.cli import cli
+    from voxaudit.cli.config import walk
     ctx = click.Context(cli, info_name="voxaudit")
     count = 0
     for path, cmd in walk(cli, ctx):

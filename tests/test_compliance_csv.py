@@ -9,15 +9,15 @@ import io
 import pytest
 import yaml
 
-from auditor.engine.collect import TargetSpec
-from auditor.model import ErrorKind, Result, Status, Waiver
-from auditor.profile import load_profile
-from auditor.scan import CollectionFailure, TargetRecord
-from auditor.service import run_scan
-from reports.compliance import COLUMNS, DELIMITER, render_compliance_doc, rows, section_of
-from reports.render import render_format
 from tests.conftest import EXAMPLE, REPO, write_tree
 from tests.test_sarif import CANARY_VALUES, canary_doc
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.model import ErrorKind, Result, Status, Waiver
+from voxaudit.profile import load_profile
+from voxaudit.reports.compliance import COLUMNS, DELIMITER, render_compliance_doc, rows, section_of
+from voxaudit.reports.render import render_format
+from voxaudit.scan import CollectionFailure, TargetRecord
+from voxaudit.service import run_scan
 
 TREES = sorted(p.parent for p in (REPO / "tests" / "real_trees").glob("*/EXPECTED.yaml"))
 

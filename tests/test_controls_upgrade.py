@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor.history import History, Snapshot, diff
-from auditor.model import Status, Waiver
-from auditor.profile import ProfileError, load_profile
-from auditor.scan import load_scan, save_scan
-from auditor.service import rescore
 from tests.conftest import REPO
 from tests.test_cli import voxaudit
+from voxaudit.history import History, Snapshot, diff
+from voxaudit.model import Status, Waiver
+from voxaudit.profile import ProfileError, load_profile
+from voxaudit.scan import load_scan, save_scan
+from voxaudit.service import rescore
 
 OLD_SCAN = REPO / "tests" / "fixtures" / "scans" / "riverside-1.6.json"
 

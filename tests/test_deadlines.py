@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.collectors.snmp import SnmpSpec
-from auditor.engine import collect as runner
-from auditor.engine.collect import TargetSpec
-from auditor.engine.local import collect_fleet
-from auditor.model import ErrorKind
 from tests.conftest import EXAMPLE, REPO
+from voxaudit.collectors.snmp import SnmpSpec
+from voxaudit.engine import collect as runner
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.engine.local import collect_fleet
+from voxaudit.model import ErrorKind
 
 TIMEOUT = 1.0
 MARGIN = 1.0  # the deadline's own granularity is well under this; the rest is process start-up and reaping
@@ -133,13 +133,13 @@ def test_offline_targets_off_the_main_thread_go_to_children(monkeypatch):
 DRIVER = """
 import os, re, signal, subprocess, sys, time
 from pathlib import Path
-from auditor.engine import collect as runner
+from voxaudit.engine import collect as runner
 from tests.test_deadlines import hang_in_regex, hang_live
 
 real = runner.COLLECTORS["asterisk"]
 runner.COLLECTORS["asterisk"] = lambda spec, note: hang_in_regex(spec, note) if spec.name == "pbx-hung" else real(spec, note)
 runner.COLLECTORS["snmp"] = hang_live
-from auditor.cli import main
+from voxaudit.cli import main
 sys.argv = ["voxaudit", *sys.argv[1:]]
 main()
 """
@@ -240,7 +240,7 @@ class Listener:
 
 @pytest.mark.parametrize("mode", ["silent", "never-accepts", "trickle"])
 def test_tls_scan_of_a_dead_endpoint_takes_one_timeout(mode):
-    from auditor.collectors.tls import TlsTarget, scan_tls
+    from voxaudit.collectors.tls import TlsTarget, scan_tls
 
     listener = Listener(mode)
     try:
@@ -257,7 +257,7 @@ def test_tls_scan_of_a_dead_endpoint_takes_one_timeout(mode):
 
 def test_tls_scan_bound_holds_for_every_endpoint_at_once():
     """Endpoints are scanned in parallel: three dead ones still cost one timeout, not three."""
-    from auditor.collectors.tls import MAX_TIMEOUTS, TlsTarget, scan_tls
+    from voxaudit.collectors.tls import MAX_TIMEOUTS, TlsTarget, scan_tls
 
     listeners = [Listener(m) for m in ("silent", "never-accepts", "trickle")]
     try:
@@ -271,8 +271,8 @@ def test_tls_scan_bound_holds_for_every_endpoint_at_once():
 
 
 def test_sip_tls_transport_that_never_handshakes_is_bounded():
-    from auditor.collectors.offline import CollectionError
-    from auditor.collectors.sip import SipSpec, probe
+    from voxaudit.collectors.offline import CollectionError
+    from voxaudit.collectors.sip import SipSpec, probe
 
     listener = Listener("trickle")
     try:
@@ -345,7 +345,7 @@ class PickyTlsServer:
 
 
 def test_tls_silence_counts_as_refusal_only_when_later_handshakes_were_answered(tmp_path):
-    from auditor.collectors.tls import TlsTarget, scan_tls
+    from voxaudit.collectors.tls import TlsTarget, scan_tls
 
     picky = PickyTlsServer(tmp_path / "picky")
     try:
@@ -358,12 +358,12 @@ def test_tls_silence_counts_as_refusal_only_when_later_handshakes_were_answered(
     print(f"\nTLS scan of a server ignoring old hellos: {elapsed:.2f} s, {scan.accepted_versions}")
     assert scan.completed, scan.error
     assert scan.accepted_versions == ["TLS 1.2", "TLS 1.3"] and scan.weak_ciphers == []
-    from auditor.collectors.tls import MAX_TIMEOUTS
+    from voxaudit.collectors.tls import MAX_TIMEOUTS
     assert elapsed < MAX_TIMEOUTS * 1
 
 
 def test_tls_server_that_stops_answering_mid_scan_is_unknown_not_refused(tmp_path):
-    from auditor.collectors.tls import TlsTarget, scan_tls
+    from voxaudit.collectors.tls import TlsTarget, scan_tls
 
     stalling = PickyTlsServer(tmp_path / "stall", stall_after=1)  # answers the first handshake only
     try:

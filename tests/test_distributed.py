@@ -9,13 +9,13 @@ from dataclasses import asdict
 import msgspec
 import pytest
 
-from auditor.engine.broker import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
-from auditor.engine.collect import collect
-from auditor.history import redact
-from auditor.inventory import load_inventory
-from auditor.model import ErrorKind
-from auditor.scan import target_from_builtins
 from tests.conftest import EXAMPLE
+from voxaudit.engine.broker import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
+from voxaudit.engine.collect import collect
+from voxaudit.history import redact
+from voxaudit.inventory import load_inventory
+from voxaudit.model import ErrorKind
+from voxaudit.scan import target_from_builtins
 
 
 def write_inventory(tmp_path, community_ref: str = "env:SWITCH_RO") -> object:

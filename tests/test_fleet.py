@@ -9,15 +9,15 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.sip import SipSpec
-from auditor.engine import journal as journal_module
-from auditor.engine import local as fleet
-from auditor.engine.collect import TargetSpec
-from auditor.engine.collect import collect as REAL_COLLECT
-from auditor.engine.local import Journal, collect_fleet
-from auditor.model import ErrorKind
-from auditor.scan import TargetRecord
 from tests.conftest import EXAMPLE
+from voxaudit.collectors.sip import SipSpec
+from voxaudit.engine import journal as journal_module
+from voxaudit.engine import local as fleet
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.engine.collect import collect as REAL_COLLECT
+from voxaudit.engine.local import Journal, collect_fleet
+from voxaudit.model import ErrorKind
+from voxaudit.scan import TargetRecord
 
 
 def specs(clinics: int, per: int) -> list[TargetSpec]:

@@ -23,18 +23,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.collectors.offline import (
+from tests.checks.test_freeswitch import HARDENED, stage_vanilla
+from tests.conftest import corpus_dir, write_tree
+from tests.test_hostile_input import mangle
+from voxaudit.collectors.offline import (
     CollectionError,
     collect_freeswitch_tree,
     locate_freeswitch_conf,
 )
-from auditor.engine.collect import TargetSpec, collect
-from auditor.engine.evaluate import evaluate_target, parse_warnings
-from auditor.facts.freeswitch import PARTS, ROOT, build_freeswitch_facts
-from auditor.parsers import freeswitch_xml
-from tests.checks.test_freeswitch import HARDENED, stage_vanilla
-from tests.conftest import corpus_dir, write_tree
-from tests.test_hostile_input import mangle
+from voxaudit.engine.collect import TargetSpec, collect
+from voxaudit.engine.evaluate import evaluate_target, parse_warnings
+from voxaudit.facts.freeswitch import PARTS, ROOT, build_freeswitch_facts
+from voxaudit.parsers import freeswitch_xml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "freeswitch"
 PER_INPUT_S = 2.0
@@ -641,7 +641,7 @@ def fuzz_trees(rng: random.Random) -> list[dict[str, str]]:
 def test_fuzzed_real_trees_never_raise(tmp_path, registry):
     """Seeded random mutations of the corpus tree and every fixture tree: no exception, each tree read
     in well under 2 s, facts serialisable, every check runs or is blocked by an ERROR."""
-    from auditor.check import CheckContext
+    from voxaudit.check import CheckContext
 
     rng = random.Random(20261124)
     checks = [c for c in registry.all() if c.id.startswith("FS-")]

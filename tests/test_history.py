@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.history import SCHEMA_VERSION, SQLITE, History, HistoryError
 from tests.conftest import EXAMPLE
+from voxaudit.history import SCHEMA_VERSION, SQLITE, History, HistoryError
 
 EXE = str(Path(sys.executable).parent / "voxaudit")
 

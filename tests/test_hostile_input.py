@@ -5,9 +5,9 @@ import random
 
 import msgspec
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_asterisk_tree
 from tests.conftest import EXAMPLE, write_tree
+from voxaudit.check import CheckContext
+from voxaudit.collectors.offline import collect_asterisk_tree
 
 ETC = EXAMPLE / "etc" / "asterisk"
 JUNK = ["[", "]", "(", ")", "(!)", "(+)", "=", "=>", "+=", ";--", "--;", "\\", "#include", "#include *",
@@ -61,8 +61,8 @@ SWITCH_JUNK = ["interface", "interface Vlan", "vlan", "vlan 99999", "   untagged
 
 
 def test_fuzzed_switch_configs_never_raise(tmp_path, registry):
-    from auditor.collectors.offline import collect_switch_configs
     from tests.checks.test_switches import FIXTURES
+    from voxaudit.collectors.offline import collect_switch_configs
 
     rng = random.Random(20261123)
     originals = {f"{d}-{p.name}": p.read_text() for d in ("weak", "hardened") for p in (FIXTURES / d).iterdir()}

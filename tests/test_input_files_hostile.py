@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.structured import StructuredFileError, load_json, load_yaml
 from tests.conftest import EXAMPLE, REPO
+from voxaudit.structured import StructuredFileError, load_json, load_yaml
 
-VOXAUDIT = [sys.executable, "-m", "auditor.cli"]
+VOXAUDIT = [sys.executable, "-m", "voxaudit.cli"]
 CANARY = "Canary-S3cr3t-9f2"
 
 HOSTILE: dict[str, bytes] = {
@@ -145,10 +145,10 @@ WAIVERS = """waivers:
 def test_each_loader_fuzzed_gives_data_or_its_own_error(tmp_path, registry):
     """Inventory, waivers, profile and saved-scan loaders on mutated real inputs: their own one-line
     error or data, nothing else escapes, each input in bounded time."""
-    from auditor.inventory import InventoryError, load_inventory
-    from auditor.profile import ProfileError, load_profile
-    from auditor.scan import ScanFileError, load_scan
-    from auditor.waivers import WaiverError, load_waivers
+    from voxaudit.inventory import InventoryError, load_inventory
+    from voxaudit.profile import ProfileError, load_profile
+    from voxaudit.scan import ScanFileError, load_scan
+    from voxaudit.waivers import WaiverError, load_waivers
 
     (tmp_path / "pbx").mkdir()
     rng = random.Random(20261124)

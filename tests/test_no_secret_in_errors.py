@@ -17,9 +17,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditor.engine.collect import TargetSpec, collect
-from auditor.engine.evaluate import evaluate_target, parse_warnings
-from auditor.parsers.logrotate import LogrotateError, parse_logrotate
+from voxaudit.engine.collect import TargetSpec, collect
+from voxaudit.engine.evaluate import evaluate_target, parse_warnings
+from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate
 
 CANARY = "Canary-S3cr3t-9f2"
 C = CANARY

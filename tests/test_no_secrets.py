@@ -61,7 +61,7 @@ def test_no_phi_from_the_spool_in_any_output(outputs):
 
 
 def test_facts_hold_no_secret_values():
-    from auditor.collectors.offline import collect_asterisk_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
     text = msgspec.json.encode(collect_asterisk_tree(EXAMPLE)).decode()
     for s in known_secrets() | {"4826", "1234", "000000"}:
         assert f'"{s}"' not in text and f"={s}" not in text, s
@@ -70,10 +70,10 @@ def test_facts_hold_no_secret_values():
 
 def test_a_check_that_raises_never_quotes_its_exception_message():
     """A check's exception may quote a configuration value; the ERROR names the type and place only."""
-    from auditor.check import check
-    from auditor.engine.evaluate import evaluate_target
-    from auditor.facts.asterisk import AsteriskFacts
-    from auditor.scan import TargetRecord
+    from voxaudit.check import check
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.facts.asterisk import AsteriskFacts
+    from voxaudit.scan import TargetRecord
 
     @check(id="TST-RAISE-101", title="raises", severity="low", hipaa=["164.312(d)"], area="access",
            platforms=["asterisk"], rationale="test", remediation={"asterisk": "none"})

@@ -10,16 +10,16 @@ import pytest
 import yaml
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 
-from auditor.engine.collect import TargetSpec
-from auditor.model import ErrorKind, Result, Status, Waiver
-from auditor.profile import load_profile
-from auditor.scan import CollectionFailure, TargetRecord
-from auditor.service import run_scan
-from reports.links import control_doc_url
-from reports.ocsf import CLASS_UID, EMITTED, OCSF_VERSION, build_findings, render_ocsf_doc
-from reports.render import render_format
 from tests.conftest import EXAMPLE, REPO
 from tests.test_sarif import CANARY_VALUES, canary_doc
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.model import ErrorKind, Result, Status, Waiver
+from voxaudit.profile import load_profile
+from voxaudit.reports.links import control_doc_url
+from voxaudit.reports.ocsf import CLASS_UID, EMITTED, OCSF_VERSION, build_findings, render_ocsf_doc
+from voxaudit.reports.render import render_format
+from voxaudit.scan import CollectionFailure, TargetRecord
+from voxaudit.service import run_scan
 
 TREES = sorted(p.parent for p in (REPO / "tests" / "real_trees").glob("*/EXPECTED.yaml"))
 

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from reports.escaping import csv_cell, md_text, terminal_safe, xml_safe
 from tests.conftest import write_tree
+from voxaudit.reports.escaping import csv_cell, md_text, terminal_safe, xml_safe
 
 OSC_LINK = "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"
 HOSTILE_PJSIP = f"""
@@ -45,7 +45,7 @@ media_encryption=[x](javascript:alert(3))
 def outputs(tmp_path_factory):
     root = write_tree(tmp_path_factory.mktemp("tree"), {"pjsip.conf": HOSTILE_PJSIP})
     out = root.parent / "out"
-    proc = subprocess.run([sys.executable, "-m", "auditor.cli", "scan", "--config-dir", str(root), "-f", "all",
+    proc = subprocess.run([sys.executable, "-m", "voxaudit.cli", "scan", "--config-dir", str(root), "-f", "all",
                            "-o", str(out)], capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "HOME": str(root.parent), "COLUMNS": "200"})
     assert proc.returncode in (0, 1), proc.stderr

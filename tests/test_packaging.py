@@ -22,11 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from auditor import extras
+from voxaudit import extras
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-PACKAGES = ("auditor", "checks", "reports", "profiles")
+PACKAGES = ("auditor", "checks", "reports", "profiles")  # the repository's folders
+# Where each folder is in the wheel: one import name, voxaudit (pyproject.toml [tool.setuptools]).
+IN_WHEEL = {"auditor": "voxaudit", "checks": "voxaudit/checks", "reports": "voxaudit/reports",
+            "profiles": "voxaudit/profiles"}
 EXAMPLE = ROOT / "examples" / "riverside-family-clinic"
 # SHA-256 of the official text (https://www.apache.org/licenses/LICENSE-2.0.txt; Debian's
 # /usr/share/common-licenses/Apache-2.0 is the same file).
@@ -133,17 +136,20 @@ def test_wheel_holds_every_module_and_the_package_data(wheel):
                 rel = path.relative_to(ROOT).as_posix()
                 if path.suffix == ".py" or rel.startswith(("profiles/", "reports/templates/", "reports/schema/",
                                                            "reports/static/")):
-                    expected.add(rel)
-    assert any(n.startswith("profiles/") and n.endswith(".yaml") for n in expected)
-    assert any(n.startswith("reports/templates/") for n in expected)
-    assert any(n.startswith("reports/schema/") for n in expected)
+                    expected.add(IN_WHEEL[pkg] + "/" + path.relative_to(ROOT / pkg).as_posix())
+    assert any(n.startswith("voxaudit/profiles/") and n.endswith(".yaml") for n in expected)
+    assert any(n.startswith("voxaudit/reports/templates/") for n in expected)
+    assert any(n.startswith("voxaudit/reports/schema/") for n in expected)
     assert expected - names == set(), "missing from the wheel"
+    # One import name: nothing but voxaudit/ and its dist-info at the top (auditor, checks, reports and
+    # profiles would collide with other software in the same environment).
+    assert {n.split("/")[0] for n in names} == {"voxaudit", _dist_info(wheel)}
 
 
 def test_wheel_entry_points(wheel):
     text = wheel.read(f"{_dist_info(wheel)}/entry_points.txt").decode()
-    assert re.search(r"^\[console_scripts\]\s*\nvoxaudit = auditor\.cli:main$", text, re.M), text
-    assert re.search(r"^\[voxaudit\.checks\]\s*\nbuiltin = checks$", text, re.M), text
+    assert re.search(r"^\[console_scripts\]\s*\nvoxaudit = voxaudit\.cli:main$", text, re.M), text
+    assert re.search(r"^\[voxaudit\.checks\]\s*\nbuiltin = voxaudit\.checks$", text, re.M), text
 
 
 # ---- declared imports -------------------------------------------------------------------------
@@ -167,7 +173,7 @@ def _third_party_imports(path: Path) -> list[tuple[str, int, bool]]:
                 names = [child.module]
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in PACKAGES:
+                if top not in sys.stdlib_module_names and top != "voxaudit":
                     out.append((top, child.lineno, not in_function))
             visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
 
@@ -215,7 +221,7 @@ def test_the_import_walk_sees_imports_where_they_hide(tmp_path):
             import paramiko
         def f():
             from scapy.utils import PcapReader
-            import auditor.extras
+            import voxaudit.extras
     """), encoding="utf-8")
     assert _third_party_imports(sample) == [("loguru", 3, True), ("scapy", 8, False)]
 
@@ -229,7 +235,7 @@ def test_extras_table_matches_pyproject():
 
 
 def test_require_names_the_extra_and_a_target_fails_as_not_collected():
-    from auditor.collectors.offline import CollectionError
+    from voxaudit.collectors.offline import CollectionError
 
     with pytest.raises(extras.MissingExtra) as exc:
         extras.require("an SSH target", "voxaudit_no_such_module_h4")
@@ -261,7 +267,7 @@ def report():
         json.dump({{"attempts": sorted(set(attempts)), "loaded": loaded}}, fh)
 atexit.register(report)
 sys.argv = ["voxaudit", *sys.argv[1:]]
-from auditor.cli import main
+from voxaudit.cli import main
 main()
 """
 
@@ -366,3 +372,17 @@ def test_live_targets_without_the_extra_are_errors_naming_it(tmp_path):
     assert errors and all(r["status"] == "ERROR" and "voxaudit[live]" in r["evidence"] for r in errors)
     assert doc["scores"]["by_target"]["pbx-files"] is not None
     assert doc["scores"]["by_target"]["pbx-ssh"] is None  # not assessed, never a 0
+
+
+def test_code_imports_only_the_one_name():
+    """In a checkout the old top-level names still resolve (the repository root is on sys.path): a
+    stale ``import auditor...`` would load a second copy of every module without failing."""
+    stale = re.compile(r"^\s*(?:from|import)\s+(?:auditor|checks|reports|profiles)(?:[.\s]|$)", re.M)
+    found = []
+    for folder in ("auditor", "checks", "reports", "tests", "scripts", "benchmarks"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "real_trees" in path.parts or "fixtures" in path.parts:
+                continue
+            for m in stale.finditer(path.read_text(encoding="utf-8")):
+                found.append(f"{path.relative_to(ROOT)}: {m.group().strip()}")
+    assert not found, found

@@ -1,8 +1,8 @@
 """The Asterisk .conf parser, feature by feature, and on every real corpus file."""
 from __future__ import annotations
 
-from auditor.parsers.asterisk_conf import parse_config, parse_text
 from tests.conftest import write_tree
+from voxaudit.parsers.asterisk_conf import parse_config, parse_text
 
 
 def test_sections_assignments_and_object_arrow():

@@ -24,14 +24,14 @@ from typing import Any
 
 import pytest
 
-from auditor.history import History
-from auditor.inventory import load_inventory
-from auditor.profile import load_profile
-from auditor.registry import load_registry
-from auditor.scan import ScanDocument
-from auditor.service import run_scan
-from reports.portfolio import build_portfolio, clinic_documents, clinic_slugs, clinic_trends, write_portfolio
 from tests.conftest import EXAMPLE, REPO
+from voxaudit.history import History
+from voxaudit.inventory import load_inventory
+from voxaudit.profile import load_profile
+from voxaudit.registry import load_registry
+from voxaudit.reports.portfolio import build_portfolio, clinic_documents, clinic_slugs, clinic_trends, write_portfolio
+from voxaudit.scan import ScanDocument
+from voxaudit.service import run_scan
 
 TREES = REPO / "tests" / "real_trees"
 HOSTILE_CLINIC = '<img src=x onerror=alert(1)> =SUM(1+1) "Clinic"'

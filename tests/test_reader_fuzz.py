@@ -20,14 +20,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditor.facts.common import redact_inline_credentials
-from auditor.facts.kamailio import build_kamailio_facts
-from auditor.facts.mdm import build_mdm_facts
-from auditor.facts.phones import build_phone_facts
-from auditor.facts.switches import build_switch_facts
-from auditor.parsers.logrotate import LogrotateError, parse_logrotate
 from tests.conftest import corpus_dir
 from tests.test_hostile_input import mangle
+from voxaudit.facts.common import redact_inline_credentials
+from voxaudit.facts.kamailio import build_kamailio_facts
+from voxaudit.facts.mdm import build_mdm_facts
+from voxaudit.facts.phones import build_phone_facts
+from voxaudit.facts.switches import build_switch_facts
+from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PER_INPUT_S = 2.0

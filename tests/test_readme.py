@@ -1,6 +1,6 @@
 """README.md states the two commands and carries the generated check catalogue."""
-from auditor.cli.catalogue import catalogue_markdown
 from tests.conftest import REPO
+from voxaudit.cli.catalogue import catalogue_markdown
 
 BEGIN, END = "<!-- catalogue:begin -->", "<!-- catalogue:end -->"
 

@@ -37,13 +37,13 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.registry import load_registry
+from voxaudit.registry import load_registry
 
 TREES_DIR = Path(__file__).resolve().parent / "real_trees"
 TREES = sorted(p.parent for p in TREES_DIR.glob("*/EXPECTED.yaml"))
 # The installed console script (the real entry point); the module itself when it is not beside python.
 _SCRIPT = Path(sys.executable).with_name("voxaudit")
-VOXAUDIT = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "auditor.cli"]
+VOXAUDIT = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "voxaudit.cli"]
 SCAN_TIMEOUT_S = 60
 # Platforms whose configuration is a set of independent files: a check's source ("provisioning",
 # "running-config") is any of them. OpenSIPS facts keep opensips.cfg under its own name.

@@ -9,22 +9,22 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from auditor.engine.collect import TargetSpec
-from auditor.profile import load_profile
-from auditor.scan import dump_scan
-from auditor.service import run_scan
-from reports.model import build_report
-from reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
-from reports.scan_schema import SCHEMA_PATH
-from reports.scan_schema import render as render_schema
 from tests.conftest import EXAMPLE, REPO, write_tree
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.profile import load_profile
+from voxaudit.reports.model import build_report
+from voxaudit.reports.render import render_csv, render_html, render_junit, render_markdown, render_sarif
+from voxaudit.reports.scan_schema import SCHEMA_PATH
+from voxaudit.reports.scan_schema import render as render_schema
+from voxaudit.scan import dump_scan
+from voxaudit.service import run_scan
 
 SARIF_SCHEMA = REPO / ".cache" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
 def doc():
-    from auditor.registry import load_registry
+    from voxaudit.registry import load_registry
     reg = load_registry()
     return run_scan([TargetSpec(name="riverside-pbx", platform="asterisk", config_dir=EXAMPLE)], reg,
                     load_profile("hipaa-security-rule", reg), [])
@@ -78,7 +78,7 @@ def test_markdown_and_html_have_every_finding(doc):
 
 
 def test_html_autoescapes_config_text(tmp_path):
-    from auditor.registry import load_registry
+    from voxaudit.registry import load_registry
     reg = load_registry()
     root = write_tree(tmp_path / "t", {"manager.conf": "[general]\nenabled=yes\nbindaddr=0.0.0.0\n"
                                                        "[<script>alert(1)</script>]\nsecret=x\n"})

@@ -20,14 +20,13 @@ import msgspec
 import pytest
 import yaml
 
-from auditor.engine.collect import TargetSpec
-from auditor.model import ErrorKind, Result, Status, Waiver
-from auditor.profile import load_profile
-from auditor.scan import CollectionFailure, ScanDocument, TargetRecord, load_scan, save_scan
-from auditor.service import run_scan
-from reports.links import CONTROL_DOCS_DIR, CONTROL_DOCS_URL
-from reports.render import FILENAMES, FORMATS, RENDERERS, render_format, write_reports
-from reports.sarif import (
+from tests.conftest import EXAMPLE, REPO, write_tree
+from voxaudit.engine.collect import TargetSpec
+from voxaudit.model import ErrorKind, Result, Status, Waiver
+from voxaudit.profile import load_profile
+from voxaudit.reports.links import CONTROL_DOCS_DIR, CONTROL_DOCS_URL
+from voxaudit.reports.render import FILENAMES, FORMATS, RENDERERS, render_format, write_reports
+from voxaudit.reports.sarif import (
     MAX_DESCRIPTION_CHARS,
     MAX_GZIP_BYTES,
     MAX_LOCATIONS_PER_RESULT,
@@ -40,7 +39,8 @@ from reports.sarif import (
     config_root_uri,
     uri_base_id,
 )
-from tests.conftest import EXAMPLE, REPO, write_tree
+from voxaudit.scan import CollectionFailure, ScanDocument, TargetRecord, load_scan, save_scan
+from voxaudit.service import run_scan
 
 SARIF_SCHEMA = REPO / ".cache" / "sarif-schema-2.1.0.json"
 TREES = sorted(p.parent for p in (REPO / "tests" / "real_trees").glob("*/EXPECTED.yaml"))

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from auditor.model import ErrorKind, Result, Status, Waiver
-from auditor.profile import Profile, ProfileError, Safeguard, load_profile
-from auditor.scoring import score
-from auditor.waivers import WaiverError, apply_waivers, load_waivers
+from voxaudit.model import ErrorKind, Result, Status, Waiver
+from voxaudit.profile import Profile, ProfileError, Safeguard, load_profile
+from voxaudit.scoring import score
+from voxaudit.waivers import WaiverError, apply_waivers, load_waivers
 
 
 def _write(tmp_path, name, text):

@@ -15,19 +15,19 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from auditor import __version__
+from voxaudit import __version__
 
 COMMANDS = {  # name -> module:attribute, in the order --help lists them (the everyday ones first)
-    "scan": "auditor.cli.scan:scan",
-    "report": "auditor.cli.saved:report",
-    "rescore": "auditor.cli.saved:rescore_cmd",
-    "checks": "auditor.cli.catalogue:checks",
-    "profiles": "auditor.cli.catalogue:profiles",
-    "history": "auditor.cli.history:history_cmd",
-    "diff": "auditor.cli.history:diff_cmd",
-    "baseline": "auditor.cli.saved:baseline_cmd",
-    "portfolio": "auditor.cli.saved:portfolio_cmd",
-    "worker": "auditor.cli.scan:worker",
+    "scan": "voxaudit.cli.scan:scan",
+    "report": "voxaudit.cli.saved:report",
+    "rescore": "voxaudit.cli.saved:rescore_cmd",
+    "checks": "voxaudit.cli.catalogue:checks",
+    "profiles": "voxaudit.cli.catalogue:profiles",
+    "history": "voxaudit.cli.history:history_cmd",
+    "diff": "voxaudit.cli.history:diff_cmd",
+    "baseline": "voxaudit.cli.saved:baseline_cmd",
+    "portfolio": "voxaudit.cli.saved:portfolio_cmd",
+    "worker": "voxaudit.cli.scan:worker",
 }
 
 
@@ -35,7 +35,7 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before click and the engine are imported
         print(f"voxaudit, version {__version__}")
         return
-    from auditor.cli.app import run
+    from voxaudit.cli.app import run
 
     run()
 
@@ -43,9 +43,9 @@ def main() -> None:
 def __getattr__(name: str) -> Any:
     """``auditor.cli.cli`` (the click group) and ``catalogue_markdown``, loaded on first use."""
     if name == "cli":
-        from auditor.cli.app import cli
+        from voxaudit.cli.app import cli
         return cli
     if name == "catalogue_markdown":
-        from auditor.cli.catalogue import catalogue_markdown
+        from voxaudit.cli.catalogue import catalogue_markdown
         return catalogue_markdown
     raise AttributeError(name)

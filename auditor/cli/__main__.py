@@ -1,4 +1,4 @@
 """python -m auditor.cli"""
-from auditor.cli import main
+from voxaudit.cli import main
 
 main()

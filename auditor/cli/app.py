@@ -10,10 +10,10 @@ from typing import Any, Optional
 import click
 from rich.text import Text
 
-from auditor import __version__
-from auditor.cli import COMMANDS
-from auditor.cli.common import EXIT_INTERNAL, err
-from auditor.cli.config import config_option, load_default_map, prepare
+from voxaudit import __version__
+from voxaudit.cli import COMMANDS
+from voxaudit.cli.common import EXIT_INTERNAL, err
+from voxaudit.cli.config import config_option, load_default_map, prepare
 
 LEAF_CONFIG = "voxaudit.leaf_config"
 

@@ -8,9 +8,9 @@ from typing import Any, Optional
 import click
 from rich.table import Table
 
-from auditor.cli.common import INPUT_ERRORS, InputError, out, registry_of, split_values
-from auditor.profile import SEVERITIES, builtin_profiles, load_profile
-from auditor.registry import Registry, RegistryError, load_registry
+from voxaudit.cli.common import INPUT_ERRORS, InputError, out, registry_of, split_values
+from voxaudit.profile import SEVERITIES, builtin_profiles, load_profile
+from voxaudit.registry import Registry, RegistryError, load_registry
 
 
 @click.group()
@@ -57,7 +57,7 @@ def checks_list(platform, severities, fmt, checks_dir) -> None:
 
 def catalogue_markdown(registry: Registry, only: Optional[list[Any]] = None) -> str:
     """The README's check catalogue, generated from check metadata (``only``: those checks, as filtered)."""
-    from auditor.check import AREAS
+    from voxaudit.check import AREAS
 
     chosen = registry.all() if only is None else only
     lines = []

@@ -14,17 +14,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.cli.config import SharedOption
-from auditor.collectors.offline import CollectionError
-from auditor.inventory import InventoryError
-from auditor.model import Severity
-from auditor.profile import Profile, ProfileError, Selection
-from auditor.registry import Registry, RegistryError, load_registry
-from auditor.scan import ScanDocument, ScanFileError
-from auditor.service import BaselineError, gate
-from auditor.service import load_baseline as _service_load_baseline
-from auditor.waivers import WaiverError
-from reports.escaping import terminal_safe
+from voxaudit.cli.config import SharedOption
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.inventory import InventoryError
+from voxaudit.model import Severity
+from voxaudit.profile import Profile, ProfileError, Selection
+from voxaudit.registry import Registry, RegistryError, load_registry
+from voxaudit.reports.escaping import terminal_safe
+from voxaudit.scan import ScanDocument, ScanFileError
+from voxaudit.service import BaselineError, gate
+from voxaudit.service import load_baseline as _service_load_baseline
+from voxaudit.waivers import WaiverError
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
 INPUT_ERRORS = (InventoryError, ProfileError, RegistryError, WaiverError, ScanFileError, CollectionError, BaselineError)
@@ -51,7 +51,7 @@ class InputError(click.ClickException):
 
 
 def _all_formats() -> tuple[str, ...]:
-    from reports.render import FORMATS
+    from voxaudit.reports.render import FORMATS
     return tuple(FORMATS)
 
 
@@ -80,7 +80,7 @@ def output_formats(values: tuple[str, ...], output: Path) -> list[str]:
     """The formats to write, checked against where they go: with ``-o -``, exactly one text format."""
     fmts = parse_formats(values)
     if is_stdout(output):
-        from reports.render import RENDERERS
+        from voxaudit.reports.render import RENDERERS
         named = split_values(values)
         if len(named) != 1 or len(fmts) != 1:
             raise InputError("-o - writes one format to standard output: give exactly one --format "
@@ -200,14 +200,14 @@ def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_un
     if to_stdout:
         emit(doc, formats[0])
     elif "pdf" in formats:
-        from reports.pdf import PdfError
-        from reports.render import write_reports
+        from voxaudit.reports.pdf import PdfError
+        from voxaudit.reports.render import write_reports
         try:
             written = write_reports(doc, formats, output)
         except PdfError as exc:
             written, pdf_problem = exc.written, str(exc)
     else:
-        from reports.render import write_reports
+        from voxaudit.reports.render import write_reports
         written = write_reports(doc, formats, output)
     if journal is not None and journal.exists():
         journal.unlink()  # the reports now hold everything the journal protected
@@ -238,7 +238,7 @@ def explain(lines: list[str]) -> None:
 
 def emit(doc: ScanDocument, fmt: str) -> None:
     """One format on standard output, as UTF-8, and nothing else there."""
-    from reports.render import render_format
+    from voxaudit.reports.render import render_format
 
     data = render_format(doc, fmt).encode("utf-8")
     sys.stdout.flush()

@@ -38,8 +38,8 @@ class ConfigError(click.ClickException):
     def show(self, file: Any = None) -> None:
         from rich.text import Text
 
-        from auditor.cli.common import err
-        from reports.escaping import terminal_safe
+        from voxaudit.cli.common import err
+        from voxaudit.reports.escaping import terminal_safe
         err.print(Text.assemble(("error: ", "bold red"), terminal_safe(self.message)), soft_wrap=True, highlight=False)
 
 

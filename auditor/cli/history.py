@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from auditor.cli.common import InputError, out
-from auditor.cli.config import SharedOption
-from auditor.scan import ScanFileError, load_scan
+from voxaudit.cli.common import InputError, out
+from voxaudit.cli.config import SharedOption
+from voxaudit.scan import ScanFileError, load_scan
 
 
 @click.command("history")
@@ -22,7 +22,7 @@ from auditor.scan import ScanFileError, load_scan
               show_default=True)
 def history_cmd(history_db, target, clinic, limit, fmt) -> None:
     """Past scans from the history store, newest first."""
-    from auditor.history import History, HistoryError
+    from voxaudit.history import History, HistoryError
     try:
         store = History(history_db)
         rows = store.scans(limit=limit, target=target, clinic=clinic)
@@ -55,7 +55,7 @@ def diff_cmd(before, after, history_db, fmt) -> None:
 
     BEFORE and AFTER are scan ids from 'voxaudit history' or scan.json files; without them, the
     two most recent scans in the history store."""
-    from auditor.history import History, HistoryError, Snapshot, diff
+    from voxaudit.history import History, HistoryError, Snapshot, diff
 
     def snapshot(ref: str, store) -> Snapshot:
         path = Path(ref)

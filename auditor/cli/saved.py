@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.common import (
+from voxaudit.cli.common import (
     INPUT_ERRORS,
     InputError,
     apply,
@@ -23,10 +23,10 @@ from auditor.cli.common import (
     registry_of,
     selection_of,
 )
-from auditor.profile import load_profile
-from auditor.scan import ScanFileError, load_scan
-from auditor.service import rescore
-from auditor.waivers import load_waivers
+from voxaudit.profile import load_profile
+from voxaudit.scan import ScanFileError, load_scan
+from voxaudit.service import rescore
+from voxaudit.waivers import load_waivers
 
 
 @click.command()
@@ -72,7 +72,7 @@ def rescore_cmd(scan_file, profile, waivers, checks, skip_checks, severities, ch
 @click.option("--format", "-f", "formats", multiple=True, help="Formats of the per-clinic reports (default html,json).")
 def portfolio_cmd(scan_file, output, formats) -> None:
     """All clinics of a saved scan on one page, with one report per clinic. Offline."""
-    from reports.portfolio import write_portfolio
+    from voxaudit.reports.portfolio import write_portfolio
     if is_stdout(output):
         raise InputError("the portfolio is a folder of files: give -o DIR, not -o -")
     try:
@@ -83,7 +83,7 @@ def portfolio_cmd(scan_file, output, formats) -> None:
     fmts = parse_formats(formats)
     problem = None
     if "pdf" in fmts:
-        from reports.pdf import PdfError
+        from voxaudit.reports.pdf import PdfError
         try:
             written = write_portfolio(doc, prof, output, fmts)
         except PdfError as exc:

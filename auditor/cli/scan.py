@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.text import Text
 
-from auditor.cli.common import (
+from voxaudit.cli.common import (
     EXIT_NOTHING,
     INPUT_ERRORS,
     InputError,
@@ -25,16 +25,16 @@ from auditor.cli.common import (
     registry_of,
     selection_of,
 )
-from auditor.cli.config import SharedOption
-from auditor.collectors.packets import PcapSpec
-from auditor.engine.broker import DistributedError
-from auditor.engine.collect import OFFLINE_PLATFORMS, TargetSpec
-from auditor.inventory import load_inventory
-from auditor.profile import load_profile
-from auditor.scan import ScanDocument
-from auditor.service import portfolio_trends, record_history, run_scan
-from auditor.waivers import load_waivers
-from reports.escaping import terminal_safe
+from voxaudit.cli.config import SharedOption
+from voxaudit.collectors.packets import PcapSpec
+from voxaudit.engine.broker import DistributedError
+from voxaudit.engine.collect import OFFLINE_PLATFORMS, TargetSpec
+from voxaudit.inventory import load_inventory
+from voxaudit.profile import load_profile
+from voxaudit.reports.escaping import terminal_safe
+from voxaudit.scan import ScanDocument
+from voxaudit.service import portfolio_trends, record_history, run_scan
+from voxaudit.waivers import load_waivers
 
 
 @click.command()
@@ -110,12 +110,12 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
                                 pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
-    from auditor.engine.journal import JOURNAL_NAME
+    from voxaudit.engine.journal import JOURNAL_NAME
     journal = None if to_stdout else output / JOURNAL_NAME  # -o -: nothing on disk, so nothing to resume from
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume, processes=processes)
     if broker or distributed:
-        from auditor.engine.broker import broker_url
+        from voxaudit.engine.broker import broker_url
         if not inventory:
             raise InputError("distributed mode needs an INVENTORY (its sites say which collector takes each target)")
         try:
@@ -139,7 +139,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
             err.print("note: no portfolio with -o - (it is a folder of files); run 'voxaudit portfolio' on a saved "
                       "scan", highlight=False)
     elif portfolio or (portfolio is None and len({t.clinic for t in doc.targets}) > 1):
-        from reports.portfolio import write_portfolio
+        from voxaudit.reports.portfolio import write_portfolio
         trends = {} if no_history else portfolio_trends(doc, prof, history_db)
         written = _portfolio(write_portfolio, doc, prof, output, fmts, trends)
         if not quiet:
@@ -150,7 +150,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
             err.print(f"[yellow]warning:[/] {problem}", highlight=False)
     webhook = notify_webhook or os.environ.get("VOXAUDIT_WEBHOOK")
     if webhook:
-        from auditor.notify import payload, send_webhook
+        from voxaudit.notify import payload, send_webhook
         problem = send_webhook(webhook, payload(doc, report_url))
         if problem:
             err.print(f"[yellow]warning:[/] notification not sent: {problem}", highlight=False)
@@ -165,7 +165,7 @@ def _portfolio(write_portfolio, doc, prof, output, fmts, trends) -> list[Path]:
     """The portfolio; without Chromium, a pdf format costs only the PDFs (said once, by finish)."""
     if "pdf" not in fmts:
         return write_portfolio(doc, prof, output, fmts, trends)
-    from reports.pdf import PdfError
+    from voxaudit.reports.pdf import PdfError
     try:
         return write_portfolio(doc, prof, output, fmts, trends)
     except PdfError as exc:
@@ -262,7 +262,7 @@ def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> No
     (this machine's environment, files and keyring: no secret crosses the broker), collects, and
     sends back the secret-free facts. Read-only like every collector; SIGTERM finishes the
     targets in hand and stops."""
-    from auditor.engine.broker import broker_url, queue_name, run_worker
+    from voxaudit.engine.broker import broker_url, queue_name, run_worker
 
     names = list(queues) + [queue_name(s) for s in sites]
     if not names:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.collectors.offline import CollectionError
-from auditor.collectors.sip import SipSpec, probe
-from auditor.collectors.tls import SCANNER_MODULES, TlsTarget, scan_tls
-from auditor.extras import require_for_target
-from auditor.facts.network import SipFacts, TlsEndpointFacts
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.collectors.sip import SipSpec, probe
+from voxaudit.collectors.tls import SCANNER_MODULES, TlsTarget, scan_tls
+from voxaudit.extras import require_for_target
+from voxaudit.facts.network import SipFacts, TlsEndpointFacts
 
 Note = Callable[[str], None] | None
 
@@ -48,14 +48,14 @@ def collect_tls(targets: list[TlsTarget], vantage: str, note: Note = None) -> Tl
 
 
 def collect_pcap(spec, note: Note = None):
-    from auditor.collectors.packets import analyse
+    from voxaudit.collectors.packets import analyse
     if spec is None:
         raise CollectionError("not_collected", "a pcap target needs pcap_file, or interface and seconds")
     return analyse(spec, note)
 
 
 def collect_snmp(spec, note: Note = None):
-    from auditor.collectors.snmp import probe as snmp_probe
+    from voxaudit.collectors.snmp import probe as snmp_probe
     if spec is None:
         raise CollectionError("not_collected", "an snmp target needs an snmp: section")
     if note:

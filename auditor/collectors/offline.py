@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
-from auditor.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
-from auditor.facts.asterisk_dialplan import ROOT_READERS
-from auditor.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
-from auditor.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
-from auditor.parsers.logrotate import LogrotateError, parse_logrotate_file
+from voxaudit.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
+from voxaudit.facts.asterisk_dialplan import ROOT_READERS
+from voxaudit.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
+from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
+from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate_file
 
 MAX_SPOOL_FILES = 200_000  # bound the walk on a huge spool
 AUDIO_SUFFIXES = {".wav", ".wav49", ".gsm", ".ulaw", ".alaw", ".g722", ".sln", ".mp3", ".ogg", ".opus"}
@@ -295,7 +295,7 @@ def locate_freeswitch_conf(path: Path) -> tuple[Path, str | None] | None:
 
 def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None = None):
     """Facts of the FreeSWITCH configuration under ``path`` (see locate_freeswitch_conf)."""
-    from auditor.facts.freeswitch import build_freeswitch_facts
+    from voxaudit.facts.freeswitch import build_freeswitch_facts
 
     path = Path(path)
     if not path.exists():
@@ -311,7 +311,7 @@ def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None =
 
 
 def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
-    from auditor.facts.kamailio import build_kamailio_facts
+    from voxaudit.facts.kamailio import build_kamailio_facts
 
     path = Path(path)
     if not path.exists():
@@ -325,7 +325,7 @@ def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] 
 
 
 def collect_opensips_tree(path: Path, progress: Optional[Callable[[str], None]] = None):
-    from auditor.facts.kamailio import build_kamailio_facts
+    from voxaudit.facts.kamailio import build_kamailio_facts
 
     path = Path(path)
     if not path.exists():
@@ -340,7 +340,7 @@ def collect_opensips_tree(path: Path, progress: Optional[Callable[[str], None]] 
 
 def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = None):
     """A directory of provisioning files as a provisioning server holds them (or one file)."""
-    from auditor.facts.phones import build_phone_facts
+    from voxaudit.facts.phones import build_phone_facts
 
     path = Path(path)
     if not path.exists():
@@ -352,7 +352,7 @@ def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = 
 
 def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]] = None):
     """A directory of saved running-configs (one file per switch), or one file."""
-    from auditor.facts.switches import build_switch_facts
+    from voxaudit.facts.switches import build_switch_facts
 
     path = Path(path)
     if not path.exists():
@@ -364,7 +364,7 @@ def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]]
 
 def collect_mdm_policies(path: Path, progress: Optional[Callable[[str], None]] = None):
     """A directory of exported MDM policies (.mobileconfig, Android Management API or Intune JSON)."""
-    from auditor.facts.mdm import build_mdm_facts
+    from voxaudit.facts.mdm import build_mdm_facts
 
     path = Path(path)
     if not path.exists():

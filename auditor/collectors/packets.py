@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from auditor.collectors.offline import CollectionError
-from auditor.extras import require_for_target
-from auditor.facts.network import PacketFacts, ProvisioningFetch, RtpStream, VlanTraffic
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.extras import require_for_target
+from voxaudit.facts.network import PacketFacts, ProvisioningFetch, RtpStream, VlanTraffic
 
 MAX_PACKETS = 200_000
 SIP_START = re.compile(rb"^(INVITE|REGISTER|OPTIONS|ACK|BYE|CANCEL|SUBSCRIBE|NOTIFY|MESSAGE|INFO|PRACK|UPDATE|"

@@ -15,9 +15,9 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from auditor.collectors.offline import CollectionError
-from auditor.collectors.tls import bounded_handshake
-from auditor.facts.network import (
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.collectors.tls import bounded_handshake
+from voxaudit.facts.network import (
     EnumerationProbe,
     InviteProbe,
     SdpFacts,

@@ -19,10 +19,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.collectors.offline import CollectionError
-from auditor.credentials import CredentialError, resolve
-from auditor.extras import require_for_target
-from auditor.facts.network import SnmpAttempt, SnmpFacts
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.credentials import CredentialError, resolve
+from voxaudit.extras import require_for_target
+from voxaudit.facts.network import SnmpAttempt, SnmpFacts
 
 DEFAULT_COMMUNITIES = ("public", "private")
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
-from auditor.collectors.offline import CollectionError
-from auditor.credentials import CredentialError, Secret, key_path, resolve
-from auditor.extras import require_for_target
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.credentials import CredentialError, Secret, key_path, resolve
+from voxaudit.extras import require_for_target
 
 MAX_FILES = 20_000        # per target, config and spool entries together
 MAX_CONFIG_BYTES = 64 * 1024 * 1024

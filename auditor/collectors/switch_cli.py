@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from auditor.collectors.offline import CollectionError
-from auditor.credentials import CredentialError, key_path, resolve
-from auditor.extras import require_for_target
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.credentials import CredentialError, key_path, resolve
+from voxaudit.extras import require_for_target
 
 SHOW_COMMANDS = {  # device_type -> (running config, switchport state or None)
     "cisco_ios": ("show running-config", "show interfaces switchport"),
@@ -94,7 +94,7 @@ def _connect(spec: SwitchCliSpec):
 
 def collect_switch_cli(spec: SwitchCliSpec, name: str, progress: Optional[Callable[[str], None]] = None):
     """Running-config through the same parser as a saved copy, with operational modes added."""
-    from auditor.facts.switches import build_switch_facts
+    from voxaudit.facts.switches import build_switch_facts
 
     run_cmd, switchport_cmd = SHOW_COMMANDS.get(spec.device_type, ("show running-config", None))
     conn = _connect(spec)
@@ -131,7 +131,7 @@ def _short(ifname: str) -> str:
 
 
 def _add_operational_modes(facts, states: list[dict]) -> None:
-    from auditor.facts.common import Setting
+    from voxaudit.facts.common import Setting
     by_name = {_short(s.get("interface", "")): s for s in states}
     for port in facts.of_kind("switch.port"):
         state = by_name.get(_short(port.get("interface") or ""))

@@ -24,11 +24,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from auditor.credentials import REF_RE, CredentialError, redact_url, resolve
-from auditor.engine.collect import Progress, TargetSpec, collect
-from auditor.engine.journal import Journal, finish
-from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
+from voxaudit.credentials import REF_RE, CredentialError, redact_url, resolve
+from voxaudit.engine.collect import Progress, TargetSpec, collect
+from voxaudit.engine.journal import Journal, finish
+from voxaudit.model import ErrorKind
+from voxaudit.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
 
 TASK_NAME = "voxaudit.collect_target"
 MESSAGE_VERSION = 1
@@ -111,7 +111,7 @@ def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any
     is a record with a reason, so no traceback (which could quote a value) reaches the result store."""
     from pydantic import ValidationError
 
-    from auditor.inventory import SiteIn, TargetIn, target_spec
+    from voxaudit.inventory import SiteIn, TargetIn, target_spec
 
     entry = payload.get("entry") or {}
     target = entry.get("target") or {}

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from auditor.collectors import live, offline
-from auditor.collectors.offline import CollectionError
-from auditor.collectors.packets import PcapSpec
-from auditor.collectors.sip import SipSpec
-from auditor.collectors.snmp import SnmpSpec
-from auditor.collectors.ssh import SshSpec, mirror
-from auditor.collectors.switch_cli import SwitchCliSpec, collect_switch_cli
-from auditor.collectors.tls import TlsTarget
-from auditor.facts.common import PlatformFacts
-from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord
+from voxaudit.collectors import live, offline
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.collectors.packets import PcapSpec
+from voxaudit.collectors.sip import SipSpec
+from voxaudit.collectors.snmp import SnmpSpec
+from voxaudit.collectors.ssh import SshSpec, mirror
+from voxaudit.collectors.switch_cli import SwitchCliSpec, collect_switch_cli
+from voxaudit.collectors.tls import TlsTarget
+from voxaudit.facts.common import PlatformFacts
+from voxaudit.model import ErrorKind
+from voxaudit.scan import CollectionFailure, TargetRecord
 
 Progress = Callable[[str, str], None]  # (target, message)
 

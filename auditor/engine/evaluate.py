@@ -14,14 +14,14 @@ from datetime import date, datetime, timezone
 from types import TracebackType
 from typing import Any, Optional
 
-from auditor.check import CheckContext, Part
-from auditor.engine.collect import gc_paused
-from auditor.model import ErrorKind, Result, SourceRef, Status, Waiver
-from auditor.profile import Profile
-from auditor.registry import Registry, Rule
-from auditor.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
-from auditor.scoring import score
-from auditor.waivers import apply_waivers
+from voxaudit.check import CheckContext, Part
+from voxaudit.engine.collect import gc_paused
+from voxaudit.model import ErrorKind, Result, SourceRef, Status, Waiver
+from voxaudit.profile import Profile
+from voxaudit.registry import Registry, Rule
+from voxaudit.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
+from voxaudit.scoring import score
+from voxaudit.waivers import apply_waivers
 
 
 def _error(check_id: str, target: str, kind: ErrorKind, reason: str, location: Optional[SourceRef] = None,

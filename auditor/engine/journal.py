@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor.engine.collect import Progress
-from auditor.scan import TargetRecord, dump_target, load_target
+from voxaudit.engine.collect import Progress
+from voxaudit.scan import TargetRecord, dump_target, load_target
 
 JOURNAL_NAME = "targets.partial.jsonl"
 OnDone = Callable[[TargetRecord], None]

@@ -42,10 +42,10 @@ from multiprocessing.connection import wait as wait_for
 from types import FrameType
 from typing import Any
 
-from auditor.engine.collect import Progress, TargetSpec, collect
-from auditor.engine.journal import Journal, OnDone, finish
-from auditor.model import ErrorKind
-from auditor.scan import CollectionFailure, TargetRecord, dump_target, load_target
+from voxaudit.engine.collect import Progress, TargetSpec, collect
+from voxaudit.engine.journal import Journal, OnDone, finish
+from voxaudit.model import ErrorKind
+from voxaudit.scan import CollectionFailure, TargetRecord, dump_target, load_target
 
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
 KILL_WAIT_S = 2.0       # after SIGKILL, how long to wait for the child to be reaped

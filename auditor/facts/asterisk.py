@@ -10,20 +10,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Literal, Optional
 
-from auditor.facts.asterisk_dialplan import (
+from voxaudit.facts.asterisk_dialplan import (
     AEL_ROOT,
     DialplanStep,
     build_ael,
     build_extensions,
 )
-from auditor.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
-from auditor.facts.asterisk_sip import (
+from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
+from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
     WIZARD_ROOT,
     build_users,
     build_wizard,
 )
-from auditor.facts.common import (
+from voxaudit.facts.common import (
     ConfigFileFacts,
     ConfigObject,
     LogrotateRule,
@@ -34,10 +34,10 @@ from auditor.facts.common import (
     is_secret_key,
     redact_inline_credentials,
 )
-from auditor.model import SourceRef
-from auditor.parsers.asterisk_conf import Entry, ParsedConfig, Section
-from auditor.parsers.problem import label
-from auditor.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
+from voxaudit.model import SourceRef
+from voxaudit.parsers.asterisk_conf import Entry, ParsedConfig, Section
+from voxaudit.parsers.problem import label
+from voxaudit.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
 # Root files Asterisk loads; each is a fact source checks can depend on.
 ASTERISK_ROOTS = (

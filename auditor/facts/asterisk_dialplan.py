@@ -31,13 +31,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from auditor.facts.common import ParseProblem, is_secret_key, redact_inline_credentials
-from auditor.model import Data, SourceRef
-from auditor.parsers.asterisk_ael import AelConfig, parse_ael
-from auditor.parsers.asterisk_conf import ParsedConfig
+from voxaudit.facts.common import ParseProblem, is_secret_key, redact_inline_credentials
+from voxaudit.model import Data, SourceRef
+from voxaudit.parsers.asterisk_ael import AelConfig, parse_ael
+from voxaudit.parsers.asterisk_conf import ParsedConfig
 
 if TYPE_CHECKING:
-    from auditor.facts.asterisk import BuildContext
+    from voxaudit.facts.asterisk import BuildContext
 
 EXTENSIONS_ROOT = "extensions.conf"
 AEL_ROOT = "extensions.ael"
@@ -682,7 +682,7 @@ def _conf_application(rest: str) -> tuple[str, str, bool]:
 def build_extensions(pc: ParsedConfig, b: BuildContext) -> None:
     """extensions.conf as pbx_config loads it: every context's priorities become dialplan steps."""
     # auditor.facts.asterisk imports this module: import its helper when building, not at import time.
-    from auditor.facts.asterisk import _object
+    from voxaudit.facts.asterisk import _object
 
     probs = _Problems(b)
     for section in pc.instances():

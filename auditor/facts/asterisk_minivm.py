@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor.facts.common import ConfigObject, ParseProblem, Setting
-from auditor.model import SourceRef
-from auditor.parsers.asterisk_conf import Entry, ParsedConfig, Section
-from auditor.secretinfo import describe_secret
+from voxaudit.facts.common import ConfigObject, ParseProblem, Setting
+from voxaudit.model import SourceRef
+from voxaudit.parsers.asterisk_conf import Entry, ParsedConfig, Section
+from voxaudit.secretinfo import describe_secret
 
 if TYPE_CHECKING:
-    from auditor.facts.asterisk import BuildContext
+    from voxaudit.facts.asterisk import BuildContext
 
 MINIVM_ROOT = "minivm.conf"
 DEFAULT_TEMPLATE_SUBJECT = "New message in mailbox ${MVM_USERNAME}@${MVM_DOMAIN}"
@@ -192,7 +192,7 @@ def _account(section: Section, b: BuildContext, notes: _Notes) -> ConfigObject |
 def build_minivm(pc: ParsedConfig, b: BuildContext) -> None:
     """minivm.conf as app_minivm's load_config() reads it."""
     # auditor.facts.asterisk imports this module: import its helper when building, not at import time.
-    from auditor.facts.asterisk import _object
+    from voxaudit.facts.asterisk import _object
 
     notes = _Notes(b)
     general = pc.section("general")

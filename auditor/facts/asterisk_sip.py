@@ -18,18 +18,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from auditor.facts.common import (
+from voxaudit.facts.common import (
     ConfigObject,
     ParseProblem,
     is_secret_key,
     redact_inline_credentials,
 )
-from auditor.model import SourceRef
-from auditor.parsers.asterisk_conf import Entry, ParsedConfig, Section
-from auditor.secretinfo import SecretInfo, describe_secret
+from voxaudit.model import SourceRef
+from voxaudit.parsers.asterisk_conf import Entry, ParsedConfig, Section
+from voxaudit.secretinfo import SecretInfo, describe_secret
 
 if TYPE_CHECKING:
-    from auditor.facts.asterisk import BuildContext
+    from voxaudit.facts.asterisk import BuildContext
 
 WIZARD_ROOT = "pjsip_wizard.conf"
 USERS_ROOT = "users.conf"
@@ -90,7 +90,7 @@ def _add_objects(b: BuildContext, built: list[tuple[str, str, list[Entry]]], whe
                  track: bool = True, skip_track: frozenset[str] = frozenset()) -> None:
     """Turn (kind, name, settings) into objects the way ``_object`` turns pjsip.conf sections into
     them (secrets described, never kept), registering secrets with the shared-secret tracker."""
-    from auditor.facts.asterisk import _object
+    from voxaudit.facts.asterisk import _object
 
     for kind, name, entries in built:
         obj, secrets = _object(kind, Section(name=name, file=where.file, line=where.line, entries=entries))

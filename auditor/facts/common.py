@@ -13,8 +13,8 @@ from typing import ClassVar, Iterable, Optional
 
 import msgspec
 
-from auditor.model import Data, SourceRef
-from auditor.secretinfo import SecretInfo
+from voxaudit.model import Data, SourceRef
+from voxaudit.secretinfo import SecretInfo
 
 # Keys whose values are secrets in any dialect we parse; matched on the lowercased key.
 SECRET_KEY_RE = re.compile(r"(secret|passw|pwd|md5_cred|md5secret|token|apikey|api_key|private_key_pass|community)")

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from auditor.facts.common import (
+from voxaudit.facts.common import (
     ConfigFileFacts,
     ConfigObject,
     ParseProblem,
@@ -35,16 +35,16 @@ from auditor.facts.common import (
     describe_gaps,
     is_secret_key,
 )
-from auditor.model import SourceRef
-from auditor.parsers.freeswitch_xml import (
+from voxaudit.model import SourceRef
+from voxaudit.parsers.freeswitch_xml import (
     Element,
     FsDocument,
     Preprocessor,
     runtime_value,
     tag_label,
 )
-from auditor.parsers.problem import Problem, label
-from auditor.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
+from voxaudit.parsers.problem import Problem, label
+from voxaudit.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
 ROOT = "freeswitch.xml"
 # fact source -> (where it lives, configuration names or the section name)

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.facts.common import (
+from voxaudit.facts.common import (
     ConfigFileFacts,
     ConfigObject,
     ParseProblem,
@@ -18,9 +18,9 @@ from auditor.facts.common import (
     is_secret_key,
     redact_inline_credentials,
 )
-from auditor.model import SourceRef
-from auditor.parsers.kamailio_cfg import Item, parse_kamailio, parse_tls_cfg
-from auditor.secretinfo import describe_secret
+from voxaudit.model import SourceRef
+from voxaudit.parsers.kamailio_cfg import Item, parse_kamailio, parse_tls_cfg
+from voxaudit.secretinfo import describe_secret
 
 # Module parameters and define names that hold a secret although is_secret_key does not say so.
 _SECRET_NAMES = {"mask_key", "key", "shared_secret", "auth_key", "pass", "dbrwpw", "dbropw"}

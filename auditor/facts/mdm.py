@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from auditor.facts.common import ConfigObject, PerFileFacts, files_under
-from auditor.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
-from auditor.parsers.problem import Problem
+from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
+from voxaudit.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
+from voxaudit.parsers.problem import Problem
 
 MDM_SUFFIXES = {".mobileconfig", ".plist", ".json", ".xml"}
 PREVIEW = {0: "always", 1: "when-unlocked", 2: "never"}

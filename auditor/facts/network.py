@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional
 
-from auditor.facts.common import PlatformFacts
-from auditor.model import Data
+from voxaudit.facts.common import PlatformFacts
+from voxaudit.model import Data
 
 
 class SdpFacts(Data, kw_only=True):

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.facts.common import (
+from voxaudit.facts.common import (
     ConfigObject,
     PerFileFacts,
     files_under,
@@ -19,10 +19,10 @@ from auditor.facts.common import (
     is_secret_key,
     redact_inline_credentials,
 )
-from auditor.model import SourceRef
-from auditor.parsers.phone_provisioning import Settings, parse_provisioning_file
-from auditor.parsers.problem import Problem
-from auditor.secretinfo import SecretInfo, describe_secret
+from voxaudit.model import SourceRef
+from voxaudit.parsers.phone_provisioning import Settings, parse_provisioning_file
+from voxaudit.parsers.problem import Problem
+from voxaudit.secretinfo import SecretInfo, describe_secret
 
 PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf"}
 _CODE_RE = re.compile(r"[A-Za-z0-9]{1,8}")

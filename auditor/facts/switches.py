@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.facts.common import ConfigObject, PerFileFacts, files_under
-from auditor.model import SourceRef
-from auditor.parsers.problem import Problem
-from auditor.parsers.switch_config import SwitchConfig, parse_switch_config
-from auditor.secretinfo import describe_secret
+from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
+from voxaudit.model import SourceRef
+from voxaudit.parsers.problem import Problem
+from voxaudit.parsers.switch_config import SwitchConfig, parse_switch_config
+from voxaudit.secretinfo import describe_secret
 
 SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
 

@@ -35,8 +35,8 @@ import stat as stat_mod
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig
-from auditor.parsers.problem import Problem
+from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig
+from voxaudit.parsers.problem import Problem
 
 MAX_INCLUDE_DEPTH = 50          # ael.flex MAX_INCLUDE_DEPTH
 MAX_BRACKET_STACK = 400         # ael.flex pbcstack[400] (overflowing it corrupts Asterisk's memory)

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.parsers.files import UnreadableFile, read_config_file
-from auditor.parsers.files import why as _why
-from auditor.parsers.problem import Problem, label
+from voxaudit.parsers.files import UnreadableFile, read_config_file
+from voxaudit.parsers.files import why as _why
+from voxaudit.parsers.problem import Problem, label
 
 # Asterisk's own limits (main/config.c).
 MAX_INCLUDE_LEVEL = 10          # MAX_INCLUDE_LEVEL: nested #include levels below the root file

@@ -48,9 +48,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.files import UnreadableFile, read_config_file
-from auditor.parsers.files import why as _why
-from auditor.parsers.problem import Problem, label
+from voxaudit.parsers.files import UnreadableFile, read_config_file
+from voxaudit.parsers.files import why as _why
+from voxaudit.parsers.problem import Problem, label
 
 # FreeSWITCH's own limits.
 MAX_INCLUDE_LEVEL = 100          # preprocess(): rlevel > 100 is not read

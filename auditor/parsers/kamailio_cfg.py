@@ -39,8 +39,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.opensips_template import looks_like_template, strip_template
-from auditor.parsers.problem import Problem, label
+from voxaudit.parsers.opensips_template import looks_like_template, strip_template
+from voxaudit.parsers.problem import Problem, label
 
 MAX_INCLUDE_DEPTH = 10  # cfg.lex MAX_INCLUDE_DEPTH
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -13,8 +13,8 @@ import re
 import shlex
 from pathlib import Path
 
-from auditor.facts.common import LogrotateRule
-from auditor.model import SourceRef
+from voxaudit.facts.common import LogrotateRule
+from voxaudit.model import SourceRef
 
 PERIODS = {"hourly", "daily", "weekly", "monthly", "yearly"}
 MAX_FILE_BYTES = 1024 * 1024  # a logrotate.d entry is a few hundred bytes

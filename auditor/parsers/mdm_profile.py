@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ErrorString, ExpatError
 
-from auditor.parsers.problem import Problem
+from voxaudit.parsers.problem import Problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64  # real profiles and policies nest a handful of levels

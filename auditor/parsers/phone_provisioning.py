@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from auditor.parsers.problem import Problem, label
+from voxaudit.parsers.problem import Problem, label
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_PROBLEMS = 20  # per file; the rest are counted in one more problem

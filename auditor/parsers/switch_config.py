@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.parsers.problem import Problem
+from voxaudit.parsers.problem import Problem
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 

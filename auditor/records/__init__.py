@@ -5,6 +5,6 @@ records; a network probe or a capture yields the same records with ``observed=Tr
 are frozen: each object changes shape once, from facts to record, and nothing edits it after.
 One module per concern; :mod:`auditor.records.base` holds what every record has.
 """
-from auditor.records.base import Record
+from voxaudit.records.base import Record
 
 __all__ = ["Record"]

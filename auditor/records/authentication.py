@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.records.base import Record
-from auditor.records.secrets import Credential
+from voxaudit.records.base import Record
+from voxaudit.records.secrets import Credential
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

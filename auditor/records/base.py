@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from auditor.model import SourceRef
+from voxaudit.model import SourceRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

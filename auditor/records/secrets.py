@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from auditor.records.base import Record
-from auditor.secretinfo import SecretInfo
+from voxaudit.records.base import Record
+from voxaudit.secretinfo import SecretInfo
 
 
 @dataclass(frozen=True, slots=True)

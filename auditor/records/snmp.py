@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.records.base import Record
-from auditor.records.secrets import ABSENT, SecretShape
+from voxaudit.records.base import Record
+from voxaudit.records.secrets import ABSENT, SecretShape
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

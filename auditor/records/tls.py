@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from auditor.records.base import Record
+from voxaudit.records.base import Record
 
 
 def version_name(version: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.records.base import Record
+from voxaudit.records.base import Record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

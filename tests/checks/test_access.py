@@ -1,6 +1,6 @@
 """AST-ACC-*: pjsip authentication, anonymous endpoints, ACLs."""
-from auditor.model import Status
 from tests.conftest import statuses
+from voxaudit.model import Status
 
 FAIL, PASS = Status.FAIL, Status.PASS
 

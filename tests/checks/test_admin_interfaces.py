@@ -1,7 +1,7 @@
 """AST-HTTP-101, AST-ARI-*, AST-AMI-*: management interfaces."""
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import only, stage_corpus
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

@@ -1,7 +1,7 @@
 """AST-LOG-*: what is logged, where, and for how long."""
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import only, stage_corpus, write_tree
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

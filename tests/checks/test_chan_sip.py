@@ -4,9 +4,9 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import only, write_tree
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk_sip"
 
@@ -145,8 +145,8 @@ def test_home_asterisk_autoloads_chan_sip_with_its_defaults(tmp_path, run):
 
 
 def test_unreadable_modules_conf_blocks_chan_sip_checks(tmp_path, registry):
-    from auditor.profile import load_profile
-    from auditor.runner import TargetSpec, build_document, collect
+    from voxaudit.profile import load_profile
+    from voxaudit.runner import TargetSpec, build_document, collect
 
     root = write_tree(tmp_path, {"sip.conf": "[general]\n", "modules.conf": "[modules]\n#include nowhere.conf\n"})
     record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=root))

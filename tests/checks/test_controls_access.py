@@ -2,12 +2,8 @@
 hand-built records, and the same weakness judged alike on every platform bound to a control."""
 from __future__ import annotations
 
-from auditor.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree
-from auditor.control import Params
-from auditor.facts.network import SipFacts, SipTransportProbe, TlsEndpointFacts, TlsScan
-from auditor.model import Severity, Status
-from auditor.records.access import AddressLimit, AdminInterface, Banner, RateLimit, Reachability
-from checks.access import (
+from tests.conftest import write_tree
+from voxaudit.checks.access import (
     admin_encrypted,
     admin_login_limited,
     admin_not_plaintext,
@@ -16,7 +12,11 @@ from checks.access import (
     no_version_banner,
     not_reachable_from_data,
 )
-from tests.conftest import write_tree
+from voxaudit.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree
+from voxaudit.control import Params
+from voxaudit.facts.network import SipFacts, SipTransportProbe, TlsEndpointFacts, TlsScan
+from voxaudit.model import Severity, Status
+from voxaudit.records.access import AddressLimit, AdminInterface, Banner, RateLimit, Reachability
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P = Params({})

@@ -7,16 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import (
+from tests.conftest import write_tree
+from voxaudit.check import CheckContext
+from voxaudit.checks import audit, retention
+from voxaudit.collectors.offline import (
     collect_freeswitch_tree,
     collect_kamailio_tree,
     collect_opensips_tree,
     collect_switch_configs,
 )
-from auditor.control import Params
-from auditor.model import Severity, Status
-from auditor.records.audit import (
+from voxaudit.control import Params
+from voxaudit.model import Severity, Status
+from voxaudit.records.audit import (
     CallRecords,
     ChannelEvents,
     LogForwarding,
@@ -24,9 +26,7 @@ from auditor.records.audit import (
     PersistentLog,
     SecurityEventLog,
 )
-from auditor.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
-from checks import audit, retention
-from tests.conftest import write_tree
+from voxaudit.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 SWITCHES = Path(__file__).resolve().parent.parent / "fixtures" / "switches"

@@ -2,11 +2,13 @@
 status and severity on every platform that binds them (real configuration text through the collectors)."""
 from __future__ import annotations
 
-from auditor.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree, collect_phone_files
-from auditor.control import Params
-from auditor.facts.network import EnumerationProbe, InviteProbe, SipFacts, SipResponse, SipTransportProbe
-from auditor.model import Severity, Status
-from auditor.records.authentication import (
+from tests.conftest import write_tree
+from voxaudit.checks.authentication import calls_authenticated, registrations_authenticated, secret_strong, users_not_disclosed
+from voxaudit.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree, collect_phone_files
+from voxaudit.control import Params
+from voxaudit.facts.network import EnumerationProbe, InviteProbe, SipFacts, SipResponse, SipTransportProbe
+from voxaudit.model import Severity, Status
+from voxaudit.records.authentication import (
     ACCEPTED,
     CHALLENGED,
     REFUSED,
@@ -15,9 +17,7 @@ from auditor.records.authentication import (
     UnauthenticatedRequest,
     UserDisclosure,
 )
-from auditor.records.secrets import SecretShape
-from checks.authentication import calls_authenticated, registrations_authenticated, secret_strong, users_not_disclosed
-from tests.conftest import write_tree
+from voxaudit.records.secrets import SecretShape
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P = Params({"min_secret_length": 12})
@@ -91,7 +91,7 @@ def test_user_disclosure():
 
 
 def test_controls_name_no_vendor():
-    import checks.authentication as mod
+    import voxaudit.checks.authentication as mod
     text = open(mod.__file__).read().lower()
     for word in ("asterisk", "freeswitch", "kamailio", "opensips", "pjsip", "sofia", "yealink", "md5", "allowguest"):
         assert word not in text, word

@@ -1,8 +1,8 @@
 """A fix says the profile's own numbers: a stricter profile is told maxlogins=2, not the default."""
 from __future__ import annotations
 
-from auditor.check import CheckContext
-from auditor.model import Status
+from voxaudit.check import CheckContext
+from voxaudit.model import Status
 
 
 def _fixes(registry, check_id, facts, **params):
@@ -18,8 +18,8 @@ def test_login_limit_and_pin_length_fixes_follow_the_profile(tree, registry):
 
 
 def test_log_retention_fix_follows_the_profile(tmp_path, registry):
-    from auditor.collectors.offline import collect_asterisk_tree
     from tests.conftest import write_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
 
     conf = write_tree(tmp_path / "etc", {"logger.conf": "[logfiles]\nmessages => notice,warning,error,security\n"})
     rotate = write_tree(tmp_path / "lr", {"asterisk": "/var/log/asterisk/*.log {\n  monthly\n  rotate 12\n}\n"})

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.collectors.offline import collect_freeswitch_tree, collect_mdm_policies
-from auditor.control import Params
-from auditor.model import Severity, Status
-from auditor.records.notifications import (
-    AudioAttachment,
-    IdleScreenAlerts,
-    LockScreenContent,
-    ManagedAppNotifications,
-    MessageAfterEmail,
-    NotificationText,
-)
-from checks.notifications import (
+from tests.checks.test_freeswitch import HARDENED
+from tests.conftest import write_tree
+from voxaudit.checks.notifications import (
     APPS_PARAM,
     apps_managed,
     idle_screen_quiet,
@@ -24,8 +15,17 @@ from checks.notifications import (
     no_caller_in_text,
     no_lock_screen_content,
 )
-from tests.checks.test_freeswitch import HARDENED
-from tests.conftest import write_tree
+from voxaudit.collectors.offline import collect_freeswitch_tree, collect_mdm_policies
+from voxaudit.control import Params
+from voxaudit.model import Severity, Status
+from voxaudit.records.notifications import (
+    AudioAttachment,
+    IdleScreenAlerts,
+    LockScreenContent,
+    ManagedAppNotifications,
+    MessageAfterEmail,
+    NotificationText,
+)
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P = Params({"softphone_apps": APPS_PARAM.default})

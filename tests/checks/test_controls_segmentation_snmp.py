@@ -5,21 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.collectors.offline import collect_switch_configs
-from auditor.control import Params
-from auditor.facts.network import PacketFacts, SnmpAttempt, SnmpFacts, VlanTraffic
-from auditor.model import Severity, Status
-from auditor.records.secrets import SecretShape
-from auditor.records.segmentation import (
-    TrunkNative,
-    TrunkNegotiation,
-    VoiceDataSeparation,
-    VoiceNetworkAdvertisement,
-    VoiceRouting,
-    VoiceSegment,
-)
-from auditor.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
-from checks.segmentation import (
+from voxaudit.checks.segmentation import (
     native_not_voice,
     routing_filtered,
     trunking_not_negotiated,
@@ -27,7 +13,21 @@ from checks.segmentation import (
     voice_vlan_advertised,
     voice_vlan_exists,
 )
-from checks.snmp import community_strength, v1_v2c_off, v3_auth_priv
+from voxaudit.checks.snmp import community_strength, v1_v2c_off, v3_auth_priv
+from voxaudit.collectors.offline import collect_switch_configs
+from voxaudit.control import Params
+from voxaudit.facts.network import PacketFacts, SnmpAttempt, SnmpFacts, VlanTraffic
+from voxaudit.model import Severity, Status
+from voxaudit.records.secrets import SecretShape
+from voxaudit.records.segmentation import (
+    TrunkNative,
+    TrunkNegotiation,
+    VoiceDataSeparation,
+    VoiceNetworkAdvertisement,
+    VoiceRouting,
+    VoiceSegment,
+)
+from voxaudit.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P = Params({})

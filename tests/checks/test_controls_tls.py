@@ -7,21 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree
-from auditor.control import Params
-from auditor.facts.network import CertificateFacts, SipFacts, TlsEndpointFacts, TlsScan
-from auditor.model import Severity, Status
-from auditor.records.tls import (
-    CertificateInfo,
-    CipherSuites,
-    PeerVerification,
-    PresentedCertificate,
-    ProtocolVersions,
-    ServerCredentials,
-    version_name,
-)
-from checks.tls import (
+from tests.conftest import write_tree
+from voxaudit.check import CheckContext
+from voxaudit.checks.tls import (
     certificate_expiry,
     certificate_key,
     certificate_valid,
@@ -30,7 +18,19 @@ from checks.tls import (
     protocol_floor,
     server_credentials,
 )
-from tests.conftest import write_tree
+from voxaudit.collectors.offline import collect_freeswitch_tree, collect_kamailio_tree, collect_opensips_tree
+from voxaudit.control import Params
+from voxaudit.facts.network import CertificateFacts, SipFacts, TlsEndpointFacts, TlsScan
+from voxaudit.model import Severity, Status
+from voxaudit.records.tls import (
+    CertificateInfo,
+    CipherSuites,
+    PeerVerification,
+    PresentedCertificate,
+    ProtocolVersions,
+    ServerCredentials,
+    version_name,
+)
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P12 = Params({"min_tls_version": "1.2", "cert_warning_days": 30})

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Optional
 
-from auditor.collectors.offline import (
+from tests.checks.test_freeswitch import HARDENED
+from tests.conftest import write_tree
+from voxaudit.checks.transport import keys_protected, media_encrypted, media_mandatory, no_plaintext_signalling, tls_enabled
+from voxaudit.collectors.offline import (
     collect_asterisk_tree,
     collect_freeswitch_tree,
     collect_kamailio_tree,
     collect_opensips_tree,
     collect_phone_files,
 )
-from auditor.control import Params
-from auditor.facts.network import PacketFacts, RtpStream, SdpFacts, SipFacts, SipResponse, SipTransportProbe
-from auditor.model import Severity, Status
-from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath, TlsSupport
-from checks.transport import keys_protected, media_encrypted, media_mandatory, no_plaintext_signalling, tls_enabled
-from tests.checks.test_freeswitch import HARDENED
-from tests.conftest import write_tree
+from voxaudit.control import Params
+from voxaudit.facts.network import PacketFacts, RtpStream, SdpFacts, SipFacts, SipResponse, SipTransportProbe
+from voxaudit.model import Severity, Status
+from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath, TlsSupport
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 P = Params({})

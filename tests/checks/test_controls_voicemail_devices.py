@@ -3,15 +3,15 @@ the controls on hand-built records (every branch), and the same weakness judged 
 platform that binds a control (real configuration text through the collectors)."""
 from __future__ import annotations
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_asterisk_tree, collect_freeswitch_tree, collect_phone_files
-from auditor.control import Control, Params
-from auditor.facts.network import PacketFacts, ProvisioningFetch
-from auditor.model import ErrorKind, Severity, Status
-from auditor.records.devices import AutoLock, Passcode, Provisioning
-from auditor.records.voicemail import BlankPinLogin, LoginLimit, MailboxOwner, PinPolicy, PinPrompt
-from checks import devices, voicemail
 from tests.conftest import write_tree
+from voxaudit.check import CheckContext
+from voxaudit.checks import devices, voicemail
+from voxaudit.collectors.offline import collect_asterisk_tree, collect_freeswitch_tree, collect_phone_files
+from voxaudit.control import Control, Params
+from voxaudit.facts.network import PacketFacts, ProvisioningFetch
+from voxaudit.model import ErrorKind, Severity, Status
+from voxaudit.records.devices import AutoLock, Passcode, Provisioning
+from voxaudit.records.voicemail import BlankPinLogin, LoginLimit, MailboxOwner, PinPolicy, PinPrompt
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 
@@ -223,7 +223,7 @@ def test_provisioning_in_clear_same_verdict_configured_and_on_the_wire(tmp_path,
 def test_screen_lock_records_from_mdm_policies(registry):
     from pathlib import Path
 
-    from auditor.collectors.offline import collect_mdm_policies
+    from voxaudit.collectors.offline import collect_mdm_policies
     weak = collect_mdm_policies(Path(__file__).resolve().parent.parent / "fixtures" / "mdm" / "weak")
     ios = next(o for o in _outcomes(registry, "DEV-LOCK-101", weak) if o.resource.startswith("ios"))
     assert ios.status == FAIL and "minLength = 4" in ios.evidence and ios.fix == ["minLength -> 6"]

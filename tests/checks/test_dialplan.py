@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.facts.asterisk import ASTERISK_ROOTS, build_asterisk_facts
-from auditor.facts.asterisk_dialplan import (
+from tests.conftest import REPO, statuses, write_tree
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.facts.asterisk import ASTERISK_ROOTS, build_asterisk_facts
+from voxaudit.facts.asterisk_dialplan import (
     ROOT_READERS,
     expand_application,
     if_alternatives,
@@ -25,11 +26,10 @@ from auditor.facts.asterisk_dialplan import (
     substitution_mask,
     voicemailmain_access,
 )
-from auditor.facts.asterisk_dialplan import _Budget as Budget
-from auditor.model import Status
-from auditor.parsers.asterisk_ael import parse_ael, parse_ael_text
-from auditor.parsers.asterisk_conf import parse_config, parse_text
-from tests.conftest import REPO, statuses, write_tree
+from voxaudit.facts.asterisk_dialplan import _Budget as Budget
+from voxaudit.model import Status
+from voxaudit.parsers.asterisk_ael import parse_ael, parse_ael_text
+from voxaudit.parsers.asterisk_conf import parse_config, parse_text
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = REPO / "tests" / "fixtures" / "asterisk_dialplan"
@@ -427,8 +427,8 @@ def test_mangled_real_ael_never_raises_and_stays_linear():
 def test_extensions_ael_is_read_by_the_collector(tmp_path, registry):
     """The offline collector reads extensions.ael with the AEL reader (not the .conf one), so a PIN
     skip written in AEL is found with its line, and the file is not a gap."""
-    from auditor.collectors.offline import collect_asterisk_tree
     from tests.conftest import write_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
 
     root = write_tree(tmp_path, {"extensions.ael": """
         context from-internal {

@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditor.collectors.offline import collect_freeswitch_tree
-from auditor.model import Status
 from tests.conftest import only, statuses, write_tree
+from voxaudit.collectors.offline import collect_freeswitch_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_kamailio_tree
-from auditor.model import Status
-from auditor.parsers.kamailio_cfg import parse_kamailio
 from tests.conftest import only, statuses, write_tree
+from voxaudit.collectors.offline import collect_kamailio_tree
+from voxaudit.model import Status
+from voxaudit.parsers.kamailio_cfg import parse_kamailio
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

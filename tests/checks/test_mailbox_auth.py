@@ -1,9 +1,9 @@
 """AST-VM-*: per-user mailbox authentication."""
 import msgspec
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import REPO, only, stage_corpus, statuses
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = REPO / "tests" / "fixtures" / "asterisk_dialplan"
@@ -42,7 +42,7 @@ def test_pin_length_parameter(tree, run):
 
 
 def test_evidence_never_contains_the_pin(tree, registry):
-    from auditor.check import CheckContext
+    from voxaudit.check import CheckContext
     facts = tree({"voicemail.conf": VM})
     text = msgspec.json.encode(facts).decode()
     for pin in ("583920", "987654", "730281", "11111111"):
@@ -135,9 +135,9 @@ exten => *89,1,ExecIf($[1] ? VoiceMailMain(106,s))
     # An application whose name comes from a variable cannot be judged: a gap, so the check is ERROR there.
     gaps = [p for p in facts.configs["extensions.conf"].problems if p.is_gap]
     assert [(p.line, "computed at run time" in p.message) for p in gaps] == [(9, True)]
-    from auditor.model import Status as S
-    from auditor.runner import evaluate_target
-    from auditor.scan import TargetRecord
+    from voxaudit.model import Status as S
+    from voxaudit.runner import evaluate_target
+    from voxaudit.scan import TargetRecord
     results = evaluate_target(TargetRecord(name="t", platform="asterisk", facts=facts), [registry.get("AST-VM-108")], {})
     assert any(x.status == S.ERROR and x.resource == "(unread parts of extensions.conf)" for x in results)
 

@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auditor.collectors.offline import collect_mdm_policies
-from auditor.model import Status
 from tests.conftest import statuses
+from voxaudit.collectors.offline import collect_mdm_policies
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mdm"
@@ -117,8 +117,8 @@ def test_a_folder_without_any_policy_export_is_not_read_as_empty(tmp_path, regis
     facts = collect_mdm_policies(tmp_path)
     gaps = [p for cf in facts.configs.values() for p in cf.problems if p.is_gap]
     assert len(gaps) == 1 and "3 file(s) here, none of them an MDM policy export" in gaps[0].message
-    from auditor.engine.evaluate import evaluate_target
-    from auditor.scan import TargetRecord
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.scan import TargetRecord
     chk = registry.get("MDM-NTF-102")
     results = evaluate_target(TargetRecord(name="t", platform="mdm", facts=facts), [chk], chk.defaults())
     assert results and {r.status for r in results} == {Status.ERROR}

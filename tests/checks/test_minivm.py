@@ -6,10 +6,10 @@ import shutil
 
 import msgspec
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import REPO, only, statuses
+from voxaudit.check import CheckContext
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = REPO / "tests" / "fixtures" / "asterisk_dialplan"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from auditor.collectors.sip import parse_response
-from auditor.facts.network import (
+from voxaudit.collectors.sip import parse_response
+from voxaudit.facts.network import (
     CertificateFacts,
     EnumerationProbe,
     InviteProbe,
@@ -14,7 +14,7 @@ from auditor.facts.network import (
     TlsEndpointFacts,
     TlsScan,
 )
-from auditor.model import Status
+from voxaudit.model import Status
 
 FAIL, PASS, NA, UNKNOWN = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 
@@ -40,7 +40,7 @@ def answered(transport, port, options=OPTIONS_200, register=REGISTER_401) -> Sip
 
 
 def registry_outcomes(check_id: str, facts):
-    from auditor.registry import load_registry
+    from voxaudit.registry import load_registry
     chk = load_registry().get(check_id)
     return chk(facts)
 
@@ -169,9 +169,9 @@ def test_no_certificate_read_is_not_evaluated(run):
 def test_incomplete_scan_is_an_error_not_a_pass(registry):
     """A version probe that got no answer leaves the scan incomplete: the runner reports ERROR for
     that endpoint (the facts say which), never the PASS its missing evidence would give."""
-    from auditor.profile import load_profile
-    from auditor.runner import evaluate
-    from auditor.scan import TargetRecord
+    from voxaudit.profile import load_profile
+    from voxaudit.runner import evaluate
+    from voxaudit.scan import TargetRecord
 
     partial = _scan(completed=False, error="not established, so not assessed: TLS 1.0: no answer to a ClientHello "
                                            "within 1 s", accepted_versions=["TLS 1.2"])
@@ -185,7 +185,7 @@ def test_incomplete_scan_is_an_error_not_a_pass(registry):
 
 def test_capture_without_the_traffic_is_not_evaluated(run):
     """A capture proves what it holds: idle office traffic says nothing about SIP or provisioning."""
-    from auditor.facts.network import PacketFacts, RtpStream
+    from voxaudit.facts.network import PacketFacts, RtpStream
 
     idle = PacketFacts(source="idle.pcap", packets=120)
     assert run("PCAP-102", idle) == {"(target)": NA}  # ENC-SIG-101/ENC-MEDIA-103: no record, the engine's N/A

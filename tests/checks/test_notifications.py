@@ -1,9 +1,9 @@
 """AST-NTF-*: what voicemail notifications carry."""
 import msgspec
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import only, stage_corpus
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 
@@ -110,7 +110,7 @@ def test_mailcmd_arguments_are_not_kept(tree):
 
 
 def _outcomes(check_id, facts):
-    from auditor.check import CheckContext
-    from auditor.registry import load_registry
+    from voxaudit.check import CheckContext
+    from voxaudit.registry import load_registry
     chk = load_registry().get(check_id)
     return chk(facts, CheckContext(chk.defaults()))

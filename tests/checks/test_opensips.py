@@ -7,10 +7,10 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_opensips_tree
-from auditor.model import Status
-from auditor.runner import TargetSpec, collect, evaluate_target
 from tests.conftest import statuses
+from voxaudit.collectors.offline import collect_opensips_tree
+from voxaudit.model import Status
+from voxaudit.runner import TargetSpec, collect, evaluate_target
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "opensips"
@@ -61,9 +61,9 @@ def test_m4_envsubst_template_is_read_around_what_only_the_deployment_knows(tmp_
     ${NAME} outside strings becomes a word, a password that is a placeholder is unknown, not strong."""
     import time
 
-    from auditor.collectors.offline import collect_opensips_tree
-    from auditor.parsers.opensips_template import strip_template
-    from auditor.registry import load_registry
+    from voxaudit.collectors.offline import collect_opensips_tree
+    from voxaudit.parsers.opensips_template import strip_template
+    from voxaudit.registry import load_registry
 
     cfg = tmp_path / "opensips.cfg"
     cfg.write_text('log_level=3\nsocket=udp:${OPENSIPS_IP}:5060\n'

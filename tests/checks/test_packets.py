@@ -6,11 +6,11 @@ import os
 
 import msgspec
 
-from auditor.collectors.offline import CollectionError
-from auditor.collectors.packets import PcapSpec, analyse
-from auditor.model import Status
 from tests.conftest import statuses
 from tests.lab.traffic import clinic_frames
+from voxaudit.collectors.offline import CollectionError
+from voxaudit.collectors.packets import PcapSpec, analyse
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

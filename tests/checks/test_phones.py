@@ -8,9 +8,9 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_phone_files
-from auditor.model import Status
 from tests.conftest import statuses, write_tree
+from voxaudit.collectors.offline import collect_phone_files
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 

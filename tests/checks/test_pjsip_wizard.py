@@ -10,13 +10,13 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.facts.asterisk_sip import MAX_REMOTE_HOSTS
-from auditor.model import Status
-from auditor.profile import load_profile
-from auditor.runner import TargetSpec, build_document, collect
 from tests.conftest import write_tree
 from tests.test_hostile_input import mangle
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.facts.asterisk_sip import MAX_REMOTE_HOSTS
+from voxaudit.model import Status
+from voxaudit.profile import load_profile
+from voxaudit.runner import TargetSpec, build_document, collect
 
 FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk_sip"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.model import Status
 from tests.conftest import only
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 DAY = 86400
@@ -53,10 +53,10 @@ def test_recordings_age(tmp_path, tree, run):
 
 
 def test_spool_not_collected_is_reported_by_runner(tree):
-    from auditor.profile import load_profile
-    from auditor.registry import load_registry
-    from auditor.runner import evaluate_target
-    from auditor.scan import TargetRecord
+    from voxaudit.profile import load_profile
+    from voxaudit.registry import load_registry
+    from voxaudit.runner import evaluate_target
+    from voxaudit.scan import TargetRecord
     facts = tree({"voicemail.conf": "[general]\n[default]\n100 => 583920,A\n"})
     assert facts.spool is None
     reg = load_registry()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.facts.network import SnmpAttempt, SnmpFacts
-from auditor.model import ErrorKind, Status
+from voxaudit.facts.network import SnmpAttempt, SnmpFacts
+from voxaudit.model import ErrorKind, Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 
@@ -52,8 +52,8 @@ CANARY = "Canary-Community-7Qx9"
 
 
 def _scan_one(spec, registry):
-    from auditor.profile import load_profile
-    from auditor.runner import TargetSpec, collect, evaluate
+    from voxaudit.profile import load_profile
+    from voxaudit.runner import TargetSpec, collect, evaluate
 
     rec = collect(TargetSpec(name="sw", platform="snmp", config_dir=Path("."), snmp=spec))
     results, _, _ = evaluate([rec], registry, load_profile("hipaa-security-rule", registry), [])
@@ -68,7 +68,7 @@ def _dead_udp_port() -> int:
 
 def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeypatch, tmp_path, registry):
     """SNMP-NET-102 used to PASS ("gets no answer") for a community whose env: variable was unset."""
-    from auditor.collectors.snmp import SnmpSpec, SnmpUser
+    from voxaudit.collectors.snmp import SnmpSpec, SnmpUser
 
     monkeypatch.setenv("SW_COMMUNITY_OK", CANARY)
     monkeypatch.delenv("SW_COMMUNITY_UNSET", raising=False)
@@ -92,7 +92,7 @@ def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeyp
 def test_silence_from_an_agent_never_seen_is_an_error_not_a_pass(registry):
     """Agents drop wrong communities without a word, so 'public' unanswered by a dead port must not
     pass SNMP-NET-101; the probe's own v3 discovery finds no agent, and the target is an ERROR."""
-    from auditor.collectors.snmp import SnmpSpec
+    from voxaudit.collectors.snmp import SnmpSpec
 
     rec, results = _scan_one(SnmpSpec(address="127.0.0.1", port=_dead_udp_port(), timeout=0.5,
                                       try_default_communities=True), registry)
@@ -106,7 +106,7 @@ def test_credential_errors_never_carry_values(monkeypatch, tmp_path):
     import keyring
     import pytest
 
-    from auditor.credentials import CredentialError, resolve
+    from voxaudit.credentials import CredentialError, resolve
 
     secret_bytes = CANARY.encode() + b"\xff\xfe"
     (tmp_path / "binary").write_bytes(secret_bytes)

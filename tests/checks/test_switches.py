@@ -10,10 +10,10 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_switch_configs
-from auditor.facts.switches import expand_ports, expand_vlans
-from auditor.model import Status
 from tests.conftest import statuses
+from voxaudit.collectors.offline import collect_switch_configs
+from voxaudit.facts.switches import expand_ports, expand_vlans
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "switches"

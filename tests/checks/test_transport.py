@@ -1,6 +1,6 @@
 """AST-TLS-*, AST-SRTP-*: signalling and media encryption on chan_pjsip."""
-from auditor.model import Status
 from tests.conftest import only, stage_corpus
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 
@@ -127,7 +127,7 @@ transport=transport-tls
 
 
 def test_corpus_pjsip_sample_has_nothing_active(corpus, tmp_path, run):
-    from auditor.collectors.offline import collect_asterisk_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
     facts = collect_asterisk_tree(stage_corpus(corpus / "asterisk", tmp_path, {"pjsip.conf.sample": "pjsip.conf"}))
     for cid in ("AST-TLS-101", "AST-SRTP-101", "AST-TLS-105"):
         assert only(run(cid, facts)) == NA

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import msgspec
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.model import Status
 from tests.conftest import write_tree
 from tests.test_hostile_input import mangle
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk_sip"

@@ -590,7 +590,7 @@ def start_collector(broker_ref: str, broker_url: str, sites: list[str], base: Pa
     through the broker (bounded)."""
     import sys
 
-    from auditor.engine.broker import make_app
+    from voxaudit.engine.broker import make_app
 
     exe = Path(sys.executable).parent / "voxaudit"
     argv = [str(exe), "worker", "--broker", broker_ref, "--base", str(base), "-c", str(concurrency), "--name", node]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import ErrorKind
 from tests.lab import servers
+from voxaudit.model import ErrorKind
 
 pytestmark = pytest.mark.lab
 
@@ -197,7 +197,7 @@ def test_unreachable_broker_is_one_clear_error(msp, tmp_path):
 def test_postgresql_store_is_migrated_once_and_a_newer_one_refused(postgres_lab, monkeypatch):
     import psycopg
 
-    from auditor.history import SCHEMA_VERSION, History, HistoryError
+    from voxaudit.history import SCHEMA_VERSION, History, HistoryError
 
     pg = postgres_lab
     with psycopg.connect(pg.url, password=pg.password, autocommit=True) as db:

@@ -11,8 +11,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditor.collectors.snmp import SnmpSpec, SnmpUser, probe
 from tests.lab import servers
+from voxaudit.collectors.snmp import SnmpSpec, SnmpUser, probe
 
 pytestmark = pytest.mark.lab
 

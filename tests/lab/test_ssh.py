@@ -13,12 +13,12 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditor.collectors.offline import collect_asterisk_tree
-from auditor.collectors.ssh import SshSpec
-from auditor.engine.collect import TargetSpec, collect
-from auditor.model import ErrorKind
 from tests.conftest import EXAMPLE
 from tests.lab import servers
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.collectors.ssh import SshSpec
+from voxaudit.engine.collect import TargetSpec, collect
+from voxaudit.model import ErrorKind
 
 pytestmark = pytest.mark.lab
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.check import CheckContext
-from auditor.collectors.offline import collect_switch_configs
-from auditor.model import ErrorKind
-from auditor.registry import load_registry
 from tests.checks.test_switches import FIXTURES
 from tests.lab import servers
+from voxaudit.check import CheckContext
+from voxaudit.collectors.offline import collect_switch_configs
+from voxaudit.model import ErrorKind
+from voxaudit.registry import load_registry
 
 pytestmark = pytest.mark.lab
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
-from auditor.facts.common import ConfigObject
-from auditor.platforms.asterisk.common import yes
-from auditor.platforms.common import is_loopback
-from auditor.records.access import AddressLimit, AdminInterface
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
+from voxaudit.facts.common import ConfigObject
+from voxaudit.platforms.asterisk.common import yes
+from voxaudit.platforms.common import is_loopback
+from voxaudit.records.access import AddressLimit, AdminInterface
 
 ACL_KEYS = ("acl", "permit", "deny", "contact_acl", "contact_permit", "contact_deny")
 OPEN_ACLS = {"0.0.0.0/0.0.0.0", "0.0.0.0/0", "::/0", "0.0.0.0"}

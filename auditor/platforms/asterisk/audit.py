@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding, Params
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.common import ConfigObject
-from auditor.records.audit import (
+from voxaudit.control import Binding, Params
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.records.audit import (
     CallRecords,
     ChannelEvents,
     LogForwarding,

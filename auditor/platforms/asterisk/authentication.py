@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
-from auditor.facts.common import ConfigObject
-from auditor.model import SourceRef
-from auditor.platforms.asterisk.common import chan_sip_state, yes
-from auditor.records.authentication import (
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
+from voxaudit.facts.common import ConfigObject
+from voxaudit.model import SourceRef
+from voxaudit.platforms.asterisk.common import chan_sip_state, yes
+from voxaudit.records.authentication import (
     ACCEPTED,
     CHALLENGED,
     TRUSTED,
@@ -25,7 +25,7 @@ from auditor.records.authentication import (
     UnauthenticatedRequest,
     UserDisclosure,
 )
-from auditor.records.secrets import SecretShape
+from voxaudit.records.secrets import SecretShape
 
 GENERAL_SOURCES = ("sip.conf", "modules.conf")
 PEER_SOURCES = ("sip.conf", "users.conf", "modules.conf")

@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_sip import ast_true
-from auditor.facts.common import ConfigObject
-from auditor.model import SourceRef
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_sip import ast_true
+from voxaudit.facts.common import ConfigObject
+from voxaudit.model import SourceRef
 
 PLATFORMS = ["asterisk"]
 

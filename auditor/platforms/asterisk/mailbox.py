@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.platforms.asterisk.common import mailboxes, pins_elsewhere
-from auditor.records.mailbox import MailboxPin
-from auditor.records.secrets import SecretShape
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.platforms.asterisk.common import mailboxes, pins_elsewhere
+from voxaudit.records.mailbox import MailboxPin
+from voxaudit.records.secrets import SecretShape
 
 PIN_SOURCES = ("voicemail.conf", "minivm.conf")
 MINIVM_NO_PIN = ("MiniVM account without a pincode: app_minivm keeps no messages to listen to by phone "

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.common import ConfigObject
-from auditor.model import SourceRef
-from auditor.platforms.asterisk.common import mailboxes, vm_general, yes
-from auditor.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.model import SourceRef
+from voxaudit.platforms.asterisk.common import mailboxes, vm_general, yes
+from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
 
 SOURCES = ("voicemail.conf", "minivm.conf")
 GENERAL = "voicemail.conf [general]"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding, Params
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.platforms.asterisk.common import vm_general
-from auditor.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
+from voxaudit.control import Binding, Params
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.platforms.asterisk.common import vm_general
+from voxaudit.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
 
 MAXMSG_DEFAULT = 100  # app_voicemail MAXMSG
 RECORDING_APPS = {"mixmonitor", "monitor"}

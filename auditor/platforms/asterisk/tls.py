@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.common import ConfigObject
-from auditor.platforms.asterisk.common import WEAK_CIPHER_RE, tls_version, transports
-from auditor.records.tls import CipherSuites, PeerVerification, ProtocolVersions, ServerCredentials
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.platforms.asterisk.common import WEAK_CIPHER_RE, tls_version, transports
+from voxaudit.records.tls import CipherSuites, PeerVerification, ProtocolVersions, ServerCredentials
 
 SOURCES = ("pjsip.conf",)
 NONE = "no TLS transport defined"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_false, ast_true
-from auditor.facts.common import ConfigObject, Setting
-from auditor.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
-from auditor.platforms.common import is_loopback
-from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_false, ast_true
+from voxaudit.facts.common import ConfigObject, Setting
+from voxaudit.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
+from voxaudit.platforms.common import is_loopback
+from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath
 
 TRANSPORT_SOURCES = ("pjsip.conf",)
 PJSIP_SOURCES = tuple(PJSIP_OBJECT_SOURCES)

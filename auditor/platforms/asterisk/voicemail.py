@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding, Params
-from auditor.facts.asterisk import AsteriskFacts
-from auditor.facts.asterisk_dialplan import piece, separate, voicemailmain_access
-from auditor.platforms.asterisk.common import mailboxes, vm_general
-from auditor.records.voicemail import LoginLimit, MailboxOwner, PinPolicy, PinPrompt
+from voxaudit.control import Binding, Params
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_dialplan import piece, separate, voicemailmain_access
+from voxaudit.platforms.asterisk.common import mailboxes, vm_general
+from voxaudit.records.voicemail import LoginLimit, MailboxOwner, PinPolicy, PinPrompt
 
 GENERAL = "voicemail.conf [general]"
 MAXLOGINS_DEFAULT = 3  # app_voicemail's default

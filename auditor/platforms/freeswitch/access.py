@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.model import SourceRef
-from auditor.platforms.common import is_loopback
-from auditor.platforms.freeswitch.common import HOST_ADDRESS_VARIABLES, acl_limits, runtime_reason, runtime_var
-from auditor.records.access import AdminInterface
+from voxaudit.control import Binding
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.model import SourceRef
+from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.freeswitch.common import HOST_ADDRESS_VARIABLES, acl_limits, runtime_reason, runtime_var
+from voxaudit.records.access import AdminInterface
 
 ESL_REMEDIATION = {
     "freeswitch": "In autoload_configs/event_socket.conf.xml set listen-ip=127.0.0.1 (or ::1) and "

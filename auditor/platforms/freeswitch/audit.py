@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
-from auditor.records.audit import CallRecords, PersistentLog, SecurityEventLog
+from voxaudit.control import Binding
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
+from voxaudit.records.audit import CallRecords, PersistentLog, SecurityEventLog
 
 AUTH_FAILURES_REMEDIATION = {"freeswitch": "Set <param name=\"log-auth-failures\" value=\"true\"/> on every profile.",
                              "fusionpbx": "Advanced > SIP Profiles > (profile): log-auth-failures = true."}

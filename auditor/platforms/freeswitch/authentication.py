@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.model import SourceRef
-from auditor.platforms.freeswitch.common import acl_limits, fs_true, profile_label, runtime_reason
-from auditor.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
-from auditor.records.secrets import SecretShape
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.model import SourceRef
+from voxaudit.platforms.freeswitch.common import acl_limits, fs_true, profile_label, runtime_reason
+from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
+from voxaudit.records.secrets import SecretShape
 
 CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 ESL_SUBJECT = "event socket event_socket.conf.xml"

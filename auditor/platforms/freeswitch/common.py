@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from auditor.facts.common import ConfigObject, Setting
-from auditor.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
-from auditor.model import SourceRef
+from voxaudit.facts.common import ConfigObject, Setting
+from voxaudit.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
+from voxaudit.model import SourceRef
 
 PLATFORMS = ["freeswitch"]
 TLS_NAMES = {"sslv2": 0.2, "sslv3": 0.3, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}

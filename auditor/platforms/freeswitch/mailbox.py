@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.freeswitch.common import runtime_reason
-from auditor.records.mailbox import MailboxPin
-from auditor.records.secrets import SecretShape
+from voxaudit.control import Binding
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.freeswitch.common import runtime_reason
+from voxaudit.records.mailbox import MailboxPin
+from voxaudit.records.secrets import SecretShape
 
 REMEDIATION = {
     "freeswitch": "Set a unique vm-password of 6+ digits in each user's <params> (directory/<domain>/<user>.xml), "

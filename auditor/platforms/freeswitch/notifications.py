@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.freeswitch.common import fs_true, runtime_reason
-from auditor.records.notifications import AudioAttachment, MessageAfterEmail
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.freeswitch.common import fs_true, runtime_reason
+from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail
 
 NONE = "no user has vm-mailto"
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.freeswitch.common import TLS_NAMES, fs_true, profile_label, runtime_reason
-from auditor.records.tls import PeerVerification, ProtocolVersions
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.freeswitch.common import TLS_NAMES, fs_true, profile_label, runtime_reason
+from voxaudit.records.tls import PeerVerification, ProtocolVersions
 
 SOURCES = ("sofia",)
 NONE = "no profile has TLS enabled"

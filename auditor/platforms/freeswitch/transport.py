@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.common import is_loopback
-from auditor.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
-from auditor.records.transport import MediaPolicy, SignallingPath
+from voxaudit.control import Binding
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
+from voxaudit.records.transport import MediaPolicy, SignallingPath
 
 REQUIRED = {"mandatory", "true"}
 OFFERED = {"optional"}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding, Params
-from auditor.facts.freeswitch import FreeSwitchFacts
-from auditor.platforms.freeswitch.common import fs_true, runtime_reason
-from auditor.records.voicemail import BlankPinLogin, LoginLimit
+from voxaudit.control import Binding, Params
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.freeswitch.common import fs_true, runtime_reason
+from voxaudit.records.voicemail import BlankPinLogin, LoginLimit
 
 EMPTY = "allow-empty-password-auth"
 ATTEMPTS = "max-login-attempts"

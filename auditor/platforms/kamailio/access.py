@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.kamailio import KamailioFacts
-from auditor.records.access import RateLimit
+from voxaudit.control import Binding
+from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.records.access import RateLimit
 
 LIMITERS = {"pike", "ratelimit", "pipelimit"}
 LIMIT_CALLS = {"pike_check_req", "pike_check_ip", "rl_check", "pl_check"}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.kamailio import KamailioFacts
-from auditor.records.audit import CallRecords, LogForwarding
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.records.audit import CallRecords, LogForwarding
 
 SOURCES = ("kamailio.cfg",)  # OpenSIPS facts answer it for opensips.cfg
 SYSLOG_REMEDIATION = {

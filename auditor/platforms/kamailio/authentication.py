@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.kamailio import KamailioFacts
-from auditor.records.authentication import ACCEPTED, CHALLENGED, AccountSecret, UnauthenticatedRequest
-from auditor.records.secrets import SecretShape
+from voxaudit.control import Binding
+from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.records.authentication import ACCEPTED, CHALLENGED, AccountSecret, UnauthenticatedRequest
+from voxaudit.records.secrets import SecretShape
 
 AUTH_CALLS = {"auth_check", "www_authorize", "proxy_authorize", "www_authenticate", "proxy_authenticate",
               "auth_challenge", "pv_www_authenticate", "pv_proxy_authenticate", "allow_source_address",

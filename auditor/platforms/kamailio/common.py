@@ -1,7 +1,7 @@
 """Kamailio and OpenSIPS knowledge the adapter's views share (no I/O)."""
 from __future__ import annotations
 
-from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
+from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 
 TRUE = {"yes", "1", "true", "on"}
 

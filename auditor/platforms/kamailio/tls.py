@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.kamailio import KamailioFacts
-from auditor.platforms.kamailio.common import TRUE, tls_enabled
-from auditor.records.tls import PeerVerification, ProtocolVersions
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.platforms.kamailio.common import TRUE, tls_enabled
+from voxaudit.records.tls import PeerVerification, ProtocolVersions
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}

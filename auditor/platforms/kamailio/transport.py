@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.kamailio import KamailioFacts, OpenSipsFacts
-from auditor.platforms.common import is_loopback
-from auditor.platforms.kamailio.common import tls_enabled
-from auditor.records.transport import SignallingPath, TlsSupport
+from voxaudit.control import Binding
+from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
+from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.kamailio.common import tls_enabled
+from voxaudit.records.transport import SignallingPath, TlsSupport
 
 SOURCES = ("kamailio.cfg",)
 ENCRYPTED = {"tls", "wss"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from auditor.control import Binding, Params
-from auditor.facts.common import ConfigObject
-from auditor.facts.mdm import MdmFacts
-from auditor.records.devices import AutoLock, Passcode
+from voxaudit.control import Binding, Params
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.mdm import MdmFacts
+from voxaudit.records.devices import AutoLock, Passcode
 
 OSES = ("ios", "android")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.mdm import MdmFacts
-from auditor.records.notifications import LockScreenContent, ManagedAppNotifications
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.mdm import MdmFacts
+from voxaudit.records.notifications import LockScreenContent, ManagedAppNotifications
 
 SOURCES = ("profiles",)
 # keyguardDisabledFeatures values that keep notification content off a secure lock screen

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator, Union
 
-from auditor.control import Binding
-from auditor.facts.network import SipFacts, TlsEndpointFacts
-from auditor.records.access import Banner, Reachability
+from voxaudit.control import Binding
+from voxaudit.facts.network import SipFacts, TlsEndpointFacts
+from voxaudit.records.access import Banner, Reachability
 
 # Inventory vantages (scanner_vantage) that are a data, guest or external network, not voice or management.
 DATA_VANTAGES = {"data", "data-vlan", "guest", "guest-wifi", "workstations", "internet", "external"}

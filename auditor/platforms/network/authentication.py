@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.network import SipFacts
-from auditor.platforms.network.common import per_platform
-from auditor.records.authentication import ACCEPTED, CHALLENGED, REFUSED, UnauthenticatedRequest, UserDisclosure
+from voxaudit.control import Binding
+from voxaudit.facts.network import SipFacts
+from voxaudit.platforms.network.common import per_platform
+from voxaudit.records.authentication import ACCEPTED, CHALLENGED, REFUSED, UnauthenticatedRequest, UserDisclosure
 
 SOURCES = ("sip",)
 CHALLENGE_STATUSES = {401, 407}

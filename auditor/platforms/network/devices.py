@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.network import PacketFacts
-from auditor.records.devices import Provisioning
+from voxaudit.control import Binding
+from voxaudit.facts.network import PacketFacts
+from voxaudit.records.devices import Provisioning
 
 
 def provisioning_fetches(facts: PacketFacts) -> Iterator[Provisioning]:

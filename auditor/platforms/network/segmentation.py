@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.network import PacketFacts
-from auditor.records.segmentation import VoiceDataSeparation
+from voxaudit.control import Binding
+from voxaudit.facts.network import PacketFacts
+from voxaudit.records.segmentation import VoiceDataSeparation
 
 REMEDIATION = {"pcap": "Put phones on the voice VLAN (switchport voice vlan / LLDP-MED network policy), tag voice "
                        "on trunks, and keep data off that VLAN; see the SEG-VLAN controls."}

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.network import SnmpAttempt, SnmpFacts
-from auditor.records.secrets import SecretShape
-from auditor.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
+from voxaudit.control import Binding
+from voxaudit.facts.network import SnmpAttempt, SnmpFacts
+from voxaudit.records.secrets import SecretShape
+from voxaudit.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
 
 SOURCES = ("snmp",)
 FIX = {"snmp": "net-snmp: remove rocommunity/rwcommunity lines, createUser <u> SHA <auth> AES <priv> and "

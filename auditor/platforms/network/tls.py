@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterator, Union
 
-from auditor.control import Binding, Params
-from auditor.facts.network import SipFacts, TlsEndpointFacts, TlsScan
-from auditor.records.tls import CertificateInfo, CipherSuites, PresentedCertificate, ProtocolVersions
+from voxaudit.control import Binding, Params
+from voxaudit.facts.network import SipFacts, TlsEndpointFacts, TlsScan
+from voxaudit.records.tls import CertificateInfo, CipherSuites, PresentedCertificate, ProtocolVersions
 
 Scanned = Union[SipFacts, TlsEndpointFacts]
 PLATFORMS = ("sip", "tls")

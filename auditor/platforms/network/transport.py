@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.network import PacketFacts, SipFacts
-from auditor.platforms.network.common import per_platform
-from auditor.records.transport import KeyExchange, MediaPolicy, SignallingPath
+from voxaudit.control import Binding
+from voxaudit.facts.network import PacketFacts, SipFacts
+from voxaudit.platforms.network.common import per_platform
+from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath
 
 SIP_SOURCES = ("sip",)
 CAPTURE_SOURCES = ("capture",)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.phones import PhoneFacts
-from auditor.records.authentication import AccountSecret
-from auditor.records.secrets import SecretShape
+from voxaudit.control import Binding
+from voxaudit.facts.phones import PhoneFacts
+from voxaudit.records.authentication import AccountSecret
+from voxaudit.records.secrets import SecretShape
 
 NOT_PROVISIONED = "admin password (not provisioned: factory default stays)"
 REMEDIATION = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.phones import PhoneFacts
-from auditor.platforms.phones.common import per_vendor
-from auditor.records.devices import Provisioning
+from voxaudit.control import Binding
+from voxaudit.facts.phones import PhoneFacts
+from voxaudit.platforms.phones.common import per_vendor
+from voxaudit.records.devices import Provisioning
 
 ENCRYPTED = {"https", "ftps"}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.phones import PhoneFacts
-from auditor.records.notifications import IdleScreenAlerts
+from voxaudit.control import Binding
+from voxaudit.facts.phones import PhoneFacts
+from voxaudit.records.notifications import IdleScreenAlerts
 
 POPUPS = (("voicemail", "voicemail_popup"), ("missed-call", "missed_call_popup"))
 REMEDIATION = {

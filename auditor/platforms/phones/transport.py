@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.phones import PhoneFacts
-from auditor.platforms.phones.common import per_vendor
-from auditor.records.transport import MediaPolicy, SignallingPath
+from voxaudit.control import Binding
+from voxaudit.facts.phones import PhoneFacts
+from voxaudit.platforms.phones.common import per_vendor
+from voxaudit.records.transport import MediaPolicy, SignallingPath
 
 SOURCES = ("provisioning",)
 NONE = "no enabled SIP lines"

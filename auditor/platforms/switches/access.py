@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.switches import SwitchFacts
-from auditor.platforms.switches.common import SOURCES, by_default, switch_label
-from auditor.records.access import AdminInterface
+from voxaudit.control import Binding
+from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.switches.common import SOURCES, by_default, switch_label
+from voxaudit.records.access import AdminInterface
 
 SERVICE = "Telnet or plain-HTTP administration"
 REMEDIATION = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.switches import SwitchFacts
-from auditor.platforms.switches.common import SOURCES, switch_label
-from auditor.records.audit import LogForwarding
+from voxaudit.control import Binding
+from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.switches.common import SOURCES, switch_label
+from voxaudit.records.audit import LogForwarding
 
 REMEDIATION = {
     "ios": "logging host <syslog server> (and service timestamps log datetime msec localtime).",

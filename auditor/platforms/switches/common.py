@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from auditor.facts.common import ConfigObject
-from auditor.facts.switches import SwitchFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.switches import SwitchFacts
 
 PLATFORMS = ["switch"]
 SOURCES = ["running-config"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.switches import SwitchFacts
-from auditor.platforms.switches.common import (
+from voxaudit.control import Binding
+from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.switches.common import (
     SOURCES,
     active_ports,
     by_default,
@@ -20,7 +20,7 @@ from auditor.platforms.switches.common import (
     switch_label,
     voice_vlans,
 )
-from auditor.records.segmentation import (
+from voxaudit.records.segmentation import (
     TrunkNative,
     TrunkNegotiation,
     VoiceDataSeparation,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from auditor.control import Binding
-from auditor.facts.common import ConfigObject
-from auditor.facts.switches import SwitchFacts
-from auditor.platforms.switches.common import SOURCES, switch_label
-from auditor.records.secrets import SecretShape
-from auditor.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
+from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.switches.common import SOURCES, switch_label
+from voxaudit.records.secrets import SecretShape
+from voxaudit.records.snmp import CleartextSnmp, SnmpCommunity, SnmpV3Security
 
 COMMUNITY_REMEDIATION = {
     "ios": "no snmp-server community <old>; if v2c must stay: snmp-server community <random 20+> RO <ACL>.",
