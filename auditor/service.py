@@ -70,7 +70,7 @@ def gate(doc: ScanDocument, fail_on: Optional[str], fail_under: Optional[float],
                 hits.setdefault(r.check_id, set()).update([r.alias] if r.alias else [])
         if hits:
             named = [f"{cid} ({', '.join(sorted(hits[cid]))})" if hits[cid] else cid for cid in sorted(hits)[:8]]
-            reasons.append(f"{len(hits)} failing check(s) at or above {fail_on}: {', '.join(named)}"
+            reasons.append(f"{len(hits)} control(s) failing at or above {fail_on}: {', '.join(named)}"
                            + (" ..." if len(hits) > 8 else ""))
     if fail_under is not None:
         score = doc.scores.overall

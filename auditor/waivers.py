@@ -73,7 +73,8 @@ def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[
         r.waiver = None
     for idx, w in enumerate(waivers):
         if is_expired(w, today):
-            warnings.append(f"waiver for {w.check} on {w.resource} (owner {w.owner}) expired on {w.expires}; it no longer applies")
+            warnings.append(f"{w.target + ': ' if w.target != '*' else ''}waiver for {w.check} on {w.resource} (owner "
+                            f"{w.owner}) expired on {w.expires}; it no longer applies")
             continue
         for r in results:
             if r.status != Status.FAIL or r.waiver is not None:
@@ -84,7 +85,16 @@ def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[
                     and fnmatch.fnmatchcase(r.target, w.target)):
                 r.waiver = w
                 used.add(idx)
+    ran = {r.check_id for r in results} | {r.alias for r in results if r.alias}
     for idx, w in enumerate(waivers):
-        if idx not in used and not is_expired(w, today):
-            warnings.append(f"waiver for {w.check} on {w.resource} matched no failing result; remove it if the issue is fixed")
+        if idx in used or is_expired(w, today):
+            continue
+        # Named after its target when it names one: per-clinic reports keep their own targets' warnings.
+        where = f"{w.target}: " if w.target != "*" else ""
+        if not any(fnmatch.fnmatchcase(cid, w.check) for cid in ran):
+            warnings.append(f"{where}waiver for {w.check} on {w.resource}: that control did not run in this scan (not "
+                            "selected, or no target of its platform); the waiver is kept for scans that run it")
+        else:
+            warnings.append(f"{where}waiver for {w.check} on {w.resource} matched no failing result; remove it if the "
+                            "issue is fixed")
     return warnings

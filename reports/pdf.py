@@ -43,6 +43,11 @@ class PdfError(Exception):
         self.written = list(written or [])
 
 
+# Failing resources printed per finding: a 10,000-extension clinic with one shared weakness would
+# otherwise print 900 pages of identical rows; the rest are named in the other reports.
+PRINT_ROWS = 50
+
+
 def find_chromium() -> Optional[str]:
     """``$VOXAUDIT_CHROMIUM`` if set (and then only it), else the first Chromium or Chrome on PATH."""
     chosen = os.environ.get("VOXAUDIT_CHROMIUM")
@@ -57,7 +62,8 @@ def find_chromium() -> Optional[str]:
 
 def render_print_html(model: ReportModel) -> str:
     """The HTML report as printed: what the PDF shows, nothing more."""
-    return _env(True).get_template("report.html.j2").render(m=model, doc=model.doc, version=__version__, for_print=True)
+    return _env(True).get_template("report.html.j2").render(m=model, doc=model.doc, version=__version__, for_print=True,
+                                                            print_rows=PRINT_ROWS)
 
 
 def html_to_pdf(html: str, timeout: float = TIMEOUT_S) -> bytes:

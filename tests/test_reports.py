@@ -87,3 +87,18 @@ def test_html_autoescapes_config_text(tmp_path):
     html = render_html(build_report(doc))
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "<b>evil</b>" not in html
+
+
+def test_the_print_version_caps_rows_per_finding_and_says_where_the_rest_are(doc):
+    """A clinic with one weakness on 10,000 extensions printed 900 pages of identical rows."""
+    from voxaudit.model import Result, Status
+    from voxaudit.reports.pdf import PRINT_ROWS, render_print_html
+    fail = next(r for r in doc.results if r.status == Status.FAIL)
+    many = [Result(fail.check_id, fail.target, f"endpoint {9000 + i}", Status.FAIL, fail.evidence, fail.location,
+                   list(fail.fix), None, None, fail.alias) for i in range(PRINT_ROWS + 70)]
+    big = doc.replace(results=[r for r in doc.results if r.check_id != fail.check_id] + many)
+    printed = render_print_html(build_report(big))
+    assert f"endpoint {9000 + PRINT_ROWS - 1}<" in printed and f"endpoint {9000 + PRINT_ROWS}<" not in printed
+    assert "70 more failing resources of this finding are not printed" in printed
+    screen = render_html(build_report(big))
+    assert f"endpoint {9000 + PRINT_ROWS + 69}<" in screen and "are not printed" not in screen

@@ -117,7 +117,12 @@ def test_waiver_applies_expires_and_stays_visible(registry):
 
 def test_unused_waiver_is_reported():
     w = Waiver(check="AST-VM-101", owner="IT", reason="x", expires="2999-01-01")
-    assert any("matched no failing result" in m for m in apply_waivers([], [w]))
+    passing = [_r("MBX-PIN-101", Status.PASS, "mailbox 2@default", alias="AST-VM-101")]
+    assert any("matched no failing result; remove it" in m for m in apply_waivers(passing, [w]))
+    # A control that did not run (filtered out, or no target of its platform) is not "fixed": keep it.
+    (message,) = apply_waivers([], [w.model_copy(update={"target": "pbx-1"})])
+    assert message.startswith("pbx-1: waiver for AST-VM-101") and "did not run in this scan" in message
+    assert "remove it" not in message
 
 
 @pytest.mark.parametrize("body, message", [
