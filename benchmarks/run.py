@@ -129,8 +129,7 @@ def lab_rows(registry, profile, clinics: int) -> list[dict]:
     from contextlib import ExitStack
 
     from tests.lab import run as lab_run
-    from voxaudit.collectors.sip import SipSpec
-    from voxaudit.collectors.ssh import SshSpec
+    from voxaudit.targets import SipSource, SshSource
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -161,14 +160,14 @@ def lab_rows(registry, profile, clinics: int) -> list[dict]:
         import getpass
         specs = []
         for c in range(clinics):
-            specs.append(TargetSpec(name=f"pbx-{c}", platform="asterisk", config_dir=Path("."), clinic=f"clinic {c}",
-                                    ssh=SshSpec(host="127.0.0.1", port=ssh.port, username=getpass.getuser(),
-                                                key=f"file:{ssh.client_key}", known_hosts=work / "known_hosts",
-                                                config_dir=str(lab["tree"] / "etc" / "asterisk"),
-                                                spool_dir=str(lab["tree"] / "var" / "spool" / "asterisk"))))
-            specs.append(TargetSpec(name=f"edge-{c}", platform="sip", config_dir=Path("."), clinic=f"clinic {c}",
-                                    sip=SipSpec(address="127.0.0.1", udp=kw.sip_port, tcp=kw.sip_port, tls=None,
-                                                timeout=1.5)))
+            specs.append(TargetSpec(name=f"pbx-{c}", platform="asterisk", clinic=f"clinic {c}",
+                                    source=SshSource(address="127.0.0.1", port=ssh.port, username=getpass.getuser(),
+                                                     key=f"file:{ssh.client_key}", known_hosts=work / "known_hosts",
+                                                     config_dir=str(lab["tree"] / "etc" / "asterisk"),
+                                                     spool_dir=str(lab["tree"] / "var" / "spool" / "asterisk"))))
+            specs.append(TargetSpec(name=f"edge-{c}", platform="sip", clinic=f"clinic {c}",
+                                    source=SipSource(address="127.0.0.1", udp=kw.sip_port, tcp=kw.sip_port, tls=None,
+                                                     timeout=1.5)))
         timings = {}
         for label, workers, per, procs in (("concurrent, threads", 32, 2, 0), ("concurrent, 2 processes", 32, 2, 2),
                                            ("sequential", 1, 1, 0)):

@@ -4,13 +4,20 @@ real in tests/lab/test_distributed.py."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 import msgspec
 import pytest
 
 from tests.conftest import EXAMPLE
-from voxaudit.engine.broker import MESSAGE_VERSION, DistributedError, broker_url, collect_entry, queue_name, redact_url
+from voxaudit.engine.broker import (
+    MESSAGE_VERSION,
+    DistributedError,
+    broker_url,
+    collect_entry,
+    message,
+    queue_name,
+    redact_url,
+)
 from voxaudit.engine.collect import collect
 from voxaudit.history import redact
 from voxaudit.inventory import load_inventory
@@ -42,20 +49,20 @@ clinics:
 
 def test_queue_names_come_from_the_site_unless_the_inventory_names_one(tmp_path):
     pbx, switch = write_inventory(tmp_path)
-    assert queue_name(pbx.site, pbx.entry.queue) == "voxaudit.site.main-st-2nd-floor"
-    assert queue_name(switch.site, switch.entry.queue) == "msp.annex"
+    assert queue_name(pbx.site, pbx.queue) == "voxaudit.site.main-st-2nd-floor"
+    assert queue_name(switch.site, switch.queue) == "msp.annex"
 
 
 def test_the_message_carries_references_never_secrets(tmp_path, monkeypatch):
     monkeypatch.setenv("SWITCH_RO", "s3cret-community")
     _, switch = write_inventory(tmp_path)
-    message = json.dumps({"v": MESSAGE_VERSION, "entry": asdict(switch.entry)})
-    assert "env:SWITCH_RO" in message and "s3cret-community" not in message
+    sent = json.dumps(message(switch, 60))
+    assert "env:SWITCH_RO" in sent and "s3cret-community" not in sent
 
 
 def test_a_collector_rebuilds_the_target_and_collects_the_same_facts(tmp_path):
     pbx, _ = write_inventory(tmp_path)
-    answer = collect_entry({"v": MESSAGE_VERSION, "entry": asdict(pbx.entry), "timeout": 60}, collector="c1@site")
+    answer = collect_entry(message(pbx, 60), collector="c1@site")
     remote = target_from_builtins(answer["record"])
     local = collect(pbx)
     assert remote.failure is None and remote.collector == "c1@site"
@@ -65,11 +72,17 @@ def test_a_collector_rebuilds_the_target_and_collects_the_same_facts(tmp_path):
 
 def test_a_bad_message_is_a_failed_record_not_an_exception(tmp_path):
     pbx, _ = write_inventory(tmp_path)
-    entry = asdict(pbx.entry)
-    old = collect_entry({"v": 99, "entry": entry})
-    assert target_from_builtins(old["record"]).failure.kind == ErrorKind.PARSE
-    entry["target"] = dict(entry["target"], platform="fax-machine")
-    bad = target_from_builtins(collect_entry({"v": MESSAGE_VERSION, "entry": entry})["record"])
+    sent = message(pbx, 60)
+    future = target_from_builtins(collect_entry(dict(sent, v=99))["record"])
+    assert future.failure.kind == ErrorKind.PARSE and future.name == "riverside-pbx"
+    # a version 1 message (the raw inventory entry) is refused by name, not half-read
+    v1 = {"v": 1, "entry": {"target": {"name": "riverside-pbx", "platform": "asterisk", "config_dir": str(EXAMPLE)},
+                            "clinic": "Riverside", "site": "Main"}}
+    old = target_from_builtins(collect_entry(v1)["record"])
+    assert old.failure.kind == ErrorKind.PARSE and old.name == "riverside-pbx"
+    assert "message version 1" in old.failure.reason and f"speaks {MESSAGE_VERSION}" in old.failure.reason
+    assert old.facts is None
+    bad = target_from_builtins(collect_entry(dict(sent, target=dict(sent["target"], platform="fax-machine")))["record"])
     assert bad.failure.kind == ErrorKind.PARSE and "platform" in bad.failure.reason
     empty = target_from_builtins(collect_entry({})["record"])
     assert empty.failure is not None

@@ -10,7 +10,6 @@ from pathlib import Path
 import msgspec
 
 from tests.conftest import EXAMPLE
-from voxaudit.collectors.sip import SipSpec
 from voxaudit.engine import journal as journal_module
 from voxaudit.engine import local as fleet
 from voxaudit.engine.collect import TargetSpec
@@ -18,6 +17,7 @@ from voxaudit.engine.collect import collect as REAL_COLLECT
 from voxaudit.engine.local import Journal, collect_fleet
 from voxaudit.model import ErrorKind
 from voxaudit.scan import TargetRecord
+from voxaudit.targets import SipSource
 
 
 def specs(clinics: int, per: int) -> list[TargetSpec]:
@@ -26,8 +26,8 @@ def specs(clinics: int, per: int) -> list[TargetSpec]:
 
 
 def live_specs(clinics: int, per: int) -> list[TargetSpec]:
-    return [TargetSpec(name=f"c{c}-t{t}", platform="sip", config_dir=Path("."), clinic=f"clinic {c}",
-                       sip=SipSpec(address="127.0.0.1")) for c in range(clinics) for t in range(per)]
+    return [TargetSpec(name=f"c{c}-t{t}", platform="sip", clinic=f"clinic {c}",
+                       source=SipSource(address="127.0.0.1")) for c in range(clinics) for t in range(per)]
 
 
 def peak_overlap(intervals: list[tuple[float, float]]) -> int:
@@ -69,15 +69,14 @@ def test_offline_and_live_targets_mixed(monkeypatch):
     """Offline trees are read here, between looks at the live children; every record comes back,
     in inventory order, with the real offline facts."""
     def live_collect(spec, progress=None):
-        if spec.sip is None:
+        if not spec.live:
             return REAL_COLLECT(spec, progress)
         time.sleep(0.2)
         return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic)
 
     monkeypatch.setattr(fleet, "collect", live_collect)
     mixed = [s for pair in zip(specs(3, 2), live_specs(3, 2)) for s in pair]
-    for i, s in enumerate(mixed):
-        s.name = f"{i}-{s.name}"
+    mixed = [s.model_copy(update={"name": f"{i}-{s.name}"}) for i, s in enumerate(mixed)]
     records = collect_fleet(mixed, max_workers=3, per_clinic=1)
     assert [r.name for r in records] == [s.name for s in mixed]
     assert all(r.failure is None for r in records)

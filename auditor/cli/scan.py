@@ -26,14 +26,14 @@ from voxaudit.cli.common import (
     selection_of,
 )
 from voxaudit.cli.config import SharedOption
-from voxaudit.collectors.packets import PcapSpec
 from voxaudit.engine.broker import DistributedError
-from voxaudit.engine.collect import OFFLINE_PLATFORMS, TargetSpec
+from voxaudit.engine.collect import OFFLINE_PLATFORMS
 from voxaudit.inventory import load_inventory
 from voxaudit.profile import load_profile
 from voxaudit.reports.escaping import terminal_safe
 from voxaudit.scan import ScanDocument
 from voxaudit.service import portfolio_trends, record_history, run_scan
+from voxaudit.targets import ConfigDirSource, PcapSource, Source, Target
 from voxaudit.waivers import load_waivers
 
 
@@ -105,9 +105,9 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
         else:
             if not config_dir.exists():
                 raise InputError(f"--config-dir {config_dir} does not exist")
-            specs = [TargetSpec(name=name or config_dir.resolve().name, platform=platform, config_dir=config_dir,
-                                spool_dir=spool_dir, logrotate=list(logrotate),
-                                pcap=PcapSpec(path=config_dir) if platform == "pcap" else None)]
+            source: Source = PcapSource(file=config_dir) if platform == "pcap" else \
+                ConfigDirSource(config_dir=config_dir, spool_dir=spool_dir, logrotate=list(logrotate))
+            specs = [Target(name=name or config_dir.resolve().name, platform=platform, source=source)]
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     from voxaudit.engine.journal import JOURNAL_NAME

@@ -12,28 +12,18 @@ import math
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.extras import require_for_target
 from voxaudit.facts.network import PacketFacts, ProvisioningFetch, RtpStream, VlanTraffic
+from voxaudit.targets import PcapSource
 
 MAX_PACKETS = 200_000
 SIP_START = re.compile(rb"^(INVITE|REGISTER|OPTIONS|ACK|BYE|CANCEL|SUBSCRIBE|NOTIFY|MESSAGE|INFO|PRACK|UPDATE|"
                        rb"REFER|PUBLISH) sip[s]?:|^SIP/2\.0 \d{3}")
 PROV_PATH = re.compile(rb"^(GET|HEAD) (\S+\.(?:cfg|xml|cnf|txt|boot|conf|ini|bin|ld))(?:\?\S*)? HTTP/1\.[01]", re.I)
 ENTROPY_ENCRYPTED = 7.5  # bits per byte; encrypted payloads sit near 8, G.711 audio well below
-
-
-@dataclass
-class PcapSpec:
-    path: Optional[Path] = None       # a capture file
-    interface: str = ""               # or: sniff this interface (opt-in)
-    seconds: float = 0.0
-    max_packets: int = 50_000
-    capture_point: str = ""           # "trunk", "access", "span": what tags can be expected
 
 
 def _entropy(data: bytes) -> float:
@@ -110,7 +100,7 @@ class _Analyser:
             return "data"
         return "other"
 
-    def facts(self, spec: PcapSpec, source: str) -> PacketFacts:
+    def facts(self, spec: PcapSource, source: str) -> PacketFacts:
         streams = []
         for (src, sport, dst, dport, ssrc), s in self.streams.items():
             if s["packets"] < 5:
@@ -130,32 +120,33 @@ class _Analyser:
                            streams=streams, vlans=vlans, provisioning=prov)
 
 
-def analyse(spec: PcapSpec, progress=None) -> PacketFacts:
+def analyse(spec: PcapSource, progress=None) -> PacketFacts:
     # scapy decodes capture files as well as sniffed frames: both come with the live extra
     require_for_target("a pcap target (capture file or sniff)", "scapy.layers.inet", "scapy.layers.inet6",
                        "scapy.layers.l2", "scapy.utils", "scapy.error")
     an = _Analyser()
     limit = min(spec.max_packets, MAX_PACKETS)
-    if spec.path is not None:
+    path = Path(spec.file) if spec.file else None
+    if path is not None:
         from scapy.error import Scapy_Exception
         from scapy.utils import PcapReader
 
-        if not spec.path.exists():
-            raise CollectionError("connectivity", f"capture file {spec.path} does not exist")
+        if not path.exists():
+            raise CollectionError("connectivity", f"capture file {path} does not exist")
         if progress:
-            progress(f"reading {spec.path.name}")
+            progress(f"reading {path.name}")
         try:
-            with PcapReader(str(spec.path)) as reader:
+            with PcapReader(str(path)) as reader:
                 for pkt in reader:
                     an.add(pkt)
                     if an.packets >= limit:
                         break
         except (Scapy_Exception, EOFError, ValueError, OSError) as exc:
             if an.packets == 0:
-                raise CollectionError("parse", f"{spec.path.name}: not a readable pcap/pcapng file "
+                raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
                                                f"({exc.__class__.__name__})") from None
             # a truncated capture: what was read stands
-        return an.facts(spec, spec.path.name)
+        return an.facts(spec, path.name)
     if spec.interface and spec.seconds > 0:
         import scapy.layers.inet  # noqa: F401  register Ethernet/802.1Q/IP so sniffed frames decode
         import scapy.layers.inet6  # noqa: F401

@@ -25,29 +25,12 @@ from voxaudit.facts.network import (
     SipResponse,
     SipTransportProbe,
 )
+from voxaudit.targets import SipSource
 
 MAX_PROBES = 24              # per target, all transports and opt-in probes together
 MAX_RESPONSE_BYTES = 64 * 1024
 COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length",
            "c": "content-type", "k": "supported"}
-
-
-@dataclass
-class SipSpec:
-    address: str
-    udp: int | None = 5060
-    tcp: int | None = 5060
-    tls: int | None = 5061
-    domain: str = ""                    # SIP domain for request URIs (default: the address)
-    timeout: float = 2.0
-    vantage: str = ""
-    enumeration: bool = False           # opt-in
-    known_user: str = ""                # an extension that exists, for the enumeration comparison
-    invite: bool = False                # opt-in
-    invite_target: str = ""
-    rate_per_second: float = 2.0
-    tls_server_name: str = ""
-    ca_file: str = ""                   # a private CA for the TLS certificate check
 
 
 @dataclass
@@ -151,7 +134,7 @@ class _TlsDropped(OSError):
 class _Channel:
     """One transport to the target; TCP/TLS connections are reused for every probe."""
 
-    def __init__(self, spec: SipSpec, transport: str, port: int) -> None:
+    def __init__(self, spec: SipSource, transport: str, port: int) -> None:
         self.spec, self.transport, self.port = spec, transport, port
         self.sock: socket.socket | None = None
         family = socket.AF_INET6 if ":" in spec.address else socket.AF_INET
@@ -225,7 +208,7 @@ class _Channel:
                 pass
 
 
-def _uri(spec: SipSpec, user: str = "") -> str:
+def _uri(spec: SipSource, user: str = "") -> str:
     host = spec.domain or (f"[{spec.address}]" if ":" in spec.address else spec.address)
     return f"sip:{user}@{host}" if user else f"sip:{host}"
 
@@ -236,7 +219,7 @@ def _final(frames: list[bytes]) -> SipResponse | None:
     return finals[-1] if finals else next((p for p in reversed(parsed) if p is not None), None)
 
 
-def probe_transport(spec: SipSpec, transport: str, port: int, budget: _Budget) -> tuple[SipTransportProbe, _Channel | None]:
+def probe_transport(spec: SipSource, transport: str, port: int, budget: _Budget) -> tuple[SipTransportProbe, _Channel | None]:
     started = time.monotonic()
     try:
         ch = _Channel(spec, transport, port)
@@ -284,7 +267,7 @@ def probe_transport(spec: SipSpec, transport: str, port: int, budget: _Budget) -
     return probe, ch
 
 
-def _enumerate(spec: SipSpec, ch: _Channel, budget: _Budget) -> EnumerationProbe:
+def _enumerate(spec: SipSource, ch: _Channel, budget: _Budget) -> EnumerationProbe:
     def status(user: str) -> str:
         budget.spend()
         r = _final(ch.exchange(_request("REGISTER", _uri(spec), ch.transport, ch.local, _uri(spec, user))))
@@ -295,7 +278,7 @@ def _enumerate(spec: SipSpec, ch: _Channel, budget: _Budget) -> EnumerationProbe
                             distinguishable=any(u != known for u in unknown))
 
 
-def _invite(spec: SipSpec, ch: _Channel, budget: _Budget) -> InviteProbe:
+def _invite(spec: SipSource, ch: _Channel, budget: _Budget) -> InviteProbe:
     """An INVITE without credentials. Challenged (401/407) or refused (403) is the safe outcome;
     anything else means the request was routed without authentication."""
     host, port = ch.local
@@ -333,10 +316,10 @@ def _invite(spec: SipSpec, ch: _Channel, budget: _Budget) -> InviteProbe:
                        cancelled=cancelled)
 
 
-def probe(spec: SipSpec) -> SipFacts:
+def probe(spec: SipSource, vantage: str = "") -> SipFacts:
     """Probe every configured transport; ERROR (CollectionError) only when none answered at all."""
     budget = _Budget(spec.rate_per_second)
-    facts = SipFacts(address=spec.address, vantage=spec.vantage)
+    facts = SipFacts(address=spec.address, vantage=vantage)
     channels: list[_Channel] = []
     try:
         for transport in ("udp", "tcp", "tls"):

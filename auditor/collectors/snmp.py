@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.credentials import CredentialError, resolve
 from voxaudit.extras import require_for_target
 from voxaudit.facts.network import SnmpAttempt, SnmpFacts
+from voxaudit.targets import SnmpSource, SnmpUser
 
 DEFAULT_COMMUNITIES = ("public", "private")
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -30,26 +30,6 @@ QBRIDGE_VLAN_NAME = "1.3.6.1.2.1.17.7.1.4.3.1.1"   # dot1qVlanStaticName
 LLDP_MED_POLICY_VLAN = "1.0.8802.1.1.2.1.5.4795.1.2.1.1.3"  # lldpXMedLocMediaPolicyVlanID (LLDP-EXT-MED-MIB)
 MAX_WALK = 512
 AUTHORIZATION_ERROR = 16  # error-status authorizationError (RFC 3416)
-
-
-@dataclass
-class SnmpUser:
-    username: str
-    auth: str | None = None        # credential reference to the auth passphrase
-    priv: str | None = None        # credential reference to the privacy passphrase
-    auth_protocol: str = "sha"        # md5, sha, sha256, sha512
-    priv_protocol: str = "aes"        # des, aes, aes256
-
-
-@dataclass
-class SnmpSpec:
-    address: str
-    port: int = 161
-    communities: list[str] = field(default_factory=list)   # credential references
-    try_default_communities: bool = False                    # opt-in
-    users: list[SnmpUser] = field(default_factory=list)
-    timeout: float = 1.5
-    base: Path | None = None
 
 
 def _protocols():
@@ -119,7 +99,7 @@ class _Resolved:
     users: list[tuple[SnmpUser, str | None, str | None]]  # (user, auth value, priv value)
 
 
-def _resolve_all(spec: SnmpSpec) -> _Resolved:
+def _resolve_all(spec: SnmpSource) -> _Resolved:
     """Every credential the inventory names, or CollectionError(auth) naming each that cannot be
     resolved: a check that needed it must not read silence as a refusal."""
     problems: list[str] = []
@@ -145,7 +125,7 @@ def _resolve_all(spec: SnmpSpec) -> _Resolved:
     return out
 
 
-async def _probe(spec: SnmpSpec, creds: _Resolved) -> tuple[SnmpFacts, bool]:
+async def _probe(spec: SnmpSource, creds: _Resolved) -> tuple[SnmpFacts, bool]:
     """The facts, and whether the agent said anything at all."""
     from pysnmp.hlapi.v3arch.asyncio import (
         CommunityData,
@@ -196,7 +176,7 @@ async def _probe(spec: SnmpSpec, creds: _Resolved) -> tuple[SnmpFacts, bool]:
     return facts, alive
 
 
-def probe(spec: SnmpSpec) -> SnmpFacts:
+def probe(spec: SnmpSource) -> SnmpFacts:
     if not spec.communities and not spec.try_default_communities and not spec.users:
         raise CollectionError("not_collected", "an snmp target needs communities, users, or "
                                                "try_default_communities: true")

@@ -17,37 +17,18 @@ import socket
 import stat
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.credentials import CredentialError, Secret, key_path, resolve
 from voxaudit.extras import require_for_target
+from voxaudit.targets import SshSource
 
 MAX_FILES = 20_000        # per target, config and spool entries together
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_FILE_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class SshSpec:
-    host: str
-    username: str
-    port: int = 22
-    password: Optional[str] = None     # a credential reference, e.g. env:PBX_SSH_PASSWORD
-    key: Optional[str] = None          # a credential reference to a private key file, e.g. file:keys/pbx
-    known_hosts: Optional[Path] = None
-    trust_on_first_use: bool = False
-    timeout: float = 10.0
-    config_dir: str = "/etc/asterisk"
-    spool_dir: Optional[str] = None
-    logrotate: list[str] = field(default_factory=list)
-    base: Optional[Path] = None        # the inventory's directory, for relative references
-
-    @property
-    def display(self) -> str:
-        return f"ssh://{self.username}@{self.host}:{self.port}"
 
 
 class _Mirror:
@@ -121,19 +102,20 @@ class _Mirror:
         return True
 
 
-def _connect(spec: SshSpec):
+def _connect(spec: SshSource):
     require_for_target("an SSH target", "paramiko")
     import paramiko
 
     client = paramiko.SSHClient()
-    if spec.known_hosts is not None and spec.known_hosts.exists():
-        client.load_host_keys(str(spec.known_hosts))
-    elif spec.known_hosts is None:
+    known_hosts = Path(spec.known_hosts) if spec.known_hosts else None
+    if known_hosts is not None and known_hosts.exists():
+        client.load_host_keys(str(known_hosts))
+    elif known_hosts is None:
         client.load_system_host_keys()
     if spec.trust_on_first_use:
-        if spec.known_hosts is None:
+        if known_hosts is None:
             raise CollectionError("auth", "trust_on_first_use needs a known_hosts file to record the key in")
-        spec.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        known_hosts.parent.mkdir(parents=True, exist_ok=True)
         client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # trust_on_first_use: the user's choice
     else:
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
@@ -151,7 +133,7 @@ def _connect(spec: SshSpec):
     except CredentialError as exc:
         raise CollectionError("auth", str(exc)) from None
     try:
-        client.connect(spec.host, port=spec.port, username=spec.username,
+        client.connect(spec.address, port=spec.port, username=spec.username,
                        password=password.reveal() if password else None,
                        key_filename=str(key_file) if key_file else None,
                        timeout=spec.timeout, banner_timeout=spec.timeout, auth_timeout=spec.timeout,
@@ -175,8 +157,8 @@ def _connect(spec: SshSpec):
     except OSError as exc:
         client.close()
         raise CollectionError("connectivity", f"{spec.display}: {exc.strerror or exc.__class__.__name__}") from None
-    if spec.trust_on_first_use and spec.known_hosts is not None:
-        client.save_host_keys(str(spec.known_hosts))
+    if spec.trust_on_first_use and known_hosts is not None:
+        client.save_host_keys(str(known_hosts))
     return client
 
 
@@ -189,7 +171,7 @@ class Mirrored:
     stats: dict
 
 
-def mirror(spec: SshSpec, progress: Optional[Callable[[str], None]] = None) -> Mirrored:
+def mirror(spec: SshSource, progress: Optional[Callable[[str], None]] = None) -> Mirrored:
     started = time.perf_counter()
     client = _connect(spec)
     root = Path(tempfile.mkdtemp(prefix="voxaudit-ssh-"))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import shutil
 import socket
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.credentials import CredentialError, key_path, resolve
 from voxaudit.extras import require_for_target
+from voxaudit.targets import CliSource
 
 SHOW_COMMANDS = {  # device_type -> (running config, switchport state or None)
     "cisco_ios": ("show running-config", "show interfaces switchport"),
@@ -26,26 +26,7 @@ SHOW_COMMANDS = {  # device_type -> (running config, switchport state or None)
 }
 
 
-@dataclass
-class SwitchCliSpec:
-    host: str
-    username: str
-    device_type: str = "cisco_ios"
-    port: int = 22
-    password: Optional[str] = None        # credential reference
-    key: Optional[str] = None             # credential reference to a private key file
-    enable_secret: Optional[str] = None   # credential reference, when show running-config needs enable
-    known_hosts: Optional[Path] = None
-    trust_on_first_use: bool = False
-    timeout: float = 15.0
-    base: Optional[Path] = None
-
-    @property
-    def display(self) -> str:
-        return f"cli://{self.username}@{self.host}:{self.port}"
-
-
-def _connect(spec: SwitchCliSpec):
+def _connect(spec: CliSource):
     # ntc_templates: netmiko's TextFSM templates, read for `show interfaces switchport` (use_textfsm)
     require_for_target("a switch CLI target", "netmiko", "paramiko", "ntc_templates")
     from netmiko import ConnectHandler
@@ -59,10 +40,10 @@ def _connect(spec: SwitchCliSpec):
     except CredentialError as exc:
         raise CollectionError("auth", str(exc)) from None
     if spec.known_hosts is None and not spec.trust_on_first_use:
-        known = Path.home() / ".ssh" / "known_hosts"
+        known: Optional[Path] = Path.home() / ".ssh" / "known_hosts"
     else:
-        known = spec.known_hosts
-    params = dict(device_type=spec.device_type, host=spec.host, port=spec.port, username=spec.username,
+        known = Path(spec.known_hosts) if spec.known_hosts else None
+    params = dict(device_type=spec.device_type, host=spec.address, port=spec.port, username=spec.username,
                   password=password, secret=secret, use_keys=bool(key_file), key_file=str(key_file) if key_file else None,
                   allow_agent=False, timeout=spec.timeout, conn_timeout=spec.timeout, banner_timeout=spec.timeout,
                   auth_timeout=spec.timeout, fast_cli=False,
@@ -92,7 +73,7 @@ def _connect(spec: SwitchCliSpec):
     return conn
 
 
-def collect_switch_cli(spec: SwitchCliSpec, name: str, progress: Optional[Callable[[str], None]] = None):
+def collect_switch_cli(spec: CliSource, name: str, progress: Optional[Callable[[str], None]] = None):
     """Running-config through the same parser as a saved copy, with operational modes added."""
     from voxaudit.facts.switches import build_switch_facts
 
@@ -101,14 +82,14 @@ def collect_switch_cli(spec: SwitchCliSpec, name: str, progress: Optional[Callab
     workdir = Path(tempfile.mkdtemp(prefix="voxaudit-cli-"))
     try:
         if progress:
-            progress(f"{run_cmd} on {spec.host}")
+            progress(f"{run_cmd} on {spec.address}")
         config = conn.send_command(run_cmd, read_timeout=spec.timeout * 4)
         if "Invalid input" in config[:200] or "% " in config[:3]:
             raise CollectionError("auth", f"{spec.display}: '{run_cmd}' refused (needs enable? give enable_secret)")
         states = []
         if switchport_cmd:
             if progress:
-                progress(f"{switchport_cmd} on {spec.host}")
+                progress(f"{switchport_cmd} on {spec.address}")
             parsed = conn.send_command(switchport_cmd, use_textfsm=True, read_timeout=spec.timeout * 4)
             states = parsed if isinstance(parsed, list) else []
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "switch"

@@ -3,7 +3,8 @@
 An MSP's clinics sit on private networks the central host cannot reach. The dispatcher
 (``voxaudit scan INVENTORY --broker URL``) sends each target to the queue of its site; the
 collector running at that site (``voxaudit worker --site NAME``) takes only its own queue,
-rebuilds the target from its inventory entry, resolves the credential references *locally*
+validates the target back into the same model (:class:`voxaudit.targets.Target`: its dump is the
+message), resolves its relative paths against its own folder and the credential references the credential references *locally*
 (its own environment, files and keyring: no secret ever crosses the broker), collects, and
 answers with the target's secret-free record. Evaluation, scoring, reports and history stay
 central, so a site collector needs no profile, waiver or check pack, and the history lands in
@@ -20,18 +21,19 @@ import os
 import re
 import socket
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from voxaudit.credentials import REF_RE, CredentialError, redact_url, resolve
-from voxaudit.engine.collect import Progress, TargetSpec, collect
+from voxaudit.engine.collect import Progress, collect
 from voxaudit.engine.journal import Journal, finish
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
+from voxaudit.targets import Target
 
 TASK_NAME = "voxaudit.collect_target"
-MESSAGE_VERSION = 1
+# 2: the message carries the target model's dump ("target"); 1 carried the inventory entry ("entry").
+MESSAGE_VERSION = 2
 QUEUE_PREFIX = "voxaudit.site."
 WORKER_BASE_ENV = "VOXAUDIT_WORKER_BASE"  # where a site collector resolves relative paths
 HARD_LIMIT_GRACE_S = 15.0  # the worker kills a collection this long after its soft deadline
@@ -107,28 +109,27 @@ def _reason(exc: BaseException) -> str:
 # -- the site collector's side ------------------------------------------------------------------
 
 def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any]:
-    """The task: one inventory entry in, one secret-free TargetRecord out. Never raises: a failure
-    is a record with a reason, so no traceback (which could quote a value) reaches the result store."""
+    """The task: one target in, one secret-free TargetRecord out. Never raises: a failure is a record
+    with a reason, so no traceback (which could quote a value) reaches the result store."""
     from pydantic import ValidationError
 
-    from voxaudit.inventory import SiteIn, TargetIn, target_spec
-
-    entry = payload.get("entry") or {}
-    target = entry.get("target") or {}
-    name = str(target.get("name", "?"))
-    rec = TargetRecord(name=name, platform=str(target.get("platform", "?")), clinic=str(entry.get("clinic", "")),
-                       site=str(entry.get("site", "")))
+    target = payload.get("target")
+    if not isinstance(target, dict):  # a version 1 message names its target in "entry" (for the record only)
+        old = payload.get("entry")
+        target = old.get("target") if isinstance(old, dict) else None
+        target = target if isinstance(target, dict) else {}
+    rec = TargetRecord(name=str(target.get("name", "?")), platform=str(target.get("platform", "?")),
+                       clinic=str(target.get("clinic", "")), site=str(target.get("site", "")))
     started = time.perf_counter()
     try:
         if payload.get("v") != MESSAGE_VERSION:
-            raise ValueError(f"message version {payload.get('v')!r}; this collector speaks {MESSAGE_VERSION}")
-        t = TargetIn.model_validate(target)
-        site = SiteIn(name=rec.site, scanner_vantage=str(entry.get("vantage", "")), targets=[])
+            raise ValueError(f"message version {payload.get('v')!r}; this collector speaks {MESSAGE_VERSION} "
+                             "(run the same voxaudit version on the dispatcher and the site collectors)")
         base = Path(os.environ.get(WORKER_BASE_ENV) or os.getcwd())
-        rec = collect(target_spec(t, rec.clinic, site, base))
+        rec = collect(Target.model_validate(target).at(base))
     except ValidationError as exc:
         first = exc.errors()[0]
-        rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason="this collector refused the inventory entry at "
+        rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason="this collector refused the target at "
                                         f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
     except ValueError as exc:
         rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason=str(exc))
@@ -141,6 +142,11 @@ def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any
         rec.duration_s = round(time.perf_counter() - started, 4)
     rec.collector = collector or socket.gethostname()
     return {"v": MESSAGE_VERSION, "record": target_to_builtins(rec)}
+
+
+def message(target: Target, target_timeout: float) -> dict[str, Any]:
+    """What the dispatcher sends: the target model's dump (credential references, paths as written)."""
+    return {"v": MESSAGE_VERSION, "target": target.message(), "timeout": target_timeout}
 
 
 def run_worker(url: str, queues: list[str], base: Path, concurrency: int, pool: str = "prefork",
@@ -161,16 +167,16 @@ def run_worker(url: str, queues: list[str], base: Path, concurrency: int, pool: 
 
 # -- the dispatcher's side ----------------------------------------------------------------------
 
-def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Progress] = None,
+def collect_distributed(specs: list[Target], url: str, progress: Optional[Progress] = None,
                         target_timeout: float = 600.0, queue_timeout: float = 300.0,
                         journal: Optional[Journal] = None, resume: bool = False,
                         on_done: Optional[Callable[[TargetRecord], None]] = None,
                         poll_interval: float = 0.25) -> list[TargetRecord]:
     """Send each target to its site's queue and gather the records, in inventory order. Same contract as
     :func:`auditor.engine.local.collect_fleet`: journal, resume, and one failed target never costs another."""
-    missing = [s.name for s in specs if s.entry is None]
-    if missing:
-        raise DistributedError("distributed mode sends inventory entries to site collectors; "
+    missing = [s.name for s in specs if s.base is None]
+    if missing:  # a site collector resolves relative paths in its own folder: they must come from a file
+        raise DistributedError("distributed mode sends inventory targets to site collectors; "
                                f"{', '.join(missing[:3])} did not come from an inventory")
     app = make_app(url)
     check_broker(app, url)
@@ -184,15 +190,14 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
         if on_done:
             on_done(rec)
 
-    pending: dict[str, tuple[TargetSpec, Any, float, str]] = {}  # name -> (spec, AsyncResult, sent, queue)
+    pending: dict[str, tuple[Target, Any, float, str]] = {}  # name -> (spec, AsyncResult, sent, queue)
     started_at: dict[str, float] = {}
     try:
         for spec in specs:
             if spec.name in done:
                 continue
-            assert spec.entry is not None  # every spec from an inventory keeps its entry (load_targets)
-            queue = queue_name(spec.site, spec.entry.queue)
-            payload = {"v": MESSAGE_VERSION, "entry": asdict(spec.entry), "timeout": target_timeout}
+            queue = queue_name(spec.site, spec.queue)
+            payload = message(spec, target_timeout)
             try:
                 result = app.send_task(TASK_NAME, args=[payload], queue=queue, expires=queue_timeout,
                                        soft_time_limit=target_timeout, time_limit=target_timeout + HARD_LIMIT_GRACE_S)
@@ -220,7 +225,7 @@ def collect_distributed(specs: list[TargetSpec], url: str, progress: Optional[Pr
     return [done[s.name] for s in specs if s.name in done]
 
 
-def _poll(spec: TargetSpec, result: Any, sent: float, queue: str, now: float, started_at: dict[str, float],
+def _poll(spec: Target, result: Any, sent: float, queue: str, now: float, started_at: dict[str, float],
           progress: Optional[Progress], target_timeout: float, queue_timeout: float) -> Optional[TargetRecord]:
     try:
         state = result.state
@@ -256,7 +261,7 @@ def _poll(spec: TargetSpec, result: Any, sent: float, queue: str, now: float, st
     return None
 
 
-def _record_from(spec: TargetSpec, result: Any) -> TargetRecord:
+def _record_from(spec: Target, result: Any) -> TargetRecord:
     answer = result.result
     try:
         if not isinstance(answer, dict) or answer.get("v") != MESSAGE_VERSION:
@@ -271,6 +276,6 @@ def _record_from(spec: TargetSpec, result: Any) -> TargetRecord:
     return rec
 
 
-def _failed(spec: TargetSpec, kind: ErrorKind, reason: str) -> TargetRecord:
+def _failed(spec: Target, kind: ErrorKind, reason: str) -> TargetRecord:
     return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
                         failure=CollectionFailure(kind=kind, reason=reason))

@@ -13,79 +13,82 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, TypeVar
 
 from voxaudit.collectors import live, offline
 from voxaudit.collectors.offline import CollectionError
-from voxaudit.collectors.packets import PcapSpec
-from voxaudit.collectors.sip import SipSpec
-from voxaudit.collectors.snmp import SnmpSpec
-from voxaudit.collectors.ssh import SshSpec, mirror
-from voxaudit.collectors.switch_cli import SwitchCliSpec, collect_switch_cli
-from voxaudit.collectors.tls import TlsTarget
+from voxaudit.collectors.ssh import mirror
+from voxaudit.collectors.switch_cli import collect_switch_cli
 from voxaudit.facts.common import PlatformFacts
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord
+from voxaudit.targets import (
+    PLATFORMS,
+    TREE_PLATFORMS,
+    CliSource,
+    ConfigDirSource,
+    PcapSource,
+    SipSource,
+    SnmpSource,
+    Source,
+    SshSource,
+    Target,
+    TlsSource,
+)
 
 Progress = Callable[[str, str], None]  # (target, message)
+Note = Optional[Callable[[str], None]]
+# The 1.x names: a target is one model (voxaudit.targets.Target), also what the broker sends.
+TargetSpec = Target
+SourceT = TypeVar("SourceT", bound=Source)
 
 
-@dataclass(frozen=True)
-class TargetEntry:
-    """A target as its inventory gives it (credential references, never values), with its clinic and
-    site: what distributed mode sends through the broker for a site's collector to rebuild the spec."""
-
-    target: dict[str, Any]
-    clinic: str
-    site: str
-    vantage: str = ""
-    queue: str = ""  # the site's collector queue, if the inventory names one
+def _tree(target: Target) -> ConfigDirSource:
+    """A tree platform's source: a copy on disk (an SSH source is mirrored into one before this)."""
+    return _source(target, ConfigDirSource)
 
 
-@dataclass
-class TargetSpec:
-    """One thing to audit; offline targets point at a copied configuration tree."""
-
-    name: str
-    platform: str
-    config_dir: Path
-    spool_dir: Optional[Path] = None
-    logrotate: list[Path] = field(default_factory=list)
-    clinic: str = ""
-    site: str = ""
-    ssh: Optional[SshSpec] = None  # live: mirror the remote tree over SFTP, then audit it like a copy
-    sip: Optional[SipSpec] = None  # live: SIP probes (platform "sip")
-    tls: list[TlsTarget] = field(default_factory=list)  # live: TLS endpoints (platform "tls")
-    pcap: Optional[PcapSpec] = None  # a capture file, or an opt-in sniff (platform "pcap")
-    snmp: Optional[SnmpSpec] = None  # live: SNMP versions and credentials answered (platform "snmp")
-    cli: Optional[SwitchCliSpec] = None  # live: switch CLI over SSH with netmiko (platform "switch")
-    vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
-    entry: Optional[TargetEntry] = None  # set for inventory targets (distributed mode needs it)
+def _asterisk(target: Target, note: Note) -> object:
+    src = _tree(target)
+    return offline.collect_asterisk_tree(Path(src.config_dir), spool_dir=Path(src.spool_dir) if src.spool_dir else None,
+                                         logrotate_files=[Path(p) for p in src.logrotate] or None, progress=note)
 
 
-# platform -> how to collect its facts from a target; adding a platform is one entry here
-# plus its facts class in auditor.scan.PlatformFacts.
-Collector = Callable[[TargetSpec, Optional[Callable[[str], None]]], object]
+def _switch(target: Target, note: Note) -> object:
+    if isinstance(target.source, CliSource):
+        return collect_switch_cli(target.source, target.name, note)
+    return offline.collect_switch_configs(Path(_tree(target).config_dir), progress=note)
+
+
+def _source(target: Target, kind: type[SourceT]) -> SourceT:
+    """The target's source as the kind its platform is collected from (a hand-built mismatch is a clear ERROR)."""
+    if not isinstance(target.source, kind):
+        raise CollectionError("not_collected", f"a {target.platform} target needs a "
+                                               f"{kind.model_fields['kind'].default} source, not {target.source.kind}")
+    return target.source
+
+
+# platform -> how to collect its facts from a (resolved) target; adding a platform is one entry here,
+# its name in voxaudit.targets.PLATFORMS, and its facts class in voxaudit.scan.PlatformFacts.
+Collector = Callable[[Target, Note], object]
 COLLECTORS: dict[str, Collector] = {
-    "asterisk": lambda spec, note: offline.collect_asterisk_tree(
-        spec.config_dir, spool_dir=spec.spool_dir, logrotate_files=spec.logrotate or None, progress=note),
-    "freeswitch": lambda spec, note: offline.collect_freeswitch_tree(spec.config_dir, progress=note),
-    "kamailio": lambda spec, note: offline.collect_kamailio_tree(spec.config_dir, progress=note),
-    "opensips": lambda spec, note: offline.collect_opensips_tree(spec.config_dir, progress=note),
-    "phone": lambda spec, note: offline.collect_phone_files(spec.config_dir, progress=note),
-    "switch": lambda spec, note: collect_switch_cli(spec.cli, spec.name, note) if spec.cli
-    else offline.collect_switch_configs(spec.config_dir, progress=note),
-    "sip": lambda spec, note: live.collect_sip(spec.sip, spec.vantage, note),
-    "tls": lambda spec, note: live.collect_tls(spec.tls, spec.vantage, note),
-    "pcap": lambda spec, note: live.collect_pcap(spec.pcap, note),
-    "snmp": lambda spec, note: live.collect_snmp(spec.snmp, note),
-    "mdm": lambda spec, note: offline.collect_mdm_policies(spec.config_dir, progress=note),
+    "asterisk": _asterisk,
+    "freeswitch": lambda t, note: offline.collect_freeswitch_tree(Path(_tree(t).config_dir), progress=note),
+    "kamailio": lambda t, note: offline.collect_kamailio_tree(Path(_tree(t).config_dir), progress=note),
+    "opensips": lambda t, note: offline.collect_opensips_tree(Path(_tree(t).config_dir), progress=note),
+    "phone": lambda t, note: offline.collect_phone_files(Path(_tree(t).config_dir), progress=note),
+    "switch": _switch,
+    "sip": lambda t, note: live.collect_sip(_source(t, SipSource), t.vantage, note),
+    "tls": lambda t, note: live.collect_tls(_source(t, TlsSource), t.vantage, note),
+    "pcap": lambda t, note: live.collect_pcap(_source(t, PcapSource), note),
+    "snmp": lambda t, note: live.collect_snmp(_source(t, SnmpSource), note),
+    "mdm": lambda t, note: offline.collect_mdm_policies(Path(_tree(t).config_dir), progress=note),
 }
-SUPPORTED_PLATFORMS = tuple(COLLECTORS)
+SUPPORTED_PLATFORMS = PLATFORMS
+assert tuple(COLLECTORS) == PLATFORMS, "voxaudit.targets.PLATFORMS and COLLECTORS list the same platforms"
 # What `voxaudit scan --config-dir PATH --platform P` accepts: a copy on disk (pcap: a capture file).
-OFFLINE_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "opensips", "phone", "switch", "mdm", "pcap")
+OFFLINE_PLATFORMS = (*TREE_PLATFORMS, "pcap")
 
 
 _gc_lock = threading.Lock()
@@ -117,28 +120,27 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetRecord:
+def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord:
+    """Collect one target: its relative paths resolved (once, here), an SSH tree mirrored into a local copy."""
     started = time.perf_counter()
-    source = f"{spec.ssh.display}{spec.ssh.config_dir}" if spec.ssh else \
-        f"sip://{spec.sip.address}" if spec.sip else \
-        f"snmp://{spec.snmp.address}:{spec.snmp.port}" if spec.snmp else \
-        spec.cli.display if spec.cli else \
-        ", ".join(t.endpoint for t in spec.tls) if spec.tls else \
-        (str(spec.pcap.path or f"iface:{spec.pcap.interface}") if spec.pcap else str(spec.config_dir))
-    record = TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site, source=source)
+    record = TargetRecord(name=target.name, platform=target.platform, clinic=target.clinic, site=target.site,
+                          source=target.source.display + (target.source.config_dir
+                                                          if isinstance(target.source, SshSource) else ""))
     mirrored = None
     try:
-        note = (lambda m: progress(spec.name, f"reading {m}")) if progress else None
-        collector = COLLECTORS.get(spec.platform)
+        note = (lambda m: progress(target.name, f"reading {m}")) if progress else None
+        collector = COLLECTORS.get(target.platform)
         if collector is None:
-            raise CollectionError("parse", f"platform {spec.platform!r} is not supported; "
+            raise CollectionError("parse", f"platform {target.platform!r} is not supported; "
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
-        if spec.ssh is not None:
-            mirrored = mirror(spec.ssh, note)
-            spec = replace(spec, config_dir=mirrored.config_dir, spool_dir=mirrored.spool_dir,
-                           logrotate=mirrored.logrotate)
+        target = target.resolved()
+        if isinstance(target.source, SshSource):
+            mirrored = mirror(target.source, note)
+            target = target.model_copy(update={"source": ConfigDirSource(
+                config_dir=str(mirrored.config_dir), spool_dir=str(mirrored.spool_dir) if mirrored.spool_dir else None,
+                logrotate=[str(p) for p in mirrored.logrotate])})
         with gc_paused():
-            facts = collector(spec, note)
+            facts = collector(target, note)
         if isinstance(facts, PlatformFacts):
             facts.flag_unread_roots()  # present with content, nothing understood: a gap, never "empty"
         record.facts = facts  # type: ignore[assignment]  # each collector returns its platform's facts
@@ -158,5 +160,3 @@ def collect(spec: TargetSpec, progress: Optional[Progress] = None) -> TargetReco
             shutil.rmtree(mirrored.root, ignore_errors=True)
     record.duration_s = round(time.perf_counter() - started, 4)
     return record
-
-

@@ -93,8 +93,7 @@ def timeout_record(spec: TargetSpec, target_timeout: float, duration: float) -> 
 
 def is_live(spec: TargetSpec) -> bool:
     """Talks to a device over the network (or sniffs an interface): collected in a child process."""
-    return bool(spec.ssh or spec.sip or spec.tls or spec.snmp or spec.cli
-                or (spec.pcap is not None and spec.pcap.path is None))
+    return spec.live
 
 
 # -- Offline targets: this process's main thread, under a real-time timer ---------------------------

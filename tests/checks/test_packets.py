@@ -9,8 +9,9 @@ import msgspec
 from tests.conftest import statuses
 from tests.lab.traffic import clinic_frames
 from voxaudit.collectors.offline import CollectionError
-from voxaudit.collectors.packets import PcapSpec, analyse
+from voxaudit.collectors.packets import analyse
 from voxaudit.model import Status
+from voxaudit.targets import PcapSource
 
 FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
 
@@ -19,7 +20,7 @@ def capture(tmp_path):
     from scapy.utils import wrpcap
     path = tmp_path / "clinic.pcap"
     wrpcap(str(path), clinic_frames())
-    return analyse(PcapSpec(path=path, capture_point="trunk"))
+    return analyse(PcapSource(file=path, capture_point="trunk"))
 
 
 def test_streams_vlans_and_provisioning_are_recognised(tmp_path):
@@ -52,7 +53,7 @@ def test_quiet_capture_passes(tmp_path, run):
               (bytes([0x80, 0, 0, i]) + bytes(4) + bytes.fromhex("4444dddd") + os.urandom(170)) for i in range(10)]
     path = tmp_path / "good.pcap"
     wrpcap(str(path), frames)
-    facts = analyse(PcapSpec(path=path, capture_point="access"))
+    facts = analyse(PcapSource(file=path, capture_point="access"))
     for cid in ("PCAP-101", "PCAP-102", "PCAP-103"):
         assert set(run(cid, facts).values()) == {PASS}, cid
     # no provisioning fetch was captured at all: nothing of that kind to judge, not a pass
@@ -63,7 +64,7 @@ def test_not_a_capture_is_a_parse_error(tmp_path):
     bad = tmp_path / "notes.pcap"
     bad.write_text("this is not a capture\n")
     try:
-        analyse(PcapSpec(path=bad))
+        analyse(PcapSource(file=bad))
     except CollectionError as exc:
         assert exc.kind == "parse" and "notes.pcap" in exc.reason
     else:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import socket
 import time
-from pathlib import Path
 
 import msgspec
 
@@ -51,11 +50,12 @@ def test_v3_user_never_answered_is_not_evaluated(run):
 CANARY = "Canary-Community-7Qx9"
 
 
-def _scan_one(spec, registry):
+def _scan_one(spec, registry, base=None):
     from voxaudit.profile import load_profile
     from voxaudit.runner import TargetSpec, collect, evaluate
 
-    rec = collect(TargetSpec(name="sw", platform="snmp", config_dir=Path("."), snmp=spec))
+    target = TargetSpec(name="sw", platform="snmp", source=spec)
+    rec = collect(target.at(base) if base else target)
     results, _, _ = evaluate([rec], registry, load_profile("hipaa-security-rule", registry), [])
     return rec, [r for r in results if (r.alias or r.check_id).startswith("SNMP-NET-")]
 
@@ -68,17 +68,18 @@ def _dead_udp_port() -> int:
 
 def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeypatch, tmp_path, registry):
     """SNMP-NET-102 used to PASS ("gets no answer") for a community whose env: variable was unset."""
-    from voxaudit.collectors.snmp import SnmpSpec, SnmpUser
+    from voxaudit.targets import SnmpSource, SnmpUser
 
     monkeypatch.setenv("SW_COMMUNITY_OK", CANARY)
     monkeypatch.delenv("SW_COMMUNITY_UNSET", raising=False)
     monkeypatch.setattr("keyring.get_password", lambda *a: (_ for _ in ()).throw(RuntimeError(CANARY)))
     started = time.monotonic()
-    rec, results = _scan_one(SnmpSpec(address="127.0.0.1", port=_dead_udp_port(), timeout=0.5, base=tmp_path,
-                                      communities=["env:SW_COMMUNITY_OK", "env:SW_COMMUNITY_UNSET"],
-                                      try_default_communities=True,
-                                      users=[SnmpUser("mon", auth="file:missing-auth.txt", priv="keyring:sw/mon")]),
-                             registry)
+    rec, results = _scan_one(SnmpSource(address="127.0.0.1", port=_dead_udp_port(), timeout=0.5,
+                                        communities=["env:SW_COMMUNITY_OK", "env:SW_COMMUNITY_UNSET"],
+                                        try_default_communities=True,
+                                        users=[SnmpUser(username="mon", auth="file:missing-auth.txt",
+                                                        priv="keyring:sw/mon")]),
+                             registry, base=tmp_path)
     assert time.monotonic() - started < 0.5  # nothing was sent: no timeout was waited for
     assert rec.failure.kind == ErrorKind.AUTH
     for ref in ("env:SW_COMMUNITY_UNSET", "file:missing-auth.txt", "keyring:sw/mon"):
@@ -92,9 +93,9 @@ def test_unresolvable_credentials_are_auth_errors_naming_references_only(monkeyp
 def test_silence_from_an_agent_never_seen_is_an_error_not_a_pass(registry):
     """Agents drop wrong communities without a word, so 'public' unanswered by a dead port must not
     pass SNMP-NET-101; the probe's own v3 discovery finds no agent, and the target is an ERROR."""
-    from voxaudit.collectors.snmp import SnmpSpec
+    from voxaudit.targets import SnmpSource
 
-    rec, results = _scan_one(SnmpSpec(address="127.0.0.1", port=_dead_udp_port(), timeout=0.5,
+    rec, results = _scan_one(SnmpSource(address="127.0.0.1", port=_dead_udp_port(), timeout=0.5,
                                       try_default_communities=True), registry)
     assert rec.failure.kind == ErrorKind.CONNECTIVITY and "discovery" in rec.failure.reason
     assert {r.status for r in results} == {Status.ERROR}

@@ -12,7 +12,8 @@ import msgspec
 import pytest
 
 from tests.lab import servers
-from voxaudit.collectors.snmp import SnmpSpec, SnmpUser, probe
+from voxaudit.collectors.snmp import probe
+from voxaudit.targets import SnmpSource, SnmpUser
 
 pytestmark = pytest.mark.lab
 
@@ -20,10 +21,10 @@ pytestmark = pytest.mark.lab
 def test_versions_and_levels_answered(snmp_lab, monkeypatch):
     for k, v in servers.SNMP_SECRETS.items():
         monkeypatch.setenv(f"LAB_SNMP_{k.upper()}", v)
-    facts = probe(SnmpSpec(address="127.0.0.1", port=snmp_lab.port, communities=["env:LAB_SNMP_COMMUNITY"],
+    facts = probe(SnmpSource(address="127.0.0.1", port=snmp_lab.port, communities=["env:LAB_SNMP_COMMUNITY"],
                            try_default_communities=True, timeout=1,
-                           users=[SnmpUser("labpriv", "env:LAB_SNMP_AUTH", "env:LAB_SNMP_PRIV"),
-                                  SnmpUser("labauth", "env:LAB_SNMP_AUTH", "env:LAB_SNMP_PRIV")]))
+                           users=[SnmpUser(username="labpriv", auth="env:LAB_SNMP_AUTH", priv="env:LAB_SNMP_PRIV"),
+                                  SnmpUser(username="labauth", auth="env:LAB_SNMP_AUTH", priv="env:LAB_SNMP_PRIV")]))
     answered = {(a.version, a.credential, a.level) for a in facts.attempts if a.answered}
     assert ("v2c", "default 'public'", "") in answered          # the corpus config's community
     assert ("v2c", "env:LAB_SNMP_COMMUNITY", "") in answered

@@ -16,9 +16,9 @@ import pytest
 from tests.conftest import EXAMPLE
 from tests.lab import servers
 from voxaudit.collectors.offline import collect_asterisk_tree
-from voxaudit.collectors.ssh import SshSpec
 from voxaudit.engine.collect import TargetSpec, collect
 from voxaudit.model import ErrorKind
+from voxaudit.targets import SshSource
 
 pytestmark = pytest.mark.lab
 
@@ -29,16 +29,16 @@ def remote_tree(tmp_path_factory) -> Path:
     return servers.stage_pbx_tree(EXAMPLE, tmp_path_factory.mktemp("pbx") / "root")
 
 
-def ssh_spec(lab, tree: Path, tmp_path: Path, **over) -> SshSpec:
+def ssh_spec(lab, tree: Path, tmp_path: Path, **over) -> SshSource:
     known = tmp_path / "known_hosts"
     if not known.exists():
         known.write_text(lab.known_hosts_line() + "\n")
-    args = dict(host=servers.LOOPBACK, port=lab.port, username=os.environ.get("USER") or "root",
+    args = dict(address=servers.LOOPBACK, port=lab.port, username=os.environ.get("USER") or "root",
                 key=f"file:{lab.client_key}", known_hosts=known, timeout=5,
                 config_dir=str(tree / "etc" / "asterisk"), spool_dir=str(tree / "var" / "spool" / "asterisk"),
                 logrotate=[str(tree / "etc" / "logrotate.d" / "asterisk")])
     args.update(over)
-    return SshSpec(**args)
+    return SshSource(**args)
 
 
 def _comparable(facts) -> dict:
@@ -50,8 +50,8 @@ def _comparable(facts) -> dict:
 
 def test_live_facts_equal_offline_facts(ssh_lab, remote_tree, tmp_path):
     import getpass
-    spec = TargetSpec(name="pbx", platform="asterisk", config_dir=Path("."),
-                      ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, username=getpass.getuser()))
+    spec = TargetSpec(name="pbx", platform="asterisk",
+                      source=ssh_spec(ssh_lab, remote_tree, tmp_path, username=getpass.getuser()))
     record = collect(spec)
     assert record.failure is None, record.failure
     assert record.source.startswith(f"ssh://{getpass.getuser()}@127.0.0.1:{ssh_lab.port}/")
@@ -66,8 +66,8 @@ def test_live_facts_equal_offline_facts(ssh_lab, remote_tree, tmp_path):
 def test_other_platforms_are_collected_over_ssh_too(ssh_lab, tmp_path):
     from tests.checks.test_switches import FIXTURES as SWITCHES
     remote = servers.stage_tree(SWITCHES / "weak", tmp_path / "configs")
-    spec = TargetSpec(name="switches", platform="switch", config_dir=Path("."),
-                      ssh=ssh_spec(ssh_lab, remote, tmp_path, config_dir=str(remote), spool_dir=None, logrotate=[]))
+    spec = TargetSpec(name="switches", platform="switch",
+                      source=ssh_spec(ssh_lab, remote, tmp_path, config_dir=str(remote), spool_dir=None, logrotate=[]))
     record = collect(spec)
     assert record.failure is None, record.failure
     assert {d.get("flavor") for d in record.facts.of_kind("switch.device")} == {"ios", "aos-s"}
@@ -76,11 +76,11 @@ def test_other_platforms_are_collected_over_ssh_too(ssh_lab, tmp_path):
 def test_unknown_host_key_is_refused_unless_trust_on_first_use(ssh_lab, remote_tree, tmp_path):
     empty = tmp_path / "empty_known_hosts"
     empty.write_text("")
-    refused = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=Path("."),
-                                 ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=empty)))
+    refused = collect(TargetSpec(name="pbx", platform="asterisk",
+                                 source=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=empty)))
     assert refused.failure.kind == ErrorKind.AUTH and "host key unknown" in refused.failure.reason
-    tofu = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=Path("."),
-                              ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=empty,
+    tofu = collect(TargetSpec(name="pbx", platform="asterisk",
+                              source=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=empty,
                                            trust_on_first_use=True)))
     assert tofu.failure is None
     assert ssh_lab.host_public_key.split()[1] in empty.read_text()  # recorded for next time
@@ -90,30 +90,30 @@ def test_changed_host_key_is_refused(ssh_lab, remote_tree, tmp_path):
     other = servers.keygen(tmp_path / "other_host")
     wrong = tmp_path / "wrong_known_hosts"
     wrong.write_text(f"[127.0.0.1]:{ssh_lab.port} {' '.join(other.with_suffix('.pub').read_text().split()[:2])}\n")
-    record = collect(TargetSpec(name="pbx", platform="asterisk", config_dir=Path("."),
-                                ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=wrong)))
+    record = collect(TargetSpec(name="pbx", platform="asterisk",
+                                source=ssh_spec(ssh_lab, remote_tree, tmp_path, known_hosts=wrong)))
     assert record.failure.kind == ErrorKind.AUTH and "does NOT match" in record.failure.reason
 
 
 def test_dead_silent_and_unauthorised_targets(ssh_lab, remote_tree, tmp_path):
-    dead = collect(TargetSpec(name="dead", platform="asterisk", config_dir=Path("."),
-                              ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, port=servers.free_port())))
+    dead = collect(TargetSpec(name="dead", platform="asterisk",
+                              source=ssh_spec(ssh_lab, remote_tree, tmp_path, port=servers.free_port())))
     assert dead.failure.kind == ErrorKind.CONNECTIVITY
     sock, port = servers.silent_tcp_server()
     try:
         started = time.monotonic()
-        silent = collect(TargetSpec(name="silent", platform="asterisk", config_dir=Path("."),
-                                    ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, port=port, timeout=1.5)))
+        silent = collect(TargetSpec(name="silent", platform="asterisk",
+                                    source=ssh_spec(ssh_lab, remote_tree, tmp_path, port=port, timeout=1.5)))
         assert time.monotonic() - started < 15  # bounded by the target's timeout, not hung
         assert silent.failure is not None and silent.failure.kind in {ErrorKind.TIMEOUT, ErrorKind.CONNECTIVITY}
     finally:
         sock.close()
     stranger = servers.keygen(tmp_path / "stranger")
-    denied = collect(TargetSpec(name="denied", platform="asterisk", config_dir=Path("."),
-                                ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, key=f"file:{stranger}")))
+    denied = collect(TargetSpec(name="denied", platform="asterisk",
+                                source=ssh_spec(ssh_lab, remote_tree, tmp_path, key=f"file:{stranger}")))
     assert denied.failure.kind == ErrorKind.AUTH and "authentication failed" in denied.failure.reason
-    missing = collect(TargetSpec(name="nokey", platform="asterisk", config_dir=Path("."),
-                                 ssh=ssh_spec(ssh_lab, remote_tree, tmp_path, key=None, password="env:VOXAUDIT_UNSET_PW")))
+    missing = collect(TargetSpec(name="nokey", platform="asterisk",
+                                 source=ssh_spec(ssh_lab, remote_tree, tmp_path, key=None, password="env:VOXAUDIT_UNSET_PW")))
     assert missing.failure.kind == ErrorKind.AUTH and "VOXAUDIT_UNSET_PW is not set" in missing.failure.reason
 
 
