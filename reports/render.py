@@ -5,13 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Callable
-from xml.etree import ElementTree as ET
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Callable
 
 from voxaudit import __version__
-from voxaudit.reports.compliance import render_compliance_doc
 from voxaudit.reports.escaping import (
     csv_cell,
     md_code,
@@ -19,10 +15,16 @@ from voxaudit.reports.escaping import (
     md_text,
     xml_safe,
 )
-from voxaudit.reports.model import ReportModel, build_report
-from voxaudit.reports.ocsf import render_ocsf_doc
-from voxaudit.reports.sarif import render_sarif_doc
 from voxaudit.scan import ScanDocument, dump_scan, write_scan
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from voxaudit.reports.model import ReportModel
+
+# jinja2, ElementTree and the SARIF/OCSF/compliance writers are imported by the renderer that needs
+# them, and the report model is built only for a format that reads it: scan.json alone (the CI and
+# benchmark case) needs neither.
 
 FORMATS = ("html", "md", "json", "csv", "sarif", "junit", "ocsf", "compliance", "pdf")
 FILENAMES = {"html": "report.html", "md": "report.md", "json": "scan.json", "csv": "findings.csv",
@@ -37,6 +39,8 @@ def _fmt(value, digits: int = 1) -> str:
 
 
 def _env(autoescape: bool) -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=PackageLoader("voxaudit.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]) if autoescape else False,
@@ -85,18 +89,26 @@ def render_csv(model: ReportModel) -> str:
 
 
 def render_sarif(model: ReportModel) -> str:
+    from voxaudit.reports.sarif import render_sarif_doc
+
     return render_sarif_doc(model.doc)
 
 
 def render_ocsf(model: ReportModel) -> str:
+    from voxaudit.reports.ocsf import render_ocsf_doc
+
     return render_ocsf_doc(model.doc)
 
 
 def render_compliance(model: ReportModel) -> str:
+    from voxaudit.reports.compliance import render_compliance_doc
+
     return render_compliance_doc(model.doc)
 
 
 def render_junit(model: ReportModel) -> str:
+    from xml.etree import ElementTree as ET
+
     doc = model.doc
     meta = doc.meta()
     suites = ET.Element("testsuites", name=f"voxaudit {doc.profile.id}")
@@ -142,13 +154,15 @@ RENDERERS: dict[str, Callable[[ReportModel], str]] = {
 
 def render_format(doc: ScanDocument, fmt: str) -> str:
     """One format as text (what ``-o -`` writes to standard output)."""
+    from voxaudit.reports.model import build_report
+
     return RENDERERS[fmt](build_report(doc))
 
 
 def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[Path]:
     """Render each format into ``outdir``; the JSON scan is always written, first."""
     outdir.mkdir(parents=True, exist_ok=True)
-    model = build_report(doc)
+    model: ReportModel | None = None  # built on first use: scan.json alone does not read it
     wanted = ["json"] + [f for f in formats if f not in {"json", "pdf"}]
     written: list[Path] = []
     for fmt in wanted:
@@ -158,10 +172,14 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
             with tmp.open("wb") as out:
                 write_scan(doc, out)
         else:
+            if model is None:
+                from voxaudit.reports.model import build_report
+                model = build_report(doc)
             tmp.write_text(RENDERERS[fmt](model), encoding="utf-8")
         tmp.replace(path)
         written.append(path)
     if "pdf" in formats:  # binary, by headless Chromium, last: without it, reports.pdf.PdfError after the others
+        from voxaudit.reports.model import build_report
         from voxaudit.reports.pdf import write_pdf
-        written.append(write_pdf(model, outdir / FILENAMES["pdf"], written))
+        written.append(write_pdf(model or build_report(doc), outdir / FILENAMES["pdf"], written))
     return written

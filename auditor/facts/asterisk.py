@@ -35,7 +35,7 @@ from voxaudit.facts.common import (
     redact_inline_credentials,
 )
 from voxaudit.model import SourceRef
-from voxaudit.parsers.asterisk_conf import Entry, ParsedConfig, Section
+from voxaudit.parsers.asterisk_conf import ParsedConfig, Section
 from voxaudit.parsers.problem import label
 from voxaudit.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
@@ -100,15 +100,18 @@ def _object(kind: str, section: Section, identity: str = "") -> tuple[ConfigObje
     settings: dict[str, list[Setting]] = {}
     secrets: dict[str, SecretInfo] = {}
     secret_values: dict[str, str] = {}
-    ident = identity or section.get("username") or section.get("defaultuser") or section.name
+    ident: Optional[str] = None  # asked for only when there is a secret (most sections have none)
     for entry in section.entries:
-        key, value = entry.key, entry.value
-        if is_secret_key(key):
-            secret_values[key] = value
-            secrets[key] = describe_secret(value, ident, SourceRef(file=entry.file, line=entry.line))
-            continue
+        key = entry.key
         setting = entry.fact
         if setting is None:
+            if is_secret_key(key):
+                if ident is None:
+                    ident = identity or section.get("username") or section.get("defaultuser") or section.name
+                secret_values[key] = entry.value
+                secrets[key] = describe_secret(entry.value, ident, SourceRef(file=entry.file, line=entry.line))
+                continue
+            value = entry.value
             if "@" in value:
                 value = redact_inline_credentials(value)
             setting = entry.fact = Setting(value=value, file=entry.file, line=entry.line)
@@ -130,42 +133,42 @@ def _mailboxes(parsed: ParsedConfig, objects: list[ConfigObject], tracker: Share
     for section in parsed.instances():
         if section.name.lower() in skip:
             continue
+        context = section.name
         for entry in section.entries:
-            if "@" in entry.key:  # alias mapping (box@ctx => box@ctx)
+            box = entry.key
+            if "@" in box:  # alias mapping (box@ctx => box@ctx)
                 continue
             fields = [f.strip() for f in entry.value.split(",")]
-            pin = fields[0] if fields else ""
+            pin = fields[0]
             # A leading '-' means "user may not change the PIN"; it is not part of the PIN.
             pin_locked = pin.startswith("-")
             pin_value = pin.lstrip("-")
-            name = f"{entry.key}@{section.name}"
-            src = SourceRef(file=entry.file, line=entry.line)
-            settings: dict[str, list[Setting]] = {}
+            file, line = entry.file, entry.line
+            src = SourceRef(file=file, line=line)
+            n = len(fields)
+            settings: dict[str, list[Setting]] = {
+                "mailbox": [Setting(value=box, file=file, line=line)],
+                "context": [Setting(value=context, file=file, line=line)],
+                "fullname": [Setting(value=fields[1] if n > 1 else "", file=file, line=line)],
+                "email": [Setting(value=fields[2] if n > 2 else "", file=file, line=line)],
+                "pager": [Setting(value=fields[3] if n > 3 else "", file=file, line=line)],
+                "pin_locked": [Setting(value="yes" if pin_locked else "no", file=file, line=line)],
+            }
             secrets: dict[str, SecretInfo] = {}
-
-            def put(key: str, value: str, settings: dict[str, list[Setting]] = settings, entry: Entry = entry) -> None:
-                settings.setdefault(key, []).append(Setting(value=value, file=entry.file, line=entry.line))
-
-            put("mailbox", entry.key)
-            put("context", section.name)
-            put("fullname", fields[1] if len(fields) > 1 else "")
-            put("email", fields[2] if len(fields) > 2 else "")
-            put("pager", fields[3] if len(fields) > 3 else "")
-            put("pin_locked", "yes" if pin_locked else "no")
-            options = ",".join(fields[4:]) if len(fields) > 4 else ""
-            for opt in re.split(r"[|]", options):
-                if "=" in opt:
-                    k, v = opt.split("=", 1)
-                    k = k.strip().lower()
-                    if is_secret_key(k):
-                        secrets[k] = describe_secret(v.strip(), entry.key, src)
-                    else:
-                        put(k, v.strip())
-            info = describe_secret(pin_value, entry.key, src)
+            if n > 4:
+                for opt in ",".join(fields[4:]).split("|"):
+                    if "=" in opt:
+                        k, v = opt.split("=", 1)
+                        k = k.strip().lower()
+                        if is_secret_key(k):
+                            secrets[k] = describe_secret(v.strip(), box, src)
+                        else:
+                            settings.setdefault(k, []).append(Setting(value=v.strip(), file=file, line=line))
+            info = describe_secret(pin_value, box, src)
             secrets["pin"] = info
             tracker.add(pin_value, info)
-            obj = ConfigObject(kind="voicemail.mailbox", name=name, source=src, settings=settings, secrets=secrets)
-            objects.append(obj)
+            objects.append(ConfigObject(kind="voicemail.mailbox", name=f"{box}@{context}", source=src,
+                                        settings=settings, secrets=secrets))
 
 
 def _logger_channels(parsed: ParsedConfig, objects: list[ConfigObject]) -> None:
@@ -196,7 +199,11 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
     for section in parsed.instances():
         # res_sorcery_config matches criteria type=<t> against the section's FIRST type= (template
         # variables come first), compared with strcmp: "Endpoint" is no endpoint.
-        type_entry = next((e for e in section.entries if e.key == "type"), None)
+        type_entry = None
+        for e in section.entries:
+            if e.key == "type":
+                type_entry = e
+                break
         if type_entry is None or not type_entry.value:
             problems.append(ParseProblem(file=section.file, line=section.line, fatal=False,
                                          message=f"[{section.name}] has no type=; PJSIP ignores it"))

@@ -260,8 +260,9 @@ class PlatformFacts(Data, tag_field="platform", dict=True, kw_only=True):
         return by_kind, by_name
 
     def reindex(self) -> None:
-        """Call after changing ``objects`` in place."""
+        """Call after changing ``objects`` in place (drops the index and what adapters derived from it)."""
         self.__dict__.pop("_index", None)
+        self.__dict__.pop("_derived", None)
 
     def of_kind(self, kind: str) -> list[ConfigObject]:
         return list(self._index[0].get(kind, ()))

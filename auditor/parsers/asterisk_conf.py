@@ -689,6 +689,7 @@ class _Loader:
         idx = 0
         strip = _strip_comment
         blanks = _BLANKS
+        vindex = self.vindex  # never rebound: non-empty once a `+=` indexed a section
         try:
             for idx, line in enumerate(lines):
                 if len(line) > _LONG_CHARS and len(line.encode("utf-8")) > MAX_LINE_BYTES:
@@ -730,6 +731,24 @@ class _Loader:
                 elif c0 == "#":
                     ok = self.directive(t, rel, idx + 1, grp)
                 else:
+                    # The common line, `key = value` or `key => value` in a section, done here; every
+                    # other case (no section, an escape, `+=`, no '=', no name) is variable()'s.
+                    cat = grp.cat
+                    eq = t.find("=")
+                    if cat is not None and eq > 0 and c0 != "\\" and t[eq - 1] != "+":
+                        name = t[:eq].strip(blanks)
+                        if name:
+                            value = t[eq + 1:]
+                            if value[:1] == ">":
+                                op, value = "=>", value[1:].strip(blanks)
+                            else:
+                                op, value = "=", value.strip(blanks)
+                            entries = cat.entries
+                            entries.append(Entry(name.lower() if name.isascii() else name.translate(_ASCII_LOWER),
+                                                 value, rel, idx + 1, op, name))
+                            if vindex:
+                                self.indexed(cat, len(entries) - 1)
+                            continue
                     ok = self.variable(t, rel, idx + 1, grp)
                 if not ok:
                     return False

@@ -116,16 +116,20 @@ def endpoint_limits(facts: AsteriskFacts) -> Iterator[AddressLimit]:
     global_acl = facts.of_kind("pjsip.acl")
     identified = {i.get("endpoint") for i in facts.of_kind("pjsip.identify")}
     for ep in facts.of_kind("pjsip.endpoint"):
-        res = f"endpoint {ep.name}"
+        name = ep.name
         source, limit = ep.source, ""
         if global_acl:
             source, limit = global_acl[0].source, f"global pjsip ACL {global_acl[0].name} applies"
-        elif ep.name in identified and not ep.get("auth"):
+        elif name in identified and not ep.get("auth"):
             limit = "trunk matched by source IP (identify) with no inbound auth"
-        elif any(ep.get(k) for k in ACL_KEYS):
-            key = next(k for k in ACL_KEYS if ep.get(k))
-            source, limit = ep.location(key), f"{key}={ep.get(key)}"
-        yield AddressLimit(subject=res, source=source, section=f"pjsip.conf [{ep.name}]", holder=ep.name, limit=limit)
+        else:
+            for key in ACL_KEYS:  # the first ACL option set, each looked up once
+                value = ep.get(key)
+                if value:
+                    source, limit = ep.location(key), f"{key}={value}"
+                    break
+        yield AddressLimit(subject=f"endpoint {name}", source=source, section=f"pjsip.conf [{name}]", holder=name,
+                           limit=limit)
 
 
 def http_fix(iface: AdminInterface) -> list[str]:

@@ -101,9 +101,9 @@ def pjsip_endpoint_calls(facts: AsteriskFacts) -> Iterator[UnauthenticatedReques
         if ep.name.lower() == "anonymous":
             yield UnauthenticatedRequest(subject=subject, source=ep.source, section=ep.name, request="call",
                                          outcome=ACCEPTED, detail="anonymous endpoint accepts unauthenticated calls")
-        elif ep.get("auth"):
+        elif auth := ep.get("auth"):
             yield UnauthenticatedRequest(subject=subject, source=ep.location("auth"), section=ep.name, request="call",
-                                         outcome=CHALLENGED, detail=f"auth={ep.get('auth')}")
+                                         outcome=CHALLENGED, detail=f"auth={auth}")
         elif ep.name in identified:
             yield UnauthenticatedRequest(subject=subject, source=ep.source, section=ep.name, request="call",
                                          outcome=TRUSTED, detail="matched by IP (identify); no digest expected")

@@ -15,7 +15,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
-from voxaudit.platforms.asterisk.common import mailboxes, vm_general, yes
+from voxaudit.platforms.asterisk.common import derived, mailboxes, vm_general, yes
 from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
 
 SOURCES = ("voicemail.conf", "minivm.conf")
@@ -28,8 +28,15 @@ CALLER_VARS_RE = re.compile(r"\$\{(?:ORIG_)?M?VM_(?:CALLERID|CIDNAME|CIDNUM)[}:]
 
 
 def _app_voicemail_boxes(facts: AsteriskFacts, field: Optional[str] = None) -> list[ConfigObject]:
-    boxes = [mb for mb in mailboxes(facts) if mb.get("app") != "minivm"]
-    return [mb for mb in boxes if (mb.get(field) or "").strip()] if field else boxes
+    """app_voicemail's mailboxes (those with ``field`` set, if given); the same list for every view."""
+    def build() -> list[ConfigObject]:
+        boxes = [mb for mb in mailboxes(facts) if mb.get("app") != "minivm"]
+        return [mb for mb in boxes if (mb.get(field) or "").strip()] if field else boxes
+    return derived(facts, f"app_voicemail_boxes:{field or ''}", build)
+
+
+def _minivm_accounts(facts: AsteriskFacts) -> list[ConfigObject]:
+    return derived(facts, "minivm_accounts", lambda: [mb for mb in mailboxes(facts) if mb.get("app") == "minivm"])
 
 
 def _template_label(t: ConfigObject) -> str:
@@ -142,7 +149,7 @@ def _vm_texts(facts: AsteriskFacts, kind: str) -> Iterator[NotificationText]:
 
 def _minivm_texts(facts: AsteriskFacts, pager: bool) -> Iterator[NotificationText]:
     """app_minivm templates used for email (pager=False) or pager messages (pager=True)."""
-    accounts = [mb for mb in mailboxes(facts) if mb.get("app") == "minivm"]
+    accounts = _minivm_accounts(facts)
     ptemplates = {(mb.get("ptemplate") or "").lower() for mb in accounts} - {""}
     etemplates = {(mb.get("etemplate") or "").lower() for mb in accounts} - {""}
     for t in facts.of_kind("minivm.template"):

@@ -117,8 +117,8 @@ def _media(ep: ConfigObject) -> str:
     return (ep.get("media_encryption") or "no").lower()
 
 
-def _endpoint_media(ep: ConfigObject, at_fallback: bool) -> MediaPolicy:
-    value = _media(ep)
+def _endpoint_media(ep: ConfigObject, at_fallback: bool, value: str) -> MediaPolicy:
+    """``value``: the endpoint's media_encryption as _media() reads it."""
     optimistic = value in SRTP and ep.flag("media_encryption_optimistic")
     return MediaPolicy(subject=f"endpoint {ep.name}", section=f"[{ep.name}]",
                        source=ep.location("media_encryption_optimistic" if optimistic and at_fallback
@@ -129,23 +129,29 @@ def _endpoint_media(ep: ConfigObject, at_fallback: bool) -> MediaPolicy:
 
 def endpoint_media(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
     for ep in facts.of_kind("pjsip.endpoint"):
-        yield _endpoint_media(ep, at_fallback=False)
+        yield _endpoint_media(ep, False, _media(ep))
 
 
 def srtp_endpoints(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
     """Only the endpoints that use SRTP (whether it is required means nothing on the others),
     located at the fallback setting where there is one."""
     for ep in facts.of_kind("pjsip.endpoint"):
-        if _media(ep) in SRTP:
-            yield _endpoint_media(ep, at_fallback=True)
+        value = _media(ep)
+        if value in SRTP:
+            yield _endpoint_media(ep, True, value)
 
 
 def sdes_keys(facts: AsteriskFacts) -> Iterator[KeyExchange]:
+    plain_of: dict[str, list[str]] = {}  # transport= (or "" unpinned) -> the plaintext transports it leaves usable
     for ep in facts.of_kind("pjsip.endpoint"):
         if (ep.get("media_encryption") or "").lower() != "sdes":
             continue
-        plain = [t.name for t in endpoint_transports(facts, ep) if _protocol(t) not in ENCRYPTED_SIGNALLING]
-        how = "is pinned to" if ep.get("transport") else "is not pinned and can use"
+        pinned = ep.get("transport")
+        plain = plain_of.get(pinned or "")
+        if plain is None:  # the same for every endpoint with this transport=: worked out once
+            plain = plain_of[pinned or ""] = [t.name for t in endpoint_transports(facts, ep)
+                                              if _protocol(t) not in ENCRYPTED_SIGNALLING]
+        how = "is pinned to" if pinned else "is not pinned and can use"
         yield KeyExchange(subject=f"endpoint {ep.name}", source=ep.location("transport"), section=f"[{ep.name}]",
                           exposed=bool(plain),
                           setting=f"SDES endpoint {how} plaintext transport(s) {', '.join(plain)}" if plain
