@@ -9,17 +9,24 @@ from voxaudit.check import Param
 from voxaudit.checks.params import TLS_PARAM
 from voxaudit.control import Params, Verdict, control, failed, passed, unknown
 from voxaudit.records.tls import (
+    MOZILLA_PROFILE,
+    AcceptedSuites,
     CipherSuites,
     PeerVerification,
     PresentedCertificate,
     ProtocolVersions,
     ServerCredentials,
+    forward_secret,
+    in_mozilla_intermediate,
+    suite_traits,
     version_name,
 )
 
 E1 = ("164.312(e)(1)", "164.312(e)(2)(ii)")
 E1_AUTH = (*E1, "164.312(d)")
 WARN_DAYS = Param(name="cert_warning_days", default=30, help="Flag certificates that expire within this many days")
+MAX_LIFETIME = Param(name="max_cert_lifetime_days", default=398,
+                     help="Longest acceptable certificate lifetime in days (CA/Browser Forum: 398)")
 MIN_RSA = 2048
 MIN_EC = 256
 KNOWN_KEYS = {"RSA", "DSA", "EC", "Ed25519"}
@@ -143,3 +150,90 @@ def certificate_expiry(seen: PresentedCertificate, params: Params) -> Verdict:
     if c.days_left < warn:
         return failed(f"expires in {c.days_left} days")
     return passed(f"{c.days_left} days left, valid until {c.not_after[:10]}")
+
+
+def _verb(tls: AcceptedSuites) -> str:
+    return "accepts" if tls.observed or not tls.setting else f"{tls.setting} admits"
+
+
+def _listed(suites: AcceptedSuites, bad: list[tuple[str, str]]) -> str:
+    shown = [f"{v + ' ' if v else ''}{n} ({suite_traits(n)})" for v, n in bad[:6]]
+    more = f" and {len(bad) - 6} more" if len(bad) > 6 else ""
+    return "; ".join(shown) + more
+
+
+@control(
+    id="ENC-TLS-108", title="TLS accepts only the Mozilla intermediate profile's cipher suites", severity="medium",
+    hipaa=E1, area="transport", record=AcceptedSuites,
+    references=("https://ssl-config.mozilla.org/guidelines/5.7.json",),
+    rationale="""The Mozilla intermediate profile (the one sslyze and testssl.sh check against) keeps,
+    below TLS 1.3, only ephemeral (EC)DHE key exchange with AES-GCM or ChaCha20-Poly1305. CBC suites
+    carry the padding-oracle attacks (Lucky13, POODLE-TLS) and static-RSA suites the Bleichenbacher
+    family (ROBOT); a listener that still accepts them lets an attacker in the path pick them.""",
+)
+def mozilla_suites(tls: AcceptedSuites, params: Params) -> Verdict:
+    if tls.undecidable:
+        return unknown(tls.undecidable)
+    if not tls.suites:
+        return unknown(f"not evaluated: no cipher suite listed ({tls.setting})")
+    outside = [(v, n) for v, n in tls.suites if not in_mozilla_intermediate(n)]
+    if outside:
+        return failed(f"{_verb(tls)} {len(outside)} suite(s) outside {MOZILLA_PROFILE}: {_listed(tls, outside)}")
+    return passed(f"all {len(tls.suites)} suite(s) in {MOZILLA_PROFILE} ({tls.setting})")
+
+
+@control(
+    id="ENC-TLS-109", title="Every TLS cipher suite has forward secrecy (no static RSA key exchange)", severity="high",
+    hipaa=E1, area="transport", record=AcceptedSuites,
+    rationale="""With static RSA key exchange every session key is sent encrypted under the server's
+    long-term key: whoever records SIP-TLS today and obtains that key later (a backup, a retired
+    PBX, a breach) decrypts every recorded call setup, and the SRTP keys it carried. Ephemeral
+    (EC)DHE key exchange leaves nothing to decrypt.""",
+)
+def forward_secrecy(tls: AcceptedSuites, params: Params) -> Verdict:
+    if tls.undecidable:
+        return unknown(tls.undecidable)
+    if not tls.suites:
+        return unknown(f"not evaluated: no cipher suite listed ({tls.setting})")
+    static = [(v, n) for v, n in tls.suites if not forward_secret(n)]
+    if static:
+        return failed(f"{_verb(tls)} {len(static)} suite(s) without forward secrecy: {_listed(tls, static)}")
+    return passed(f"all {len(tls.suites)} suite(s) use ephemeral key exchange ({tls.setting})")
+
+
+@control(
+    id="ENC-TLS-110", title="The certificate's lifetime is at most 398 days", severity="low", hipaa=E1,
+    area="transport", record=PresentedCertificate, params=[MAX_LIFETIME],
+    references=("https://cabforum.org/working-groups/server/baseline-requirements/",),
+    rationale="""Publicly trusted CAs have not issued certificates valid over 398 days since
+    September 2020, and clients (Apple, Chrome) reject longer ones; a long-lived certificate is one
+    whose key stays exposed for years and whose renewal nobody remembers how to do.""",
+)
+def certificate_lifetime(seen: PresentedCertificate, params: Params) -> Verdict:
+    c = seen.certificate
+    if c is None:
+        return _unread(seen)
+    if c.lifetime_days is None:
+        return unknown("not evaluated: the scan did not record the certificate's validity period")
+    limit = params.int("max_cert_lifetime_days")
+    if c.lifetime_days > limit:
+        return failed(f"{c.holder}: valid {c.lifetime_days} days, over {limit}")
+    return passed(f"valid {c.lifetime_days} days (at most {limit})")
+
+
+@control(
+    id="ENC-TLS-111", title="The certificate names its service in subjectAltName", severity="medium",
+    hipaa=E1_AUTH, area="transport", record=PresentedCertificate,
+    rationale="""Clients match the service name against subjectAltName only (RFC 6125, RFC 5922 for
+    SIP; Chrome and Apple ignore the subject's common name): a certificate with no SAN fails
+    verification in every current client, which pushes phones and trunks to "verify off".""",
+)
+def certificate_san(seen: PresentedCertificate, params: Params) -> Verdict:
+    c = seen.certificate
+    if c is None:
+        return _unread(seen)
+    if c.san_names is None:
+        return unknown("not evaluated: the scan did not record the certificate's subjectAltName")
+    if not c.san_names:
+        return failed(f"{c.holder}: no subjectAltName DNS name, address or URI; clients that verify names reject it")
+    return passed("subjectAltName " + ", ".join(c.san_names[:4]) + (" ..." if len(c.san_names) > 4 else ""))

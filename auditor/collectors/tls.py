@@ -9,13 +9,17 @@ the Mozilla store, or a clinic's own CA) comes from sslyze's CERTIFICATE_INFO, e
 one concurrent sslyze Scanner. Against Kamailio 5.6 sslyze's full cipher-suite enumeration took
 about 140 s per endpoint and missed accepted versions when connections queued, while these
 handshakes take under a second; ``cipher_suites=True`` adds that enumeration for a full report.
+Every suite each accepted version accepts is then listed by elimination (:func:`_suites`: one
+handshake per accepted suite, plus one per version and engine), which is what the Mozilla
+intermediate and forward-secrecy controls judge; the certificate's validity period and
+subjectAltName are kept for the lifetime and SAN controls.
 
 Bounded, and unknown is never "refused":
 
 * every handshake attempt (TCP connect and TLS handshake) ends within the endpoint's ``timeout``,
   however slowly the server trickles bytes; a whole endpoint within :data:`MAX_TIMEOUTS` x
-  ``timeout`` (:data:`HANDSHAKE_TIMEOUTS` for the handshakes, :data:`CERTIFICATE_TIMEOUTS` for
-  sslyze), endpoints scanned in parallel;
+  ``timeout`` (:data:`HANDSHAKE_TIMEOUTS` for the handshakes, the suite listing included,
+  :data:`CERTIFICATE_TIMEOUTS` for sslyze), endpoints scanned in parallel;
 * a first handshake offering everything tells whether anything speaks TLS there: an endpoint that
   refuses or never completes a TCP connection, or accepts one and never answers a ClientHello,
   stops after at most one ``timeout`` (nothing else is tried, sslyze included);
@@ -35,19 +39,25 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from voxaudit.facts.network import CertificateFacts, TlsScan
+from voxaudit.targets import TlsEndpoint
 
 VERSIONS = [("ssl_2_0_cipher_suites", "SSL 2.0"), ("ssl_3_0_cipher_suites", "SSL 3.0"),
             ("tls_1_0_cipher_suites", "TLS 1.0"), ("tls_1_1_cipher_suites", "TLS 1.1"),
             ("tls_1_2_cipher_suites", "TLS 1.2"), ("tls_1_3_cipher_suites", "TLS 1.3")]
 WEAK_MARKERS = ("NULL", "EXPORT", "RC4", "_DES_", "3DES", "DES_CBC", "_anon_", "MD5")
-HANDSHAKE_TIMEOUTS = 13    # reachability, six versions, up to four weak-suite probes, a last liveness look
+# reachability, six versions, up to four weak-suite probes, a last liveness look; then, in what is
+# left of the same budget, the listing of every accepted suite (a few milliseconds per handshake)
+HANDSHAKE_TIMEOUTS = 13
 CERTIFICATE_TIMEOUTS = 4   # sslyze's certificate read
 MAX_TIMEOUTS = HANDSHAKE_TIMEOUTS + CERTIFICATE_TIMEOUTS
+MAX_SUITES = 96            # per version and engine: more accepted suites than any OpenSSL offers ends the listing
+# Every TLS 1.3 suite (RFC 8446 B.4); OpenSSL offers only the first three unless told.
+TLS13_SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256")
 # What a scan imports beyond the standard library (the live extra): sslyze reads the certificate,
 # nassl's legacy OpenSSL offers SSL 2.0/3.0 and weak suites, cryptography reads the key and names.
 # Callers check them before scanning (auditor.extras), so a missing one is never a quietly skipped probe.
@@ -55,19 +65,8 @@ SCANNER_MODULES = ("sslyze", "nassl.legacy_ssl_client", "nassl.ssl_client", "cry
                    "cryptography.hazmat.primitives.asymmetric")
 
 
-@dataclass
-class TlsTarget:
-    host: str
-    port: int
-    purpose: str = ""
-    server_name: str = ""   # the name clients use; the certificate must match it
-    timeout: float = 5.0
-    ca_file: str = ""       # a private CA the clinic's devices trust, besides the Mozilla store
-    cipher_suites: bool = False  # sslyze's full per-version enumeration (slow on some SIP servers)
-
-    @property
-    def endpoint(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+# One endpoint to scan: the inventory's tls: item, defined once in voxaudit.targets.
+TlsTarget = TlsEndpoint
 
 
 def _name_matches(cert, name: str) -> bool | None:
@@ -90,8 +89,14 @@ def _name_matches(cert, name: str) -> bool | None:
 
 
 def _certificate(deployment, server_name: str) -> CertificateFacts:
+    return certificate_facts(deployment.received_certificate_chain[0],
+                             any(p.was_validation_successful for p in deployment.path_validation_results), server_name)
+
+
+def certificate_facts(leaf, trusted: bool, server_name: str) -> CertificateFacts:
+    """What the controls need from a leaf certificate (a cryptography ``x509.Certificate``): names,
+    validity period, key, subjectAltName; ``trusted``: whether a chain to a trusted root was built."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
-    leaf = deployment.received_certificate_chain[0]
     key = leaf.public_key()
     key_type, bits = "unknown", 0
     if isinstance(key, rsa.RSAPublicKey):
@@ -102,14 +107,29 @@ def _certificate(deployment, server_name: str) -> CertificateFacts:
         key_type, bits = "DSA", key.key_size
     elif isinstance(key, ed25519.Ed25519PublicKey):
         key_type, bits = "Ed25519", 256
-    not_after = leaf.not_valid_after_utc
+    not_after, not_before = leaf.not_valid_after_utc, leaf.not_valid_before_utc
     now = datetime.datetime.now(datetime.UTC)
     return CertificateFacts(
         subject=leaf.subject.rfc4514_string()[:200], issuer=leaf.issuer.rfc4514_string()[:200],
         not_after=not_after.isoformat(), days_left=(not_after - now).days, key_type=key_type, key_bits=bits,
         self_signed=leaf.subject == leaf.issuer,
-        trusted=any(p.was_validation_successful for p in deployment.path_validation_results),
-        hostname_match=_name_matches(leaf, server_name))
+        trusted=trusted, hostname_match=_name_matches(leaf, server_name),
+        not_before=not_before.isoformat(), lifetime_days=(not_after - not_before).days, san_names=_san_names(leaf))
+
+
+def _san_names(cert) -> list[str]:
+    """The subjectAltName's DNS names, addresses and URIs (RFC 5922 lets a SIP certificate name its
+    domain as a sip: URI), at most 32, each cut to 100 characters; [] when the extension is absent
+    or names none of them (nothing a client could match)."""
+    from cryptography import x509
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    names = [str(d)[:100] for d in sans.get_values_for_type(x509.DNSName)]
+    names += [str(i) for i in sans.get_values_for_type(x509.IPAddress)]
+    names += [str(u)[:100] for u in sans.get_values_for_type(x509.UniformResourceIdentifier)]
+    return names[:32]
 
 
 class Outcome(NamedTuple):
@@ -330,6 +350,89 @@ def _probe(t: TlsTarget, label: str, weak: bool, budget_end: float) -> Outcome:
 ANSWERED = {"accepted", "refused"}
 
 
+def _tls13_attempt(t: TlsTarget, suites: str, deadline: float) -> Outcome:
+    """A TLS 1.3 handshake offering exactly ``suites`` (nassl's OpenSSL 1.1.1: the standard library
+    cannot choose TLS 1.3 suites)."""
+    try:
+        from nassl._nassl import OpenSSLError
+        from nassl.ssl_client import ClientCertificateRequested, OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
+    except ImportError as exc:
+        return Outcome("untestable", f"nassl unavailable ({exc.__class__.__name__})")
+    try:
+        client = SslClient(ssl_version=OpenSslVersionEnum.TLSV1_3, ssl_verify=OpenSslVerifyEnum.NONE,
+                           ignore_client_authentication_requests=True, server_name_indication=t.server_name or None)
+        client.set_ciphersuites(suites)
+    except (OpenSSLError, ValueError) as exc:
+        return Outcome("untestable", exc.__class__.__name__)
+    try:
+        raw = _connect(t.host, t.port, deadline)
+    except TimeoutError:
+        return Outcome("unreachable", f"no TCP connection within {t.timeout:g} s")
+    except OSError as exc:
+        return Outcome("unreachable", exc.strerror or exc.__class__.__name__)
+    with raw:
+        client.set_underlying_socket(_DeadlineSocket(raw, deadline))  # type: ignore[arg-type]
+        try:
+            client.do_handshake()
+            return Outcome("accepted", client.get_current_cipher_name())
+        except TimeoutError:
+            return Outcome("silent", f"no answer to a ClientHello within {t.timeout:g} s")
+        except ClientCertificateRequested:
+            return Outcome("accepted", _cipher_name(client))
+        except OpenSSLError as exc:
+            return Outcome("refused", str(exc)[:80])
+        except ConnectionResetError:
+            return Outcome("reset", "connection reset")
+        except OSError as exc:
+            return Outcome("refused", exc.strerror or exc.__class__.__name__)
+
+
+def _suites(t: TlsTarget, scan: TlsScan, budget_end: float) -> None:
+    """List every suite each accepted version accepts, by elimination: offer everything this scanner
+    can, note the suite the server picks, offer everything but the suites seen, until the server
+    refuses; one handshake per accepted suite, plus one. Below TLS 1.3 the system OpenSSL offers
+    what it knows (security level 0) and nassl's legacy OpenSSL the weak suites the system one
+    lacks; TLS 1.3 goes through nassl. A probe that is neither accepted nor refused (silence, the
+    budget spent) leaves the listing unfinished: ``suites_error`` says why, and nothing is judged
+    from a partial list."""
+    def attempt(label: str, engine: str, seen: list[str]) -> Outcome:
+        deadline = min(time.monotonic() + t.timeout, budget_end)
+        if deadline <= time.monotonic():
+            return Outcome("silent", "the endpoint's time budget for listing suites was spent")
+        if engine == "tls13":
+            offer = ":".join(s for s in TLS13_SUITES if s not in seen)
+            return _tls13_attempt(t, offer, deadline) if offer else Outcome("refused", "nothing left to offer")
+        exclude = "".join(f":!{s}" for s in seen)
+        if engine == "legacy":  # after the system OpenSSL: the weak suites it lacks; SSL 3.0: everything
+            offer = "ALL:COMPLEMENTOFALL" if label == "SSL 3.0" else LEGACY_WEAK_CIPHERS
+            return _legacy_attempt(t, LEGACY_VERSIONS[label], offer + exclude, deadline)
+        with _CONTEXT_LOCK:  # a fresh context per offer: not worth caching
+            ctx = _build_context.__wrapped__(STDLIB_VERSIONS[label], ALL_CIPHERS.replace(":@", exclude + ":@"))
+        return _stdlib_attempt(t, ctx, deadline) if ctx is not None else Outcome("refused", "nothing left to offer")
+
+    for label in scan.accepted_versions:
+        if label == "SSL 2.0":
+            continue  # SSL 2.0 is judged by its version alone
+        engines = ["tls13"] if label == "TLS 1.3" else ["legacy"] if label == "SSL 3.0" else ["stdlib", "legacy"]
+        seen: list[str] = []
+        for engine in engines:
+            for _ in range(MAX_SUITES):
+                outcome = attempt(label, engine, seen)
+                if outcome.state == "reset":
+                    outcome = attempt(label, engine, seen)  # one retry for a busy server, as the probes do
+                if outcome.state in {"refused", "reset"}:
+                    break
+                if outcome.state != "accepted" or not outcome.detail or outcome.detail in seen:
+                    scan.suites_error = f"{label}: listing the accepted suites stopped ({outcome.detail or outcome.state})"
+                    return
+                seen.append(outcome.detail)
+            else:
+                scan.suites_error = f"{label}: more than {MAX_SUITES} suites accepted; listing stopped"
+                return
+        scan.suites[label] = seen
+    scan.suites_listed = True
+
+
 def _versions(t: TlsTarget, scan: TlsScan, budget_end: float) -> bool:
     """Fill accepted versions and weak suites; False (with ``scan.error``) when the endpoint does not
     speak TLS at all or a probe could not tell accepted from refused.
@@ -391,9 +494,16 @@ def scan_tls(targets: list[TlsTarget]) -> list[TlsScan]:
 
     started = time.monotonic()
     scans = {t.endpoint: TlsScan(endpoint=t.endpoint, purpose=t.purpose, server_name=t.server_name) for t in targets}
+    def versions_and_suites(t: TlsTarget) -> bool:
+        scan = scans[t.endpoint]
+        budget_end = started + HANDSHAKE_TIMEOUTS * t.timeout
+        ok = _versions(t, scan, budget_end)
+        if ok:
+            _suites(t, scan, budget_end)  # a listing the budget cuts short is suites_error, not a failed scan
+        return ok
+
     with ThreadPoolExecutor(max_workers=min(16, len(targets))) as pool:
-        usable = list(pool.map(lambda t: _versions(t, scans[t.endpoint], started + HANDSHAKE_TIMEOUTS * t.timeout),
-                               targets))
+        usable = list(pool.map(versions_and_suites, targets))
     reachable = [t for t, ok in zip(targets, usable) if ok]
     if reachable:
         budget = CERTIFICATE_TIMEOUTS * max(t.timeout for t in reachable)

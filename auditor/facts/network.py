@@ -66,6 +66,10 @@ class CertificateFacts(Data, kw_only=True):
     self_signed: bool = False
     trusted: bool = False        # chains to the Mozilla root store as sslyze ships it
     hostname_match: Optional[bool] = None
+    # Added in 2.x; None in scans saved before (not read, never "fine"):
+    not_before: str = ""
+    lifetime_days: Optional[int] = None  # notAfter - notBefore, whole days
+    san_names: Optional[list[str]] = None  # subjectAltName DNS names, addresses, URIs; [] = none (or no extension)
 
 
 class TlsScan(Data, kw_only=True):
@@ -76,6 +80,11 @@ class TlsScan(Data, kw_only=True):
     error: str = ""
     accepted_versions: list[str] = []  # "SSL 3.0" ... "TLS 1.3"
     weak_ciphers: list[str] = []       # NULL, EXPORT, RC4, DES/3DES, anonymous
+    # Every suite each accepted version accepted, OpenSSL names ({"TLS 1.2": ["ECDHE-RSA-AES128-GCM-SHA256"]});
+    # suites_listed False (scans saved before 2.x, or the listing did not finish: suites_error) = unknown.
+    suites: dict[str, list[str]] = {}
+    suites_listed: bool = False
+    suites_error: str = ""
     certificate: Optional[CertificateFacts] = None
     duration_s: float = 0.0
 

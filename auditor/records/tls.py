@@ -76,6 +76,8 @@ class CertificateInfo:
     self_signed: bool = False
     trusted: bool = False
     hostname_match: Optional[bool] = None
+    lifetime_days: Optional[int] = None  # notAfter - notBefore; None: not read (an older scan)
+    san_names: Optional[tuple[str, ...]] = None  # subjectAltName DNS names, addresses, URIs; () = none
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,3 +87,67 @@ class PresentedCertificate(Record):
 
     certificate: Optional[CertificateInfo]
     server_name: str = ""
+
+
+# The Mozilla "intermediate" server profile (https://ssl-config.mozilla.org/guidelines/5.7.json, the
+# version sslyze 6.3.1 ships as sslyze/mozilla_tls_profile/5.7.json): its TLS 1.2 suites in OpenSSL's
+# names and its TLS 1.3 suites. tests/checks/test_tls_strict.py holds these equal to sslyze's copy,
+# so a judgement here and sslyze's own check read one list; kept here because the offline install
+# (configured cipher lists) has no sslyze.
+MOZILLA_PROFILE = "Mozilla intermediate 5.7"
+MOZILLA_INTERMEDIATE_TLS12 = frozenset({
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305",
+})
+# What an OpenSSL cipher string for the profile says, ECDHE only (the DHE suites need 2048-bit DH
+# parameters most SIP servers cannot set), as the fixes write it.
+MOZILLA_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                   "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
+MOZILLA_INTERMEDIATE_TLS13 = frozenset({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})
+# OpenSSL's naming: the key exchange is the name's first part; a name with none is static RSA.
+# (PSK and SRP suites are named for theirs; "RSA-PSK" is an RSA key transport, not ephemeral.)
+_EPHEMERAL = ("ECDHE-", "DHE-", "EDH-", "ADH-", "AECDH-", "EXP-EDH-", "EXP-ADH-", "EXP1024-DHE-")
+_AEAD = ("GCM", "CHACHA20", "CCM")
+
+
+def is_tls13_suite(name: str) -> bool:
+    """TLS 1.3 suites are named TLS_..., and always use an ephemeral (EC)DHE or PSK-(EC)DHE exchange."""
+    return name.startswith("TLS_")
+
+
+def forward_secret(name: str) -> bool:
+    """Does this suite (OpenSSL's name) agree keys ephemerally, so a stolen server key opens no recorded session?"""
+    return is_tls13_suite(name) or name.startswith(_EPHEMERAL)
+
+
+def aead(name: str) -> bool:
+    """Is this suite's cipher an AEAD (GCM, ChaCha20-Poly1305, CCM) rather than CBC with a MAC, or a stream cipher?"""
+    return is_tls13_suite(name) or any(m in name for m in _AEAD)
+
+
+def in_mozilla_intermediate(name: str) -> bool:
+    return name in (MOZILLA_INTERMEDIATE_TLS13 if is_tls13_suite(name) else MOZILLA_INTERMEDIATE_TLS12)
+
+
+def suite_traits(name: str) -> str:
+    """What is wrong with a suite outside the profile, for evidence ("static RSA, CBC")."""
+    traits = [] if forward_secret(name) else ["static key exchange"]
+    if not aead(name):
+        traits.append("not AEAD")
+    return ", ".join(traits) or "not in the profile"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptedSuites(Record):
+    """Every cipher suite a TLS listener accepts: listed by a scan, one handshake per suite and version,
+    or the suites its configured cipher list selects, as OpenSSL expands it.
+
+    ``suites``: (protocol version, OpenSSL suite name); the version is "" for a configured list, which
+    applies to every version below TLS 1.3. ``setting``: how the list was read, for evidence.
+    ``undecidable``: why the suites are not known (a scan that did not list them, a list OpenSSL
+    refuses)."""
+
+    suites: tuple[tuple[str, str], ...] = ()
+    setting: str = ""
+    undecidable: str = ""

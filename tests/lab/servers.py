@@ -210,8 +210,9 @@ KAMAILIO_DIR = Path(__file__).resolve().parent / "kamailio"
 
 
 def make_certs(workdir: Path, variant: str) -> None:
-    """hardened: a lab CA and a leaf for pbx.lab.example / 127.0.0.1, valid 30 days;
-    weak: a self-signed certificate for another name that expired last month."""
+    """hardened: a lab CA and a leaf for pbx.lab.example / 127.0.0.1, valid 91 days;
+    weak: a self-signed certificate for another name, without subjectAltName, valid 800 days and
+    expired last month."""
     import datetime
     import ipaddress
 
@@ -261,7 +262,7 @@ def make_certs(workdir: Path, variant: str) -> None:
     else:
         leaf = (x509.CertificateBuilder().subject_name(name("old-pbx.example")).issuer_name(name("old-pbx.example"))
                 .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=400)).not_valid_after(now - datetime.timedelta(days=30))
+                .not_valid_before(now - datetime.timedelta(days=830)).not_valid_after(now - datetime.timedelta(days=30))
                 .sign(leaf_key, hashes.SHA256()))
         (workdir / "ca.pem").write_bytes(pem(leaf))
     (workdir / "cert.pem").write_bytes(pem(leaf))
@@ -295,8 +296,13 @@ def start_kamailio(workdir: Path, variant: str) -> KamailioLab:
         text = text.replace("@PORT_SIP@", str(sip_port or 0))
         (workdir / dst).write_text(text)
     (workdir / "run").mkdir(exist_ok=True)
+    env = None
+    groups = KAMAILIO_DIR / f"{variant}-openssl.cnf"  # key-exchange groups: tls.cfg has no option for them
+    if groups.exists():
+        (workdir / "openssl.cnf").write_text(groups.read_text())
+        env = {**os.environ, "OPENSSL_CONF": str(workdir / "openssl.cnf")}
     proc = _spawn([binary, "-DD", "-E", "-f", str(workdir / "kamailio.cfg"), "-P", str(workdir / "kamailio.pid"),
-                   "-Y", str(workdir / "run"), "-m", "64", "-M", "8"], workdir)
+                   "-Y", str(workdir / "run"), "-m", "64", "-M", "8"], workdir, env)
     server = _serving(f"kamailio-{variant}", proc, tls_port, workdir)
     return KamailioLab(variant, server, sip_port, tls_port, workdir)
 

@@ -100,7 +100,7 @@ def test_weak_front_end_shows_every_weakness(lab_scan):
     doc, *_ = lab_scan
     weak = _status(doc, "edge-weak")
     for cid in ("SIP-NET-101", "SIP-NET-102", "SIP-NET-104", "SIP-NET-105", "SIP-NET-107",
-                "TLS-NET-101", "TLS-NET-103", "TLS-NET-104"):
+                "TLS-NET-101", "TLS-NET-103", "TLS-NET-104", "ENC-TLS-108", "ENC-TLS-109", "ENC-TLS-110", "ENC-TLS-111"):
         assert "FAIL" in weak[cid], (cid, weak[cid])
     assert weak["SIP-NET-103"] == {"PASS"}  # REGISTER is at least refused (404) or challenged
     evidence = {(r.get("alias") or r["check_id"]): r["evidence"] for r in doc["results"] if r["target"] == "edge-weak" and r["status"] == "FAIL"}

@@ -2,18 +2,22 @@
 
 Both read as ``tls.profile`` objects ([server:default], [client:carrier] ...). ``method`` names
 the lowest version a profile admits ("TLSv1.2+"); unset it is SSLv23, which admits TLS 1.0.
-``verify_certificate`` is off unless set. TLS counts only when it is on: Kamailio needs
-``enable_tls=yes`` and tls.so, OpenSIPS the proto_tls module.
+``verify_certificate`` is off unless set. ``cipher_list`` (OpenSIPS ``ciphers_list``) goes to
+OpenSSL's SSL_CTX_set_cipher_list; unset, OpenSSL's DEFAULT list stands (CBC and static-RSA suites
+included); TLS 1.3 suites are OpenSSL's, neither server sets them. TLS counts only when it is on:
+Kamailio needs ``enable_tls=yes`` and tls.so, OpenSIPS the proto_tls module.
 """
 from __future__ import annotations
 
+import ssl
+from functools import lru_cache
 from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.platforms.kamailio.common import TRUE, tls_enabled
-from voxaudit.records.tls import PeerVerification, ProtocolVersions
+from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
@@ -21,6 +25,10 @@ TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1
 VERSION_REMEDIATION = {
     "kamailio": "In tls.cfg set method = TLSv1.2+ in [server:default] and [client:default].",
     "opensips": "modparam(\"tls_mgm\", \"tls_method\", \"[<domain>]TLSv1_2-TLSv1_3\") for every domain.",
+}
+SUITE_REMEDIATION = {
+    "kamailio": f"In tls.cfg, in every [server:...] and [client:...] profile: cipher_list = {MOZILLA_CIPHERS}",
+    "opensips": f"modparam(\"tls_mgm\", \"ciphers_list\", \"[<domain>]{MOZILLA_CIPHERS}\") for every domain.",
 }
 VERIFY_REMEDIATION = {
     "kamailio": "In tls.cfg [client:default]: verify_certificate = yes, ca_list = /etc/ssl/certs/ca-certificates.crt.",
@@ -50,6 +58,85 @@ def peer_verification(facts: KamailioFacts) -> Iterator[PeerVerification]:
                                verifies=on, setting="verify_certificate = yes" if on else "verify_certificate is off")
 
 
+# PSK and SRP suites need a pre-shared key or an SRP verifier callback, which neither Kamailio's tls
+# module nor OpenSIPS tls_mgm installs: a list that names them can never negotiate them.
+UNUSABLE_KEY_EXCHANGES = {"kx-psk", "kx-rsa-psk", "kx-dhe-psk", "kx-ecdhe-psk", "kx-srp"}
+
+
+@lru_cache(maxsize=64)
+def expand_cipher_list(cipher_list: str) -> tuple[str, ...] | None:
+    """The suites below TLS 1.3 that ``cipher_list`` selects, as OpenSSL expands it (Kamailio hands
+    the string to SSL_CTX_set_cipher_list, OpenSIPS likewise); None when OpenSSL selects nothing
+    from it, which makes the module refuse the domain. Expanded by the OpenSSL voxaudit runs on:
+    the same string on the PBX's OpenSSL may differ in suites either one lacks."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        ctx.set_ciphers(cipher_list[:4096])
+    except ssl.SSLError:
+        return None
+    return tuple(c["name"] for c in ctx.get_ciphers()
+                 if c.get("protocol") != "TLSv1.3" and c.get("kea") not in UNUSABLE_KEY_EXCHANGES)
+
+
+@lru_cache(maxsize=1)
+def default_tls13_suites() -> tuple[str, ...]:
+    """OpenSSL's TLS 1.3 suites (neither Kamailio 5.6 nor OpenSIPS tls_mgm can change them)."""
+    return tuple(c["name"] for c in ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).get_ciphers()
+                 if c.get("protocol") == "TLSv1.3")
+
+
+def _admits_tls13(method: str) -> bool:
+    m = method.lower().replace("_", ".")
+    return m in {"", "sslv23", "tlsv1.3"} or m.endswith("+") or m.endswith("tlsv1.3")
+
+
+def named_suites(cipher_list: str) -> tuple[str, ...]:
+    """The suites a cipher list names one by one ("DES-CBC3-SHA"), not removed ("!", "-") nor
+    moved ("+"), nor aliases ("HIGH", "ECDHE+AESGCM"), nor "@" commands: judged by their names even
+    where the OpenSSL voxaudit runs on no longer has them (RC4, 3DES) but the PBX's may."""
+    out: list[str] = []
+    for token in cipher_list[:4096].replace(",", ":").replace(" ", ":").split(":"):
+        if (token and token[0] not in "!-+@" and "-" in token and len(token) <= 64
+                and all(ch.isalnum() or ch in "-_" for ch in token) and token not in out):
+            out.append(token)
+    return tuple(out)
+
+
+def _suites(p: ConfigObject) -> tuple[tuple[str, ...], str]:
+    """(the suites a profile admits, how they were read); no suites: OpenSSL selects none from the list."""
+    configured = p.get("cipher_list")
+    below13 = expand_cipher_list(configured or "DEFAULT") or ()
+    lacking = [n for n in named_suites(configured or "") if n not in below13]
+    setting = (f"cipher_list as OpenSSL {ssl.OPENSSL_VERSION.split()[1]} expands it" if configured
+               else "cipher_list unset: OpenSSL's DEFAULT list")
+    if lacking:
+        setting += f" (named there, unknown to this OpenSSL: {', '.join(lacking[:4])})"
+    if not below13 and not lacking:
+        return (), setting
+    tls13 = default_tls13_suites() if _admits_tls13(p.get("method") or "") else ()
+    return (*below13, *lacking, *tls13), setting
+
+
+def accepted_suites(facts: KamailioFacts) -> Iterator[AcceptedSuites]:
+    """Each profile's cipher_list as OpenSSL expands it (unset: OpenSSL's DEFAULT), the suites it
+    names that this OpenSSL lacks, and the TLS 1.3 suites when its method admits TLS 1.3. The list
+    itself is not quoted: the evidence names suites."""
+    for p in _profiles(facts):
+        suites, setting = _suites(p)
+        subject, source, section = f"tls [{p.name}]", p.location("cipher_list"), f"[{p.name}]"
+        if not suites:
+            yield AcceptedSuites(subject=subject, source=source, section=section, setting=setting, undecidable=(
+                "not evaluated: cipher_list selects no suite this OpenSSL knows (on the same OpenSSL the TLS "
+                "module refuses the profile)"))
+            continue
+        yield AcceptedSuites(subject=subject, source=source, section=section, setting=setting,
+                             suites=tuple(("", n) for n in suites))
+
+
+def suites_fix(rec: AcceptedSuites) -> list[str]:
+    return [rec.section, f"cipher_list = {MOZILLA_CIPHERS}"]
+
+
 def version_fix(rec: ProtocolVersions) -> list[str]:
     return [rec.section, "method = TLSv1.2+"]
 
@@ -64,5 +151,9 @@ BINDINGS = tuple(
                 "TLS not enabled or no tls.cfg"),
         Binding("ENC-TLS-103", platform, peer_verification, SOURCES, "KAM-TLS-104", VERIFY_REMEDIATION, verify_fix,
                 "no TLS client profile"),
+        Binding("ENC-TLS-108", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+                none="TLS not enabled or no tls.cfg"),
+        Binding("ENC-TLS-109", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+                none="TLS not enabled or no tls.cfg"),
     )
 )
