@@ -108,6 +108,8 @@ class _Phone:
         self.url("auto_provision.server.url")
         self.put(self.device, "voicemail_popup", "features.voice_mail_popup.enable")
         self.put(self.device, "missed_call_popup", "features.missed_call_popup.enable")
+        self.put(self.device, "web_session_timeout", "features.relog_offtime")  # web UI idle logoff, minutes
+        self.device.setdefault("web_session_timeout", ("", self.display, 0))  # read, not provisioned
         lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"account\.(\d{1,4})\.", k))})
         for n in lines:
             enabled = self.get(f"account.{n}.enable")
@@ -148,6 +150,8 @@ class _Phone:
 
     def _grandstream(self) -> None:
         self.secret("admin_password", "P2")
+        self.put(self.device, "web_session_timeout", "P28116")  # Web Session Timeout, minutes
+        self.device.setdefault("web_session_timeout", ("", self.display, 0))  # read, not provisioned
         path = self.get("P237")
         proto = self.get("P212")
         if path and path[0]:

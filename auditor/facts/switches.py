@@ -169,9 +169,53 @@ class _Builder:
             for _m, b in cfg.top(r"^management telnet$"):
                 if not b.child(r"^shutdown$"):
                     dev.add("vty", "telnet: enabled", b.line)
+            self._eos_idle_timeout()
+        else:
+            self._ios_exec_timeouts()
         self._ios_vlans(eos)
         self._ios_ports(eos)
         self._ios_snmp()
+
+    def _ios_exec_timeouts(self) -> None:
+        """``exec_timeout`` per terminal line: "<line>=<minutes> <seconds>", "<line>=default" (IOS prints
+        nothing for its default of 10 minutes) or "<line>=no exec" (the line starts no EXEC session)."""
+        for m, b in self.cfg.top(r"^line (con|console|vty|aux) (\d{1,4})(?: (\d{1,4}))?$"):
+            name = " ".join(g for g in m.groups() if g)
+            if (no_exec := b.child(r"^no exec$")) is not None:
+                self.device.add("exec_timeout", f"{name}=no exec", no_exec[1])
+                continue
+            t = b.child(r"^exec-timeout (\d{1,9})(?: (\d{1,9}))?$")
+            odd = [ln for text, ln in b.children if text.startswith("exec-timeout") and not re.fullmatch(
+                r"exec-timeout \d{1,9}(?: \d{1,9})?", text)]
+            if odd:
+                self.problems.append(Problem(self.display, odd[-1], f"line {name}: exec-timeout not understood", False))
+            if t is None:
+                self.device.add("exec_timeout", f"{name}=default", b.line)
+            else:
+                self.device.add("exec_timeout", f"{name}={t[0].group(1)} {t[0].group(2) or '0'}", t[1])
+
+    def _eos_idle_timeout(self) -> None:
+        """``ssh_idle_timeout``: EOS ``management ssh`` / ``idle-timeout <minutes>`` (0: none), "off" when
+        SSH is shut down, "default" when not configured."""
+        found = False
+        for _m, b in self.cfg.top(r"^management ssh$"):
+            found = True
+            off = b.child(r"^shutdown$")
+            if off is not None and not b.child(r"^vrf \S"):  # a VRF sub-block may run SSH on its own
+                self.device.set("ssh_idle_timeout", "off", off[1])
+                continue
+            t = b.child(r"^idle-timeout (\d{1,9})$")
+            odd = [ln for text, ln in b.children if text.startswith("idle-timeout") and not re.fullmatch(
+                r"idle-timeout \d{1,9}", text)]
+            if odd:
+                self.problems.append(Problem(self.display, odd[-1], "management ssh: idle-timeout not understood",
+                                             False))
+            if t is not None:
+                self.device.set("ssh_idle_timeout", t[0].group(1), t[1])
+            else:
+                self.device.set("ssh_idle_timeout", "default", b.line, default=True)
+        if not found:
+            self.device.set("ssh_idle_timeout", "default", 1, default=True)
 
     def _ios_vlans(self, eos: bool) -> None:
         for m, b in self.cfg.top(r"^vlan ([\d,\- ]+)$"):
