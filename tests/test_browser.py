@@ -387,7 +387,8 @@ def test_pdf_pages_are_rendered_and_hold_the_evidence(report_dir, clinic_doc, tm
         assert "How to fix (" in after, f"{f.meta.id} is split across pages {start + 1} and {start + 2}"
     # Passed checks are printed expanded (a closed <details> would print nothing).
     passed_ids = {meta.id for meta, _, _ in model.passed_checks}
-    assert passed_ids and all(cid in flat for cid in passed_ids)
+    missing = sorted(cid for cid in passed_ids if cid not in flat)
+    assert passed_ids and not missing, (missing, [ln for ln in text.splitlines() if any(m.split("-")[0] in ln for m in missing)][:20])
 
 
 def test_pdf_without_chromium_names_what_to_install_and_the_rest_is_written(clinic_doc, tmp_path, monkeypatch):
