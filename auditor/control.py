@@ -27,6 +27,7 @@ import msgspec
 from voxaudit.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc
 from voxaudit.model import ErrorKind, Result, Severity, Status
 from voxaudit.records.base import Record
+from voxaudit.remediation.change import Change
 
 R = TypeVar("R", bound=Record)
 
@@ -129,6 +130,10 @@ View = Union[Callable[[Any], Iterable[R]], Callable[[Any, Params], Iterable[R]]]
 # The exact lines for one failing record; a fix that needs the profile's values (a length, a
 # period) takes the parameters too, so a stricter profile gets its own numbers, not the defaults.
 Fix = Union[Callable[[R], list[str]], Callable[[R, Params], list[str]]]
+# The same fix as structured changes (``voxaudit fix`` writes them as patches); one that must look at other
+# objects (which transport is TLS) takes the facts as a third argument. A choice for a person is a note.
+ChangeFn = Union[Callable[[R], list[Change]], Callable[[R, Params], list[Change]],
+                 Callable[[R, Params, Any], list[Change]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +151,15 @@ class Binding(Generic[R]):
     remediation: Mapping[str, str] = field(default_factory=dict)
     fix: Optional[Fix[R]] = None
     none: str = "nothing this control applies to"
+    change: Optional[ChangeFn[R]] = None
+
+    def changes(self, record: R, params: Params, facts: Any) -> Optional[list[Change]]:
+        """The structured fix of one failing record, or None when this binding states none (not patchable)."""
+        fn: Any = self.change
+        if fn is None:
+            return None
+        arity = len(inspect.signature(fn).parameters)
+        return list(fn(record) if arity == 1 else fn(record, params) if arity == 2 else fn(record, params, facts))
 
     def remediation_text(self) -> dict[str, str]:
         return {k: " ".join(v.split()) for k, v in self.remediation.items()}

@@ -22,6 +22,7 @@ if [ "$WITH_TEST" = 1 ]; then
   [ -x /usr/sbin/snmpd ] || need_apt+=(snmpd)
   command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
   command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+  command -v patch >/dev/null 2>&1 || need_apt+=(patch)  # tests/test_fix.py applies voxaudit fix's patches
   # Distributed mode's lab: a Redis broker and a PostgreSQL central store.
   [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)

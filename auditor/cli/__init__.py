@@ -27,6 +27,7 @@ COMMANDS = {  # name -> module:attribute, in the order --help lists them (the ev
     "diff": "voxaudit.cli.history:diff_cmd",
     "baseline": "voxaudit.cli.saved:baseline_cmd",
     "portfolio": "voxaudit.cli.saved:portfolio_cmd",
+    "fix": "voxaudit.cli.fix:fix",
     "worker": "voxaudit.cli.scan:worker",
 }
 

@@ -17,6 +17,7 @@ from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import yes
 from voxaudit.platforms.common import is_loopback
 from voxaudit.records.access import AddressLimit, AdminInterface
+from voxaudit.remediation import Change, note, set_
 
 ACL_KEYS = ("acl", "permit", "deny", "contact_acl", "contact_permit", "contact_deny")
 OPEN_ACLS = {"0.0.0.0/0.0.0.0", "0.0.0.0/0", "::/0", "0.0.0.0"}
@@ -152,15 +153,34 @@ def endpoint_fix(lim: AddressLimit) -> list[str]:
     return [f"[{lim.holder}]", "contact_deny=0.0.0.0/0.0.0.0", "contact_permit=<voice VLAN>/255.255.255.0"]
 
 
+def http_change(iface: AdminInterface) -> list[Change]:
+    """HTTP and ARI both listen where http.conf binds: loopback ends the plaintext listener."""
+    return [set_("http.conf", "general", "bindaddr", "127.0.0.1", "http.general")]
+
+
+def ami_change(iface: AdminInterface) -> list[Change]:
+    return [set_("manager.conf", "general", "bindaddr", "127.0.0.1", "manager.general")]
+
+
+def ami_login_change(lim: AddressLimit) -> list[Change]:
+    return [note("manager.conf", lim.holder, f"manager user {lim.holder}: add deny=0.0.0.0/0.0.0.0 and permit= the "
+                                             "management hosts here")]
+
+
+def endpoint_change(lim: AddressLimit) -> list[Change]:
+    return [note("pjsip.conf", lim.holder, f"endpoint {lim.holder}: limit it to the voice VLAN here "
+                                           "(contact_deny=0.0.0.0/0.0.0.0, contact_permit=<voice VLAN>)")]
+
+
 BINDINGS = (
     Binding("ACC-ADMIN-101", "asterisk", ami_interface, ("manager.conf",), "AST-AMI-101", AMI_REMEDIATION, ami_fix,
-            none="AMI disabled"),
+            none="AMI disabled", change=ami_change),
     Binding("ACC-ADMIN-101", "asterisk", http_server, ("http.conf",), "AST-HTTP-101", HTTP_REMEDIATION, http_fix,
-            none="HTTP server disabled"),
+            none="HTTP server disabled", change=http_change),
     Binding("ACC-ADMIN-101", "asterisk", ari_interface, ("ari.conf", "http.conf"), "AST-ARI-101", ARI_REMEDIATION,
-            ari_fix, none="ARI disabled or not configured, or the HTTP server is off"),
+            ari_fix, none="ARI disabled or not configured, or the HTTP server is off", change=http_change),
     Binding("ACC-ADMIN-103", "asterisk", ami_logins, ("manager.conf",), "AST-AMI-103", AMI_ACL_REMEDIATION,
-            ami_login_fix, none="AMI disabled or has no users"),
+            ami_login_fix, none="AMI disabled or has no users", change=ami_login_change),
     Binding("ACC-NET-101", "asterisk", endpoint_limits, tuple(PJSIP_OBJECT_SOURCES), "AST-ACC-101",
-            ENDPOINT_REMEDIATION, endpoint_fix, none="no pjsip endpoints defined"),
+            ENDPOINT_REMEDIATION, endpoint_fix, none="no pjsip endpoints defined", change=endpoint_change),
 )

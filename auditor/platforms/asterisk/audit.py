@@ -20,6 +20,7 @@ from voxaudit.records.audit import (
     PersistentLog,
     SecurityEventLog,
 )
+from voxaudit.remediation import Change, note, set_
 
 LOGGER_FIX_ASTERISK = "In logger.conf [logfiles] add: security.log => security and messages.log => notice,warning,error,security"
 LOGGER_FIX_FREEPBX = ("Settings > Asterisk Logfile Settings: add a log file 'security' with Security = On, and turn "
@@ -100,6 +101,24 @@ def syslog_fix(rec: LogForwarding) -> list[str]:
     return ["[logfiles]", "syslog.local0 => notice,warning,error,security"]
 
 
+def _channel(line: str) -> Change:
+    """A logger.conf [logfiles] line ``name => levels`` as a change (the channel is the key)."""
+    name, _, levels = line.partition("=>")
+    return set_("logger.conf", "logfiles", name.strip(), levels.strip(), sep=" => ")
+
+
+def security_change(rec: SecurityEventLog) -> list[Change]:
+    return [_channel(security_fix(rec)[1])]
+
+
+def persistent_change(rec: PersistentLog) -> list[Change]:
+    return [_channel(persistent_fix(rec)[1])]
+
+
+def syslog_change(rec: LogForwarding) -> list[Change]:
+    return [_channel(syslog_fix(rec)[1])]
+
+
 # -- cdr.conf and cel.conf ------------------------------------------------------------------------
 
 def call_records(facts: AsteriskFacts) -> Iterator[CallRecords]:
@@ -123,6 +142,13 @@ def cdr_fix(rec: CallRecords) -> list[str]:
     return ["[general]", "enable=yes"]
 
 
+def cdr_change(rec: CallRecords) -> list[Change]:
+    if rec.section == "cdr.conf":
+        return [note("cdr.conf", "general", "create cdr.conf with [general] enable=yes and the CDR backend this "
+                                            "clinic keeps its records in")]
+    return [set_("cdr.conf", "general", "enable", "yes", "cdr.general")]
+
+
 def channel_events(facts: AsteriskFacts) -> Iterator[ChannelEvents]:
     general: Optional[ConfigObject] = facts.first("cel.general")
     where = general.location("enable") if general is not None else None
@@ -136,6 +162,15 @@ def channel_events(facts: AsteriskFacts) -> Iterator[ChannelEvents]:
 
 def cel_fix(rec: ChannelEvents) -> list[str]:
     return ["[general]", "enable=yes", "apps=voicemailmain,voicemail,mixmonitor"]
+
+
+def cel_change(rec: ChannelEvents, params: Params, facts: AsteriskFacts) -> list[Change]:
+    """enable=yes; the audited apps only where cel.conf names none (a list already chosen is kept)."""
+    out = [set_("cel.conf", "general", "enable", "yes", "cel.general")]
+    general = facts.first("cel.general")
+    if general is None or not general.get("apps"):
+        out.append(set_("cel.conf", "general", "apps", "voicemailmain,voicemail,mixmonitor", "cel.general"))
+    return out
 
 
 # -- logrotate ------------------------------------------------------------------------------------
@@ -163,13 +198,15 @@ def logrotate_fix(rec: LogRetention, params: Params) -> list[str]:
 
 BINDINGS = (
     Binding("LOG-AUD-101", "asterisk", security_log, ("logger.conf",), "AST-LOG-101", SECURITY_REMEDIATION,
-            security_fix),
+            security_fix, change=security_change),
     Binding("LOG-AUD-102", "asterisk", persistent_log, ("logger.conf",), "AST-LOG-102", PERSISTENT_REMEDIATION,
-            persistent_fix),
+            persistent_fix, change=persistent_change),
     Binding("LOG-AUD-103", "asterisk", log_forwarding, ("logger.conf",), "AST-LOG-103", SYSLOG_REMEDIATION,
-            syslog_fix),
-    Binding("LOG-AUD-104", "asterisk", call_records, ("cdr.conf",), "AST-LOG-104", CDR_REMEDIATION, cdr_fix),
-    Binding("LOG-AUD-105", "asterisk", channel_events, ("cel.conf",), "AST-LOG-105", CEL_REMEDIATION, cel_fix),
+            syslog_fix, change=syslog_change),
+    Binding("LOG-AUD-104", "asterisk", call_records, ("cdr.conf",), "AST-LOG-104", CDR_REMEDIATION, cdr_fix,
+            change=cdr_change),
+    Binding("LOG-AUD-105", "asterisk", channel_events, ("cel.conf",), "AST-LOG-105", CEL_REMEDIATION, cel_fix,
+            change=cel_change),
     Binding("LOG-AUD-106", "asterisk", log_retention, ("logrotate",), "AST-LOG-106", LOGROTATE_REMEDIATION,
             logrotate_fix),
 )

@@ -26,6 +26,7 @@ from voxaudit.records.authentication import (
     UserDisclosure,
 )
 from voxaudit.records.secrets import SecretShape
+from voxaudit.remediation import Change, note, set_
 
 GENERAL_SOURCES = ("sip.conf", "modules.conf")
 PEER_SOURCES = ("sip.conf", "users.conf", "modules.conf")
@@ -189,6 +190,24 @@ def disclosure_fix(rec: UserDisclosure) -> list[str]:
             *(["alwaysauthreject=yes"] if "alwaysauthreject" in rec.detail else [])]
 
 
+def secret_change(cred: AccountSecret) -> list[Change]:
+    """A new secret is never generated into a patch: a note where the account is written."""
+    return [note("", cred.section, f"set a new random secret (16+ characters) for {cred.subject} here")]
+
+
+def endpoint_auth_change(req: UnauthenticatedRequest) -> list[Change]:
+    return [note("pjsip.conf", req.section, f"{req.subject}: remove it, or give it auth= an auth object, here")]
+
+
+def guest_change(req: UnauthenticatedRequest) -> list[Change]:
+    return [set_("sip.conf", "general", "allowguest", "no", "sip.general")]
+
+
+def disclosure_change(rec: UserDisclosure) -> list[Change]:
+    return [set_("sip.conf", "general", line.split("=")[0], line.split("=")[1], "sip.general")
+            for line in disclosure_fix(rec)[1:]]
+
+
 # -- bindings ----------------------------------------------------------------------------------------
 
 PJSIP_SECRET_REMEDIATION = {
@@ -224,17 +243,17 @@ GUEST_REMEDIATION = {
 
 BINDINGS = (
     Binding("AUTH-SECRET-101", "asterisk", pjsip_auth_secrets, PJSIP_SOURCES, "AST-ACC-103", PJSIP_SECRET_REMEDIATION,
-            secret_fix("password"), none="no pjsip auth objects"),
+            secret_fix("password"), none="no pjsip auth objects", change=secret_change),
     Binding("AUTH-SECRET-101", "asterisk", ami_secrets, ("manager.conf",), "AST-AMI-102", AMI_REMEDIATION,
-            secret_fix("secret"), none="AMI disabled or has no users"),
+            secret_fix("secret"), none="AMI disabled or has no users", change=secret_change),
     Binding("AUTH-SECRET-101", "asterisk", ari_secrets, ("ari.conf",), "AST-ARI-102", ARI_REMEDIATION,
-            secret_fix("password", "password_format=crypt"), none="no ARI users"),
+            secret_fix("password", "password_format=crypt"), none="no ARI users", change=secret_change),
     Binding("AUTH-SECRET-101", "asterisk", chan_sip_secrets, PEER_SOURCES, "AST-SIP-104", CHAN_SIP_SECRET_REMEDIATION,
-            secret_fix("secret"), none="chan_sip is not loaded or has no peers"),
+            secret_fix("secret"), none="chan_sip is not loaded or has no peers", change=secret_change),
     Binding("AUTH-SIP-101", "asterisk", pjsip_endpoint_calls, PJSIP_SOURCES, "AST-ACC-102", ENDPOINT_AUTH_REMEDIATION,
-            endpoint_fix, none="no pjsip endpoints defined"),
+            endpoint_fix, none="no pjsip endpoints defined", change=endpoint_auth_change),
     Binding("AUTH-SIP-101", "asterisk", chan_sip_guest_calls, GENERAL_SOURCES, "AST-SIP-103", GUEST_REMEDIATION,
-            guest_call_fix, none="chan_sip is not loaded"),
+            guest_call_fix, none="chan_sip is not loaded", change=guest_change),
     Binding("AUTH-SIP-103", "asterisk", chan_sip_user_disclosure, GENERAL_SOURCES, "AST-SIP-103", GUEST_REMEDIATION,
-            disclosure_fix, none="chan_sip is not loaded"),
+            disclosure_fix, none="chan_sip is not loaded", change=disclosure_change),
 )

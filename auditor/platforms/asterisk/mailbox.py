@@ -13,6 +13,7 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.platforms.asterisk.common import mailboxes, pins_elsewhere
 from voxaudit.records.mailbox import MailboxPin
 from voxaudit.records.secrets import SecretShape
+from voxaudit.remediation import Change, note
 
 PIN_SOURCES = ("voicemail.conf", "minivm.conf")
 MINIVM_NO_PIN = ("MiniVM account without a pincode: app_minivm keeps no messages to listen to by phone "
@@ -44,9 +45,15 @@ def pin_fix(box: MailboxPin) -> list[str]:
     return [f"; {box.section}", "pincode=<new PIN>" if box.optional else "box => <new PIN>,Name,email"]
 
 
+def pin_change(box: MailboxPin) -> list[Change]:
+    """A PIN is the owner's choice: a marked note at the mailbox line, never a value."""
+    root = "minivm.conf" if box.optional else "voicemail.conf"
+    return [note(root, "", f"set a new PIN for mailbox {box.mailbox} here")]
+
+
 def _pin(control: str, alias: str) -> Binding[MailboxPin]:
     return Binding(control, "asterisk", mailbox_pins, PIN_SOURCES, alias, VM_REMEDIATION, pin_fix,
-                   none="no mailboxes defined")
+                   none="no mailboxes defined", change=pin_change)
 
 
 BINDINGS = (

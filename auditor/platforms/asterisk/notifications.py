@@ -17,6 +17,7 @@ from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
 from voxaudit.platforms.asterisk.common import derived, mailboxes, vm_general, yes
 from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
+from voxaudit.remediation import Change, note, set_
 
 SOURCES = ("voicemail.conf", "minivm.conf")
 GENERAL = "voicemail.conf [general]"
@@ -102,6 +103,16 @@ def attach_fix(att: AudioAttachment) -> list[str]:
     if att.section == MINIVM_GENERAL:
         return ["; give every minivm.conf account an etemplate whose attachmedia=no"]
     return [att.section.removeprefix("minivm.conf "), "attachmedia=no"]
+
+
+def attach_change(att: AudioAttachment) -> list[Change]:
+    """[general] is a setting; a mailbox's options share its line with the PIN, so they are a note."""
+    if att.section == GENERAL:
+        return [set_("voicemail.conf", "general", "attach", "no", "voicemail.general")]
+    if att.section.startswith(MAILBOX):
+        return [note("voicemail.conf", "", f"remove attach=yes from the options of mailbox "
+                                           f"{att.section[len(MAILBOX):]} here")]
+    return [note("minivm.conf", "", f"{att.section}: set attachmedia=no (and give every account an etemplate)")]
 
 
 # --- caller identity in notification text ---------------------------------------------------------
@@ -200,6 +211,14 @@ def text_fix(text: NotificationText) -> list[str]:
             f"{kind}body=You have a new voicemail. Call the voicemail system to listen.\\n"]
 
 
+def text_change(text: NotificationText) -> list[Change]:
+    if text.section == GENERAL:
+        return [set_("voicemail.conf", "general", key, value, "voicemail.general")
+                for key, _, value in (line.partition("=") for line in text_fix(text)[1:])]
+    return [note(text.section.split(" ", 1)[0], "", f"{text.subject}: rewrite the {text.channel} subject and body "
+                                                    "without the caller's number or name")]
+
+
 # --- the only copy sent away ----------------------------------------------------------------------
 
 def messages_after_email(facts: AsteriskFacts) -> Iterator[MessageAfterEmail]:
@@ -212,6 +231,11 @@ def messages_after_email(facts: AsteriskFacts) -> Iterator[MessageAfterEmail]:
                                 attached=yes(attach), deletion="delete=yes", attachment=where)
 
 
+def delete_change(msg: MessageAfterEmail) -> list[Change]:
+    return [note("voicemail.conf", "", f"remove delete=yes and set attach=no in the options of mailbox "
+                                       f"{msg.section[len(MAILBOX):]} here")]
+
+
 def delete_fix(msg: MessageAfterEmail) -> list[str]:
     return [f"; options of mailbox {msg.section[len(MAILBOX):]}", "delete=no", "attach=no"]
 
@@ -222,7 +246,7 @@ BINDINGS = (
                     "minivm.conf give every template attachmedia=no and every account an etemplate.",
         "freepbx": "Applications > Extensions > (extension) > Voicemail: Email Attachment = No; "
                    "Settings > Voicemail Admin > Settings: attach = no.",
-    }, attach_fix, none="no voicemail configuration sends email"),
+    }, attach_fix, none="no voicemail configuration sends email", change=attach_change),
     Binding("NTF-PHI-102", "asterisk", email_texts, SOURCES, "AST-NTF-102", {
         "asterisk": "In voicemail.conf [general] set emailsubject and emailbody without ${VM_CALLERID}, "
                     "${VM_CIDNAME} or ${VM_CIDNUM}, e.g. emailbody=You have a new voicemail in mailbox ${VM_MAILBOX}; "
@@ -230,15 +254,15 @@ BINDINGS = (
                     "${MVM_CIDNUM}.",
         "freepbx": "Settings > Voicemail Admin > Settings > Email Config: rewrite Email Subject and Email Body "
                    "without the caller ID variables.",
-    }, text_fix, none="no voicemail configuration sends email"),
+    }, text_fix, none="no voicemail configuration sends email", change=text_change),
     Binding("NTF-PHI-102", "asterisk", pager_texts, SOURCES, "AST-NTF-103", {
         "asterisk": "In voicemail.conf [general] set pagersubject and pagerbody without caller variables, e.g. "
                     "pagerbody=New voicemail in box ${VM_MAILBOX}; in minivm.conf set pagerbody and the ptemplate "
                     "templates likewise.",
         "freepbx": "Settings > Voicemail Admin > Settings > Email Config: Pager Subject and Pager Body.",
-    }, text_fix, none="no voicemail configuration sends pager messages"),
+    }, text_fix, none="no voicemail configuration sends pager messages", change=text_change),
     Binding("NTF-PHI-103", "asterisk", messages_after_email, ("voicemail.conf",), "AST-NTF-104", {
         "asterisk": "Remove delete=yes (and deletevoicemail) from mailbox options, and set attach=no.",
         "freepbx": "Applications > Extensions > (extension) > Voicemail: Delete Voicemail = No.",
-    }, delete_fix, none="no mailbox sends email"),
+    }, delete_fix, none="no mailbox sends email", change=delete_change),
 )

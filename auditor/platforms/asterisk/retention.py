@@ -12,6 +12,7 @@ from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.platforms.asterisk.common import vm_general
 from voxaudit.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
+from voxaudit.remediation import Change, set_
 
 MAXMSG_DEFAULT = 100  # app_voicemail MAXMSG
 RECORDING_APPS = {"mixmonitor", "monitor"}
@@ -73,6 +74,12 @@ def bounds_fix(limits: MessageLimits, params: Params) -> list[str]:
     return fix
 
 
+def bounds_change(limits: MessageLimits, params: Params) -> list[Change]:
+    """bounds_fix's settings, in voicemail.conf [general]."""
+    return [set_("voicemail.conf", "general", key, value, "voicemail.general")
+            for key, _, value in (line.partition("=") for line in bounds_fix(limits, params)[1:])]
+
+
 def deleted_messages(facts: AsteriskFacts) -> Iterator[DeletedMessages]:
     general = vm_general(facts)
     if general is None:
@@ -85,6 +92,10 @@ def deleted_messages(facts: AsteriskFacts) -> Iterator[DeletedMessages]:
 
 def deleted_fix(rec: DeletedMessages) -> list[str]:
     return ["[general]", "backupdeleted=no"]
+
+
+def deleted_change(rec: DeletedMessages) -> list[Change]:
+    return [set_("voicemail.conf", "general", "backupdeleted", "no", "voicemail.general")]
 
 
 def stored_recordings(facts: AsteriskFacts) -> Iterator[StoredRecordings]:
@@ -107,9 +118,9 @@ BINDINGS = (
     Binding("RET-PHI-101", "asterisk", stored_messages, ("spool",), "AST-RET-101", AGE_REMEDIATION,
             none="no mailboxes in the spool"),
     Binding("RET-PHI-102", "asterisk", message_limits, ("voicemail.conf",), "AST-RET-102", BOUNDS_REMEDIATION,
-            bounds_fix, none=NO_GENERAL),
+            bounds_fix, none=NO_GENERAL, change=bounds_change),
     Binding("RET-PHI-103", "asterisk", deleted_messages, ("voicemail.conf",), "AST-RET-103", DELETED_REMEDIATION,
-            deleted_fix, none=NO_GENERAL),
+            deleted_fix, none=NO_GENERAL, change=deleted_change),
     Binding("RET-PHI-104", "asterisk", stored_recordings, ("extensions.conf", "extensions.ael", "spool"), "AST-RET-104",
             RECORDING_REMEDIATION,
             none="the dialplan does not record calls and no recordings are stored"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from voxaudit.control import Binding
+from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import WEAK_CIPHER_RE, tls_version, transports
 from voxaudit.records.tls import CipherSuites, PeerVerification, ProtocolVersions, ServerCredentials
+from voxaudit.remediation import Change, note, set_
 
 SOURCES = ("pjsip.conf",)
 NONE = "no TLS transport defined"
@@ -91,10 +92,41 @@ def credentials_fix(rec: ServerCredentials) -> list[str]:
     return [rec.section] + [f"{k}=/etc/asterisk/keys/<file>" for k in rec.missing]
 
 
+TRANSPORT = "pjsip.transport"
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def version_change(rec: ProtocolVersions) -> list[Change]:
+    return [set_("pjsip.conf", rec.section.strip("[]"), "method", "tlsv1_2", TRANSPORT)]
+
+
+def cipher_change(rec: CipherSuites) -> list[Change]:
+    key, _, value = STRONG_CIPHERS.partition("=")
+    return [set_("pjsip.conf", rec.section.strip("[]"), key, value, TRANSPORT)]
+
+
+def verify_change(rec: PeerVerification, params: Params, facts: AsteriskFacts) -> list[Change]:
+    """verify_server=yes, with the system's CA bundle only where the transport names no CA of its own."""
+    name = rec.section.strip("[]")
+    out = [set_("pjsip.conf", name, "verify_server", "yes", TRANSPORT)]
+    t = facts.named(TRANSPORT, name)
+    if t is not None and not (t.get("ca_list_file") or t.get("ca_list_path")):
+        out.append(set_("pjsip.conf", name, "ca_list_file", CA_BUNDLE, TRANSPORT))
+    return out
+
+
+def credentials_change(rec: ServerCredentials) -> list[Change]:
+    return [note("pjsip.conf", rec.section.strip("[]"), f"{rec.subject}: set {' and '.join(rec.missing)} to the "
+                                                        "certificate and key issued for this PBX here")]
+
+
 BINDINGS = (
-    Binding("ENC-TLS-101", "asterisk", protocol_versions, SOURCES, "AST-TLS-102", VERSION_REMEDIATION, version_fix, NONE),
+    Binding("ENC-TLS-101", "asterisk", protocol_versions, SOURCES, "AST-TLS-102", VERSION_REMEDIATION, version_fix, NONE,
+            change=version_change),
     Binding("ENC-TLS-104", "asterisk", server_credentials, SOURCES, "AST-TLS-103", VERIFY_REMEDIATION, credentials_fix,
-            NONE),
-    Binding("ENC-TLS-103", "asterisk", peer_verification, SOURCES, "AST-TLS-103", VERIFY_REMEDIATION, verify_fix, NONE),
-    Binding("ENC-TLS-102", "asterisk", cipher_suites, SOURCES, "AST-TLS-104", CIPHER_REMEDIATION, cipher_fix, NONE),
+            NONE, change=credentials_change),
+    Binding("ENC-TLS-103", "asterisk", peer_verification, SOURCES, "AST-TLS-103", VERIFY_REMEDIATION, verify_fix, NONE,
+            change=verify_change),
+    Binding("ENC-TLS-102", "asterisk", cipher_suites, SOURCES, "AST-TLS-104", CIPHER_REMEDIATION, cipher_fix, NONE,
+            change=cipher_change),
 )

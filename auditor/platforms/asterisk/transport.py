@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from voxaudit.control import Binding
+from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_false, ast_true
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
 from voxaudit.platforms.common import is_loopback
 from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath
+from voxaudit.remediation import Change, note, set_
 
 TRANSPORT_SOURCES = ("pjsip.conf",)
 PJSIP_SOURCES = tuple(PJSIP_OBJECT_SOURCES)
@@ -247,19 +248,57 @@ def chan_sip_srtp_fix(rec: MediaPolicy) -> list[str]:
     return [rec.section, "encryption=yes"]
 
 
+def transport_change(rec: SignallingPath) -> list[Change]:
+    return [note("pjsip.conf", rec.section.strip("[]"), f"{rec.subject}: make it protocol=tls with this PBX's "
+                                                        "certificate, or bind it to 127.0.0.1, here")]
+
+
+def trunk_change(rec: SignallingPath) -> list[Change]:
+    return [note("pjsip.conf", rec.section.strip("[]"), f"{rec.subject}: move it to the carrier's TLS service here "
+                                                        "(transport= a TLS transport, port 5061)")]
+
+
+def chan_sip_tls_change(rec: SignallingPath) -> list[Change]:
+    return [note("sip.conf", rec.section.strip("[]"), f"{rec.subject}: unload chan_sip, or move it to TLS here "
+                                                      "(tlsenable, tlscertfile, transport=tls)")]
+
+
+def srtp_change(rec: MediaPolicy, params: Params, facts: AsteriskFacts) -> list[Change]:
+    """SDES only where the endpoint can use nothing but TLS transports (else its key travels in clear,
+    a new finding); which TLS transport to pin it to is a person's choice."""
+    name = rec.section.strip("[]")
+    ep = facts.named("pjsip.endpoint", name)
+    usable = endpoint_transports(facts, ep) if ep is not None else []
+    if usable and all(_protocol(t) in ENCRYPTED_SIGNALLING for t in usable):
+        return [set_("pjsip.conf", name, "media_encryption", "sdes", "pjsip.endpoint")]
+    return [note("pjsip.conf", name, f"{rec.subject}: pin it to a TLS transport, then set media_encryption=sdes here")]
+
+
+def optimistic_change(rec: MediaPolicy) -> list[Change]:
+    return [set_("pjsip.conf", rec.section.strip("[]"), "media_encryption_optimistic", "no", "pjsip.endpoint")]
+
+
+def sdes_change(rec: KeyExchange) -> list[Change]:
+    return [note("pjsip.conf", rec.section.strip("[]"), f"{rec.subject}: pin it to a TLS transport here (transport=)")]
+
+
+def chan_sip_srtp_change(rec: MediaPolicy) -> list[Change]:
+    return [note("sip.conf", rec.section.strip("[]"), f"{rec.subject}: set encryption=yes once it uses transport=tls")]
+
+
 BINDINGS = (
     Binding("ENC-SIG-101", "asterisk", pjsip_transports, TRANSPORT_SOURCES, "AST-TLS-101", TLS_REMEDIATION,
-            transport_fix, "no pjsip transports defined"),
+            transport_fix, "no pjsip transports defined", change=transport_change),
     Binding("ENC-SIG-101", "asterisk", pjsip_trunks, PJSIP_SOURCES, "AST-TLS-105", TRUNK_REMEDIATION, trunk_fix,
-            "no trunks (registrations or identify-matched endpoints)"),
+            "no trunks (registrations or identify-matched endpoints)", change=trunk_change),
     Binding("ENC-SIG-101", "asterisk", chan_sip_signalling, PEER_SOURCES, "AST-SIP-101", CHAN_SIP_TLS_REMEDIATION,
-            chan_sip_tls_fix, CHAN_SIP_OFF),
+            chan_sip_tls_fix, CHAN_SIP_OFF, change=chan_sip_tls_change),
     Binding("ENC-MEDIA-101", "asterisk", endpoint_media, PJSIP_SOURCES, "AST-SRTP-101", SRTP_REMEDIATION, srtp_fix,
-            "no pjsip endpoints defined"),
+            "no pjsip endpoints defined", change=srtp_change),
     Binding("ENC-MEDIA-102", "asterisk", srtp_endpoints, PJSIP_SOURCES, "AST-SRTP-102", OPTIMISTIC_REMEDIATION,
-            optimistic_fix, "no endpoint uses SRTP"),
+            optimistic_fix, "no endpoint uses SRTP", change=optimistic_change),
     Binding("ENC-MEDIA-103", "asterisk", sdes_keys, PJSIP_SOURCES, "AST-SRTP-103", SDES_REMEDIATION, sdes_fix,
-            "no endpoint uses SDES"),
+            "no endpoint uses SDES", change=sdes_change),
     Binding("ENC-MEDIA-101", "asterisk", chan_sip_media, PEER_SOURCES, "AST-SIP-102", CHAN_SIP_SRTP_REMEDIATION,
-            chan_sip_srtp_fix, "chan_sip is not loaded, or has no peers"),
+            chan_sip_srtp_fix, "chan_sip is not loaded, or has no peers", change=chan_sip_srtp_change),
 )

@@ -9,6 +9,7 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_dialplan import piece, separate, voicemailmain_access
 from voxaudit.platforms.asterisk.common import mailboxes, vm_general
 from voxaudit.records.voicemail import LoginLimit, MailboxOwner, PinPolicy, PinPrompt
+from voxaudit.remediation import Change, note, set_
 
 GENERAL = "voicemail.conf [general]"
 MAXLOGINS_DEFAULT = 3  # app_voicemail's default
@@ -63,6 +64,20 @@ def maxlogins_fix(limit: LoginLimit, params: Params) -> list[str]:
     return ["[general]", f"maxlogins={params.int('max_logins')}"]
 
 
+def minpassword_change(policy: PinPolicy, params: Params) -> list[Change]:
+    return [set_("voicemail.conf", "general", "minpassword", str(params.int("min_pin_length")), "voicemail.general")]
+
+
+def maxlogins_change(limit: LoginLimit, params: Params) -> list[Change]:
+    return [set_("voicemail.conf", "general", "maxlogins", str(params.int("max_logins")), "voicemail.general")]
+
+
+def prompt_change(prompt: PinPrompt) -> list[Change]:
+    """Rewriting a dialplan step is a decision about who may skip the PIN: a note at the step."""
+    return [note(prompt.source.file if prompt.source else "extensions.conf", "",
+                 f"make {prompt.subject} ask for the PIN: remove the 's' option of VoiceMailMain here")]
+
+
 def prompt_fix(prompt: PinPrompt) -> list[str]:
     call = f"VoiceMailMain({prompt.mailbox})"
     return [f"; {prompt.section}", f"exten => {prompt.step},{call}" if prompt.step else call]
@@ -72,17 +87,17 @@ BINDINGS = (
     Binding("MBX-POL-101", "asterisk", pin_policy, ("voicemail.conf",), "AST-VM-105", {
         "asterisk": "In voicemail.conf [general] set minpassword=<min_pin_length>.",
         "freepbx": "Settings > Voicemail Admin > Settings > General: minpassword.",
-    }, minpassword_fix, none="no [general] section"),
+    }, minpassword_fix, none="no [general] section", change=minpassword_change),
     Binding("MBX-POL-102", "asterisk", login_limit, ("voicemail.conf",), "AST-VM-107", {
         "asterisk": "In voicemail.conf [general] set maxlogins=3 (and lock out repeated callers with fail2ban on the "
                     "security log).",
         "freepbx": "Settings > Voicemail Admin > Settings > General: maxlogins = 3.",
-    }, maxlogins_fix, none="no [general] section"),
+    }, maxlogins_fix, none="no [general] section", change=maxlogins_change),
     Binding("MBX-POL-104", "asterisk", pin_prompts, ("extensions.conf", "extensions.ael"), "AST-VM-108", {
         "asterisk": "Remove the 's' option: VoiceMailMain(${CALLERID(num)}@default) so the PIN is always asked.",
         "freepbx": "Remove the custom context in extensions_custom.conf that calls VoiceMailMain(...,s); for *97 keep "
                    "Settings > Voicemail Admin > Settings > 'Require From Same Extension' with a password.",
-    }, prompt_fix, none="VoiceMailMain is not used in the dialplan"),
+    }, prompt_fix, none="VoiceMailMain is not used in the dialplan", change=prompt_change),
     Binding("MBX-POL-105", "asterisk", mailbox_owners, ("voicemail.conf", "minivm.conf"), "AST-VM-109", {
         "asterisk": "Give each person their own mailbox; for group lines use a ring group to personal mailboxes or "
                     "app_voicemail's per-user copies (box => PIN with the group as an alias).",

@@ -12,6 +12,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
 from voxaudit.records.audit import CallRecords, PersistentLog, SecurityEventLog
+from voxaudit.remediation import Change, set_
 
 AUTH_FAILURES_REMEDIATION = {"freeswitch": "Set <param name=\"log-auth-failures\" value=\"true\"/> on every profile.",
                              "fusionpbx": "Advanced > SIP Profiles > (profile): log-auth-failures = true."}
@@ -39,6 +40,10 @@ def auth_failures(facts: FreeSwitchFacts) -> Iterator[SecurityEventLog]:
 
 def auth_failures_fix(rec: SecurityEventLog) -> list[str]:
     return ['<param name="log-auth-failures" value="true"/>']
+
+
+def auth_failures_change(rec: SecurityEventLog) -> list[Change]:
+    return [set_("sofia", rec.section.removeprefix("sofia profile "), "log-auth-failures", "true", "sofia.profile")]
 
 
 def logfiles(facts: FreeSwitchFacts) -> Iterator[PersistentLog]:
@@ -82,7 +87,7 @@ def cdr_fix(rec: CallRecords) -> list[str]:
 
 BINDINGS = (
     Binding("LOG-AUD-101", "freeswitch", auth_failures, ("sofia",), "FS-LOG-101", AUTH_FAILURES_REMEDIATION,
-            auth_failures_fix, none="no sofia profiles"),
+            auth_failures_fix, none="no sofia profiles", change=auth_failures_change),
     Binding("LOG-AUD-102", "freeswitch", logfiles, ("logfile.conf.xml",), "FS-LOG-102", LOGFILE_REMEDIATION,
             logfile_fix),
     Binding("LOG-AUD-104", "freeswitch", call_records, ("cdr_csv.conf.xml",), "FS-LOG-103", CDR_REMEDIATION, cdr_fix),

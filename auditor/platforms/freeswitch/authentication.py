@@ -16,6 +16,7 @@ from voxaudit.model import SourceRef
 from voxaudit.platforms.freeswitch.common import acl_limits, fs_true, profile_label, runtime_reason
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.secrets import SecretShape
+from voxaudit.remediation import Change, note, set_
 
 CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 ESL_SUBJECT = "event socket event_socket.conf.xml"
@@ -111,6 +112,19 @@ def blind_reg_fix(req: UnauthenticatedRequest) -> list[str]:
     return ['<param name="accept-blind-reg" value="false"/>']
 
 
+def secret_change(cred: AccountSecret) -> list[Change]:
+    """A new password is never generated into a patch: a marked comment where it is written."""
+    return [note("", cred.section, f"set a new random password (16+ characters) for {cred.subject} here")]
+
+
+def auth_calls_change(req: UnauthenticatedRequest) -> list[Change]:
+    return [set_("sofia", req.section, "auth-calls", "true", "sofia.profile")]
+
+
+def blind_reg_change(req: UnauthenticatedRequest) -> list[Change]:
+    return [set_("sofia", req.section, "accept-blind-reg", "false", "sofia.profile")]
+
+
 DIRECTORY_REMEDIATION = {
     "freeswitch": "Give each user a random password of 16+ characters in directory/<domain>/<user>.xml "
                   "(and change default_password in vars.xml).",
@@ -135,11 +149,11 @@ BLIND_REG_REMEDIATION = {
 
 BINDINGS = (
     Binding("AUTH-SECRET-101", "freeswitch", directory_secrets, ("directory",), "FS-ACC-103", DIRECTORY_REMEDIATION,
-            secret_fix, none="no directory users"),
+            secret_fix, none="no directory users", change=secret_change),
     Binding("AUTH-SECRET-101", "freeswitch", esl_secret, ("event_socket.conf.xml",), "FS-ESL-102", ESL_REMEDIATION,
-            secret_fix, none="event socket not configured"),
+            secret_fix, none="event socket not configured", change=secret_change),
     Binding("AUTH-SIP-101", "freeswitch", profile_calls, ("sofia",), "FS-ACC-101", AUTH_CALLS_REMEDIATION,
-            auth_calls_fix, none="no sofia profiles"),
+            auth_calls_fix, none="no sofia profiles", change=auth_calls_change),
     Binding("AUTH-SIP-102", "freeswitch", profile_registrations, ("sofia",), "FS-ACC-102", BLIND_REG_REMEDIATION,
-            blind_reg_fix, none="no sofia profiles"),
+            blind_reg_fix, none="no sofia profiles", change=blind_reg_change),
 )

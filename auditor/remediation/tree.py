@@ -1,0 +1,57 @@
+"""What every platform writer shares: the files of one configuration tree, read once, edited as copies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voxaudit.remediation.diff import FileEdit
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a configuration file larger than this is not edited
+
+
+class NotWritable(Exception):
+    """Why a change cannot be written as a patch (names files and keys only, never a value)."""
+
+
+@dataclass
+class Placed:
+    """Where one change went: a file of the patch set, or the GUI (FreePBX, FusionPBX)."""
+
+    file: str = ""
+    gui: bool = False
+    why: str = ""
+    person: bool = False  # could not be placed safely: a person adds it (``why`` says where and why)
+
+
+class TreeWriter:
+    """``config_dir`` holds the files the facts name; ``root`` is the directory the patches are relative
+    to (what ``voxaudit fix --config-dir`` was given). Nothing outside them is read."""
+
+    def __init__(self, config_dir: Path, root: Path) -> None:
+        self.config_dir = Path(config_dir)
+        self.root = Path(root)
+        self.edits: dict[str, FileEdit] = {}  # by path relative to the config directory
+
+    def _path(self, rel: str) -> Path:
+        inside = (self.root.resolve(), self.config_dir.resolve())
+        for base in (self.config_dir, self.root):
+            p = (base / rel).resolve()
+            if p.is_file() and any(p.is_relative_to(d) for d in inside):
+                return p
+        raise NotWritable(f"{rel} is not in the configuration tree given")
+
+    def edit(self, rel: str) -> FileEdit:
+        """The text of one file of the tree, read once."""
+        got = self.edits.get(rel)
+        if got is not None:
+            return got
+        path = self._path(rel)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise NotWritable(f"{rel} is larger than {MAX_FILE_BYTES} bytes; not edited")
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        try:
+            shown = path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            shown = rel
+        self.edits[rel] = got = FileEdit(shown, text.splitlines(keepends=True))
+        return got
