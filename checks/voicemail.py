@@ -82,6 +82,20 @@ def _shared(words: tuple[str, ...]) -> Optional[re.Pattern[str]]:
     return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)") if words else None
 
 
+# The pattern of the last Params seen: the engine passes one Params to every record of a run (10,000
+# mailboxes), so the word list is read, lowered and looked up once per run, not per mailbox. One slot,
+# replaced whole (a tuple), so concurrent runs at worst look the words up again.
+_last_params: list[tuple[Optional[Params], Optional[re.Pattern[str]]]] = [(None, None)]
+
+
+def _shared_for(params: Params) -> Optional[re.Pattern[str]]:
+    held, pattern = _last_params[0]
+    if held is not params:
+        pattern = _shared(tuple(w.lower() for w in params.strs("shared_mailbox_words")))
+        _last_params[0] = (params, pattern)
+    return pattern
+
+
 @control(
     id="MBX-POL-105", title="Mailboxes belong to one person, not a group", severity="medium",
     hipaa=("164.312(a)(2)(i)", "164.312(d)"), area="mailbox-auth", record=MailboxOwner, params=[SHARED_WORDS],
@@ -89,7 +103,7 @@ def _shared(words: tuple[str, ...]) -> Optional[re.Pattern[str]]:
     no unique user identification, no accountability for who heard a message.""",
 )
 def personal_mailbox(box: MailboxOwner, params: Params) -> Verdict:
-    pattern = _shared(tuple(w.lower() for w in params.strs("shared_mailbox_words")))
+    pattern = _shared_for(params)
     found = pattern.search(box.name.lower()) if pattern else None
     if found:
         return failed(f"mailbox name suggests a shared mailbox ('{found.group(1)}')")

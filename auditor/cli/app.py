@@ -12,7 +12,7 @@ from rich.text import Text
 
 from voxaudit import __version__
 from voxaudit.cli import COMMANDS
-from voxaudit.cli.common import EXIT_INTERNAL, err
+from voxaudit.cli.common import EXIT_INTERNAL, err, exit_at_once
 from voxaudit.cli.config import config_option, load_default_map, prepare
 
 LEAF_CONFIG = "voxaudit.leaf_config"
@@ -75,6 +75,8 @@ def cli(ctx: click.Context, config_file: Optional[Path]) -> None:
 
 
 def run(args: Optional[list[str]] = None) -> Any:
+    """The ``voxaudit`` process (its console script and ``python -m voxaudit.cli``)."""
+    exit_at_once()
     try:
         return cli.main(args=args, prog_name="voxaudit", standalone_mode=False)
     except click.exceptions.Abort:

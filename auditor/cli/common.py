@@ -3,21 +3,20 @@ finished scan is written (to a folder, or one format to standard output), summar
 (the gate itself is the service's)."""
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 import click
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from voxaudit.cli.config import SharedOption
 from voxaudit.collectors.offline import CollectionError
-from voxaudit.inventory import InventoryError
-from voxaudit.model import Severity
+from voxaudit.model import Severity, Status
 from voxaudit.profile import Profile, ProfileError, Selection
 from voxaudit.registry import Registry, RegistryError, load_registry
 from voxaudit.reports.escaping import terminal_safe
@@ -27,7 +26,22 @@ from voxaudit.service import load_baseline as _service_load_baseline
 from voxaudit.waivers import WaiverError
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
-INPUT_ERRORS = (InventoryError, ProfileError, RegistryError, WaiverError, ScanFileError, CollectionError, BaselineError)
+
+
+def input_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input (exit 2). The inventory's is imported here, when one is raised or a
+    command that takes an inventory asks: a ``--config-dir`` scan never loads the inventory module."""
+    from voxaudit.inventory import InventoryError
+    return (InventoryError, ProfileError, RegistryError, WaiverError, ScanFileError, CollectionError, BaselineError)
+
+
+def __getattr__(name: str) -> Any:
+    """``INPUT_ERRORS``, as :func:`input_errors` (for the commands that import it by name)."""
+    if name == "INPUT_ERRORS":
+        return input_errors()
+    raise AttributeError(name)
+
+
 STDOUT = "-"  # -o -: one format to standard output
 MAX_EXPLAINED = 10  # targets explained one by one on the terminal; the rest are in the report
 
@@ -124,6 +138,8 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
     """The terminal summary. ``console`` is standard error when standard output carries a report."""
     if quiet:
         return
+    from rich.table import Table  # only for this summary: a quiet run (cron, CI, the benchmark) never loads it
+
     meta = doc.meta()
     table = Table(title=f"voxaudit: {doc.profile.title}", title_justify="left")
     for col in ("Safeguard", "Level", "Score", "Coverage", "Failing", "Errors"):
@@ -158,18 +174,34 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
         console.print(f"wrote {p}", highlight=False)
 
 
+_ASSESSED = (Status.PASS, Status.FAIL)  # a waived FAIL (WAIVED) was assessed too
+
+
 def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> list[str]:
     """Why each target gave nothing to judge, in a line each: the collector's reason (what it looked for and
     where), or the errors and not-applicable reasons its checks gave; ``hints`` may add what the folder
-    looks like instead. Config-derived text: pass it through terminal_safe before printing."""
-    lines = []
+    looks like instead. Config-derived text: pass it through terminal_safe before printing.
+
+    One pass over the results (140,000 at 10,000 extensions), which stops once every target has an
+    assessed result (at once, for one target); only the results of a target with nothing assessed, rare,
+    are gathered to explain it."""
+    todo = {t.name for t in doc.targets}
+    for r in doc.results:
+        if r.status in _ASSESSED and r.target in todo:
+            todo.discard(r.target)
+            if not todo:
+                return []
+    if not todo:
+        return []
     by_target: dict[str, list[Any]] = {}
     for r in doc.results:
-        by_target.setdefault(r.target, []).append(r)
+        if r.target in todo:
+            by_target.setdefault(r.target, []).append(r)
+    lines = []
     for t in doc.targets:
-        rs = by_target.get(t.name, [])
-        if any(r.effective_status in {"PASS", "FAIL", "WAIVED"} for r in rs):
+        if t.name not in todo:
             continue
+        rs = by_target.get(t.name, [])
         if t.failure is not None:
             why = f"not collected ({t.failure.kind.value}): {t.failure.reason}"
         elif not rs:
@@ -185,6 +217,44 @@ def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> lis
         hint = (hints or {}).get(t.name)
         lines.append(f"{t.name} (platform {t.platform}): {why}" + (f". {hint}" if hint else ""))
     return lines
+
+
+_exit_at_once = False  # set by the voxaudit process's own entry point (app.run), never in-process (CliRunner)
+
+
+def exit_at_once() -> None:
+    """This process is the ``voxaudit`` command: :func:`leave` may end it without tearing down the scan."""
+    global _exit_at_once
+    _exit_at_once = True
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with ``code``. In the ``voxaudit`` process, once every report is written: flush standard
+    output and error, run the exit handlers (logging's shutdown, those of libraries and of whoever embeds
+    the command), and end the process with ``os._exit``, skipping the interpreter's teardown, which would
+    free every object of the finished scan one by one (140,000 results and their evidence at 10,000
+    extensions: about 0.05 s of a 1.3 s scan) only for the process to end. History stores are closed by
+    their users before this. Anywhere else (a test's CliRunner, a program calling the click group), or
+    while a non-daemon thread still runs, or if a flush fails (a closed pipe: Python's own exit reports
+    it), a plain ``sys.exit``."""
+    if _exit_at_once:
+        import threading
+
+        main = threading.main_thread()
+        if all(t is main or t.daemon for t in threading.enumerate()):
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                sys.exit(code)
+            atexit._run_exitfuncs()
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os._exit(code)
+    sys.exit(code)
 
 
 def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_under, quiet,
@@ -216,17 +286,17 @@ def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_un
     if doc.targets and all(t.failure is not None for t in doc.targets):
         err.print("[bold red]error:[/] no target could be collected:")
         explain(lines)
-        sys.exit(EXIT_NOTHING)
+        leave(EXIT_NOTHING)
     if lines and not quiet:
         err.print(f"[yellow]warning:[/] {len(lines)} of {len(doc.targets)} targets gave nothing to assess:")
         explain(lines)
     if pdf_problem:
         err.print(Text.assemble(("error: ", "bold red"), terminal_safe(pdf_problem)), soft_wrap=True, highlight=False)
-        sys.exit(EXIT_INPUT)
+        leave(EXIT_INPUT)
     reasons = gate(doc, fail_on, fail_under, baseline)
     for r in reasons:
         err.print(f"[bold red]gate failed:[/] {r}", highlight=False)
-    sys.exit(EXIT_GATE if reasons else EXIT_OK)
+    leave(EXIT_GATE if reasons else EXIT_OK)
 
 
 def explain(lines: list[str]) -> None:

@@ -27,6 +27,7 @@ Problem messages name files, lines and token kinds, never a value from the file.
 from __future__ import annotations
 
 import bisect
+import functools
 import glob as glob_mod
 import itertools
 import os
@@ -53,12 +54,22 @@ KEYWORDS = ("context", "abstract", "extend", "macro", "globals", "local", "ignor
 # Longest first where one keyword begins another ("switches"/"switch", "ifTime"/"if").
 _KEYWORD_RE = re.compile("|".join(sorted(KEYWORDS, key=len, reverse=True)))
 _KEYWORD_SET = frozenset(KEYWORDS)
-_HIBIT_RE = re.compile(r"[\x80-\U0010ffff]")
+
+
+# The three patterns whose classes reach U+10FFFF take ~15 ms to compile (sre builds their charset
+# tables): compiled on first use, so a scan without an .ael file, and `import`, do not pay for them.
+@functools.cache
+def _hibit_re() -> re.Pattern[str]:
+    return re.compile(r"[\x80-\U0010ffff]")
+
+
 _SIMPLE_ARG_RE = re.compile(r"[^(){}\[\],\\]*+[,)]")  # an argument without brackets or escapes
 _FIRST_CLASS = frozenset("-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'\"_/.<>*+!$#[]")
 
 # White space and // comments are skipped (possessively: no backtracking), then one token is tried.
-_TOKEN_RE = re.compile(r"""
+@functools.cache
+def _token_re() -> re.Pattern[str]:
+    return re.compile(r"""
     (?:[ \t\n]++|//[^\n]*+)*+
     (?:
         (?P<punct>=>|[{}();=,:&|@])
@@ -67,7 +78,13 @@ _TOKEN_RE = re.compile(r"""
       | (?P<run>[-a-zA-Z0-9'"_/.<>*+!\#\[\]\x80-\U0010ffff]+)
     )?
 """, re.VERBOSE)
-_RUN_RE = re.compile(r"[-a-zA-Z0-9'\"_/.<>*+!#\[\]\x80-\U0010ffff]*")
+
+
+@functools.cache
+def _run_re() -> re.Pattern[str]:
+    return re.compile(r"[-a-zA-Z0-9'\"_/.<>*+!#\[\]\x80-\U0010ffff]*")
+
+
 _PUNCT = {"{": "LC", "}": "RC", "(": "LP", ")": "RP", ";": "SEMI", "=": "EQ", ",": "COMMA", ":": "COLON",
           "&": "AMPER", "|": "BAR", "=>": "EXTENMARK", "@": "AT"}
 _SHOWN = {"LC": "'{'", "RC": "'}'", "LP": "'('", "RP": "')'", "SEMI": "';'", "EQ": "'='", "COMMA": "','",
@@ -194,9 +211,10 @@ class _Lexer:
     def token(self) -> _Tok:
         """The next INITIAL-state token (comments, white space and unrecognized characters skipped)."""
         f = self.stack[-1]
+        token_re = _token_re()
         while True:
             text, pos = f.text, f.pos
-            m = _TOKEN_RE.match(text, pos)
+            m = token_re.match(text, pos)
             kind = m.lastgroup
             if kind == "punct":
                 f.pos = m.end()
@@ -207,7 +225,7 @@ class _Lexer:
                 run = m.group("run")
                 # flex: a keyword, unless a word character follows it ({KEYWORD}?[...] is then longer).
                 # Without a high-bit character the keyword can only be the whole run.
-                k = _KEYWORD_RE.match(text, pos) if (run in _KEYWORD_SET or _HIBIT_RE.search(run)) else None
+                k = _KEYWORD_RE.match(text, pos) if (run in _KEYWORD_SET or _hibit_re().search(run)) else None
                 if k is not None:
                     end = k.end()
                     nxt = text[end:end + 1]
@@ -249,8 +267,9 @@ class _Lexer:
         text = f.text
         n = len(text)
         pos = start + plain
+        run_re = _run_re()
         while True:
-            pos = _RUN_RE.match(text, pos).end()
+            pos = run_re.match(text, pos).end()
             if pos >= n:
                 break
             c = text[pos]
