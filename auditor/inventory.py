@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from voxaudit.structured import StructuredFileError, load_yaml
-from voxaudit.targets import PLATFORMS, Target, inventory_loc
+from voxaudit.targets import PLATFORMS, BusinessAssociate, Target, inventory_loc
 
 
 class InventoryError(Exception):
@@ -35,12 +35,24 @@ class SiteIn(BaseModel):
 class ClinicIn(BaseModel):
     name: str
     sites: list[SiteIn]
+    # This clinic's own BAAs (an MSP's clinics each sign theirs), added to the inventory's top-level list.
+    business_associates: Optional[list[BusinessAssociate]] = None
 
     model_config = {"extra": "forbid"}
 
 
 class InventoryIn(BaseModel):
     clinics: list[ClinicIn]
+    # The business-associate register (BAA-101): None when the inventory has none, which is not "no BAAs".
+    business_associates: Optional[list[BusinessAssociate]] = None
+
+    model_config = {"extra": "forbid"}
+
+
+class RegisterIn(BaseModel):
+    """A register file for ``voxaudit scan --baa-register``: the inventory's list under the same key."""
+
+    business_associates: list[BusinessAssociate]
 
     model_config = {"extra": "forbid"}
 
@@ -66,6 +78,30 @@ def _written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*loc[:head], *inventory_loc(tuple(loc[head:])))
 
 
+def _located(path: Path, tree: Optional[yaml.Node], exc: ValidationError) -> str:
+    """The first validation error as file:line: key: message (pydantic's message, never the value)."""
+    first = exc.errors()[0]
+    loc = _written(tuple(first["loc"]))
+    field = ".".join(str(p) for p in loc)
+    line = _line_of(tree, loc) if tree is not None else None
+    hint = f" (supported platforms: {', '.join(PLATFORMS)})" if "platform" in field else ""
+    return f"{path}:{line or '?'}: {field}: {first['msg']}{hint}"
+
+
+def load_baa_register(path: Path) -> tuple[BusinessAssociate, ...]:
+    """A business-associate register file (``business_associates:`` with the inventory's entries), for
+    a scan without an inventory; errors as the inventory's: file, line and key, never a value."""
+    path = Path(path)
+    try:
+        data, tree = load_yaml(path, "business-associate register")
+    except StructuredFileError as exc:
+        raise InventoryError(str(exc)) from None
+    try:
+        return tuple(RegisterIn.model_validate(data).business_associates)
+    except ValidationError as exc:
+        raise InventoryError(_located(path, tree, exc)) from None
+
+
 def load_inventory(path: Path) -> list[Target]:
     """Every target of the inventory, in order, placed in its clinic and site, relative paths starting
     at the inventory's folder (resolved when collected)."""
@@ -77,23 +113,22 @@ def load_inventory(path: Path) -> list[Target]:
     try:
         inv = InventoryIn.model_validate(data, context={"inventory": True})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = _written(tuple(first["loc"]))
-        field = ".".join(str(p) for p in loc)
-        line = _line_of(tree, loc) if tree is not None else None
-        hint = f" (supported platforms: {', '.join(PLATFORMS)})" if "platform" in field else ""
-        raise InventoryError(f"{path}:{line or '?'}: {field}: {first['msg']}{hint}") from None
+        raise InventoryError(_located(path, tree, exc)) from None
     base = path.parent
     targets: list[Target] = []
     seen: set[str] = set()
     for clinic in inv.clinics:
+        # None (no register anywhere) is "unknown" to BAA-101, not "no BAAs"
+        register = None if inv.business_associates is None and clinic.business_associates is None else \
+            tuple(inv.business_associates or ()) + tuple(clinic.business_associates or ())
         for site in clinic.sites:
             for t in site.targets:
                 if t.name in seen:  # results are keyed by target name
                     raise InventoryError(f"{path}: target name {t.name!r} is used twice; names must be unique")
                 seen.add(t.name)
                 placed = t.model_copy(update={"clinic": clinic.name, "site": site.name,
-                                              "vantage": site.scanner_vantage, "queue": site.collector_queue})
+                                              "vantage": site.scanner_vantage, "queue": site.collector_queue,
+                                              "business_associates": register})
                 targets.append(placed.at(base))
     if not targets:
         raise InventoryError(f"{path}: no targets")

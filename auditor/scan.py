@@ -56,6 +56,9 @@ class TargetRecord(Data, kw_only=True, omit_defaults=False):  # small, and read 
     failure: Optional[CollectionFailure] = None
     duration_s: float = 0.0
     collector: str = ""  # distributed mode: the site collector (worker node) that collected it
+    # The business-associate register the scan judged PHI recipients against (vendors, hosts, BAA dates,
+    # where the document is kept: no secret), so rescore judges the same; None: none was given (unknown).
+    business_associates: Optional[list[dict[str, Any]]] = None
 
 
 class ProfileRef(Data, kw_only=True):

@@ -42,13 +42,26 @@ def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waiv
         records = collect_fleet(specs, progress, max_workers=max_workers, per_clinic=per_clinic,
                                 target_timeout=target_timeout, journal=Journal(journal_path), resume=resume,
                                 on_done=on_done, processes=processes)
+    registers = registers_of(specs)
+    for rec in records:
+        rec.business_associates = registers.get(rec.name)  # saved with the scan: rescore judges the same
     return build_document(records, registry, profile, waivers, started, waivers_source)
 
 
+def registers_of(specs: list[TargetSpec]) -> dict[str, list[dict[str, Any]]]:
+    """Each target's business-associate register, as the engine hands it to BAA-101 (targets without one
+    are left out: unknown, not empty)."""
+    return {s.name: [a.model_dump(mode="json") for a in s.business_associates] for s in specs
+            if s.business_associates is not None}
+
+
 def rescore(doc: ScanDocument, registry: Registry, profile: Profile, waivers: list[Waiver],
-            waivers_source: Optional[str] = None) -> ScanDocument:
-    """Re-evaluate saved facts; no collector runs, so nothing touches the network."""
-    return build_document(doc.targets, registry, profile, waivers, doc.started_at, waivers_source, scan_id=doc.scan_id)
+            waivers_source: Optional[str] = None,
+            registers: Optional[dict[str, list[dict[str, Any]]]] = None) -> ScanDocument:
+    """Re-evaluate saved facts; no collector runs, so nothing touches the network. Each target's
+    business-associate register is the one saved with it, unless ``registers`` gives another."""
+    return build_document(doc.targets, registry, profile, waivers, doc.started_at, waivers_source, scan_id=doc.scan_id,
+                          registers=registers)
 
 
 class BaselineError(Exception):

@@ -17,6 +17,7 @@ This module is plain data (pydantic: people write it in YAML): no collector, no 
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Optional, TypeVar, Union
 
@@ -100,7 +101,8 @@ class ConfigDirSource(Source):
     config_dir: PathStr
     spool_dir: Optional[PathStr] = None
     logrotate: list[PathStr] = Field(default_factory=list)
-    PATHS: ClassVar[tuple[str, ...]] = ("config_dir", "spool_dir", "logrotate")
+    evidence_dir: Optional[PathStr] = None  # a captured host-evidence bundle (docs/evidence.md)
+    PATHS: ClassVar[tuple[str, ...]] = ("config_dir", "spool_dir", "logrotate", "evidence_dir")
     LIVE: ClassVar[bool] = False
 
     @property
@@ -123,6 +125,11 @@ class SshSource(Source):
     config_dir: RemotePath
     spool_dir: Optional[RemotePath] = None
     logrotate: list[RemotePath] = Field(default_factory=list)
+    # Also read host evidence (mounts, dm-crypt layers, crontabs, timers; stat of backup files): plain
+    # files over SFTP, never a command; backup_dirs are stat'ed (ages and sizes, never content).
+    host_evidence: bool = False
+    backup_dirs: list[RemotePath] = Field(default_factory=list)
+    evidence_root: RemotePath = "/"  # the host's root as the evidence paths are read (a chroot: its root)
     PATHS: ClassVar[tuple[str, ...]] = ("known_hosts",)
 
     @model_validator(mode="after")
@@ -275,16 +282,54 @@ AnySource = Annotated[Union[ConfigDirSource, SshSource, SipSource, TlsSource, Pc
                       Field(discriminator="kind")]
 # The inventory key each source kind is written under (config_dir: its keys sit on the target itself).
 SECTIONS = ("ssh", "sip", "tls", "pcap", "snmp", "cli")
-TREE_KEYS = ("config_dir", "spool_dir", "logrotate")
-PLACEMENT = ("clinic", "site", "vantage", "queue")  # from the enclosing clinic and site in an inventory
+TREE_KEYS = ("config_dir", "spool_dir", "logrotate", "evidence_dir")
+PLACEMENT = ("clinic", "site", "vantage", "queue", "business_associates")  # from where it sits in an inventory
 # The source kinds each platform is collected from.
 KINDS: dict[str, tuple[str, ...]] = {**{p: ("config_dir", "ssh") for p in TREE_PLATFORMS},
                                      "switch": ("config_dir", "ssh", "cli"),
                                      "sip": ("sip",), "tls": ("tls",), "pcap": ("pcap",), "snmp": ("snmp",)}
 
 
+class BusinessAssociate(BaseModel):
+    """One entry of a clinic's business-associate register: a vendor PHI may be sent to, the hosts and
+    mail domains it covers (``*.twilio.com``: every name under twilio.com; an address or a network),
+    when its BAA was signed and expires, and where the signed document is kept. ``internal: true``
+    lists the clinic's own systems (a private CDR server), which need no BAA and take no dates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vendor: str = Field(min_length=1)
+    covers: tuple[Annotated[str, Field(min_length=1, max_length=253)], ...] = Field(min_length=1)
+    baa_signed: Optional[date] = None
+    baa_expires: Optional[date] = None
+    document: str = ""
+    internal: bool = False
+
+    @field_validator("covers")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            body = pattern[2:] if pattern.startswith("*.") else pattern
+            if not body or "*" in body or any(c.isspace() for c in pattern):
+                # never the pattern itself: the error names the key, as every inventory error does
+                raise ValueError("a host, mail domain, address/prefix or *.domain (one leading wildcard)")
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> "BusinessAssociate":
+        if self.internal:
+            if self.baa_signed or self.baa_expires:
+                raise ValueError("an internal: true entry (the clinic's own system) takes no BAA dates")
+        elif self.baa_signed is None:
+            raise ValueError("baa_signed: the date the BAA was signed is required (or internal: true)")
+        elif self.baa_expires is not None and self.baa_expires < self.baa_signed:
+            raise ValueError("baa_expires is before baa_signed")
+        return self
+
+
 class Target(BaseModel):
-    """One thing to audit: where it belongs, and its one source."""
+    """One thing to audit: where it belongs, and its one source. ``business_associates``: its clinic's
+    register (the inventory's top-level list); None when none was given, which BAA-101 reports as unknown."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -294,6 +339,7 @@ class Target(BaseModel):
     site: str = ""
     vantage: str = ""  # where the scanner sits, e.g. "data" (for reachability findings)
     queue: str = ""  # distributed mode: the site collector's queue, if the inventory names one
+    business_associates: Optional[tuple[BusinessAssociate, ...]] = None
     source: AnySource
     _base: Optional[Path] = PrivateAttr(default=None)
 

@@ -42,6 +42,20 @@ class Finding:
         return self.meta.remediation_for(self.flavor)
 
 
+RECIPIENTS_CONTROL = "BAA-101"  # its results (resource = one outside party) are the report's data-flow inventory
+
+
+@dataclass
+class Recipient:
+    """One outside party PHI flows to, for the "PHI recipients" section: from a BAA-101 result."""
+
+    clinic: str
+    target: str
+    party: str  # "host (role)", as the adapter named it
+    status: str  # PASS (BAA in force), FAIL, ERROR (not known), WAIVED
+    evidence: str
+
+
 @dataclass
 class ReportModel:
     doc: ScanDocument
@@ -55,6 +69,7 @@ class ReportModel:
     area_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     fix_first: list[Finding] = field(default_factory=list)
     safeguard_by_id: dict[str, SafeguardScore] = field(default_factory=dict)
+    recipients: list[Recipient] = field(default_factory=list)
 
     @property
     def failing(self) -> int:
@@ -146,7 +161,18 @@ def build_report(doc: ScanDocument) -> ReportModel:
     return ReportModel(doc=doc, findings=findings, waived=waived, errors=errors, passed_checks=passed_checks,
                        safeguards=doc.scores.safeguards, findings_by_safeguard=by_sg, severity_counts=sev_counts,
                        area_counts=area_counts, fix_first=fix_first,
-                       safeguard_by_id={s.id: s for s in doc.scores.safeguards})
+                       safeguard_by_id={s.id: s for s in doc.scores.safeguards}, recipients=recipients(doc))
+
+
+def recipients(doc: ScanDocument) -> list[Recipient]:
+    """Each clinic's PHI recipients (the data-flow inventory), from BAA-101's results: one per party
+    named in configuration; "(target)" results (nothing collected, no party) are not parties."""
+    clinic = {t.name: t.clinic for t in doc.targets}
+    rows = [Recipient(clinic=clinic.get(r.target, ""), target=r.target, party=r.resource, status=r.effective_status,
+                      evidence=r.evidence)
+            for r in doc.results if r.check_id == RECIPIENTS_CONTROL and r.resource != "(target)"]
+    rows.sort(key=lambda x: (x.clinic, x.target, x.party))
+    return rows
 
 
 def _anchor(text: str, used: set[str]) -> str:

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 echo "==> voxaudit scan --config-dir examples/riverside-family-clinic"
 .venv/bin/voxaudit scan --config-dir examples/riverside-family-clinic --name riverside-pbx \
-  --format all --output demo-output "$@"
+  --baa-register examples/riverside-family-clinic/baa-register.yaml --format all --output demo-output "$@"
 echo "==> open demo-output/report.html in a browser (Markdown: demo-output/report.md)"

@@ -11,12 +11,12 @@ from rich.text import Text
 
 from voxaudit.cli.common import (
     EXIT_NOTHING,
-    INPUT_ERRORS,
     InputError,
     apply,
     common_output,
     err,
     finish,
+    input_errors,
     is_stdout,
     load_baseline,
     note_selection,
@@ -26,9 +26,7 @@ from voxaudit.cli.common import (
     selection_of,
 )
 from voxaudit.cli.config import SharedOption
-from voxaudit.engine.broker import DistributedError
 from voxaudit.engine.collect import OFFLINE_PLATFORMS
-from voxaudit.inventory import load_inventory
 from voxaudit.profile import load_profile
 from voxaudit.reports.escaping import terminal_safe
 from voxaudit.scan import ScanDocument
@@ -51,6 +49,12 @@ from voxaudit.waivers import load_waivers
               "(counts and ages only; audio is never read).")
 @click.option("--logrotate", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Offline: logrotate file(s) covering the PBX logs.")
+@click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path, file_okay=False), help="Offline: a "
+              "host evidence bundle (mounts, dm-crypt, cron, backup file ages; see docs/evidence.md) for the "
+              "encryption-at-rest and backup controls.")
+@click.option("--baa-register", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="A "
+              "business-associate register (YAML: business_associates: as in an inventory) that BAA-101 judges each "
+              "PHI recipient against; with an inventory, added to its own.")
 @click.option("--history-db", metavar="PATH|URL", cls=SharedOption, help="History store: a SQLite file, or "
               "postgresql://user@host/db for a central store (default: $VOXAUDIT_HISTORY or "
               "~/.local/share/voxaudit/history.sqlite).")
@@ -77,7 +81,7 @@ from voxaudit.waivers import load_waivers
 @click.option("--distributed", is_flag=True, help="Distributed mode with the broker in $VOXAUDIT_BROKER.")
 @click.option("--queue-timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
               help="Distributed mode: seconds for a site's collector to take a target before it is an ERROR.")
-def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, per_clinic, target_timeout, processes,
+def scan(inventory, config_dir, platform, name, spool_dir, logrotate, evidence_dir, baa_register, workers, per_clinic, target_timeout, processes,
          broker, distributed, queue_timeout, resume, profile, waivers, checks, skip_checks, severities, checks_dir,
          formats, output, fail_on, fail_under, baseline, quiet, history_db, no_history, notify_webhook, report_url,
          portfolio) -> None:
@@ -101,21 +105,29 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
         prof = load_profile(profile, registry, selection_of(checks, skip_checks, severities))
         waiver_list = load_waivers(waivers) if waivers else []
         if inventory:
+            from voxaudit.inventory import load_inventory
             specs = load_inventory(inventory)
         else:
             if not config_dir.exists():
                 raise InputError(f"--config-dir {config_dir} does not exist")
+            if evidence_dir is not None and platform not in {"asterisk", "freeswitch"}:
+                raise InputError("--evidence describes a PBX host: use it with --platform asterisk or freeswitch")
             source: Source = PcapSource(file=config_dir) if platform == "pcap" else \
-                ConfigDirSource(config_dir=config_dir, spool_dir=spool_dir, logrotate=list(logrotate))
+                ConfigDirSource(config_dir=config_dir, spool_dir=spool_dir, logrotate=list(logrotate),
+                                evidence_dir=evidence_dir)
             specs = [Target(name=name or config_dir.resolve().name, platform=platform, source=source)]
-    except INPUT_ERRORS as exc:
+        if baa_register:
+            from voxaudit.inventory import load_baa_register
+            extra = load_baa_register(baa_register)
+            specs = [s.model_copy(update={"business_associates": (s.business_associates or ()) + extra}) for s in specs]
+    except input_errors() as exc:  # evaluated only when something is raised
         raise InputError(str(exc)) from None
     from voxaudit.engine.journal import JOURNAL_NAME
     journal = None if to_stdout else output / JOURNAL_NAME  # -o -: nothing on disk, so nothing to resume from
     fleet = dict(max_workers=workers, per_clinic=per_clinic, target_timeout=target_timeout, journal_path=journal,
                  resume=resume, processes=processes)
     if broker or distributed:
-        from voxaudit.engine.broker import broker_url
+        from voxaudit.engine.broker import DistributedError, broker_url
         if not inventory:
             raise InputError("distributed mode needs an INVENTORY (its sites say which collector takes each target)")
         try:
@@ -124,7 +136,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
             raise InputError(str(exc)) from None
     try:
         doc = _run_with_progress(specs, registry, prof, waiver_list, str(waivers) if waivers else None, quiet, fleet)
-    except DistributedError as exc:
+    except _distributed_error() as exc:  # evaluated only when something is raised
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_NOTHING)
     note_selection(doc, prof)
@@ -159,6 +171,13 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, workers, p
         hint = platform_hint(config_dir, platform)
         hints = {specs[0].name: hint} if hint else None
     finish(doc, fmts, output, fail_on, fail_under, quiet, journal=journal, baseline=load_baseline(baseline), hints=hints)
+
+
+def _distributed_error() -> type[Exception]:
+    """The broker's error, imported only when an exception reaches ``scan``: the broker module (and
+    logging) stay out of a local scan."""
+    from voxaudit.engine.broker import DistributedError
+    return DistributedError
 
 
 def _portfolio(write_portfolio, doc, prof, output, fmts, trends) -> list[Path]:
@@ -262,7 +281,7 @@ def worker(sites, queues, broker, base, concurrency, pool, loglevel, name) -> No
     (this machine's environment, files and keyring: no secret crosses the broker), collects, and
     sends back the secret-free facts. Read-only like every collector; SIGTERM finishes the
     targets in hand and stops."""
-    from voxaudit.engine.broker import broker_url, queue_name, run_worker
+    from voxaudit.engine.broker import DistributedError, broker_url, queue_name, run_worker
 
     names = list(queues) + [queue_name(s) for s in sites]
     if not names:

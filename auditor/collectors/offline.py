@@ -16,7 +16,8 @@ from typing import Callable, Optional
 
 from voxaudit.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
 from voxaudit.facts.asterisk_dialplan import ROOT_READERS
-from voxaudit.facts.common import LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
+from voxaudit.facts.common import ConfigFileFacts, LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
+from voxaudit.facts.host import HostEvidence, has_evidence, read_host_evidence
 from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
 from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate_file
 
@@ -154,6 +155,7 @@ def collect_asterisk_tree(
     logrotate_files: Optional[list[Path]] = None,
     now: Optional[float] = None,
     progress: Optional[Callable[[str], None]] = None,
+    evidence_dir: Optional[Path] = None,
 ) -> AsteriskFacts:
     path = Path(path)
     if not path.exists():
@@ -221,8 +223,40 @@ def collect_asterisk_tree(
             spool = collect_spool(spool_dir, now=now, display=display)
         except OSError as exc:
             spool_problem = f"cannot read spool {spool_dir.name}: {exc.strerror}"
-    return build_asterisk_facts(parsed, logrotate=logrotate, spool=spool, flavor=flavor,
-                                logrotate_problem=logrotate_problem, spool_problem=spool_problem)
+    facts = build_asterisk_facts(parsed, logrotate=logrotate, spool=spool, flavor=flavor,
+                                 logrotate_problem=logrotate_problem, spool_problem=spool_problem)
+    facts.host = collect_host_evidence(evidence_dir, root, now, progress)
+    facts.configs[HOST_EVIDENCE] = evidence_config(facts.host)
+    return facts
+
+
+HOST_EVIDENCE = "host evidence"  # the fact source of the storage and backup bindings
+
+
+def evidence_config(host: Optional[HostEvidence]) -> ConfigFileFacts:
+    """The host evidence as a config root: its unreadable lines are gaps (shown, coverage lowered)
+    like any configuration file's; absent evidence is "missing" and the controls say what to capture."""
+    if host is None:
+        return ConfigFileFacts(root=HOST_EVIDENCE, found=False)
+    return ConfigFileFacts(root=HOST_EVIDENCE, found=True, files=list(host.files), problems=list(host.problems))
+
+
+def collect_host_evidence(evidence_dir: Optional[Path], root: Optional[Path], now: Optional[float] = None,
+                          progress: Optional[Callable[[str], None]] = None) -> Optional[HostEvidence]:
+    """Host evidence (mounts, backup jobs and files) from ``evidence_dir``, else from a snapshot root
+    that holds it (an SFTP mirror writes it there); None when there is none."""
+    if evidence_dir is not None:
+        if not evidence_dir.is_dir():
+            raise CollectionError("not_collected", f"evidence folder {evidence_dir} does not exist")
+        where = evidence_dir
+    elif root is not None and has_evidence(root):
+        where = root
+    else:
+        return None
+    if progress:
+        progress("host evidence")
+    origin = "SFTP" if (where / ".voxaudit-sftp").exists() else "evidence bundle"
+    return read_host_evidence(where, origin, now)
 
 
 FREESWITCH_CONF_DIRS = ("", "conf", "etc/freeswitch", "usr/local/freeswitch/conf", "usr/share/freeswitch/conf",
@@ -293,8 +327,10 @@ def locate_freeswitch_conf(path: Path) -> tuple[Path, str | None] | None:
     return None
 
 
-def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None = None):
-    """Facts of the FreeSWITCH configuration under ``path`` (see locate_freeswitch_conf)."""
+def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None = None,
+                            evidence_dir: Optional[Path] = None):
+    """Facts of the FreeSWITCH configuration under ``path`` (see locate_freeswitch_conf); host evidence
+    from ``evidence_dir``, else from a snapshot root holding etc/freeswitch and the evidence."""
     from voxaudit.facts.freeswitch import build_freeswitch_facts
 
     path = Path(path)
@@ -307,7 +343,11 @@ def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None =
     conf, root = found
     if progress:
         progress(f"FreeSWITCH XML ({root or 'packaged layout'})")
-    return build_freeswitch_facts(conf, root)
+    facts = build_freeswitch_facts(conf, root)
+    snapshot = conf.parent.parent if conf.name == "freeswitch" and conf.parent.name == "etc" else None
+    facts.host = collect_host_evidence(evidence_dir, snapshot, None, progress)
+    facts.configs[HOST_EVIDENCE] = evidence_config(facts.host)
+    return facts
 
 
 def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] = None):

@@ -102,6 +102,82 @@ class _Mirror:
         return True
 
 
+EVIDENCE_FILES = ("proc/mounts", "etc/crypttab", "etc/crontab")
+EVIDENCE_DIRS = ("etc/cron.d", "var/spool/cron/crontabs", "var/spool/cron")
+MAX_EVIDENCE_BYTES = 1024 * 1024  # any one evidence file
+MAX_BACKUP_FILES = 5000
+
+
+def _host_evidence(m: _Mirror, spec: SshSource, into: Path) -> None:
+    """Host evidence as plain files, read over SFTP (never a command run on the host): mounts,
+    crypttab, device-mapper names/uuids and slaves, crontabs, systemd timers and their services,
+    and stat (path, mtime, size) of backup files. Unreadable parts are left out: the controls then
+    say what was not collected."""
+    sftp = m.sftp
+    base = PurePosixPath(spec.evidence_root)
+
+    def fetch(rel: str) -> None:
+        remote = str(base / rel)
+        try:
+            attrs = sftp.stat(remote)
+            if not stat.S_ISREG(attrs.st_mode or 0):
+                return
+            m._count()
+            with sftp.open(remote, "rb") as fh:
+                data = fh.read(MAX_EVIDENCE_BYTES)
+        except OSError:
+            return
+        target = into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def names(rel: str) -> list[str]:
+        try:
+            return sorted(sftp.listdir(str(base / rel)))[:1000]
+        except OSError:
+            return []
+
+    into.mkdir(parents=True, exist_ok=True)
+    (into / ".voxaudit-sftp").write_text("host evidence read over SFTP\n")
+    (into / "captured-at").write_text(f"{int(time.time())}\n")
+    for rel in EVIDENCE_FILES:
+        fetch(rel)
+    for d in EVIDENCE_DIRS:
+        for n in names(d):
+            fetch(f"{d}/{n}")
+    for dev in names("sys/class/block"):
+        fetch(f"sys/class/block/{dev}/dm/name")
+        fetch(f"sys/class/block/{dev}/dm/uuid")
+        for slave in names(f"sys/class/block/{dev}/slaves"):
+            (into / "sys/class/block" / dev / "slaves").mkdir(parents=True, exist_ok=True)
+            (into / "sys/class/block" / dev / "slaves" / slave).write_bytes(b"")
+        (into / "sys/class/block" / dev).mkdir(parents=True, exist_ok=True)
+    for n in names("etc/systemd/system"):
+        if n.endswith(".timer"):
+            fetch(f"etc/systemd/system/{n}")
+            fetch(f"etc/systemd/system/{n[:-6]}.service")
+    dirs = list(spec.backup_dirs)
+    if spec.spool_dir and spec.spool_dir.startswith(str(base)):
+        dirs.append("/" + str(PurePosixPath(spec.spool_dir).relative_to(base) / "backup"))
+    lines: list[str] = []
+    collected = False
+    for d in dirs:
+        remote = str(base / d.lstrip("/"))
+        try:
+            for path, attrs in m.walk(remote):
+                collected = True
+                if len(lines) >= MAX_BACKUP_FILES:
+                    break  # enough to tell the newest; the walk stops here
+                host_path = "/" + str(PurePosixPath(path).relative_to(base))
+                if "\n" not in host_path:
+                    lines.append(f"{host_path} {int(attrs.st_mtime or 0)} {int(attrs.st_size or 0)}")
+        except OSError:
+            continue
+        collected = True
+    if collected:
+        (into / "backup-files.txt").write_text("".join(f"{ln}\n" for ln in lines))
+
+
 def _connect(spec: SshSource):
     require_for_target("an SSH target", "paramiko")
     import paramiko
@@ -169,6 +245,7 @@ class Mirrored:
     spool_dir: Optional[Path]
     logrotate: list[Path]
     stats: dict
+    evidence: Optional[Path] = None  # host evidence, laid out under the host's root (host_evidence: true)
 
 
 def mirror(spec: SshSource, progress: Optional[Callable[[str], None]] = None) -> Mirrored:
@@ -210,9 +287,16 @@ def mirror(spec: SshSource, progress: Optional[Callable[[str], None]] = None) ->
             target = local(remote)
             if m.copy_file(remote, target):
                 logrotate.append(target)
+        evidence = None
+        if spec.host_evidence:
+            if progress:
+                progress("host evidence (mounts, dm-crypt, cron, backup ages)")
+            evidence = local(spec.evidence_root)
+            _host_evidence(m, spec, evidence)
         ok = True
         return Mirrored(root, config, spool, logrotate,
-                        {"files": m.files, "bytes": m.bytes, "seconds": round(time.perf_counter() - started, 3)})
+                        {"files": m.files, "bytes": m.bytes, "seconds": round(time.perf_counter() - started, 3)},
+                        evidence)
     except socket.timeout:
         raise CollectionError("timeout", f"{spec.display}: SFTP stopped answering (>{spec.timeout:g} s)") from None
     except CollectionError:

@@ -52,7 +52,13 @@ def _tree(target: Target) -> ConfigDirSource:
 def _asterisk(target: Target, note: Note) -> object:
     src = _tree(target)
     return offline.collect_asterisk_tree(Path(src.config_dir), spool_dir=Path(src.spool_dir) if src.spool_dir else None,
-                                         logrotate_files=[Path(p) for p in src.logrotate] or None, progress=note)
+                                         logrotate_files=[Path(p) for p in src.logrotate] or None, progress=note,
+                                         evidence_dir=_evidence(src))
+
+
+def _evidence(src: ConfigDirSource) -> Optional[Path]:
+    """The host evidence bundle given with a copied tree (--evidence, ``evidence_dir``), if any."""
+    return Path(src.evidence_dir) if src.evidence_dir else None
 
 
 def _switch(target: Target, note: Note) -> object:
@@ -74,7 +80,8 @@ def _source(target: Target, kind: type[SourceT]) -> SourceT:
 Collector = Callable[[Target, Note], object]
 COLLECTORS: dict[str, Collector] = {
     "asterisk": _asterisk,
-    "freeswitch": lambda t, note: offline.collect_freeswitch_tree(Path(_tree(t).config_dir), progress=note),
+    "freeswitch": lambda t, note: offline.collect_freeswitch_tree(Path(_tree(t).config_dir), progress=note,
+                                                                  evidence_dir=_evidence(_tree(t))),
     "kamailio": lambda t, note: offline.collect_kamailio_tree(Path(_tree(t).config_dir), progress=note),
     "opensips": lambda t, note: offline.collect_opensips_tree(Path(_tree(t).config_dir), progress=note),
     "phone": lambda t, note: offline.collect_phone_files(Path(_tree(t).config_dir), progress=note),
@@ -138,7 +145,8 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
             mirrored = mirror(target.source, note)
             target = target.model_copy(update={"source": ConfigDirSource(
                 config_dir=str(mirrored.config_dir), spool_dir=str(mirrored.spool_dir) if mirrored.spool_dir else None,
-                logrotate=[str(p) for p in mirrored.logrotate])})
+                logrotate=[str(p) for p in mirrored.logrotate],
+                evidence_dir=str(mirrored.evidence) if mirrored.evidence else None)})
         with gc_paused():
             facts = collector(target, note)
         if isinstance(facts, PlatformFacts):

@@ -12,12 +12,13 @@ import traceback
 import uuid
 from datetime import date, datetime, timezone
 from types import TracebackType
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from voxaudit.check import CheckContext, Part
 from voxaudit.engine.collect import gc_paused
 from voxaudit.model import ErrorKind, Result, SourceRef, Status, Waiver
 from voxaudit.profile import Profile
+from voxaudit.records.recipients import REGISTER_PARAM, register_value
 from voxaudit.registry import Registry, Rule
 from voxaudit.scan import CollectionFailure, ProfileRef, ScanDocument, TargetRecord
 from voxaudit.scoring import score
@@ -92,12 +93,24 @@ def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext
     return results
 
 
+# target name -> its clinic's business-associate register (entries as the inventory writes them)
+Registers = Mapping[str, Sequence[Mapping[str, Any]]]
+
+
 def evaluate(records: list[TargetRecord], registry: Registry, profile: Profile,
-             waivers: list[Waiver], today: Optional[date] = None) -> tuple[list[Result], list[str], list[Rule]]:
+             waivers: list[Waiver], today: Optional[date] = None,
+             registers: Optional[Registers] = None) -> tuple[list[Result], list[str], list[Rule]]:
+    """Every rule on every target. A target's business-associate register (``registers``) reaches the
+    controls as one more parameter of that target only, with the scan's date, so the judge stays pure."""
     checks = [c for c in (registry.get(cid) for cid in profile.check_ids()) if c is not None]
     results: list[Result] = []
+    day = today or date.today()
     for rec in records:
-        results += evaluate_target(rec, checks, profile.parameters)
+        params = profile.parameters
+        register = registers.get(rec.name) if registers else None
+        if register is not None:
+            params = {**params, REGISTER_PARAM: register_value(register, day)}
+        results += evaluate_target(rec, checks, params)
     warnings = apply_waivers(results, waivers, today)
     return results, warnings, checks
 
@@ -123,9 +136,11 @@ def parse_warnings(records: list[TargetRecord]) -> list[str]:
 
 def build_document(records: list[TargetRecord], registry: Registry, profile: Profile, waivers: list[Waiver],
                    started_at: str, waivers_source: Optional[str] = None, scan_id: Optional[str] = None,
-                   today: Optional[date] = None) -> ScanDocument:
+                   today: Optional[date] = None, registers: Optional[Registers] = None) -> ScanDocument:
     with gc_paused():
-        results, warnings, checks = evaluate(records, registry, profile, waivers, today)
+        if registers is None:  # the registers saved with the targets (a rescore, a resumed fleet)
+            registers = {r.name: r.business_associates for r in records if r.business_associates is not None}
+        results, warnings, checks = evaluate(records, registry, profile, waivers, today, registers)
     meta = {c.id: c.meta for c in checks}
     return ScanDocument(
         scan_id=scan_id or uuid.uuid4().hex[:12], started_at=started_at, finished_at=now_iso(),

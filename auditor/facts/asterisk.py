@@ -34,6 +34,7 @@ from voxaudit.facts.common import (
     is_secret_key,
     redact_inline_credentials,
 )
+from voxaudit.facts.host import HostEvidence
 from voxaudit.model import SourceRef
 from voxaudit.parsers.asterisk_conf import ParsedConfig, Section
 from voxaudit.parsers.problem import label
@@ -48,6 +49,8 @@ ASTERISK_ROOTS = (
     # After voicemail.conf and sip.conf: users.conf's builder resolves duplicate mailboxes and peers
     # against the objects those two built (auditor/facts/asterisk_sip.py build_users).
     "pjsip_wizard.conf", "users.conf",
+    # Remote call-record databases (call records carry patients' numbers): read for BAA-101.
+    "cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf",
 )
 
 # Which objects each root produces: section name -> kind, or a callable by type=.
@@ -61,6 +64,9 @@ _SIMPLE_KINDS = {
     "acl.conf": ("acl.general", "acl.list"),
     "modules.conf": ("modules.modules", "modules.other"),
     "asterisk.conf": ("asterisk.options", "asterisk.directories"),
+    # [global] (every section alike): hostname, port, dbname, user; password is kept as a secret's shape
+    **{root: (f"{root[:-5]}.section", f"{root[:-5]}.section")
+       for root in ("cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf")},
 }
 
 
@@ -75,6 +81,7 @@ class AsteriskFacts(PlatformFacts, tag="asterisk", kw_only=True):
     logrotate_problem: Optional[str] = None
     spool: Optional[SpoolFacts] = None  # None: not collected
     spool_problem: Optional[str] = None
+    host: Optional[HostEvidence] = None  # None: no host evidence (mounts, backup jobs) was collected
 
     def source_state(self, name: str) -> tuple[str, str]:
         """('ok'|'missing'|'error'|'not_collected', reason) for a fact source."""

@@ -24,7 +24,7 @@ import bisect
 import os
 import re
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Optional
 
 from voxaudit.facts.common import (
     ConfigFileFacts,
@@ -35,6 +35,7 @@ from voxaudit.facts.common import (
     describe_gaps,
     is_secret_key,
 )
+from voxaudit.facts.host import HostEvidence
 from voxaudit.model import SourceRef
 from voxaudit.parsers.freeswitch_xml import (
     Element,
@@ -126,6 +127,7 @@ class FreeSwitchFacts(PlatformFacts, tag="freeswitch", kw_only=True):
     platform: ClassVar[str] = "freeswitch"
     flavor: Literal["freeswitch", "fusionpbx"] = "freeswitch"
     unresolved_variables: list[str] = []  # noqa: RUF012 (pydantic copies defaults; the saved schema keeps "default": [])
+    host: Optional[HostEvidence] = None  # None: no host evidence (mounts, backup jobs) was collected
 
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
         """A part's own gaps, plus the document's (outside every part: they concern every part)."""

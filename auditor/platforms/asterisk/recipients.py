@@ -1,0 +1,222 @@
+"""Who an Asterisk/FreePBX system sends PHI to, as records (BAA-101).
+
+Read as Asterisk reads each option (res_pjsip, chan_sip, app_voicemail, cdr_*/cel_* sources):
+
+* **SIP trunks**: pjsip ``registration`` ``server_uri``, ``client_uri`` (the account's address at the
+  provider) and ``outbound_proxy``; ``endpoint``/``aor`` ``outbound_proxy``; an ``aor``'s static
+  ``contact`` (comma-separated URIs); an ``identify``'s ``match`` (where inbound trunk calls come from);
+  chan_sip [general] ``register =>`` lines (``[transport://]user[:secret[:authuser]]@host[:port][/ext][~expiry]``,
+  read after their credentials were removed), [general] and peer ``outboundproxy``, and peers with a
+  ``host=`` that is not ``dynamic``. Loopback is this machine: not a recipient. A private address in a
+  static contact, ``match`` or peer ``host=`` is a device on the clinic's LAN (a phone, an ATA) and is
+  not listed; a private address a registration or outbound proxy names is listed, marked private
+  (a vendor's hosted system on a VPN is a business associate too).
+* **Voicemail email and pager**: the domain of each mailbox's email and pager address (the mailbox
+  provider stores every voicemail emailed there; an email-to-SMS gateway is a carrier). The SMTP relay
+  itself is not in /etc/asterisk: app_voicemail hands each message to ``mailcmd`` (default
+  ``/usr/sbin/sendmail -t``), and the relay is the MTA's (Postfix ``relayhost``, Exim smarthost,
+  msmtp's account): an ERROR saying so, never a guess. A ``mailcmd`` that is not a mail transfer
+  agent (transcription scripts are installed this way) and an ``externnotify`` program may send the
+  message elsewhere: ERROR naming the program, to be checked and listed.
+* **Call records** (they carry patients' phone numbers): cdr_pgsql.conf and cel_pgsql.conf ``hostname``
+  (default: the local socket), cdr_mysql.conf ``hostname`` (default localhost), cdr_tds.conf
+  ``hostname``. res_odbc's DSNs name their server in unixODBC's odbc.ini, outside /etc/asterisk: not read.
+* Asterisk's logger.conf writes to the local syslog daemon only (``syslog.local0 => ...``); a remote
+  syslog server is set in rsyslog/syslog-ng, not here, so none is listed.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Optional
+
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.model import SourceRef
+from voxaudit.records.recipients import MAX_HOST, PhiRecipient, is_local, is_private, normal_host
+
+MTA_PROGRAMS = ("sendmail", "sendmail.postfix", "exim", "exim4", "msmtp", "ssmtp", "postdrop", "esmtp", "nullmailer-inject")
+TRUNK = "SIP trunk"
+CDR_ROOTS = (("cdr_pgsql.conf", "cdr_pgsql.section", "localhost"), ("cel_pgsql.conf", "cel_pgsql.section", "localhost"),
+             ("cdr_mysql.conf", "cdr_mysql.section", "localhost"), ("cdr_tds.conf", "cdr_tds.section", ""))
+
+REMEDIATION = {
+    "asterisk": "Sign a business associate agreement with each party listed (SIP trunk provider, the email provider "
+                "of each voicemail address, the call-record database host) and add it to the inventory's "
+                "business_associates: register with its hosts or domains, or stop sending PHI there (remove the "
+                "mailbox email/pager address, move the trunk to a provider that signs a BAA).",
+    "freepbx": "Connectivity > Trunks and Settings > Voicemail Admin (or each extension's Voicemail email) name the "
+               "same parties: sign a BAA with each and list it in the business_associates: register.",
+}
+
+
+def uri_host(value: str) -> str:
+    """The host of a SIP URI as res_pjsip parses it: ``"Name" <sip:user@host:port;transport=tls>`` -> host.
+    Split on fixed characters only (linear in the text)."""
+    text = value.strip()
+    if "<" in text:
+        text = text.split("<", 1)[1].split(">", 1)[0]
+    low = text[:5].lower()
+    if low.startswith(("sip:", "sips:", "tel:")):
+        text = text.split(":", 1)[1]
+    text = text.split(";", 1)[0].split("?", 1)[0]
+    text = text.rsplit("@", 1)[-1]
+    return _strip_port(text)
+
+
+def _strip_port(text: str) -> str:
+    text = text.strip()
+    if text.startswith("["):
+        return text[1:].split("]", 1)[0]
+    return text.split(":", 1)[0] if text.count(":") == 1 else text
+
+
+def register_host(value: str) -> str:
+    """The host of a chan_sip ``register =>`` line (sip_register(): ``[transport://]user...@host[:port][/ext][~expiry]``)."""
+    text = value.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    text = text.rsplit("@", 1)[-1]
+    text = text.split("/", 1)[0].split("~", 1)[0]
+    return _strip_port(text)
+
+
+def _host_ok(host: str) -> bool:
+    """Something that can name a host (not empty, not a variable, not a placeholder, not absurdly long)."""
+    return bool(host) and len(host) <= MAX_HOST and not any(c in host for c in " \t${}<>")
+
+
+class RecipientSet:
+    """Recipients by (role, host): one record per party, the first place it is named as its source."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], PhiRecipient] = {}
+
+    def add(self, role: str, raw_host: str, how: str, source: Optional[SourceRef], lan_is_local: bool = False) -> None:
+        host = normal_host(raw_host)
+        if not host or is_local(host):
+            return
+        if not _host_ok(host):  # a variable, a placeholder: a party is configured but cannot be named
+            key = (role, how)
+            if key not in self.seen:
+                self.seen[key] = PhiRecipient(subject=f"{role} at {how}", source=source, role=role, how=how,
+                                              undecidable="the host written there is a variable or not a host name "
+                                                          "(it is not quoted: any value may be a secret)")
+            return
+        private = is_private(host)
+        if private and lan_is_local:
+            return
+        key = (role, host)
+        if key not in self.seen:
+            self.seen[key] = PhiRecipient(subject=f"{host} ({role})", source=source, role=role, host=host, how=how,
+                                          private=private)
+
+    def records(self) -> Iterator[PhiRecipient]:
+        return iter(self.seen.values())
+
+
+def _settings(obj: ConfigObject, key: str) -> Iterable[tuple[str, SourceRef]]:
+    for s in obj.settings.get(key, []):
+        yield s.value, s.source
+
+
+def sip_trunks(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
+    """SIP providers named by pjsip and chan_sip objects."""
+    found = RecipientSet()
+    for reg in facts.of_kind("pjsip.registration"):
+        for key in ("server_uri", "client_uri", "outbound_proxy"):
+            for value, src in _settings(reg, key):
+                found.add(TRUNK, uri_host(value), f"pjsip.conf [{reg.name}] registration {key}", src)
+    for kind in ("pjsip.endpoint", "pjsip.aor"):
+        for obj in facts.of_kind(kind):
+            for value, src in _settings(obj, "outbound_proxy"):
+                found.add(TRUNK, uri_host(value), f"pjsip.conf [{obj.name}] {kind[6:]} outbound_proxy", src)
+    for aor in facts.of_kind("pjsip.aor"):
+        for value, src in _settings(aor, "contact"):
+            for uri in value.split(","):
+                found.add(TRUNK, uri_host(uri), f"pjsip.conf [{aor.name}] aor contact", src, lan_is_local=True)
+    for ident in facts.of_kind("pjsip.identify"):
+        for value, src in _settings(ident, "match"):
+            for item in value.split(","):
+                host = item.strip().split("/", 1)[0]  # an address/prefix: the network's address names it
+                found.add(TRUNK, _strip_port(host), f"pjsip.conf [{ident.name}] identify match", src, lan_is_local=True)
+    general = facts.first("sip.general")
+    if general is not None:
+        for value, src in _settings(general, "register"):
+            found.add(TRUNK, register_host(value), "sip.conf [general] register =>", src)
+        for value, src in _settings(general, "outboundproxy"):
+            found.add(TRUNK, _strip_port(value), "sip.conf [general] outboundproxy", src)
+    for peer in facts.of_kind("sip.peer"):
+        for value, src in _settings(peer, "outboundproxy"):
+            found.add(TRUNK, _strip_port(value), f"sip.conf [{peer.name}] outboundproxy", src)
+        host = (peer.get("host") or "").strip()
+        if host and host.lower() != "dynamic":
+            found.add(TRUNK, _strip_port(host), f"sip.conf [{peer.name}] host", peer.location("host"), lan_is_local=True)
+    return found.records()
+
+
+def _domains(value: str) -> list[str]:
+    """The mail domains of an address field (app_voicemail also accepts several, separated by '|')."""
+    return [part.rsplit("@", 1)[1].strip() for part in value.split("|") if "@" in part]
+
+
+def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
+    """The domains voicemail is emailed or paged to, and the relay that carries it (not in this configuration)."""
+    found = RecipientSet()
+    for box in facts.of_kind("voicemail.mailbox"):
+        for field, role in (("email", "voicemail email domain"), ("pager", "voicemail pager/SMS gateway")):
+            for domain in _domains(box.get(field) or ""):
+                found.add(role, domain, f"voicemail.conf mailbox {box.name} {field}", box.location(field))
+    yield from found.records()
+    general = facts.first("voicemail.general")
+    if found.seen:
+        program = (general.get("mailcmd") if general is not None else None) or "/usr/sbin/sendmail"
+        name = program.split()[0].rsplit("/", 1)[-1]
+        src = general.location("mailcmd") if general is not None and general.get("mailcmd") else \
+            (general.source if general is not None else None)
+        if name in MTA_PROGRAMS:
+            yield PhiRecipient(subject="voicemail email relay", source=src, role="voicemail email relay",
+                               how=f"voicemail.conf mailcmd ({name})",
+                               undecidable=f"app_voicemail hands each message to {name}; the relay it forwards to is set in "
+                                           "the mail transfer agent's configuration (Postfix relayhost, Exim smarthost, "
+                                           "msmtp account), which this scan does not read: list that provider in the register")
+        else:
+            yield PhiRecipient(subject=f"voicemail mail command {name}", source=src, role="voicemail mail command",
+                               how="voicemail.conf mailcmd",
+                               undecidable=f"mailcmd runs {name}, not a mail transfer agent (transcription services are "
+                                           "installed this way): where it sends the message and its audio is in that "
+                                           "program; check it and list the service it uses in the register")
+    if general is not None and (general.get("externnotify") or "").strip():
+        name = (general.get("externnotify") or "").split()[0].rsplit("/", 1)[-1]
+        yield PhiRecipient(subject=f"voicemail externnotify {name}", source=general.location("externnotify"),
+                           role="voicemail notification program", how="voicemail.conf externnotify",
+                           undecidable=f"externnotify runs {name} on every new message: whether it sends anything "
+                                       "outside (a pager, an SMS or transcription service) is in that program; check it "
+                                       "and list the service it uses in the register")
+
+
+def call_record_databases(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
+    """Databases call and channel event records are written to (cdr_pgsql, cel_pgsql, cdr_mysql, cdr_tds)."""
+    found = RecipientSet()
+    for root, kind, default in CDR_ROOTS:
+        for obj in facts.of_kind(kind):
+            host = obj.get("hostname")
+            found.add("call records database", host if host is not None else default,
+                      f"{root} [{obj.name}] hostname" + ("" if host is not None else " (default)"),
+                      obj.location("hostname") if host is not None else obj.source)
+    return found.records()
+
+
+def register_fix(rec: PhiRecipient) -> list[str]:
+    """The register entry to add once the BAA is signed (every platform's fix: the register is the inventory's)."""
+    return ["business_associates:", "  - vendor: <who operates it>", f'    covers: ["{rec.host}"]',
+            "    baa_signed: <YYYY-MM-DD>", "    baa_expires: <YYYY-MM-DD>", "    document: <where the signed BAA is kept>"]
+
+
+BINDINGS = (
+    Binding("BAA-101", "asterisk", sip_trunks, ("pjsip.conf", "sip.conf", "pjsip_wizard.conf", "users.conf"),
+            remediation=REMEDIATION, fix=register_fix, none="no SIP trunk to an outside host"),
+    Binding("BAA-101", "asterisk", voicemail_email, ("voicemail.conf", "users.conf"), remediation=REMEDIATION,
+            fix=register_fix, none="no mailbox emails or pages voicemail"),
+    Binding("BAA-101", "asterisk", call_record_databases, tuple(r for r, _, _ in CDR_ROOTS), remediation=REMEDIATION,
+            fix=register_fix, none="no remote call-record database"),
+)

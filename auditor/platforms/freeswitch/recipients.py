@@ -1,0 +1,75 @@
+"""Who a FreeSWITCH system sends PHI to, as records (BAA-101).
+
+Read as mod_sofia and mod_voicemail read them:
+
+* **SIP trunks**: each sofia gateway's ``proxy`` (default: its ``realm``, which defaults to the
+  gateway's name: sofia.c ``parse_gateways``), ``register-proxy`` and ``outbound-proxy``. Loopback is
+  this machine; a private address a gateway names is listed, marked private.
+* **Voicemail email**: the domain of each directory user's ``vm-mailto`` and ``vm-notify-mailto``
+  (comma-separated addresses). FreeSWITCH sends them through switch.conf.xml's ``mailer-app``
+  (default sendmail), whose relay is set in the MTA's configuration: an ERROR saying so.
+* Call-record destinations (mod_xml_cdr/mod_json_cdr URLs, mod_cdr_pg_csv, mod_odbc_cdr DSNs) are
+  in files the FreeSWITCH reader does not yet read: it reports each present one as an unread part of
+  cdr_csv.conf.xml (a gap), a source of the gateway binding, so BAA-101 is ERROR there rather than
+  silently missing a recipient.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from voxaudit.control import Binding
+from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.asterisk.recipients import RecipientSet, register_fix, uri_host
+from voxaudit.records.recipients import PhiRecipient
+
+TRUNK = "SIP trunk"
+REMEDIATION = {
+    "freeswitch": "Sign a business associate agreement with each party listed (the provider of each sofia gateway, "
+                  "the email provider of each vm-mailto address) and add it to the inventory's business_associates: "
+                  "register with its hosts or domains, or stop sending PHI there.",
+    "fusionpbx": "Accounts > Gateways and each extension's Voicemail email name the same parties: sign a BAA with each "
+                 "and list it in the business_associates: register.",
+}
+
+
+def gateways(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
+    found = RecipientSet()
+    for gw in facts.of_kind("sofia.gateway"):
+        proxy = gw.get("proxy")
+        realm = gw.get("realm")
+        if proxy is not None:
+            found.add(TRUNK, uri_host(proxy), f"sofia gateway {gw.name} proxy", gw.location("proxy"))
+        else:
+            found.add(TRUNK, uri_host(realm if realm is not None else gw.name),
+                      f"sofia gateway {gw.name} realm" + ("" if realm is not None else " (its name)"),
+                      gw.location("realm") if realm is not None else gw.source)
+        for key in ("register-proxy", "outbound-proxy"):
+            value = gw.get(key)
+            if value is not None:
+                found.add(TRUNK, uri_host(value), f"sofia gateway {gw.name} {key}", gw.location(key))
+    return found.records()
+
+
+def voicemail_email(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
+    found = RecipientSet()
+    for user in facts.of_kind("directory.user"):
+        for key in ("vm-mailto", "vm-notify-mailto"):
+            for address in (user.get(key) or "").split(","):
+                if "@" in address:
+                    found.add("voicemail email domain", address.rsplit("@", 1)[1], f"directory user {user.name} {key}",
+                              user.location(key))
+    yield from found.records()
+    if found.seen:
+        yield PhiRecipient(subject="voicemail email relay", role="voicemail email relay",
+                           how="switch.conf.xml mailer-app",
+                           undecidable="mod_voicemail hands each message to switch.conf.xml's mailer-app (default "
+                                       "sendmail); the relay it forwards to is set in the mail transfer agent's "
+                                       "configuration, which this scan does not read: list that provider in the register")
+
+
+BINDINGS = (
+    Binding("BAA-101", "freeswitch", gateways, ("sofia", "cdr_csv.conf.xml"), remediation=REMEDIATION,
+            fix=register_fix, none="no sofia gateway"),
+    Binding("BAA-101", "freeswitch", voicemail_email, ("directory",), remediation=REMEDIATION,
+            fix=register_fix, none="no directory user has vm-mailto"),
+)
