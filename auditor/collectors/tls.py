@@ -40,7 +40,7 @@ import ssl
 import threading
 import time
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from voxaudit.facts.network import CertificateFacts, TlsScan
 from voxaudit.targets import TlsEndpoint
@@ -272,7 +272,6 @@ def _legacy_attempt(t: TlsTarget, version: str, ciphers: str, deadline: float) -
         from nassl._nassl import OpenSSLError
         from nassl.legacy_ssl_client import LegacySslClient
         from nassl.ssl_client import (
-            ClientCertificateRequested,
             OpenSslVerifyEnum,
             OpenSslVersionEnum,
         )
@@ -286,6 +285,14 @@ def _legacy_attempt(t: TlsTarget, version: str, ciphers: str, deadline: float) -
             client.set_tlsext_host_name(t.server_name)
     except (OpenSSLError, ValueError) as exc:
         return Outcome("untestable", exc.__class__.__name__)
+    return _handshake(client, t, deadline)
+
+
+def _handshake(client: Any, t: TlsTarget, deadline: float) -> Outcome:
+    """Connect, run one nassl handshake within the deadline, and say how the server answered."""
+    from nassl._nassl import OpenSSLError
+    from nassl.ssl_client import ClientCertificateRequested
+
     try:
         raw = _connect(t.host, t.port, deadline)
     except TimeoutError:
@@ -293,7 +300,7 @@ def _legacy_attempt(t: TlsTarget, version: str, ciphers: str, deadline: float) -
     except OSError as exc:
         return Outcome("unreachable", exc.strerror or exc.__class__.__name__)
     with raw:
-        client.set_underlying_socket(_DeadlineSocket(raw, deadline))  # type: ignore[arg-type]
+        client.set_underlying_socket(_DeadlineSocket(raw, deadline))
         try:
             client.do_handshake()
             return Outcome("accepted", client.get_current_cipher_name())
@@ -355,7 +362,7 @@ def _tls13_attempt(t: TlsTarget, suites: str, deadline: float) -> Outcome:
     cannot choose TLS 1.3 suites)."""
     try:
         from nassl._nassl import OpenSSLError
-        from nassl.ssl_client import ClientCertificateRequested, OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
+        from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
     except ImportError as exc:
         return Outcome("untestable", f"nassl unavailable ({exc.__class__.__name__})")
     try:
@@ -364,27 +371,7 @@ def _tls13_attempt(t: TlsTarget, suites: str, deadline: float) -> Outcome:
         client.set_ciphersuites(suites)
     except (OpenSSLError, ValueError) as exc:
         return Outcome("untestable", exc.__class__.__name__)
-    try:
-        raw = _connect(t.host, t.port, deadline)
-    except TimeoutError:
-        return Outcome("unreachable", f"no TCP connection within {t.timeout:g} s")
-    except OSError as exc:
-        return Outcome("unreachable", exc.strerror or exc.__class__.__name__)
-    with raw:
-        client.set_underlying_socket(_DeadlineSocket(raw, deadline))  # type: ignore[arg-type]
-        try:
-            client.do_handshake()
-            return Outcome("accepted", client.get_current_cipher_name())
-        except TimeoutError:
-            return Outcome("silent", f"no answer to a ClientHello within {t.timeout:g} s")
-        except ClientCertificateRequested:
-            return Outcome("accepted", _cipher_name(client))
-        except OpenSSLError as exc:
-            return Outcome("refused", str(exc)[:80])
-        except ConnectionResetError:
-            return Outcome("reset", "connection reset")
-        except OSError as exc:
-            return Outcome("refused", exc.strerror or exc.__class__.__name__)
+    return _handshake(client, t, deadline)
 
 
 def _suites(t: TlsTarget, scan: TlsScan, budget_end: float) -> None:
