@@ -30,6 +30,8 @@ AREAS = {
     "retention": "Retention and disposal",
     "audit-log": "Audit-log depth",
     "access": "Access control and segmentation",
+    "storage": "Encryption at rest and backups",
+    "business-associates": "Business associates and PHI recipients",
 }
 
 

@@ -17,7 +17,7 @@ KINDS = {"luks": "LUKS (dm-crypt)", "dm-crypt": "dm-crypt", "zfs": "ZFS native e
 
 @control(
     id="BAK-PHI-101", title="Voicemail and PBX configuration are backed up by a scheduled job", severity="high",
-    hipaa=CONTINGENCY, area="retention", record=BackupCoverage,
+    hipaa=CONTINGENCY, area="storage", record=BackupCoverage,
     rationale="""A data backup plan (164.308(a)(7)(ii)(A), required) means exact copies of ePHI that can
     be restored: without a scheduled backup, a failed disk or ransomware loses every voicemail and
     the PBX's configuration (extensions, trunks, routes) with them.""",
@@ -37,7 +37,7 @@ def backups_scheduled(rec: BackupCoverage, params: Params) -> Verdict:
 
 @control(
     id="BAK-PHI-102", title="The newest backup is recent", severity="medium", hipaa=CONTINGENCY,
-    area="retention", record=BackupFreshness, params=[MAX_BACKUP_AGE],
+    area="storage", record=BackupFreshness, params=[MAX_BACKUP_AGE],
     rationale="""A backup job that stopped running (a full disk, a changed password, a moved share) fails
     silently; the age of the newest backup file is what proves the plan still works.""",
 )
@@ -54,7 +54,7 @@ def backup_recent(rec: BackupFreshness, params: Params) -> Verdict:
 
 @control(
     id="BAK-PHI-103", title="Backups are kept on encrypted storage", severity="high",
-    hipaa=("164.308(a)(7)", "164.312(a)(2)(iv)"), area="retention", record=BackupStorage,
+    hipaa=("164.308(a)(7)", "164.312(a)(2)(iv)"), area="storage", record=BackupStorage,
     rationale="""A backup holds every voicemail and recording in one file; on an unencrypted disk, share
     or USB drive it is the easiest copy of the clinic's PHI to lose.""",
 )

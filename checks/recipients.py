@@ -27,7 +27,7 @@ def _entry(a: Associate) -> str:
 
 @control(
     id="BAA-101", title="Every outside party that receives PHI is covered by a business associate agreement in force",
-    severity="high", hipaa=("164.308(b)(1)", "164.314(a)(1)"), area="access", record=PhiRecipient,
+    severity="high", hipaa=("164.308(b)(1)", "164.314(a)(1)"), area="business-associates", record=PhiRecipient,
     params=[WARN_PARAM],
     rationale="""A SIP trunk carries every call, an email provider stores every voicemail emailed to staff,
     a remote call-record database keeps patients' phone numbers: each is a business associate, and HIPAA

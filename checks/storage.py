@@ -14,7 +14,7 @@ KINDS = {"luks": "LUKS (dm-crypt)", "dm-crypt": "dm-crypt", "zfs": "ZFS native e
 
 @control(
     id="ENC-REST-101", title="PHI on the PBX is stored on encrypted storage", severity="high", hipaa=AT_REST,
-    area="retention", record=PhiStorage,
+    area="storage", record=PhiStorage,
     rationale="""Voicemail, call recordings, backups and call logs are PHI on the PBX's disks. A stolen or
     recycled disk, or a copied virtual-machine image, gives all of it away unless the storage under
     them is encrypted; an encrypted disk also makes such a loss a non-reportable incident under the
