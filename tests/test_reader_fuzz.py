@@ -354,3 +354,54 @@ def test_redaction_of_a_12_mb_line_finishes():
 ])
 def test_redaction_cases(text, expected):
     assert redact_inline_credentials(text) == expected
+
+
+# -- host evidence (encryption at rest, backups) ---------------------------------------------------
+
+EVIDENCE = Path(__file__).resolve().parent.parent / "examples" / "riverside-family-clinic"
+EVIDENCE_FILES = ("proc/mounts", "etc/crypttab", "etc/cron.d/freepbx-backup", "backup-files.txt", "captured-at")
+
+
+def test_host_evidence_fuzzed(tmp_path):
+    """Mutated copies of the example clinic's bundle (plus a hostile lsblk.json): no exception escapes,
+    each bundle is read in bounded time, and what is not understood is a problem, never a crash."""
+    from voxaudit.collectors.offline import collect_host_evidence
+    originals = {name: (EVIDENCE / name).read_text() for name in EVIDENCE_FILES}
+    originals["lsblk.json"] = json.dumps({"blockdevices": [{"name": "sda", "type": "disk", "children": [
+        {"name": "sda3", "type": "part", "children": [{"name": "sda3_crypt", "type": "crypt", "mountpoint": "/"}]}]}]})
+    rng = random.Random(20261123)
+    for r in range(16):
+        root = write(tmp_path / f"r{r}", {})
+        for name, text in originals.items():
+            write(root / Path(name).parent, {Path(name).name: mangle(text, rng, JUNK)})
+        start = time.perf_counter()
+        host = collect_host_evidence(root, None, now=1795003337)
+        msgspec.json.encode(host).decode()
+        assert time.perf_counter() - start < PER_INPUT_S * len(originals), r
+
+
+@pytest.mark.parametrize("name, line", [
+    ("proc/mounts", "/dev/sdb1 /var/spool/asterisk\\040x ext4 rw,relatime 0 0\n"),
+    ("etc/cron.d/job", "0 2 * * * root /usr/sbin/fwconsole backup --backup=7c1e2a54 > /dev/null 2>&1\n"),
+    ("backup-files.txt", "/var/spool/asterisk/backup/n/b.tgz 1792375201 48210944\n"),
+])
+def test_host_evidence_readers_are_linear(tmp_path, name, line):
+    from voxaudit.collectors.offline import collect_host_evidence
+
+    def make(n: int) -> Callable[[], object]:
+        root = write(tmp_path / f"{Path(name).stem}-{n}", {})
+        write(root / Path(name).parent, {Path(name).name: line * n})
+        return lambda: collect_host_evidence(root, None, now=1795003337)
+    assert_linear(make, 2000, name)
+
+
+@pytest.mark.parametrize("captured, stat_line", [
+    ("9" * 5000, "/b/x.tgz " + "9" * 5000 + " 1\n"),  # past Python's int conversion limit
+    ("\u00b2\u00b3", "/b/x.tgz \u00b2 \u00b3\n"),          # digits to str.isdigit, not to int
+])
+def test_host_evidence_numbers_that_int_refuses_are_problems(tmp_path, captured, stat_line):
+    from voxaudit.collectors.offline import collect_host_evidence
+    root = write(tmp_path / "ev", {"captured-at": captured, "backup-files.txt": stat_line})
+    host = collect_host_evidence(root, None, now=1795003337)
+    assert host is not None and host.captured_at == 1795003337
+    assert {p.file for p in host.problems} >= {"captured-at", "backup-files.txt"}

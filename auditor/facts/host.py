@@ -220,9 +220,9 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
     """The host evidence under ``root`` (a bundle or an SFTP mirror with the host's layout)."""
     problems: list[Problem] = []
     captured = _read(root / "captured-at")
-    stamp = captured.strip() if captured else ""
-    at = int(stamp) if stamp.isdigit() else int(time.time() if now is None else now)
-    if captured is not None and not stamp.isdigit():
+    stamp = hx.number(captured.strip()) if captured else None
+    at = stamp if stamp is not None else int(time.time() if now is None else now)
+    if captured is not None and stamp is None:
         problems.append(Problem("captured-at", 1, "not an epoch time (date +%s); ages counted to the scan time", False))
     ev = HostEvidence(origin=origin, captured_at=at)
 

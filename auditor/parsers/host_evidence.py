@@ -162,6 +162,14 @@ def parse_zfs_encryption(text: str, file: str, problems: list[Problem]) -> dict[
     return out
 
 
+def number(text: str, digits: int = 15) -> Optional[int]:
+    """A non-negative number of at most ``digits`` ASCII digits, else None. ``str.isdigit`` also
+    accepts digits ``int`` refuses (superscripts) and lengths past Python's conversion limit."""
+    if 0 < len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def parse_stat_lines(text: str, file: str, problems: list[Problem]) -> list[tuple[str, int, int]]:
     """``stat -c '%n %Y %s'``: path, modification time (epoch), size. The path may hold spaces: the
     two numbers are taken from the right."""
@@ -170,10 +178,11 @@ def parse_stat_lines(text: str, file: str, problems: list[Problem]) -> list[tupl
         if not line.strip():
             continue
         parts = line.rsplit(" ", 2)
-        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit() or not parts[0].startswith("/"):
+        mtime, size = (number(parts[1]), number(parts[2])) if len(parts) == 3 else (None, None)
+        if mtime is None or size is None or not parts[0].startswith("/"):
             problems.append(Problem(file, n, "not a \"stat -c '%n %Y %s'\" line (path, mtime, size)", False))
             continue
-        out.append((parts[0], int(parts[1]), int(parts[2])))
+        out.append((parts[0], mtime, size))
     return out
 
 
