@@ -405,3 +405,22 @@ def test_host_evidence_numbers_that_int_refuses_are_problems(tmp_path, captured,
     host = collect_host_evidence(root, None, now=1795003337)
     assert host is not None and host.captured_at == 1795003337
     assert {p.file for p in host.problems} >= {"captured-at", "backup-files.txt"}
+
+
+def test_numbers_int_refuses_make_a_setting_unknown_not_a_view_raise(tmp_path, registry):
+    """Adapters read numbers from configuration through one helper: superscript digits or a 5,000-digit
+    value (both pass str.isdigit, both make int() raise) must not turn a control into ERROR(bug)."""
+    from voxaudit.collectors.offline import collect_asterisk_tree
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.model import ErrorKind
+    from voxaudit.platforms.common import config_int
+    from voxaudit.scan import TargetRecord
+    assert [config_int(v) for v in (" 12 ", "\u00b2", "9" * 5000, None, "", "-1")] == [12, None, None, None, None, None]
+    root = write(tmp_path / "etc" / "asterisk", {
+        "voicemail.conf": f"[general]\nminpassword={'9' * 5000}\nmaxlogins=\u00b2\nmaxmsg=\u00b3\nmaxsecs={'7' * 5000}\n"
+                          "[default]\n1001 => 482913,A\n"})
+    record = TargetRecord(name="t", platform="asterisk", facts=collect_asterisk_tree(root))
+    checks = [registry.get(cid) for cid in ("MBX-POL-101", "MBX-POL-102", "MBX-PIN-104", "RET-PHI-101", "RET-PHI-102")]
+    rules = [c for c in checks if c is not None]
+    results = evaluate_target(record, rules, {k: v for c in rules for k, v in c.defaults().items()})
+    assert results and not [r for r in results if r.error_kind == ErrorKind.BUG], results

@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.platforms.asterisk.common import vm_general
+from voxaudit.platforms.common import config_int
 from voxaudit.records.retention import DeletedMessages, MessageLimits, StoredMessages, StoredRecordings
 from voxaudit.remediation import Change, set_
 
@@ -52,9 +53,10 @@ def message_limits(facts: AsteriskFacts) -> Iterator[MessageLimits]:
     if not maxmsg:
         most: Optional[int] = MAXMSG_DEFAULT
     else:
-        most = int(maxmsg) if maxmsg.isdigit() else None
+        most = config_int(maxmsg)
     maxsecs = general.get("maxsecs") or general.get("maxmessage")
-    longest = int(maxsecs) if maxsecs and maxsecs.isdigit() and int(maxsecs) > 0 else None
+    seconds = config_int(maxsecs)
+    longest = seconds if seconds else None
     yield MessageLimits(subject="voicemail.conf [general]", source=general.location("maxsecs"),
                         section="voicemail.conf [general]", max_messages=most, max_seconds=longest,
                         messages_setting=f"maxmsg={maxmsg or f'{MAXMSG_DEFAULT} (default)'}",

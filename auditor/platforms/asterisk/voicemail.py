@@ -8,6 +8,7 @@ from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_dialplan import piece, separate, voicemailmain_access
 from voxaudit.platforms.asterisk.common import mailboxes, vm_general
+from voxaudit.platforms.common import config_int
 from voxaudit.records.voicemail import LoginLimit, MailboxOwner, PinPolicy, PinPrompt
 from voxaudit.remediation import Change, note, set_
 
@@ -20,9 +21,9 @@ def pin_policy(facts: AsteriskFacts) -> Iterator[PinPolicy]:
     if general is None:
         return
     value = general.get("minpassword")
-    digits = value is not None and value.strip().isdigit()
+    length = config_int(value)
     yield PinPolicy(subject=GENERAL, source=general.location("minpassword"), section=GENERAL,
-                    min_length=int(value) if value is not None and digits else 0,
+                    min_length=length if length is not None else 0,
                     setting=f"minpassword={value}" if value else "minpassword unset (0)")
 
 
@@ -31,7 +32,8 @@ def login_limit(facts: AsteriskFacts) -> Iterator[LoginLimit]:
     if general is None:
         return
     raw = general.get("maxlogins")
-    value = int(raw) if raw and raw.strip().isdigit() else MAXLOGINS_DEFAULT
+    given = config_int(raw)
+    value = given if given is not None else MAXLOGINS_DEFAULT
     yield LoginLimit(subject=GENERAL, source=general.location("maxlogins"), section=GENERAL,
                      attempts=value, setting=f"maxlogins={value}", defaulted=not raw)
 

@@ -6,6 +6,7 @@ import re
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
 from voxaudit.model import SourceRef
+from voxaudit.platforms.common import config_int
 
 PLATFORMS = ["freeswitch"]
 TLS_NAMES = {"sslv2": 0.2, "sslv3": 0.3, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
@@ -21,7 +22,8 @@ def fs_true(value: str | None) -> bool:
     v = (value or "").strip().lower()
     if v in {"yes", "on", "true", "t", "enabled", "active", "allow"}:
         return True
-    return v.isdigit() and int(v) != 0
+    number = config_int(v)
+    return number is not None and number != 0
 
 
 def unresolved(value: str | None) -> bool:

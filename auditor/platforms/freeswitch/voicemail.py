@@ -5,6 +5,7 @@ from typing import Iterator
 
 from voxaudit.control import Binding, Params
 from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.platforms.common import config_int
 from voxaudit.platforms.freeswitch.common import fs_true, runtime_reason
 from voxaudit.records.voicemail import BlankPinLogin, LoginLimit
 
@@ -33,7 +34,8 @@ def login_limits(facts: FreeSwitchFacts) -> Iterator[LoginLimit]:
             yield LoginLimit(subject=subject, source=hidden[1], attempts=0, setting="", undecidable=hidden[0])
             continue
         raw = p.get(ATTEMPTS)
-        value = int(raw) if raw and raw.isdigit() else ATTEMPTS_DEFAULT
+        given = config_int(raw)
+        value = given if given is not None else ATTEMPTS_DEFAULT
         yield LoginLimit(subject=subject, source=p.location(ATTEMPTS), attempts=value,
                          setting=f"{ATTEMPTS}={value}", defaulted=not raw)
 

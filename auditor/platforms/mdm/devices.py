@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 from voxaudit.control import Binding, Params
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.mdm import MdmFacts
+from voxaudit.platforms.common import config_int
 from voxaudit.records.devices import AutoLock, Passcode
 
 OSES = ("ios", "android")
@@ -35,7 +36,7 @@ def passcodes(facts: MdmFacts) -> Iterator[Passcode]:
         for p in policies:
             required = p.get("required") == "yes"
             length = p.get("min_length")
-            digits = (length or "").replace(".", "").isdigit()
+            digits = config_int((length or "").replace(".", "", 1)) is not None
             yield Passcode(subject=f"{os_} passcode ({p.source.file})",
                            source=p.location("min_length") if required else p.location("required"),
                            required=required, required_option=p.get("required.option") or "",

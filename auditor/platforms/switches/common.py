@@ -6,6 +6,7 @@ from typing import Optional
 
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.common import config_int
 
 PLATFORMS = ["switch"]
 SOURCES = ["running-config"]
@@ -34,12 +35,12 @@ def voice_vlans(facts: SwitchFacts, file: str) -> dict[int, str]:
     finding of some checks."""
     found: dict[int, str] = {}
     for port in facts.of_kind("switch.port"):
-        if port.source.file == file and (v := port.get("voice_vlan") or "").isdigit():
-            found.setdefault(int(v), f"voice VLAN of {port.get('interface')}")
+        if port.source.file == file and (v := config_int(port.get("voice_vlan"))) is not None:
+            found.setdefault(v, f"voice VLAN of {port.get('interface')}")
     for vlan in facts.of_kind("switch.vlan"):
         if vlan.source.file != file:
             continue
-        vid = int(vlan.get("id") or 0)
+        vid = config_int(vlan.get("id")) or 0
         if vlan.get("voice") == "yes":
             found[vid] = "declared 'voice'"
         elif vid not in found and VOICE_NAME_RE.search(vlan.get("name") or ""):
@@ -62,13 +63,13 @@ def port_voice(facts: SwitchFacts, port: ConfigObject) -> Optional[tuple[str, bo
     IOS/EOS say it per port (voice/phone vlan); on AOS-S a port carries voice when it is a
     member of a voice VLAN, tagged (good) or untagged (the PC behind the phone joins it)."""
     declared = port.get("voice_vlan") or ""
-    if declared.isdigit():
+    if config_int(declared) is not None:
         return declared, declared == port.get("access_vlan")
     voice = voice_vlans(facts, port.source.file)
     access = port.get("access_vlan") or ""
-    if access.isdigit() and int(access) in voice:
+    if config_int(access) in voice:
         return access, True
-    tagged = [v for v in port.values("tagged") if v.isdigit() and int(v) in voice]
+    tagged = [v for v in port.values("tagged") if config_int(v) in voice]
     if tagged:
         return tagged[0], False
     return None

@@ -11,6 +11,7 @@ from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.switches import SwitchFacts
+from voxaudit.platforms.common import config_int
 from voxaudit.platforms.switches.common import (
     SOURCES,
     active_ports,
@@ -134,7 +135,8 @@ def trunk_natives(facts: SwitchFacts) -> Iterator[TrunkNative]:
             continue
         native = p.get("native_vlan") or "1"
         voice = voice_vlans(facts, p.source.file)
-        how = voice[int(native)] if native.isdigit() and int(native) in voice else ""
+        vid = config_int(native)
+        how = voice[vid] if vid is not None and vid in voice else ""
         yield TrunkNative(subject=f"port {p.name}", source=p.location("native_vlan"), port=p.get("interface") or p.name,
                           native_network=native, native_note=by_default(p, "native_vlan"), voice_how=how)
 
