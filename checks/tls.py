@@ -5,6 +5,8 @@ Evidence quotes the record's setting as the platform writes it; the controls kno
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voxaudit.check import Param
 from voxaudit.checks.params import TLS_PARAM
 from voxaudit.control import Params, Verdict, control, failed, passed, unknown
@@ -172,14 +174,7 @@ def _listed(suites: AcceptedSuites, bad: list[tuple[str, str]]) -> str:
     family (ROBOT); a listener that still accepts them lets an attacker in the path pick them.""",
 )
 def mozilla_suites(tls: AcceptedSuites, params: Params) -> Verdict:
-    if tls.undecidable:
-        return unknown(tls.undecidable)
-    if not tls.suites:
-        return unknown(f"not evaluated: no cipher suite listed ({tls.setting})")
-    outside = [(v, n) for v, n in tls.suites if not in_mozilla_intermediate(n)]
-    if outside:
-        return failed(f"{_verb(tls)} {len(outside)} suite(s) outside {MOZILLA_PROFILE}: {_listed(tls, outside)}")
-    return passed(f"all {len(tls.suites)} suite(s) in {MOZILLA_PROFILE} ({tls.setting})")
+    return _every_suite(tls, in_mozilla_intermediate, f"outside {MOZILLA_PROFILE}", f"in {MOZILLA_PROFILE}")
 
 
 @control(
@@ -191,14 +186,19 @@ def mozilla_suites(tls: AcceptedSuites, params: Params) -> Verdict:
     (EC)DHE key exchange leaves nothing to decrypt.""",
 )
 def forward_secrecy(tls: AcceptedSuites, params: Params) -> Verdict:
+    return _every_suite(tls, forward_secret, "without forward secrecy", "use ephemeral key exchange")
+
+
+def _every_suite(tls: AcceptedSuites, good: Callable[[str], bool], bad_text: str, good_text: str) -> Verdict:
+    """Every listed suite meets ``good``; unknown when nothing was listed (never PASS on no evidence)."""
     if tls.undecidable:
         return unknown(tls.undecidable)
     if not tls.suites:
         return unknown(f"not evaluated: no cipher suite listed ({tls.setting})")
-    static = [(v, n) for v, n in tls.suites if not forward_secret(n)]
-    if static:
-        return failed(f"{_verb(tls)} {len(static)} suite(s) without forward secrecy: {_listed(tls, static)}")
-    return passed(f"all {len(tls.suites)} suite(s) use ephemeral key exchange ({tls.setting})")
+    bad = [(v, n) for v, n in tls.suites if not good(n)]
+    if bad:
+        return failed(f"{_verb(tls)} {len(bad)} suite(s) {bad_text}: {_listed(tls, bad)}")
+    return passed(f"all {len(tls.suites)} suite(s) {good_text} ({tls.setting})")
 
 
 @control(
