@@ -281,3 +281,9 @@ class AsteriskWriter(TreeWriter):
         else:
             ed.insert_after(0, [text])
         return Placed(file=ed.path)
+
+
+def writer(facts: AsteriskFacts, config_dir: Path) -> AsteriskWriter:
+    """The writer on the Asterisk tree inside ``config_dir`` (where the offline collector finds it)."""
+    from voxaudit.collectors.offline import locate_tree
+    return AsteriskWriter(facts, locate_tree(config_dir)[0], config_dir)

@@ -107,3 +107,10 @@ class FreeSwitchWriter(TreeWriter):
         if comment not in ed.before.get(line, []):
             ed.before.setdefault(line, []).append(comment)
         return Placed(file=ed.path)
+
+
+def writer(facts: FreeSwitchFacts, config_dir: Path) -> FreeSwitchWriter:
+    """The writer on the FreeSWITCH ``conf`` directory inside ``config_dir``."""
+    from voxaudit.collectors.offline import locate_freeswitch_conf
+    found = locate_freeswitch_conf(config_dir)
+    return FreeSwitchWriter(facts, found[0] if found else config_dir, config_dir)

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from voxaudit.control import Binding, BoundControl, Params, _takes_params
 from voxaudit.model import Result
 from voxaudit.registry import Registry
-from voxaudit.remediation.asterisk import AsteriskWriter
 from voxaudit.remediation.change import NOTE, Change
 from voxaudit.remediation.diff import unified
-from voxaudit.remediation.freeswitch import FreeSwitchWriter
-from voxaudit.remediation.tree import NotWritable
+from voxaudit.remediation.tree import NotWritable, Writer
 from voxaudit.scan import ScanDocument, TargetRecord
 
 PATCH = "patch"
@@ -134,17 +132,34 @@ def plan(doc: ScanDocument, registry: Registry, config_dir: Path, target: Option
     return Plan(outcomes, patches)
 
 
-def _writer(rec: TargetRecord, config_dir: Path) -> Optional[Union[AsteriskWriter, FreeSwitchWriter]]:
-    """The platform's writer, on the configuration directory inside ``config_dir`` the collector would read."""
-    from voxaudit.collectors.offline import locate_freeswitch_conf, locate_tree
-    from voxaudit.facts.asterisk import AsteriskFacts
-    from voxaudit.facts.freeswitch import FreeSwitchFacts
-    if isinstance(rec.facts, AsteriskFacts):
-        return AsteriskWriter(rec.facts, locate_tree(config_dir)[0], config_dir)
-    if isinstance(rec.facts, FreeSwitchFacts):
-        found = locate_freeswitch_conf(config_dir)
-        return FreeSwitchWriter(rec.facts, found[0] if found else config_dir, config_dir)
-    return None
+# Each platform's writer: ``module:factory``, the factory taking (facts, config_dir) and returning the
+# writer on the directory inside ``config_dir`` that the collector would read (None: nothing to write on).
+WRITERS: dict[str, str] = {
+    "asterisk": "voxaudit.remediation.asterisk:writer",
+    "freeswitch": "voxaudit.remediation.freeswitch:writer",
+    "kamailio": "voxaudit.remediation.kamailio:writer",
+    "opensips": "voxaudit.remediation.kamailio:writer",
+    "phone": "voxaudit.remediation.phones:writer",
+    "switch": "voxaudit.remediation.switches:writer",
+    "mdm": "voxaudit.remediation.mdm:writer",
+}
+
+
+def _writer(rec: TargetRecord, config_dir: Path) -> Optional[Writer]:
+    """The platform's writer, or None when the platform has none yet (every finding then says so)."""
+    import importlib
+    spec = WRITERS.get(rec.platform)
+    if spec is None or rec.facts is None:
+        return None
+    module_name, _, factory = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    made: Optional[Writer] = getattr(module, factory)(rec.facts, config_dir)
+    return made
 
 
 def _changes(bindings: list[Binding[Any]], records: _Records, r: Result, params: Params, facts: Any
@@ -161,7 +176,7 @@ def _changes(bindings: list[Binding[Any]], records: _Records, r: Result, params:
     return None, ""
 
 
-def _place(writer: Union[AsteriskWriter, FreeSwitchWriter], r: Result, changes: list[Change], out: Outcome, menu: str) -> None:
+def _place(writer: Writer, r: Result, changes: list[Change], out: Outcome, menu: str) -> None:
     loc_file, loc_line = (r.location.file, r.location.line) if r.location is not None else ("", 0)
     gui = person = False
     whys = []

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from voxaudit.remediation.change import Change
 from voxaudit.remediation.diff import FileEdit
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a configuration file larger than this is not edited
@@ -55,3 +57,11 @@ class TreeWriter:
             shown = rel
         self.edits[rel] = got = FileEdit(shown, text.splitlines(keepends=True))
         return got
+
+
+class Writer(Protocol):
+    """What the planner asks of a platform writer: place one change, and the files it edited."""
+
+    edits: dict[str, FileEdit]
+
+    def place(self, change: Change, location_file: str = "", location_line: int = 0) -> Placed: ...
