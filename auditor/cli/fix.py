@@ -51,9 +51,10 @@ def fix(scan_file: Path, config_dir: Path, output: Path, target: str | None) -> 
     except (PlanError, *INPUT_ERRORS) as exc:
         raise InputError(str(exc)) from None
     output.mkdir(parents=True, exist_ok=True)
-    for name, text in result.patches.items():
+    for name, text in {**result.patches, **result.files}.items():
         (output / name).write_bytes(text.encode("utf-8", errors="surrogateescape"))
     manifest = {"voxaudit_fix": 1, "scan_id": doc.scan_id, "patches": sorted(result.patches),
+                "files": sorted(result.files),
                 "findings": [o.to_dict() for o in result.outcomes]}
     (output / "fix.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (output / "fix.md").write_text(summary_markdown(result))

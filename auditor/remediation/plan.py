@@ -51,6 +51,9 @@ class Outcome:
 class Plan:
     outcomes: list[Outcome]
     patches: dict[str, str]  # patch file name -> unified diff
+    # other files written beside the patches (a switch's configuration-mode snippet, a corrected profile):
+    # file name -> text; a name is one plain file name, never a path
+    files: dict[str, str] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -125,11 +128,23 @@ def plan(doc: ScanDocument, registry: Registry, config_dir: Path, target: Option
             continue
         _place(writer, r, changes, out, menu)
     patches: dict[str, str] = {}
+    files: dict[str, str] = {}
     if writer is not None:
         for ed in sorted(writer.edits.values(), key=lambda e: e.path):
             if ed.changed():
                 patches[_patch_name(ed.path)] = unified(ed)
-    return Plan(outcomes, patches)
+        extra = getattr(writer, "extra_files", None)
+        for name, text in sorted((extra() if extra is not None else {}).items()):
+            files[_plain_name(name)] = text
+    return Plan(outcomes, patches, files)
+
+
+def _plain_name(name: str) -> str:
+    """A writer's extra file name as one file inside the output directory (no folder, no dot file)."""
+    plain = "".join(c if c.isalnum() or c in "._-" else "_" for c in name.replace("/", "__")).lstrip(".")
+    if not plain or plain in ("fix.json", "fix.md") or plain.endswith(".patch"):
+        raise PlanError(f"a remediation writer named an extra file {plain or '(empty)'!r} that cannot be written")
+    return plain
 
 
 # Each platform's writer: ``module:factory``, the factory taking (facts, config_dir) and returning the

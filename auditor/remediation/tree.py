@@ -60,7 +60,9 @@ class TreeWriter:
 
 
 class Writer(Protocol):
-    """What the planner asks of a platform writer: place one change, and the files it edited."""
+    """What the planner asks of a platform writer: place one change, and the files it edited. A writer may
+    also have ``extra_files() -> dict[str, str]``: files written beside the patches (a configuration-mode
+    snippet, a corrected profile), by plain file name."""
 
     edits: dict[str, FileEdit]
 
