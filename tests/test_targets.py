@@ -93,7 +93,8 @@ def received(monkeypatch) -> dict[str, Target]:
         seen["pbx"] = Target(name="pbx", platform="asterisk", source=source)
         raise CollectionError("not_collected", "recorded")
 
-    monkeypatch.setattr(collect_module, "mirror", mirror)
+    import voxaudit.collectors.ssh as ssh_module  # collect() imports mirror from there when an SSH target comes
+    monkeypatch.setattr(ssh_module, "mirror", mirror)
     return seen
 
 

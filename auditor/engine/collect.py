@@ -14,12 +14,10 @@ import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
-from voxaudit.collectors import live, offline
+from voxaudit.collectors import offline
 from voxaudit.collectors.offline import CollectionError
-from voxaudit.collectors.ssh import mirror
-from voxaudit.collectors.switch_cli import collect_switch_cli
 from voxaudit.facts.common import PlatformFacts
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord
@@ -63,8 +61,15 @@ def _evidence(src: ConfigDirSource) -> Optional[Path]:
 
 def _switch(target: Target, note: Note) -> object:
     if isinstance(target.source, CliSource):
+        from voxaudit.collectors.switch_cli import collect_switch_cli
         return collect_switch_cli(target.source, target.name, note)
     return offline.collect_switch_configs(Path(_tree(target).config_dir), progress=note)
+
+
+def _live() -> Any:
+    """The network collectors, imported when a live target is collected (an offline audit never loads them)."""
+    from voxaudit.collectors import live
+    return live
 
 
 def _source(target: Target, kind: type[SourceT]) -> SourceT:
@@ -86,10 +91,10 @@ COLLECTORS: dict[str, Collector] = {
     "opensips": lambda t, note: offline.collect_opensips_tree(Path(_tree(t).config_dir), progress=note),
     "phone": lambda t, note: offline.collect_phone_files(Path(_tree(t).config_dir), progress=note),
     "switch": _switch,
-    "sip": lambda t, note: live.collect_sip(_source(t, SipSource), t.vantage, note),
-    "tls": lambda t, note: live.collect_tls(_source(t, TlsSource), t.vantage, note),
-    "pcap": lambda t, note: live.collect_pcap(_source(t, PcapSource), note),
-    "snmp": lambda t, note: live.collect_snmp(_source(t, SnmpSource), note),
+    "sip": lambda t, note: _live().collect_sip(_source(t, SipSource), t.vantage, note),
+    "tls": lambda t, note: _live().collect_tls(_source(t, TlsSource), t.vantage, note),
+    "pcap": lambda t, note: _live().collect_pcap(_source(t, PcapSource), note),
+    "snmp": lambda t, note: _live().collect_snmp(_source(t, SnmpSource), note),
     "mdm": lambda t, note: offline.collect_mdm_policies(Path(_tree(t).config_dir), progress=note),
 }
 SUPPORTED_PLATFORMS = PLATFORMS
@@ -142,6 +147,7 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
                                            f"supported: {', '.join(SUPPORTED_PLATFORMS)}")
         target = target.resolved()
         if isinstance(target.source, SshSource):
+            from voxaudit.collectors.ssh import mirror
             mirrored = mirror(target.source, note)
             target = target.model_copy(update={"source": ConfigDirSource(
                 config_dir=str(mirrored.config_dir), spool_dir=str(mirrored.spool_dir) if mirrored.spool_dir else None,

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from voxaudit.parsers.files import UnreadableFile, read_config_file
 from voxaudit.parsers.files import why as _why
 from voxaudit.parsers.problem import Problem, label
@@ -85,8 +87,9 @@ def _show_file(name: str) -> str:
     return f" {_show(name)}" if _FILE_NAME.fullmatch(name) else ""
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(msgspec.Struct, gc=False):
+    """One configuration line as Asterisk keeps it (a struct: a 10,000-extension tree has 140,000)."""
+
     key: str
     value: str
     file: str
@@ -95,7 +98,7 @@ class Entry:
     name: str = ""  # the key as written (``key`` is folded); ``+=`` matches it exactly, as Asterisk does
     # What the facts builder made of this line, kept so that every section inheriting it (a template's
     # lines are shared, as ast_category_inherit shares them) reuses one fact instead of a copy each.
-    fact: Any = field(default=None, repr=False, compare=False)
+    fact: Any = None
 
 
 @dataclass

@@ -2,13 +2,10 @@
 scanner, and what answers from the data network."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AdminInterface(Record):
+class AdminInterface(Record, frozen=True, kw_only=True):
     """A management or control interface (call control API, event socket, web or terminal administration).
 
     ``service`` names it for evidence ("AMI", "event socket"); ``listen`` is the address it listens on,
@@ -28,8 +25,7 @@ class AdminInterface(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressLimit(Record):
+class AddressLimit(Record, frozen=True, kw_only=True):
     """The addresses an account or endpoint is accepted from.
 
     ``holder`` is the account or endpoint; ``limit`` describes the limit in force ("" when there is
@@ -40,8 +36,7 @@ class AddressLimit(Record):
     open: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RateLimit(Record):
+class RateLimit(Record, frozen=True, kw_only=True):
     """Flood and scan protection on incoming requests: the limiters loaded and the checks the request
     handling actually calls (both are needed)."""
 
@@ -49,8 +44,7 @@ class RateLimit(Record):
     checks: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Banner(Record):
+class Banner(Record, frozen=True, kw_only=True):
     """What a service says about itself in its answers: ``header`` names where ("Server/User-Agent"),
     ``text`` is what it said ("" when nothing)."""
 
@@ -58,8 +52,7 @@ class Banner(Record):
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Reachability(Record):
+class Reachability(Record, frozen=True, kw_only=True):
     """Which voice services answered a scanner, and where that scanner sits.
 
     ``vantage`` is the network it probed from; ``data_network``: that network is a data (user, guest,

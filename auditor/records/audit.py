@@ -6,13 +6,10 @@ booleans and numbers beside it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogSetting(Record):
+class LogSetting(Record, frozen=True, kw_only=True):
     """What the records of this module share: the configuration's words, and why it cannot be judged.
 
     ``undecidable``: why the configuration does not show the answer (a value set only on the
@@ -22,43 +19,37 @@ class LogSetting(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SecurityEventLog(LogSetting):
+class SecurityEventLog(LogSetting, frozen=True, kw_only=True):
     """Whether failed log-ins and rejected requests (security events) are written to a log."""
 
     logged: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PersistentLog(LogSetting):
+class PersistentLog(LogSetting, frozen=True, kw_only=True):
     """Whether notices, warnings and errors are written somewhere that survives a restart."""
 
     kept: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogForwarding(LogSetting):
+class LogForwarding(LogSetting, frozen=True, kw_only=True):
     """Whether the logs are handed to syslog or a remote collector, off the system that wrote them."""
 
     forwarded: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallRecords(LogSetting):
+class CallRecords(LogSetting, frozen=True, kw_only=True):
     """Whether a record of each call (who called whom, when, for how long) is written."""
 
     written: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChannelEvents(LogSetting):
+class ChannelEvents(LogSetting, frozen=True, kw_only=True):
     """Whether events within a call (transfers, mailbox access, recording) are logged."""
 
     logged: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogRetention(LogSetting):
+class LogRetention(LogSetting, frozen=True, kw_only=True):
     """How long rotated logs survive on the system.
 
     ``managed`` is False when no rotation rule covers the logs at all (``setting`` says so);

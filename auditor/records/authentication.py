@@ -2,14 +2,11 @@
 no credentials (configured, or observed on the wire)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 from voxaudit.records.secrets import Credential
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountSecret(Credential):
+class AccountSecret(Credential, frozen=True, kw_only=True):
     """An account's secret as configured (SIP, management interface, event socket, database, device admin).
 
     ``setting`` names where the secret is set in the platform's words when evidence should say so
@@ -27,8 +24,7 @@ TRUSTED = "trusted"        # taken without credentials only from listed source a
 UNDECIDED = ""             # cannot be told: see ``undecidable``
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UnauthenticatedRequest(Record):
+class UnauthenticatedRequest(Record, frozen=True, kw_only=True):
     """What one SIP entry point (an endpoint, a profile, the routing logic, a listener probed on the
     wire) does with a request of kind ``request`` ("call" or "registration") that carries no credentials.
 
@@ -43,8 +39,7 @@ class UnauthenticatedRequest(Record):
     inactive: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserDisclosure(Record):
+class UserDisclosure(Record, frozen=True, kw_only=True):
     """Whether a SIP service answers requests for unknown users differently from known ones, so that a
     scanner can list valid accounts.
 

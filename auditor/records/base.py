@@ -1,14 +1,14 @@
 """What every record has: the resource it describes, where that came from, and how it is known."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from voxaudit.model import SourceRef
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Record:
+class Record(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One thing a control judges.
 
     ``subject`` is the resource as reports name it ("mailbox 1001@default", "transport tls-5061"),

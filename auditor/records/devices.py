@@ -1,14 +1,12 @@
 """Staff devices: phone screen locks (from MDM policies) and how desk phones fetch their configuration."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Passcode(Record):
+class Passcode(Record, frozen=True, kw_only=True):
     """A device passcode policy. ``defined`` is False when devices of a kind have no policy at all;
     ``required_option`` / ``length_option`` name the settings as the policy writes them;
     ``min_length`` is the shortest passcode allowed (None: unset or unreadable), ``length_text``
@@ -22,8 +20,7 @@ class Passcode(Record):
     length_text: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AutoLock(Record):
+class AutoLock(Record, frozen=True, kw_only=True):
     """Idle minutes before a device locks (None or <= 0: not set, the user chooses); ``option``
     names the setting as the policy writes it."""
 
@@ -31,8 +28,7 @@ class AutoLock(Record):
     option: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provisioning(Record):
+class Provisioning(Record, frozen=True, kw_only=True):
     """How a phone fetches its configuration: ``protocol`` and whether it is ``encrypted``.
     Configured (``setting`` names the option, ``url`` its value with any password redacted,
     ``credentials_in_url`` when it embeds user:password) or seen on the wire (``observed``,

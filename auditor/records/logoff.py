@@ -1,14 +1,12 @@
 """Automatic logoff: how long an administrative session may sit idle before the interface ends it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AdminSession(Record):
+class AdminSession(Record, frozen=True, kw_only=True):
     """One administrative interface's idle-session limit (a web UI, a terminal line, a manager API).
 
     ``service`` names the interface for evidence ("AMI over HTTP", "line vty 0 4", "phone web UI");

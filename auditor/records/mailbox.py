@@ -1,14 +1,11 @@
 """Voicemail boxes and how they are opened."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 from voxaudit.records.secrets import ABSENT, SecretShape
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailboxPin(Record):
+class MailboxPin(Record, frozen=True, kw_only=True):
     """The PIN that opens one mailbox's messages by phone.
 
     ``undecidable``: why the PIN cannot be judged from configuration (kept in the spool, hashed,

@@ -5,13 +5,10 @@ them without knowing them; a control judges the booleans and lists.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AudioAttachment(Record):
+class AudioAttachment(Record, frozen=True, kw_only=True):
     """Whether notifications sent for new messages (of one mailbox, one template, or the system
     default every later mailbox inherits) carry the recording itself.
 
@@ -26,8 +23,7 @@ class AudioAttachment(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NotificationText(Record):
+class NotificationText(Record, frozen=True, kw_only=True):
     """The subject and body a notification of a new message is sent with (``channel``: "email" or
     "pager"), and every way it names the caller (``leaks``, each as written: "emailsubject includes
     ${VM_CIDNAME}", or a built-in text that does)."""
@@ -36,8 +32,7 @@ class NotificationText(Record):
     leaks: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageAfterEmail(Record):
+class MessageAfterEmail(Record, frozen=True, kw_only=True):
     """Whether a message is deleted from the system once it is emailed (``deleted``), and whether
     that email carries the audio (``attached``); ``deletion`` and ``attachment`` state the settings
     as written; ``undecidable`` why the files cannot tell."""
@@ -49,23 +44,20 @@ class MessageAfterEmail(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IdleScreenAlerts(Record):
+class IdleScreenAlerts(Record, frozen=True, kw_only=True):
     """What a desk phone's idle screen pops up for passers-by ("voicemail", "missed-call")."""
 
     shown: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ManagedAppNotifications(Record):
+class ManagedAppNotifications(Record, frozen=True, kw_only=True):
     """The apps whose notification settings a device policy manages (their IDs), for one kind of
     device; any other app falls back to the user's choice."""
 
     managed: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LockScreenContent(Record):
+class LockScreenContent(Record, frozen=True, kw_only=True):
     """Whether notification content shows on a locked screen (``shown``), for one app (``app``) or
     for every app on the device (``app`` empty); ``setting`` states why, as the policy writes it."""
 

@@ -23,8 +23,7 @@ REGISTER_PARAM = "business_associates"  # the key the engine puts the target's r
 MAX_HOST = 253  # a DNS name is at most 253 characters: longer text is not a host
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PhiRecipient(Record):
+class PhiRecipient(Record, frozen=True, kw_only=True):
     """One outside party PHI flows to, as the configuration names it.
 
     ``role``: what it receives, in plain words ("SIP trunk", "voicemail email domain", "call records

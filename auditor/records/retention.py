@@ -4,14 +4,12 @@ Only counts, sizes and ages: a record never holds a message's content or its cal
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredMessages(Record):
+class StoredMessages(Record, frozen=True, kw_only=True):
     """The messages one mailbox holds: how many, and each one's age in days."""
 
     mailbox: str
@@ -19,8 +17,7 @@ class StoredMessages(Record):
     ages_days: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageLimits(Record):
+class MessageLimits(Record, frozen=True, kw_only=True):
     """How much a mailbox may accumulate: messages per folder and seconds per message.
 
     ``max_messages`` None: the limit is written in a form that cannot be read as a number (not
@@ -33,16 +30,14 @@ class MessageLimits(Record):
     seconds_setting: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeletedMessages(Record):
+class DeletedMessages(Record, frozen=True, kw_only=True):
     """Whether a message the user deletes is kept anyway (a hidden copy), and the setting that says so."""
 
     kept: bool
     setting: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredRecordings(Record):
+class StoredRecordings(Record, frozen=True, kw_only=True):
     """Call recordings on disk: ``stored`` False when calls are recorded but no store exists yet;
     otherwise how many files and each one's age in days."""
 

@@ -1,15 +1,15 @@
 """Secrets by shape: what a control may know about a PIN or password, never its value."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from voxaudit.records.base import Record
 from voxaudit.secretinfo import SecretInfo
 
 
-@dataclass(frozen=True, slots=True)
-class SecretShape:
+class SecretShape(msgspec.Struct, frozen=True, gc=False):
     """Present or not, how long, equal to its account's name, a known weak value, shared with whom."""
 
     present: bool
@@ -28,8 +28,7 @@ class SecretShape:
 ABSENT = SecretShape(present=False)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Credential(Record):
+class Credential(Record, frozen=True, kw_only=True):
     """An account's secret (SIP, AMI, ARI, event socket, database, device admin).
 
     ``undecidable`` says why its shape cannot be judged from configuration (stored hashed, a

@@ -1,21 +1,17 @@
 """Voice network segmentation: where voice travels, whether data shares it, how it is kept apart."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VoiceSegment(Record):
+class VoiceSegment(Record, frozen=True, kw_only=True):
     """The networks a device sets aside for voice, each described with how it is known to carry voice
     ("VLAN 20 (declared 'voice')"); empty when voice has no network of its own."""
 
     voice_networks: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VoiceDataSeparation(Record):
+class VoiceDataSeparation(Record, frozen=True, kw_only=True):
     """One place voice travels (a phone port, a VLAN seen on the wire) and whether data shares it.
 
     ``shared``: data traffic (or a device behind the phone) lands in the voice network there;
@@ -29,8 +25,7 @@ class VoiceDataSeparation(Record):
     port: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrunkNegotiation(Record):
+class TrunkNegotiation(Record, frozen=True, kw_only=True):
     """Whether a port negotiates trunking with whatever device is plugged into it.
 
     ``negotiation``: "dynamic" (becomes a trunk on request), "advertised" (a trunk that still
@@ -42,8 +37,7 @@ class TrunkNegotiation(Record):
     trunking_now: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrunkNative(Record):
+class TrunkNative(Record, frozen=True, kw_only=True):
     """The network a trunk puts untagged frames in, and whether that is a voice network."""
 
     port: str
@@ -52,8 +46,7 @@ class TrunkNative(Record):
     voice_how: str = ""    # why the native network counts as voice; empty when it does not
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VoiceRouting(Record):
+class VoiceRouting(Record, frozen=True, kw_only=True):
     """Whether a device routes a voice network to the data networks, and what filters that.
 
     ``routed``: False when this device does not route voice at all (another device must filter);
@@ -65,8 +58,7 @@ class VoiceRouting(Record):
     filtered: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VoiceNetworkAdvertisement(Record):
+class VoiceNetworkAdvertisement(Record, frozen=True, kw_only=True):
     """How phones are told which network carries voice (a discovery protocol's network policy).
 
     ``voice_networks``: the voice networks to advertise; ``discovery_on``: the discovery protocol runs;

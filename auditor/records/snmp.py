@@ -1,14 +1,11 @@
 """SNMP management access: communities, the legacy versions, SNMPv3 security levels."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 from voxaudit.records.secrets import ABSENT, SecretShape
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SnmpCommunity(Record):
+class SnmpCommunity(Record, frozen=True, kw_only=True):
     """A community that opens the agent: as configured (its shape, whether it writes), or a
     factory default tried on the wire (``observed``) with the versions it was answered over."""
 
@@ -18,8 +15,7 @@ class SnmpCommunity(Record):
     answered_over: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CleartextSnmp(Record):
+class CleartextSnmp(Record, frozen=True, kw_only=True):
     """The cleartext SNMP versions (v1/v2c) on one agent or one community.
 
     Configured: ``active`` with the community's ``access``, or a whole device with none active.
@@ -31,8 +27,7 @@ class CleartextSnmp(Record):
     answered_over: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SnmpV3Security(Record):
+class SnmpV3Security(Record, frozen=True, kw_only=True):
     """The security levels an SNMPv3 user or group is accepted at ("noAuthNoPriv", "authNoPriv",
     "authPriv"); ``undecidable`` says why they could not be established."""
 

@@ -5,14 +5,12 @@ job's command line (it may carry a password).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PhiStorage(Record):
+class PhiStorage(Record, frozen=True, kw_only=True):
     """One place PHI is written (voicemail, recordings, backups, logs) and the storage under it.
 
     ``encryption``: what encrypts it ("luks", "dm-crypt", "zfs", "ecryptfs"), "none" when the
@@ -29,8 +27,7 @@ class PhiStorage(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackupCoverage(Record):
+class BackupCoverage(Record, frozen=True, kw_only=True):
     """The scheduled jobs that back up a PBX: whether any copies its voicemail and its configuration.
 
     ``jobs`` names where each backup-looking job is defined (file:line), ``unresolved`` those whose
@@ -43,8 +40,7 @@ class BackupCoverage(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackupFreshness(Record):
+class BackupFreshness(Record, frozen=True, kw_only=True):
     """The backup files found: how many, and the newest one's age in days (None: none found)."""
 
     files: int
@@ -52,8 +48,7 @@ class BackupFreshness(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackupStorage(Record):
+class BackupStorage(Record, frozen=True, kw_only=True):
     """One place backups are written: a local directory (and the storage under it) or a remote host."""
 
     destination: str

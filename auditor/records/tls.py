@@ -2,8 +2,9 @@
 cipher suites, peer verification, and the certificate a service holds or presents."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 from voxaudit.records.base import Record
 
@@ -17,8 +18,7 @@ def version_name(version: float) -> str:
     return "an unrecognised protocol version"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProtocolVersions(Record):
+class ProtocolVersions(Record, frozen=True, kw_only=True):
     """The protocol versions one TLS listener, profile or scanned endpoint admits.
 
     ``versions``: each admitted version as a number (SSL 3.0 is 0.3, TLS 1.2 is 1.2); a setting that
@@ -31,8 +31,7 @@ class ProtocolVersions(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CipherSuites(Record):
+class CipherSuites(Record, frozen=True, kw_only=True):
     """The cipher suites a TLS listener admits.
 
     ``weak``: the broken suites (NULL, export, RC4, DES/3DES, anonymous, MD5) it lists or a scan
@@ -43,8 +42,7 @@ class CipherSuites(Record):
     setting: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PeerVerification(Record):
+class PeerVerification(Record, frozen=True, kw_only=True):
     """Whether a TLS listener or client checks the certificate its peer presents.
 
     ``setting``: the deciding option as the platform writes it ("verify_server=yes")."""
@@ -54,8 +52,7 @@ class PeerVerification(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ServerCredentials(Record):
+class ServerCredentials(Record, frozen=True, kw_only=True):
     """The certificate and private key a TLS listener is configured to present.
 
     ``missing``: the settings, in the platform's words, that should name them and are empty."""
@@ -63,8 +60,7 @@ class ServerCredentials(Record):
     missing: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateInfo:
+class CertificateInfo(msgspec.Struct, frozen=True, gc=False):
     """A certificate as a scan read it: who it names, who issued it, until when, its key."""
 
     holder: str = ""
@@ -80,8 +76,7 @@ class CertificateInfo:
     san_names: Optional[tuple[str, ...]] = None  # subjectAltName DNS names, addresses, URIs; () = none
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PresentedCertificate(Record):
+class PresentedCertificate(Record, frozen=True, kw_only=True):
     """The certificate a TLS endpoint presented to a scan (None: the scan could not read one) and
     the name it must match."""
 
@@ -138,8 +133,7 @@ def suite_traits(name: str) -> str:
     return ", ".join(traits) or "not in the profile"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AcceptedSuites(Record):
+class AcceptedSuites(Record, frozen=True, kw_only=True):
     """Every cipher suite a TLS listener accepts: listed by a scan, one handshake per suite and version,
     or the suites its configured cipher list selects, as OpenSSL expands it.
 

@@ -3,13 +3,10 @@ media is protected, and whether media keys cross signalling in clear; read in co
 on the wire (``observed``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SignallingPath(Record):
+class SignallingPath(Record, frozen=True, kw_only=True):
     """One way SIP signalling can travel: a listener, an account, line or trunk, or what a probe or
     a capture saw.
 
@@ -25,8 +22,7 @@ class SignallingPath(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TlsSupport(Record):
+class TlsSupport(Record, frozen=True, kw_only=True):
     """Whether a SIP service has TLS switched on at all. ``setting``: what decides it, in the
     platform's words."""
 
@@ -34,8 +30,7 @@ class TlsSupport(Record):
     setting: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MediaPolicy(Record):
+class MediaPolicy(Record, frozen=True, kw_only=True):
     """How the media of one endpoint, user, line or offered/captured stream is protected.
 
     ``encrypted``: SRTP (SDES or DTLS) is used or offered. ``fallback``: plain RTP is still
@@ -48,8 +43,7 @@ class MediaPolicy(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KeyExchange(Record):
+class KeyExchange(Record, frozen=True, kw_only=True):
     """Media keys written into the signalling (SDES a=crypto) and how that signalling travels.
 
     ``exposed``: the keys can cross (or were seen crossing) plaintext signalling. ``setting``: the

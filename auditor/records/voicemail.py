@@ -2,13 +2,10 @@
 voicemail menu, and whom a mailbox belongs to."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from voxaudit.records.base import Record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinPolicy(Record):
+class PinPolicy(Record, frozen=True, kw_only=True):
     """The shortest PIN the system lets a user set (0: no length enforced); ``setting`` states it
     as the configuration does ("minpassword=4")."""
 
@@ -16,8 +13,7 @@ class PinPolicy(Record):
     setting: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoginLimit(Record):
+class LoginLimit(Record, frozen=True, kw_only=True):
     """How many wrong PINs one call may try; ``defaulted`` when the configuration leaves the
     platform's default; ``undecidable`` why the value cannot be known from the files."""
 
@@ -27,8 +23,7 @@ class LoginLimit(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BlankPinLogin(Record):
+class BlankPinLogin(Record, frozen=True, kw_only=True):
     """Whether a mailbox with an empty password opens without one (``setting`` as written)."""
 
     accepted: bool
@@ -36,8 +31,7 @@ class BlankPinLogin(Record):
     undecidable: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinPrompt(Record):
+class PinPrompt(Record, frozen=True, kw_only=True):
     """One way into the voicemail menu and whether it asks the PIN: ``access`` is "asks", "skips"
     or "unknown" (decided at run time), ``why`` the reason. ``menu`` names the menu entry, ``call``
     the entry as written; ``mailbox`` the mailbox it names, ``step`` where a plain dialplan step
@@ -51,8 +45,7 @@ class PinPrompt(Record):
     step: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailboxOwner(Record):
+class MailboxOwner(Record, frozen=True, kw_only=True):
     """A mailbox and the name it is given (its owner's, or a group's)."""
 
     mailbox: str

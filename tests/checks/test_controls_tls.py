@@ -41,7 +41,7 @@ OPENSIPS = Path(__file__).resolve().parent.parent / "fixtures" / "opensips" / "h
 
 
 def cert(**kw: object) -> PresentedCertificate:
-    fields = {f: getattr(GOOD_CERT, f) for f in GOOD_CERT.__slots__}
+    fields = {f: getattr(GOOD_CERT, f) for f in GOOD_CERT.__struct_fields__}
     fields.update(kw)
     return PresentedCertificate(subject="tls 10.0.0.5:5061", observed=True, certificate=CertificateInfo(**fields),
                                 server_name="pbx.example")

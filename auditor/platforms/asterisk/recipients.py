@@ -90,9 +90,13 @@ class RecipientSet:
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], PhiRecipient] = {}
+        self._decided: set[tuple[str, str, bool]] = set()  # (role, host, lan_is_local) already judged
 
     def add(self, role: str, raw_host: str, how: str, source: Optional[SourceRef], lan_is_local: bool = False) -> None:
         host = normal_host(raw_host)
+        decided = (role, host, lan_is_local)
+        if decided in self._decided:  # ten thousand mailboxes at one mail domain: judged once, first source kept
+            return
         if not host or is_local(host):
             return
         if not _host_ok(host):  # a variable, a placeholder: a party is configured but cannot be named
@@ -102,6 +106,7 @@ class RecipientSet:
                                               undecidable="the host written there is a variable or not a host name "
                                                           "(it is not quoted: any value may be a secret)")
             return
+        self._decided.add(decided)
         private = is_private(host)
         if private and lan_is_local:
             return
