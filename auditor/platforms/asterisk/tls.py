@@ -1,7 +1,11 @@
 """chan_pjsip TLS transports (pjsip.conf ``type=transport``, ``protocol=tls``) as TLS policy records.
 
 PJSIP's ``method`` names the lowest version a transport admits; unset, PJSIP's default admits
-TLS 1.0. ``cipher`` unset leaves OpenSSL's default list. ``verify_server`` is off by default.
+TLS 1.0. ``verify_server`` is off by default. ``cipher`` (res_pjsip config_transport.c) is a
+comma-separated list of single suites, by OpenSSL name (compared case-sensitively) or number
+(``0xC02B``, ``49195``); several ``cipher=`` lines add up; a name PJSIP does not know makes the
+transport fail to load ("Cipher '...' is unsupported"). Unset, PJSIP hands OpenSSL its own default
+list, ``HIGH:-COMPLEMENTOFDEFAULT`` (PJ_SSL_SOCK_OSSL_CIPHERS), which keeps CBC and static-RSA suites.
 """
 from __future__ import annotations
 
@@ -11,13 +15,25 @@ from voxaudit.control import Binding, Params
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import WEAK_CIPHER_RE, tls_version, transports
-from voxaudit.records.tls import CipherSuites, PeerVerification, ProtocolVersions, ServerCredentials
+from voxaudit.platforms.openssl import admitted_suites, default_tls13_suites, how_read, suites_by_id
+from voxaudit.records.tls import (
+    MOZILLA_CIPHERS,
+    AcceptedSuites,
+    CipherSuites,
+    PeerVerification,
+    ProtocolVersions,
+    ServerCredentials,
+)
 from voxaudit.remediation import Change, note, set_
 
 SOURCES = ("pjsip.conf",)
 NONE = "no TLS transport defined"
 STRONG_CIPHERS = "cipher=ECDHE-ECDSA-AES256-GCM-SHA384,ECDHE-RSA-AES256-GCM-SHA384"
 CATCH_ALL = {"ALL", "DEFAULT:ALL"}
+PJSIP_DEFAULT_CIPHERS = "HIGH:-COMPLEMENTOFDEFAULT"  # pjlib ssl_sock_ossl.c, when cipher= is unset
+MOZILLA_PJSIP = MOZILLA_CIPHERS.replace(":", ",")
+# method values after which PJSIP also offers TLS 1.3 (OpenSSL 1.1.1 and later)
+ADMITS_TLS13 = {"", "default", "unspecified", "sslv23", "tlsv1_3"}
 
 VERSION_REMEDIATION = {
     "asterisk": "In each TLS transport set method=tlsv1_2 (or tlsv1_3).",
@@ -34,6 +50,12 @@ CIPHER_REMEDIATION = {
     "asterisk": "Remove cipher= (use OpenSSL's defaults) or list only AEAD suites, e.g. "
                 "cipher=ECDHE-ECDSA-AES256-GCM-SHA384,ECDHE-RSA-AES256-GCM-SHA384.",
     "freepbx": "Remove the cipher override from pjsip.transports_custom.conf (FreePBX leaves it unset by default).",
+}
+
+SUITE_REMEDIATION = {
+    "asterisk": f"In each TLS transport list only the Mozilla intermediate suites: cipher={MOZILLA_PJSIP}",
+    "freepbx": "Put the cipher= line in the TLS transport's section of pjsip.transports_custom_post.conf "
+               "(FreePBX's SIP Settings page has no cipher field).",
 }
 
 
@@ -63,6 +85,50 @@ def cipher_suites(facts: AsteriskFacts) -> Iterator[CipherSuites]:
                            setting="cipher list")
 
 
+def _pjsip_suite(token: str) -> str | None:
+    """One ``cipher=`` item as the suite PJSIP takes it for: a name, or a number (hex ``0x..`` or decimal,
+    as atoi reads it); None when it is neither (PJSIP refuses the transport)."""
+    if token.lower().startswith("0x"):
+        digits = token[2:10]
+        number = int(digits, 16) if digits and all(c in "0123456789abcdefABCDEF" for c in digits) else None
+    elif token[:1].isdigit():
+        digits = token[:len(token) - len(token.lstrip("0123456789"))][:10]
+        number = int(digits)
+    else:
+        ok = "-" in token or token.startswith("TLS_")
+        return token if ok and len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token) else None
+    return suites_by_id().get(number & 0xFFFF) if number is not None else None
+
+
+def accepted_suites(facts: AsteriskFacts) -> Iterator[AcceptedSuites]:
+    """Every suite each TLS transport admits: its cipher= suites (by name or number), or PJSIP's default
+    list as OpenSSL expands it, and OpenSSL's TLS 1.3 suites when its method admits TLS 1.3."""
+    for t in _tls(facts):
+        subject, section = f"transport {t.name}", f"[{t.name}]"
+        tls13 = (t.get("method") or "").strip().lower() in ADMITS_TLS13
+        items = [i.strip() for v in t.values("cipher") for i in v.split(",") if i.strip()]
+        if not items:
+            suites, lacking = admitted_suites(PJSIP_DEFAULT_CIPHERS, tls13)
+            yield AcceptedSuites(subject=subject, source=t.location(), section=section, suites=tuple(("", n) for n in suites),
+                                 setting=how_read(f"cipher unset: PJSIP's default list {PJSIP_DEFAULT_CIPHERS}", lacking))
+            continue
+        named: list[str] = []
+        for i, item in enumerate(items[:256]):
+            suite = _pjsip_suite(item)
+            if suite is None:
+                yield AcceptedSuites(subject=subject, source=t.location("cipher"), section=section, undecidable=(
+                    f"not evaluated: cipher item {i + 1} is not a cipher suite name or number this scan knows "
+                    "(PJSIP refuses a transport whose cipher list names one it does not know)"))
+                break
+            if suite not in named:
+                named.append(suite)
+        else:
+            extra = [s for s in default_tls13_suites() if s not in named] if tls13 else []
+            yield AcceptedSuites(subject=subject, source=t.location("cipher"), section=section,
+                                 suites=tuple(("", n) for n in (*named, *extra)),
+                                 setting="the suites cipher= lists" + (" and OpenSSL's TLS 1.3 suites" if extra else ""))
+
+
 def peer_verification(facts: AsteriskFacts) -> Iterator[PeerVerification]:
     for t in _tls(facts):
         on = t.flag("verify_server")
@@ -84,6 +150,10 @@ def cipher_fix(rec: CipherSuites) -> list[str]:
     return [rec.section, STRONG_CIPHERS]
 
 
+def suites_fix(rec: AcceptedSuites) -> list[str]:
+    return [rec.section, f"cipher={MOZILLA_PJSIP}"]
+
+
 def verify_fix(rec: PeerVerification) -> list[str]:
     return [rec.section, "verify_server=yes", "ca_list_file=/etc/ssl/certs/ca-certificates.crt"]
 
@@ -103,6 +173,10 @@ def version_change(rec: ProtocolVersions) -> list[Change]:
 def cipher_change(rec: CipherSuites) -> list[Change]:
     key, _, value = STRONG_CIPHERS.partition("=")
     return [set_("pjsip.conf", rec.section.strip("[]"), key, value, TRANSPORT)]
+
+
+def suites_change(rec: AcceptedSuites) -> list[Change]:
+    return [set_("pjsip.conf", rec.section.strip("[]"), "cipher", MOZILLA_PJSIP, TRANSPORT)]
 
 
 def verify_change(rec: PeerVerification, params: Params, facts: AsteriskFacts) -> list[Change]:
@@ -129,4 +203,8 @@ BINDINGS = (
             change=verify_change),
     Binding("ENC-TLS-102", "asterisk", cipher_suites, SOURCES, "AST-TLS-104", CIPHER_REMEDIATION, cipher_fix, NONE,
             change=cipher_change),
+    Binding("ENC-TLS-108", "asterisk", accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+            none=NONE, change=suites_change),
+    Binding("ENC-TLS-109", "asterisk", accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+            none=NONE, change=suites_change),
 )

@@ -2,7 +2,9 @@
 
 ``tls-version`` lists every version a profile admits; unset or empty, mod_sofia admits TLS 1.0
 to 1.3 (the vanilla ``sip_tls_version`` is "tlsv1,tlsv1.1,tlsv1.2"). ``tls-verify-policy``
-unset is ``none``: any peer certificate is accepted.
+unset is ``none``: any peer certificate is accepted. ``tls-ciphers`` goes to OpenSSL's
+SSL_CTX_set_cipher_list (sofia-sip tport_tls.c); unset or empty it is mod_sofia's
+``ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH`` (sofia.c), which keeps CBC and static-RSA suites.
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.platforms.freeswitch.common import TLS_NAMES, fs_true, profile_label, runtime_reason
-from voxaudit.records.tls import PeerVerification, ProtocolVersions
+from voxaudit.platforms.openssl import admitted_suites, how_read
+from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
+from voxaudit.remediation import Change, set_
 
 SOURCES = ("sofia",)
 NONE = "no profile has TLS enabled"
 SOFIA_DEFAULT_VERSIONS = "tlsv1,tlsv1.1,tlsv1.2,tlsv1.3"  # mod_sofia's default when unset or empty
+SOFIA_DEFAULT_CIPHERS = "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"  # mod_sofia's default when unset or empty
 
 VERSION_REMEDIATION = {
     "freeswitch": "In vars.xml set sip_tls_version=tlsv1.2 (or the profile's tls-version param to tlsv1.2).",
@@ -26,6 +31,11 @@ VERIFY_REMEDIATION = {
     "freeswitch": "Set tls-verify-policy to 'out' (external/trunk profiles) or 'all' (where phones hold "
                   "certificates), with tls-verify-date=true.",
     "fusionpbx": "Advanced > SIP Profiles > (profile): tls-verify-policy = out (or all).",
+}
+
+SUITE_REMEDIATION = {
+    "freeswitch": f'In each TLS profile: <param name="tls-ciphers" value="{MOZILLA_CIPHERS}"/>',
+    "fusionpbx": f"Advanced > SIP Profiles > (profile): tls-ciphers = {MOZILLA_CIPHERS}",
 }
 
 
@@ -59,6 +69,38 @@ def peer_verification(facts: FreeSwitchFacts) -> Iterator[PeerVerification]:
                                verifies=policy not in {"none", ""}, setting=f"tls-verify-policy={policy}")
 
 
+def accepted_suites(facts: FreeSwitchFacts) -> Iterator[AcceptedSuites]:
+    """Each TLS profile's tls-ciphers (unset: mod_sofia's default) as OpenSSL expands it, with OpenSSL's
+    TLS 1.3 suites when tls-version admits TLS 1.3. The list itself is not quoted: evidence names suites."""
+    for p in _tls(facts):
+        label = profile_label(p)
+        hidden = runtime_reason(p, "tls-ciphers")
+        if hidden is not None:
+            yield AcceptedSuites(subject=label, source=hidden[1], section=p.name, undecidable=hidden[0])
+            continue
+        hidden_versions = runtime_reason(p, "tls-version")
+        versions = "" if hidden_versions is not None else (p.get("tls-version") or SOFIA_DEFAULT_VERSIONS)
+        tls13 = hidden_versions is not None or "tlsv1.3" in versions.lower().replace(" ", "").split(",")
+        configured = p.get("tls-ciphers")
+        suites, lacking = admitted_suites(configured or SOFIA_DEFAULT_CIPHERS, tls13)
+        setting = "tls-ciphers" if configured else f"tls-ciphers unset: mod_sofia's default {SOFIA_DEFAULT_CIPHERS}"
+        if not suites:
+            yield AcceptedSuites(subject=label, source=p.location("tls-ciphers"), section=p.name, setting=setting,
+                                 undecidable="not evaluated: tls-ciphers selects no suite this OpenSSL knows (on the "
+                                             "same OpenSSL the profile's TLS listener does not start)")
+            continue
+        yield AcceptedSuites(subject=label, source=p.location("tls-ciphers"), section=p.name,
+                             suites=tuple(("", n) for n in suites), setting=how_read(setting, lacking))
+
+
+def suites_fix(rec: AcceptedSuites) -> list[str]:
+    return [f'<param name="tls-ciphers" value="{MOZILLA_CIPHERS}"/>']
+
+
+def suites_change(rec: AcceptedSuites) -> list[Change]:
+    return [set_("sofia", rec.section, "tls-ciphers", MOZILLA_CIPHERS, "sofia.profile")]
+
+
 def version_fix(rec: ProtocolVersions) -> list[str]:
     return ['<param name="tls-version" value="tlsv1.2"/>']
 
@@ -71,4 +113,8 @@ BINDINGS = (
     Binding("ENC-TLS-101", "freeswitch", protocol_versions, SOURCES, "FS-TLS-102", VERSION_REMEDIATION, version_fix,
             NONE),
     Binding("ENC-TLS-103", "freeswitch", peer_verification, SOURCES, "FS-TLS-103", VERIFY_REMEDIATION, verify_fix, NONE),
+    Binding("ENC-TLS-108", "freeswitch", accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+            none=NONE, change=suites_change),
+    Binding("ENC-TLS-109", "freeswitch", accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
+            none=NONE, change=suites_change),
 )
