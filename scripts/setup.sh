@@ -73,3 +73,15 @@ if [ "$WITH_TEST" = 1 ]; then
     mv .cache/npm/package/lib/schemas/sarif-2.1.0-rtm.5.json "$schema"
   fi
 fi
+
+if [ "$WITH_TEST" = 1 ]; then
+  # Postfix's own postconf, unpacked from Debian's package and never installed (no mail system is set
+  # up): tests/test_mail_relay.py checks that voxaudit reads main.cf's relayhost as postconf does.
+  if [ ! -x .cache/postfix/usr/sbin/postconf ]; then
+    echo "==> unpacking Debian's postfix package for its postconf (not installed)"
+    mkdir -p .cache/debs && rm -rf .cache/postfix
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    (cd .cache/debs && apt-get download postfix >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download postfix >/dev/null 2>&1; })
+    dpkg -x .cache/debs/postfix_*.deb .cache/postfix
+  fi
+fi

@@ -20,6 +20,7 @@ from typing import Optional
 from voxaudit.facts.common import ParseProblem
 from voxaudit.model import Data
 from voxaudit.parsers import host_evidence as hx
+from voxaudit.parsers import mail_relay as mx
 from voxaudit.parsers.problem import Problem
 
 MAX_ENTRIES = 4096  # files read from one evidence folder (cron.d, sys/class/block, units)
@@ -58,6 +59,18 @@ class BackupFile(Data, kw_only=True):
     size: int
 
 
+class MailRelay(Data, kw_only=True):
+    """Where the host's mail transfer agent hands mail on (voicemail-to-email leaves through it).
+
+    ``host`` "" with no ``undecidable``: straight to each recipient domain's mail exchanger."""
+
+    program: str  # postfix, exim4, msmtp, ssmtp
+    host: str
+    file: str
+    line: int
+    undecidable: str = ""
+
+
 class HostEvidence(Data, kw_only=True):
     """What the evidence shows of one host; a None part was not captured."""
 
@@ -67,6 +80,7 @@ class HostEvidence(Data, kw_only=True):
     jobs: Optional[list[BackupJob]] = None
     freepbx_jobs: Optional[list[str]] = None  # job names from fwconsole backup --list
     backup_files: Optional[list[BackupFile]] = None
+    mail_relays: Optional[list[MailRelay]] = None  # None: no mail transfer agent's configuration captured
     files: list[str] = []  # the evidence files read, as the host names them
     problems: list[ParseProblem] = []  # lines or files not understood: gaps, shown and counted
 
@@ -272,6 +286,13 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
     if listing is not None:
         ev.backup_files = [BackupFile(path=p, mtime=t, size=s)
                            for p, t, s in hx.parse_stat_lines(listing, "backup-files.txt", problems)]
+    relays: Optional[list[MailRelay]] = None
+    for rel, reader in mx.READERS.items():
+        text = _read(root / rel)
+        if text is not None:
+            relays = (relays or []) + [MailRelay(program=r.program, host=r.host, file=r.file, line=r.line,
+                                                 undecidable=r.undecidable) for r in reader(text, rel, problems)]
+    ev.mail_relays = relays
     ev.problems = [ParseProblem.of(p) for p in problems[:200]]
     ev.files = sorted({str(PurePosixPath(os.path.relpath(f, root))) for f in _evidence_files(root)})[:MAX_ENTRIES]
     return ev
@@ -280,7 +301,7 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
 def _evidence_files(root: Path) -> list[Path]:
     """The evidence files present (for the report's list of what was read), bounded."""
     out = [root / m for m in (*MARKERS, "etc/crypttab", "etc/crontab", "zfs-encryption.txt",
-                              "fwconsole-backup-list.txt") if (root / m).is_file()]
+                              "fwconsole-backup-list.txt", *mx.READERS) if (root / m).is_file()]
     for d in ("etc/cron.d", "var/spool/cron/crontabs", "etc/systemd/system"):
         out += [f for f in _entries(root / d) if f.is_file()]
     return out

@@ -7,6 +7,8 @@ from pathlib import PurePosixPath
 from typing import Iterator, Optional, Sequence
 
 from voxaudit.facts.host import BackupFile, HostEvidence
+from voxaudit.model import SourceRef
+from voxaudit.records.recipients import PhiRecipient, is_local, is_private, normal_host
 from voxaudit.records.storage import BackupCoverage, BackupFreshness, BackupStorage, PhiStorage
 
 NO_EVIDENCE = ("no host evidence: run the scan over SSH with host_evidence: true, or capture an evidence bundle "
@@ -126,3 +128,29 @@ def backup_storage(host: Optional[HostEvidence], sources: Sequence[str],
         rec = next(phi_storage(host, [("backups", d)]))
         yield BackupStorage(subject=f"backups in {d}", destination=d, encryption=rec.encryption, how=rec.how,
                             undecidable=rec.undecidable)
+
+
+RELAY_ROLE = "voicemail email relay"
+
+
+def relay_recipients(host: Optional[HostEvidence], handed_to: str, how: str) -> Optional[list[PhiRecipient]]:
+    """The relays a PBX's voicemail email leaves through, from the host's mail transfer agent
+    configuration; None when the evidence holds none (the caller then says what to capture).
+    A relay of "" (direct delivery) adds no party: the recipient domains are the parties."""
+    if host is None or host.mail_relays is None:
+        return None
+    out: dict[str, PhiRecipient] = {}
+    for r in host.mail_relays:
+        src = SourceRef(file=r.file, line=r.line)
+        if r.undecidable:
+            key = f"{r.file}:{r.line}"
+            out.setdefault(key, PhiRecipient(subject=f"{RELAY_ROLE} ({r.program})", source=src, role=RELAY_ROLE,
+                                             how=f"{r.file} ({r.program})", undecidable=r.undecidable))
+            continue
+        name = normal_host(r.host)
+        if not name or is_local(name) or name in out:
+            continue
+        out[name] = PhiRecipient(subject=f"{name} ({RELAY_ROLE})", source=src, role=RELAY_ROLE, host=name,
+                                 how=f"{how} hands it to {handed_to}; {r.program} relays it ({r.file})",
+                                 private=is_private(name))
+    return list(out.values())

@@ -6,8 +6,8 @@ either one lacks, so the suites a list names one by one are judged by name as we
 """
 from __future__ import annotations
 
-import ssl
 from functools import lru_cache
+from typing import Any
 
 # PSK and SRP suites need a pre-shared key or an SRP verifier callback, which none of the servers
 # voxaudit reads installs: a list that names them can never negotiate them.
@@ -15,14 +15,21 @@ UNUSABLE_KEY_EXCHANGES = frozenset({"kx-psk", "kx-rsa-psk", "kx-dhe-psk", "kx-ec
 MAX_LIST = 4096  # characters of a cipher list looked at (OpenSSL's own lists are a few hundred)
 
 
+def _ssl() -> Any:
+    """The ssl module, loaded when a list is first expanded (a registry or a rescore never needs it)."""
+    import ssl
+    return ssl
+
+
 def openssl_version() -> str:
-    return ssl.OPENSSL_VERSION.split()[1]
+    return str(_ssl().OPENSSL_VERSION.split()[1])
 
 
 @lru_cache(maxsize=64)
 def expand_cipher_list(cipher_list: str) -> tuple[str, ...] | None:
     """The suites below TLS 1.3 that ``cipher_list`` selects (SSL_CTX_set_cipher_list); None when
     OpenSSL selects nothing from it, which makes the server refuse the profile."""
+    ssl = _ssl()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         ctx.set_ciphers(cipher_list[:MAX_LIST])
@@ -35,6 +42,7 @@ def expand_cipher_list(cipher_list: str) -> tuple[str, ...] | None:
 @lru_cache(maxsize=1)
 def default_tls13_suites() -> tuple[str, ...]:
     """OpenSSL's TLS 1.3 suites (a cipher list does not change them)."""
+    ssl = _ssl()
     return tuple(c["name"] for c in ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).get_ciphers()
                  if c.get("protocol") == "TLSv1.3")
 
@@ -74,6 +82,7 @@ def how_read(setting: str, lacking: list[str]) -> str:
 @lru_cache(maxsize=1)
 def suites_by_id() -> dict[int, str]:
     """Each suite this OpenSSL knows, by its two-byte IANA number (PJSIP also takes ``0xC02B`` or ``49195``)."""
+    ssl = _ssl()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.set_ciphers("ALL:COMPLEMENTOFALL:@SECLEVEL=0")
     return {int(c["id"]) & 0xFFFF: str(c["name"]) for c in ctx.get_ciphers()}

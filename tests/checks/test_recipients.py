@@ -63,7 +63,7 @@ def test_uri_and_register_hosts():
     assert uri_host("sip:" + "@:" * 200_000) == ""
 
 
-def test_example_clinic_trunks_email_domains_and_relay():
+def test_example_clinic_trunks_email_domains_and_relay(tmp_path):
     facts = collect_asterisk_tree(EXAMPLE)
     trunks = {r.host: r for r in sip_trunks(facts)}
     # registrations, and the identify matches inbound trunk calls come from
@@ -73,11 +73,19 @@ def test_example_clinic_trunks_email_domains_and_relay():
     assert first.how == "pjsip.conf [carrier-udp] registration server_uri"
     assert first.source is not None and first.source.file.endswith("pjsip.registration.conf")
     mail = list(voicemail_email(facts))
+    # the relay comes from the host evidence beside etc/asterisk: etc/postfix/main.cf's relayhost
     assert {(r.role, r.host) for r in mail if not r.undecidable} == {
-        ("voicemail email domain", "riverside-clinic.example"), ("voicemail pager/SMS gateway", "sms.carrier.example")}
-    relay = [r for r in mail if r.undecidable]
-    assert [r.subject for r in relay] == ["voicemail email relay"]
-    assert "mail transfer agent" in relay[0].undecidable
+        ("voicemail email domain", "riverside-clinic.example"), ("voicemail pager/SMS gateway", "sms.carrier.example"),
+        ("voicemail email relay", "smtp.office365.com")}
+    relay = next(r for r in mail if r.role == "voicemail email relay")
+    assert relay.source is not None and (relay.source.file, relay.source.line) == ("etc/postfix/main.cf", 11)
+    # the configuration alone (no host evidence) cannot name the relay: it says what to capture
+    import shutil
+    bare_tree = tmp_path / "asterisk"
+    shutil.copytree(EXAMPLE / "etc" / "asterisk", bare_tree)
+    bare = collect_asterisk_tree(bare_tree)
+    (unknown,) = [r for r in voicemail_email(bare) if r.undecidable]
+    assert unknown.subject == "voicemail email relay" and "docs/evidence.md" in unknown.undecidable
     assert list(call_record_databases(facts)) == []  # no cdr_pgsql/cdr_mysql here
 
 
@@ -206,7 +214,7 @@ def test_engine_passes_each_targets_register(registry):
     baa = {(r.target, r.resource): r for r in results if r.check_id == "BAA-101"}
     assert baa[("with", "trunk.voipcarrier.example (SIP trunk)")].status == PASS
     assert baa[("with", "sbc.securecarrier.example (SIP trunk)")].status == FAIL
-    assert baa[("with", "voicemail email relay")].status == ERROR
+    assert baa[("with", "smtp.office365.com (voicemail email relay)")].status == FAIL  # relayhost, no BAA
     assert {r.status for (t, _), r in baa.items() if t == "without"} == {ERROR}
     sg = next(s for s in prof.safeguards if s.id == "164.308(b)(1)")
     assert "BAA-101" in sg.checks
@@ -304,7 +312,7 @@ def test_scan_with_baa_register(tmp_path):
     assert baa["203.0.113.50 (SIP trunk)"]["status"] == "FAIL"
     assert baa["sms.carrier.example (voicemail pager/SMS gateway)"]["status"] == "FAIL"
     assert baa["riverside-clinic.example (voicemail email domain)"]["status"] == "PASS"
-    assert baa["voicemail email relay"]["status"] == "ERROR"
+    assert baa["smtp.office365.com (voicemail email relay)"]["status"] == "FAIL"
     md = (out / "report.md").read_text()
     assert "## PHI recipients" in md and "sbc.securecarrier.example" in md
     html = (out / "report.html").read_text()

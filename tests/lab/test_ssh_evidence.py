@@ -72,6 +72,9 @@ def test_host_evidence_is_read_over_sftp_and_judged(ssh_lab, host_tree, tmp_path
     assert host is not None and host.origin == "SFTP"
     assert sorted(f.path for f in host.backup_files) == ["/srv/backup disk/pbx-0.tgz", "/srv/backup disk/pbx-1.tgz"]
     assert [f.size for f in sorted(host.backup_files, key=lambda f: f.path)] == [1024, 2048]
+    # the example's etc/postfix/main.cf, read over SFTP: the relay voicemail email leaves through
+    assert [(r.program, r.host, r.file) for r in host.mail_relays or []] == [
+        ("postfix", "smtp.office365.com", "etc/postfix/main.cf")]
 
     def judge(cid: str) -> dict[str, tuple[Status, str]]:
         ctl = registry.get(cid)

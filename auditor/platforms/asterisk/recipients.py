@@ -32,6 +32,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
+from voxaudit.platforms.host import relay_recipients
 from voxaudit.records.recipients import MAX_HOST, PhiRecipient, is_local, is_private, normal_host
 
 MTA_PROGRAMS = ("sendmail", "sendmail.postfix", "exim", "exim4", "msmtp", "ssmtp", "postdrop", "esmtp", "nullmailer-inject")
@@ -178,12 +179,16 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
         name = program.split()[0].rsplit("/", 1)[-1]
         src = general.location("mailcmd") if general is not None and general.get("mailcmd") else \
             (general.source if general is not None else None)
-        if name in MTA_PROGRAMS:
+        relays = relay_recipients(facts.host, name, "voicemail.conf mailcmd") if name in MTA_PROGRAMS else None
+        if relays is not None:
+            yield from relays
+        elif name in MTA_PROGRAMS:
             yield PhiRecipient(subject="voicemail email relay", source=src, role="voicemail email relay",
                                how=f"voicemail.conf mailcmd ({name})",
                                undecidable=f"app_voicemail hands each message to {name}; the relay it forwards to is set in "
                                            "the mail transfer agent's configuration (Postfix relayhost, Exim smarthost, "
-                                           "msmtp account), which this scan does not read: list that provider in the register")
+                                           "msmtp account), which this scan did not read: capture it with the host "
+                                           "evidence (docs/evidence.md), and list that provider in the register")
         else:
             yield PhiRecipient(subject=f"voicemail mail command {name}", source=src, role="voicemail mail command",
                                how="voicemail.conf mailcmd",

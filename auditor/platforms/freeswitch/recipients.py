@@ -20,6 +20,7 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.platforms.asterisk.recipients import RecipientSet, register_fix, uri_host
+from voxaudit.platforms.host import relay_recipients
 from voxaudit.records.recipients import PhiRecipient
 
 TRUNK = "SIP trunk"
@@ -59,12 +60,16 @@ def voicemail_email(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
                     found.add("voicemail email domain", address.rsplit("@", 1)[1], f"directory user {user.name} {key}",
                               user.location(key))
     yield from found.records()
-    if found.seen:
+    relays = relay_recipients(facts.host, "the mailer-app", "mod_voicemail") if found.seen else None
+    if relays is not None:
+        yield from relays
+    elif found.seen:
         yield PhiRecipient(subject="voicemail email relay", role="voicemail email relay",
                            how="switch.conf.xml mailer-app",
                            undecidable="mod_voicemail hands each message to switch.conf.xml's mailer-app (default "
                                        "sendmail); the relay it forwards to is set in the mail transfer agent's "
-                                       "configuration, which this scan does not read: list that provider in the register")
+                                       "configuration, which this scan did not read: capture it with the host evidence "
+                                       "(docs/evidence.md), and list that provider in the register")
 
 
 BINDINGS = (
