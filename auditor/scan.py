@@ -52,6 +52,9 @@ class TargetRecord(Data, kw_only=True, omit_defaults=False):  # small, and read 
     clinic: str = ""
     site: str = ""
     source: str = ""  # where the facts came from (a path, or host:port); never credentials
+    # The host the target describes (a live target's address, or a configuration copy's ``address:``):
+    # what the drift stage pairs configuration with probes by. "" = not said.
+    address: str = ""
     facts: Optional[PlatformFacts] = None
     failure: Optional[CollectionFailure] = None
     duration_s: float = 0.0

@@ -102,6 +102,9 @@ class ConfigDirSource(Source):
     spool_dir: Optional[PathStr] = None
     logrotate: list[PathStr] = Field(default_factory=list)
     evidence_dir: Optional[PathStr] = None  # a captured host-evidence bundle (docs/evidence.md)
+    # The host this copy was taken from, as live targets of the clinic name it (an address or a name): drift
+    # (docs/drift.md) compares the copy with what probes of that host saw. "" = not said: nothing is paired.
+    address: str = Field(default="", max_length=253, pattern=r"^[^\s/]*$")
     PATHS: ClassVar[tuple[str, ...]] = ("config_dir", "spool_dir", "logrotate", "evidence_dir")
     LIVE: ClassVar[bool] = False
 
@@ -399,7 +402,8 @@ class Target(BaseModel):
         if unused:  # a section that would be ignored is refused, never silently dropped
             raise ValueError(f"{unused[0]}: not used by a {platform} target read through {kind}")
         if kind == "config_dir":
-            out["source"] = {"kind": kind, **{k: data[k] for k in TREE_KEYS if k in data}}
+            # address: the host the copy describes (optional; drift pairs the copy with probes of that host)
+            out["source"] = {"kind": kind, **{k: data[k] for k in (*TREE_KEYS, "address") if k in data}}
         elif kind == "tls":
             endpoints = data["tls"]
             if not isinstance(endpoints, list):

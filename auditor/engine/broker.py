@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from voxaudit.credentials import REF_RE, CredentialError, redact_url, resolve
-from voxaudit.engine.collect import Progress, collect
+from voxaudit.engine.collect import Progress, address_of, collect
 from voxaudit.engine.journal import Journal, finish
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
@@ -118,8 +118,11 @@ def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any
         old = payload.get("entry")
         target = old.get("target") if isinstance(old, dict) else None
         target = target if isinstance(target, dict) else {}
+    source = target.get("source")
+    address = source.get("address", "") if isinstance(source, dict) else ""
     rec = TargetRecord(name=str(target.get("name", "?")), platform=str(target.get("platform", "?")),
-                       clinic=str(target.get("clinic", "")), site=str(target.get("site", "")))
+                       clinic=str(target.get("clinic", "")), site=str(target.get("site", "")),
+                       address=address[:253] if isinstance(address, str) else "")
     started = time.perf_counter()
     try:
         if payload.get("v") != MESSAGE_VERSION:
@@ -278,4 +281,4 @@ def _record_from(spec: Target, result: Any) -> TargetRecord:
 
 def _failed(spec: Target, kind: ErrorKind, reason: str) -> TargetRecord:
     return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
-                        failure=CollectionFailure(kind=kind, reason=reason))
+                        address=address_of(spec), failure=CollectionFailure(kind=kind, reason=reason))

@@ -66,6 +66,12 @@ def _switch(target: Target, note: Note) -> object:
     return offline.collect_switch_configs(Path(_tree(target).config_dir), progress=note)
 
 
+def address_of(target: Target) -> str:
+    """The host a target describes, as the drift stage pairs targets by (its source's address, if any)."""
+    address = getattr(target.source, "address", "")
+    return address if isinstance(address, str) else ""
+
+
 def _live() -> Any:
     """The network collectors, imported when a live target is collected (an offline audit never loads them)."""
     from voxaudit.collectors import live
@@ -137,7 +143,8 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
     started = time.perf_counter()
     record = TargetRecord(name=target.name, platform=target.platform, clinic=target.clinic, site=target.site,
                           source=target.source.display + (target.source.config_dir
-                                                          if isinstance(target.source, SshSource) else ""))
+                                                          if isinstance(target.source, SshSource) else ""),
+                          address=address_of(target))
     mirrored = None
     try:
         note = (lambda m: progress(target.name, f"reading {m}")) if progress else None

@@ -111,6 +111,8 @@ def evaluate(records: list[TargetRecord], registry: Registry, profile: Profile,
         if register is not None:
             params = {**params, REGISTER_PARAM: register_value(register, day)}
         results += evaluate_target(rec, checks, params)
+    from voxaudit.engine.drift import evaluate_drift  # configuration against wire, across a clinic's targets
+    results += evaluate_drift(records, registry, profile.parameters, [c.id for c in checks])
     warnings = apply_waivers(results, waivers, today)
     return results, warnings, checks
 

@@ -42,7 +42,7 @@ from multiprocessing.connection import wait as wait_for
 from types import FrameType
 from typing import Any
 
-from voxaudit.engine.collect import Progress, TargetSpec, collect
+from voxaudit.engine.collect import Progress, TargetSpec, address_of, collect
 from voxaudit.engine.journal import Journal, OnDone, finish
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord, dump_target, load_target
@@ -83,7 +83,8 @@ def collect_fleet(specs: list[TargetSpec], progress: Progress | None = None, max
 
 def failed_record(spec: TargetSpec, kind: ErrorKind, reason: str, duration: float = 0.0) -> TargetRecord:
     return TargetRecord(name=spec.name, platform=spec.platform, clinic=spec.clinic, site=spec.site,
-                        failure=CollectionFailure(kind=kind, reason=reason), duration_s=round(duration, 4))
+                        address=address_of(spec), failure=CollectionFailure(kind=kind, reason=reason),
+                        duration_s=round(duration, 4))
 
 
 def timeout_record(spec: TargetSpec, target_timeout: float, duration: float) -> TargetRecord:
