@@ -163,6 +163,9 @@ class SipSource(Source):
     invite: bool = False
     invite_target: str = ""
     rate_per_second: float = Field(2.0, gt=0, le=20)
+    # Management ports to connect to (AMI 5038, HTTP/ARI 8088, event socket 8021): one TCP connection
+    # each, nothing sent, the first bytes read for what answers. Off unless listed.
+    admin_ports: list[Port] = Field(default_factory=list, max_length=16)
     PATHS: ClassVar[tuple[str, ...]] = ("ca_file",)
 
     @model_validator(mode="after")

@@ -68,3 +68,15 @@ def version_drift(c: WireComparison, params: Params) -> Verdict:
 )
 def suite_drift(c: WireComparison, params: Params) -> Verdict:
     return _compare(c)
+
+
+@control(
+    id="DRIFT-ADMIN-101", title="Management interfaces the configuration keeps on loopback do not answer from the network",
+    severity="high", hipaa=("164.312(a)(1)", "164.312(e)(1)"), area="access", record=WireComparison,
+    rationale="""AMI, ARI/HTTP and the FreeSWITCH event socket can originate calls, read every call event and
+    reload configuration. A configuration that binds them to loopback is judged safe; if the running host
+    accepts connections on those ports from the network (another bind, a port forward, a firewall rule that
+    maps it), anyone who reaches the port can try logins the audit believed were impossible.""",
+)
+def admin_drift(c: WireComparison, params: Params) -> Verdict:
+    return _compare(c)

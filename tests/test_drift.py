@@ -265,3 +265,87 @@ def test_drift_controls_are_scored_by_both_profiles(registry):
     for name in ("hipaa-security-rule", "hipaa-2025-nprm"):
         ids = load_profile(name, registry).check_ids()
         assert {"DRIFT-SIG-101", "DRIFT-MEDIA-101", "DRIFT-TLS-101", "DRIFT-TLS-102"} <= set(ids)
+
+
+# -- management interfaces: configuration keeps them on loopback, a connection from the scanner says otherwise ----
+
+def _ami_tree(dst: Path, bindaddr: str) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    (dst / "manager.conf").write_text(f"[general]\nenabled=yes\nport=5038\nbindaddr={bindaddr}\n\n"
+                                      f"[admin]\nsecret={CANARY}\ndeny=0.0.0.0/0.0.0.0\npermit=127.0.0.1/255.255.255.255\n")
+    return dst
+
+
+def _admin_probe(address: str, *ports: tuple[int, str, str]) -> TargetRecord:
+    from voxaudit.facts.network import AdminPortProbe
+    probes = [AdminPortProbe(port=p, state=s, service=svc) for p, s, svc in ports]
+    return TargetRecord(name="pbx-ports", platform="sip", clinic="Lab", source=f"sip://{address}", address=address,
+                        facts=SipFacts(address=address, admin_ports=probes))
+
+
+def test_ami_on_loopback_in_configuration_but_the_port_answers(tmp_path, registry, profile):
+    pbx = _at(config_record(_ami_tree(tmp_path / "ast", "127.0.0.1"), "asterisk", "pbx"), "10.20.0.1")
+    got = drift([pbx, _admin_probe("10.20.0.1", (5038, "open", "AMI"))], registry, profile, tmp_path)
+    admin = got[("DRIFT-ADMIN-101", "pbx")]
+    assert admin.status == Status.FAIL, admin.evidence
+    assert admin.location.file == "manager.conf" and admin.resource == "manager.conf [general]"
+    assert "AMI 127.0.0.1:5038" in admin.evidence and "pbx-ports 10.20.0.1 port 5038: accepted a connection (AMI)" in \
+        admin.evidence
+    assert CANARY not in repr(got)
+    # the same probe on its own: plaintext AMI reachable beyond loopback
+    (own,) = [r for r in build_document([_admin_probe("10.20.0.1", (5038, "open", "AMI"))], registry, profile, [],
+                                        started_at="x").results if r.check_id == "ACC-ADMIN-101"]
+    assert own.status == Status.FAIL and "plaintext AMI listening on 10.20.0.1" in own.evidence
+
+
+def test_ami_port_closed_or_filtered_agrees(tmp_path, registry, profile):
+    pbx = _at(config_record(_ami_tree(tmp_path / "ast", "127.0.0.1"), "asterisk", "pbx"), "10.20.0.1")
+    for state in ("closed", "filtered"):
+        got = drift([pbx, _admin_probe("10.20.0.1", (5038, state, ""))], registry, profile, tmp_path / state)
+        assert got[("DRIFT-ADMIN-101", "pbx")].status == Status.PASS, state
+
+
+def test_ami_not_on_loopback_or_port_not_probed_is_not_drift(tmp_path, registry, profile):
+    wide = _at(config_record(_ami_tree(tmp_path / "wide", "0.0.0.0"), "asterisk", "pbx"), "10.20.0.1")
+    got = drift([wide, _admin_probe("10.20.0.1", (5038, "open", "AMI"))], registry, profile, tmp_path / "w")
+    assert got[("DRIFT-ADMIN-101", "pbx")].status == Status.NOT_APPLICABLE  # ACC-ADMIN-101 judges the setting itself
+    narrow = _at(config_record(_ami_tree(tmp_path / "narrow", "127.0.0.1"), "asterisk", "pbx"), "10.20.0.1")
+    got = drift([narrow, _admin_probe("10.20.0.1", (8088, "open", ""))], registry, profile, tmp_path / "n")
+    assert got[("DRIFT-ADMIN-101", "pbx")].status == Status.NOT_APPLICABLE  # 5038 was not probed
+
+
+def test_admin_port_probe_connects_and_names_what_answers():
+    """Real sockets on loopback: a listener that greets as AMI does (Asterisk is not packaged for Debian 12,
+    so its greeting line stands in), one that says nothing, and a port nothing listens on."""
+    import socket
+    import threading
+
+    from voxaudit.collectors.sip import probe_admin_port
+
+    def listener(greeting: bytes) -> socket.socket:
+        s = socket.create_server(("127.0.0.1", 0))
+
+        def serve() -> None:
+            try:
+                conn, _ = s.accept()
+                with conn:
+                    if greeting:
+                        conn.sendall(greeting)
+                    conn.recv(1)
+            except OSError:
+                pass
+        threading.Thread(target=serve, daemon=True).start()
+        return s
+
+    ami, silent = listener(b"Asterisk Call Manager/7.0.3\r\n"), listener(b"")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    try:
+        got = probe_admin_port("127.0.0.1", ami.getsockname()[1], 2.0)
+        assert (got.state, got.service) == ("open", "AMI")
+        got = probe_admin_port("127.0.0.1", silent.getsockname()[1], 0.5)
+        assert (got.state, got.service) == ("open", "answers without a greeting")
+        assert probe_admin_port("127.0.0.1", closed.getsockname()[1], 1.0).state == "closed"
+    finally:
+        for s in (ami, silent, closed):
+            s.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.collectors.tls import bounded_handshake
 from voxaudit.facts.network import (
+    AdminPortProbe,
     EnumerationProbe,
     InviteProbe,
     SdpFacts,
@@ -316,6 +317,40 @@ def _invite(spec: SipSource, ch: _Channel, budget: _Budget) -> InviteProbe:
                        cancelled=cancelled)
 
 
+BANNER_BYTES = 64  # what is read of a management port's greeting: enough to tell AMI from the event socket
+
+
+def _service(greeting: bytes) -> str:
+    """What a port's unsolicited first bytes show (the greeting itself is never kept)."""
+    if greeting.startswith(b"Asterisk Call Manager"):
+        return "AMI"
+    if greeting.startswith(b"Content-Type: auth/request"):
+        return "event socket"
+    if greeting.startswith(b"SSH-"):
+        return "SSH"
+    return "answers without a greeting" if not greeting else "another service"
+
+
+def probe_admin_port(address: str, port: int, timeout: float) -> AdminPortProbe:
+    """One TCP connection to a management port: accepted or not, and what it volunteers within ``timeout``.
+    Nothing is sent, so no login is tried and no account can be locked."""
+    try:
+        conn = socket.create_connection((address, port), timeout=timeout)
+    except ConnectionRefusedError:
+        return AdminPortProbe(port=port, state="closed")
+    except OSError:
+        return AdminPortProbe(port=port, state="filtered")
+    try:
+        conn.settimeout(min(timeout, 1.0))
+        try:
+            greeting = conn.recv(BANNER_BYTES)
+        except OSError:
+            greeting = b""
+    finally:
+        conn.close()
+    return AdminPortProbe(port=port, state="open", service=_service(greeting))
+
+
 def probe(spec: SipSource, vantage: str = "") -> SipFacts:
     """Probe every configured transport; ERROR (CollectionError) only when none answered at all."""
     budget = _Budget(spec.rate_per_second)
@@ -338,8 +373,12 @@ def probe(spec: SipSource, vantage: str = "") -> SipFacts:
     finally:
         for ch in channels:
             ch.close()
+    for port in dict.fromkeys(spec.admin_ports):  # each once, at the probe rate
+        budget.spend()
+        facts.admin_ports.append(probe_admin_port(spec.address, port, spec.timeout))
     facts.probes_sent = budget.sent
-    if not any(t.state == "answered" for t in facts.transports):
+    if not any(t.state == "answered" for t in facts.transports) and not any(
+            p.state == "open" for p in facts.admin_ports):
         summary = "; ".join(f"{t.transport}/{t.port}: {t.detail or t.state}" for t in facts.transports)
         kind = "parse" if any(t.state == "garbage" for t in facts.transports) else "connectivity"
         raise CollectionError(kind, f"no SIP service answered at {spec.address} ({summary})")

@@ -298,6 +298,38 @@ def compare_suites(config: _Side, wire: _Side, host: str, target: str) -> Option
                    text, host)
 
 
+def compare_admin(config: _Side, wire: _Side, host: str, target: str) -> Optional[WireComparison]:
+    """Management interfaces the configuration keeps on loopback (AMI, HTTP/ARI, event socket) against
+    connections to the same ports from the scanner: one accepted is the drift."""
+    recs = [r for _, r in config.records if r.port]
+    if not recs:
+        return _silent("management interface with a known port")
+    unsure_cfg = [r for r in recs if r.undecidable]
+    if unsure_cfg:
+        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
+                              undecidable="the configuration does not show where it listens: " + unsure_cfg[0].undecidable)
+    beyond = [r for r in recs if not r.loopback]
+    if beyond:
+        return WireComparison(subject=_subject(beyond), source=beyond[0].source, claimed=False,
+                              configured="the configuration itself listens beyond loopback (" + _listed(
+                                  beyond, lambda r: f"{r.service} on {r.listen or 'every address'}:{r.port}")
+                              + "); ACC-ADMIN-101 judges it")
+    if _loopback(host):
+        return WireComparison(subject=_subject(recs), source=recs[0].source, claimed=False,
+                              configured="management interfaces on loopback only, and the probes reached this host "
+                                         "on loopback: they cannot tell")
+    ports = {r.port for r in recs}
+    seen = [(t, r) for t, r in wire.records if r.port in ports]
+    if not seen and not wire.failures:
+        return None
+    configured = "on loopback only: " + _listed(recs, lambda r: f"{r.service} {r.listen}:{r.port}")
+    answered = [(t, r) for t, r in seen if r.listen]
+    shut = [(t, r) for t, r in seen if not r.listen]
+    return _finish(recs, configured, answered, shut, wire.failures,
+                   lambda r: f"port {r.port}: " + (f"accepted a connection ({r.service})" if r.listen else r.limit),
+                   host)
+
+
 @dataclass(frozen=True)
 class Requirement:
     """One drift control: the control whose records both sides give, how to compare them, what NA says."""
@@ -320,6 +352,9 @@ REQUIREMENTS = (
                 "purpose sip-tls)", ("sip", "tls"), sip_tls_only=True),
     Requirement("DRIFT-TLS-102", "ENC-TLS-108", compare_suites,
                 "no completed SIP-TLS scan of this host", ("sip", "tls"), sip_tls_only=True),
+    Requirement("DRIFT-ADMIN-101", "ACC-ADMIN-101", compare_admin,
+                "no probe of this host connected to the management ports the configuration names (a sip target's "
+                "admin_ports:)", ("sip",)),
 )
 
 

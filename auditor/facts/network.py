@@ -89,6 +89,18 @@ class TlsScan(Data, kw_only=True):
     duration_s: float = 0.0
 
 
+class AdminPortProbe(Data, kw_only=True):
+    """One TCP port of a PBX's management interfaces, connected to from the scanner (nothing is sent).
+
+    ``state``: "open" (the connection was accepted), "closed" (refused), "filtered" (no answer in time);
+    ``service``: what the first bytes the port volunteered show ("AMI", "event socket", "" when it said
+    nothing, as an HTTP server waits for a request). Never the banner itself."""
+
+    port: int
+    state: str
+    service: str = ""
+
+
 class SipFacts(PlatformFacts, tag="sip", kw_only=True):
     """A SIP service probed from where the scanner sits (its ``vantage``, e.g. "data VLAN")."""
 
@@ -100,6 +112,7 @@ class SipFacts(PlatformFacts, tag="sip", kw_only=True):
     invite: Optional[InviteProbe] = None
     tls: list[TlsScan] = []
     probes_sent: int = 0
+    admin_ports: list[AdminPortProbe] = []  # the inventory's admin_ports, connected to (opt-in)
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "sip":

@@ -13,10 +13,12 @@ class AdminInterface(Record, frozen=True, kw_only=True):
     logins and data cross the network in clear beyond loopback; ``plaintext_paths`` lists each clear-text
     way in, for evidence ("line vty 0 4: telnet"); ``limited``: only known hosts may connect, as
     ``limit`` says (or, when not limited, why not: "no inbound ACL"); ``undecidable``: why the
-    configuration cannot tell (a value set only on the running host)."""
+    configuration cannot tell (a value set only on the running host). ``port``: the TCP port it
+    listens on (0: not known), which a probe of the host can check."""
 
     service: str
     listen: str = ""
+    port: int = 0
     loopback: bool = False
     plaintext: bool = False
     plaintext_paths: tuple[str, ...] = ()

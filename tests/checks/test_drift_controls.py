@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from voxaudit.checks.drift import media_drift, plaintext_drift, suite_drift, version_drift
+from voxaudit.checks.drift import admin_drift, media_drift, plaintext_drift, suite_drift, version_drift
 from voxaudit.control import Params
 from voxaudit.model import SourceRef, Status
 from voxaudit.records.drift import WireComparison
 
 CONTROLS = {"DRIFT-SIG-101": plaintext_drift, "DRIFT-MEDIA-101": media_drift, "DRIFT-TLS-101": version_drift,
-            "DRIFT-TLS-102": suite_drift}
+            "DRIFT-TLS-102": suite_drift, "DRIFT-ADMIN-101": admin_drift}
 AT = SourceRef(file="kamailio.cfg", line=18)
 
 
 @pytest.mark.parametrize("cid", sorted(CONTROLS))
 def test_each_state(cid):
     ctl = CONTROLS[cid]
-    assert ctl.id == cid and "164.312(e)(1)" in ctl.hipaa
+    assert ctl.id == cid and "164.312(e)(1)" in ctl.hipaa  # DRIFT-ADMIN-101 also cites 164.312(a)(1)
     judge = ctl.judge
     p = Params({})
     drift = judge(WireComparison(subject="listen tls", source=AT, configured="no plaintext SIP listener",

@@ -15,7 +15,7 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
 from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import yes
-from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.common import config_int, is_loopback
 from voxaudit.records.access import AddressLimit, AdminInterface
 from voxaudit.remediation import Change, note, set_
 
@@ -64,10 +64,14 @@ def _manager(facts: AsteriskFacts) -> Optional[ConfigObject]:
     return general if general is not None and yes(general.get("enabled")) else None
 
 
+AMI_PORT, HTTP_PORT = 5038, 8088  # manager.c DEFAULT_MANAGER_PORT, http.c DEFAULT_PORT
+
+
 def _http_listener(http: ConfigObject, service: str, subject: str, obj: ConfigObject, key: str) -> AdminInterface:
     bind = http.get("bindaddr") or ""
     return AdminInterface(subject=subject, source=obj.location(key), section=subject, service=service, listen=bind,
-                          loopback=bool(bind) and is_loopback(bind), plaintext=bool(bind) and not is_loopback(bind))
+                          loopback=bool(bind) and is_loopback(bind), plaintext=bool(bind) and not is_loopback(bind),
+                          port=config_int(http.get("bindport")) or HTTP_PORT)
 
 
 def http_server(facts: AsteriskFacts) -> Iterator[AdminInterface]:
@@ -90,7 +94,8 @@ def ami_interface(facts: AsteriskFacts) -> Iterator[AdminInterface]:
     bind = general.get("bindaddr") or "0.0.0.0"
     yield AdminInterface(subject="manager.conf [general]", source=general.location("bindaddr"),
                          section="manager.conf [general]", service="AMI", listen=bind,
-                         loopback=is_loopback(bind), plaintext=not is_loopback(bind))
+                         loopback=is_loopback(bind), plaintext=not is_loopback(bind),
+                         port=config_int(general.get("port")) or AMI_PORT)
 
 
 def _open_acl(value: str) -> bool:

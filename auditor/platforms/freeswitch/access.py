@@ -11,7 +11,7 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.model import SourceRef
-from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.common import config_int, is_loopback
 from voxaudit.platforms.freeswitch.common import HOST_ADDRESS_VARIABLES, acl_limits, runtime_reason, runtime_var
 from voxaudit.records.access import AdminInterface
 
@@ -22,11 +22,14 @@ ESL_REMEDIATION = {
 }
 
 
+ESL_PORT = 8021  # mod_event_socket's default listen-port
+
+
 def _socket(ip: str, source: SourceRef, *, loopback: bool = False, limited: bool = False, limit: str = "",
-            undecidable: str = "") -> AdminInterface:
+            undecidable: str = "", port: int = ESL_PORT) -> AdminInterface:
     return AdminInterface(subject="event_socket", source=source, section="event_socket.conf.xml",
                           service="event socket", listen=ip, loopback=loopback, plaintext=not loopback,
-                          limited=limited, limit=limit, undecidable=undecidable)
+                          limited=limited, limit=limit, undecidable=undecidable, port=port)
 
 
 def event_socket(facts: FreeSwitchFacts) -> Iterator[AdminInterface]:
@@ -34,6 +37,7 @@ def event_socket(facts: FreeSwitchFacts) -> Iterator[AdminInterface]:
     if s is None:
         return
     ip = s.get("listen-ip") or "127.0.0.1"
+    port = config_int(s.get("listen-port")) or ESL_PORT
     acl = s.get("apply-inbound-acl")
     loopback = is_loopback(ip)
     host_address = runtime_var(ip) in HOST_ADDRESS_VARIABLES  # the host's own address: never loopback
@@ -41,14 +45,15 @@ def event_socket(facts: FreeSwitchFacts) -> Iterator[AdminInterface]:
     if hidden is None and not loopback:
         hidden = runtime_reason(s, "apply-inbound-acl")
     if hidden is not None:
-        yield _socket(ip, hidden[1], undecidable=hidden[0])
+        yield _socket(ip, hidden[1], undecidable=hidden[0], port=port)
     elif loopback:
-        yield _socket(ip, s.location("listen-ip"), loopback=True)
+        yield _socket(ip, s.location("listen-ip"), loopback=True, port=port)
     else:
         limited = acl_limits(facts, acl)
         limit = (f"apply-inbound-acl={acl}" if limited
                  else f"apply-inbound-acl={acl}, which lets every address in" if acl else "no inbound ACL")
-        yield _socket(ip, s.location("apply-inbound-acl" if acl else "listen-ip"), limited=limited, limit=limit)
+        yield _socket(ip, s.location("apply-inbound-acl" if acl else "listen-ip"), limited=limited, limit=limit,
+                      port=port)
 
 
 def esl_fix(iface: AdminInterface) -> list[str]:

@@ -6,7 +6,8 @@ from typing import Iterator, Union
 
 from voxaudit.control import Binding
 from voxaudit.facts.network import SipFacts, TlsEndpointFacts
-from voxaudit.records.access import Banner, Reachability
+from voxaudit.platforms.common import is_loopback
+from voxaudit.records.access import AdminInterface, Banner, Reachability
 
 # Inventory vantages (scanner_vantage) that are a data, guest or external network, not voice or management.
 DATA_VANTAGES = {"data", "data-vlan", "guest", "guest-wifi", "workstations", "internet", "external"}
@@ -44,6 +45,37 @@ def reachability(facts: Union[SipFacts, TlsEndpointFacts]) -> Iterator[Reachabil
                        reached=tuple(reached))
 
 
+# Greetings that prove a plaintext management protocol (the collector names them; the bytes are not kept).
+PLAINTEXT_SERVICES = {"AMI", "event socket"}
+ADMIN_REMEDIATION = {
+    "sip": "Close the port to the scanner's network: bind the interface to 127.0.0.1 (manager.conf bindaddr, "
+           "http.conf bindaddr, event_socket.conf.xml listen-ip) or filter it at the host firewall.",
+}
+
+
+def admin_ports(facts: SipFacts) -> Iterator[AdminInterface]:
+    """The management ports the inventory listed, as the scanner found them: open with a plaintext
+    greeting (AMI, event socket), open and silent (HTTP or HTTPS: a request would tell, a tls target
+    does), or closed/filtered (no listener reachable from here)."""
+    loopback = is_loopback(facts.address)
+    for p in facts.admin_ports:
+        subject = f"tcp/{p.port}"
+        if p.state != "open":
+            yield AdminInterface(subject=subject, observed=True, service=f"TCP port {p.port}", port=p.port,
+                                 limit=f"{p.state} from the scanner")
+            continue
+        service = p.service if p.service in PLAINTEXT_SERVICES else f"TCP port {p.port} ({p.service})"
+        yield AdminInterface(subject=subject, observed=True, service=service, listen=facts.address, port=p.port,
+                             loopback=loopback, plaintext=p.service in PLAINTEXT_SERVICES,
+                             undecidable="" if p.service in PLAINTEXT_SERVICES or loopback else (
+                                 f"port {p.port} accepts connections but sent no greeting that names a plaintext "
+                                 "protocol; scan it as a tls target to tell HTTP from HTTPS"))
+
+
+def admin_fix(iface: AdminInterface) -> list[str]:
+    return [f"port {iface.port}: bind the service to 127.0.0.1 or filter it from this network"]
+
+
 def banner_fix(banner: Banner) -> list[str]:
     return ["remove the version from the Server header"]
 
@@ -53,6 +85,8 @@ def segmentation_fix(seen: Reachability) -> list[str]:
 
 
 BINDINGS = (
+    Binding("ACC-ADMIN-101", "sip", admin_ports, (), remediation=ADMIN_REMEDIATION, fix=admin_fix,
+            none="no management port listed (admin_ports:)"),
     Binding("ACC-NET-103", "sip", sip_banners, ("sip",), "SIP-NET-102", BANNER_REMEDIATION, banner_fix,
             none="no SIP transport answered"),
     Binding("ACC-NET-104", "sip", reachability, (), "SIP-NET-107", SEGMENTATION_REMEDIATION, segmentation_fix,
