@@ -54,6 +54,7 @@ def test_demo_reports_every_seeded_weakness_with_its_fix(demo):
     # lifetime in PHP and its database. (The mail relay app_voicemail's sendmail uses is the MTA's: the
     # bundle's etc/postfix/main.cf names it.)
     errors = sorted((r["check_id"], r["resource"], r["error_kind"]) for r in doc["results"] if r["status"] == "ERROR")
+    # (The speech service behind mailcmd=sendmail-gcloud is named in that script: the bundle holds it.)
     assert errors == [("ACC-LOGOFF-101", "FreePBX web UI", "not_collected")], errors
     assert doc["scores"]["coverage"] == 97.7
 

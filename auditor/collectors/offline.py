@@ -12,12 +12,12 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from voxaudit.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
 from voxaudit.facts.asterisk_dialplan import ROOT_READERS
 from voxaudit.facts.common import ConfigFileFacts, LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
-from voxaudit.facts.host import HostEvidence, has_evidence, read_host_evidence
+from voxaudit.facts.host import HostEvidence, has_evidence, program_path, read_host_evidence, read_program_scripts
 from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
 from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate_file
 
@@ -225,7 +225,9 @@ def collect_asterisk_tree(
             spool_problem = f"cannot read spool {spool_dir.name}: {exc.strerror}"
     facts = build_asterisk_facts(parsed, logrotate=logrotate, spool=spool, flavor=flavor,
                                  logrotate_problem=logrotate_problem, spool_problem=spool_problem)
-    facts.host = collect_host_evidence(evidence_dir, root, now, progress)
+    general = facts.first("voicemail.general")
+    programs = [general.get(k) or "" for k in ("mailcmd", "externnotify")] if general is not None else []
+    facts.host = collect_host_evidence(evidence_dir, root, now, progress, programs)
     facts.configs[HOST_EVIDENCE] = evidence_config(facts.host)
     return facts
 
@@ -242,7 +244,8 @@ def evidence_config(host: Optional[HostEvidence]) -> ConfigFileFacts:
 
 
 def collect_host_evidence(evidence_dir: Optional[Path], root: Optional[Path], now: Optional[float] = None,
-                          progress: Optional[Callable[[str], None]] = None) -> Optional[HostEvidence]:
+                          progress: Optional[Callable[[str], None]] = None,
+                          programs: Sequence[str] = ()) -> Optional[HostEvidence]:
     """Host evidence (mounts, backup jobs and files) from ``evidence_dir``, else from a snapshot root
     that holds it (an SFTP mirror writes it there); None when there is none."""
     if evidence_dir is not None:
@@ -256,7 +259,9 @@ def collect_host_evidence(evidence_dir: Optional[Path], root: Optional[Path], no
     if progress:
         progress("host evidence")
     origin = "SFTP" if (where / ".voxaudit-sftp").exists() else "evidence bundle"
-    return read_host_evidence(where, origin, now)
+    evidence = read_host_evidence(where, origin, now)
+    evidence.scripts = read_program_scripts(where, [p for p in (program_path(c) for c in programs) if p])
+    return evidence
 
 
 FREESWITCH_CONF_DIRS = ("", "conf", "etc/freeswitch", "usr/local/freeswitch/conf", "usr/share/freeswitch/conf",

@@ -71,6 +71,17 @@ class MailRelay(Data, kw_only=True):
     undecidable: str = ""
 
 
+class ProgramScript(Data, kw_only=True):
+    """A program the configuration runs on PHI (a voicemail ``mailcmd``), as the evidence holds its file:
+    only what its text names is kept (speech services as (provider, host), other URL hosts), never the text.
+    ``problem``: why its text was not read (missing from the evidence, binary, too large)."""
+
+    path: str
+    services: list[tuple[str, str]] = []
+    hosts: list[str] = []
+    problem: str = ""
+
+
 class HostEvidence(Data, kw_only=True):
     """What the evidence shows of one host; a None part was not captured."""
 
@@ -81,6 +92,7 @@ class HostEvidence(Data, kw_only=True):
     freepbx_jobs: Optional[list[str]] = None  # job names from fwconsole backup --list
     backup_files: Optional[list[BackupFile]] = None
     mail_relays: Optional[list[MailRelay]] = None  # None: no mail transfer agent's configuration captured
+    scripts: list[ProgramScript] = []  # the programs the configuration names that were looked for
     files: list[str] = []  # the evidence files read, as the host names them
     problems: list[ParseProblem] = []  # lines or files not understood: gaps, shown and counted
 
@@ -305,3 +317,48 @@ def _evidence_files(root: Path) -> list[Path]:
     for d in ("etc/cron.d", "var/spool/cron/crontabs", "etc/systemd/system"):
         out += [f for f in _entries(root / d) if f.is_file()]
     return out
+
+
+MAX_SCRIPT_READ = 256 * 1024 + 1  # one byte past the script reader's limit, so it can say "too large"
+
+
+def program_path(command: str) -> str:
+    """The absolute path of the program a shell command line runs (its first word, cut at shell
+    metacharacters), or "" when it names none. Linear; no value is kept beyond the path."""
+    words = command[:4096].split()
+    path = words[0] if words else ""
+    for sep in (";", "|", "&", "<", ">", "`", "$("):
+        path = path.split(sep, 1)[0]
+    return path if path.startswith("/") and ".." not in path.split("/") and len(path) <= 4096 else ""
+
+
+def read_program_scripts(root: Path, paths: list[str]) -> list[ProgramScript]:
+    """What each program's file under the evidence root names (speech services, URL hosts): read as text,
+    bounded, regular files only; a program the evidence does not hold says so."""
+    from voxaudit.records.transcription import script_targets
+    out = []
+    for path in dict.fromkeys(paths):
+        rel = path.lstrip("/")
+        data = _read_bytes(root / rel)
+        if data is None:
+            out.append(ProgramScript(path=path, problem=f"the evidence holds no file {path}"))
+            continue
+        got = script_targets(data)
+        out.append(ProgramScript(path=path, services=list(got.services), hosts=list(got.hosts), problem=got.problem))
+    return out
+
+
+def _read_bytes(path: Path) -> Optional[bytes]:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        import stat
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, MAX_SCRIPT_READ)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

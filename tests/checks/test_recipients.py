@@ -127,7 +127,10 @@ def test_chan_sip_register_peers_and_cdr_databases(tmp_path):
     mail = list(voicemail_email(facts))
     assert {r.host for r in mail if not r.undecidable} == {"gmail.com", "clinic.example"}
     unknown = {r.subject: r.undecidable for r in mail if r.undecidable}
-    assert set(unknown) == {"voicemail mail command transcribe-and-mail.sh", "voicemail externnotify notify-pager"}
+    # a mailcmd whose name says it transcribes is the transcription adapter's (BAA-101 lists its speech service)
+    assert set(unknown) == {"voicemail externnotify notify-pager"}
+    from voxaudit.platforms.asterisk.transcription import mailcmd_transcription
+    assert [r.subject for r in mailcmd_transcription(facts)] == ["voicemail transcription transcribe-and-mail.sh"]
     dbs = {r.host: r for r in call_record_databases(facts)}
     assert set(dbs) == {"cdr.db.vendor.example", "10.20.0.5"}
     assert dbs["10.20.0.5"].private and not dbs["cdr.db.vendor.example"].private

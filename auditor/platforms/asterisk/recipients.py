@@ -16,8 +16,10 @@ Read as Asterisk reads each option (res_pjsip, chan_sip, app_voicemail, cdr_*/ce
   itself is not in /etc/asterisk: app_voicemail hands each message to ``mailcmd`` (default
   ``/usr/sbin/sendmail -t``), and the relay is the MTA's (Postfix ``relayhost``, Exim smarthost,
   msmtp's account): an ERROR saying so, never a guess. A ``mailcmd`` that is not a mail transfer
-  agent (transcription scripts are installed this way) and an ``externnotify`` program may send the
-  message elsewhere: ERROR naming the program, to be checked and listed.
+  agent and an ``externnotify`` program may send the message elsewhere: ERROR naming the program, to
+  be checked and listed. A transcription program (platforms/asterisk/transcription.py) is listed there,
+  as a "transcription service"; a known wrapper hands the email on to ``sendmail -t``, whose relay is
+  still listed here.
 * **Call records** (they carry patients' phone numbers): cdr_pgsql.conf and cel_pgsql.conf ``hostname``
   (default: the local socket), cdr_mysql.conf ``hostname`` (default localhost), cdr_tds.conf
   ``hostname``. res_odbc's DSNs name their server in unixODBC's odbc.ini, outside /etc/asterisk: not read.
@@ -176,10 +178,14 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
     general = facts.first("voicemail.general")
     if found.seen:
         program = (general.get("mailcmd") if general is not None else None) or "/usr/sbin/sendmail"
-        name = program.split()[0].rsplit("/", 1)[-1]
+        from voxaudit.platforms.asterisk import transcription  # imports this module: imported late
+        name = transcription.program_of(program)[1]  # the first word, cut at shell metacharacters
+        handed_to = name
+        if transcription.hands_on_to_sendmail(name):  # a known transcription wrapper ends in `sendmail -t`
+            name, handed_to = "sendmail", f"{name}, which hands it to sendmail"
         src = general.location("mailcmd") if general is not None and general.get("mailcmd") else \
             (general.source if general is not None else None)
-        relays = relay_recipients(facts.host, name, "voicemail.conf mailcmd") if name in MTA_PROGRAMS else None
+        relays = relay_recipients(facts.host, handed_to, "voicemail.conf mailcmd") if name in MTA_PROGRAMS else None
         if relays is not None:
             yield from relays
         elif name in MTA_PROGRAMS:
@@ -189,7 +195,7 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
                                            "the mail transfer agent's configuration (Postfix relayhost, Exim smarthost, "
                                            "msmtp account), which this scan did not read: capture it with the host "
                                            "evidence (docs/evidence.md), and list that provider in the register")
-        else:
+        elif not transcription.is_transcribing(name):  # a transcription program: its own binding lists it
             yield PhiRecipient(subject=f"voicemail mail command {name}", source=src, role="voicemail mail command",
                                how="voicemail.conf mailcmd",
                                undecidable=f"mailcmd runs {name}, not a mail transfer agent (transcription services are "

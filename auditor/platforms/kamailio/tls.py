@@ -9,14 +9,13 @@ Kamailio needs ``enable_tls=yes`` and tls.so, OpenSIPS the proto_tls module.
 """
 from __future__ import annotations
 
-import ssl
-from functools import lru_cache
 from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.platforms.kamailio.common import TRUE, tls_enabled
+from voxaudit.platforms.openssl import default_tls13_suites, expand_cipher_list, named_suites, openssl_version
 from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
@@ -58,48 +57,9 @@ def peer_verification(facts: KamailioFacts) -> Iterator[PeerVerification]:
                                verifies=on, setting="verify_certificate = yes" if on else "verify_certificate is off")
 
 
-# PSK and SRP suites need a pre-shared key or an SRP verifier callback, which neither Kamailio's tls
-# module nor OpenSIPS tls_mgm installs: a list that names them can never negotiate them.
-UNUSABLE_KEY_EXCHANGES = {"kx-psk", "kx-rsa-psk", "kx-dhe-psk", "kx-ecdhe-psk", "kx-srp"}
-
-
-@lru_cache(maxsize=64)
-def expand_cipher_list(cipher_list: str) -> tuple[str, ...] | None:
-    """The suites below TLS 1.3 that ``cipher_list`` selects, as OpenSSL expands it (Kamailio hands
-    the string to SSL_CTX_set_cipher_list, OpenSIPS likewise); None when OpenSSL selects nothing
-    from it, which makes the module refuse the domain. Expanded by the OpenSSL voxaudit runs on:
-    the same string on the PBX's OpenSSL may differ in suites either one lacks."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        ctx.set_ciphers(cipher_list[:4096])
-    except ssl.SSLError:
-        return None
-    return tuple(c["name"] for c in ctx.get_ciphers()
-                 if c.get("protocol") != "TLSv1.3" and c.get("kea") not in UNUSABLE_KEY_EXCHANGES)
-
-
-@lru_cache(maxsize=1)
-def default_tls13_suites() -> tuple[str, ...]:
-    """OpenSSL's TLS 1.3 suites (neither Kamailio 5.6 nor OpenSIPS tls_mgm can change them)."""
-    return tuple(c["name"] for c in ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).get_ciphers()
-                 if c.get("protocol") == "TLSv1.3")
-
-
 def _admits_tls13(method: str) -> bool:
     m = method.lower().replace("_", ".")
     return m in {"", "sslv23", "tlsv1.3"} or m.endswith("+") or m.endswith("tlsv1.3")
-
-
-def named_suites(cipher_list: str) -> tuple[str, ...]:
-    """The suites a cipher list names one by one ("DES-CBC3-SHA"), not removed ("!", "-") nor
-    moved ("+"), nor aliases ("HIGH", "ECDHE+AESGCM"), nor "@" commands: judged by their names even
-    where the OpenSSL voxaudit runs on no longer has them (RC4, 3DES) but the PBX's may."""
-    out: list[str] = []
-    for token in cipher_list[:4096].replace(",", ":").replace(" ", ":").split(":"):
-        if (token and token[0] not in "!-+@" and "-" in token and len(token) <= 64
-                and all(ch.isalnum() or ch in "-_" for ch in token) and token not in out):
-            out.append(token)
-    return tuple(out)
 
 
 def _suites(p: ConfigObject) -> tuple[tuple[str, ...], str]:
@@ -107,7 +67,7 @@ def _suites(p: ConfigObject) -> tuple[tuple[str, ...], str]:
     configured = p.get("cipher_list")
     below13 = expand_cipher_list(configured or "DEFAULT") or ()
     lacking = [n for n in named_suites(configured or "") if n not in below13]
-    setting = (f"cipher_list as OpenSSL {ssl.OPENSSL_VERSION.split()[1]} expands it" if configured
+    setting = (f"cipher_list as OpenSSL {openssl_version()} expands it" if configured
                else "cipher_list unset: OpenSSL's DEFAULT list")
     if lacking:
         setting += f" (named there, unknown to this OpenSSL: {', '.join(lacking[:4])})"
