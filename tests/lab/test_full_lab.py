@@ -38,8 +38,11 @@ def test_every_collector_reports(full_lab):
         assert by[weak]["FAIL"], (weak, dict(by[weak]))
     # The PBX's ERRORs are what its /etc/asterisk cannot hold (FreePBX's web session lifetime), host evidence
     # this SSH target does not read (host_evidence is off), and the BAA register this inventory does not give.
+    # The lab runs every service on 127.0.0.1, so the drift stage pairs this PBX copy with every probe of
+    # 127.0.0.1, the dead pbx-down among them: a comparison with a failed probe is inconclusive (ERROR), and
+    # one with the weak Kamailio's suites is a drift (FAIL) by the pairing docs/drift.md describes.
     assert by["pbx-ssh"]["ERROR"] <= {"ACC-LOGOFF-101", "BAA-101", "ENC-REST-101", "BAK-PHI-101", "BAK-PHI-102",
-                                      "BAK-PHI-103"}, by["pbx-ssh"]["ERROR"]
+                                      "BAK-PHI-103", "DRIFT-TLS-101", "DRIFT-TLS-102"}, by["pbx-ssh"]["ERROR"]
     assert not any(by[t]["ERROR"] for t in ("edge-weak", "switch-snmp", "clinic-core"))
     if "netns" in lab:
         assert by["trunk-capture"]["FAIL"] >= {"PCAP-101", "PCAP-102", "PCAP-103", "PCAP-104"}
