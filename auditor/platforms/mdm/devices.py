@@ -9,6 +9,7 @@ from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.mdm import MdmFacts
 from voxaudit.platforms.common import config_int
 from voxaudit.records.devices import AutoLock, Passcode
+from voxaudit.remediation.change import Change, note, set_
 
 OSES = ("ios", "android")
 
@@ -64,6 +65,28 @@ def lock_fix(lock: AutoLock, params: Params) -> list[str]:
     return [f"{lock.option} -> {params.int('max_lock_minutes')} minutes"]
 
 
+def _file(subject: str) -> str:
+    """The profile file of a ``<os> passcode (FILE)`` record."""
+    return subject.partition(" (")[2][:-1]
+
+
+def passcode_change(code: Passcode, params: Params) -> list[Change]:
+    """iOS: ``minLength`` raised to the profile's length; a missing or optional passcode is a person's
+    policy choice (which payload, forcePIN), left as a note. The writer patches plist profiles only."""
+    if code.defined and code.required and code.subject.startswith("ios ") and code.length_option == "minLength":
+        return [set_(_file(code.subject), code.subject, "minLength", str(params.int("min_device_passcode")),
+                     kind="mdm.passcode")]
+    return [note(_file(code.subject), code.subject,
+                 f"require a device passcode of at least {params.int('min_device_passcode')} characters "
+                 f"({code.required_option or code.length_option or 'a passcode payload'})", kind="mdm.passcode")]
+
+
+def lock_change(lock: AutoLock, params: Params) -> list[Change]:
+    """iOS: ``maxInactivity`` (minutes) lowered to the profile's maximum."""
+    return [set_(_file(lock.subject), lock.subject, lock.option or "maxInactivity",
+                 str(params.int("max_lock_minutes")), kind="mdm.passcode")]
+
+
 BINDINGS = (
     Binding("DEV-LOCK-101", "mdm", passcodes, ("profiles",), "MDM-ACC-101", {
         "ios": "com.apple.mobiledevice.passwordpolicy: forcePIN=true, minLength=6 (or more), allowSimple=false.",
@@ -71,10 +94,10 @@ BINDINGS = (
                    "(or COMPLEXITY_HIGH), passwordMinimumLength: 6}].",
         "intune": "Device restrictions > Password: required, minimum length 6 (passcodeRequired / "
                   "passwordRequiredType and passcodeMinimumLength / passwordMinimumLength).",
-    }, passcode_fix, none="no iOS or Android profiles"),
+    }, passcode_fix, none="no iOS or Android profiles", change=passcode_change),
     Binding("DEV-LOCK-102", "mdm", auto_locks, ("profiles",), "MDM-ACC-102", {
         "ios": "com.apple.mobiledevice.passwordpolicy: maxInactivity=5 (minutes) or less.",
         "android": "Policy maximumTimeToLock: \"300000\" (milliseconds) or less.",
         "intune": "passcodeMinutesOfInactivityBeforeLock / passwordMinutesOfInactivityBeforeScreenTimeout = 5 or less.",
-    }, lock_fix, none="no passcode policy (DEV-LOCK-101 reports it)"),
+    }, lock_fix, none="no passcode policy (DEV-LOCK-101 reports it)", change=lock_change),
 )

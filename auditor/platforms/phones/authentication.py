@@ -12,6 +12,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.phones import PhoneFacts
 from voxaudit.records.authentication import AccountSecret
 from voxaudit.records.secrets import SecretShape
+from voxaudit.remediation.change import Change, note
 
 NOT_PROVISIONED = "admin password (not provisioned: factory default stays)"
 REMEDIATION = {
@@ -37,7 +38,14 @@ def admin_fix(cred: AccountSecret) -> list[str]:
     return [f"{cred.option} -> random, 16+ characters"]
 
 
+def admin_change(cred: AccountSecret) -> list[Change]:
+    """A new admin password is a person's choice: a marked note, never a value."""
+    return [note(cred.section, cred.section, f"give the phone's admin password a random value of 16+ characters ({cred.option}; "
+                 "Yealink: security.user_password = admin:<new password>); voxaudit writes no password",
+                 kind="phone.device")]
+
+
 BINDINGS = (
     Binding("AUTH-SECRET-101", "phone", admin_passwords, ("provisioning",), "PHONE-ACC-101", REMEDIATION, admin_fix,
-            none="no provisioning files"),
+            none="no provisioning files", change=admin_change),
 )

@@ -10,6 +10,7 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.phones import PhoneFacts
 from voxaudit.records.notifications import IdleScreenAlerts
+from voxaudit.remediation.change import Change, set_
 
 POPUPS = (("voicemail", "voicemail_popup"), ("missed-call", "missed_call_popup"))
 REMEDIATION = {
@@ -34,7 +35,16 @@ def popup_fix(alerts: IdleScreenAlerts) -> list[str]:
     return ["features.voice_mail_popup.enable = 0", "features.missed_call_popup.enable = 0"]
 
 
+KEYS = {"voicemail": "features.voice_mail_popup.enable", "missed-call": "features.missed_call_popup.enable"}
+
+
+def popup_change(alerts: IdleScreenAlerts) -> list[Change]:
+    """Each popup still shown turned off in the phone's own file (Yealink: 0 disabled, 1 enabled)."""
+    return [set_(alerts.section, alerts.section, KEYS[name], "0", kind="phone.device")
+            for name in alerts.shown if name in KEYS]
+
+
 BINDINGS = (
     Binding("NTF-PHI-104", "phone", idle_popups, ("provisioning",), "PHONE-NTF-101", REMEDIATION, popup_fix,
-            none="no phone whose popup options are known (Yealink)"),
+            none="no phone whose popup options are known (Yealink)", change=popup_change),
 )

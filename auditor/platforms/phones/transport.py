@@ -12,6 +12,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.phones import PhoneFacts
 from voxaudit.platforms.phones.common import per_vendor
 from voxaudit.records.transport import MediaPolicy, SignallingPath
+from voxaudit.remediation.change import Change, note, set_
 
 SOURCES = ("provisioning",)
 NONE = "no enabled SIP lines"
@@ -57,8 +58,32 @@ def srtp_fix(rec: MediaPolicy) -> list[str]:
     return [f"{rec.section} -> mandatory"]
 
 
+def _line(subject: str) -> tuple[str, str]:
+    """The provisioning file and the account number of a line record (``FILE line N``)."""
+    file, _, n = subject.rpartition(" line ")
+    return file, n
+
+
+def srtp_change(rec: MediaPolicy) -> list[Change]:
+    """Yealink: ``account.N.srtp_encryption = 2`` (0 disabled, 1 optional, 2 compulsory). The writer
+    places it in Yealink files only; another vendor's finding is reported as not yet patchable."""
+    file, n = _line(rec.subject)
+    return [set_(file, rec.subject, f"account.{n}.srtp_encryption", "2", kind="phone.account")]
+
+
+def tls_change(rec: SignallingPath) -> list[Change]:
+    """Yealink: TLS needs the registrar to offer SIP over TLS on its port first: a person's change."""
+    file, n = _line(rec.subject)
+    return [note(file, rec.subject,
+                 f"set account.{n}.sip_server.1.transport_type = 2 (TLS) and account.{n}.sip_server.1.port "
+                 "to the registrar's TLS port once the registrar offers SIP over TLS", kind="phone.account")]
+
+
 BINDINGS = (
-    Binding("ENC-SIG-101", "phone", line_signalling, SOURCES, "PHONE-TLS-101", TLS_REMEDIATION, tls_fix, NONE),
-    Binding("ENC-MEDIA-101", "phone", line_media, SOURCES, "PHONE-SRTP-101", SRTP_REMEDIATION, srtp_fix, NONE),
-    Binding("ENC-MEDIA-102", "phone", line_media, SOURCES, "PHONE-SRTP-101", SRTP_REMEDIATION, srtp_fix, NONE),
+    Binding("ENC-SIG-101", "phone", line_signalling, SOURCES, "PHONE-TLS-101", TLS_REMEDIATION, tls_fix, NONE,
+            change=tls_change),
+    Binding("ENC-MEDIA-101", "phone", line_media, SOURCES, "PHONE-SRTP-101", SRTP_REMEDIATION, srtp_fix, NONE,
+            change=srtp_change),
+    Binding("ENC-MEDIA-102", "phone", line_media, SOURCES, "PHONE-SRTP-101", SRTP_REMEDIATION, srtp_fix, NONE,
+            change=srtp_change),
 )
