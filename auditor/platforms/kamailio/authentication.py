@@ -13,6 +13,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.secrets import SecretShape
+from voxaudit.remediation import Change, note
 
 AUTH_CALLS = {"auth_check", "www_authorize", "proxy_authorize", "www_authenticate", "proxy_authenticate",
               "auth_challenge", "pv_www_authenticate", "pv_proxy_authenticate", "allow_source_address",
@@ -37,6 +38,11 @@ def database_secrets(facts: KamailioFacts) -> Iterator[AccountSecret]:
 
 def secret_fix(cred: AccountSecret) -> list[str]:
     return [f"[{cred.section}]", f"{cred.option}=<random, 16+ characters>"]
+
+
+def secret_change(cred: AccountSecret, params: object, facts: KamailioFacts) -> list[Change]:
+    return [note(facts.cfg_name, "", f"{cred.subject}: set a new random database password (16+ characters) "
+                                     f"in {cred.option}, and the same on the database server")]
 
 
 def _routing(facts: KamailioFacts, request: str) -> UnauthenticatedRequest:
@@ -77,6 +83,7 @@ AUTH_REMEDIATION = {
 BINDINGS = tuple(
     b for platform in ("kamailio", "opensips") for b in (
         Binding("AUTH-SECRET-101", platform, database_secrets, SOURCES, "KAM-ACC-103", DB_REMEDIATION, secret_fix,
+                change=secret_change,
                 none="no database URL with credentials"),
         Binding("AUTH-SIP-101", platform, routing_calls, SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),
         Binding("AUTH-SIP-102", platform, routing_registrations, SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),

@@ -17,6 +17,7 @@ from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.platforms.kamailio.common import TRUE, tls_enabled
 from voxaudit.platforms.openssl import default_tls13_suites, expand_cipher_list, named_suites, openssl_version
 from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
+from voxaudit.remediation import Change, set_
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
@@ -105,15 +106,42 @@ def verify_fix(rec: PeerVerification) -> list[str]:
     return [rec.section, "verify_certificate = yes"]
 
 
+PROFILE = "tls.profile"
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def _name(section: str) -> str:
+    return section.strip("[]")
+
+
+def version_change(rec: ProtocolVersions) -> list[Change]:
+    return [set_("tls.cfg", _name(rec.section), "method", "TLSv1.2+", PROFILE, sep=" = ")]
+
+
+def suites_change(rec: AcceptedSuites) -> list[Change]:
+    return [set_("tls.cfg", _name(rec.section), "cipher_list", MOZILLA_CIPHERS, PROFILE, sep=" = ")]
+
+
+def verify_change(rec: PeerVerification, params: object, facts: KamailioFacts) -> list[Change]:
+    """verify_certificate = yes, with the system's CA bundle where the profile names no CA list."""
+    name = _name(rec.section)
+    out = [set_("tls.cfg", name, "verify_certificate", "yes", PROFILE, sep=" = ")]
+    p = facts.named(PROFILE, name)
+    if p is not None and not (p.get("ca_list") or p.get("ca_path")):
+        out.append(set_("tls.cfg", name, "ca_list", CA_BUNDLE, PROFILE, sep=" = "))
+    return out
+
+
 BINDINGS = tuple(
     b for platform in ("kamailio", "opensips") for b in (
+        # OpenSIPS keeps these in tls_mgm modparams ("[domain]value" strings): no structured fix there yet
         Binding("ENC-TLS-101", platform, protocol_versions, SOURCES, "KAM-TLS-103", VERSION_REMEDIATION, version_fix,
-                "TLS not enabled or no tls.cfg"),
+                "TLS not enabled or no tls.cfg", change=version_change if platform == "kamailio" else None),
         Binding("ENC-TLS-103", platform, peer_verification, SOURCES, "KAM-TLS-104", VERIFY_REMEDIATION, verify_fix,
-                "no TLS client profile"),
+                "no TLS client profile", change=verify_change if platform == "kamailio" else None),
         Binding("ENC-TLS-108", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
-                none="TLS not enabled or no tls.cfg"),
+                none="TLS not enabled or no tls.cfg", change=suites_change if platform == "kamailio" else None),
         Binding("ENC-TLS-109", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
-                none="TLS not enabled or no tls.cfg"),
+                none="TLS not enabled or no tls.cfg", change=suites_change if platform == "kamailio" else None),
     )
 )

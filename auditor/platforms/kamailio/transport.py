@@ -13,6 +13,7 @@ from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 from voxaudit.platforms.common import is_loopback
 from voxaudit.platforms.kamailio.common import tls_enabled
 from voxaudit.records.transport import SignallingPath, TlsSupport
+from voxaudit.remediation import Change, note
 
 SOURCES = ("kamailio.cfg",)
 ENCRYPTED = {"tls", "wss"}
@@ -65,10 +66,16 @@ def opensips_enable_fix(rec: TlsSupport) -> list[str]:
     return ["loadmodule \"proto_tls.so\""]
 
 
+def listener_change(rec: SignallingPath, params: object, facts: KamailioFacts) -> list[Change]:
+    """Which plaintext listener to drop (or keep on loopback for an internal hop) is a person's choice."""
+    return [note(facts.cfg_name, "", f"{rec.subject}: plaintext SIP; replace it with a TLS listener "
+                                     "(listen=tls:<address>:5061) or bind it to 127.0.0.1 if an internal hop needs it")]
+
+
 BINDINGS = tuple(
     b for platform, enable_fix in (("kamailio", kamailio_enable_fix), ("opensips", opensips_enable_fix)) for b in (
         Binding("ENC-SIG-101", platform, listeners, SOURCES, "KAM-TLS-101", LISTENER_REMEDIATION, listener_fix,
-                "no listeners"),
+                "no listeners", change=listener_change),
         Binding("ENC-SIG-102", platform, tls_support, SOURCES, "KAM-TLS-102", ENABLE_REMEDIATION, enable_fix,
                 "no SIP front end configuration"),
     )
