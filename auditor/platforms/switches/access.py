@@ -12,6 +12,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.switches import SwitchFacts
 from voxaudit.platforms.switches.common import SOURCES, by_default, switch_label
 from voxaudit.records.access import AdminInterface
+from voxaudit.remediation import Change, note, remove, set_
 
 SERVICE = "Telnet or plain-HTTP administration"
 REMEDIATION = {
@@ -47,7 +48,25 @@ def admin_fix(iface: AdminInterface) -> list[str]:
     return fixes
 
 
+def admin_change(iface: AdminInterface) -> list[Change]:
+    """IOS: ``transport input ssh`` on each vty block that admits telnet, ``no ip http server``; other
+    syntaxes are a person's (the exact commands are in the text fix)."""
+    if iface.source is None:
+        return []
+    file = iface.source.file
+    if not iface.section.startswith("ios "):
+        return [note(file, "", f"{iface.subject}: " + "; ".join(admin_fix(iface)))]
+    out: list[Change] = []
+    for path in iface.plaintext_paths:
+        if path.startswith(PLAIN_HTTP):
+            out.append(remove(file, "", "ip http server"))
+        elif path.startswith("line vty "):
+            block = path.split(": ", 1)[0]
+            out.append(set_(file, block, "transport input", "ssh"))
+    return out
+
+
 BINDINGS = (
     Binding("ACC-ADMIN-102", "switch", administration, tuple(SOURCES), "SW-MGT-101", REMEDIATION, admin_fix,
-            none="no switch configuration"),
+            none="no switch configuration", change=admin_change),
 )

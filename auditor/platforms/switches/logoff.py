@@ -18,6 +18,7 @@ from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.switches import SwitchFacts
 from voxaudit.platforms.switches.common import SOURCES, switch_label
 from voxaudit.records.logoff import AdminSession
+from voxaudit.remediation import Change, note, set_
 
 IOS_DEFAULT_SECONDS = 600
 REMEDIATION = {
@@ -100,7 +101,16 @@ def timeout_fix(session: AdminSession, params: Params) -> list[str]:
     return ["management ssh", f"   idle-timeout {limit}"]
 
 
+def timeout_change(session: AdminSession, params: Params) -> list[Change]:
+    """IOS ``line`` blocks: exec-timeout <limit> 0 (the idle limit is the profile's); EOS is a person's."""
+    if session.source is None:
+        return []
+    if session.setting.startswith("exec-timeout"):
+        return [set_(session.source.file, session.section, "exec-timeout", f"{params.int('max_idle_minutes')} 0")]
+    return [note(session.source.file, "", f"{session.subject}: " + " ".join(timeout_fix(session, params)))]
+
+
 BINDINGS = (
     Binding("ACC-LOGOFF-101", "switch", terminal_sessions, tuple(SOURCES), remediation=REMEDIATION, fix=timeout_fix,
-            none="no switch configuration"),
+            none="no switch configuration", change=timeout_change),
 )
