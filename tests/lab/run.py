@@ -161,6 +161,22 @@ def run_scan(work: Path, lab: dict, inv: Path, out: Path) -> tuple[subprocess.Co
     return proc, round(time.monotonic() - started, 2)
 
 
+def real_calls(work: Path, timings: dict) -> list[str]:
+    """An SRTP call and a plain-RTP call between two baresip user agents in network namespaces, captured by
+    a voxaudit pcap target on their link (tests/lab/calls.py); each packet control's verdicts, one line each."""
+    from tests.lab import calls
+    started = time.monotonic()
+    try:
+        with calls.call_link(work) as link:
+            doc, _ = calls.capture_calls(link, Path(__file__).resolve().parents[2])
+    except servers.LabUnavailable as exc:
+        timings["skipped"]["real calls"] = str(exc)
+        return []
+    timings["real_calls_s"] = round(time.monotonic() - started, 2)
+    return [f"{r['check_id']} {r['status']} {r['resource']}: {r['evidence'][:120]}" for r in doc["results"]
+            if r["status"] in ("PASS", "FAIL")]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", type=Path, help="write the inventory and reports here and keep them")
@@ -176,6 +192,7 @@ def main() -> int:
     timings = {"lab_start_s": lab["start_seconds"], "scan_wall_s": wall,
                "targets": {t["name"]: t["duration_s"] for t in doc["targets"]}, "skipped": lab["skipped"],
                "exit_code": proc.returncode}
+    calls_verdicts = real_calls(work / "calls", timings)
     if args.json:
         print(json.dumps(timings))
     else:
@@ -184,6 +201,8 @@ def main() -> int:
             print(f"  {name:20s} {secs:8.3f} s")
         for what, why in lab["skipped"].items():
             print(f"  skipped {what}: {why}")
+        for line in calls_verdicts:
+            print(f"  real calls: {line}")
         print(f"reports in {work / 'out'}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
