@@ -7,16 +7,12 @@ a module to load and a database password are a person's (a ``# voxaudit:`` line 
 """
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.test_fix import _fails, _fix, _scan
-from tests.test_real_trees import _file_secrets, _token_re
+from tests.test_fix import round_trip
 
 REPO = Path(__file__).resolve().parents[1]
 CANARY = "Canary7Kam-Db-Pw-5521"
@@ -42,39 +38,9 @@ def _stage(name: str, dst: Path) -> Path:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_kamailio_fix_round_trip(name: str, tmp_path: Path) -> None:
     copy = _stage(name, tmp_path / "tree")
-    platform = CASES[name][1]
-    before = _scan(copy, tmp_path / "before", platform)
-    manifest = _fix(tmp_path / "before" / "scan.json", copy, tmp_path / "fix")
-    _fix(tmp_path / "before" / "scan.json", copy, tmp_path / "fix2")
-    written = sorted(p.name for p in (tmp_path / "fix").iterdir())
-    assert written == sorted(p.name for p in (tmp_path / "fix2").iterdir())
-    for f in written:
-        assert (tmp_path / "fix" / f).read_bytes() == (tmp_path / "fix2" / f).read_bytes(), f
-    failing = _fails(before)
-    assert {(o["check_id"], o.get("alias", ""), o["resource"]) for o in manifest["findings"]} == failing
-    counts = Counter(o["outcome"] for o in manifest["findings"])
-    print(f"{name}: {len(failing)} failing: {dict(counts)}")
-    if platform == "kamailio":
-        assert counts["patch"] > 0 and "tls.cfg.patch" in manifest["patches"]
-
-    secrets = {s for f in copy.rglob("*") if f.is_file() for s in _file_secrets(f) if len(s) >= 4}
-    for f in written:
-        text = (tmp_path / "fix" / f).read_text(errors="replace")
-        assert not [s for s in secrets if _token_re(s).search(text)], f"{f} carries a secret value"
-
-    for patch in manifest["patches"]:
-        for extra in (["--dry-run"], []):
-            proc = subprocess.run(["patch", "-p1", "--batch", "--forward", *extra, "-i", str(tmp_path / "fix" / patch)],
-                                  cwd=copy, capture_output=True, text=True, timeout=60, check=False)
-            assert proc.returncode == 0, f"{patch}: {proc.stdout}{proc.stderr}"
-    after = _scan(copy, tmp_path / "after", platform)
-    claimed = {(o["check_id"], o.get("alias", ""), o["resource"]) for o in manifest["findings"] if o["outcome"] == "patch"}
-    assert not claimed & _fails(after), "claimed fixed but still failing"
-    assert not _fails(after) - failing, "new failures after the patches"
-    # a note line moves what follows it down: the same warnings, at shifted line numbers
-    def unlined(ws: list[str]) -> set[str]:
-        return {re.sub(r":\d+:", ":N:", w) for w in ws}
-    assert unlined(after.get("warnings", [])) <= unlined(before.get("warnings", []))
+    manifest, _ = round_trip(copy, CASES[name][1], tmp_path)
+    if CASES[name][1] == "kamailio":
+        assert any(o["outcome"] == "patch" for o in manifest["findings"]) and "tls.cfg.patch" in manifest["patches"]
 
 
 def _writer(tmp_path: Path, tls_cfg: str):  # type: ignore[no-untyped-def]

@@ -86,8 +86,8 @@ class KamailioWriter(TreeWriter):
             for s in values:
                 if s.file == obj.source.file and last < s.line <= obj.source.line + MAX_SCAN_LINES:
                     last = s.line
-        for values in obj.secrets.values():
-            src = getattr(values, "source", None)
+        for info in obj.secrets.values():
+            src = info.source
             if src is not None and src.file == obj.source.file and last < src.line <= obj.source.line + MAX_SCAN_LINES:
                 last = src.line
         if not 0 < last <= len(ed.lines):
