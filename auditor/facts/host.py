@@ -111,20 +111,9 @@ class HostEvidence(Data, kw_only=True):
 
 
 def _read(path: Path) -> Optional[str]:
-    """A bounded read of a regular file (never a FIFO or device), None if absent or unreadable."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        import stat
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, hx.MAX_TEXT).decode("utf-8", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    """A bounded read of a regular file (never a FIFO or device) as text, None if absent or unreadable."""
+    data = _read_bytes(path, hx.MAX_TEXT)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def _entries(path: Path) -> list[Path]:
@@ -348,7 +337,7 @@ def read_program_scripts(root: Path, paths: list[str]) -> list[ProgramScript]:
     return out
 
 
-def _read_bytes(path: Path) -> Optional[bytes]:
+def _read_bytes(path: Path, limit: int = MAX_SCRIPT_READ) -> Optional[bytes]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -357,7 +346,7 @@ def _read_bytes(path: Path) -> Optional[bytes]:
         import stat
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        return os.read(fd, MAX_SCRIPT_READ)
+        return os.read(fd, limit)
     except OSError:
         return None
     finally:

@@ -19,7 +19,7 @@ from typing import Optional
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.remediation.change import NOTE, REMOVE, Change
-from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter
+from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter, comment_before
 
 MARK = "# voxaudit:"
 MAX_SCAN_LINES = 2000  # lines looked at after a profile's header for its last option
@@ -102,13 +102,7 @@ class KamailioWriter(TreeWriter):
             ed = self.edit(rel)
         except NotWritable as exc:
             return Placed(why=str(exc))
-        text = f"{MARK} {' '.join(change.text.split())}"
-        where = min(max(line, 1), len(ed.lines)) if ed.lines else 0
-        if ed.lines:
-            if ed.line(text) not in ed.before.get(where, []):
-                ed.before.setdefault(where, []).append(ed.line(text))
-        else:
-            ed.insert_after(0, [text])
+        comment_before(ed, line, f"{MARK} {' '.join(change.text.split())}")
         return Placed(file=ed.path)
 
 

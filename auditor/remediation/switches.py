@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voxaudit.remediation.change import NOTE, REMOVE, Change
-from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter
+from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter, comment_before
 
 MARK = "! voxaudit:"
 
@@ -78,10 +78,7 @@ class SwitchWriter(TreeWriter):
             return Placed(why=str(exc))
         # Aruba AOS-S marks comments with ';' (its header line), IOS and EOS with '!'
         mark = "; voxaudit:" if next((ln for ln in ed.lines if ln.strip()), "").lstrip().startswith(";") else MARK
-        text = f"{mark} {' '.join(change.text.split())}"
-        where = min(max(line, 1), len(ed.lines)) if ed.lines else 0
-        if ed.lines and ed.line(text) not in ed.before.get(where, []):
-            ed.before.setdefault(where, []).append(ed.line(text))
+        comment_before(ed, line, f"{mark} {' '.join(change.text.split())}")
         return Placed(file=ed.path)
 
     def extra_files(self) -> dict[str, str]:

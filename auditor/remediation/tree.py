@@ -59,6 +59,17 @@ class TreeWriter:
         return got
 
 
+def comment_before(ed: FileEdit, line: int, text: str) -> None:
+    """A marked comment line before line ``line`` (clamped into the file; at the top of an empty file),
+    once: the same note for several findings on one line is written one time."""
+    if not ed.lines:
+        ed.insert_after(0, [text])
+        return
+    where = min(max(line, 1), len(ed.lines))
+    if ed.line(text) not in ed.before.get(where, []):
+        ed.before.setdefault(where, []).append(ed.line(text))
+
+
 class Writer(Protocol):
     """What the planner asks of a platform writer: place one change, and the files it edited. A writer may
     also have ``extra_files() -> dict[str, str]``: files written beside the patches (a configuration-mode
