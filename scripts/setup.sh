@@ -20,8 +20,12 @@ if [ "$WITH_TEST" = 1 ]; then
   [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 \
     || need_apt+=(kamailio-tls-modules)
   [ -x /usr/sbin/snmpd ] || need_apt+=(snmpd)
-  # Real calls between network namespaces (tests/lab/calls.py): two baresip user agents, SRTP and plain RTP.
+  # Real calls between network namespaces (tests/lab/calls.py): two baresip user agents, SRTP and plain RTP,
+  # through Kamailio as TLS registrar (its rtpengine module) and rtpengine forwarding media in userspace.
   [ -e /usr/lib/baresip/modules/srtp.so ] || need_apt+=(baresip-core)
+  [ -x /usr/bin/rtpengine ] || need_apt+=(rtpengine-daemon)
+  [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/rtpengine.so ] || ls /usr/lib/*/kamailio/modules/rtpengine.so \
+    >/dev/null 2>&1 || need_apt+=(kamailio-extra-modules)
   command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
   command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
   command -v patch >/dev/null 2>&1 || need_apt+=(patch)  # tests/test_fix.py applies voxaudit fix's patches

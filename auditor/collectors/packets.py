@@ -1,13 +1,24 @@
 """Packet evidence with scapy: read a pcap, or (opt-in) sniff an interface for N seconds.
 
 What is kept is shape, never content: counts of SIP messages in clear and whether their SDP
-carries SDES keys (a=crypto: counted, not kept), RTP/SRTP streams by SSRC with packet counts
-and how they were classified, 802.1Q VLAN ids and which kinds of traffic each carries, and
-provisioning fetches over TFTP/HTTP (file names, which name devices, not people). Payloads,
-caller identities and audio never leave this module.
+carries SDES keys (a=crypto: counted, not kept), TLS records on the SIP-TLS port (SIP over TLS:
+counted, unreadable), RTP/SRTP streams by SSRC with packet counts and how they were classified,
+802.1Q VLAN ids and which kinds of traffic each carries, and provisioning fetches over TFTP/HTTP
+(file names, which name devices, not people). Payloads, caller identities and audio never leave
+this module.
+
+How a stream is told SRTP from RTP, first rule that applies:
+1. an SDP seen in clear announced its address and port (``c=`` and ``m=``, the latest announcement
+   before its first packet): RTP/SAVP (SAVPF, UDP/TLS/RTP/SAVP) means SRTP, RTP/AVP means plain RTP,
+   whatever the payload looks like (Opus and other compressed codecs look random in clear);
+2. no SDP for it (SIP over TLS hides it, or the call began before the capture): the payload. SRTP
+   payloads are ciphertext: near 8 bits/byte, and their first byte random from packet to packet.
+   A codec in clear either sits well below (G.711, G.722) or, compressed (Opus), keeps a frame
+   header in its first byte (Opus's TOC byte takes one or two values for a whole call).
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import time
@@ -24,6 +35,33 @@ SIP_START = re.compile(rb"^(INVITE|REGISTER|OPTIONS|ACK|BYE|CANCEL|SUBSCRIBE|NOT
                        rb"REFER|PUBLISH) sip[s]?:|^SIP/2\.0 \d{3}")
 PROV_PATH = re.compile(rb"^(GET|HEAD) (\S+\.(?:cfg|xml|cnf|txt|boot|conf|ini|bin|ld))(?:\?\S*)? HTTP/1\.[01]", re.I)
 ENTROPY_ENCRYPTED = 7.5  # bits per byte; encrypted payloads sit near 8, G.711 audio well below
+HEADER_MIN_PACKETS = 20  # the first-byte test needs this many packets of a stream
+MAX_SDP_ENDPOINTS = 10_000  # address:port announcements kept from cleartext SDP (bounded memory)
+MAX_SDP_LINES = 500
+SIP_TLS_PORTS = frozenset({5061})  # SIP over TLS (RFC 3261 26.2.2's sips: default)
+TLS_RECORD_TYPES = frozenset({20, 21, 22, 23})  # change_cipher_spec, alert, handshake, application_data
+RTCP_TYPES = range(200, 205)  # SR, RR, SDES, BYE, APP (RFC 3550): the media's control packets, SRTCP alike
+
+
+def _expected_distinct(n: int) -> float:
+    """How many distinct values n uniformly random bytes take, on average."""
+    return 256 * (1 - (255 / 256) ** n)
+
+
+def _rtp_payload_offset(payload: bytes) -> int:
+    """Where an RTP (or SRTP: its header is in clear) packet's payload starts: after the CSRC list and the
+    header extension (RFC 3550 5.1, 5.3.1)."""
+    offset = 12 + 4 * (payload[0] & 0x0F)
+    if payload[0] & 0x10 and len(payload) >= offset + 4:
+        offset += 4 + 4 * int.from_bytes(payload[offset + 2:offset + 4], "big")
+    return offset
+
+
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""
 
 
 def _entropy(data: bytes) -> float:
@@ -31,7 +69,7 @@ def _entropy(data: bytes) -> float:
         return 0.0
     counts = Counter(data)
     n = len(data)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
+    return max(0.0, -sum(c / n * math.log2(c / n) for c in counts.values()))  # never "-0.00"
 
 
 class _Analyser:
@@ -39,7 +77,9 @@ class _Analyser:
         self.packets = 0
         self.sip_clear = Counter()           # method or "response" -> count
         self.sdes_in_clear = 0
-        self.savp_ports: set[int] = set()    # media ports offered as RTP/SAVP in cleartext SDP
+        self.sip_tls = 0                     # TLS records to or from the SIP-TLS port
+        # (address, port) -> [(packet number, "savp" or "avp")]: what cleartext SDP announced for it
+        self.sdp_media: dict[tuple[str, int], list[tuple[int, str]]] = {}
         self.streams: dict[tuple, dict] = {}
         self.vlans: dict[int, Counter] = defaultdict(Counter)   # vlan id (0 = untagged) -> kind -> packets
         self.prov: Counter = Counter()
@@ -74,9 +114,7 @@ class _Analyser:
             if b"\r\n\r\n" in payload:
                 body = payload.split(b"\r\n\r\n", 1)[1]
                 self.sdes_in_clear += body.count(b"a=crypto:")
-                for m in re.finditer(rb"^m=audio (\d+) (\S+)", body, re.M):
-                    if b"SAVP" in m.group(2):
-                        self.savp_ports.add(int(m.group(1)))
+                self._sdp(body)
             return "voice-signalling"
         if is_udp and dport == 69 and payload[:2] == b"\x00\x01":  # TFTP read request
             name = payload[2:].split(b"\x00", 1)[0].decode(errors="replace")[:120]
@@ -85,38 +123,90 @@ class _Analyser:
         if not is_udp and (m := PROV_PATH.match(payload[:300])):
             self.prov[("http", m.group(2).decode(errors="replace")[:160])] += 1
             return "provisioning"
+        if not is_udp and (sport in SIP_TLS_PORTS or dport in SIP_TLS_PORTS):
+            # Signalling over TLS (cleartext SIP on this port was counted above): a segment opening a TLS
+            # record is counted; one continuing a record, or a bare ACK, is still this connection's signalling.
+            if len(payload) >= 5 and payload[0] in TLS_RECORD_TYPES and payload[1] == 3:
+                self.sip_tls += 1
+            return "voice-signalling"
         if is_udp and sport >= 1024 and dport >= 1024 and len(payload) >= 12 and payload[0] >> 6 == 2:
             pt = payload[1] & 0x7F
             if pt < 35 or 96 <= pt <= 127:
                 ssrc = int.from_bytes(payload[8:12], "big")
                 key = (str(ip.src), sport, str(ip.dst), dport, ssrc)
-                s = self.streams.setdefault(key, {"packets": 0, "pt": pt, "sample": bytearray(), "vlan": 0})
+                s = self.streams.get(key)
+                if s is None:
+                    s = self.streams[key] = {"packets": 0, "pt": pt, "sample": bytearray(), "first": self.packets,
+                                             "first_bytes": Counter()}
                 s["packets"] += 1
+                offset = _rtp_payload_offset(payload)
+                if offset < len(payload):
+                    s["first_bytes"][payload[offset]] += 1
                 if len(s["sample"]) < 16384:
-                    s["sample"] += payload[12:172]
+                    s["sample"] += payload[offset:offset + 160]
+                return "voice-media"
+            if payload[1] in RTCP_TYPES:  # RTCP or SRTCP beside a stream: counted with the media, not a stream
                 return "voice-media"
         if not is_udp and (dport in {80, 443, 445, 139, 3389, 22, 21, 25, 993, 8080} or
                            sport in {80, 443, 445, 139, 3389, 22, 21, 25, 993, 8080}):
             return "data"
         return "other"
 
+    def _sdp(self, body: bytes) -> None:
+        """Each m= line's address (its own c=, else the session's) and port, with its transport profile."""
+        session, media = "", []  # media: [address or "", port, profile]
+        for raw in body.split(b"\n", MAX_SDP_LINES)[:MAX_SDP_LINES]:
+            line = raw.strip().decode("ascii", errors="replace")
+            if line.startswith("c=") and len(parts := line[2:].split()) >= 3:
+                address = _address(parts[2].split("/", 1)[0])
+                if media:
+                    media[-1][0] = address
+                else:
+                    session = address
+            elif line.startswith("m=") and len(parts := line[2:].split()) >= 3 and parts[1].isdigit():
+                media.append(["", int(parts[1]), "savp" if "SAVP" in parts[2].upper() else "avp"])
+        for address, port, profile in media:
+            key = (address or session, port)
+            if not key[0] or port == 0 or (key not in self.sdp_media and len(self.sdp_media) >= MAX_SDP_ENDPOINTS):
+                continue
+            seen = self.sdp_media.setdefault(key, [])
+            seen.append((self.packets, profile))
+            del seen[:-8]
+
+    def _announced(self, s: dict, *endpoints: tuple[str, int]) -> str:
+        """The profile cleartext SDP gave either end of a stream: the latest announcement up to the stream's
+        first packet, else the first one after it (an answer seen after early media)."""
+        seen = sorted(a for e in endpoints for a in self.sdp_media.get(e, ()))
+        before = [profile for number, profile in seen if number <= s["first"]]
+        return before[-1] if before else (seen[0][1] if seen else "")
+
+    def _kind(self, s: dict, src: str, sport: int, dst: str, dport: int) -> tuple[str, str]:
+        profile = self._announced(s, (_address(dst), dport), (_address(src), sport))
+        if profile == "savp":
+            return "srtp", "offered as RTP/SAVP in the SDP seen"
+        if profile == "avp":
+            return "rtp", "offered as plain RTP/AVP in the SDP seen"
+        e = _entropy(bytes(s["sample"]))
+        basis = f"no SDP seen; payload entropy {e:.2f} bits/byte"
+        n, distinct = sum(s["first_bytes"].values()), len(s["first_bytes"])
+        if e >= ENTROPY_ENCRYPTED and n >= HEADER_MIN_PACKETS and distinct < _expected_distinct(n) / 4:
+            return "rtp", (f"{basis}, but its first payload byte takes {distinct} value(s) over {n} packets: "
+                           "a codec's frame header in clear, not ciphertext")
+        return ("srtp" if e >= ENTROPY_ENCRYPTED else "rtp"), basis
+
     def facts(self, spec: PcapSource, source: str) -> PacketFacts:
         streams = []
         for (src, sport, dst, dport, ssrc), s in self.streams.items():
             if s["packets"] < 5:
                 continue  # a few odd datagrams are not a media stream
-            if dport in self.savp_ports or sport in self.savp_ports:
-                kind, basis = "srtp", "offered as RTP/SAVP in the SDP seen"
-            else:
-                e = _entropy(bytes(s["sample"]))
-                kind = "srtp" if e >= ENTROPY_ENCRYPTED else "rtp"
-                basis = f"payload entropy {e:.2f} bits/byte"
+            kind, basis = self._kind(s, src, sport, dst, dport)
             streams.append(RtpStream(src=f"{src}:{sport}", dst=f"{dst}:{dport}", ssrc=f"{ssrc:08x}",
                                      packets=s["packets"], payload_type=s["pt"], kind=kind, basis=basis))
         vlans = [VlanTraffic(vlan=v, packets=sum(c.values()), kinds=dict(c)) for v, c in sorted(self.vlans.items())]
         prov = [ProvisioningFetch(protocol=p, path=name, requests=n) for (p, name), n in sorted(self.prov.items())]
         return PacketFacts(source=source, capture_point=spec.capture_point, packets=self.packets,
                            sip_in_clear=dict(self.sip_clear), sdes_keys_in_clear=self.sdes_in_clear,
+                           sip_tls_records=self.sip_tls,
                            streams=streams, vlans=vlans, provisioning=prov)
 
 

@@ -176,6 +176,7 @@ class PacketFacts(PlatformFacts, tag="pcap", kw_only=True):
     packets: int = 0
     sip_in_clear: dict[str, int] = {}
     sdes_keys_in_clear: int = 0
+    sip_tls_records: int = 0  # TCP segments to or from 5061 opening a TLS record: SIP over TLS, SDP unreadable
     streams: list[RtpStream] = []
     vlans: list[VlanTraffic] = []
     provisioning: list[ProvisioningFetch] = []

@@ -3,8 +3,11 @@ inventory covering every live collector, scan it with ``voxaudit scan``, and sto
 
     python -m tests.lab.run [--keep DIR] [--json]
 
-Prints how long the lab took to start, the scan's wall time and each target's collection time.
-The test suite runs it through tests/lab/test_full_lab.py; benchmarks/ reuses its timings.
+Prints how long the lab took to start, the scan's wall time and each target's collection time, and
+the real calls' verdicts: an SRTP call and a plain-RTP call between two baresip phones through Kamailio
+(TLS registrar) and rtpengine, placed while the scan's ``call-capture`` target sniffs the PBX's link
+(tests/lab/calls.py). The test suite runs it through tests/lab/test_full_lab.py; benchmarks/ reuses
+its timings.
 """
 from __future__ import annotations
 
@@ -26,9 +29,10 @@ EXAMPLE = REPO / "examples" / "riverside-family-clinic"
 SWITCH_CONFIG = REPO / "tests" / "fixtures" / "switches" / "weak" / "clinic-core-c2960x.cfg"
 
 
-def start_lab(work: Path, stack: ExitStack) -> dict:
+def start_lab(work: Path, stack: ExitStack, real_calls: bool = True) -> dict:
     """Every lab component; returns what the inventory needs. Components the kernel or the machine
-    cannot run are left out with the reason in ``skipped``."""
+    cannot run are left out with the reason in ``skipped``. ``real_calls``: the PBX namespace for the
+    real calls (its capture adds about 22 s to the scan's wall time)."""
     started = time.monotonic()
     lab: dict = {"skipped": {}}
     ssh = servers.start_sshd(work / "sshd")
@@ -54,6 +58,12 @@ def start_lab(work: Path, stack: ExitStack) -> dict:
         lab["netns"] = pair
     except servers.LabUnavailable as exc:
         lab["skipped"]["packets"] = str(exc)
+    if real_calls:
+        from tests.lab import calls
+        try:
+            lab["calls"] = stack.enter_context(calls.call_lab(work / "calls"))
+        except servers.LabUnavailable as exc:
+            lab["skipped"]["real calls"] = str(exc)
     lab["start_seconds"] = round(time.monotonic() - started, 2)
     return lab
 
@@ -132,6 +142,10 @@ clinics:
             address: 127.0.0.1
             sip: {{udp: {servers.free_port()}, tcp: {servers.free_port()}, tls: null, timeout: 1}}
 """
+    if "calls" in lab:  # a clinic of its own: it starts at once beside the others, and drift pairs nothing with it
+        from tests.lab import calls
+        text += "  - name: Lab calls\n    sites:\n      - name: PBX link\n        targets:\n"
+        text += calls.inventory_target(lab["calls"])
     inv = work / "inventory.yaml"
     inv.write_text(text)
     return inv
@@ -151,6 +165,11 @@ def run_scan(work: Path, lab: dict, inv: Path, out: Path) -> tuple[subprocess.Co
         pair = lab["netns"]
         sender = subprocess.Popen(["ip", "netns", "exec", pair.phone_ns, sys.executable, "-m", "tests.lab.traffic",
                                    pair.phone_if, "25"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = None
+    if "calls" in lab:  # the calls start once the call-capture target listens on the PBX's link
+        from tests.lab import calls
+        driver = lab["call_driver"] = calls.CallDriver(lab["calls"])
+        driver.start()
     started = time.monotonic()
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=lab_env(), cwd=REPO)
@@ -158,23 +177,36 @@ def run_scan(work: Path, lab: dict, inv: Path, out: Path) -> tuple[subprocess.Co
         if sender is not None:
             sender.terminate()
             sender.wait(timeout=10)
+        if driver is not None:
+            driver.join(timeout=120)
     return proc, round(time.monotonic() - started, 2)
 
 
-def real_calls(work: Path, timings: dict) -> list[str]:
-    """An SRTP call and a plain-RTP call between two baresip user agents in network namespaces, captured by
-    a voxaudit pcap target on their link (tests/lab/calls.py); each packet control's verdicts, one line each."""
-    from tests.lab import calls
-    started = time.monotonic()
-    try:
-        with calls.call_link(work) as link:
-            doc, _ = calls.capture_calls(link, Path(__file__).resolve().parents[2])
-    except servers.LabUnavailable as exc:
-        timings["skipped"]["real calls"] = str(exc)
+def real_calls(doc: dict, lab: dict, timings: dict) -> list[str]:
+    """The real calls' figures into ``timings`` and one line per call and per capture-wide verdict."""
+    driver = lab.get("call_driver")
+    if driver is None:
         return []
-    timings["real_calls_s"] = round(time.monotonic() - started, 2)
-    return [f"{r['check_id']} {r['status']} {r['resource']}: {r['evidence'][:120]}" for r in doc["results"]
-            if r["status"] in ("PASS", "FAIL")]
+    from tests.lab import calls
+    if driver.error:
+        timings["real_calls"] = {"error": driver.error}
+        return [f"the calls failed: {driver.error}"]
+    judged = calls.per_call(doc, "call-capture", driver.calls)
+    timings["real_calls"] = {c.name: {"seconds": c.seconds, "established": c.established, "srtp": c.srtp,
+                                      "media_packets": judged[c.name]["packets"],
+                                      "streams": [s["kind"] for s in judged[c.name]["streams"]],
+                                      "verdicts": sorted({v[1] for v in judged[c.name]["verdicts"]})}
+                             for c in driver.calls}
+    timings["real_calls"]["capture_packets"] = judged["capture"]["packets"]
+    lines = []
+    for c in driver.calls:
+        seen = judged[c.name]
+        lines.append(f"{c.name} call: {'established' if c.established else 'NOT established'} "
+                     f"({c.seconds} s, SRTP {'on' if c.srtp else 'off'}), {len(seen['streams'])} streams, "
+                     f"{seen['packets']} media packets; ENC-MEDIA-101 "
+                     f"{', '.join(sorted({v[1] for v in seen['verdicts']})) or 'none'}")
+    lines += [f"{cid} {status}: {evidence[:140]}" for cid, status, evidence in judged["capture"]["verdicts"]]
+    return lines
 
 
 def main() -> int:
@@ -192,7 +224,7 @@ def main() -> int:
     timings = {"lab_start_s": lab["start_seconds"], "scan_wall_s": wall,
                "targets": {t["name"]: t["duration_s"] for t in doc["targets"]}, "skipped": lab["skipped"],
                "exit_code": proc.returncode}
-    calls_verdicts = real_calls(work / "calls", timings)
+    calls_verdicts = real_calls(doc, lab, timings)
     if args.json:
         print(json.dumps(timings))
     else:

@@ -1,6 +1,7 @@
 """The issue's 'done when': one inventory, every live collector (SSH, SIP, TLS, SNMP, switch CLI,
 packets), the whole lab running; weak variants show their weaknesses, hardened ones pass, a
-down target is an ERROR while the rest of the report is complete, and no secret leaks."""
+down target is an ERROR while the rest of the report is complete, and no secret leaks. The scan's
+call-capture target judges two real calls through Kamailio and rtpengine (tests/lab/calls.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.lab import run, servers
+from tests.lab import calls, run, servers
 
 pytestmark = [pytest.mark.lab, pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")]
 
@@ -55,6 +56,27 @@ def test_every_collector_reports(full_lab):
 
 def test_no_secret_in_any_output(full_lab):
     doc, out, proc, lab = full_lab
-    text = "".join(p.read_text(errors="replace") for p in out.iterdir()) + proc.stdout + proc.stderr
-    secrets = [servers.SWITCH_PASSWORD, *servers.SNMP_SECRETS.values(), "alice-Lab-Pw-17", "PRIVATE KEY"]
+    # two clinics: the scan writes a portfolio, with each clinic's reports in a folder of its own
+    text = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()) + proc.stdout + proc.stderr
+    secrets = [servers.SWITCH_PASSWORD, *servers.SNMP_SECRETS.values(), "alice-Lab-Pw-17", "PRIVATE KEY",
+               *calls.PASSWORDS.values()]
     assert not [s for s in secrets if s in text]
+
+
+def test_real_calls_are_judged_in_the_full_scan(full_lab):
+    """SRTP call: its four streams (phones to rtpengine and back) encrypted; plain call: four FAILs; SIP
+    over TLS to the registrar seen and judged PASS, no SDES key exposed."""
+    doc, out, proc, lab = full_lab
+    if "calls" not in lab:
+        pytest.skip(lab["skipped"]["real calls"])
+    driver = lab["call_driver"]
+    assert not driver.error, driver.error
+    assert [(c.name, c.established, c.srtp) for c in driver.calls] == [("srtp", True, True), ("plain", True, False)]
+    judged = calls.per_call(doc, "call-capture", driver.calls)
+    for name, status in (("srtp", "PASS"), ("plain", "FAIL")):
+        assert len(judged[name]["streams"]) == 4, judged[name]
+        assert [v[1] for v in judged[name]["verdicts"]] == [status] * 4, judged[name]["verdicts"]
+    capture = {(cid, status) for cid, status, _ in judged["capture"]["verdicts"]}
+    assert {("ENC-SIG-101", "PASS"), ("ENC-MEDIA-103", "PASS"), ("SEG-VLAN-102", "PASS")} <= capture, capture
+    (target,) = [t for t in doc["targets"] if t["name"] == "call-capture"]
+    assert target["clinic"] == "Lab calls" and target["facts"]["sip_tls_records"] > 20

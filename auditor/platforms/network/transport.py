@@ -3,7 +3,9 @@ answer offers (SIP probes, platform ``sip``), and the RTP streams and cleartext 
 holds (platform ``pcap``). Every record is ``observed``.
 
 A probe that got no answer shows nothing: silence is undecidable, never a pass. A capture proves what
-it holds, not what it lacks: with no SIP and no media in it, it gives no record at all.
+it holds, not what it lacks: with no SIP (in clear or over TLS on 5061) and no media in it, it gives no
+record at all. SIP over TLS hides its SDP: the capture's streams are then told SRTP from RTP by their
+payloads' entropy (see voxaudit.collectors.packets), and SDES keys inside TLS are not exposed on the wire.
 """
 from __future__ import annotations
 
@@ -91,12 +93,24 @@ def _clear_sip(facts: PacketFacts) -> tuple[int, str]:
 
 
 def _quiet(facts: PacketFacts) -> str:
-    return f"no cleartext SIP while {len(facts.streams)} media stream(s) flowed: their signalling went encrypted"
+    """No cleartext SIP: what the capture shows instead. SIP over TLS seen on 5061 is shown as such; without
+    it, media flowing with no SIP in clear means its signalling took an encrypted path (or another link)."""
+    streams = f"{len(facts.streams)} media stream(s)"
+    if facts.sip_tls_records:
+        flowing = f", {streams} flowed" if facts.streams else ""
+        return (f"no cleartext SIP; SIP over TLS seen ({facts.sip_tls_records} TLS records on port 5061, "
+                f"SDP inside unreadable){flowing}")
+    return f"no cleartext SIP while {streams} flowed: their signalling went encrypted"
+
+
+def _voice(facts: PacketFacts, total: int) -> bool:
+    """Whether the capture holds anything that shows how signalling travels."""
+    return bool(total or facts.streams or facts.sip_tls_records)
 
 
 def captured_signalling(facts: PacketFacts) -> Iterator[SignallingPath]:
     total, methods = _clear_sip(facts)
-    if total == 0 and not facts.streams:
+    if not _voice(facts, total):
         return  # nothing voice-related: the capture cannot show how signalling travels
     keys = f" carrying {facts.sdes_keys_in_clear} SRTP key line(s)" if facts.sdes_keys_in_clear else ""
     yield SignallingPath(subject=facts.source, observed=True, plaintext=total > 0,
@@ -105,7 +119,7 @@ def captured_signalling(facts: PacketFacts) -> Iterator[SignallingPath]:
 
 def captured_keys(facts: PacketFacts) -> Iterator[KeyExchange]:
     total, methods = _clear_sip(facts)
-    if total == 0 and not facts.streams:
+    if not _voice(facts, total):
         return
     if facts.sdes_keys_in_clear:
         setting = (f"{total} cleartext SIP messages ({methods}) carrying {facts.sdes_keys_in_clear} "
