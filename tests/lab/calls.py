@@ -134,24 +134,29 @@ def _check_installed() -> None:
         raise LabUnavailable("network namespaces need root and iproute2 (ip, ss)")
     missing = [f"{path} (Debian package {pkg})" for path, pkg in (
         ("/usr/sbin/kamailio", "kamailio"), ("/usr/bin/rtpengine", "rtpengine-daemon"),
-        ("/usr/bin/baresip", "baresip-core"), (str(MODULES / "srtp.so"), "baresip-core"),
-        ("/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so", "kamailio-tls-modules"),
-        ("/usr/lib/x86_64-linux-gnu/kamailio/modules/rtpengine.so", "kamailio-extra-modules"))
+        ("/usr/bin/baresip", "baresip-core"), (str(MODULES / "srtp.so"), "baresip-core"))
         if not Path(path).exists()]
+    missing += [f"kamailio/modules/{module} (Debian package {pkg})" for module, pkg in (
+        ("tls.so", "kamailio-tls-modules"), ("rtpengine.so", "kamailio-extra-modules"))
+        if not list(Path("/usr/lib").glob(f"*/kamailio/modules/{module}"))]
     if missing:
         raise LabUnavailable(f"missing for the real calls: {', '.join(missing)} (scripts/setup.sh --test installs them)")
 
 
 def _links(lab: CallLab) -> None:
+    """The bridge and its ports in the scanner's namespace carry no address at all (not even IPv6
+    link-local: addrgenmode none), so nothing is routed there; frames crossing the bridge do not meet the
+    host's iptables (br_netfilter's nf_call_* off for this bridge)."""
     _ip("link", "add", lab.bridge, "type", "bridge")
-    # frames crossing the bridge must not meet the host's iptables (br_netfilter), nor learn any address
     _ip("link", "set", lab.bridge, "type", "bridge", "nf_call_iptables", "0", "nf_call_ip6tables", "0",
         "nf_call_arptables", "0")
+    _ip("link", "set", lab.bridge, "addrgenmode", "none")
     _ip("link", "set", lab.bridge, "up")
     for role, ns in lab.namespaces.items():
         _ip("netns", "add", ns)
         port = lab.ports[role]
         _ip("link", "add", port, "type", "veth", "peer", "name", "vc0", "netns", ns)
+        _ip("link", "set", port, "addrgenmode", "none")
         _ip("link", "set", port, "master", lab.bridge)
         _ip("link", "set", port, "up")
         address = PBX if role == "pbx" else ADDRESSES[role]
