@@ -359,7 +359,9 @@ def test_redaction_cases(text, expected):
 # -- host evidence (encryption at rest, backups) ---------------------------------------------------
 
 EVIDENCE = Path(__file__).resolve().parent.parent / "examples" / "riverside-family-clinic"
-EVIDENCE_FILES = ("proc/mounts", "etc/crypttab", "etc/cron.d/freepbx-backup", "backup-files.txt", "captured-at")
+EVIDENCE_FILES = ("proc/mounts", "etc/crypttab", "etc/cron.d/freepbx-backup", "backup-files.txt", "captured-at",
+                  "etc/postfix/main.cf", "usr/sbin/sendmail-gcloud")
+SCRIPT = ["/usr/sbin/sendmail-gcloud"]  # the program the example's mailcmd runs: read from the bundle
 
 
 def test_host_evidence_fuzzed(tmp_path):
@@ -375,7 +377,7 @@ def test_host_evidence_fuzzed(tmp_path):
         for name, text in originals.items():
             write(root / Path(name).parent, {Path(name).name: mangle(text, rng, JUNK)})
         start = time.perf_counter()
-        host = collect_host_evidence(root, None, now=1795003337)
+        host = collect_host_evidence(root, None, now=1795003337, programs=SCRIPT)
         msgspec.json.encode(host).decode()
         assert time.perf_counter() - start < PER_INPUT_S * len(originals), r
 
@@ -384,6 +386,8 @@ def test_host_evidence_fuzzed(tmp_path):
     ("proc/mounts", "/dev/sdb1 /var/spool/asterisk\\040x ext4 rw,relatime 0 0\n"),
     ("etc/cron.d/job", "0 2 * * * root /usr/sbin/fwconsole backup --backup=7c1e2a54 > /dev/null 2>&1\n"),
     ("backup-files.txt", "/var/spool/asterisk/backup/n/b.tgz 1792375201 48210944\n"),
+    ("etc/postfix/main.cf", "relayhost = [$relay]:587\n  smtp.example.net\n"),
+    ("usr/sbin/sendmail-gcloud", "curl https://speech.googleapis.com/v1/speech:recognize?key=$KEY\n"),
 ])
 def test_host_evidence_readers_are_linear(tmp_path, name, line):
     from voxaudit.collectors.offline import collect_host_evidence
@@ -391,7 +395,7 @@ def test_host_evidence_readers_are_linear(tmp_path, name, line):
     def make(n: int) -> Callable[[], object]:
         root = write(tmp_path / f"{Path(name).stem}-{n}", {})
         write(root / Path(name).parent, {Path(name).name: line * n})
-        return lambda: collect_host_evidence(root, None, now=1795003337)
+        return lambda: collect_host_evidence(root, None, now=1795003337, programs=SCRIPT)
     assert_linear(make, 2000, name)
 
 
