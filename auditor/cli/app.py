@@ -1,6 +1,7 @@
 """The click group: commands resolved lazily from :data:`auditor.cli.COMMANDS`, and the last line of defence."""
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -35,6 +36,9 @@ class LazyGroup(click.Group):
         if cmd_name in COMMANDS:
             module, attr = COMMANDS[cmd_name].split(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
+            if not gc.isenabled():  # main() paused it for the start-up: what was loaded stays, out of its sight
+                gc.freeze()
+                gc.enable()
             prepare(command, (cmd_name,), ctx)  # its VOXAUDIT_* variables and its own --config
             return command
         return super().get_command(ctx, cmd_name)

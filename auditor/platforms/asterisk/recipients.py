@@ -28,7 +28,8 @@ Read as Asterisk reads each option (res_pjsip, chan_sip, app_voicemail, cdr_*/ce
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from functools import partial
+from typing import Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
@@ -88,6 +89,10 @@ def _host_ok(host: str) -> bool:
     return bool(host) and len(host) <= MAX_HOST and not any(c in host for c in " \t${}<>")
 
 
+T = TypeVar("T")
+Lazy = Union[T, Callable[[], T]]  # a value, or how to work it out when it is needed
+
+
 class RecipientSet:
     """Recipients by (role, host): one record per party, the first place it is named as its source."""
 
@@ -95,13 +100,18 @@ class RecipientSet:
         self.seen: dict[tuple[str, str], PhiRecipient] = {}
         self._decided: set[tuple[str, str, bool]] = set()  # (role, host, lan_is_local) already judged
 
-    def add(self, role: str, raw_host: str, how: str, source: Optional[SourceRef], lan_is_local: bool = False) -> None:
+    def add(self, role: str, raw_host: str, how: Lazy[str], source: Lazy[Optional[SourceRef]],
+            lan_is_local: bool = False) -> None:
+        """``how`` and ``source`` may be functions: worked out only for the first mention of a party
+        (ten thousand mailboxes at one mail domain name it once)."""
         host = normal_host(raw_host)
         decided = (role, host, lan_is_local)
         if decided in self._decided:  # ten thousand mailboxes at one mail domain: judged once, first source kept
             return
         if not host or is_local(host):
             return
+        how = how() if callable(how) else how
+        source = source() if callable(source) else source
         if not _host_ok(host):  # a variable, a placeholder: a party is configured but cannot be named
             key = (role, how)
             if key not in self.seen:
@@ -167,13 +177,23 @@ def _domains(value: str) -> list[str]:
     return [part.rsplit("@", 1)[1].strip() for part in value.split("|") if "@" in part]
 
 
+def _mailbox_field(box: ConfigObject, field: str) -> str:
+    return f"voicemail.conf mailbox {box.name} {field}"
+
+
 def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
     """The domains voicemail is emailed or paged to, and the relay that carries it (not in this configuration)."""
     found = RecipientSet()
+    named: set[tuple[str, str]] = set()
     for box in facts.of_kind("voicemail.mailbox"):
         for field, role in (("email", "voicemail email domain"), ("pager", "voicemail pager/SMS gateway")):
-            for domain in _domains(box.get(field) or ""):
-                found.add(role, domain, f"voicemail.conf mailbox {box.name} {field}", box.location(field))
+            value = box.get(field)
+            if not value or "@" not in value:
+                continue
+            for domain in _domains(value):
+                if (role, domain) not in named:  # a later mention of a party changes nothing: the first is kept
+                    named.add((role, domain))
+                    found.add(role, domain, partial(_mailbox_field, box, field), partial(box.location, field))
     yield from found.records()
     general = facts.first("voicemail.general")
     if found.seen:
