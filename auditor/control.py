@@ -103,6 +103,10 @@ class Control(Generic[R]):
     params: tuple[Param, ...] = ()
     references: tuple[str, ...] = ()
     module: str = ""  # where it is defined: the registry takes a control from its own module only
+    # A control no platform binds, judged by an engine stage that sets this control's configured records
+    # against its observed ones on the same host (the drift controls); it covers the configuration
+    # platforms that bind the compared control.
+    compares: str = ""
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
@@ -112,7 +116,7 @@ class Control(Generic[R]):
 
 
 def control(*, id: str, title: str, severity: str, hipaa: Sequence[str], area: str, record: type[R],
-            rationale: str, params: Sequence[Param] = (), references: Sequence[str] = ()
+            rationale: str, params: Sequence[Param] = (), references: Sequence[str] = (), compares: str = ""
             ) -> Callable[[Judge[R]], Control[R]]:
     if area not in AREAS:
         raise ValueError(f"{id}: unknown area {area!r}; one of {sorted(AREAS)}")
@@ -120,7 +124,7 @@ def control(*, id: str, title: str, severity: str, hipaa: Sequence[str], area: s
     def wrap(judge: Judge[R]) -> Control[R]:
         return Control(id=id, title=title, severity=Severity(severity), hipaa=tuple(hipaa), area=area, record=record,
                        rationale=" ".join(rationale.split()), judge=judge, params=tuple(params),
-                       references=tuple(references), module=judge.__module__)
+                       references=tuple(references), module=judge.__module__, compares=compares)
 
     return wrap
 

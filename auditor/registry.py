@@ -27,6 +27,9 @@ from voxaudit.check import Check
 from voxaudit.control import AliasGroup, Binding, BoundControl, Control
 
 ENTRY_POINT_GROUP = "voxaudit.checks"
+# SIP servers read from a copy of their configuration: the copy can say which host runs it (address:), and
+# the drift stage (voxaudit.engine.drift) compares it with what probes and captures of that host saw.
+SERVER_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "opensips")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")
 
 
@@ -112,6 +115,11 @@ class Registry:
                     raise RegistryError(f"{b.platform} binding of {cid}: alias {b.alias!r} is not of the form FAMILY-AREA-123")
                 if cid not in aliases.setdefault(b.alias, []):
                     aliases[b.alias].append(cid)
+        for rule in rules.values():  # a control judged by comparing another's records covers where that one is bound
+            if isinstance(rule, BoundControl) and rule.control.compares and not rule.bindings:
+                basis = rules.get(rule.control.compares)
+                platforms = [p for p in (basis.meta.platforms if basis is not None else []) if p in SERVER_PLATFORMS]
+                rule.meta = rule.meta.model_copy(update={"platforms": platforms})
         self._aliases = aliases
         self._bound = rules
         return rules

@@ -29,7 +29,7 @@ def _compare(c: WireComparison) -> Verdict:
 
 @control(
     id="DRIFT-SIG-101", title="Plaintext SIP the configuration does not admit does not answer", severity="high",
-    hipaa=TRANSIT, area="transport", record=WireComparison,
+    hipaa=TRANSIT, area="transport", record=WireComparison, compares="ENC-SIG-101",
     rationale="""A configuration that offers SIP only over TLS is judged compliant, but if the running host
     still answers SIP over UDP or TCP, signalling with caller identities and digest exchanges crosses the
     network in clear. The audit of that configuration then describes a server that is not the one running.""",
@@ -40,7 +40,7 @@ def plaintext_drift(c: WireComparison, params: Params) -> Verdict:
 
 @control(
     id="DRIFT-MEDIA-101", title="Media the configuration requires to be SRTP is not captured as plain RTP",
-    severity="high", hipaa=TRANSIT, area="transport", record=WireComparison,
+    severity="high", hipaa=TRANSIT, area="transport", record=WireComparison, compares="ENC-MEDIA-101",
     rationale="""Call audio is PHI. A configuration that requires SRTP on every endpoint while a capture of the
     same host holds plain RTP shows that some call path (an endpoint, a trunk, a dialplan override or a
     different running configuration) sends audio anyone on the path can replay.""",
@@ -51,7 +51,7 @@ def media_drift(c: WireComparison, params: Params) -> Verdict:
 
 @control(
     id="DRIFT-TLS-101", title="The wire accepts no TLS version older than the configuration admits",
-    severity="medium", hipaa=TRANSIT, area="transport", record=WireComparison,
+    severity="medium", hipaa=TRANSIT, area="transport", record=WireComparison, compares="ENC-TLS-101",
     rationale="""The configured minimum TLS version is what the configuration audit judged; a server that
     still negotiates older versions (another listener, an old build, a setting the running process never
     loaded) exposes signalling to the downgrade attacks the minimum was set to prevent.""",
@@ -62,7 +62,7 @@ def version_drift(c: WireComparison, params: Params) -> Verdict:
 
 @control(
     id="DRIFT-TLS-102", title="The wire accepts no cipher suite the configuration does not select",
-    severity="medium", hipaa=TRANSIT, area="transport", record=WireComparison,
+    severity="medium", hipaa=TRANSIT, area="transport", record=WireComparison, compares="ENC-TLS-108",
     rationale="""A configured cipher list judged strong protects nothing if the running server accepts other
     suites (CBC, static RSA, export): the handshake a client actually makes is the one the wire allows.""",
 )
@@ -72,7 +72,7 @@ def suite_drift(c: WireComparison, params: Params) -> Verdict:
 
 @control(
     id="DRIFT-ADMIN-101", title="Management interfaces the configuration keeps on loopback do not answer from the network",
-    severity="high", hipaa=("164.312(a)(1)", "164.312(e)(1)"), area="access", record=WireComparison,
+    severity="high", hipaa=("164.312(a)(1)", "164.312(e)(1)"), area="access", record=WireComparison, compares="ACC-ADMIN-101",
     rationale="""AMI, ARI/HTTP and the FreeSWITCH event socket can originate calls, read every call event and
     reload configuration. A configuration that binds them to loopback is judged safe; if the running host
     accepts connections on those ports from the network (another bind, a port forward, a firewall rule that

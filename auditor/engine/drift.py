@@ -26,10 +26,10 @@ from voxaudit.model import ErrorKind, Result, SourceRef, Status
 from voxaudit.records.base import Record
 from voxaudit.records.drift import WireComparison
 from voxaudit.records.tls import AcceptedSuites, ProtocolVersions, is_tls13_suite, version_name
-from voxaudit.registry import Registry, Rule
+from voxaudit.registry import SERVER_PLATFORMS, Registry, Rule
 from voxaudit.scan import TargetRecord
 
-CONFIG_PLATFORMS = ("asterisk", "freeswitch", "kamailio", "opensips")
+CONFIG_PLATFORMS = SERVER_PLATFORMS
 LIVE_PLATFORMS = ("sip", "tls", "pcap")
 SIP_TLS = "sip"  # TLS scans compared with a SIP server's TLS settings: purpose sip-tls (a sip target's own scan)
 MAX_LISTED = 3
@@ -332,10 +332,10 @@ def compare_admin(config: _Side, wire: _Side, host: str, target: str) -> Optiona
 
 @dataclass(frozen=True)
 class Requirement:
-    """One drift control: the control whose records both sides give, how to compare them, what NA says."""
+    """One drift control: how to compare the records both sides give of the control it ``compares``
+    (written on the control itself), and what NA says."""
 
     drift_id: str
-    control_id: str
     compare: Comparison
     nothing: str
     live: tuple[str, ...]  # the live platforms whose observations of this host count
@@ -343,19 +343,25 @@ class Requirement:
 
 
 REQUIREMENTS = (
-    Requirement("DRIFT-SIG-101", "ENC-SIG-101", compare_signalling,
+    Requirement("DRIFT-SIG-101", compare_signalling,
                 "no SIP probe of this host looked at plaintext SIP", ("sip",)),
-    Requirement("DRIFT-MEDIA-101", "ENC-MEDIA-101", compare_media,
+    Requirement("DRIFT-MEDIA-101", compare_media,
                 "no capture of this host's media streams and no SDP in a probe's answers", ("sip", "pcap")),
-    Requirement("DRIFT-TLS-101", "ENC-TLS-101", compare_versions,
+    Requirement("DRIFT-TLS-101", compare_versions,
                 "no completed SIP-TLS scan of this host (a sip target's TLS port, or a tls endpoint with "
                 "purpose sip-tls)", ("sip", "tls"), sip_tls_only=True),
-    Requirement("DRIFT-TLS-102", "ENC-TLS-108", compare_suites,
+    Requirement("DRIFT-TLS-102", compare_suites,
                 "no completed SIP-TLS scan of this host", ("sip", "tls"), sip_tls_only=True),
-    Requirement("DRIFT-ADMIN-101", "ACC-ADMIN-101", compare_admin,
+    Requirement("DRIFT-ADMIN-101", compare_admin,
                 "no probe of this host connected to the management ports the configuration names (a sip target's "
                 "admin_ports:)", ("sip",)),
 )
+
+
+def compared(registry: Registry, drift_id: str) -> str:
+    """The control a drift control sets configuration against wire for (its ``compares``)."""
+    rule = registry.get(drift_id)
+    return rule.control.compares if isinstance(rule, BoundControl) else ""
 
 
 def _paired(config_host: str, live: Iterable[TargetRecord]) -> list[_Live]:
@@ -410,7 +416,7 @@ def _config_target(cfg: TargetRecord, live: list[TargetRecord], registry: Regist
     pairs = _paired(host, live) if host else []
     failed = _failure(cfg)
     for req in REQUIREMENTS:
-        rule = registry.get(req.control_id)
+        rule = registry.get(compared(registry, req.drift_id))
         if failed and not pairs and _bound(rule, cfg.platform):  # as every rule on a target not collected: ERROR
             out.append((req.drift_id, cfg, WireComparison(subject="(target)", undecidable=failed), ""))
             continue

@@ -31,3 +31,17 @@ def test_each_state(cid):
     assert unsure.status == Status.ERROR  # never PASS, and an undecidable comparison is no FAIL either
     none = judge(WireComparison(subject="(target)", claimed=False, configured="the configuration states no X"), p)
     assert none.status == Status.NOT_APPLICABLE and "states no X" in none.evidence
+
+
+def test_drift_controls_cover_the_servers_that_bind_what_they_compare():
+    """A drift control has no binding of its own: the catalogue and `checks list --platform` show it on the
+    configuration platforms that bind the control it compares (never an empty platforms column)."""
+    from voxaudit.registry import SERVER_PLATFORMS, load_registry
+
+    registry = load_registry()
+    for cid, ctl in CONTROLS.items():
+        basis = registry.get(ctl.compares)
+        assert basis is not None, cid
+        expected = [p for p in basis.meta.platforms if p in SERVER_PLATFORMS]
+        assert expected and registry.get(cid).meta.platforms == expected, cid
+    assert registry.get("DRIFT-MEDIA-101").meta.platforms == ["asterisk", "freeswitch"]  # no media on SIP proxies
