@@ -192,25 +192,40 @@ def _silent(what: str) -> WireComparison:
     return WireComparison(subject="(target)", claimed=False, configured=f"the configuration states no {what}")
 
 
+def _unclaimable(recs: Sequence[Any], nothing: str, unshown: str,
+                 unclear: Callable[[Any], Any] = lambda r: r.undecidable, unstated: str = "not stated"
+                 ) -> Optional[WireComparison]:
+    """The configuration side before any comparison: nothing to claim (NOT_APPLICABLE, saying what is
+    missing), or records that cannot tell (ERROR, never PASS); None when its claim can be compared."""
+    if not recs:
+        return _silent(nothing)
+    unsure = [r for r in recs if unclear(r)]
+    if unsure:
+        return WireComparison(subject=_subject(unsure), source=unsure[0].source,
+                              undecidable=f"the configuration does not show {unshown}: "
+                                          + (unsure[0].undecidable or unstated))
+    return None
+
+
+def _not_claimed(recs: Sequence[Any], configured: str) -> WireComparison:
+    """The configuration makes no claim the wire could contradict (it admits the weakness itself, or the
+    probes could not tell): NOT_APPLICABLE here, the configuration control judges it."""
+    return WireComparison(subject=_subject(recs), source=recs[0].source, claimed=False, configured=configured)
+
+
 def compare_signalling(config: _Side, wire: _Side, host: str, target: str) -> Optional[WireComparison]:
     recs = [r for _, r in config.records]
-    if not recs:
-        return _silent("SIP listener")
-    unsure_cfg = [r for r in recs if r.undecidable]
-    if unsure_cfg:
-        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
-                              undecidable="the configuration does not show its listeners: " + unsure_cfg[0].undecidable)
+    early = _unclaimable(recs, "SIP listener", "its listeners")
+    if early is not None:
+        return early
     plain = [r for r in recs if r.plaintext]
     beyond = [r for r in plain if not r.loopback]
     if beyond:
-        return WireComparison(subject=_subject(beyond), source=beyond[0].source, claimed=False,
-                              configured="the configuration itself admits plaintext SIP beyond loopback ("
-                                         + _listed(beyond, lambda r: r.setting) + "); ENC-SIG-101 judges it")
-    loopback_host = _loopback(host)
-    if plain and loopback_host:
-        return WireComparison(subject=_subject(plain), source=plain[0].source, claimed=False,
-                              configured="plaintext SIP on loopback only (" + _listed(plain, lambda r: r.setting)
-                              + "), and the probes reached this host on loopback: they cannot tell")
+        return _not_claimed(beyond, "the configuration itself admits plaintext SIP beyond loopback ("
+                            + _listed(beyond, lambda r: r.setting) + "); ENC-SIG-101 judges it")
+    if plain and _loopback(host):
+        return _not_claimed(plain, "plaintext SIP on loopback only (" + _listed(plain, lambda r: r.setting)
+                            + "), and the probes reached this host on loopback: they cannot tell")
     claim = recs if not plain else plain
     configured = ("no plaintext SIP listener: " + _listed(recs, lambda r: r.setting) if not plain else
                   "plaintext SIP on loopback only: " + _listed(plain, lambda r: r.setting))
@@ -224,17 +239,13 @@ def compare_signalling(config: _Side, wire: _Side, host: str, target: str) -> Op
 
 def compare_media(config: _Side, wire: _Side, host: str, target: str) -> Optional[WireComparison]:
     recs = [r for _, r in config.records]
-    if not recs:
-        return _silent("media policy (a proxy that relays SDP does not set it)")
-    unsure_cfg = [r for r in recs if r.undecidable]
-    if unsure_cfg:
-        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
-                              undecidable="the configuration does not show the media policy: " + unsure_cfg[0].undecidable)
+    early = _unclaimable(recs, "media policy (a proxy that relays SDP does not set it)", "the media policy")
+    if early is not None:
+        return early
     plain = [r for r in recs if not r.encrypted or r.fallback]
     if plain:
-        return WireComparison(subject=_subject(plain), source=plain[0].source, claimed=False,
-                              configured="the configuration itself admits plain RTP (" + _listed(plain, lambda r: r.setting)
-                                         + "); ENC-MEDIA-101/102 judge it")
+        return _not_claimed(plain, "the configuration itself admits plain RTP (" + _listed(plain, lambda r: r.setting)
+                            + "); ENC-MEDIA-101/102 judge it")
     configured = f"SRTP required on all {len(recs)}: " + _listed(recs, lambda r: f"{r.subject}: {r.setting}")
     good, unsure = _wire_verdict_inputs(wire, lambda r: not r.undecidable)
     if not good and not unsure:
@@ -247,13 +258,10 @@ def compare_media(config: _Side, wire: _Side, host: str, target: str) -> Optiona
 
 def compare_versions(config: _Side, wire: _Side, host: str, target: str) -> Optional[WireComparison]:
     recs = [r for _, r in config.records]
-    if not recs:
-        return _silent("TLS listener (TLS off, or no TLS settings)")
-    unsure_cfg = [r for r in recs if r.undecidable or not r.versions]
-    if unsure_cfg:
-        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
-                              undecidable="the configuration does not show its TLS versions: "
-                                          + (unsure_cfg[0].undecidable or "no version stated"))
+    early = _unclaimable(recs, "TLS listener (TLS off, or no TLS settings)", "its TLS versions",
+                         lambda r: r.undecidable or not r.versions, "no version stated")
+    if early is not None:
+        return early
     lowest = min(min(r.versions) for r in recs)
     deciding = [r for r in recs if min(r.versions) == lowest]
     configured = f"nothing below {version_name(lowest)} (" + _listed(deciding, lambda r: r.setting) + ")"
@@ -270,12 +278,9 @@ def compare_versions(config: _Side, wire: _Side, host: str, target: str) -> Opti
 
 def compare_suites(config: _Side, wire: _Side, host: str, target: str) -> Optional[WireComparison]:
     recs = [r for _, r in config.records]
-    if not recs:
-        return _silent("TLS listener (TLS off, or no TLS settings)")
-    unsure_cfg = [r for r in recs if r.undecidable]
-    if unsure_cfg:
-        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
-                              undecidable="the configuration does not show its cipher suites: " + unsure_cfg[0].undecidable)
+    early = _unclaimable(recs, "TLS listener (TLS off, or no TLS settings)", "its cipher suites")
+    if early is not None:
+        return early
     allowed = {name for r in recs for _, name in r.suites}
     below13 = sorted(n for n in allowed if not is_tls13_suite(n))
     configured = (f"{len(below13)} suite(s) below TLS 1.3 selected (" + _listed(recs, lambda r: r.setting) + ")")
@@ -302,22 +307,16 @@ def compare_admin(config: _Side, wire: _Side, host: str, target: str) -> Optiona
     """Management interfaces the configuration keeps on loopback (AMI, HTTP/ARI, event socket) against
     connections to the same ports from the scanner: one accepted is the drift."""
     recs = [r for _, r in config.records if r.port]
-    if not recs:
-        return _silent("management interface with a known port")
-    unsure_cfg = [r for r in recs if r.undecidable]
-    if unsure_cfg:
-        return WireComparison(subject=_subject(unsure_cfg), source=unsure_cfg[0].source,
-                              undecidable="the configuration does not show where it listens: " + unsure_cfg[0].undecidable)
+    early = _unclaimable(recs, "management interface with a known port", "where it listens")
+    if early is not None:
+        return early
     beyond = [r for r in recs if not r.loopback]
     if beyond:
-        return WireComparison(subject=_subject(beyond), source=beyond[0].source, claimed=False,
-                              configured="the configuration itself listens beyond loopback (" + _listed(
-                                  beyond, lambda r: f"{r.service} on {r.listen or 'every address'}:{r.port}")
-                              + "); ACC-ADMIN-101 judges it")
+        return _not_claimed(beyond, "the configuration itself listens beyond loopback (" + _listed(
+            beyond, lambda r: f"{r.service} on {r.listen or 'every address'}:{r.port}") + "); ACC-ADMIN-101 judges it")
     if _loopback(host):
-        return WireComparison(subject=_subject(recs), source=recs[0].source, claimed=False,
-                              configured="management interfaces on loopback only, and the probes reached this host "
-                                         "on loopback: they cannot tell")
+        return _not_claimed(recs, "management interfaces on loopback only, and the probes reached this host "
+                                  "on loopback: they cannot tell")
     ports = {r.port for r in recs}
     seen = [(t, r) for t, r in wire.records if r.port in ports]
     if not seen and not wire.failures:
