@@ -5,15 +5,12 @@ The expansion is checked against a real OpenSSL server given the same list: what
 says a listener admits is what the collector's suite listing sees on the wire."""
 from __future__ import annotations
 
-import socket
-import ssl
-import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.checks.tls_server import scan_loopback_server
 from tests.conftest import write_tree
 from voxaudit.check import CheckContext
 from voxaudit.collectors.offline import collect_asterisk_tree, collect_freeswitch_tree
@@ -115,51 +112,9 @@ def test_a_huge_cipher_list_is_read_in_linear_time(tmp_path):
 # -- the expansion is what a real OpenSSL server given the same list accepts ---------------------------------
 
 def _serve_and_list(tmp_path: Path, cipher_list: str) -> list[str]:
-    """A TLS 1.2 server (Python's ssl, i.e. the system OpenSSL, as the PBX's) given ``cipher_list``; the
-    suites voxaudit's TLS collector lists on it."""
-    pytest.importorskip("nassl")
-    from voxaudit.collectors.tls import TlsTarget, scan_tls
-
-    assert subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
-                           "-days", "90", "-subj", "/CN=pbx.example", "-addext", "subjectAltName=DNS:pbx.example"],
-                          cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
-    assert subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048", "-out",
-                           "dh.pem"], cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_dh_params(tmp_path / "dh.pem")  # DHE suites, as a server with DH parameters
-    ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers(cipher_list)
-    ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            conn.settimeout(2)
-            try:
-                with ctx.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (OSError, ssl.SSLError):
-                pass
-            finally:
-                conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        (scan,) = scan_tls([TlsTarget(host="127.0.0.1", port=listener.getsockname()[1], server_name="pbx.example",
-                                      ca_file=str(tmp_path / "c.pem"), timeout=2)])
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-    assert scan.completed and scan.suites_listed, (scan.error, scan.suites_error)
-    return sorted(scan.suites.get("TLS 1.2", []))
+    """The suites voxaudit's TLS collector lists on a real OpenSSL server given ``cipher_list`` (with DH
+    parameters, as a PBX server offering DHE suites)."""
+    return sorted(scan_loopback_server(tmp_path, cipher_list, dh=True).suites.get("TLS 1.2", []))
 
 
 @pytest.mark.parametrize("cipher_list", [PJSIP_DEFAULT_CIPHERS, SOFIA_DEFAULT_CIPHERS])

@@ -13,6 +13,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from tests.checks.tls_server import scan_loopback_server
 from tests.conftest import write_tree
 from voxaudit.check import CheckContext
 from voxaudit.checks.tls import certificate_lifetime, certificate_san, forward_secrecy, mozilla_suites
@@ -304,47 +305,7 @@ def test_opensips_ciphers_list_is_judged_the_same_way(tmp_path, registry):
 def test_the_scan_lists_exactly_the_suites_a_server_accepts(tmp_path, registry):
     """A TLS 1.2-only server accepting one static-RSA CBC suite and one ECDHE-GCM suite: the scan lists
     both (and no other), the Mozilla and forward-secrecy controls fail on the first."""
-    import socket
-    import threading
-
-    pytest.importorskip("nassl")
-    from voxaudit.collectors.tls import TlsTarget, scan_tls
-
-    assert _openssl(tmp_path, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days",
-                    "90", "-subj", "/CN=pbx.example", "-addext", "subjectAltName=DNS:pbx.example").returncode == 0
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers("AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256")
-    ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            conn.settimeout(2)
-            try:
-                with ctx.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (OSError, ssl.SSLError):
-                pass
-            finally:
-                conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        (scan,) = scan_tls([TlsTarget(host="127.0.0.1", port=listener.getsockname()[1], server_name="pbx.example",
-                                      ca_file=str(tmp_path / "c.pem"), timeout=2)])
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-    assert scan.completed and scan.suites_listed, (scan.error, scan.suites_error)
+    scan = scan_loopback_server(tmp_path, "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256")
     assert scan.accepted_versions == ["TLS 1.2"]
     assert sorted(scan.suites["TLS 1.2"]) == ["AES128-SHA", "ECDHE-RSA-AES128-GCM-SHA256"]
     facts = TlsEndpointFacts(address="127.0.0.1", tls=[scan])
