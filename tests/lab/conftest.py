@@ -78,3 +78,14 @@ def postgres_lab():
     yield lab
     lab.server.stop()
     shutil.rmtree(lab.server.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def netns_pair():
+    """A phone namespace and a switch-port namespace joined by a veth pair (skipped where the kernel refuses)."""
+    try:
+        pair = servers.make_netns_pair()
+    except servers.LabUnavailable as exc:
+        pytest.skip(str(exc))
+    yield pair
+    pair.delete()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 
@@ -375,6 +376,39 @@ def make_netns_pair(switch_in_root: bool = False) -> NetnsPair:
             ip("-n", ns, "link", "set", "lo", "up")
             ip("-n", ns, "link", "set", ifname, "up")
     return pair
+
+
+def sniff_lab_traffic(pair: NetnsPair, workdir: Path, clinic: str, target: str) -> tuple[dict[str, Any], str]:
+    """The lab clinic's frames (tests.lab.traffic: tagged plain RTP and SRTP between a phone and the PBX)
+    sent from the phone namespace while voxaudit, run through its CLI in the switch-port namespace, sniffs
+    them for 4 s as pcap target ``target`` of ``clinic``: (scan.json as data, what the sender printed)."""
+    import json
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    inv = workdir / "inventory.yaml"
+    inv.write_text(f"""
+clinics:
+  - name: {clinic}
+    sites:
+      - name: idf
+        targets:
+          - name: {target}
+            platform: pcap
+            pcap: {{interface: {pair.switch_if}, seconds: 4, capture_point: trunk}}
+""")
+    sender = subprocess.Popen(["ip", "netns", "exec", pair.phone_ns, sys.executable, "-m", "tests.lab.traffic",
+                               pair.phone_if, "7"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        out = workdir / "out"
+        proc = subprocess.run(["ip", "netns", "exec", pair.switch_ns, str(Path(sys.executable).parent / "voxaudit"),
+                               "scan", str(inv), "-o", str(out), "-f", "json", "-q"], capture_output=True, text=True,
+                              timeout=120, cwd=repo)
+    finally:
+        sender.wait(timeout=30)
+    assert proc.returncode in (0, 1), proc.stderr
+    said = sender.stdout.read().decode(errors="replace") if sender.stdout is not None else ""
+    return json.loads((out / "scan.json").read_text()), said
 
 
 # -- snmpd -----------------------------------------------------------------------------------

@@ -113,50 +113,17 @@ def test_same_configuration_on_the_hardened_server_agrees(kamailio_hardened, tmp
     print(f"hardened: collected in {took:.1f} s")
 
 
-@pytest.fixture(scope="module")
-def netns_pair():
-    try:
-        pair = servers.make_netns_pair()
-    except servers.LabUnavailable as exc:
-        pytest.skip(str(exc))
-    yield pair
-    pair.delete()
-
-
 def test_srtp_configuration_against_plain_rtp_sniffed_between_namespaces(netns_pair, tmp_path):
     """A 'phone' namespace sends the lab clinic's frames (tests/lab/traffic.py: plain RTP and SRTP between
     the phone 10.20.0.21 and the PBX 10.20.0.1) over a veth pair; voxaudit sniffs them in the 'switch port'
     namespace through the CLI. The PBX's configuration copy requires SDES-SRTP on its endpoint."""
     import json
-    import subprocess
-    import sys
 
     from tests.test_drift import CANARY, asterisk_tree
     from voxaudit.scan import target_from_builtins
 
-    repo = Path(__file__).resolve().parents[2]
-    inv = tmp_path / "inventory.yaml"
-    inv.write_text(f"""
-clinics:
-  - name: Lab
-    sites:
-      - name: idf
-        targets:
-          - name: voice-span
-            platform: pcap
-            pcap: {{interface: {netns_pair.switch_if}, seconds: 4, capture_point: trunk}}
-""")
-    sender = subprocess.Popen(["ip", "netns", "exec", netns_pair.phone_ns, sys.executable, "-m", "tests.lab.traffic",
-                               netns_pair.phone_if, "7"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        out = tmp_path / "out"
-        proc = subprocess.run(["ip", "netns", "exec", netns_pair.switch_ns, str(Path(sys.executable).parent / "voxaudit"),
-                               "scan", str(inv), "-o", str(out), "-f", "json", "-q"], capture_output=True, text=True,
-                              timeout=120, cwd=repo)
-    finally:
-        sender.wait(timeout=30)
-    assert proc.returncode in (0, 1), proc.stderr
-    capture = target_from_builtins(json.loads((out / "scan.json").read_text())["targets"][0])
+    doc, _ = servers.sniff_lab_traffic(netns_pair, tmp_path, "Lab", "voice-span")
+    capture = target_from_builtins(doc["targets"][0])
     assert capture.facts is not None and capture.facts.streams, capture.failure
     pbx = collect(Target(name="pbx", platform="asterisk", clinic="Lab",
                          source={"kind": "config_dir", "config_dir": str(asterisk_tree(tmp_path / "ast", "sdes")),
