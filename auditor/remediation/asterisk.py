@@ -75,7 +75,6 @@ class AsteriskWriter(TreeWriter):
         self.facts = facts
         self.freepbx = facts.flavor == "freepbx"
         self._overrides: dict[tuple[str, str], str] = {}  # (override file, section) -> file it was opened in
-        self._placed: dict[tuple[str, str, str, str], Placed] = {}  # one setting asked for by several findings
         self._context: dict[str, bool] = {}
 
     def generated(self, rel: str) -> bool:
@@ -197,10 +196,8 @@ class AsteriskWriter(TreeWriter):
             return self._note(change, location_file, location_line)
         if any(c in "\r\n[]" for c in change.key + (change.value or "")) or any(c in "\r\n[]" for c in change.section):
             raise NotWritable(f"a change to {change.key or 'a section'} is not one configuration line")
-        done = (change.root, change.section.lower(), change.key.lower(), change.action)
-        if done not in self._placed:
-            self._placed[done] = self._place(change)
-        return self._placed[done]
+        return self.once((change.root, change.section.lower(), change.key.lower(), change.action),
+                         lambda: self._place(change))
 
     def _place(self, change: Change) -> Placed:
         obj = self._object(change)

@@ -42,7 +42,6 @@ class FreeSwitchWriter(TreeWriter):
     def __init__(self, facts: FreeSwitchFacts, config_dir: Path, root: Path) -> None:
         super().__init__(config_dir, root)
         self.facts = facts
-        self._placed: dict[tuple[str, str, str], Placed] = {}
 
     def place(self, change: Change, location_file: str = "", location_line: int = 0) -> Placed:
         if change.action == NOTE:
@@ -51,10 +50,7 @@ class FreeSwitchWriter(TreeWriter):
             return Placed(gui=True, why="FusionPBX writes its SIP profiles from its database")
         if any(c in '"<>&\r\n' for c in change.key + (change.value or "")):
             raise NotWritable(f"a change to {change.key} is not one XML attribute")
-        done = (change.section.lower(), change.key.lower(), change.action)
-        if done not in self._placed:
-            self._placed[done] = self._place(change)
-        return self._placed[done]
+        return self.once((change.section.lower(), change.key.lower(), change.action), lambda: self._place(change))
 
     def _place(self, change: Change) -> Placed:
         obj: Optional[ConfigObject] = self.facts.named(change.kind, change.section) if change.kind else None
@@ -65,13 +61,7 @@ class FreeSwitchWriter(TreeWriter):
             if "${" in setting.value:
                 return Placed(person=True, why=f"{change.key} of {change.section} comes from a variable that "
                                                 f"may be used elsewhere: set {change.key} to {change.value} by hand")
-            ed = self.edit(setting.file)
-            if not 0 < setting.line <= len(ed.lines):
-                raise NotWritable(f"{setting.file}:{setting.line} is not in the file")
-            text = ed.replace.get(setting.line, ed.lines[setting.line - 1])
-            span = _quoted_value(text, change.key)
-            if span is None:
-                raise NotWritable(f"{setting.file}:{setting.line}: {change.key} is not one <param> line")
+            ed, text, span = self.value_on_line(setting.file, setting.line, change.key, _quoted_value)
             ed.replace[setting.line] = text[:span[0]] + (change.value or "") + text[span[1]:]
             return Placed(file=ed.path)
         ed = self.edit(obj.source.file)

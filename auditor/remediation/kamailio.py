@@ -43,17 +43,13 @@ class KamailioWriter(TreeWriter):
     def __init__(self, facts: KamailioFacts, config_dir: Path, root: Path) -> None:
         super().__init__(config_dir, root)
         self.facts = facts
-        self._placed: dict[tuple[str, str, str], Placed] = {}
 
     def place(self, change: Change, location_file: str = "", location_line: int = 0) -> Placed:
         if change.action == NOTE:
             return self._note(change, location_file, location_line)
         if any(c in "\r\n#[]" for c in change.key + (change.value or "") + change.section):
             raise NotWritable(f"a change to {change.key or 'a section'} is not one tls.cfg line")
-        done = (change.section.lower(), change.key.lower(), change.action)
-        if done not in self._placed:
-            self._placed[done] = self._place(change)
-        return self._placed[done]
+        return self.once((change.section.lower(), change.key.lower(), change.action), lambda: self._place(change))
 
     def _place(self, change: Change) -> Placed:
         obj: Optional[ConfigObject] = self.facts.named(change.kind, change.section) if change.kind else None
@@ -65,13 +61,7 @@ class KamailioWriter(TreeWriter):
                 ed = self.edit(setting.file)
                 ed.delete.add(setting.line)
                 return Placed(file=ed.path)
-            ed = self.edit(setting.file)
-            if not 0 < setting.line <= len(ed.lines):
-                raise NotWritable(f"{setting.file}:{setting.line} is not in the file")
-            text = ed.replace.get(setting.line, ed.lines[setting.line - 1])
-            span = _value_span(text, change.key)
-            if span is None:
-                raise NotWritable(f"{setting.file}:{setting.line} does not set {change.key}")
+            ed, text, span = self.value_on_line(setting.file, setting.line, change.key, _value_span)
             current = text[span[0]:span[1]]
             if current[:1] in ('"', "'") or current.isupper() and "_" in current:
                 return Placed(person=True, why=f"{change.key} of [{change.section}] is written as a quoted string or a "

@@ -34,7 +34,6 @@ class MdmWriter(TreeWriter):
     def __init__(self, facts: MdmFacts, config_dir: Path) -> None:
         super().__init__(config_dir, config_dir)
         self.facts = facts
-        self._placed: dict[tuple[str, str, str], Placed] = {}
 
     def _plist(self, rel: str) -> FileEdit:
         if not rel.lower().endswith((".mobileconfig", ".plist")):
@@ -54,10 +53,7 @@ class MdmWriter(TreeWriter):
             return self._note(ed, change, location_line)
         if change.key not in INTEGER_KEYS or not (change.value or "").isdigit() or len(change.value or "") > 6:
             raise NotWritable(f"a change to {change.key or 'a key'} of {rel} is not one plist integer")
-        done = (rel, change.key, change.value or "")
-        if done not in self._placed:
-            self._placed[done] = self._set(ed, change, location_line)
-        return self._placed[done]
+        return self.once((rel, change.key, change.value or ""), lambda: self._set(ed, change, location_line))
 
     def _set(self, ed: FileEdit, change: Change, line: int) -> Placed:
         if not 0 < line <= len(ed.lines):

@@ -34,7 +34,6 @@ class PhoneWriter(TreeWriter):
     def __init__(self, facts: PhoneFacts, config_dir: Path) -> None:
         super().__init__(config_dir, config_dir)
         self.facts = facts
-        self._placed: dict[tuple[str, str, str, str], Placed] = {}
 
     def _vendor(self, change: Change) -> str:
         obj = self.facts.named(change.kind, change.section) if change.kind else None
@@ -49,10 +48,7 @@ class PhoneWriter(TreeWriter):
         if not change.key or any(c in _BAD for c in change.key + (change.value or "")) \
                 or any(c.isspace() for c in change.key):
             raise NotWritable(f"a change to {change.key or 'a parameter'} of {change.root} is not one key = value line")
-        done = (change.root, change.key.lower(), change.action, change.value or "")
-        if done not in self._placed:
-            self._placed[done] = self._set(change)
-        return self._placed[done]
+        return self.once((change.root, change.key.lower(), change.action, change.value or ""), lambda: self._set(change))
 
     def _set(self, change: Change) -> Placed:
         ed = self.edit(change.root)

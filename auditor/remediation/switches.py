@@ -38,17 +38,13 @@ class SwitchWriter(TreeWriter):
         super().__init__(config_dir, root)
         self.facts = facts
         self._snippets: dict[str, dict[str, list[str]]] = {}  # file -> parent -> commands
-        self._placed: dict[tuple[str, str, str, str], Placed] = {}
 
     def place(self, change: Change, location_file: str = "", location_line: int = 0) -> Placed:
         if change.action == NOTE:
             return self._note(change, location_file, location_line)
         if any(c in "\r\n!" for c in change.root + change.section + change.key + (change.value or "")):
             raise NotWritable(f"a change to {change.key} is not one configuration line")
-        done = (change.root, change.section, change.key, change.action)
-        if done not in self._placed:
-            self._placed[done] = self._place(change)
-        return self._placed[done]
+        return self.once((change.root, change.section, change.key, change.action), lambda: self._place(change))
 
     def _place(self, change: Change) -> Placed:
         ed = self.edit(change.root)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Hashable, Optional, Protocol
 
 from voxaudit.remediation.change import Change
 from voxaudit.remediation.diff import FileEdit
@@ -33,6 +33,27 @@ class TreeWriter:
         self.config_dir = Path(config_dir)
         self.root = Path(root)
         self.edits: dict[str, FileEdit] = {}  # by path relative to the config directory
+        self._placed: dict[Hashable, Placed] = {}
+
+    def once(self, key: Hashable, place: Callable[[], Placed]) -> Placed:
+        """One setting asked for by several findings is placed once; each of them gets that answer."""
+        got = self._placed.get(key)
+        if got is None:
+            got = self._placed[key] = place()
+        return got
+
+    def value_on_line(self, rel: str, line: int, key: str, span_of: Callable[[str, str], Optional[tuple[int, int]]]
+                      ) -> tuple[FileEdit, str, tuple[int, int]]:
+        """Line ``line`` of ``rel`` as edited so far, and where the value of ``key`` sits on it (``span_of``
+        knows the dialect); NotWritable when the line is not there or does not set ``key``."""
+        ed = self.edit(rel)
+        if not 0 < line <= len(ed.lines):
+            raise NotWritable(f"{rel}:{line} is not in the file")
+        text = ed.replace.get(line, ed.lines[line - 1])
+        span = span_of(text, key)
+        if span is None:
+            raise NotWritable(f"{rel}:{line} does not set {key} on one line")
+        return ed, text, span
 
     def _path(self, rel: str) -> Path:
         inside = (self.root.resolve(), self.config_dir.resolve())
