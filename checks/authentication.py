@@ -63,7 +63,7 @@ def _admission(req: UnauthenticatedRequest) -> Verdict:
 
 
 @control(
-    id="AUTH-SIP-101", title="SIP calls without credentials are challenged or refused", severity="critical",
+    id="AUTH-SIP-101", title="Calls without credentials are challenged or refused (SIP, IAX2)", severity="critical",
     hipaa=SIP_CALLS, area="access", record=UnauthenticatedRequest,
     rationale="""A call request taken without authentication, from anyone who can reach the service rather
     than only from a carrier's listed addresses, lets a stranger call through the PBX (toll fraud) and

@@ -13,12 +13,14 @@ E1 = ("164.312(e)(1)", "164.312(e)(2)(ii)")
 
 
 @control(
-    id="ENC-SIG-101", title="No plaintext SIP signalling beyond loopback", severity="high",
+    id="ENC-SIG-101", title="No plaintext call signalling (SIP, IAX2) beyond loopback", severity="high",
     hipaa=(*E1, "NPRM-segmentation"), area="transport", record=SignallingPath,
     rationale="""SIP signalling carries caller and callee numbers and names, the digest exchange and
     the SDP that holds SDES media keys. Any listener, account, line or trunk that admits SIP over
     UDP or TCP on an address beyond the host itself sends all of it in clear, readable by anyone on
-    the path; only TLS protects it.""",
+    the path; only TLS protects it. IAX2 (trunks between sites, older extensions) carries the same
+    signalling, and the audio with it, in clear unless its encryption is forced; with plaintext
+    authentication it sends the account's secret itself.""",
 )
 def no_plaintext_signalling(path: SignallingPath, params: Params) -> Verdict:
     if path.undecidable:
@@ -27,7 +29,7 @@ def no_plaintext_signalling(path: SignallingPath, params: Params) -> Verdict:
         return passed(path.setting)
     if path.loopback:
         return passed(f"{path.setting}: reachable from this host only (loopback)")
-    return failed(f"plaintext SIP: {path.setting}")
+    return failed(f"plaintext {path.protocol}: {path.setting}")
 
 
 @control(
@@ -41,24 +43,26 @@ def tls_enabled(tls: TlsSupport, params: Params) -> Verdict:
 
 
 @control(
-    id="ENC-MEDIA-101", title="Call media is encrypted (SRTP)", severity="high", hipaa=E1, area="transport",
+    id="ENC-MEDIA-101", title="Call media is encrypted (SRTP, or IAX2 encryption)", severity="high", hipaa=E1,
+    area="transport",
     record=MediaPolicy,
     rationale="""Unencrypted RTP (a patient describing symptoms) can be recorded and replayed into
-    audio by anyone on the voice network who captures it: the conversation itself is PHI.""",
+    audio by anyone on the voice network who captures it: the conversation itself is PHI. The same holds
+    for the audio inside unencrypted IAX2 frames.""",
 )
 def media_encrypted(media: MediaPolicy, params: Params) -> Verdict:
     if media.undecidable:
         return unknown(media.undecidable)
     if media.encrypted:
         return passed(media.setting)
-    return failed(f"{media.setting}: call audio is unencrypted RTP")
+    return failed(f"{media.setting}: call audio is unencrypted {media.carrier}")
 
 
 @control(
-    id="ENC-MEDIA-102", title="Media encryption is mandatory, never a silent fallback to plain RTP",
+    id="ENC-MEDIA-102", title="Media encryption is mandatory, never a silent fallback to plain media",
     severity="high", hipaa=E1, area="transport", record=MediaPolicy,
-    rationale="""Encryption that is only offered falls back to plain RTP whenever the other side does
-    not offer it, silently: encryption becomes a hope rather than a control.""",
+    rationale="""Encryption that is only offered falls back to plain RTP (or clear IAX2) whenever the other
+    side does not offer it, silently: encryption becomes a hope rather than a control.""",
 )
 def media_mandatory(media: MediaPolicy, params: Params) -> Verdict:
     if media.undecidable:
@@ -66,8 +70,8 @@ def media_mandatory(media: MediaPolicy, params: Params) -> Verdict:
     if not media.encrypted:
         return not_applicable(f"{media.setting}: no media encryption to enforce (see ENC-MEDIA-101)")
     if media.fallback:
-        return failed(f"{media.setting}: falls back to plain RTP")
-    return passed(f"{media.setting}: SRTP required")
+        return failed(f"{media.setting}: falls back to plain {media.carrier}")
+    return passed(f"{media.setting}: {'SRTP' if media.carrier == 'RTP' else 'encryption'} required")
 
 
 @control(

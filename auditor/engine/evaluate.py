@@ -48,16 +48,19 @@ def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict[str, 
         parts = chk.parts(record.platform)
         if not parts:
             continue
+        # A target-level answer speaks for the binding a 1.x check became, when there is one (so baselines,
+        # waivers and diffs keyed by the old ID keep matching), whatever order the adapters loaded in.
+        lead = next((p for p in parts if p.alias), parts[0])
         if record.failure is not None or record.facts is None:
             failure = record.failure or CollectionFailure(kind=ErrorKind.BUG, reason="no facts were collected")
-            results.append(_error(chk.id, record.name, failure.kind, failure.reason, alias=parts[0].alias))
+            results.append(_error(chk.id, record.name, failure.kind, failure.reason, alias=lead.alias))
             continue
         before = len(results)
         for part in parts:
             results += _run_part(chk.id, part, record, ctx)
         if len(results) == before:
             results.append(Result(check_id=chk.id, target=record.name, resource="(target)", status=Status.NOT_APPLICABLE,
-                                  evidence=parts[0].none, alias=parts[0].alias or None))
+                                  evidence=lead.none, alias=lead.alias or None))
     return results
 
 

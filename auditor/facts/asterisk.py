@@ -16,6 +16,7 @@ from voxaudit.facts.asterisk_dialplan import (
     build_ael,
     build_extensions,
 )
+from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
 from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
@@ -51,6 +52,7 @@ ASTERISK_ROOTS = (
     "pjsip_wizard.conf", "users.conf",
     # Remote call-record databases (call records carry patients' numbers): read for BAA-101.
     "cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf",
+    "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
 )
 
 # Which objects each root produces: section name -> kind, or a callable by type=.
@@ -319,6 +321,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     USERS_ROOT: build_users,
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
     "sip.conf": _build_sip,
+    IAX_ROOT: build_iax,
 }
 
 

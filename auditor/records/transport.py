@@ -7,7 +7,7 @@ from voxaudit.records.base import Record
 
 
 class SignallingPath(Record, frozen=True, kw_only=True):
-    """One way SIP signalling can travel: a listener, an account, line or trunk, or what a probe or
+    """One way call signalling (SIP, or IAX2) can travel: a listener, an account, line or trunk, or what a probe or
     a capture saw.
 
     ``plaintext``: SIP in clear is admitted there (or was seen). ``loopback``: it is reachable from
@@ -20,6 +20,7 @@ class SignallingPath(Record, frozen=True, kw_only=True):
     loopback: bool = False
     address: str = ""
     undecidable: str = ""
+    protocol: str = "SIP"  # or "IAX2": IAX2 carries signalling and audio in one stream
 
 
 class TlsSupport(Record, frozen=True, kw_only=True):
@@ -41,6 +42,7 @@ class MediaPolicy(Record, frozen=True, kw_only=True):
     setting: str
     fallback: bool = False
     undecidable: str = ""
+    carrier: str = "RTP"  # what carries the audio: RTP (encrypted: SRTP), or IAX2 frames (encrypted: AES-128)
 
 
 class KeyExchange(Record, frozen=True, kw_only=True):

@@ -68,35 +68,43 @@ _LOAD_KEYS = ("load", "require", "preload", "preload-require")
 
 
 @dataclass(frozen=True)
-class ChanSip:
-    """Whether chan_sip runs, why (for evidence), and the line that decided it."""
+class ModuleState:
+    """Whether a channel module runs, why (for evidence), and the line that decided it."""
 
     loaded: bool
     why: str
     where: Optional[SourceRef] = None
 
 
-def _is_chan_sip(value: str) -> bool:
+ChanSip = ModuleState  # the name chan_sip's bindings know it by
+
+
+def _is_module(value: str, module: str) -> bool:
     """loader.c resource_name_match(): case-insensitive, with or without the ``.so`` suffix."""
-    return value.strip().lower().removesuffix(".so") == "chan_sip"
+    return value.strip().lower().removesuffix(".so") == module
 
 
-def chan_sip_state(facts: AsteriskFacts) -> ChanSip:
+def module_state(facts: AsteriskFacts, module: str, conf: str) -> ModuleState:
     """modules.conf as loader_config_init() reads it: explicit load/require/preload entries, then every
-    module when ``autoload`` is true; ``noload`` removes a module whichever way it got there."""
-    if not facts.has_config("sip.conf"):
-        return ChanSip(False, "no sip.conf: chan_sip does not start without it")
+    module when ``autoload`` is true; ``noload`` removes a module whichever way it got there. ``conf`` is
+    the module's own file: without it the channel driver declines to load."""
+    if not facts.has_config(conf):
+        return ModuleState(False, f"no {conf}: {module} does not start without it")
     if not facts.has_config("modules.conf"):
-        return ChanSip(True, "sip.conf is present; modules.conf was not collected, so chan_sip is assumed loaded")
+        return ModuleState(True, f"{conf} is present; modules.conf was not collected, so {module} is assumed loaded")
     mods = facts.first("modules.modules")
     if mods is None:
-        return ChanSip(False, "modules.conf has no [modules] section: Asterisk loads no module from it")
-    noload = next((s for s in mods.settings.get("noload", []) if _is_chan_sip(s.value)), None)
+        return ModuleState(False, "modules.conf has no [modules] section: Asterisk loads no module from it")
+    noload = next((s for s in mods.settings.get("noload", []) if _is_module(s.value, module)), None)
     if noload is not None:
-        return ChanSip(False, "modules.conf: noload => chan_sip.so", noload.source)
-    explicit = next((s for k in _LOAD_KEYS for s in mods.settings.get(k, []) if _is_chan_sip(s.value)), None)
+        return ModuleState(False, f"modules.conf: noload => {module}.so", noload.source)
+    explicit = next((s for k in _LOAD_KEYS for s in mods.settings.get(k, []) if _is_module(s.value, module)), None)
     if explicit is not None:
-        return ChanSip(True, "modules.conf loads chan_sip.so explicitly", explicit.source)
+        return ModuleState(True, f"modules.conf loads {module}.so explicitly", explicit.source)
     if ast_true(mods.get("autoload")):
-        return ChanSip(True, "modules.conf: autoload=yes and no noload => chan_sip.so", mods.location("autoload"))
-    return ChanSip(False, "modules.conf neither autoloads nor loads chan_sip.so", mods.location("autoload"))
+        return ModuleState(True, f"modules.conf: autoload=yes and no noload => {module}.so", mods.location("autoload"))
+    return ModuleState(False, f"modules.conf neither autoloads nor loads {module}.so", mods.location("autoload"))
+
+
+def chan_sip_state(facts: AsteriskFacts) -> ModuleState:
+    return module_state(facts, "chan_sip", "sip.conf")

@@ -35,11 +35,13 @@ from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
+from voxaudit.platforms.asterisk.common import module_state
 from voxaudit.platforms.host import relay_recipients
 from voxaudit.records.recipients import MAX_HOST, PhiRecipient, is_local, is_private, normal_host
 
 MTA_PROGRAMS = ("sendmail", "sendmail.postfix", "exim", "exim4", "msmtp", "ssmtp", "postdrop", "esmtp", "nullmailer-inject")
 TRUNK = "SIP trunk"
+IAX_TRUNK = "IAX2 trunk"
 CDR_ROOTS = (("cdr_pgsql.conf", "cdr_pgsql.section", "localhost"), ("cel_pgsql.conf", "cel_pgsql.section", "localhost"),
              ("cdr_mysql.conf", "cdr_mysql.section", "localhost"), ("cdr_tds.conf", "cdr_tds.section", ""))
 
@@ -169,6 +171,12 @@ def sip_trunks(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
         host = (peer.get("host") or "").strip()
         if host and host.lower() != "dynamic":
             found.add(TRUNK, _strip_port(host), f"sip.conf [{peer.name}] host", peer.location("host"), lan_is_local=True)
+    if module_state(facts, "chan_iax2", "iax.conf").loaded:
+        for acc in facts.of_kind("iax.account"):  # build_peer(): host= is whom calls go to (dynamic: it registers)
+            host = (acc.get("host") or "").strip()
+            if host and host.lower() != "dynamic":
+                found.add(IAX_TRUNK, _strip_port(host), f"iax.conf [{acc.name}] host", acc.location("host"),
+                          lan_is_local=True)
     return found.records()
 
 
@@ -249,7 +257,7 @@ def register_fix(rec: PhiRecipient) -> list[str]:
 
 
 BINDINGS = (
-    Binding("BAA-101", "asterisk", sip_trunks, ("pjsip.conf", "sip.conf", "pjsip_wizard.conf", "users.conf"),
+    Binding("BAA-101", "asterisk", sip_trunks, ("pjsip.conf", "sip.conf", "pjsip_wizard.conf", "users.conf", "iax.conf"),
             remediation=REMEDIATION, fix=register_fix, none="no SIP trunk to an outside host"),
     Binding("BAA-101", "asterisk", voicemail_email, ("voicemail.conf", "users.conf"), remediation=REMEDIATION,
             fix=register_fix, none="no mailbox emails or pages voicemail"),
