@@ -161,3 +161,19 @@ def test_freepbx_layout_through_the_cli_keeps_the_secret_out(tmp_path):
     for path in out.iterdir():
         assert CANARY not in path.read_text(errors="replace"), path.name
     assert CANARY not in proc.stdout + proc.stderr
+
+
+def test_patches_encrypt_and_drop_plaintext_auth(tmp_path):
+    """voxaudit fix writes iax.conf's own lines (encryption, forceencryption, auth=md5); the rescan passes."""
+    from tests.test_fix import round_trip
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "iax.conf").write_text(TRUNK.replace("context=from-internal", "context=from-internal\nauth=plaintext"))
+    (tmp_path / "work").mkdir()
+    manifest, _ = round_trip(tree, "asterisk", tmp_path / "work", extra_secrets=(CANARY,))
+    patched = {(o["check_id"], o["resource"]) for o in manifest["findings"] if o["outcome"] == "patch"}
+    assert {("ENC-SIG-101", "iax2 listener"), ("ENC-SIG-101", "iax2 friend branch-office"),
+            ("ENC-MEDIA-101", "iax2 friend branch-office")} <= patched
+    text = (tree / "iax.conf").read_text()
+    assert "auth=md5" in text and "forceencryption=yes" in text and "auth=plaintext" not in text
