@@ -62,6 +62,9 @@ class TargetRecord(Data, kw_only=True, omit_defaults=False):  # small, and read 
     # The business-associate register the scan judged PHI recipients against (vendors, hosts, BAA dates,
     # where the document is kept: no secret), so rescore judges the same; None: none was given (unknown).
     business_associates: Optional[list[dict[str, Any]]] = None
+    # The local directory the facts' file names are relative to (a configuration copy read on this machine;
+    # "" for live targets and SSH mirrors): SARIF gives it as the files' base URI.
+    config_root: str = ""
 
 
 class ProfileRef(Data, kw_only=True):

@@ -166,11 +166,11 @@ def build_report(doc: ScanDocument) -> ReportModel:
 
 def recipients(doc: ScanDocument) -> list[Recipient]:
     """Each clinic's PHI recipients (the data-flow inventory), from BAA-101's results: one per party
-    named in configuration; "(target)" results (nothing collected, no party) are not parties."""
+    named in configuration; "(target)" and "(unread parts of ...)" results (nothing collected, no party) are not parties."""
     clinic = {t.name: t.clinic for t in doc.targets}
     rows = [Recipient(clinic=clinic.get(r.target, ""), target=r.target, party=r.resource, status=r.effective_status,
                       evidence=r.evidence)
-            for r in doc.results if r.check_id == RECIPIENTS_CONTROL and r.resource != "(target)"]
+            for r in doc.results if r.check_id == RECIPIENTS_CONTROL and not r.resource.startswith("(")]
     rows.sort(key=lambda x: (x.clinic, x.target, x.party))
     return rows
 

@@ -66,6 +66,21 @@ def _switch(target: Target, note: Note) -> object:
     return offline.collect_switch_configs(Path(_tree(target).config_dir), progress=note)
 
 
+def _config_root(target: Target) -> str:
+    """The directory a configuration copy's file names are relative to: where the reader found the tree in
+    what it was given (etc/asterisk inside a snapshot, FreeSWITCH's conf dir), else what it was given."""
+    src = target.source
+    if not isinstance(src, ConfigDirSource):
+        return ""
+    given = Path(src.config_dir)
+    if target.platform == "asterisk":
+        given = offline.locate_tree(given)[0]
+    elif target.platform == "freeswitch":
+        found = offline.locate_freeswitch_conf(given)
+        given = found[0] if found is not None else given
+    return str(given.resolve()) if given.is_dir() else ""
+
+
 def address_of(target: Target) -> str:
     """The host a target describes, as the drift stage pairs targets by (its source's address, if any)."""
     address = getattr(target.source, "address", "")
@@ -165,6 +180,8 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
         if isinstance(facts, PlatformFacts):
             facts.flag_unread_roots()  # present with content, nothing understood: a gap, never "empty"
         record.facts = facts  # type: ignore[assignment]  # each collector returns its platform's facts
+        if mirrored is None:
+            record.config_root = _config_root(target)
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:

@@ -14,6 +14,8 @@ from datetime import date, datetime, timezone
 from types import TracebackType
 from typing import Any, Mapping, Optional, Sequence
 
+import msgspec
+
 from voxaudit.check import CheckContext, Part
 from voxaudit.engine.collect import gc_paused
 from voxaudit.model import ErrorKind, Result, SourceRef, Status, Waiver
@@ -56,27 +58,73 @@ def evaluate_target(record: TargetRecord, checks: list[Rule], params: dict[str, 
             results.append(_error(chk.id, record.name, failure.kind, failure.reason, alias=lead.alias))
             continue
         before = len(results)
+        # One ERROR per refused file or unread part of one, however many bindings of the control read it: a
+        # result's identity (control, target, resource) stays unique for history, baselines and waivers.
+        said: set[str] = set()
         for part in parts:
-            results += _run_part(chk.id, part, record, ctx)
+            results += _run_part(chk.id, part, record, ctx, said)
+        if len(results) - before > 1:
+            _unique_resources(results, before)
         if len(results) == before:
             results.append(Result(check_id=chk.id, target=record.name, resource="(target)", status=Status.NOT_APPLICABLE,
                                   evidence=lead.none, alias=lead.alias or None))
     return results
 
 
-def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext) -> list[Result]:
+def _unique_resources(results: list[Result], start: int) -> None:
+    """Two objects of one name (two ``[admin]`` sections in manager.conf and a file it includes, a peer
+    written twice) each keep their verdict, told apart by where they are written: the later ones are
+    named ``resource (file:line)``, so (control, target, resource) stays unique."""
+    names = [r.resource for r in results[start:]]
+    if len(set(names)) == len(names):
+        return
+    seen: set[str] = set()
+    for i in range(start, len(results)):
+        r = results[i]
+        if r.resource in seen:
+            where = f" ({r.location.file}:{r.location.line})" if r.location is not None else ""
+            name, n = f"{r.resource}{where}", 2
+            while name in seen:
+                name, n = f"{r.resource}{where} #{n}", n + 1
+            results[i] = msgspec.structs.replace(r, resource=name)
+        seen.add(results[i].resource)
+
+
+def _claim(said: set[str], resource: str, alias: Optional[str]) -> Optional[str]:
+    """The name of an ERROR that several bindings of one control may give alike (a refused file, an unread
+    part of one): the first takes ``resource``, a later one with a 1.x ID takes ``resource`` naming it (its
+    old check keeps its answer), any other is said once already. Keeps (control, target, resource) unique."""
+    for name in (resource, f"{resource[:-1]}: {alias})" if alias and resource.endswith(")") else ""):
+        if name and name not in said:
+            said.add(name)
+            return name
+    return None
+
+
+def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext,
+              said: Optional[set[str]] = None) -> list[Result]:
     facts = record.facts
     assert facts is not None
     alias = part.alias or None
+    said = set() if said is None else said
     for source in part.sources:
         state, reason = facts.source_state(source)
-        if state == "error":
-            return [_error(check_id, record.name, ErrorKind.PARSE, f"{source} could not be used: {reason}", alias=alias)]
-        if state == "not_collected":
-            return [_error(check_id, record.name, ErrorKind.NOT_COLLECTED, reason, alias=alias)]
-    results = [Result(check_id=check_id, target=record.name, resource=resource, status=Status.ERROR,
-                      evidence=reason, error_kind=ErrorKind.PARSE, alias=alias)
-               for source in part.sources for resource, reason in facts.resource_errors(source)]
+        if state in ("error", "not_collected"):
+            name = _claim(said, "(target)", alias)
+            if name is None:
+                return []
+            if state == "error":
+                return [Result(check_id, record.name, name, Status.ERROR, f"{source} could not be used: {reason}",
+                               None, [], ErrorKind.PARSE, None, alias)]
+            return [Result(check_id, record.name, name, Status.ERROR, reason, None, [], ErrorKind.NOT_COLLECTED, None,
+                           alias)]
+    results = []
+    for source in part.sources:
+        for resource, reason in facts.resource_errors(source):
+            name = _claim(said, resource, alias)
+            if name is not None:
+                results.append(Result(check_id=check_id, target=record.name, resource=name, status=Status.ERROR,
+                                      evidence=reason, error_kind=ErrorKind.PARSE, alias=alias))
     try:
         if part.results is not None:
             return results + part.results(facts, ctx, check_id, record.name, alias)

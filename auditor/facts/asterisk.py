@@ -18,6 +18,7 @@ from voxaudit.facts.asterisk_dialplan import (
 )
 from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
+from voxaudit.facts.asterisk_modules import NOT_AUDITED, unaudited_builder
 from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
     WIZARD_ROOT,
@@ -53,6 +54,8 @@ ASTERISK_ROOTS = (
     # Remote call-record databases (call records carry patients' numbers): read for BAA-101.
     "cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf",
     "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
+    # Channel drivers voxaudit does not audit: a gap when they load (auditor/facts/asterisk_modules.py).
+    *NOT_AUDITED,
 )
 
 # Which objects each root produces: section name -> kind, or a callable by type=.
@@ -322,6 +325,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
     "sip.conf": _build_sip,
     IAX_ROOT: build_iax,
+    **{root: unaudited_builder(root) for root in NOT_AUDITED},
 }
 
 

@@ -300,8 +300,8 @@ class PlatformFacts(Data, tag_field="platform", dict=True, kw_only=True):
         for cf in self.configs.values():
             if not cf.found or not cf.content_lines or cf.fatal_problem is not None:
                 continue
-            if any(p.is_gap and p.line == 0 and p.file == cf.root for p in cf.problems):
-                continue  # already said
+            if any((p.is_gap or p.note) and p.line == 0 and p.file == cf.root for p in cf.problems):
+                continue  # already said (a gap, or a note that the root is not read on purpose)
             if used.isdisjoint(cf.files) and cf.root not in used:
                 cf.problems.append(ParseProblem(
                     file=cf.root, line=0, fatal=False,

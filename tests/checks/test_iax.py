@@ -177,3 +177,29 @@ def test_patches_encrypt_and_drop_plaintext_auth(tmp_path):
             ("ENC-MEDIA-101", "iax2 friend branch-office")} <= patched
     text = (tree / "iax.conf").read_text()
     assert "auth=md5" in text and "forceencryption=yes" in text and "auth=plaintext" not in text
+
+
+# -- channel drivers voxaudit does not read ------------------------------------------------------------
+
+SKINNY = "[general]\nbindaddr=0.0.0.0\nbindport=2000\n[lobby-phone]\ndevice=SEP001122334455\nline => 200\n"
+
+
+def test_a_loaded_driver_voxaudit_does_not_read_is_a_gap_on_the_transport_controls(tree, registry):
+    """chan_skinny with devices, loaded by autoload: the gap names the driver, and ENC-SIG-101/ENC-MEDIA-101
+    get an ERROR for it (coverage drops) instead of passing over SCCP phones."""
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.scan import TargetRecord
+
+    facts = tree({"skinny.conf": SKINNY, "modules.conf": "[modules]\nautoload=yes\nnoload => chan_sip.so\n"})
+    (gap,) = facts.configs["skinny.conf"].problems
+    assert gap.is_gap and "chan_skinny loads" in gap.message and "SCCP" in gap.message
+    record = TargetRecord(name="pbx", platform="asterisk", facts=facts)
+    checks = [registry.get(c) for c in ("ENC-SIG-101", "ENC-MEDIA-101")]
+    got = {(r.check_id, r.resource): r.status for r in evaluate_target(record, checks, {})}
+    assert got[("ENC-SIG-101", "(unread parts of skinny.conf)")] == ERROR
+    assert got[("ENC-MEDIA-101", "(unread parts of skinny.conf)")] == ERROR
+    off = tree({"skinny.conf": SKINNY, "modules.conf": "[modules]\nautoload=yes\nnoload => chan_skinny.so\n"})
+    (note,) = off.configs["skinny.conf"].problems
+    assert note.note and "noload => chan_skinny.so" in note.message
+    record = TargetRecord(name="pbx", platform="asterisk", facts=off)
+    assert not [r for r in evaluate_target(record, checks, {}) if "skinny" in r.resource]

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_modules import ModuleState, module_loaded
 from voxaudit.facts.asterisk_sip import ast_true
 from voxaudit.facts.common import ConfigObject
-from voxaudit.model import SourceRef
 
 PLATFORMS = ["asterisk"]
 T = TypeVar("T")
@@ -64,46 +63,13 @@ def pins_elsewhere(facts: AsteriskFacts) -> bool:
     return bool(general and (general.get("passwordlocation") or "").lower() == "spooldir")
 
 
-_LOAD_KEYS = ("load", "require", "preload", "preload-require")
-
-
-@dataclass(frozen=True)
-class ModuleState:
-    """Whether a channel module runs, why (for evidence), and the line that decided it."""
-
-    loaded: bool
-    why: str
-    where: Optional[SourceRef] = None
-
-
 ChanSip = ModuleState  # the name chan_sip's bindings know it by
 
 
-def _is_module(value: str, module: str) -> bool:
-    """loader.c resource_name_match(): case-insensitive, with or without the ``.so`` suffix."""
-    return value.strip().lower().removesuffix(".so") == module
-
-
 def module_state(facts: AsteriskFacts, module: str, conf: str) -> ModuleState:
-    """modules.conf as loader_config_init() reads it: explicit load/require/preload entries, then every
-    module when ``autoload`` is true; ``noload`` removes a module whichever way it got there. ``conf`` is
-    the module's own file: without it the channel driver declines to load."""
-    if not facts.has_config(conf):
-        return ModuleState(False, f"no {conf}: {module} does not start without it")
-    if not facts.has_config("modules.conf"):
-        return ModuleState(True, f"{conf} is present; modules.conf was not collected, so {module} is assumed loaded")
-    mods = facts.first("modules.modules")
-    if mods is None:
-        return ModuleState(False, "modules.conf has no [modules] section: Asterisk loads no module from it")
-    noload = next((s for s in mods.settings.get("noload", []) if _is_module(s.value, module)), None)
-    if noload is not None:
-        return ModuleState(False, f"modules.conf: noload => {module}.so", noload.source)
-    explicit = next((s for k in _LOAD_KEYS for s in mods.settings.get(k, []) if _is_module(s.value, module)), None)
-    if explicit is not None:
-        return ModuleState(True, f"modules.conf loads {module}.so explicitly", explicit.source)
-    if ast_true(mods.get("autoload")):
-        return ModuleState(True, f"modules.conf: autoload=yes and no noload => {module}.so", mods.location("autoload"))
-    return ModuleState(False, f"modules.conf neither autoloads nor loads {module}.so", mods.location("autoload"))
+    """Whether ``module`` (configured by ``conf``) runs, as modules.conf decides (auditor.facts.asterisk_modules)."""
+    return module_loaded(module, conf, facts.has_config(conf), facts.has_config("modules.conf"),
+                         facts.first("modules.modules"))
 
 
 def chan_sip_state(facts: AsteriskFacts) -> ModuleState:

@@ -10,11 +10,12 @@ from typing import Iterator, Optional
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_modules import ModuleState
 from voxaudit.facts.asterisk_sip import ast_false, ast_true
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.model import SourceRef
 from voxaudit.platforms.asterisk.authentication import account_secret, secret_change, secret_fix
-from voxaudit.platforms.asterisk.common import ModuleState, module_state
+from voxaudit.platforms.asterisk.common import module_state
 from voxaudit.platforms.common import is_loopback
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.transport import MediaPolicy, SignallingPath

@@ -171,8 +171,14 @@ def sip_trunks(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
         host = (peer.get("host") or "").strip()
         if host and host.lower() != "dynamic":
             found.add(TRUNK, _strip_port(host), f"sip.conf [{peer.name}] host", peer.location("host"), lan_is_local=True)
+    return found.records()
+
+
+def iax_trunks(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
+    """IAX2 peers called at a fixed host (build_peer(): host= is whom calls go to; dynamic: it registers)."""
+    found = RecipientSet()
     if module_state(facts, "chan_iax2", "iax.conf").loaded:
-        for acc in facts.of_kind("iax.account"):  # build_peer(): host= is whom calls go to (dynamic: it registers)
+        for acc in facts.of_kind("iax.account"):
             host = (acc.get("host") or "").strip()
             if host and host.lower() != "dynamic":
                 found.add(IAX_TRUNK, _strip_port(host), f"iax.conf [{acc.name}] host", acc.location("host"),
@@ -257,8 +263,10 @@ def register_fix(rec: PhiRecipient) -> list[str]:
 
 
 BINDINGS = (
-    Binding("BAA-101", "asterisk", sip_trunks, ("pjsip.conf", "sip.conf", "pjsip_wizard.conf", "users.conf", "iax.conf"),
+    Binding("BAA-101", "asterisk", sip_trunks, ("pjsip.conf", "sip.conf", "pjsip_wizard.conf", "users.conf"),
             remediation=REMEDIATION, fix=register_fix, none="no SIP trunk to an outside host"),
+    Binding("BAA-101", "asterisk", iax_trunks, ("iax.conf", "modules.conf"), remediation=REMEDIATION, fix=register_fix,
+            none="no IAX2 trunk to an outside host"),
     Binding("BAA-101", "asterisk", voicemail_email, ("voicemail.conf", "users.conf"), remediation=REMEDIATION,
             fix=register_fix, none="no mailbox emails or pages voicemail"),
     Binding("BAA-101", "asterisk", call_record_databases, tuple(r for r, _, _ in CDR_ROOTS), remediation=REMEDIATION,
