@@ -23,8 +23,11 @@ def payload(doc: ScanDocument, report_url: Optional[str] = None) -> dict:
         "tool": "voxaudit", "scan_id": doc.scan_id, "finished_at": doc.finished_at, "profile": doc.profile.id,
         "score": doc.scores.overall, "coverage": doc.scores.coverage,
         "targets": len(doc.targets), "targets_not_collected": sum(1 for t in doc.targets if t.failure),
+        # "failing" is the one count the terminal, the HTML report and the portfolio show: FAIL results not
+        # waived. failing_checks_by_severity counts controls (each once, however many resources fail it).
+        "failing": doc.scores.counts.get("FAIL", 0),
         "failing_checks_by_severity": {k: len(v) for k, v in sorted(failing.items())},
-        "errors": sum(1 for r in doc.results if r.status == "ERROR"),
+        "errors": doc.scores.counts.get("ERROR", 0), "waived": doc.scores.counts.get("WAIVED", 0),
         "new_findings": (doc.trend or {}).get("new"), "score_change": (doc.trend or {}).get("score_delta"),
         "report": report_url,
     }

@@ -167,13 +167,18 @@ def _sparkline(points: list[dict[str, Any]], width: int = 110, height: int = 26)
         return []
     low, high = min(scores), max(scores)
     if high - low < 10:
-        mid = (high + low) / 2
-        low, high = max(0.0, mid - 5), min(100.0, mid + 5)
-        if high - low < 10:
-            low, high = (0.0, 10.0) if low == 0 else (90.0, 100.0)
+        # A 10-point window around the scores, moved inside 0..100 at the ends. (Clipping it there and then
+        # testing the width again once sent a flat 61.6 to the 90..100 window: floating point makes
+        # 66.6 - 56.6 a hair under 10, and the line was drawn two rows lower, over another clinic's.)
+        low = min(max(0.0, (high + low) / 2 - 5), 90.0)
+        high = low + 10
     step = (width - 6) / (len(points) - 1)
-    return [(round(3 + i * step, 1), round(height - 3 - (p["score"] - low) / (high - low) * (height - 6), 1))
-            for i, p in enumerate(points) if p["score"] is not None]
+    top, bottom = 3.0, height - 3.0
+
+    def y(score: float) -> float:
+        return round(min(bottom, max(top, bottom - (score - low) / (high - low) * (bottom - top))), 1)
+
+    return [(round(3 + i * step, 1), y(p["score"])) for i, p in enumerate(points) if p["score"] is not None]
 
 
 def _row(clinic: str, folder: str, d: ScanDocument, trend: dict[str, Any]) -> dict[str, Any]:

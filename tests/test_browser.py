@@ -319,6 +319,30 @@ def test_report_tells_zero_from_not_assessed_and_uses_the_window(browser, report
     assert problems(browser, page) == []
 
 
+OVERFLOW = """return Array.prototype.map.call(document.querySelectorAll('main section'), function (s) {
+  return [s.id, s.scrollWidth - s.clientWidth, getComputedStyle(s).overflowX]; });"""
+
+
+def test_report_tables_stay_inside_their_cards(browser, report_dir):
+    """From a laptop's 1280 px to 2200 px nothing is wider than its card (the safeguard table once spilled
+    its Pass/Fail/Waived/Error columns over the card's edge at 1600 px, beside "Fix first"); in a window
+    narrower than a table, the table scrolls inside its card instead of being cut."""
+    page = report_dir / "report.html"
+    open_page(browser, page)
+    try:
+        for width in (1280, 1600, 1900, 2200):
+            browser.set_window_size(width, 1000)
+            wide = [(sid, extra) for sid, extra, _ in browser.execute_script(OVERFLOW) if extra > 0]
+            assert wide == [], (width, wide)
+        browser.set_window_size(800, 1000)
+        sections = browser.execute_script(OVERFLOW)
+        assert any(extra > 0 for _, extra, _ in sections)  # the safeguard table is wider than 800 px allows
+        assert all(overflow in {"auto", "scroll"} for _, extra, overflow in sections if extra > 0), sections
+    finally:
+        browser.set_window_size(1600, 1000)
+    assert problems(browser, page) == []
+
+
 def test_report_print_stylesheet(browser, report_dir):
     page = report_dir / "report.html"
     open_page(browser, page)
@@ -385,6 +409,10 @@ def test_pdf_pages_are_rendered_and_hold_the_evidence(report_dir, clinic_doc, tm
         start = next(i for i, t in enumerate(page_texts) if re.search(rf"\b{re.escape(f.meta.id)}:", t))
         after = page_texts[start].split(f"{f.meta.id}:", 1)[1]
         assert "How to fix (" in after, f"{f.meta.id} is split across pages {start + 1} and {start + 2}"
+    # A control ID is copied from the PDF into other commands: each table prints it whole, on one line.
+    coverage = text.split("Coverage and errors", 1)[1].split("Passed checks", 1)[0]
+    assert model.errors and all(re.search(rf"(?<![\w-]){re.escape(r.check_id)}(?![\w-])", coverage)
+                                for r in model.errors), coverage[:2000]
     # Passed checks are printed expanded (a closed <details> would print nothing).
     passed_ids = {meta.id for meta, _, _ in model.passed_checks}
     missing = sorted(cid for cid in passed_ids if cid not in flat)

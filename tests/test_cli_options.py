@@ -97,6 +97,31 @@ def test_baseline_to_stdout(saved, tmp_path):
     proc = run("baseline", saved, "-o", "-", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["findings"]) > 20 and list(tmp_path.iterdir()) == []
+    # counted in the reports' words: failing results, in findings (a control failing on a target)
+    doc = json.loads(saved.read_text())
+    failing = [r for r in doc["results"] if r["status"] == "FAIL" and not r["waiver"]]
+    findings = {(r["check_id"], r["target"]) for r in failing}
+    assert f"{len(failing)} failing results, in {len(findings)} findings" in proc.stderr, proc.stderr
+
+
+def test_quiet_prints_nothing_but_why_a_gate_failed(tmp_path):
+    """--quiet, as documented: silent on success (cron mails nothing), the gate's reasons alone on failure."""
+    ok = run("scan", "--config-dir", EXAMPLE, "-o", tmp_path / "a", "-q", "--no-history", cwd=tmp_path)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    failed = run("scan", "--config-dir", EXAMPLE, "-o", tmp_path / "b", "-q", "--no-history", "--fail-on", "HIGH",
+                 cwd=tmp_path)
+    assert failed.returncode == 1 and failed.stdout == ""
+    lines = failed.stderr.splitlines()
+    assert lines and all(line.startswith("gate failed: ") for line in lines), failed.stderr
+
+
+def test_commands_that_write_folders_refuse_stdout(saved, tmp_path):
+    """`fix -o -` once wrote its patches into a folder named '-'; a folder of files cannot go to stdout."""
+    fix = run("fix", saved, "--config-dir", EXAMPLE, "-o", "-", cwd=tmp_path)
+    assert fix.returncode == 2 and "give -o DIR, not -o -" in fix.stderr and fix.stdout == ""
+    portfolio = run("portfolio", saved, "-o", "-", cwd=tmp_path)
+    assert portfolio.returncode == 2 and "give -o DIR, not -o -" in portfolio.stderr and portfolio.stdout == ""
+    assert not (tmp_path / "-").exists() and list(tmp_path.iterdir()) in ([], [tmp_path / "history.sqlite"])
 
 
 # ---- severities, --checks, --skip-checks, --severity ---------------------------------------------------------
@@ -304,11 +329,112 @@ def test_piped_tables_never_cut_ids(tmp_path):
 
 def test_every_list_has_json(tmp_path):
     db = tmp_path / "h.sqlite"
-    for args in (("checks", "list"), ("profiles", "list"), ("profiles", "show", "hipaa-security-rule"),
-                 ("history", "--history-db", db)):
+    for args in (("checks", "list"), ("checks", "show", "AST-VM-108"), ("profiles", "list"),
+                 ("profiles", "show", "hipaa-security-rule"), ("history", "--history-db", db)):
         proc = run(*args, "--format", "json", cwd=tmp_path)
         assert proc.returncode == 0, (args, proc.stderr)
         json.loads(proc.stdout)
+    # checks show by a 1.x ID: the control it became, and the ID asked for, as data
+    shown = json.loads(run("checks", "show", "ast-vm-108", "--format", "JSON").stdout)
+    assert shown["requested"] == "AST-VM-108" and shown["id"] in shown["resolves_to"] and shown["origin"]
+    listed = {c["id"]: c for c in json.loads(run("checks", "list", "--format", "json").stdout)}
+    assert {k: v for k, v in shown.items() if k not in {"origin", "requested", "resolves_to"}} == listed[shown["id"]]
+
+
+def test_history_shows_its_figures_in_an_80_column_terminal(tmp_path):
+    """In a terminal (not piped) of 80 columns, `voxaudit history` once showed the scan, time and profile and
+    squeezed Targets..Errors to empty columns. Now every figure is there, the IDs whole, nothing cut."""
+    import io
+
+    from rich.console import Console
+
+    from voxaudit.cli.history import history_table
+    from voxaudit.history import History
+
+    db = tmp_path / "h.sqlite"
+    for name, config_dir in (("pbx", EXAMPLE), ("empty", tmp_path)):  # a scored scan, and one not assessed
+        run("scan", "--config-dir", config_dir, "--name", name, "-o", tmp_path / name, "-q", "--history-db", db,
+            cwd=tmp_path)
+    store = History(db)
+    rows = store.scans(limit=5)
+    store.close()
+    assert len(rows) == 2 and {r["overall"] is None for r in rows} == {True, False}
+
+    def shown(width: int, table_rows: list[dict]) -> str:
+        console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
+        console.print(history_table(table_rows, width))
+        text = console.file.getvalue()
+        assert max(len(line) for line in text.splitlines()) <= width
+        return text
+
+    text = shown(80, rows)
+    for header in ("Scan", "Targets", "Score", "Coverage", "Failing", "Errors"):
+        assert header in text
+    assert "…" not in text and "hipaa-security-rule" in text  # the one profile, in the title
+    for r in rows:
+        line = next(ln for ln in text.splitlines() if r["scan_id"] in ln)
+        figures = re.findall(r"\d+(?:\.\d)?%?", line.split(r["scan_id"], 1)[1])
+        assert figures[-3:] == [f"{r['coverage']:.0f}%", str(r["failing"]), str(r["errors"])], line
+    scored = next(r for r in rows if r["overall"] is not None)
+    assert f"{scored['overall']:.1f}" in text and "not" in text and "assessed" in text
+    wide = shown(400, rows)
+    assert "Reports" in wide and all(r["report_dir"] in wide for r in rows)
+    mixed = shown(400, [rows[0], {**rows[1], "profile": "hipaa-2025-nprm"}])
+    assert "Profile" in mixed and "hipaa-2025-nprm" in mixed
+
+
+@pytest.mark.parametrize("profile", ["hipaa-security-rule", "hipaa-2025-nprm"])
+def test_the_scan_summary_fits_an_80_column_terminal(saved, profile):
+    """Every safeguard's citation whole (it was cut to "164.308(a)(1)(ii…" at 80 columns) and every figure on
+    its row; the NPRM's long citations wrap beneath instead."""
+    import io
+
+    from rich.console import Console
+
+    from voxaudit.cli.common import summary
+    from voxaudit.profile import load_profile
+    from voxaudit.registry import load_registry
+    from voxaudit.scan import load_scan
+    from voxaudit.service import rescore
+
+    reg = load_registry()
+    doc = rescore(load_scan(saved), reg, load_profile(profile, reg), [])
+    console = Console(width=80, file=io.StringIO(), color_system=None, legacy_windows=False)
+    summary(doc, [], False, console)
+    text = console.file.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    rows = [ln for ln in text.splitlines() if re.search(r" (required|addressable) ", ln)]
+    assert len(rows) == len(doc.scores.safeguards)
+    for s, line in zip(doc.scores.safeguards, rows):
+        assert line.lstrip().startswith(s.citation.split()[0] + (" " if " " in s.citation else "")), line
+        score = "not assessed" if s.score is None else f"{s.score:.1f}"
+        coverage = "n/a" if s.coverage is None else f"{s.coverage:.0f}%"
+        assert re.search(rf"{re.escape(score)}\s+{re.escape(coverage)}\s+{s.failed}\s+{s.errors}$", line.rstrip()), line
+    assert f"{doc.scores.counts['FAIL']} failing" in text
+
+
+def test_diff_to_a_scan_that_assessed_nothing_says_not_assessed(saved, tmp_path):
+    """The diff speaks as the reports do: a score that does not exist is "not assessed", never "None"."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    scan = run("scan", "--config-dir", empty, "--platform", "freeswitch", "-o", tmp_path / "o", "-f", "json", "-q",
+               "--no-history", cwd=tmp_path)
+    assert scan.returncode == 3, scan.stderr
+    proc = run("diff", saved, tmp_path / "o" / "scan.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert re.search(r"score \d+\.\d -> not assessed \(n/a\)$", first), first
+    assert "None" not in proc.stdout and "-> not assessed" in proc.stdout.split("Safeguard scores")[1]
+
+
+def test_a_1x_id_bound_on_several_platforms_is_listed_once():
+    """KAM-ACC-103 is the 1.x ID on Kamailio and on OpenSIPS: the table and the catalogue name it once."""
+    table = run("checks", "list", columns="400").stdout
+    row = next(line for line in table.splitlines() if "AUTH-SECRET-101" in line)
+    assert row.count("KAM-ACC-103") == 1, row
+    markdown = run("checks", "list", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if line.startswith("| AUTH-SECRET-101 "))
+    assert row.count("KAM-ACC-103") == 1, row
 
 
 def test_failing_is_one_count_in_terminal_and_reports(tmp_path):
@@ -326,7 +452,9 @@ def test_failing_is_one_count_in_terminal_and_reports(tmp_path):
 
 
 def test_version_is_answered_before_click_is_imported():
-    code = ("import sys; sys.argv = ['voxaudit', '--version']; from auditor.cli import main; main(); "
-            "print(sorted(m for m in ('click', 'rich', 'auditor.cli.config', 'auditor.engine') if m in sys.modules))")
+    # The one import name: with ``auditor.cli`` the check below named modules nothing imports (the package's
+    # own imports are ``voxaudit.*``), so it could not fail.
+    code = ("import sys; sys.argv = ['voxaudit', '--version']; from voxaudit.cli import main; main(); "
+            "print(sorted(m for m in ('click', 'rich', 'voxaudit.cli.config', 'voxaudit.engine') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert proc.stdout.splitlines() == ["voxaudit, version " + proc.stdout.split("version ")[1].split()[0], "[]"]

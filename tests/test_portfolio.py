@@ -164,6 +164,48 @@ def test_fleet_totals_use_the_one_vocabulary(fleet):
     assert totals["targets"] == sum(len(t) for t in FLEET.values())
 
 
+def test_a_clinic_row_counts_failing_as_its_own_report_does(fleet):
+    """One vocabulary: the portfolio's "failing" for a clinic is the "Failing" its own report.html and
+    scan.json show (results FAIL and not waived), for every clinic, the failed one included."""
+    for row in portfolio_json(fleet)["clinics"]:
+        report = fleet["out"] / row["report"]
+        shown = re.search(r'<div class="l">Failing</div><div class="v">(\d+)</div>', report.read_text())
+        assert shown, row["clinic"]
+        scan_json = json.loads(report.with_name("scan.json").read_text())
+        failing = sum(1 for r in scan_json["results"] if r["status"] == "FAIL" and not r.get("waiver"))
+        assert row["failing"] == int(shown.group(1)) == failing, row["clinic"]
+
+
+def test_every_trend_line_is_drawn_inside_its_own_cell(fleet):
+    """A sparkline's points stay in its 110 x 26 box: a flat 61.6 was once drawn 50 px lower, over the
+    trend of a clinic two rows down, and its own cell looked empty."""
+    from voxaudit.reports.portfolio import _sparkline
+
+    html = (fleet["out"] / "portfolio.html").read_text()
+    lines = re.findall(r'<polyline points="([^"]*)"', html)
+    assert len(lines) >= len(FLEET) - 1  # every clinic with earlier scans has one
+    for points in lines:
+        for x, y in (map(float, p.split(",")) for p in points.split()):
+            assert 0 <= x <= 110 and 0 <= y <= 26, points
+    for scores in ([61.6] * 3, [63.4, 63.4], [75.5] * 3, [0, 0], [100, 100], [95, 99.5], [3, 7], [10, 90],
+                   [None, 50, None, 60], [0.0, 100.0, 0.0]):
+        drawn = _sparkline([{"score": s} for s in scores])
+        assert len(drawn) == sum(s is not None for s in scores)
+        assert all(3 <= y <= 23 for _, y in drawn), (scores, drawn)
+        ys = [y for _, y in drawn]
+        assert (max(ys) - min(ys) < 1) == (len({s for s in scores if s is not None}) == 1)  # flat only when flat
+
+
+def test_every_colour_of_the_heat_map_has_its_key(fleet):
+    """The legend keys each band the map can paint (it once showed 5 of the 10, so a 38 had no key)."""
+    html = (fleet["out"] / "portfolio.html").read_text()
+    heat = html.split('<table id="heat"')[1].split("</table>")[0]
+    legend = html.split('<div class="legend">')[1].split("</div>")[0]
+    keyed = set(re.findall(r'class="sw (h[-\w]+)"', legend))
+    assert {f"h{band}" for band in range(10)} | {"h-zero", "h-na"} == keyed
+    assert set(re.findall(r'<td class="cell (h[-\w]+)"', heat)) <= keyed
+
+
 def test_recurring_findings_count_clinics_independently(fleet):
     """Counted again here from each clinic's own scan.json: failing checks per clinic."""
     data = portfolio_json(fleet)

@@ -50,9 +50,15 @@ def checks_list(platform, severities, fmt, checks_dir) -> None:
             table.add_column(col, no_wrap=col == "ID")
         for c in items:
             table.add_row(c.id, c.meta.severity.value, c.meta.area, c.meta.title, ", ".join(c.meta.hipaa),
-                          ", ".join(c.meta.all_aliases()))
+                          ", ".join(replaced_ids(c.meta)))
         out.print(table)
         out.print(f"{len(items)} checks")
+
+
+def replaced_ids(meta: Any) -> list[str]:
+    """The 1.x IDs a control replaces, each once: one 1.x ID can be bound on several platforms (KAM-ACC-103 on
+    Kamailio and OpenSIPS), and a table listing it twice reads as two different checks."""
+    return list(dict.fromkeys(meta.all_aliases()))
 
 
 def catalogue_markdown(registry: Registry, only: Optional[list[Any]] = None) -> str:
@@ -68,15 +74,18 @@ def catalogue_markdown(registry: Registry, only: Optional[list[Any]] = None) -> 
         lines += [f"#### {label} ({len(items)})", "",
                   "| ID | Severity | Control | Platforms | HIPAA | Replaces (1.x IDs) |", "|---|---|---|---|---|---|"]
         lines += [f"| {c.id} | {c.meta.severity.value} | {c.meta.title} | {', '.join(c.meta.platforms)} | "
-                  f"{', '.join(c.meta.hipaa)} | {', '.join(c.meta.all_aliases()) or '-'} |" for c in items]
+                  f"{', '.join(c.meta.hipaa)} | {', '.join(replaced_ids(c.meta)) or '-'} |" for c in items]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 @checks.command("show")
 @click.argument("check_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True, help="json: the control's metadata (what 'checks list --format json' gives for it), "
+                                      "with the module it came from and the control IDs a 1.x ID resolves to.")
 @click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False))
-def checks_show(check_id, checks_dir) -> None:
+def checks_show(check_id, fmt, checks_dir) -> None:
     """Everything about one check: rationale, remediation per platform, parameters."""
     try:
         registry = registry_of(checks_dir)
@@ -86,6 +95,11 @@ def checks_show(check_id, checks_dir) -> None:
     if chk is None:
         raise InputError(f"unknown check {check_id!r}; see 'voxaudit checks list'")
     m = chk.meta
+    if fmt.lower() == "json":
+        click.echo(json.dumps({**m.model_dump(mode="json"), "origin": registry.origins.get(m.id),
+                               "requested": check_id.upper(), "resolves_to": registry.resolve(check_id.upper())},
+                              indent=2))
+        return
     if m.id != check_id.upper():
         became = registry.resolve(check_id.upper())
         out.print(f"{check_id.upper()} is the 1.x ID of control{'s' if len(became) > 1 else ''} {', '.join(became)} on "

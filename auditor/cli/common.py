@@ -138,12 +138,18 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
     """The terminal summary. ``console`` is standard error when standard output carries a report."""
     if quiet:
         return
+    from rich import box
     from rich.table import Table  # only for this summary: a quiet run (cron, CI, the benchmark) never loads it
 
     meta = doc.meta()
-    table = Table(title=f"voxaudit: {doc.profile.title}", title_justify="left")
-    for col in ("Safeguard", "Level", "Score", "Coverage", "Failing", "Errors"):
-        table.add_column(col, justify="right" if col in {"Score", "Coverage", "Failing", "Errors"} else "left")
+    # Fits an 80-column terminal with every figure and whole citations (164.308(a)(1)(ii)(D) is one word): no
+    # vertical rules, the safeguard column at least as wide as its longest word, the titles wrapping beneath.
+    table = Table(title=f"voxaudit: {doc.profile.title}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    longest = max((len(w) for s in doc.scores.safeguards for w in s.citation.split()), default=9)
+    table.add_column("Safeguard", min_width=min(max(longest, 9), 28))
+    table.add_column("Level", no_wrap=True)
+    for col in ("Score", "Coverage", "Failing", "Errors"):
+        table.add_column(col, justify="right", no_wrap=True)
     for s in doc.scores.safeguards:
         style = "" if s.score is None else ("green" if s.score >= 80 else "yellow" if s.score >= 60 else "red")
         score = _score(s.score)
@@ -156,7 +162,7 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
         console.print("[bold]Top findings:[/]")
         for cid in worst[:10]:
             n = sum(1 for r in doc.results if r.check_id == cid and r.effective_status == "FAIL")
-            console.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n})", highlight=False,
+            console.print(f"  {meta[cid].severity.value:>8}  {cid:<13} {meta[cid].title} ({n} failing)", highlight=False,
                           markup=False)
         if len(worst) > 10:
             console.print(f"  ... and {len(worst) - 10} more in the report")
@@ -345,7 +351,8 @@ common_output = [
     click.option("--baseline", type=click.Path(path_type=Path, exists=True, dir_okay=False), cls=SharedOption,
                  help="Baseline file ('voxaudit baseline'): --fail-on counts only findings not in it."),
     click.option("--quiet", "-q", is_flag=True, cls=SharedOption,
-                 help="No progress or summary; exit code only (for cron and CI)."),
+                 help="No progress, summary or warnings: only errors and why a gate failed, on standard error "
+                      "(so cron mails only then); the exit code says the rest."),
 ]
 profile_options = [
     click.option("--profile", "-p", default="hipaa-security-rule", show_default=True, cls=SharedOption,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from voxaudit.cli.common import INPUT_ERRORS, InputError, out, registry_of
+from voxaudit.cli.common import INPUT_ERRORS, InputError, is_stdout, out, registry_of
 from voxaudit.remediation.plan import GUI, PATCH, PERSON, UNSUPPORTED, Plan, PlanError, plan
 from voxaudit.scan import load_scan
 
@@ -45,6 +45,9 @@ def fix(scan_file: Path, config_dir: Path, output: Path, target: str | None) -> 
 
     A choice for a person (a PIN, a password, a certificate) is a marked comment, never a value;
     FreePBX-generated files are changed in their _custom override files, or the GUI path is given."""
+    if is_stdout(output):  # checked first: '-' would otherwise become a folder named '-'
+        raise InputError("the fix is a folder of files (one patch per configuration file, fix.json, fix.md): "
+                         "give -o DIR, not -o -")
     try:
         doc = load_scan(scan_file)
         result = plan(doc, registry_of(()), config_dir, target)

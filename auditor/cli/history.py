@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from voxaudit.cli.common import InputError, out
@@ -32,15 +33,42 @@ def history_cmd(history_db, target, clinic, limit, fmt) -> None:
     if fmt == "json":
         out.print_json(json.dumps(rows))
         return
-    table = Table(title=f"voxaudit history ({len(rows)} scans)", title_justify="left")
-    for col in ("Scan", "Finished", "Profile", "Targets", "Score", "Coverage", "Failing", "Errors", "Reports"):
-        table.add_column(col, no_wrap=col in {"Scan", "Finished", "Profile"})  # what 'voxaudit diff' and -p take
+    out.print(history_table(rows, out.width))
+
+
+def history_table(rows: list[dict], width: int) -> Table:
+    """The scans as a table that still shows its figures in an 80-column terminal: the scan ID and profile
+    (what 'voxaudit diff' and '-p' take) never wrap or shrink; one profile shared by every row goes into the
+    title; the report folders, the least needed, are left out below 110 columns (--format json has them)."""
+    profiles = {r["profile"] or "" for r in rows}
+    one_profile = len(profiles) == 1
+    wide = width >= 110
+    title = f"voxaudit history ({len(rows)} scan{'s' if len(rows) != 1 else ''}"
+    title += f", profile {next(iter(profiles))})" if one_profile and rows else ")"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1),
+                  collapse_padding=True)
+    table.add_column("Scan", no_wrap=True, min_width=12)
+    table.add_column("Finished (UTC)", no_wrap=True, min_width=16)
+    if not one_profile:
+        table.add_column("Profile", no_wrap=True)
+    for col in ("Targets", "Score", "Coverage", "Failing", "Errors"):
+        # "not assessed" may take two lines, never an ellipsis
+        table.add_column(col, justify="right", no_wrap=col != "Score", min_width=len(col) if col != "Score" else 8)
+    if wide:
+        table.add_column("Reports", overflow="fold")
+    else:
+        table.caption = "report folders: a terminal of 110 columns or more, or --format json"
+        table.caption_justify = "left"
     for r in rows:
-        table.add_row(r["scan_id"], (r["finished_at"] or "")[:19], r["profile"] or "", str(r["targets"]),
-                      "not assessed" if r["overall"] is None else f"{r['overall']:.1f}",
-                      "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]),
-                      str(r["errors"]), r["report_dir"] or "")
-    out.print(table)
+        cells = [r["scan_id"], (r["finished_at"] or "")[:16].replace("T", " ")]
+        if not one_profile:
+            cells.append(r["profile"] or "")
+        cells += [str(r["targets"]), "not assessed" if r["overall"] is None else f"{r['overall']:.1f}",
+                  "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]), str(r["errors"])]
+        if wide:
+            cells.append(r["report_dir"] or "")
+        table.add_row(*cells)
+    return table
 
 
 @click.command("diff")
@@ -84,7 +112,8 @@ def diff_cmd(before, after, history_db, fmt) -> None:
                                    "resolved": d.resolved, "safeguards": d.safeguards}))
         return
     delta = "n/a" if d.score_delta is None else f"{d.score_delta:+.1f}"
-    out.print(f"[bold]{d.before} -> {d.after}[/]: score {d.score_before} -> {d.score_after} ({delta})")
+    out.print(f"[bold]{d.before} -> {d.after}[/]: score {_score(d.score_before)} -> {_score(d.score_after)} ({delta})",
+              highlight=False)
     for title, rows in (("New findings", d.new), ("Regressed", d.regressed), ("Resolved", d.resolved)):
         out.print(f"\n[bold]{title}[/] ({len(rows)})")
         for row in rows[:200]:
@@ -93,4 +122,9 @@ def diff_cmd(before, after, history_db, fmt) -> None:
     if changed:
         out.print("\n[bold]Safeguard scores[/]")
         for sid, a, b in changed:
-            out.print(f"  {sid:24} {a if a is not None else 'n/a'} -> {b if b is not None else 'n/a'}", highlight=False)
+            out.print(f"  {sid:24} {_score(a)} -> {_score(b)}", highlight=False)
+
+
+def _score(value: object) -> str:
+    """A score as the reports write it: one decimal, and "not assessed" (never "None") when nothing could be."""
+    return "not assessed" if value is None else f"{value:.1f}" if isinstance(value, (int, float)) else str(value)

@@ -108,9 +108,12 @@ def baseline_cmd(scan_file, output) -> None:
     findings = sorted({(r.check_id, r.target, r.resource) for r in doc.results if r.effective_status == "FAIL"})
     text = json.dumps({"voxaudit_baseline": 1, "scan_id": doc.scan_id, "findings": [
         {"check": c, "target": t, "resource": r} for c, t, r in findings]}, indent=1) + "\n"
+    # The reports' vocabulary: a failing result is one resource failing one control; a finding is one control
+    # failing on one target (the HTML report's "65 failing results, in 36 findings").
+    counted = f"{len(findings)} failing results, in {len({(c, t) for c, t, _ in findings})} findings"
     if is_stdout(output):
         click.echo(text, nl=False)
-        err.print(f"{len(findings)} findings in the baseline", highlight=False)
+        err.print(f"baseline of {counted}", highlight=False)
         return
     output.write_text(text)
-    out.print(f"wrote {output} ({len(findings)} findings)")
+    out.print(f"wrote {output}: {counted}", highlight=False)
