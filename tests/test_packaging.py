@@ -97,6 +97,8 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
                            "--disable-pip-version-check", "-q", "-w", str(out), str(src)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"pip wheel failed (setuptools >= 77 needed in this venv):\n{proc.stderr[-3000:]}"
+    # Every folder of the wheel is a listed package (data folders too): setuptools warns otherwise.
+    assert "absent from the `packages` configuration" not in proc.stdout + proc.stderr, proc.stderr[-2000:]
     (built,) = out.glob("voxaudit-*.whl")
     with zipfile.ZipFile(built) as zf:
         yield zf
