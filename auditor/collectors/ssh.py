@@ -109,7 +109,21 @@ MAX_EVIDENCE_BYTES = 1024 * 1024  # any one evidence file
 MAX_BACKUP_FILES = 5000
 
 
-def _host_evidence(m: _Mirror, spec: SshSource, into: Path) -> None:
+def _voicemail_programs(config: Path) -> list[str]:
+    """The programs the mirrored voicemail.conf runs (``mailcmd``, ``externnotify``), read as Asterisk reads
+    the file: a transcription wrapper's script names the speech service voicemail is sent to (BAA-101)."""
+    if not (config / "voicemail.conf").is_file():
+        return []
+    from voxaudit.facts.host import program_path
+    from voxaudit.parsers.asterisk_conf import parse_config
+
+    general = parse_config(config, "voicemail.conf").section("general")
+    if general is None:
+        return []
+    return [p for p in (program_path(general.get(k) or "") for k in ("mailcmd", "externnotify")) if p]
+
+
+def _host_evidence(m: _Mirror, spec: SshSource, into: Path, config: Optional[Path] = None) -> None:
     """Host evidence as plain files, read over SFTP (never a command run on the host): mounts,
     crypttab, device-mapper names/uuids and slaves, crontabs, systemd timers and their services,
     and stat (path, mtime, size) of backup files. Unreadable parts are left out: the controls then
@@ -143,6 +157,8 @@ def _host_evidence(m: _Mirror, spec: SshSource, into: Path) -> None:
     (into / "captured-at").write_text(f"{int(time.time())}\n")
     for rel in EVIDENCE_FILES:
         fetch(rel)
+    for program in _voicemail_programs(config) if config is not None else []:
+        fetch(program.lstrip("/"))  # read as text later, bounded; a binary or a missing one is said then
     for d in EVIDENCE_DIRS:
         for n in names(d):
             fetch(f"{d}/{n}")
@@ -293,7 +309,7 @@ def mirror(spec: SshSource, progress: Optional[Callable[[str], None]] = None) ->
             if progress:
                 progress("host evidence (mounts, dm-crypt, cron, backup ages)")
             evidence = local(spec.evidence_root)
-            _host_evidence(m, spec, evidence)
+            _host_evidence(m, spec, evidence, config)
         ok = True
         return Mirrored(root, config, spool, logrotate,
                         {"files": m.files, "bytes": m.bytes, "seconds": round(time.perf_counter() - started, 3)},

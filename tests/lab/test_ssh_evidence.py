@@ -75,6 +75,11 @@ def test_host_evidence_is_read_over_sftp_and_judged(ssh_lab, host_tree, tmp_path
     # the example's etc/postfix/main.cf, read over SFTP: the relay voicemail email leaves through
     assert [(r.program, r.host, r.file) for r in host.mail_relays or []] == [
         ("postfix", "smtp.office365.com", "etc/postfix/main.cf")]
+    # voicemail.conf's mailcmd (vm_general.inc) runs /usr/sbin/sendmail-gcloud: its script is fetched over
+    # SFTP and read for the speech service it sends voicemail to, never kept as text
+    (script,) = host.scripts or []
+    assert (script.path, script.services, script.problem) == (
+        "/usr/sbin/sendmail-gcloud", [("Google Cloud Speech-to-Text", "speech.googleapis.com")], "")
 
     def judge(cid: str) -> dict[str, tuple[Status, str]]:
         ctl = registry.get(cid)
@@ -90,3 +95,5 @@ def test_host_evidence_is_read_over_sftp_and_judged(ssh_lab, host_tree, tmp_path
     dest = judge("BAK-PHI-103")
     assert dest["backups in /srv/backup disk"][0] == Status.FAIL  # sdb1: no dm-crypt layer
     assert CANARY not in repr(record.facts.host) and CANARY not in repr(dest)
+    baa = judge("BAA-101")
+    assert any("speech.googleapis.com" in resource for resource in baa), sorted(baa)
