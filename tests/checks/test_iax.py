@@ -82,7 +82,7 @@ def test_plaintext_authentication_fails_even_when_encrypted(tree, run, registry)
     sig = iax(run("ENC-SIG-101", facts))
     assert sig == {"iax2 listener": PASS, "iax2 friend branch-office": FAIL}
     (o,) = [o for o in registry.get("ENC-SIG-101")(facts) if o.resource == "iax2 friend branch-office"]
-    assert "plaintext IAX2: auth=md5,plaintext" in o.evidence and o.location.line == 14
+    assert "plaintext IAX2: auth allows md5, plaintext" in o.evidence and o.location.line == 14
     general = tree({"iax.conf": TRUNK.replace("allow=ulaw", "allow=ulaw\nauth=plaintext\nforceencryption=yes")})
     assert iax(run("ENC-SIG-101", general))["iax2 friend branch-office"] == FAIL  # [general] auth is the default
 
@@ -203,3 +203,33 @@ def test_a_loaded_driver_voxaudit_does_not_read_is_a_gap_on_the_transport_contro
     assert note.note and "noload => chan_skinny.so" in note.message
     record = TargetRecord(name="pbx", platform="asterisk", facts=off)
     assert not [r for r in evaluate_target(record, checks, {}) if "skinny" in r.resource]
+
+
+def test_hostile_iax_values_are_not_quoted_and_size_grows_linearly(tree, registry, tmp_path):
+    """auth= is quoted only as the method names chan_iax2 finds in it; 20,000 accounts take about ten
+    times what 2,000 do (the effective encryption is worked out per account, never across accounts)."""
+    import time
+
+    from voxaudit.check import CheckContext
+
+    facts = tree({"iax.conf": TRUNK.replace("context=from-internal", f"context=from-internal\nauth=plaintext{CANARY}")})
+    for cid in ("ENC-SIG-101", "ENC-MEDIA-101", "AUTH-SECRET-101", "AUTH-SIP-101"):
+        ctl = registry.get(cid)
+        assert CANARY not in repr(ctl(facts, CheckContext(ctl.defaults()))), cid
+
+    def timed(n: int) -> float:
+        text = "[general]\nencryption=yes\n" + "".join(
+            f"[a{i}]\ntype=friend\nhost=dynamic\nsecret=S{i}x-q8Zr2Lw9Xc4\nforceencryption=yes\nencryption=no\n"
+            for i in range(n))
+        (tmp_path / f"t{n}").mkdir(exist_ok=True)
+        (tmp_path / f"t{n}" / "iax.conf").write_text(text)
+        from voxaudit.collectors.offline import collect_asterisk_tree
+        f = collect_asterisk_tree(tmp_path / f"t{n}")
+        ctl = registry.get("ENC-MEDIA-102")
+        start = time.perf_counter()
+        out = ctl(f, CheckContext(ctl.defaults()))
+        assert sum(o.status == PASS for o in out) == n
+        return time.perf_counter() - start
+
+    small, large = min(timed(2000) for _ in range(2)), timed(20000)
+    assert large < 25 * max(small, 0.005), (small, large)

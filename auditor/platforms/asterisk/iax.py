@@ -110,13 +110,15 @@ def _subject(acc: ConfigObject) -> str:
     return f"iax2 {_kind(acc)} {acc.name}"
 
 
-def _auth_methods(acc: ConfigObject, general: Optional[ConfigObject]) -> tuple[str, Optional[SourceRef]]:
-    """The account's ``auth`` (else [general]'s), as written, and its line; "" when neither sets it."""
+def _auth_methods(acc: ConfigObject, general: Optional[ConfigObject]) -> tuple[tuple[str, ...], Optional[SourceRef]]:
+    """get_auth_methods() of the account's ``auth`` (else [general]'s): the methods its text names, by
+    substring as chan_iax2 matches them, and the line; () when neither sets it. Only method names are
+    kept for evidence, never the text written there."""
     for obj in (acc, general):
         s = obj.setting("auth") if obj is not None else None
         if s is not None:
-            return s.value.strip().lower(), s.source
-    return "", None
+            return tuple(m for m in ("rsa", "md5", "plaintext") if m in s.value), s.source
+    return (), None
 
 
 def _host(bindaddr: str) -> str:
@@ -151,7 +153,9 @@ def iax_signalling(facts: AsteriskFacts) -> Iterator[SignallingPath]:
         methods, auth_at = _auth_methods(acc, general)
         if "plaintext" in methods:
             yield SignallingPath(subject=_subject(acc), source=auth_at or acc.source, section=f"[{acc.name}]",
-                                 protocol="IAX2", plaintext=True, setting=f"auth={methods}: the secret itself can cross the network")
+                                 protocol="IAX2", plaintext=True,
+                                 setting=f"auth allows {', '.join(methods)}: with plaintext the secret itself can "
+                                         "cross the network")
             continue
         yield SignallingPath(subject=_subject(acc), source=enc.where or acc.source, section=f"[{acc.name}]",
                              protocol="IAX2", plaintext=not enc.forced,
@@ -221,7 +225,7 @@ def iax_calls(facts: AsteriskFacts) -> Iterator[UnauthenticatedRequest]:
 def encryption_fix(rec: SignallingPath | MediaPolicy) -> list[str]:
     if rec.section == "[general]":
         return ["[general]", "encryption=aes128", "forceencryption=yes"]
-    if "auth=" in getattr(rec, "setting", "") and "plaintext" in rec.setting:
+    if rec.setting.startswith("auth allows"):
         return [rec.section, "auth=md5", "encryption=aes128", "forceencryption=yes"]
     return [rec.section, "encryption=aes128", "forceencryption=yes"]
 
@@ -233,7 +237,7 @@ def encryption_change(rec: SignallingPath | MediaPolicy) -> list[Change]:
     name = rec.section.strip("[]")
     changes = [set_("iax.conf", name, "encryption", "aes128", "iax.account"),
                set_("iax.conf", name, "forceencryption", "yes", "iax.account")]
-    if "plaintext" in rec.setting:
+    if rec.setting.startswith("auth allows"):
         changes.insert(0, set_("iax.conf", name, "auth", "md5", "iax.account"))
     return changes
 
