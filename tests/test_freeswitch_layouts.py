@@ -358,7 +358,7 @@ def test_unread_configurations_are_gaps_when_they_matter(tmp_path):
 <section name="configuration">
   <configuration name="modules.conf"><modules><load module="mod_sofia"/><load module="mod_verto"/></modules></configuration>
   <configuration name="verto.conf"><settings/></configuration>
-  <configuration name="xml_rpc.conf"><settings/></configuration>
+  <configuration name="erlang_event.conf"><settings/></configuration>
   <configuration name="callcenter.conf"/>
 </section>
 </document>
@@ -367,7 +367,7 @@ def test_unread_configurations_are_gaps_when_they_matter(tmp_path):
     sofia = facts.configs["sofia"].problems
     assert any(p.is_gap and "verto.conf" in p.message for p in sofia)   # loaded: another endpoint, not read
     root = " ".join(p.message for p in facts.configs[ROOT].problems if p.note)
-    assert "xml_rpc.conf" in root and "callcenter.conf" in root          # not loaded / irrelevant: notes
+    assert "erlang_event.conf" in root and "callcenter.conf" in root     # not loaded / irrelevant: notes
     assert not facts.configs["event_socket.conf.xml"].problems
 
 

@@ -77,7 +77,17 @@ def _strip_comment(line: str) -> str:
     return re.split(r"(?<!\\);", line, maxsplit=1)[0]
 
 
+# Values a key named like a secret may hold that are switches, not secrets (db-password-override=false).
+_NOT_SECRET_VALUES = {"true", "false", "yes", "no", "none", "%null%"}
+
+
 def _file_secrets(path: Path) -> Iterator[str]:
+    for value in _raw_file_secrets(path):
+        if value.strip().strip("'\"").lower() not in _NOT_SECRET_VALUES:
+            yield value
+
+
+def _raw_file_secrets(path: Path) -> Iterator[str]:
     text = path.read_text(encoding="utf-8", errors="replace")
     section = ""
     voicemail_like = path.name.startswith(("voicemail", "minivm"))
@@ -312,7 +322,8 @@ def test_trees_are_present() -> None:
         assert (tree / "PROVENANCE.md").is_file(), tree.name
         exp = yaml.safe_load((tree / "EXPECTED.yaml").read_text(encoding="utf-8"))
         assert (tree / exp["config_dir"]).exists(), tree.name
-        assert exp.get("findings"), f"{tree.name}: no expected finding"
+        # a tree the platform itself refuses (every check ERROR, with the reason) expects errors instead
+        assert exp.get("findings") or exp.get("errors"), f"{tree.name}: no expected finding"
 
 
 @pytest.mark.parametrize("tree", [t.name for t in TREES])

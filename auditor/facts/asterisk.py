@@ -19,6 +19,7 @@ from voxaudit.facts.asterisk_dialplan import (
 from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
 from voxaudit.facts.asterisk_modules import NOT_AUDITED, unaudited_builder
+from voxaudit.facts.asterisk_realtime import flag_realtime
 from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
     WIZARD_ROOT,
@@ -38,7 +39,7 @@ from voxaudit.facts.common import (
 )
 from voxaudit.facts.host import HostEvidence
 from voxaudit.model import SourceRef
-from voxaudit.parsers.asterisk_conf import ParsedConfig, Section
+from voxaudit.parsers.asterisk_conf import ParsedConfig, Section, orphan_fragments
 from voxaudit.parsers.problem import label
 from voxaudit.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 
@@ -53,6 +54,8 @@ ASTERISK_ROOTS = (
     "pjsip_wizard.conf", "users.conf",
     # Remote call-record databases (call records carry patients' numbers): read for BAA-101.
     "cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf",
+    # Where objects come from a database instead (auditor/facts/asterisk_realtime.py)
+    "sorcery.conf", "extconfig.conf",
     "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
     # Channel drivers voxaudit does not audit: a gap when they load (auditor/facts/asterisk_modules.py).
     *NOT_AUDITED,
@@ -69,6 +72,8 @@ _SIMPLE_KINDS = {
     "acl.conf": ("acl.general", "acl.list"),
     "modules.conf": ("modules.modules", "modules.other"),
     "asterisk.conf": ("asterisk.options", "asterisk.directories"),
+    "sorcery.conf": ("sorcery.general", "sorcery.module"),       # [res_pjsip] endpoint=realtime,...
+    "extconfig.conf": ("extconfig.settings", "extconfig.other"),  # [settings] family => driver,db
     # [global] (every section alike): hostname, port, dbname, user; password is kept as a secret's shape
     **{root: (f"{root[:-5]}.section", f"{root[:-5]}.section")
        for root in ("cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf")},
@@ -234,14 +239,42 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
         objects.append(obj)
 
 
-def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject]) -> None:
+_MANAGER_ACL_KEYS = ("permit", "deny", "acl")
+
+
+def _merge_manager_user(earlier: ConfigObject, later: ConfigObject) -> ConfigObject:
+    """manager.c __init_manager(): a second section of a user's name updates the same user. What it sets
+    wins; its ACL replaces the earlier one entirely (``user->acl = NULL``, then this section's lines)."""
+    settings = {k: v for k, v in earlier.settings.items() if k not in _MANAGER_ACL_KEYS}
+    settings.update(later.settings)
+    return ConfigObject(kind=earlier.kind, name=earlier.name, source=earlier.source, settings=settings,
+                        secrets={**earlier.secrets, **later.secrets})
+
+
+def _simple(root: str, parsed: ParsedConfig, objects: list[ConfigObject],
+            problems: Optional[list[ParseProblem]] = None) -> None:
     general_kind, other_kind = _SIMPLE_KINDS[root]
-    first_name = {"modules.conf": "modules", "asterisk.conf": "options"}.get(root, "general")
+    first_name = {"modules.conf": "modules", "asterisk.conf": "options", "extconfig.conf": "settings"}.get(root, "general")
+    users: dict[str, int] = {}  # manager.conf: user name (as strcasecmp compares) -> its object's index
     for section in parsed.instances():
         kind = general_kind if section.name.lower() == first_name else other_kind
         if root == "asterisk.conf" and section.name.lower() not in {"options", "directories"}:
             continue
-        objects.append(_object(kind, section)[0])
+        obj = _object(kind, section)[0]
+        if kind == "manager.user":
+            at = users.get(section.name.lower())
+            if at is not None:
+                earlier = objects[at]
+                objects[at] = _merge_manager_user(earlier, obj)
+                if problems is not None:
+                    problems.append(ParseProblem(
+                        file=section.file, line=section.line, fatal=False, note=True,
+                        message=f"[{label(section.name)}] is also written at {earlier.source.file}:{earlier.source.line}; "
+                                "Asterisk makes one user of them: what this one sets wins, and only its "
+                                "permit/deny apply"))
+                continue
+            users[section.name.lower()] = len(objects)
+        objects.append(obj)
 
 
 @dataclass
@@ -308,7 +341,7 @@ def _build_sip(pc: ParsedConfig, b: BuildContext) -> None:
 
 def _simple_builder(root: str) -> RootBuilder:
     def build(pc: ParsedConfig, b: BuildContext) -> None:
-        _simple(root, pc, b.objects)
+        _simple(root, pc, b.objects, b.problems)
     return build
 
 
@@ -327,6 +360,23 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     IAX_ROOT: build_iax,
     **{root: unaudited_builder(root) for root in NOT_AUDITED},
 }
+
+
+def _flag_orphan_fragments(parsed: dict[str, ParsedConfig], facts: AsteriskFacts) -> None:
+    """A missing root beside its generated fragments (sip.conf gone, sip_additional.conf there) is an
+    incomplete copy, not an unconfigured module: a gap on that root, so its checks are ERROR and the
+    report names the fragment, instead of NOT_APPLICABLE ("no SIP peers")."""
+    read = {f for pc in parsed.values() for f in pc.files}
+    roots = set(parsed)
+    for root, pc in parsed.items():
+        if pc.found or not pc.config_dir:
+            continue
+        for name, lines in orphan_fragments(pc.config_dir, root, read, roots):
+            facts.configs[root].problems.append(ParseProblem(
+                file=name, line=0, fatal=False,
+                message=f"{label(root)} is missing, yet {label(name, 64)} ({lines} configuration line(s)) is here and "
+                        f"only {label(root)} would include it: the copy is incomplete (a symbolic link not copied?); "
+                        "what it configures is not audited"))
 
 
 def build_asterisk_facts(
@@ -353,6 +403,8 @@ def build_asterisk_facts(
             root=root, found=pc.found, files=pc.files, content_lines=getattr(pc, "content_lines", None),
             problems=[ParseProblem.of(p) for p in pc.problems] + b.problems,
         )
+    _flag_orphan_fragments(parsed, facts)
+    flag_realtime(parsed, facts.configs, facts.objects)
     b.pin_tracker.assign()
     b.sip_tracker.assign()
     # Stable order: the same tree always gives byte-identical facts (offline == live).

@@ -10,8 +10,8 @@ facts come out, each with the file and line it was written at. A tree without ``
 is read as FreeSWITCH's packaged ``freeswitch.xml`` would include it (a note says so).
 
 Fact sources (what checks declare): ``sofia``, ``directory``, ``voicemail.conf.xml``,
-``logfile.conf.xml``, ``cdr_csv.conf.xml``, ``event_socket.conf.xml``, ``acl.conf.xml``,
-``modules.conf.xml``, and ``freeswitch.xml`` for the document itself. A problem inside a part
+``logfile.conf.xml``, ``cdr_csv.conf.xml``, ``event_socket.conf.xml``, ``xml_rpc.conf.xml``,
+``acl.conf.xml``, ``modules.conf.xml``, and ``freeswitch.xml`` for the document itself. A problem inside a part
 belongs to that part; one outside every part (a top-level include, an ``exec`` at the top) concerns
 them all: when it stops the document (FreeSWITCH would refuse it) every part is ERROR, when it is a
 gap every part reports it. What FreeSWITCH would load and the audit does not read is listed: as a
@@ -56,9 +56,13 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "logfile.conf.xml": ("configuration", ("logfile.conf",)),
     "cdr_csv.conf.xml": ("configuration", ("cdr_csv.conf",)),
     "event_socket.conf.xml": ("configuration", ("event_socket.conf",)),
+    # mod_xml_rpc's HTTP API (do_config(): http-port, auth-realm/user/pass); judged when the module loads
+    "xml_rpc.conf.xml": ("configuration", ("xml_rpc.conf",)),
     "acl.conf.xml": ("configuration", ("acl.conf",)),
     "modules.conf.xml": ("configuration", ("pre_load_modules.conf", "modules.conf", "post_load_modules.conf")),
 }
+# Parts that only one module reads: nothing asks for them at run time when it does not load.
+PART_MODULES = {"xml_rpc.conf.xml": "mod_xml_rpc"}
 CONF_PART = {conf: part for part, (kind, names) in PARTS.items() if kind == "configuration" for conf in names}
 CONFIGURATION_PARTS = tuple(p for p, (kind, _) in PARTS.items() if kind == "configuration")
 # Configurations the audit does not read that bear on what the checks judge: (part, module, what).
@@ -66,7 +70,6 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
     "verto.conf": ("sofia", "mod_verto", "another SIP/WebRTC endpoint: its listeners, TLS and authentication"),
     "skinny.conf": ("sofia", "mod_skinny", "another endpoint: its listeners"),
     "rtmp.conf": ("sofia", "mod_rtmp", "another endpoint: its listeners and authentication"),
-    "xml_rpc.conf": ("event_socket.conf.xml", "mod_xml_rpc", "an HTTP control API and its password"),
     "erlang_event.conf": ("event_socket.conf.xml", "mod_erlang_event", "remote call control"),
     "event_multicast.conf": ("event_socket.conf.xml", "mod_event_multicast", "events sent on the network"),
     "rayo.conf": ("event_socket.conf.xml", "mod_rayo", "XMPP call control and its users"),
@@ -85,7 +88,7 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
 # Modules that serve sections at run time instead of (before) the static XML.
 RUNTIME_SOURCES = {"xml_curl.conf": "mod_xml_curl", "lua.conf": "mod_lua"}
 SECTION_NAMES = ("configuration", "directory", "dialplan", "chatplan", "languages", "phrases", "channels")
-FS_SECRET_KEYS = {"a1-hash", "vm-a1-hash"}
+FS_SECRET_KEYS = {"a1-hash", "vm-a1-hash", "auth-pass"}  # auth-pass: mod_xml_rpc's password
 RUNTIME_KEY = "(runtime)"   # settings key listing the secret keys whose value exists only at run time
 # A secret that is only a template placeholder is filled in at deployment: its real shape is unknown.
 _PLACEHOLDER = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[A-Za-z_][A-Za-z0-9_.]{0,80}\}|\{\{[^{}]{1,80}\}\}")
@@ -276,7 +279,7 @@ class _Builder:
         seen: dict[str, Element] = {}
         unread: list[str] = []
         readers = {"sofia.conf": self.sofia, "voicemail.conf": self.voicemail, "logfile.conf": self.logfile,
-                   "acl.conf": self.acl, "event_socket.conf": self.settings_part,
+                   "acl.conf": self.acl, "event_socket.conf": self.settings_part, "xml_rpc.conf": self.xml_rpc,
                    "cdr_csv.conf": self.settings_part, "modules.conf": self.modules_part,
                    "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part}
         for el in sec.children:
@@ -429,6 +432,15 @@ class _Builder:
         self.obj(part.replace(".conf.xml", "") + ".settings", part, settings if settings is not None else cfg,
                  self.pairs(settings))
 
+    def xml_rpc(self, cfg: Element, name: str) -> None:
+        """mod_xml_rpc's do_config(): the last non-empty value of each <settings> param counts (an
+        empty value is skipped); the password is judged against auth-user, the account it belongs to."""
+        settings = cfg.child("settings")
+        pairs = [(k, v, el) for k, v, el in self.pairs(settings) if k and v]
+        user = next((v for k, v, _ in reversed(pairs) if k.lower() == "auth-user"), "")
+        self.obj("xml_rpc.settings", CONF_PART[name], settings if settings is not None else cfg, pairs,
+                 identity="" if "\x01" in user else user)
+
     def modules_part(self, cfg: Element, _name: str) -> None:
         mods = cfg.child("modules")
         if self.modules is None:
@@ -473,7 +485,9 @@ class _Builder:
                       "FreeSWITCH uses the static XML")
             return
         parts = ["directory"] if "directory" in bound else []
-        parts += list(CONFIGURATION_PARTS) if "configuration" in bound else []
+        # a configuration whose module does not load is asked for by nobody, whoever could serve it
+        parts += [p for p in CONFIGURATION_PARTS if p not in PART_MODULES or self.modules is None
+                  or PART_MODULES[p] in self.modules] if "configuration" in bound else []
         for part in parts:
             self.note(part, cfg, f"{module} ({label(name)}) serves the {'directory' if part == 'directory' else 'configuration'} "
                       "section at run time, before this XML: what FreeSWITCH uses may differ from what is audited",

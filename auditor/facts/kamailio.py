@@ -1,4 +1,5 @@
-"""Kamailio facts: listen sockets, globals, modules, modparams, routing calls, tls.cfg.
+"""Kamailio facts: listen sockets, globals, modules, modparams, routing calls, tls.cfg, and the
+routing engine when it is not the native one (``kamailio.cfgengine``: the route blocks never run).
 
 Database URLs (``DBURL``, ``db_url`` modparams) carry credentials: the password becomes a
 SecretInfo and the URL is kept with the password redacted.
@@ -32,6 +33,11 @@ _ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=([^;]*)")
 _LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss):)?(?P<addr>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?")
 
 
+# The fact source of the checks that judge the routing logic (authentication, flood protection,
+# accounting): a part of kamailio.cfg whose own gaps (a KEMI engine) leave listeners and TLS judged.
+ROUTING = "routing"
+
+
 class KamailioFacts(PlatformFacts, tag="kamailio", kw_only=True):
     platform: ClassVar[str] = "kamailio"
     defines: list[str] = []
@@ -53,12 +59,13 @@ class OpenSipsFacts(KamailioFacts, tag="opensips", kw_only=True):
         return "opensips.cfg"
 
     def source_state(self, name: str) -> tuple[str, str]:
-        return super().source_state("opensips.cfg" if name in {"kamailio.cfg", "tls.cfg"} else name)
+        return super().source_state("opensips.cfg" if name in {"kamailio.cfg", "tls.cfg", ROUTING} else name)
 
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
-        """Gaps of opensips.cfg count for the checks that declare kamailio.cfg (once, not also as tls.cfg)."""
+        """Gaps of opensips.cfg count for the checks that declare kamailio.cfg (once, not also as tls.cfg
+        or as the routing part: OpenSIPS has no KEMI engine)."""
         return super().resource_errors("opensips.cfg") if name == "kamailio.cfg" else \
-            [] if name == "tls.cfg" else super().resource_errors(name)
+            [] if name in {"tls.cfg", ROUTING} else super().resource_errors(name)
 
 
 # OpenSIPS tls_mgm parameter -> the tls.cfg key the checks read
@@ -152,6 +159,10 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     facts.configs[facts.cfg_name] = ConfigFileFacts(
         root=facts.cfg_name, found=cfg.found, files=cfg.files, content_lines=cfg.content_lines,
         problems=[ParseProblem.of(p) for p in cfg.problems])
+    if flavor != "opensips":  # the routing part: no lines of its own (kamailio.cfg's are counted there)
+        facts.configs[ROUTING] = ConfigFileFacts(
+            root=ROUTING, found=cfg.found, files=[], content_lines=0,
+            problems=[ParseProblem.of(cfg.engine_problem)] if cfg.engine_problem is not None else [])
     if cfg.found and cfg.fatal is None:
         # A value equal to a secret parameter's value is as secret as the parameter, wherever it
         # appears (a define used as it: modparam("auth", "secret", AUTHSECRET)).
@@ -172,6 +183,12 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
                 facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route}))
             elif it.kind == "define":
                 facts.objects.append(_obj("kamailio.define", it.name, it, {"value": it.value}, hidden))
+        if cfg.engine:  # KEMI: the route blocks read above never run; the routing is in this script
+            file, line = cfg.engine_at
+            facts.objects.append(ConfigObject.of({
+                "kind": "kamailio.cfgengine", "name": cfg.engine, "source": {"file": file, "line": line},
+                "settings": {"script": [{"value": ", ".join(cfg.kemi_scripts), "file": file, "line": line}]},
+                "secrets": {}}))
     if isinstance(facts, OpenSipsFacts):
         facts.reindex()
         facts.objects.extend(_opensips_tls_profiles(facts))

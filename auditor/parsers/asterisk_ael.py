@@ -556,7 +556,11 @@ class _Reader:
         if nul >= 0:  # flex reads the file as a C string: nothing after a NUL byte exists for it
             raw = raw[:nul]
             self.note(rel, raw.count(b"\n") + 1, "text after a NUL byte is ignored by pbx_ael (and here)")
-        text = raw.decode("utf-8", errors="replace")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # flex reads bytes: every byte kept as one character (see asterisk_conf)
+            text = raw.decode("latin-1")
+            self.note(rel, 0, "file is not valid UTF-8; read byte for byte (as Latin-1), as pbx_ael reads bytes")
         self.result.files.append(rel)
         self.result.content_lines += sum(1 for ln in text.split("\n") if ln.strip() and not ln.lstrip().startswith("//"))
         return _Frame(text, rel, path)

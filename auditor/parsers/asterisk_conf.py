@@ -59,6 +59,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_GLOB_RESULTS = 2000         # paths one #include pattern may expand to
 MAX_BRACE_ALTERNATIVES = 256    # GLOB_BRACE alternatives per pattern
 MAX_SCAN_STEPS = 2_000_000      # look-ups that are not indexed ((+filter), += corner cases)
+TEMPLATE_SUFFIXES = (".template", ".tmpl", ".tpl", ".j2", ".in", ".dist", ".example", ".sample")
 MAX_PROBLEMS_PER_FILE = 50      # non-fatal problems listed per file; the rest are counted
 DEFAULT_ASTERISK_CONFIG_DIR = "/etc/asterisk"
 
@@ -85,6 +86,21 @@ def _show_file(name: str) -> str:
     """An include target for a message, only when it looks like a file name or pattern (the rest of
     a directive line is not quoted: it could be anything)."""
     return f" {_show(name)}" if _FILE_NAME.fullmatch(name) else ""
+
+
+_LINK_TARGET = re.compile(r"[A-Za-z0-9_./+@-]{1,200}")
+
+
+def _link_target(path: str) -> str | None:
+    """Where ``path`` points when it is itself a symbolic link (the quoted target when it looks like a
+    file name, "" otherwise); None when it is not a link. FreePBX and IssabelPBX make sip.conf,
+    extensions.conf, logger.conf... absolute links into their web modules: a copy made without
+    following links keeps only the link, and the message must say so to be acted on."""
+    try:
+        target = os.readlink(path)
+    except (OSError, ValueError):
+        return None
+    return f"'{label(target, 96)}'" if _LINK_TARGET.fullmatch(target) else ""
 
 
 class Entry(msgspec.Struct, gc=False):
@@ -140,6 +156,7 @@ class ParsedConfig:
     problems: list[Problem] = field(default_factory=list)
     found: bool = True
     content_lines: int = 0  # section headers and settings left after comments were removed (not directives)
+    config_dir: str = ""  # where the root was looked for (to tell a missing root's leftover fragments)
 
     @property
     def fatal(self) -> Problem | None:
@@ -591,13 +608,23 @@ class _Loader:
             current = nxt
         return current
 
-    def refuse(self, kind: str, file: str, line: int, shown: str) -> None:
-        """An include that leaves the configuration directory is never read (not even its existence is used)."""
+    def refuse(self, kind: str, file: str, line: int, shown: str, link: str | None = None) -> None:
+        """An include that leaves the configuration directory is never read (not even its existence is used).
+        ``link``: the target when the file itself is a symbolic link (see _link_target)."""
+        via = "" if link is None else f" (a symbolic link to {link})" if link else " (a symbolic link)"
+        hint = ("" if link is None else "; copy the configuration with links followed (cp -rL, rsync -L, tar -h) "
+                "or scan the host live")
         if kind == "root":
-            self.problem(file, 0, "configuration file resolves outside the configuration directory; refused", fatal=True)
+            if link is not None:
+                self.problem(file, 0, f"{label(file, 64)} is a symbolic link to {link or 'a file'} outside the "
+                             f"configuration directory; not read{hint}", fatal=True)
+            else:
+                self.problem(file, 0, "configuration file resolves outside the configuration directory; refused",
+                             fatal=True)
         if kind == "include":
-            self.problem(file, line, f"#include{_show_file(shown)} outside the configuration directory refused", fatal=True)
-        self.problem(file, line, f"#tryinclude{_show_file(shown)} outside the configuration directory refused; "
+            self.problem(file, line, f"#include{_show_file(shown)}{via} outside the configuration directory refused"
+                         f"{hint}", fatal=True)
+        self.problem(file, line, f"#tryinclude{_show_file(shown)}{via} outside the configuration directory refused; "
                      "what it would add is not audited")
 
     def load_files(self, candidates: list[str], grp: _Group, kind: str, from_file: str, from_line: int,
@@ -613,7 +640,7 @@ class _Loader:
             except (OSError, RuntimeError, ValueError):
                 loose = path
             if not self.inside(loose):
-                self.refuse(kind, from_file or rel, from_line, rel)
+                self.refuse(kind, from_file or rel, from_line, rel, _link_target(path))
                 reason = "reported"
                 continue
             try:
@@ -676,9 +703,16 @@ class _Loader:
     # -- one file ---------------------------------------------------------------------------------
     def read_text(self, raw: bytes, rel: str, grp: _Group) -> bool:
         """The line loop of config_text_file_load(); False when a line made Asterisk stop reading."""
-        text = raw.decode("utf-8", errors="replace")
-        if "\ufffd" in text:
-            self.problem(rel, 0, "file is not valid UTF-8; undecodable bytes were replaced")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Asterisk reads bytes, whatever the encoding (a Latin-1 template from the sample files,
+            # a name typed on a Windows box). Latin-1 keeps every byte as one character: nothing is
+            # lost or merged (replacement characters could make two names one), and a secret's
+            # length is its byte length, as Asterisk counts it. Nothing is hidden: a note.
+            text = raw.decode("latin-1")
+            self.problem(rel, 0, "file is not valid UTF-8; read byte for byte (as Latin-1), as Asterisk reads "
+                         "bytes", note=True)
         grp.opened += 1
         lines = text.split("\n")
         if text.endswith("\n"):
@@ -922,13 +956,23 @@ class _Loader:
                     self.error(grp, rel, lineno, f"#include of{_show_file(arg)}: not a regular file")
                     return False
                 if reason == "missing":
-                    self.error(grp, rel, lineno, f"#include of missing file{_show_file(arg)}")
+                    self.error(grp, rel, lineno, f"#include of missing file{_show_file(arg)}{self.template_hint(arg)}")
                     return False
                 self.error(grp, rel, lineno, f"#include{_show_file(arg)}: no file of it could be read")
                 return False
             elif reason == "missing":
                 self.problem(rel, lineno, f"#tryinclude of missing file{_show_file(arg)}; Asterisk skips it", note=True)
         return True
+
+    def template_hint(self, name: str) -> str:
+        """When a missing include has a deployment template beside it (pjsip.transports.conf.template),
+        say so: the copy holds the template, not what the deployment renders from it."""
+        if "/" in name or not _FILE_NAME.fullmatch(name) or _is_magic(name):
+            return ""
+        for ext in TEMPLATE_SUFFIXES:
+            if os.path.isfile(os.path.join(self.config_dir, name + ext)):
+                return f" ({_show(name + ext)} is here: a deployment template that was not rendered?)"
+        return ""
 
     def variable(self, t: str, rel: str, lineno: int, grp: _Group, blanks: str = _BLANKS) -> bool:
         cat = grp.cat
@@ -1026,6 +1070,7 @@ def parse_config(config_dir: Path | str, root: str, asterisk_dir: str = DEFAULT_
     ``#include`` below it is read from ``config_dir``; any other absolute include is refused.
     """
     loader = _Loader(Path(config_dir), root, asterisk_dir)
+    loader.result.config_dir = str(config_dir)
     try:
         loader.load_root()
     except _Stop:
@@ -1034,6 +1079,55 @@ def parse_config(config_dir: Path | str, root: str, asterisk_dir: str = DEFAULT_
         loader.result.problems.append(Problem(root, 0, "includes nested too deeply to read", True))
     loader.finish()
     return loader.result
+
+
+# Other modules' own root files whose names start like an audited root's (sip_notify.conf is chan_sip's
+# NOTIFY list, cdr_custom.conf the cdr_custom module's): never a fragment of sip.conf or cdr.conf.
+MODULE_ROOTS = frozenset({
+    "sip_notify.conf", "pjsip_notify.conf", "pjsip_wizard.conf", "cdr_adaptive_odbc.conf", "cdr_beanstalkd.conf",
+    "cdr_custom.conf", "cdr_manager.conf", "cdr_mysql.conf", "cdr_odbc.conf", "cdr_pgsql.conf", "cdr_radius.conf",
+    "cdr_sqlite3_custom.conf", "cdr_syslog.conf", "cdr_tds.conf", "cel_beanstalkd.conf", "cel_custom.conf",
+    "cel_odbc.conf", "cel_pgsql.conf", "cel_radius.conf", "cel_sqlite3_custom.conf", "cel_tds.conf",
+    "users.conf", "minivm.conf",
+})
+MAX_FRAGMENT_LISTING = 10_000   # directory entries looked at
+MAX_FRAGMENT_BYTES = 1024 * 1024  # read of one candidate, to count its configuration lines
+MAX_FRAGMENTS = 10               # reported per missing root
+
+
+def orphan_fragments(config_dir: str, root: str, read: set[str], roots: set[str]) -> list[tuple[str, int]]:
+    """Files of ``config_dir`` named like a fragment of the missing ``root`` (``sip_additional.conf``,
+    ``pjsip.endpoint.conf``: FreePBX, IssabelPBX and VitalPBX generate them and only the root includes
+    them) that nothing read includes and that carry configuration lines: (name, lines). Such a file
+    means the copy lost its root (often a symbolic link a copy tool skipped), not that the module is
+    unconfigured. Bounded: one listing, a capped read of each candidate."""
+    stem = root[:-len(".conf")] if root.endswith(".conf") else ""
+    if not stem or not config_dir:
+        return []
+    try:
+        with os.scandir(config_dir) as it:
+            names = [e.name for _, e in zip(range(MAX_FRAGMENT_LISTING), it)]
+    except OSError:
+        return []
+    out = []
+    for name in sorted(names):
+        if (not name.endswith(".conf") or not name.startswith((stem + "_", stem + ".")) or name in MODULE_ROOTS
+                or name in roots or name in read):
+            continue
+        path = os.path.join(config_dir, name)
+        try:
+            if not stat_mod.S_ISREG(os.lstat(path).st_mode):
+                continue
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_FRAGMENT_BYTES)
+        except OSError:
+            continue
+        lines = sum(1 for ln in raw.split(b"\n") if (t := ln.strip()) and not t.startswith(b";"))
+        if lines:
+            out.append((name, lines))
+            if len(out) >= MAX_FRAGMENTS:
+                break
+    return out
 
 
 def parse_text(text: str, name: str = "inline.conf") -> ParsedConfig:

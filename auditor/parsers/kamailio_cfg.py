@@ -23,7 +23,7 @@ What follows cfg.lex (the rule is named beside the code that implements it):
   ``defenv``, ``defexp``, ``ifexp`` depend on the running host and are gaps;
 * ``include_file`` / ``import_file`` (also after ``#!``): the name must be quoted and shorter
   than 128 characters; a relative name is looked up beside the including file; ``import_file``
-  of a missing file is ignored, a missing ``include_file`` is fatal; at most 10 nested includes
+  of a missing file is ignored (a note says so), a missing ``include_file`` is fatal; at most 10 nested includes
   (MAX_INCLUDE_DEPTH). Includes never leave the configuration directory.
 
 From the active text it keeps what the checks need: global parameters, ``loadmodule``,
@@ -63,6 +63,9 @@ _CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
 # Routing engines whose logic lives in a script of another language (cfgengine "<name>").
 NATIVE_ENGINES = {"native", "kamailio", "default"}
+# KEMI interpreter modules and the modparam naming their script (app_python's older "script_name" too).
+KEMI_MODULES = {"app_python", "app_python3", "app_python3s", "app_lua", "app_jsdt", "app_ruby", "app_sqlang"}
+KEMI_SCRIPT_PARAMS = {"load", "script_name"}
 _BLANKS = " \t\r\b\f\v"
 _BLANK_RE = re.compile(r"[ \t\r\b\f\v]+")
 _COMMENT_EDGE_RE = re.compile(r"/\*|\*/")
@@ -96,6 +99,19 @@ class KamailioConfig:
     defines: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     content_lines: int = 0  # lines that carried configuration (code or a directive)
+    # cfgengine other than the native one: the routing blocks here never run (KEMI); "" when native
+    engine: str = ""
+    engine_at: tuple[str, int] = ("", 0)
+    # the gap of a KEMI engine, kept apart from ``problems``: it concerns the routing checks only
+    # (listeners, TLS and logging are still read from this file)
+    engine_problem: Problem | None = None
+
+    @property
+    def kemi_scripts(self) -> list[str]:
+        """File names of the KEMI scripts the interpreter modules load (modparam app_*.load)."""
+        return [Path(it.value.strip().strip('"')).name for it in self.items if it.kind == "modparam"
+                and it.name.split(".", 1)[0] in KEMI_MODULES and it.name.split(".", 1)[-1] in KEMI_SCRIPT_PARAMS
+                and it.value.strip().strip('"')]
 
     @property
     def fatal(self) -> Problem | None:
@@ -194,12 +210,14 @@ class _Loader:
         self.opensips = opensips
         self.cfg = KamailioConfig(root=root, defines=dict(defines or {}))
         self.cond: list[bool] = []  # each open #!ifdef level's own truth
+        self.cond_at: list[int] = []  # ...and the line that opened it (to name an unclosed one)
         self.inactive = 0  # how many open levels are false
         self.subst: list[tuple[str, str, bool]] = []  # literal #!subst rules: (name, value, global)
         self.files_read = 0
         self.bytes_read = 0
         self.expanded = 0
         self.gaps = 0
+        self.notes = 0
         # lexer state, carried across lines and across included files as Kamailio's lexer does
         self.stmt: _Stmt | None = None
         self.paren = 0
@@ -219,6 +237,12 @@ class _Loader:
         self.gaps += 1
         if self.gaps <= MAX_GAPS:
             self.cfg.problems.append(Problem(file, line, message, False))
+
+    def note(self, file: str, line: int, message: str) -> None:
+        """Shown, coverage unchanged; bounded like the gaps (a file of a million missing imports)."""
+        self.notes += 1
+        if self.notes <= MAX_GAPS:
+            self.cfg.problems.append(Problem(file, line, message, False, note=True))
 
     # -- files --------------------------------------------------------------------------------
     def resolve_include(self, name: str, including: Path) -> Path | None:
@@ -278,8 +302,9 @@ class _Loader:
         start_cond = len(self.cond)
         self.lex_file(raw.decode("utf-8", errors="replace"), rel)
         if len(self.cond) != start_cond:
-            self.fatal(rel, 0, "#!ifdef without matching #!endif (Kamailio requires them balanced; '#!endif' "
-                               "followed by anything but blanks is a comment)")
+            opened = self.cond_at[start_cond] if len(self.cond_at) > start_cond else 0
+            self.fatal(rel, opened, "#!ifdef without matching #!endif (Kamailio requires them balanced; '#!endif' "
+                                    "followed by anything but blanks is a comment)")
         self.cur_path, self.cur_rel, self.cur_depth = saved
 
     # -- lexer --------------------------------------------------------------------------------
@@ -521,9 +546,8 @@ class _Loader:
         elif first == "cfgengine":
             lits = [p for p in stmt.parts if isinstance(p, _Lit)]
             engine = lits[0].strip().lower() if lits else code[len(first):].strip().lower()
-            if engine not in NATIVE_ENGINES:
-                self.gap(rel, lineno, f"routing logic is in a KEMI script (cfgengine {label(engine, 16)}) that the "
-                                      "reader does not follow; routing checks are not assessed")
+            # the last cfgengine counts; its gap is written once the script's modparam is known
+            self.cfg.engine, self.cfg.engine_at = ("", ("", 0)) if engine in NATIVE_ENGINES else (engine, (rel, lineno))
             return
         if (g := _GLOBAL_RE.match(code)) is not None:
             rest = self.after_equals(stmt.parts)
@@ -551,7 +575,11 @@ class _Loader:
         if target is None:
             if kind == "include_file":
                 self.fatal(rel, lineno, f"include_file {shown!r} not found")
-            return  # import_file of a missing file is ignored, as Kamailio does
+            # Kamailio skips a missing import_file; said (a note) because on the host the file may exist
+            # and its #!define would win over the #!trydef fallbacks read here
+            self.note(rel, lineno, f"import_file {shown!r} is not in the configuration directory; Kamailio skips "
+                                   "a missing one. If the host has it, what it defines is not audited")
+            return
         if not self.inside(target):
             self.gap(rel, lineno, f"{kind} {shown!r} leads outside the configuration directory; not read")
             return
@@ -577,6 +605,7 @@ class _Loader:
                     self.fatal(rel, lineno, f"#!{name} needs a name")
                 truth = (ident in self.cfg.defines) == (name == "ifdef")
             self.cond.append(truth)
+            self.cond_at.append(lineno)
             self.inactive += not truth
             return False
         if name in ("else", "endif"):
@@ -589,6 +618,7 @@ class _Loader:
                 self.cond[-1] = not self.cond[-1]
             else:
                 self.inactive -= not self.cond.pop()
+                self.cond_at.pop()
             return False
         if self.inactive:
             return False  # IFDEF_SKIP: nothing else counts
@@ -664,6 +694,12 @@ def parse_kamailio(cfg_dir: Path, root: str = "kamailio.cfg", defines: dict[str,
         loader.load(path, root, 0)
         if loader.route:
             loader.gap(*loader.route_open_at, f"{label(loader.route)} block is never closed")
+        if loader.cfg.engine:
+            scripts = ", ".join(label(n, 64) for n in loader.cfg.kemi_scripts[:3])
+            loader.cfg.engine_problem = Problem(
+                *loader.cfg.engine_at, f"routing logic is in a KEMI script (cfgengine {label(loader.cfg.engine, 16)}"
+                f"{': ' + scripts if scripts else ''}) that the reader does not follow; its route blocks here never "
+                "run, and routing checks are not assessed", False)
     except _Fatal:
         pass
     except RecursionError:

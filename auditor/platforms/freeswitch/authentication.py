@@ -13,7 +13,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.model import SourceRef
-from voxaudit.platforms.freeswitch.common import acl_limits, fs_true, profile_label, runtime_reason
+from voxaudit.platforms.freeswitch.common import acl_limits, fs_true, module_loaded, profile_label, runtime_reason
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.secrets import SecretShape
 from voxaudit.remediation import Change, note, set_
@@ -59,8 +59,35 @@ def esl_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
         yield _secret(s, "password", f"event socket {s.name}")
 
 
+def xml_rpc_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
+    """mod_xml_rpc's own login (auth-user / auth-pass). Without auth-realm it asks for nothing at all
+    (is_authorized(): no realm and no user let every request in); with a realm but no user/password
+    only directory users log in, and their passwords are judged as directory users."""
+    s = facts.first("xml_rpc.settings")
+    loaded = module_loaded(facts, "mod_xml_rpc")
+    if s is None or loaded is False:
+        return
+    subject = "xml_rpc HTTP API xml_rpc.conf.xml"
+    hidden = runtime_reason(s, "auth-realm", "auth-user", "auth-pass")
+    if hidden is not None:
+        yield _secret(s, "auth-pass", subject, hidden[0], hidden[1])
+    elif loaded is None:
+        yield _secret(s, "auth-pass", subject, "modules.conf.xml was not collected: whether mod_xml_rpc is loaded "
+                      "is unknown")
+    elif not s.get("auth-realm"):
+        yield AccountSecret(subject=subject, source=s.source, section=s.name, account=s.name,
+                            secret=SecretShape.of(None))  # no realm: no login is asked for
+    elif s.get("auth-user") and "auth-pass" in s.secrets:
+        yield _secret(s, "auth-pass", subject)
+
+
 def secret_fix(cred: AccountSecret) -> list[str]:
     return [f"[{cred.section}]", "password=<random, 16+ characters>"]
+
+
+def xml_rpc_secret_fix(cred: AccountSecret) -> list[str]:
+    return ['<param name="auth-realm" value="freeswitch"/>', '<param name="auth-user" value="freeswitch"/>',
+            '<param name="auth-pass" value="<random, 16+ characters>"/>']
 
 
 def profile_calls(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedRequest]:
@@ -136,6 +163,11 @@ ESL_REMEDIATION = {
     "fusionpbx": "Change the event socket password in event_socket.conf.xml and in FusionPBX's "
                  "Advanced > Settings > Event Socket.",
 }
+XML_RPC_SECRET_REMEDIATION = {
+    "freeswitch": "Remove mod_xml_rpc from modules.conf.xml; if it must stay, set auth-realm, auth-user and a random "
+                  "auth-pass of 16+ characters in xml_rpc.conf.xml.",
+    "fusionpbx": "Advanced > Modules: stop and disable XML RPC.",
+}
 AUTH_CALLS_REMEDIATION = {
     "freeswitch": "Set auth-calls=true on user-facing profiles; on carrier-facing profiles keep auth-calls=false "
                   "only with apply-inbound-acl naming the carrier's addresses.",
@@ -152,6 +184,9 @@ BINDINGS = (
             secret_fix, none="no directory users", change=secret_change),
     Binding("AUTH-SECRET-101", "freeswitch", esl_secret, ("event_socket.conf.xml",), "FS-ESL-102", ESL_REMEDIATION,
             secret_fix, none="event socket not configured", change=secret_change),
+    Binding("AUTH-SECRET-101", "freeswitch", xml_rpc_secret, ("xml_rpc.conf.xml",),
+            remediation=XML_RPC_SECRET_REMEDIATION, fix=xml_rpc_secret_fix,
+            none="mod_xml_rpc not configured, not loaded, or logged into with directory users only"),
     Binding("AUTH-SIP-101", "freeswitch", profile_calls, ("sofia",), "FS-ACC-101", AUTH_CALLS_REMEDIATION,
             auth_calls_fix, none="no sofia profiles", change=auth_calls_change),
     Binding("AUTH-SIP-102", "freeswitch", profile_registrations, ("sofia",), "FS-ACC-102", BLIND_REG_REMEDIATION,

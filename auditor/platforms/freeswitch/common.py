@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
@@ -71,3 +72,11 @@ def acl_limits(facts: FreeSwitchFacts, name: str | None) -> bool:
 
 def profile_label(p: ConfigObject) -> str:
     return f"sofia profile {p.name}"
+
+
+def module_loaded(facts: FreeSwitchFacts, module: str) -> Optional[bool]:
+    """Does modules.conf.xml load ``module``? None when modules.conf.xml was not collected (a module
+    whose configuration is present may or may not run: unknown, never "not loaded")."""
+    if not facts.has_config("modules.conf.xml"):
+        return None
+    return any(m.name == module for m in facts.of_kind("modules.load"))

@@ -11,7 +11,8 @@ from typing import Iterator, Optional
 
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
-from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.facts.kamailio import ROUTING, KamailioFacts
+from voxaudit.platforms.kamailio.common import kemi_routing
 from voxaudit.records.audit import CallRecords, LogForwarding
 
 SOURCES = ("kamailio.cfg",)  # OpenSIPS facts answer it for opensips.cfg
@@ -70,7 +71,10 @@ def accounting(facts: KamailioFacts) -> Iterator[CallRecords]:
     flag = facts.named("kamailio.modparam", "acc.log_flag") or facts.named("kamailio.modparam", "acc.db_flag")
     calls = _calls(facts)
     loaded = "acc" in _modules(facts)
-    if loaded and "do_accounting" in calls:
+    kemi = kemi_routing(facts)
+    if loaded and kemi:  # the module is there; whether the KEMI script asks it to account is unknown
+        yield CallRecords(subject=cfg, section=cfg, written=False, setting="acc loaded", undecidable=kemi)
+    elif loaded and "do_accounting" in calls:
         yield CallRecords(subject=cfg, section=cfg, written=True, setting="acc loaded, do_accounting() in the routing logic")
     elif loaded and flag is not None and "setflag" in calls:
         yield CallRecords(subject=cfg, source=flag.source, section=cfg, written=True,
@@ -92,8 +96,8 @@ BINDINGS = (
             {"kamailio": SYSLOG_REMEDIATION["kamailio"]}, syslog_fix),
     Binding("LOG-AUD-103", "opensips", log_forwarding, SOURCES, "KAM-LOG-101",
             {"opensips": SYSLOG_REMEDIATION["opensips"]}, syslog_fix),
-    Binding("LOG-AUD-104", "kamailio", accounting, SOURCES, "KAM-LOG-102",
+    Binding("LOG-AUD-104", "kamailio", accounting, (*SOURCES, ROUTING), "KAM-LOG-102",
             {"kamailio": ACC_REMEDIATION["kamailio"]}, kamailio_acc_fix),
-    Binding("LOG-AUD-104", "opensips", accounting, SOURCES, "KAM-LOG-102",
+    Binding("LOG-AUD-104", "opensips", accounting, (*SOURCES, ROUTING), "KAM-LOG-102",
             {"opensips": ACC_REMEDIATION["opensips"]}, opensips_acc_fix),
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from voxaudit.control import Binding
-from voxaudit.facts.kamailio import KamailioFacts
+from voxaudit.facts.kamailio import ROUTING, KamailioFacts
+from voxaudit.platforms.kamailio.common import kemi_routing, script_calls
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.secrets import SecretShape
 from voxaudit.remediation import Change, note
@@ -21,6 +22,7 @@ AUTH_CALLS = {"auth_check", "www_authorize", "proxy_authorize", "www_authenticat
 AUTH_MODULES = {"auth", "permissions"}
 CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 SOURCES = ("kamailio.cfg",)
+ROUTING_SOURCES = ("kamailio.cfg", ROUTING)  # what the routing logic does (a KEMI engine: unknown)
 
 
 def database_secrets(facts: KamailioFacts) -> Iterator[AccountSecret]:
@@ -46,10 +48,18 @@ def secret_change(cred: AccountSecret, params: object, facts: KamailioFacts) -> 
 
 
 def _routing(facts: KamailioFacts, request: str) -> UnauthenticatedRequest:
+    kemi = kemi_routing(facts)
+    if kemi:  # the native route blocks never run: their calls (or their absence) prove nothing
+        return UnauthenticatedRequest(subject="routing", request=request, undecidable=kemi)
     used = sorted({c.name for c in facts.of_kind("kamailio.call")} & AUTH_CALLS)
     if used and AUTH_MODULES & {m.name for m in facts.of_kind("kamailio.module")}:
         return UnauthenticatedRequest(subject="routing", request=request, outcome=CHALLENGED,
                                       detail=f"authentication in routing: {', '.join(used)}")
+    scripts = script_calls(facts)
+    if scripts:  # the routing hands requests to a script that may well authenticate them
+        return UnauthenticatedRequest(subject="routing", request=request, undecidable=(
+            f"no authentication function in the route blocks, but they call {', '.join(scripts)}(): what the "
+            "script does is not read"))
     return UnauthenticatedRequest(subject="routing", request=request, outcome=ACCEPTED,
                                   detail="no authentication function in the routing logic")
 
@@ -85,7 +95,8 @@ BINDINGS = tuple(
         Binding("AUTH-SECRET-101", platform, database_secrets, SOURCES, "KAM-ACC-103", DB_REMEDIATION, secret_fix,
                 change=secret_change,
                 none="no database URL with credentials"),
-        Binding("AUTH-SIP-101", platform, routing_calls, SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),
-        Binding("AUTH-SIP-102", platform, routing_registrations, SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),
+        Binding("AUTH-SIP-101", platform, routing_calls, ROUTING_SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),
+        Binding("AUTH-SIP-102", platform, routing_registrations, ROUTING_SOURCES, "KAM-ACC-101", AUTH_REMEDIATION,
+                auth_fix),
     )
 )
