@@ -25,6 +25,7 @@ from typing import Any, Iterable, Optional, Union
 
 from voxaudit.check import Check
 from voxaudit.control import AliasGroup, Binding, BoundControl, Control
+from voxaudit.records.drift import WIRE_FIX
 
 ENTRY_POINT_GROUP = "voxaudit.checks"
 # SIP servers read from a copy of their configuration: the copy can say which host runs it (address:), and
@@ -119,7 +120,8 @@ class Registry:
             if isinstance(rule, BoundControl) and rule.control.compares and not rule.bindings:
                 basis = rules.get(rule.control.compares)
                 platforms = [p for p in (basis.meta.platforms if basis is not None else []) if p in SERVER_PLATFORMS]
-                rule.meta = rule.meta.model_copy(update={"platforms": platforms})
+                rule.meta = rule.meta.model_copy(update={"platforms": platforms,
+                                                         "remediation": dict.fromkeys(platforms, WIRE_FIX)})
         self._aliases = aliases
         self._bound = rules
         return rules

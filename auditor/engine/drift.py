@@ -24,7 +24,7 @@ import msgspec
 from voxaudit.control import BoundControl, Params, _takes_params
 from voxaudit.model import ErrorKind, Result, SourceRef, Status
 from voxaudit.records.base import Record
-from voxaudit.records.drift import WireComparison
+from voxaudit.records.drift import WIRE_FIX, WireComparison
 from voxaudit.records.tls import AcceptedSuites, ProtocolVersions, is_tls13_suite, version_name
 from voxaudit.registry import SERVER_PLATFORMS, Registry, Rule
 from voxaudit.scan import TargetRecord
@@ -33,8 +33,7 @@ CONFIG_PLATFORMS = SERVER_PLATFORMS
 LIVE_PLATFORMS = ("sip", "tls", "pcap")
 SIP_TLS = "sip"  # TLS scans compared with a SIP server's TLS settings: purpose sip-tls (a sip target's own scan)
 MAX_LISTED = 3
-FIX = ["make the running service match this configuration (reload or restart it from this file, or find the "
-       "other process or host answering there), or correct the configuration copy; then scan both again"]
+FIX = [WIRE_FIX]
 
 
 def host_key(address: str) -> str:

@@ -22,3 +22,8 @@ class WireComparison(Record, frozen=True, kw_only=True):
     drift: bool = False
     stricter: bool = False
     undecidable: str = ""
+
+
+# What fixes any drift, whatever the platform: the running service and the configuration copy must agree.
+WIRE_FIX = ("make the running service match this configuration (reload or restart it from this file, or find the "
+            "other process or host answering there), or correct the configuration copy; then scan both again")
