@@ -82,6 +82,8 @@ def endpoint_limited(lim: AddressLimit, params: Params) -> Verdict:
     password-guessing floods at the edge.""",
 )
 def flood_protection(guard: RateLimit, params: Params) -> Verdict:
+    if guard.undecidable:
+        return unknown(guard.undecidable)
     if guard.limiters and guard.checks:
         return passed(f"{', '.join(guard.limiters)} with {', '.join(guard.checks)}")
     if guard.limiters:

@@ -44,6 +44,7 @@ class RateLimit(Record, frozen=True, kw_only=True):
 
     limiters: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
+    undecidable: str = ""  # why the request handling cannot be read (routing in a script the audit does not read)
 
 
 class Banner(Record, frozen=True, kw_only=True):

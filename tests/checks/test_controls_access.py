@@ -161,3 +161,9 @@ def test_data_network_reachability_on_sip_and_tls_targets(registry):
     assert both("data") == ({FAIL}, {FAIL})
     assert both("voice") == ({NA}, {NA})
     assert both("") == ({NA}, {NA})  # the inventory does not say where the scanner sits
+
+
+def test_flood_protection_in_a_script_not_read_is_unknown_never_a_fail_or_a_pass():
+    v = flood_protection.judge(RateLimit(subject="routing", limiters=("pike",),
+                                         undecidable="routing is the KEMI script kamailio.py"), P)
+    assert v.status == Status.ERROR and "KEMI" in v.evidence

@@ -18,9 +18,11 @@ REMEDIATION = {"kamailio": "Add #!define WITH_ANTIFLOOD (pike.so with pike_check
 
 
 def rate_limit(facts: KamailioFacts) -> Iterator[RateLimit]:
-    if kemi_routing(facts):
-        return  # whether the KEMI script calls the limiter is unknown: the cfgengine gap makes this ERROR
     mods = {m.name for m in facts.of_kind("kamailio.module")} & LIMITERS
+    kemi = kemi_routing(facts)
+    if kemi:  # whether the KEMI script calls the limiter is not read: unknown, never "no protection"
+        yield RateLimit(subject="routing", limiters=tuple(sorted(mods)), undecidable=kemi)
+        return
     calls = {c.name for c in facts.of_kind("kamailio.call")} & LIMIT_CALLS
     yield RateLimit(subject="routing", limiters=tuple(sorted(mods)), checks=tuple(sorted(calls)))
 
