@@ -53,6 +53,8 @@ def test_an_unencrypted_trunk_fails_transport_and_is_a_business_associate(tree, 
     assert iax(run("AUTH-SIP-101", facts)) == {"iax2 friend branch-office": PASS}
     assert iax(run("AUTH-SECRET-101", facts)) == {"iax2 friend branch-office": PASS}
     assert "203.0.113.7 (IAX2 trunk)" in run("BAA-101", facts)
+    user = tree({"iax.conf": TRUNK.replace("type=friend", "type=user")})
+    assert "203.0.113.7 (IAX2 trunk)" not in run("BAA-101", user)  # build_user() reads no host=
 
 
 def test_forced_encryption_in_general_covers_every_account(tree, run):

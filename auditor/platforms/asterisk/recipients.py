@@ -179,6 +179,8 @@ def iax_trunks(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
     found = RecipientSet()
     if module_state(facts, "chan_iax2", "iax.conf").loaded:
         for acc in facts.of_kind("iax.account"):
+            if (acc.get("type") or "").strip().lower() not in ("peer", "friend"):
+                continue  # build_user() reads no host=: a user only answers calls
             host = (acc.get("host") or "").strip()
             if host and host.lower() != "dynamic":
                 found.add(IAX_TRUNK, _strip_port(host), f"iax.conf [{acc.name}] host", acc.location("host"),
