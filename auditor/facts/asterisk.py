@@ -25,6 +25,7 @@ from voxaudit.facts.asterisk_sip import (
     WIZARD_ROOT,
     build_users,
     build_wizard,
+    typed_section,
 )
 from voxaudit.facts.common import (
     ConfigFileFacts,
@@ -310,7 +311,7 @@ def _build_logger(pc: ParsedConfig, b: BuildContext) -> None:
     _logger_channels(pc, b.objects)
 
 
-SIP_PEER_TYPES = {"peer", "user", "friend"}
+SIP_PEER_TYPES = ("peer", "user", "friend")
 
 
 def _build_sip(pc: ParsedConfig, b: BuildContext) -> None:
@@ -326,11 +327,7 @@ def _build_sip(pc: ParsedConfig, b: BuildContext) -> None:
                                            message="[authentication] holds outbound credentials, not a peer"))
             continue
         else:
-            utype = (section.get("type") or "").strip().lower()
-            if utype not in SIP_PEER_TYPES:
-                why = "lacks type=" if not utype else "has a type chan_sip does not know"
-                b.problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
-                                               message=f"[{label(section.name)}] {why}; chan_sip skips it"))
+            if not typed_section(section, SIP_PEER_TYPES, "chan_sip", b.problems):
                 continue
             kind = "sip.peer"
         obj, secrets = _object(kind, section)

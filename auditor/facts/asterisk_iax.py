@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from voxaudit.facts.asterisk_sip import typed_section
 from voxaudit.facts.common import ParseProblem
 from voxaudit.parsers.asterisk_conf import ParsedConfig
-from voxaudit.parsers.problem import label
 from voxaudit.secretinfo import SecretInfo
 
 if TYPE_CHECKING:
@@ -56,11 +56,7 @@ def build_iax(pc: ParsedConfig, b: BuildContext) -> None:
                                            message="[callnumberlimits] limits call numbers per address range; "
                                                    "it is not an account"))
             continue
-        kind = (section.get("type") or "").strip().lower()
-        if kind not in IAX_TYPES:
-            why = "lacks type=" if not kind else "has a type chan_iax2 does not know"
-            b.problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
-                                           message=f"[{label(section.name)}] {why}; chan_iax2 skips it"))
+        if not typed_section(section, IAX_TYPES, "chan_iax2", b.problems):
             continue
         obj, secrets = _object("iax.account", section)
         reference = obj.secrets.get("dbsecret")

@@ -26,6 +26,7 @@ from voxaudit.facts.common import (
 )
 from voxaudit.model import SourceRef
 from voxaudit.parsers.asterisk_conf import Entry, ParsedConfig, Section
+from voxaudit.parsers.problem import label
 from voxaudit.secretinfo import SecretInfo, describe_secret
 
 if TYPE_CHECKING:
@@ -55,6 +56,18 @@ WIZARD_KEYS = frozenset({
 WIZARD_PREFIXES = ("endpoint/", "aor/", "inbound_auth/", "outbound_auth/", "identify/", "registration/",
                    "phoneprov/")
 _PATTERN_VAR_RE = re.compile(r"\$\{(REMOTE_HOST|USERNAME)\}")
+
+
+def typed_section(section: Section, known: tuple[str, ...], driver: str, problems: list[ParseProblem]) -> str:
+    """A channel driver's ``type=`` of a section (lowercased, as strcasecmp compares), or "" when the driver
+    skips the section (no type=, or one it does not know), which a note then says."""
+    kind = (section.get("type") or "").strip().lower()
+    if kind not in known:
+        why = "lacks type=" if not kind else f"has a type {driver} does not know"
+        problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
+                                     message=f"[{label(section.name)}] {why}; {driver} skips it"))
+        return ""
+    return kind
 
 
 def ast_true(value: str | None) -> bool:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab import servers
-
 REPO = Path(__file__).resolve().parents[2]
 PBX, SCANNER = "10.20.0.1", "10.20.0.9"
 LISTENER = """
@@ -39,18 +37,13 @@ while time.monotonic() < end:
 
 
 @pytest.fixture(scope="module")
-def addressed_pair():
-    try:
-        pair = servers.make_netns_pair()
-    except servers.LabUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        for ns, ifname, addr in ((pair.phone_ns, pair.phone_if, PBX), (pair.switch_ns, pair.switch_if, SCANNER)):
-            subprocess.run(["ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", ifname], check=True, timeout=10,
-                           capture_output=True)
-        yield pair
-    finally:
-        pair.delete()
+def addressed_pair(netns_pair):
+    """The lab's namespace pair (tests/lab/conftest.py) with an address on each end: the PBX and the scanner."""
+    for ns, ifname, addr in ((netns_pair.phone_ns, netns_pair.phone_if, PBX),
+                             (netns_pair.switch_ns, netns_pair.switch_if, SCANNER)):
+        subprocess.run(["ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", ifname], check=True, timeout=10,
+                       capture_output=True)
+    return netns_pair
 
 
 def test_ami_bound_to_loopback_in_the_copy_answers_on_the_network(addressed_pair, tmp_path):
