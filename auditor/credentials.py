@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REF_RE = re.compile(r"^(?P<scheme>env|file|keyring):(?P<rest>.+)$")
 
@@ -61,12 +61,7 @@ def resolve(ref: str, base: Path | None = None, whole_file: bool = False) -> Sec
         path = Path(rest).expanduser()
         if not path.is_absolute() and base is not None:
             path = base / path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CredentialError(f"{ref}: cannot read ({exc.strerror})") from None
-        except UnicodeDecodeError:  # its message would quote a byte of the secret and where it sits
-            raise CredentialError(f"{ref}: not UTF-8 text") from None
+        text = _read_secret_file(path, ref)
         value = text if whole_file else (text.splitlines()[0] if text else "")
         return _non_empty(value, ref)
     service, _, user = rest.partition("/")
@@ -82,6 +77,33 @@ def resolve(ref: str, base: Path | None = None, whole_file: bool = False) -> Sec
     if value is None:
         raise CredentialError(f"{ref}: no such entry in the keyring")
     return _non_empty(value, ref)
+
+
+MAX_SECRET_FILE = 1024 * 1024  # a password or a private key; far more is not one (/dev/zero, a disk image)
+
+
+def _read_secret_file(path: Path, ref: str) -> str:
+    """A regular file's text, bounded: a FIFO or a device would block or never end (``file:/dev/zero``),
+    so the file is opened without blocking and refused unless it is a regular file of sane size."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise CredentialError(f"{ref}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CredentialError(f"{ref}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(MAX_SECRET_FILE + 1)
+    except OSError as exc:
+        raise CredentialError(f"{ref}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_SECRET_FILE:
+        raise CredentialError(f"{ref}: larger than {MAX_SECRET_FILE // 1024} KiB; not a secret")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # its message would quote a byte of the secret and where it sits
+        raise CredentialError(f"{ref}: not UTF-8 text") from None
 
 
 def _non_empty(value: str, ref: str) -> Secret:
@@ -101,10 +123,80 @@ def key_path(ref: str, base: Path | None = None) -> Path | None:
     return path if path.is_absolute() or base is None else base / path
 
 
+# Query parameters whose value is a secret in the URLs we take (libpq's password/sslpassword, a
+# token or key some brokers accept); matched on the lower-cased name, before any "=".
+_SECRET_PARAMS = ("pass", "secret", "token", "key", "auth", "cred")
+_QUOTED = re.compile(r'"[^"\n]*"|\'[^\'\n]*\'')  # one quoted span, no nesting: linear
+
+
+def _secret_spans(url: str) -> list[tuple[int, int]]:
+    """Where in ``url`` a secret may sit, as (start, end) offsets: the user-info's password (or the
+    whole user-info when its user part holds a character that ends the authority, ``/?#``, so that a
+    password containing one still counts), and the values of password-like query parameters (or a
+    whole parameter without ``=``: it may be a pasted secret). Not a URL at all: all of it.
+
+    Why not ``urlsplit``: it stops the authority at the first ``/``, ``?`` or ``#``, so a password
+    holding one of them is read as path or query and shown, and its ``.port`` raises a ``ValueError``
+    quoting what follows the last ``:`` (which may be the password)."""
+    sep = url.find("://")
+    if sep < 0:
+        return [(0, len(url))] if url else []
+    base = sep + 3
+    spans: list[tuple[int, int]] = []
+    at = url.rfind("@", base)
+    if at >= 0:
+        colon = url.find(":", base, at)
+        if any(ch in url[base:colon if colon >= 0 else at] for ch in "/?#"):
+            spans.append((base, at))
+        elif colon >= 0 and colon + 1 < at:
+            spans.append((colon + 1, at))
+        base = at + 1
+    host_end = len(url)
+    for ch in "/?#":
+        found = url.find(ch, base)
+        if 0 <= found < host_end:
+            host_end = found
+    colon = url.rfind(":", max(base, url.rfind("]", base, host_end)), host_end)
+    if colon >= 0 and not url[colon + 1:host_end].isdigit():
+        spans.append((colon + 1, host_end))  # a "port" that is no number: a password typed after the host
+    q = url.find("?", base)
+    if q >= 0:
+        end = url.find("#", q)
+        end = len(url) if end < 0 else end
+        pos = q + 1
+        while pos <= end:
+            amp = url.find("&", pos, end)
+            stop = end if amp < 0 else amp
+            eq = url.find("=", pos, stop)
+            if eq < 0:
+                spans.append((pos, stop))
+            elif any(word in url[pos:eq].lower() for word in _SECRET_PARAMS):
+                spans.append((eq + 1, stop))
+            pos = stop + 1
+    return [(a, b) for a, b in spans if b > a]
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a service URL that may be a secret, as written (see :func:`_secret_spans`)."""
+    return [url[a:b] for a, b in _secret_spans(url)]
+
+
 def redact_url(url: str) -> str:
-    """A service URL as it may be shown (broker, database): its password, if any, becomes ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """A service URL as it may be shown (broker, database): its password, password-like query
+    parameters and anything that cannot be told apart from them become ``***``; never raises."""
+    out: list[str] = []
+    last = 0
+    for a, b in _secret_spans(url):
+        out += [url[last:a], "***"]
+        last = b
+    return "".join(out) + url[last:]
+
+
+def scrub(message: str, url: str) -> str:
+    """A driver's or broker client's error message about ``url``, safe to show: libpq, kombu and redis
+    quote the offending value (``invalid integer value "..." for connection option "port"``), and that
+    value may be a password typed in the wrong place. Every quoted span and every secret of the URL go."""
+    for secret in sorted(url_secrets(url), key=len, reverse=True):
+        if len(secret) >= 3:  # shorter is no secret worth hiding, and would garble the message
+            message = message.replace(secret, "***")
+    return _QUOTED.sub('"***"', message)

@@ -13,14 +13,16 @@ Nothing secret or PHI-bearing is stored: ids, statuses, severities and scores on
 """
 from __future__ import annotations
 
+import math
 import os
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-from voxaudit.credentials import redact_url
+from voxaudit.credentials import redact_url, scrub
 from voxaudit.scan import ScanDocument
 
 MIGRATIONS: list[str] = [
@@ -55,6 +57,46 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class HistoryError(Exception):
     pass
+
+
+# Control characters (C0, DEL, C1) have no place in an id, a name or a path the store holds; a
+# store edited by hand or by someone else could carry terminal escapes into ``history``/``diff``.
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "\ufffd")
+
+
+def _text(value: Any) -> Optional[str]:
+    """A text column as read back: str without control characters, or None (a number where text belongs
+    is its digits: the store is SQLite, which keeps whatever type was written)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else ""
+    return text.translate(_CONTROLS)
+
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _scan_id(value: Any) -> str:
+    """A scan id as read back and shown. voxaudit writes hex ids; a store or scan.json edited by someone
+    else could hold `` ` [x](javascript:...) <img ...>`` there, which Markdown and HTML reports print in
+    code spans and titles: every other character becomes ``_``, and the length is bounded."""
+    return _ID_UNSAFE.sub("_", _text(value) or "")[:64] or "?"
+
+
+def _number(value: Any) -> Optional[float]:
+    """A score or coverage as read back: a finite number, else None (unknown, never a crash or 'inf')."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _count(value: Any) -> int:
+    """A count as read back: a non-negative int below 10**12, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12 else 0
 
 
 def default_path() -> Union[Path, str]:
@@ -129,7 +171,7 @@ class History:
             # autocommit: each write below is its own explicit transaction, and reads hold no locks open.
             return psycopg.connect(url, connect_timeout=10, application_name="voxaudit", autocommit=True)
         except psycopg.Error as exc:
-            raise HistoryError(f"cannot open history store {self.shown}: {_first_line(exc)}") from None
+            raise HistoryError(f"cannot open history store {self.shown}: {scrub(_first_line(exc), url)}") from None
 
     def _errors(self) -> tuple[type[BaseException], ...]:
         if self.dialect is POSTGRES:
@@ -228,19 +270,31 @@ class History:
         sql += " GROUP BY s.id ORDER BY s.finished_at DESC, s.id DESC LIMIT ?"
         keys = ("row", "scan_id", "finished_at", "profile", "overall", "coverage", "failing", "errors",
                 "report_dir", "targets", "clinics")
-        return [dict(zip(keys, r)) for r in self._query(sql, (*args, limit))]
+        texts, numbers = {"scan_id", "finished_at", "profile", "report_dir", "clinics"}, {"overall", "coverage"}
+        rows = [dict(zip(keys, r)) for r in self._query(sql, (*args, limit))]
+        for row in rows:  # what a hand-edited store holds: typed as the writer wrote it, or unknown
+            for key in keys:
+                row[key] = (_text(row[key]) if key in texts else _number(row[key]) if key in numbers
+                            else _count(row[key]))
+            row["scan_id"] = _scan_id(row["scan_id"])
+        return rows
 
     def snapshot(self, scan_id: str) -> "Snapshot":
         rows = self._query("SELECT id, overall FROM scans WHERE scan_id = ?", (scan_id,))
+        if not rows:  # an id as scans() showed it: stored with control characters it reads back replaced
+            rows = [(i, o) for i, o, sid in self._query("SELECT id, overall, scan_id FROM scans")
+                    if _scan_id(sid) == scan_id][:1]
         if not rows:
             raise HistoryError(f"no scan {scan_id!r} in {self.shown} (see 'voxaudit history')")
         row = rows[0]
-        snap = Snapshot(scan_id=scan_id, overall=row[1])
+        snap = Snapshot(scan_id=_scan_id(scan_id), overall=_number(row[1]))
         for c, t, r, s, sev, alias in self._query(
                 "SELECT check_id, target, resource, status, severity, alias FROM results WHERE scan = ?", (row[0],)):
-            snap.add(c, t, r, s, sev, alias)
-        snap.safeguards = dict(self._query("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?", (row[0],)))
-        snap.targets = {t for (t,) in self._query("SELECT target FROM target_scans WHERE scan = ?", (row[0],))}
+            snap.add(_text(c) or "", _text(t) or "", _text(r) or "", _text(s) or "", _text(sev), _text(alias))
+        snap.safeguards = {_text(sid) or "": _number(score) for sid, score in
+                           self._query("SELECT safeguard, score FROM safeguard_scores WHERE scan = ?", (row[0],))}
+        snap.targets = {_text(t) or "" for (t,) in self._query("SELECT target FROM target_scans WHERE scan = ?",
+                                                               (row[0],))}
         return snap
 
     def previous(self, doc: ScanDocument) -> Optional["Snapshot"]:
@@ -288,12 +342,14 @@ class Snapshot:
     @classmethod
     def of(cls, doc: ScanDocument) -> "Snapshot":
         meta = doc.meta()
-        snap = cls(scan_id=doc.scan_id, overall=doc.scores.overall,
-                   safeguards={s.id: s.score for s in doc.scores.safeguards},
-                   targets={t.name for t in doc.targets})
+        # Text as the store gives it back (no control characters), so a scan file and a stored scan compare
+        # alike and a hand-edited scan.json cannot carry terminal escapes into 'voxaudit diff'.
+        snap = cls(scan_id=_scan_id(doc.scan_id), overall=_number(doc.scores.overall),
+                   safeguards={_text(s.id) or "": _number(s.score) for s in doc.scores.safeguards},
+                   targets={_text(t.name) or "" for t in doc.targets})
         for r in doc.results:
-            snap.add(r.check_id, r.target, r.resource, r.effective_status,
-                     meta[r.check_id].severity.value if r.check_id in meta else None, r.alias)
+            snap.add(_text(r.check_id) or "", _text(r.target) or "", _text(r.resource) or "", r.effective_status,
+                     meta[r.check_id].severity.value if r.check_id in meta else None, _text(r.alias))
         return snap
 
     def comparable_to(self, other: "Snapshot") -> dict[tuple[str, str, str], tuple[str, Optional[str]]]:

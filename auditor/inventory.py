@@ -14,7 +14,7 @@ from typing import Any, Optional
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from voxaudit.structured import StructuredFileError, load_yaml
+from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
 from voxaudit.targets import PLATFORMS, BusinessAssociate, Target, inventory_loc
 
 
@@ -57,21 +57,6 @@ class RegisterIn(BaseModel):
     model_config = {"extra": "forbid"}
 
 
-def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> Optional[int]:
-    """Walk the composed YAML tree along a pydantic error location to find its line."""
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == part), None)
-            if nxt is None:
-                return int(node.start_mark.line) + 1
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-    return int(node.start_mark.line) + 1
-
-
 def _written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """An error location as the keys written in the file: a target's ``source`` is its inventory layout."""
     head = 6 if loc[:1] == ("clinics",) and loc[4:5] == ("targets",) else len(loc)
@@ -82,8 +67,8 @@ def _located(path: Path, tree: Optional[yaml.Node], exc: ValidationError) -> str
     """The first validation error as file:line: key: message (pydantic's message, never the value)."""
     first = exc.errors()[0]
     loc = _written(tuple(first["loc"]))
-    field = ".".join(str(p) for p in loc)
-    line = _line_of(tree, loc) if tree is not None else None
+    field = error_field(loc, first["type"])
+    line = line_of(tree, loc)
     hint = f" (supported platforms: {', '.join(PLATFORMS)})" if "platform" in field else ""
     return f"{path}:{line or '?'}: {field}: {first['msg']}{hint}"
 

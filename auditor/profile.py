@@ -15,6 +15,8 @@ silently unscored safeguard.
 from __future__ import annotations
 
 import fnmatch
+import math
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -23,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from voxaudit import profiles as _builtin_profiles
 from voxaudit.registry import Registry
-from voxaudit.structured import StructuredFileError, load_yaml
+from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
 
 PROFILES_DIR = Path(_builtin_profiles.__file__).resolve().parent  # profiles/ in a checkout, voxaudit/profiles/ installed
 LEVEL_WEIGHTS = {"required": 3.0, "addressable": 2.0}
@@ -132,15 +134,22 @@ def builtin_profiles() -> dict[str, Path]:
     return out
 
 
+def _brief(text: object, limit: int = 60) -> str:
+    """A name from a profile or an option, quoted for an error: cut to ``limit`` characters, so a
+    10,000-character pattern stays a one-line message (repr keeps control characters escaped)."""
+    shown = str(text)
+    return repr(shown if len(shown) <= limit else shown[:limit] + "...")
+
+
 def _read_spec(ref: str) -> tuple[ProfileSpec, Path]:
     path = Path(ref)
     if not path.exists():
         known = builtin_profiles()
         if ref not in known:
-            raise ProfileError(f"unknown profile {ref!r}: not a file, and not one of {', '.join(sorted(known))}")
+            raise ProfileError(f"unknown profile {_brief(ref)}: not a file, and not one of {', '.join(sorted(known))}")
         path = known[ref]
     try:
-        data, _ = load_yaml(path, "profile")
+        data, tree = load_yaml(path, "profile")
     except StructuredFileError as exc:
         raise ProfileError(str(exc)) from None
     if not isinstance(data, dict):
@@ -149,8 +158,8 @@ def _read_spec(ref: str) -> tuple[ProfileSpec, Path]:
         return ProfileSpec.model_validate(data), path
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ProfileError(f"{path}: {loc}: {first['msg']}") from None
+        loc = error_field(tuple(first["loc"]), first["type"])
+        raise ProfileError(f"{path}:{line_of(tree, tuple(first['loc'])) or '?'}: {loc}: {first['msg']}") from None
 
 
 def _merge(base: list[SafeguardSpec], child: list[SafeguardSpec]) -> list[SafeguardSpec]:
@@ -200,21 +209,38 @@ def _expand(pattern: str, registry: Registry, where: str) -> list[str]:
         hits = [cid for cid in registry.ids() if fnmatch.fnmatchcase(cid, pattern)]
         hits += [c for old, cids in aliases.items() if fnmatch.fnmatchcase(old, pattern) for c in cids]
         if not hits:
-            raise ProfileError(f"{where}: check pattern {pattern!r} matches no known check")
+            raise ProfileError(f"{where}: check pattern {_brief(pattern)} matches no known check")
         return list(dict.fromkeys(hits))
     ids = registry.resolve(pattern)
     if not ids:
-        raise ProfileError(f"{where}: unknown check id {pattern!r}")
+        raise ProfileError(f"{where}: unknown check id {_brief(pattern)}")
     return ids
 
 
+_NUMBER_TEXT = re.compile(r"\d{1,4}(?:\.\d{1,4})?")  # "1.2": a version or number a check parses
+
+
+def _kind(default: Any) -> str:
+    """What a parameter takes, for an error: its default's type, or a number written as text."""
+    if isinstance(default, str) and _NUMBER_TEXT.fullmatch(default):
+        return f"a number written as text, like {default!r}"
+    if isinstance(default, float):
+        return "a finite number"
+    return f"a {type(default).__name__}"
+
+
 def _type_ok(value: Any, default: Any) -> bool:
+    """Does a profile's value have the parameter's type? A float must be finite (YAML reads ``.nan`` and
+    ``.inf``, and NaN compares false with everything: every limit would pass), and a number written as
+    text (``min_tls_version: "1.2"``) takes only such text: ``"nan"`` would reach ``float()`` the same way."""
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, int):
         return isinstance(value, int) and not isinstance(value, bool)
     if isinstance(default, float):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(default, str) and _NUMBER_TEXT.fullmatch(default):
+        return isinstance(value, str) and _NUMBER_TEXT.fullmatch(value) is not None
     if isinstance(default, str):
         return isinstance(value, str)
     if isinstance(default, list):
@@ -231,10 +257,11 @@ def load_profile(ref: str, registry: Registry, selection: Optional[Selection] = 
             declared.setdefault(p.name, p.default)
     for name, value in params.items():
         if name not in declared:
-            raise ProfileError(f"profile {spec.id}: unknown parameter {name!r}; known: {', '.join(sorted(declared))}")
+            raise ProfileError(f"profile {spec.id}: unknown parameter {_brief(name)}; known: {', '.join(sorted(declared))}")
         if not _type_ok(value, declared[name]):
             raise ProfileError(
-                f"profile {spec.id}: parameter {name} = {value!r} should be a {type(declared[name]).__name__}"
+                f"profile {spec.id}: parameter {_brief(name)} should be {_kind(declared[name])}, "
+                f"not this {type(value).__name__}"  # the value itself is not echoed
             )
     selected = _selected(spec, registry)
     citations = {cid: registry.get(cid).meta.hipaa for cid in selected}  # type: ignore[union-attr]
@@ -285,7 +312,7 @@ def _user_ids(pattern: str, registry: Registry, option: str) -> list[str]:
         except ProfileError:
             continue
     kind = "pattern" if any(ch in pattern for ch in "*?[") else "check id"
-    raise ProfileError(f"{option}: {kind} {pattern!r} names no known control, check or 1.x check ID; "
+    raise ProfileError(f"{option}: {kind} {_brief(pattern)} names no known control, check or 1.x check ID; "
                        "see 'voxaudit checks list'")
 
 
@@ -309,7 +336,7 @@ def _narrow(selected: list[str], selection: Selection, registry: Registry, profi
         wanted = set()
         for sev in selection.severities:
             if sev.strip().lower() not in SEVERITIES:
-                raise ProfileError(f"--severity: unknown severity {sev!r}; choose from {', '.join(SEVERITIES)}")
+                raise ProfileError(f"--severity: unknown severity {_brief(sev)}; choose from {', '.join(SEVERITIES)}")
             wanted.add(sev.strip().lower())
         chosen = [c for c in chosen if registry.get(c).meta.severity.value in wanted]  # type: ignore[union-attr]
     if not chosen:

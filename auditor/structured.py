@@ -1,5 +1,5 @@
 """Reading the files people and earlier scans hand us (inventories, profiles, waivers, saved scans,
-baselines) without ever failing on them: whatever the bytes, the caller gets data or a
+baselines, voxaudit.toml) without ever failing on them: whatever the bytes, the caller gets data or a
 :class:`StructuredFileError` with one line naming the file (and line where known), never a value
 from it and never a traceback.
 
@@ -11,6 +11,9 @@ reach the loaders, so each loader only maps the error to its own type (exit 2 in
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +29,19 @@ class StructuredFileError(Exception):
 
 def read_text(path: Path, what: str, max_bytes: int) -> str:
     """The file as text: UTF-8 (a UTF-8 BOM is dropped), no NUL bytes, at most ``max_bytes``."""
+    try:  # without blocking: a FIFO given as a profile or inventory would hang the command for ever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise StructuredFileError(f"cannot read {what} {path}: {exc.strerror or exc.__class__.__name__}") from None
     try:
-        with Path(path).open("rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device (/dev/zero never ends), a directory
+            raise StructuredFileError(f"{path}: {what} is not a regular file; not read")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise StructuredFileError(f"cannot read {what} {path}: {exc.strerror or exc.__class__.__name__}") from None
+    finally:
+        os.close(fd)
     if len(raw) > max_bytes:
         raise StructuredFileError(f"{path}: {what} larger than {max_bytes // (1024 * 1024)} MiB; not read")
     for bom, name in _BOMS.items():
@@ -81,6 +92,21 @@ def load_json(path: Path, what: str, max_bytes: int = 1024 * 1024 * 1024) -> Any
         raise StructuredFileError(f"{path}: {what} holds a value that cannot be read ({exc.__class__.__name__})") from None
 
 
+def load_toml(path: Path, what: str, max_bytes: int = 16 * 1024 * 1024) -> dict[str, Any]:
+    """A TOML file (``voxaudit.toml``, ``pyproject.toml``) as a table, or StructuredFileError. ``tomllib``
+    raises UnicodeDecodeError on UTF-16, RecursionError on deep arrays and ValueError on a 5,000-digit
+    integer; each is one line here. Its own messages are a kind and a position, never the text."""
+    import tomllib
+
+    text = read_text(path, what, max_bytes)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StructuredFileError(f"{path}: {what} is not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise StructuredFileError(f"{path}: {what} holds a value that cannot be read ({exc.__class__.__name__})") from None
+
+
 class _SafeLoader(yaml.SafeLoader):
     """SafeLoader without aliases (a few anchors can expand to gigabytes once validated) and with
     dates kept as text (the models check them and say which field is wrong, never crash)."""
@@ -97,6 +123,20 @@ class _SafeLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        """A key written twice is refused: PyYAML keeps the last silently, so a second ``targets:`` in a
+        site would drop the first list's targets from the audit without a word."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                if key in seen and key != "<<":
+                    raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark,
+                                               "a key is written twice in one mapping", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _SafeLoader.yaml_implicit_resolvers = {
@@ -126,3 +166,40 @@ def load_yaml(path: Path, what: str, max_bytes: int = 16 * 1024 * 1024) -> tuple
     except (ValueError, TypeError, RecursionError) as exc:  # a number too long to convert, a bad value
         raise StructuredFileError(f"{path}: {what} holds a value that cannot be read ({exc.__class__.__name__})") from None
     return data, tree
+
+
+def line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of a validation error's location in a composed YAML tree (from
+    :func:`load_yaml`): the deepest node the location reaches, so a missing key points at its mapping."""
+    if node is None:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if nxt is None:
+                return int(node.start_mark.line) + 1
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return int(node.start_mark.line) + 1
+
+
+_KEY_LIKE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def shown_key(key: Any) -> str:
+    """A key as it may be named in an error. Every key voxaudit reads is lower-case snake case, so an
+    unknown one that is not (``S3cr3t-x9: 1``: a password pasted where a key goes) is not echoed; the
+    error's line still says where it is."""
+    return str(key) if isinstance(key, int) or _KEY_LIKE.fullmatch(str(key)) else "(unknown key)"
+
+
+def error_field(loc: tuple[Any, ...], error_type: str) -> str:
+    """A pydantic error location as dotted keys; the last key of an "extra inputs" error is the file's
+    own, unknown key, shown only when it looks like one (:func:`shown_key`)."""
+    parts = [str(p) for p in loc]
+    if error_type == "extra_forbidden" and loc:
+        parts[-1] = shown_key(loc[-1])
+    return ".".join(parts)

@@ -48,6 +48,12 @@ def _fspath(value: Any) -> Any:
 PathStr = Annotated[str, BeforeValidator(_fspath)]  # a local path as written (a Path is accepted)
 RemotePath = Annotated[str, BeforeValidator(_fspath)]  # a path on the device: never resolved locally
 Port = Annotated[int, Field(ge=1, le=65535)]
+# A device's host name or IP address: no user-info ("u:password@host" would carry a secret into every
+# display and connection error), no path, no space; a DNS name is at most 253 characters.
+Address = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[^\s/@]+$")]
+# A word the SIP probes write into their requests (a domain, a user part): no blank, no control character
+# (a CR LF in the inventory would add headers or a second request to what is sent), no <>@ or quotes.
+SipToken = Annotated[str, Field(max_length=253, pattern=r"^[^\s\x00-\x1f\x7f<>@\"]*$")]
 
 
 def _reference(value: Optional[str]) -> Optional[str]:
@@ -104,7 +110,7 @@ class ConfigDirSource(Source):
     evidence_dir: Optional[PathStr] = None  # a captured host-evidence bundle (docs/evidence.md)
     # The host this copy was taken from, as live targets of the clinic name it (an address or a name): drift
     # (docs/drift.md) compares the copy with what probes of that host saw. "" = not said: nothing is paired.
-    address: str = Field(default="", max_length=253, pattern=r"^[^\s/]*$")
+    address: str = Field(default="", max_length=253, pattern=r"^[^\s/@]*$")
     PATHS: ClassVar[tuple[str, ...]] = ("config_dir", "spool_dir", "logrotate", "evidence_dir")
     LIVE: ClassVar[bool] = False
 
@@ -117,7 +123,7 @@ class SshSource(Source):
     """A live device's configuration tree, mirrored read-only over SFTP with its host key verified."""
 
     kind: Literal["ssh"] = "ssh"
-    address: str = Field(min_length=1)
+    address: Address
     port: Port = 22
     username: str
     password: Ref = None  # a reference: env:NAME, file:PATH, keyring:SERVICE/USER
@@ -150,18 +156,18 @@ class SipSource(Source):
     """SIP probes. enumeration and invite can reveal users or ring phones: off unless enabled."""
 
     kind: Literal["sip"] = "sip"
-    address: str = Field(min_length=1)
+    address: Address
     udp: Optional[Port] = 5060
     tcp: Optional[Port] = 5060
     tls: Optional[Port] = 5061
-    domain: str = ""  # SIP domain for request URIs (default: the address)
+    domain: SipToken = ""  # SIP domain for request URIs (default: the address)
     timeout: float = Field(2.0, gt=0, le=30)
-    tls_server_name: str = ""
+    tls_server_name: SipToken = ""
     ca_file: PathStr = ""  # a private CA for the TLS certificate check
     enumeration: bool = False
-    known_user: str = ""  # an extension that exists, for the enumeration comparison
+    known_user: SipToken = ""  # an extension that exists, for the enumeration comparison
     invite: bool = False
-    invite_target: str = ""
+    invite_target: SipToken = ""
     rate_per_second: float = Field(2.0, gt=0, le=20)
     # Management ports to connect to (AMI 5038, HTTP/ARI 8088, event socket 8021): one TCP connection
     # each, nothing sent, the first bytes read for what answers. Off unless listed.
@@ -251,7 +257,7 @@ class SnmpUser(BaseModel):
 
 class SnmpSource(Source):
     kind: Literal["snmp"] = "snmp"
-    address: str = Field(min_length=1)
+    address: Address
     port: Port = 161
     communities: list[Annotated[str, AfterValidator(validate_ref)]] = Field(default_factory=list)  # env:NAME...
     try_default_communities: bool = False  # opt-in: also try 'public' and 'private'
@@ -267,7 +273,7 @@ class CliSource(Source):
     """A switch's CLI over SSH (netmiko): show commands only."""
 
     kind: Literal["cli"] = "cli"
-    address: str = Field(min_length=1)
+    address: Address
     device_type: Literal["cisco_ios", "cisco_xe", "arista_eos", "hp_procurve", "aruba_procurve"] = "cisco_ios"
     port: Port = 22
     username: str
@@ -353,7 +359,7 @@ class Target(BaseModel):
     @classmethod
     def _known_platform(cls, value: str) -> str:
         if value not in PLATFORMS:
-            raise ValueError(f"unknown platform {value!r}; one of {', '.join(PLATFORMS)}")
+            raise ValueError("unknown platform")  # the value is not echoed: any value may be a secret
         return value
 
     @model_validator(mode="before")

@@ -14,7 +14,7 @@ from typing import Optional
 from pydantic import BaseModel, ValidationError, field_validator
 
 from voxaudit.model import Result, Status, Waiver
-from voxaudit.structured import StructuredFileError, load_yaml
+from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
 
 
 class WaiverError(Exception):
@@ -41,7 +41,7 @@ class _WaiverIn(BaseModel):
 
 def load_waivers(path: Path) -> list[Waiver]:
     try:
-        data, _ = load_yaml(Path(path), "waivers file")
+        data, tree = load_yaml(Path(path), "waivers file")
     except StructuredFileError as exc:
         raise WaiverError(str(exc)) from None
     items = data.get("waivers") if isinstance(data, dict) else data
@@ -53,8 +53,9 @@ def load_waivers(path: Path) -> list[Waiver]:
             w = _WaiverIn.model_validate(item)
         except ValidationError as exc:
             first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"]) or "entry"
-            raise WaiverError(f"{path}: waiver #{i}: {loc}: {first['msg']}") from None
+            loc = error_field(tuple(first["loc"]), first["type"]) or "entry"
+            line = line_of(tree, (*(("waivers",) if isinstance(data, dict) else ()), i - 1, *first["loc"]))
+            raise WaiverError(f"{path}:{line or '?'}: waiver #{i}: {loc}: {first['msg']}") from None
         out.append(Waiver(check=w.check, resource=w.resource, target=w.target, owner=w.owner,
                           reason=w.reason, expires=w.expires.isoformat()))
     return out
@@ -69,22 +70,30 @@ def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[
     today = today or date.today()
     warnings: list[str] = []
     used: set[int] = set()
+    # FAIL results by check ID and by the 1.x check ID their binding replaced (a waiver written against
+    # a 1.x ID still matches: it is the alias), in result order.
+    failing: dict[str, list[Result]] = {}
     for r in results:
         r.waiver = None
+        if r.status == Status.FAIL:
+            failing.setdefault(r.check_id, []).append(r)
+            if r.alias is not None and r.alias != r.check_id:
+                failing.setdefault(r.alias, []).append(r)
     for idx, w in enumerate(waivers):
         if is_expired(w, today):
             warnings.append(f"{w.target + ': ' if w.target != '*' else ''}waiver for {w.check} on {w.resource} (owner "
                             f"{w.owner}) expired on {w.expires}; it no longer applies")
             continue
-        for r in results:
-            if r.status != Status.FAIL or r.waiver is not None:
+        # The check pattern is matched once per distinct check ID (or 1.x alias) rather than once per result:
+        # a fleet's 100,000 findings against a long waivers file stay W x (controls), not W x (results).
+        for key, candidates in failing.items():
+            if not fnmatch.fnmatchcase(key, w.check):
                 continue
-            # A waiver written against a 1.x check ID still matches: it is the alias of the result's binding.
-            if ((fnmatch.fnmatchcase(r.check_id, w.check) or (r.alias is not None and fnmatch.fnmatchcase(r.alias, w.check)))
-                    and fnmatch.fnmatchcase(r.resource, w.resource)
-                    and fnmatch.fnmatchcase(r.target, w.target)):
-                r.waiver = w
-                used.add(idx)
+            for r in candidates:
+                if (r.waiver is None and fnmatch.fnmatchcase(r.resource, w.resource)
+                        and fnmatch.fnmatchcase(r.target, w.target)):
+                    r.waiver = w
+                    used.add(idx)
     ran = {r.check_id for r in results} | {r.alias for r in results if r.alias}
     for idx, w in enumerate(waivers):
         if idx in used or is_expired(w, today):

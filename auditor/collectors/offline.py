@@ -8,7 +8,9 @@ audio and recordings are never opened; of each message's ``.txt`` envelope only 
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,11 +49,30 @@ class _UnreadableFile(Exception):
     """A file that exists but cannot be read (permissions, a symlink loop): its name, for the reason."""
 
 
+def _read_regular(path: Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of a regular file. A FIFO or a device (a hostile snapshot links one in:
+    ``msg0000.txt -> /dev/zero``, a named pipe) would block or never end, so the file is opened without
+    blocking and refused (OSError) unless it is a regular file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks, left = [], max_bytes
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _mentions_asterisk(path: Path) -> bool:
     """Does a logrotate.d entry name Asterisk's logs? Read at most 1 MiB: a hostile entry stays cheap."""
     try:
-        with path.open("rb") as fh:
-            return b"asterisk" in fh.read(1024 * 1024)
+        return b"asterisk" in _read_regular(path, 1024 * 1024)
     except OSError as exc:
         raise _UnreadableFile(f"etc/logrotate.d/{path.name} ({exc.strerror or exc.__class__.__name__})") from None
 
@@ -84,16 +105,22 @@ def _age_days(epoch: float, now: float) -> int:
     return max(int((now - epoch) // 86400), 0)
 
 
+MAX_ORIGTIME_DIGITS = 12  # seconds since 1970 until the year 33658: more digits are no time
+
+
 def _origtime(txt: Path) -> Optional[float]:
-    """Read only the origtime= line of a message envelope; everything else is discarded."""
+    """Read only the origtime= line of a message envelope (its first 64 lines, at most 16 KiB);
+    everything else is discarded. Not a plain count of seconds (``²``, 400 digits): None, the
+    caller falls back to the file's modification time."""
     try:
-        with txt.open("r", encoding="utf-8", errors="replace") as fh:
-            for _, line in zip(range(64), fh):
-                if line.startswith("origtime="):
-                    value = line.split("=", 1)[1].strip()
-                    return float(value) if value.isdigit() else None
+        head = _read_regular(txt, 16 * 1024)
     except OSError:
         return None
+    for line in head.split(b"\n", 64)[:64]:
+        if line.startswith(b"origtime="):
+            value = line[len(b"origtime="):].strip()
+            ok = value.isdigit() and len(value) <= MAX_ORIGTIME_DIGITS  # bytes.isdigit(): ASCII 0-9 only
+            return float(value) if ok else None
     return None
 
 
@@ -102,11 +129,20 @@ def collect_spool(spool_dir: Path, now: Optional[float] = None, display: str = "
     vm_dir = spool_dir / "voicemail"
     mailboxes: list[MailboxSpool] = []
     seen = 0
+    def dirs(parent: Path) -> list[Path]:
+        """The sub-directories of a spool level; one linked to outside the spool (``default -> /home``)
+        would have the walk read the scanner's own disk: the spool is then not read at all."""
+        found = sorted(p for p in parent.iterdir() if p.is_dir())
+        for p in found:
+            if p.is_symlink() and not _inside(p, spool_dir):
+                raise OSError(errno.EINVAL, f"{p.relative_to(spool_dir)} links outside the spool")
+        return found
+
     if vm_dir.is_dir():
-        for context in sorted(p for p in vm_dir.iterdir() if p.is_dir()):
-            for box in sorted(p for p in context.iterdir() if p.is_dir()):
+        for context in dirs(vm_dir):
+            for box in dirs(context):
                 spool = MailboxSpool(mailbox=f"{box.name}@{context.name}", messages=0, total_bytes=0)
-                for folder in sorted(p for p in box.iterdir() if p.is_dir()):
+                for folder in dirs(box):
                     if folder.name.lower() in {"tmp", "temp"}:
                         continue
                     count = 0
@@ -115,9 +151,15 @@ def collect_spool(spool_dir: Path, now: Optional[float] = None, display: str = "
                         if seen > MAX_SPOOL_FILES:
                             break
                         if entry.suffix == ".txt" and entry.name.startswith("msg"):
+                            st = entry.stat()
+                            if not stat.S_ISREG(st.st_mode):  # a FIFO or device has no age: the spool is unread
+                                where = f"voicemail/{context.name}/{box.name}/{folder.name}/{entry.name}"
+                                raise OSError(errno.EINVAL, f"{where} is not a regular file")
                             count += 1
                             origtime = _origtime(entry)
-                            epoch = origtime if origtime is not None else entry.stat().st_mtime
+                            if origtime is not None and origtime > now + 86400:
+                                origtime = None  # dated after the scan: no age; the file's own time instead
+                            epoch = origtime if origtime is not None else st.st_mtime
                             spool.ages_days.append(_age_days(epoch, now))
                         elif entry.suffix.lower() in AUDIO_SUFFIXES:
                             spool.total_bytes += entry.stat().st_size
@@ -193,6 +235,8 @@ def collect_asterisk_tree(
         for f in candidates:
             display = os.path.relpath(f, root) if root is not None and f.is_relative_to(root) else f.name
             try:
+                if not stat.S_ISREG(f.stat().st_mode):  # a FIFO or /dev/zero would block the reader or never end
+                    raise OSError(errno.EINVAL, "not a regular file")
                 logrotate += parse_logrotate_file(f, display)
             except LogrotateError as exc:
                 logrotate, logrotate_problem = None, f"logrotate parse error at {exc}"
@@ -215,7 +259,9 @@ def collect_asterisk_tree(
                 spool_dir = candidate
             else:  # astspooldir=/../../home must not walk the scanner's own disk
                 spool_problem = "asterisk.conf astspooldir points outside the snapshot; spool not read"
-    if spool_dir is not None:
+    if spool_dir is not None and not spool_dir.is_dir():  # given, but missing or a file: unread, not empty
+        spool_problem = f"spool {spool_dir.name} is not a directory; spool not read"
+    elif spool_dir is not None:
         if progress:
             progress("voicemail spool")
         try:
@@ -383,6 +429,13 @@ def collect_opensips_tree(path: Path, progress: Optional[Callable[[str], None]] 
     raise CollectionError("parse", f"no opensips.cfg in {path}")
 
 
+def _directory_or_file(path: Path) -> None:
+    """A per-file platform reads a directory or one file; a FIFO, a device or a socket given as either is
+    neither, and is said so (rather than "cannot list directory")."""
+    if not path.is_dir() and not path.is_file():
+        raise CollectionError("parse", f"{path} is neither a directory nor a regular file")
+
+
 def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = None):
     """A directory of provisioning files as a provisioning server holds them (or one file)."""
     from voxaudit.facts.phones import build_phone_facts
@@ -390,6 +443,7 @@ def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = 
     path = Path(path)
     if not path.exists():
         raise CollectionError("connectivity", f"provisioning directory {path} does not exist")
+    _directory_or_file(path)
     if progress:
         progress("provisioning files")
     return build_phone_facts(path)
@@ -402,6 +456,7 @@ def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]]
     path = Path(path)
     if not path.exists():
         raise CollectionError("connectivity", f"switch configuration path {path} does not exist")
+    _directory_or_file(path)
     if progress:
         progress("switch running-configs")
     return build_switch_facts(path)
@@ -414,6 +469,7 @@ def collect_mdm_policies(path: Path, progress: Optional[Callable[[str], None]] =
     path = Path(path)
     if not path.exists():
         raise CollectionError("connectivity", f"MDM policy path {path} does not exist")
+    _directory_or_file(path)
     if progress:
         progress("MDM policies")
     return build_mdm_facts(path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import struct
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -163,7 +164,8 @@ class _Analyser:
                     media[-1][0] = address
                 else:
                     session = address
-            elif line.startswith("m=") and len(parts := line[2:].split()) >= 3 and parts[1].isdigit():
+            elif line.startswith("m=") and len(parts := line[2:].split()) >= 3 and parts[1].isdigit() \
+                    and len(parts[1]) <= 5:  # a port; 5,000 digits would make int() raise
                 media.append(["", int(parts[1]), "savp" if "SAVP" in parts[2].upper() else "avp"])
         for address, port, profile in media:
             key = (address or session, port)
@@ -223,19 +225,31 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
 
         if not path.exists():
             raise CollectionError("connectivity", f"capture file {path} does not exist")
+        if not path.is_file():  # a FIFO would block the reader for ever, a device never end
+            raise CollectionError("parse", f"{path.name}: not a regular file, not a capture")
         if progress:
             progress(f"reading {path.name}")
+        unreadable = (Scapy_Exception, EOFError, ValueError, OSError, struct.error)
         try:
-            with PcapReader(str(path)) as reader:
-                for pkt in reader:
-                    an.add(pkt)
-                    if an.packets >= limit:
-                        break
-        except (Scapy_Exception, EOFError, ValueError, OSError) as exc:
-            if an.packets == 0:
-                raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
-                                               f"({exc.__class__.__name__})") from None
-            # a truncated capture: what was read stands
+            reader = PcapReader(str(path))
+        except unreadable as exc:
+            raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
+                                           f"({exc.__class__.__name__})") from None
+        with reader:
+            packets = iter(reader)
+            while an.packets < limit:
+                # Only reading the file may fail here (a truncated capture keeps what was read); an.add
+                # runs outside this guard, so a fault of ours is never taken for the end of the file.
+                try:
+                    pkt = next(packets)
+                except StopIteration:
+                    break
+                except unreadable as exc:
+                    if an.packets == 0:
+                        raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
+                                                       f"({exc.__class__.__name__})") from None
+                    break  # a truncated capture: what was read stands
+                an.add(pkt)
         return an.facts(spec, path.name)
     if spec.interface and spec.seconds > 0:
         import scapy.layers.inet  # noqa: F401  register Ethernet/802.1Q/IP so sniffed frames decode

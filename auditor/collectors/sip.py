@@ -30,6 +30,12 @@ from voxaudit.targets import SipSource
 
 MAX_PROBES = 24              # per target, all transports and opt-in probes together
 MAX_RESPONSE_BYTES = 64 * 1024
+# What one request may bring back: a hostile or looping server answering a UDP request with a flood of
+# provisional responses would otherwise fill memory for the whole timeout (1.2 GB in 3 s on loopback).
+MAX_FRAMES = 32
+MAX_EXCHANGE_BYTES = 1024 * 1024
+MAX_ALLOW = 64  # methods kept from Allow: (SIP defines 14)
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
 COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length",
            "c": "content-type", "k": "supported"}
 
@@ -86,10 +92,7 @@ _STATUS_RE = re.compile(r"^SIP/2\.0 (\d{3}) ?(.*)$")
 def parse_response(data: bytes) -> SipResponse | None:
     """A SIP response, or None when the bytes are not one (garbage)."""
     head, _, body = data.partition(b"\r\n\r\n")
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    text = head.decode("utf-8", errors="replace")  # a Latin-1 Server: header does not make it not SIP
     lines = text.split("\r\n")
     m = _STATUS_RE.match(lines[0])
     if not m:
@@ -102,9 +105,12 @@ def parse_response(data: bytes) -> SipResponse | None:
         key = COMPACT.get(k.strip().lower(), k.strip().lower())
         headers.setdefault(key, []).append(v.strip())
     challenge = (headers.get("www-authenticate") or headers.get("proxy-authenticate") or [""])[0].split(" ")[0]
-    allow = [a.strip().upper() for v in headers.get("allow", []) for a in v.split(",") if a.strip()]
-    resp = SipResponse(status=int(m.group(1)), reason=m.group(2)[:80], allow=allow, challenge=challenge,
-                       server=((headers.get("server") or headers.get("user-agent") or [""])[0])[:200])
+    allow = list(dict.fromkeys(a.strip().upper()[:32] for v in headers.get("allow", []) for a in v.split(",")
+                               if a.strip()))[:MAX_ALLOW]
+    # The peer's own text, shown in reports: bounded, and without control characters (terminal escapes).
+    server = (headers.get("server") or headers.get("user-agent") or [""])[0]
+    resp = SipResponse(status=int(m.group(1)), reason=m.group(2)[:80].translate(_CONTROLS), allow=allow,
+                       challenge=challenge[:32].translate(_CONTROLS), server=server[:200].translate(_CONTROLS))
     if body and "application/sdp" in " ".join(headers.get("content-type", [])).lower():
         resp.sdp = parse_sdp(body.decode("utf-8", "replace"))
     return resp
@@ -173,22 +179,28 @@ class _Channel:
         out: list[bytes] = []
         deadline = time.monotonic() + self.spec.timeout
         buf = b""
-        while time.monotonic() < deadline:
+        received = 0
+        while time.monotonic() < deadline and len(out) < MAX_FRAMES and received < MAX_EXCHANGE_BYTES:
             self.sock.settimeout(max(0.05, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(MAX_RESPONSE_BYTES)
             except TimeoutError:
+                chunk = b""
+            if not chunk:  # closed or silent: what it sent (a body shorter than announced) is its answer
+                if buf.strip():
+                    out.append(buf)
                 break
-            if not chunk:
-                break
+            received += len(chunk)
             if self.transport == "udp":
                 out.append(chunk)
             else:
                 buf += chunk
                 while b"\r\n\r\n" in buf:
                     head, _, rest = buf.partition(b"\r\n\r\n")
-                    m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", head)
-                    length = int(m.group(1)) if m else 0
+                    m = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d{1,9})(?!\d)", head)
+                    # no length or one of 10 digits or more (int() refuses 5,000): what is buffered is the body
+                    length = int(m.group(1)) if m else (MAX_RESPONSE_BYTES + 1 if re.search(
+                        rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*\d", head) else 0)
                     if len(rest) < length:
                         break
                     out.append(head + b"\r\n\r\n" + rest[:length])

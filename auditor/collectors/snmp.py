@@ -47,6 +47,15 @@ def _remote_reports() -> tuple[type, ...]:
             errind.UnsupportedSecurityLevel, errind.DecryptionError, errind.ReportPduReceived)
 
 
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+
+
+def _agent_text(value: object, limit: int) -> str:
+    """Text an agent returned (sysDescr, a VLAN name), as it may be shown: bounded, no control
+    characters (an agent's terminal escapes must not reach a terminal or a report)."""
+    return str(value)[:limit].translate(_CONTROLS)
+
+
 @dataclass
 class _Answer:
     answered: bool           # a response PDU came back for this credential (even one carrying an error status)
@@ -71,7 +80,7 @@ async def _get(engine, auth_data, target, oid: str) -> _Answer:
         # any other error status (noSuchName, genErr...) came back to a request it accepted.
         refused = int(err_status) == AUTHORIZATION_ERROR
         return _Answer(not refused, True, detail=err_status.prettyPrint()[:120])
-    return _Answer(True, True, value=str(binds[0][1])[:200])
+    return _Answer(True, True, value=_agent_text(binds[0][1], 200))
 
 
 async def _walk(engine, auth_data, target, oid: str) -> list[tuple[str, str]]:
@@ -87,7 +96,7 @@ async def _walk(engine, auth_data, target, oid: str) -> list[tuple[str, str]]:
         if err_ind or err_status:
             break
         for name, value in binds:
-            out.append((str(name), str(value)[:64]))
+            out.append((str(name), _agent_text(value, 64)))
         if len(out) >= MAX_WALK:
             break
     return out

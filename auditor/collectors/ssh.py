@@ -27,6 +27,20 @@ from voxaudit.extras import require_for_target
 from voxaudit.targets import SshSource
 
 MAX_FILES = 20_000        # per target, config and spool entries together
+MAX_DIRS = 20_000         # directories walked per target: a server listing "." or a loop never ends otherwise
+MAX_DEPTH = 64            # directory levels below a collected path (a real tree has a handful)
+MAX_PLACEHOLDER_BYTES = 1 << 40  # a spool file's size as the server states it; beyond 1 TiB it is no audio
+
+
+def _safe_name(name: object) -> str:
+    """A file name as an SFTP server listed it, if it names one entry of that directory. A hostile or
+    broken server can list ``..``, ``../../home/x``, ``/etc/x`` or a name with NUL: joined to the
+    local mirror such a name would write outside it (or walk a directory for ever). Refused: the
+    server is not giving a true listing, so nothing it mirrors can be trusted."""
+    if not isinstance(name, str) or name in {"", ".", ".."} or "/" in name or "\x00" in name:
+        raise CollectionError("parse", "the SFTP server listed a file name that is not one entry of its directory "
+                                       "(empty, '.', '..', with '/' or NUL); the mirror is refused")
+    return name
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -35,6 +49,7 @@ class _Mirror:
     def __init__(self, sftp, local: Path, progress: Optional[Callable[[str], None]]) -> None:
         self.sftp, self.local, self.progress = sftp, local, progress
         self.files = 0
+        self.dirs = 0
         self.bytes = 0
 
     def _count(self) -> None:
@@ -44,10 +59,15 @@ class _Mirror:
 
     def walk(self, remote: str):
         """(remote path, attrs) of regular files below ``remote``; symlinked files followed, not dirs."""
-        stack = [remote]
+        stack = [(remote, 0)]
         while stack:
-            cur = stack.pop()
-            for entry in sorted(self.sftp.listdir_attr(cur), key=lambda e: e.filename):
+            cur, depth = stack.pop()
+            self.dirs += 1
+            if self.dirs > MAX_DIRS or depth > MAX_DEPTH:
+                raise CollectionError("parse", f"more than {MAX_DIRS} directories, or {MAX_DEPTH} levels, under the "
+                                               "collected paths; narrow them")
+            entries = self.sftp.listdir_attr(cur)
+            for entry in sorted(entries, key=lambda e: _safe_name(e.filename)):
                 path = str(PurePosixPath(cur) / entry.filename)
                 mode = entry.st_mode or 0
                 if stat.S_ISLNK(mode):
@@ -59,7 +79,7 @@ class _Mirror:
                     if stat.S_ISDIR(mode):
                         continue  # never follow directory links out of the tree
                 if stat.S_ISDIR(mode):
-                    stack.append(path)
+                    stack.append((path, depth + 1))
                 elif stat.S_ISREG(mode):
                     self._count()
                     yield path, entry
@@ -86,7 +106,7 @@ class _Mirror:
             target = into / PurePosixPath(path).relative_to(remote)
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "wb") as fh:
-                fh.truncate(attrs.st_size or 0)
+                fh.truncate(min(max(attrs.st_size or 0, 0), MAX_PLACEHOLDER_BYTES))
             os.utime(target, (attrs.st_atime or 0, attrs.st_mtime or 0))
 
     def copy_file(self, remote: str, target: Path) -> bool:
@@ -94,6 +114,8 @@ class _Mirror:
             attrs = self.sftp.stat(remote)
         except OSError:
             return False
+        if not stat.S_ISREG(attrs.st_mode or 0):  # a device or FIFO on the host: never read; as if absent,
+            return False                          # so what depends on it is "not collected" (ERROR), not empty
         self._count()
         target.parent.mkdir(parents=True, exist_ok=True)
         with self.sftp.open(remote, "rb") as fh:
@@ -132,6 +154,8 @@ def _host_evidence(m: _Mirror, spec: SshSource, into: Path, config: Optional[Pat
     base = PurePosixPath(spec.evidence_root)
 
     def fetch(rel: str) -> None:
+        if ".." in PurePosixPath(rel).parts:  # never written outside the evidence folder
+            return
         remote = str(base / rel)
         try:
             attrs = sftp.stat(remote)
@@ -148,7 +172,7 @@ def _host_evidence(m: _Mirror, spec: SshSource, into: Path, config: Optional[Pat
 
     def names(rel: str) -> list[str]:
         try:
-            return sorted(sftp.listdir(str(base / rel)))[:1000]
+            return sorted(_safe_name(n) for n in sftp.listdir(str(base / rel)))[:1000]
         except OSError:
             return []
 
@@ -280,7 +304,9 @@ def mirror(spec: SshSource, progress: Optional[Callable[[str], None]] = None) ->
         fs = root / "fs"
 
         def local(remote: str) -> Path:
-            # relative remote paths are relative to the login directory
+            # relative remote paths are relative to the login directory; ".." would leave the mirror
+            if ".." in PurePosixPath(remote).parts or "\x00" in remote:
+                raise CollectionError("parse", f"{spec.display}: a remote path with '..' or NUL is not mirrored")
             return fs / PurePosixPath(remote).relative_to("/") if remote.startswith("/") else fs / "home" / remote
 
         config = local(spec.config_dir)

@@ -88,6 +88,15 @@ def _name_matches(cert, name: str) -> bool | None:
                for d in dns)
 
 
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+
+
+def _peer_text(value: object, limit: int) -> str:
+    """A name the peer's certificate carries, as it may be shown: bounded, no control characters
+    (RFC 4514 escaping leaves ESC as it is; a certificate is anyone's to write)."""
+    return str(value)[:limit].translate(_CONTROLS)
+
+
 def _certificate(deployment, server_name: str) -> CertificateFacts:
     return certificate_facts(deployment.received_certificate_chain[0],
                              any(p.was_validation_successful for p in deployment.path_validation_results), server_name)
@@ -110,7 +119,7 @@ def certificate_facts(leaf, trusted: bool, server_name: str) -> CertificateFacts
     not_after, not_before = leaf.not_valid_after_utc, leaf.not_valid_before_utc
     now = datetime.datetime.now(datetime.UTC)
     return CertificateFacts(
-        subject=leaf.subject.rfc4514_string()[:200], issuer=leaf.issuer.rfc4514_string()[:200],
+        subject=_peer_text(leaf.subject.rfc4514_string(), 200), issuer=_peer_text(leaf.issuer.rfc4514_string(), 200),
         not_after=not_after.isoformat(), days_left=(not_after - now).days, key_type=key_type, key_bits=bits,
         self_signed=leaf.subject == leaf.issuer,
         trusted=trusted, hostname_match=_name_matches(leaf, server_name),
@@ -126,9 +135,9 @@ def _san_names(cert) -> list[str]:
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
-    names = [str(d)[:100] for d in sans.get_values_for_type(x509.DNSName)]
-    names += [str(i) for i in sans.get_values_for_type(x509.IPAddress)]
-    names += [str(u)[:100] for u in sans.get_values_for_type(x509.UniformResourceIdentifier)]
+    names = [_peer_text(d, 100) for d in sans.get_values_for_type(x509.DNSName)[:32]]
+    names += [str(i) for i in sans.get_values_for_type(x509.IPAddress)[:32]]
+    names += [_peer_text(u, 100) for u in sans.get_values_for_type(x509.UniformResourceIdentifier)[:32]]
     return names[:32]
 
 

@@ -104,7 +104,14 @@ def backup_freshness(host: Optional[HostEvidence], subject: str) -> Iterator[Bac
         yield BackupFreshness(subject=subject, files=0, undecidable=NO_EVIDENCE if host is None else NO_FILES)
         return
     files = host.backup_files
-    newest = max((f.mtime for f in files), default=None)
+    # A file dated after the capture (beyond a day of clock skew) has no age: counted, it would make a
+    # stale backup set look fresh (a restored file with a bogus mtime, or a hostile listing).
+    dated = [f.mtime for f in files if f.mtime <= host.captured_at + 86400]
+    if files and not dated:
+        yield BackupFreshness(subject=subject, files=len(files),
+                              undecidable="every backup file is dated after the evidence was captured")
+        return
+    newest = max(dated, default=None)
     age = None if newest is None else max(int((host.captured_at - newest) // 86400), 0)
     yield BackupFreshness(subject=subject, files=len(files), newest_age_days=age)
 

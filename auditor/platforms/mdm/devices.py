@@ -2,6 +2,7 @@
 API policies and Intune exports, each passcode policy as the collector normalised it."""
 from __future__ import annotations
 
+import math
 from typing import Iterator, Optional
 
 from voxaudit.control import Binding, Params
@@ -15,10 +16,14 @@ OSES = ("ios", "android")
 
 
 def _number(value: Optional[str]) -> Optional[float]:
+    """A policy's number, or None when there is none to judge: ``float`` also reads ``nan`` and ``inf``
+    (a plist ``<real>nan</real>``, JSON ``NaN``), and NaN compares false with every limit, so a lock
+    time of NaN minutes passed as short enough."""
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _passcodes(facts: MdmFacts, os_: str) -> list[ConfigObject]:

@@ -68,7 +68,10 @@ NO_CONFIG = "no switch configuration"
 
 
 def _flavor(section: str) -> str:
-    return section.split(" ", 1)[0] or "ios"
+    """The dialect a record's section names; one this module has no text for (a hand-edited saved scan)
+    falls back to IOS wording rather than failing the control."""
+    flavor = section.split(" ", 1)[0]
+    return flavor if flavor in VOICE_VLAN_FIX else "ios"
 
 
 def voice_segments(facts: SwitchFacts) -> Iterator[VoiceSegment]:
@@ -149,7 +152,7 @@ def voice_routing(facts: SwitchFacts) -> Iterator[VoiceRouting]:
     for dev in facts.of_kind("switch.device"):
         label = switch_label(dev)
         voice = voice_vlans(facts, dev.name)
-        vlans = {int(v.get("id") or 0): v for v in facts.of_kind("switch.vlan") if v.source.file == dev.name}
+        vlans = {config_int(v.get("id")) or 0: v for v in facts.of_kind("switch.vlan") if v.source.file == dev.name}
         routed_voice = [vid for vid in voice if vid in vlans and vlans[vid].get("routed") == "yes"]
         if dev.get("ip_routing") != "on" or not routed_voice:
             yield VoiceRouting(subject=label, source=dev.location("ip_routing"), routed=False)
