@@ -192,3 +192,20 @@ def test_corpus_manager_sample_block_comments_hide_examples(corpus):
     pc = parse_config(corpus / "asterisk", "manager.conf.sample")
     assert [s.name for s in pc.sections] == ["general"]
     assert pc.section("general").get("enabled") == "no"
+
+
+def test_templates_that_double_at_every_line_are_refused_not_expanded(tmp_path):
+    """[tN](tN-1,tN-1) copies twice what the template before it holds: 40 lines would be 2**40 settings.
+    Asterisk never finishes loading such a file; the reader stops at a bound, in linear time and memory."""
+    import time
+
+    from voxaudit.parsers.asterisk_conf import MAX_INHERITED_ENTRIES, parse_config
+
+    (tmp_path / "pjsip.conf").write_text("[t0](!)\ntype=endpoint\n" + "".join(f"[t{i}](t{i - 1},t{i - 1})\n"
+                                                                              for i in range(1, 40)))
+    start = time.perf_counter()
+    pc = parse_config(tmp_path, "pjsip.conf")
+    assert time.perf_counter() - start < 5
+    (fatal,) = [p for p in pc.problems if p.fatal]
+    assert str(MAX_INHERITED_ENTRIES) in fatal.message and fatal.line < 30
+    assert sum(len(s.entries) for s in pc.sections) <= 2 * MAX_INHERITED_ENTRIES + 2

@@ -59,6 +59,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_GLOB_RESULTS = 2000         # paths one #include pattern may expand to
 MAX_BRACE_ALTERNATIVES = 256    # GLOB_BRACE alternatives per pattern
 MAX_SCAN_STEPS = 2_000_000      # look-ups that are not indexed ((+filter), += corner cases)
+# Settings copied from templates, per root: [tN](tN-1,tN-1) doubles them at every line (40 lines would be
+# 2**40), and Asterisk itself never finishes loading such a file. A 50,000-extension tree copies ~400,000.
+MAX_INHERITED_ENTRIES = 4_000_000
 TEMPLATE_SUFFIXES = (".template", ".tmpl", ".tpl", ".j2", ".in", ".dist", ".example", ".sample")
 MAX_PROBLEMS_PER_FILE = 50      # non-fatal problems listed per file; the rest are counted
 DEFAULT_ASTERISK_CONFIG_DIR = "/etc/asterisk"
@@ -465,6 +468,7 @@ class _Loader:
         self.reading: list[str] = []             # real paths being read, to refuse include loops
         self.loads = 0
         self.steps = 0
+        self.inherited = 0
         self.vindex: dict[int, tuple[dict[str, int], dict[str, int]]] = {}  # id(section) -> (exact, folded) name -> last index
         self.per_file: dict[str, int] = {}      # non-fatal problems recorded per file
 
@@ -859,6 +863,11 @@ class _Loader:
                         self.problem(rel, lineno, f"[{_show(name)[1:-1]}] inherits from itself; Asterisk never "
                                      "finishes loading this", fatal=True)
                     target.templates.append(base.name)
+                    self.inherited += len(base.entries)
+                    if self.inherited > MAX_INHERITED_ENTRIES:
+                        self.problem(rel, lineno, f"[{_show(name)[1:-1]}]: templates inheriting from templates copy "
+                                     f"more than {MAX_INHERITED_ENTRIES} settings in all; Asterisk never finishes "
+                                     "loading this", fatal=True)
                     start = len(target.entries)
                     target.entries.extend(base.entries)
                     self.indexed(target, start)
