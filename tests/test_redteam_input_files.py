@@ -151,3 +151,29 @@ def test_a_tls_floor_that_is_no_number_is_refused(tmp_path, registry, value):
         load_profile(str(path), registry)
     path.write_text("id: p\ntitle: P\nextends: hipaa-security-rule\nparameters: {min_tls_version: '1.3'}\n")
     load_profile(str(path), registry)
+
+
+def test_kamailio_include_and_tls_cfg_that_are_fifos_never_block(tmp_path):
+    """An include_file or a tls.cfg that is a FIFO: open() would wait for a writer for ever. Read through the
+    shared non-blocking reader, the include is a gap and tls.cfg is refused (its controls ERROR)."""
+    import os
+    import time
+
+    from voxaudit.collectors.offline import collect_kamailio_tree
+
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "kamailio.cfg").write_text('#!KAMAILIO\ninclude_file "x.cfg"\nloadmodule "tls.so"\n')
+    os.mkfifo(inc / "x.cfg")
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    (tls / "kamailio.cfg").write_text('#!KAMAILIO\nloadmodule "tls.so"\n')
+    os.mkfifo(tls / "tls.cfg")
+    start = time.perf_counter()
+    facts = collect_kamailio_tree(inc)
+    gaps = [p for cf in facts.configs.values() for p in cf.problems if p.file == "x.cfg"]
+    assert gaps and not gaps[0].fatal and "not a regular file" in gaps[0].message
+    facts = collect_kamailio_tree(tls)
+    (fatal,) = facts.configs["tls.cfg"].problems
+    assert fatal.fatal and "not a regular file" in fatal.message and facts.configs["tls.cfg"].found
+    assert time.perf_counter() - start < 10

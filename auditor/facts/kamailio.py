@@ -200,7 +200,8 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     tls_name = Path(tls_param.get("value") or "tls.cfg").name if tls_param else "tls.cfg"
     tls_path = cfg_dir / tls_name
     problems = []
-    found = tls_path.is_file()
+    found = tls_path.exists() or tls_path.is_symlink()  # present in any form: a FIFO or a broken link is read as
+    # far as it can be and said, never taken for "no tls.cfg"
     content = 0
     if not found and tls_param is not None and facts.named("kamailio.module", "tls") is not None:
         # The tls module reads this file on the host; the copy does not have it: a gap, never "no TLS".

@@ -35,10 +35,12 @@ define expansion, so its time is linear in the input.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voxaudit.parsers.files import UnreadableFile, read_config_file
 from voxaudit.parsers.opensips_template import looks_like_template, strip_template
 from voxaudit.parsers.problem import Problem, label
 
@@ -277,24 +279,18 @@ class _Loader:
         self.files_read += 1
         if self.files_read > MAX_FILES:
             self.fatal(rel, 0, f"more than {MAX_FILES} included files were read; not followed further")
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.fatal(rel, 0, "file larger than 16 MiB; not read")
-            self.bytes_read += size
-            if self.bytes_read > MAX_TOTAL_BYTES:
-                self.fatal(rel, 0, "included files add up to more than 64 MiB; not read further")
-            raw = path.read_bytes()
-        except OSError as exc:
-            reason = exc.strerror or exc.__class__.__name__
-            if depth == 0:
-                self.fatal(rel, 0, f"cannot read file: {reason}")
+        try:  # a regular file only, bounded, never blocking on a FIFO or reading a device for ever
+            raw = read_config_file(os.path.realpath(path), MAX_FILE_BYTES)
+        except UnreadableFile as exc:
+            if depth == 0 or exc.kind in ("too-large", "binary"):
+                self.fatal(rel, 0, exc.reason)
             # Kamailio on the host reads it; the copy we were given does not let us: our gap.
-            self.gap(rel, 0, f"included file could not be read by the audit ({reason}); what it configures is "
-                             "not assessed")
+            self.gap(rel, 0, f"included file could not be read by the audit ({exc.reason}); what it configures "
+                             "is not assessed")
             return
-        if b"\x00" in raw:
-            self.fatal(rel, 0, "file is binary (contains NUL bytes)")
+        self.bytes_read += len(raw)
+        if self.bytes_read > MAX_TOTAL_BYTES:
+            self.fatal(rel, 0, "included files add up to more than 64 MiB; not read further")
         if rel not in self.cfg.files:
             self.cfg.files.append(rel)
         saved = (self.cur_path, self.cur_rel, self.cur_depth)
@@ -725,13 +721,10 @@ def parse_tls_cfg(path: Path, display: str | None = None) -> tuple[list[TlsProfi
     content lines)."""
     name = display or path.name
     try:
-        if path.stat().st_size > MAX_TLS_BYTES:
-            return [], Problem(name, 0, "tls.cfg larger than 4 MiB; not read", True), 0
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [], Problem(name, 0, f"cannot read file: {exc.strerror or exc.__class__.__name__}", True), 0
-    if b"\x00" in raw:
-        return [], Problem(name, 0, "file is binary (contains NUL bytes)", True), 0
+        raw = read_config_file(os.path.realpath(path), MAX_TLS_BYTES)
+    except UnreadableFile as exc:
+        return [], Problem(name, 0, exc.reason if exc.kind != "too-large" else "tls.cfg larger than 4 MiB; not read",
+                           True), 0
     profiles: list[TlsProfile] = []
     content = 0
     for lineno, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
