@@ -177,3 +177,25 @@ def test_kamailio_include_and_tls_cfg_that_are_fifos_never_block(tmp_path):
     (fatal,) = facts.configs["tls.cfg"].problems
     assert fatal.fatal and "not a regular file" in fatal.message and facts.configs["tls.cfg"].found
     assert time.perf_counter() - start < 10
+
+
+def test_a_hostile_voxaudit_toml_is_one_line_and_exit_2(tmp_path):
+    """UTF-16, 50,000 nested arrays or a pasted password as a key in voxaudit.toml: exit 2 with one line naming
+    the file, never an internal error (exit 4), never the key that looks like a secret."""
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLE
+
+    exe = str(Path(sys.executable).parent / "voxaudit")
+    for name, data in (("utf16", 'fail_on = "high"\n'.encode("utf-16")),
+                       ("deep", ("fail_on = " + "[" * 50000 + "]" * 50000 + "\n").encode()),
+                       ("digits", ("y = " + "9" * 5000 + "\n").encode()),
+                       ("key", b"CANARY-7f3a9c = 1\n")):
+        work = tmp_path / name
+        work.mkdir()
+        (work / "voxaudit.toml").write_bytes(data)
+        proc = subprocess.run([exe, "scan", "--config-dir", str(EXAMPLE), "-o", str(work / "out"), "-q"], cwd=work,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (name, proc.stderr)
+        assert "voxaudit.toml" in proc.stderr and "CANARY" not in proc.stderr and "Traceback" not in proc.stderr

@@ -18,7 +18,6 @@ the command's own name winning.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -145,13 +144,14 @@ def find_config(explicit: Optional[Path], cwd: Optional[Path] = None) -> Optiona
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """The file as a table, through the one bounded reader of people's files (UTF-16, a FIFO, deep nesting
+    or a 5,000-digit number is one line naming the file, exit 2)."""
+    from voxaudit.structured import StructuredFileError, load_toml
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:  # its message is a position and a kind, never the text
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc.__class__.__name__}") from None
+        return load_toml(path, "configuration file")
+    except StructuredFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _tool_table(data: dict[str, Any], path: Path) -> Optional[dict[str, Any]]:
@@ -172,6 +172,8 @@ def load_default_map(path: Optional[Path], root: click.Group, ctx: click.Context
 
 
 def build_default_map(data: dict[str, Any], source: str, root: click.Group, ctx: click.Context) -> dict[str, Any]:
+    from voxaudit.structured import shown_key  # names a snake_case key only: a pasted password is not echoed
+
     leaves = dict(walk(root, ctx))
     groups = {path[:i] for path in leaves for i in range(1, len(path))}
     shared: dict[str, list[tuple[tuple[str, ...], click.Option]]] = {}
@@ -196,7 +198,7 @@ def build_default_map(data: dict[str, Any], source: str, root: click.Group, ctx:
             for path, opt in shared[key]:
                 put(path, opt, value, raw_key)
         else:
-            raise ConfigError(f"{source}: unknown key {raw_key!r}; top-level keys are the options shared by several "
+            raise ConfigError(f"{source}: unknown key {shown_key(raw_key)!r}; top-level keys are the options shared by several "
                               f"commands ({', '.join(sorted(k for k in shared if (k,) not in groups))}) and tables "
                               f"named after a command ({', '.join(sorted('[' + '.'.join(p) + ']' for p in leaves))})")
     while tables:  # command tables after the top level: they win
@@ -211,7 +213,7 @@ def build_default_map(data: dict[str, Any], source: str, root: click.Group, ctx:
             for raw_key, sub in value.items():
                 sub_path = path + (raw_key.replace("_", "-"),)
                 if sub_path not in leaves and sub_path not in groups:
-                    raise ConfigError(f"{source}: unknown table [{name}.{raw_key}]; 'voxaudit {' '.join(path)}' has "
+                    raise ConfigError(f"{source}: unknown table [{name}.{shown_key(raw_key)}]; 'voxaudit {' '.join(path)}' has "
                                       f"{', '.join(sorted(p[len(path)] for p in leaves if p[:len(path)] == path))}")
                 tables.append((sub_path, sub))
             continue
@@ -219,7 +221,7 @@ def build_default_map(data: dict[str, Any], source: str, root: click.Group, ctx:
         for raw_key, item in value.items():
             opt = opts.get(raw_key.replace("_", "-"))
             if opt is None:
-                raise ConfigError(f"{source}: unknown key {raw_key!r} in [{name}]; 'voxaudit {' '.join(path)}' takes "
+                raise ConfigError(f"{source}: unknown key {shown_key(raw_key)!r} in [{name}]; 'voxaudit {' '.join(path)}' takes "
                                   f"{', '.join(sorted(opts))}")
             put(path, opt, item, f"{name}.{raw_key}")
     return out
