@@ -28,7 +28,7 @@ def payload(doc: ScanDocument, report_url: Optional[str] = None) -> dict:
         "failing": doc.scores.counts.get("FAIL", 0),
         "failing_checks_by_severity": {k: len(v) for k, v in sorted(failing.items())},
         "errors": doc.scores.counts.get("ERROR", 0), "waived": doc.scores.counts.get("WAIVED", 0),
-        "new_findings": (doc.trend or {}).get("new"), "score_change": (doc.trend or {}).get("score_delta"),
+        "new_findings": doc.trend.new if doc.trend else None, "score_change": doc.trend.score_delta if doc.trend else None,
         "report": report_url,
     }
 

@@ -76,6 +76,17 @@ class ProfileRef(Data, kw_only=True):
     parameters: dict[str, Any] = {}
 
 
+class Trend(Data, kw_only=True, omit_defaults=False):  # every key written: people's scripts read them
+    """Since the previous scan of the same targets in the history store (voxaudit.history.Diff.summary)."""
+
+    previous_scan: str = ""
+    previous_score: Optional[float] = None
+    score_delta: Optional[float] = None
+    new: int = 0
+    regressed: int = 0
+    resolved: int = 0
+
+
 class ScanDocument(Data, kw_only=True, omit_defaults=False):  # its header (tool, schema) always written
     scan_id: str
     started_at: str
@@ -93,7 +104,7 @@ class ScanDocument(Data, kw_only=True, omit_defaults=False):  # its header (tool
     warnings: list[str] = []
     # Change since the previous scan of these targets in the history store (schema 1.4):
     # previous_scan, previous_score, score_delta, new, regressed, resolved.
-    trend: Optional[dict[str, Any]] = None
+    trend: Optional[Trend] = None
 
     def meta(self) -> dict[str, CheckMeta]:
         return {m.id: m for m in self.checks}
@@ -211,5 +222,8 @@ def _where(exc: Exception) -> str:
         first = exc.errors()[0]
         return f" at {'.'.join(map(str, first['loc']))}: {first['type']}"
     message, _, loc = str(exc).partition(" - at `")
+    if "\n" in message:  # a pydantic model inside the scan (scores, check metadata) failed: its kind, on one line
+        kind = re.search(r"\[type=([a-z_]+)", message)
+        message = f"not the expected shape ({kind.group(1) if kind else 'invalid'})"
     message = re.sub(r"'[^']*'|`[^`]*`|\"[^\"]*\"", "a value", message)
     return f" at {loc.rstrip('`')}: {message}" if loc else f": {message}"

@@ -15,7 +15,7 @@ from voxaudit.engine.evaluate import build_document, now_iso
 from voxaudit.model import Result, Severity, Waiver
 from voxaudit.profile import Profile
 from voxaudit.registry import Registry
-from voxaudit.scan import ScanDocument, TargetRecord
+from voxaudit.scan import ScanDocument, TargetRecord, Trend
 from voxaudit.structured import StructuredFileError, load_json
 
 
@@ -119,7 +119,7 @@ def record_history(doc: ScanDocument, output: Optional[Path], history_db: Option
         try:
             prev = store.previous(doc)
             if prev is not None:
-                doc.trend = diff(prev, Snapshot.of(doc)).summary()
+                doc.trend = Trend(**diff(prev, Snapshot.of(doc)).summary())
             store.record(doc, output)
         finally:
             store.close()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,39 @@ def test_escaping_functions(text):
     ET.fromstring(f"<a b='{xml_safe(text).replace(chr(39), '')}'/>".encode("utf-8", "surrogatepass"))
     assert not csv_cell(text).startswith(("=", "+", "-", "@", "\t", "\r"))
     assert "[" not in md_text("[x](javascript:y)").replace("\\[", "")
+
+
+def test_a_hand_edited_scan_header_and_trend_stay_text_or_are_refused(tmp_path):
+    """report re-renders a saved scan: a scan id or a previous-scan id with a backtick cannot close its code span
+    and inject a link or an image into report.md; a trend that is not the trend's shape is exit 2, not exit 4."""
+    from tests.conftest import EXAMPLE
+
+    exe = str(Path(sys.executable).parent / "voxaudit")
+    out = tmp_path / "out"
+    subprocess.run([exe, "scan", "--config-dir", str(EXAMPLE), "-o", str(out), "-f", "json", "-q", "--no-history"],
+                   capture_output=True, timeout=120)
+    doc = json.loads((out / "scan.json").read_text())
+    evil = "x` [click](javascript:alert(1)) <img src=x onerror=alert(1)> `y"
+    doc["scan_id"] = evil
+    doc["trend"] = {"previous_scan": evil, "previous_score": 40.0, "score_delta": 6.8, "new": 1, "regressed": 0,
+                    "resolved": 2}
+    (tmp_path / "t.json").write_text(json.dumps(doc))
+    proc = subprocess.run([exe, "report", str(tmp_path / "t.json"), "-f", "md", "-o", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "r" / "report.md").read_text()
+    outside_code = re.sub(r"`[^`\n]*`", "", md)  # what renders as Markdown (code spans are literal)
+    assert "javascript:" not in outside_code and "<img" not in outside_code
+    assert md.count("`x' [click](javascript:alert(1)) <img src=x onerror=alert(1)> 'y`") == 2
+    assert "Since the previous scan" in md and "+6.8" in md
+    doc["trend"] = {"x": 1, "score_delta": "lots"}
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    proc = subprocess.run([exe, "report", str(tmp_path / "bad.json"), "-f", "md", "-o", str(tmp_path / "r2")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "trend" in proc.stderr, proc.stderr
+    doc["trend"], doc["scores"] = None, "x"  # a model inside the scan: one line too, no pydantic text
+    (tmp_path / "bad2.json").write_text(json.dumps(doc))
+    proc = subprocess.run([exe, "report", str(tmp_path / "bad2.json"), "-f", "md", "-o", str(tmp_path / "r3")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "$.scores" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "pydantic" not in proc.stderr
