@@ -101,3 +101,31 @@ def test_a_stored_scan_id_cannot_inject_into_the_reports_trend(scanned, tmp_path
     md = (home / "out" / "report.md").read_text()
     html = (home / "out" / "report.html").read_text()
     assert "javascript:" not in md + html and "<img" not in md + html and "`y" not in md
+
+
+def test_names_from_a_hand_edited_store_are_printed_as_text_not_markup(tmp_path):
+    """history and diff print stored scan ids, profiles, targets and resources: rich markup in them
+    ([link=...], [bold]) is shown as written, never rendered (styles, links)."""
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import EXAMPLE
+
+    exe = str(Path(sys.executable).parent / "voxaudit")
+    db = tmp_path / "h.sqlite"
+    for i in range(2):
+        subprocess.run([exe, "scan", "--config-dir", str(EXAMPLE), "-o", str(tmp_path / f"o{i}"), "-f", "json", "-q",
+                        "--history-db", str(db)], capture_output=True, timeout=120)
+    con = sqlite3.connect(db)
+    con.execute("update scans set profile='[link=http://evil.example]p[/link]'")
+    con.commit()
+    con.close()
+    for cmd in (["history"], ["diff"]):
+        proc = subprocess.run([exe, *cmd, "--history-db", str(db)], capture_output=True, text=True, timeout=120,
+                              env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "FORCE_COLOR": "1"})
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b]8;" not in proc.stdout  # no hyperlink escape rendered
+    assert "[link=http://evil.example]" in subprocess.run([exe, "history", "--history-db", str(db)], capture_output=True,
+                                                          text=True, timeout=120, env={"COLUMNS": "200"}).stdout

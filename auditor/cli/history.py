@@ -36,6 +36,16 @@ def history_cmd(history_db, target, clinic, limit, fmt) -> None:
     out.print(history_table(rows, out.width))
 
 
+def _safe(text: object) -> str:
+    """A name read from the history store (a file anyone may edit) as plain text: no rich markup, no
+    terminal escape."""
+    from rich.markup import escape
+
+    from voxaudit.reports.escaping import terminal_safe
+
+    return escape(terminal_safe(text))
+
+
 def history_table(rows: list[dict], width: int) -> Table:
     """The scans as a table that still shows its figures in an 80-column terminal: the scan ID and profile
     (what 'voxaudit diff' and '-p' take) never wrap or shrink; one profile shared by every row goes into the
@@ -44,7 +54,7 @@ def history_table(rows: list[dict], width: int) -> Table:
     one_profile = len(profiles) == 1
     wide = width >= 110
     title = f"voxaudit history ({len(rows)} scan{'s' if len(rows) != 1 else ''}"
-    title += f", profile {next(iter(profiles))})" if one_profile and rows else ")"
+    title += f", profile {_safe(next(iter(profiles)))})" if one_profile and rows else ")"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1),
                   collapse_padding=True)
     table.add_column("Scan", no_wrap=True, min_width=12)
@@ -67,7 +77,7 @@ def history_table(rows: list[dict], width: int) -> Table:
                   "n/a" if r["coverage"] is None else f"{r['coverage']:.0f}%", str(r["failing"]), str(r["errors"])]
         if wide:
             cells.append(r["report_dir"] or "")
-        table.add_row(*cells)
+        table.add_row(*(_safe(c) for c in cells))
     return table
 
 
@@ -112,17 +122,17 @@ def diff_cmd(before, after, history_db, fmt) -> None:
                                    "resolved": d.resolved, "safeguards": d.safeguards}))
         return
     delta = "n/a" if d.score_delta is None else f"{d.score_delta:+.1f}"
-    out.print(f"[bold]{d.before} -> {d.after}[/]: score {_score(d.score_before)} -> {_score(d.score_after)} ({delta})",
+    out.print(f"[bold]{_safe(d.before)} -> {_safe(d.after)}[/]: score {_score(d.score_before)} -> {_score(d.score_after)} ({delta})",
               highlight=False)
     for title, rows in (("New findings", d.new), ("Regressed", d.regressed), ("Resolved", d.resolved)):
         out.print(f"\n[bold]{title}[/] ({len(rows)})")
         for row in rows[:200]:
-            out.print(f"  {row[3] or '':8} {row[0]:14} {row[1]}: {row[2]}", highlight=False)
+            out.print(f"  {_safe(row[3] or ''):8} {_safe(row[0]):14} {_safe(row[1])}: {_safe(row[2])}", highlight=False)
     changed = [(s, a, b) for s, (a, b) in d.safeguards.items() if a != b]
     if changed:
         out.print("\n[bold]Safeguard scores[/]")
         for sid, a, b in changed:
-            out.print(f"  {sid:24} {_score(a)} -> {_score(b)}", highlight=False)
+            out.print(f"  {_safe(sid):24} {_score(a)} -> {_score(b)}", highlight=False)
 
 
 def _score(value: object) -> str:
