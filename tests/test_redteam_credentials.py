@@ -90,3 +90,15 @@ def test_file_references_to_what_is_no_file_fail_at_once(tmp_path):
         assert C not in str(exc.value)
     (tmp_path / "ok").write_text(f"{C}\nsecond line\n")
     assert resolve("file:ok", base=tmp_path).reveal() == C
+
+
+def test_broker_client_errors_never_quote_the_password():
+    """redis-py and kombu put the URL (or a value typed in the wrong place) into their messages: the broker
+    errors voxaudit prints keep the error's kind and drop every secret and quoted span."""
+    from voxaudit.engine.broker import _reason
+
+    url = "redis://queue:Pa/ss#w0rd-CANARY@broker.example:6379/0"
+    exc = ConnectionError('Error -2 connecting to queue:Pa/ss#w0rd-CANARY@broker.example:6379. "Pa/ss#w0rd-CANARY"')
+    said = _reason(exc, url)
+    assert "CANARY" not in said and said.startswith("ConnectionError: Error -2 connecting to")
+    assert "CANARY" not in _reason(ValueError('invalid port "w0rd-CANARY"'))

@@ -98,12 +98,16 @@ def check_broker(app: Any, url: str) -> None:
         if app.conf.result_backend:
             app.backend.client.ping()
     except Exception as exc:  # kombu and redis raise many kinds; all mean the same to the user
-        raise DistributedError(f"cannot reach the broker {redact_url(url)}: {_reason(exc)}") from None
+        raise DistributedError(f"cannot reach the broker {redact_url(url)}: {_reason(exc, url)}") from None
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, url: str = "") -> str:
+    """The first line of a broker client's error, scrubbed: kombu and redis may quote the URL's password or
+    a value typed in the wrong place (every quoted span and every secret of ``url`` is removed)."""
+    from voxaudit.credentials import scrub
+
     text = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {scrub(text[0], url)}" if text else exc.__class__.__name__
 
 
 # -- the site collector's side ------------------------------------------------------------------
@@ -205,7 +209,7 @@ def collect_distributed(specs: list[Target], url: str, progress: Optional[Progre
                 result = app.send_task(TASK_NAME, args=[payload], queue=queue, expires=queue_timeout,
                                        soft_time_limit=target_timeout, time_limit=target_timeout + HARD_LIMIT_GRACE_S)
             except Exception as exc:
-                finish(_failed(spec, ErrorKind.CONNECTIVITY, f"could not queue it: {_reason(exc)}"),
+                finish(_failed(spec, ErrorKind.CONNECTIVITY, f"could not queue it: {_reason(exc, url)}"),
                        done, journal, progress, on_done)
                 continue
             pending[spec.name] = (spec, result, time.monotonic(), queue)
