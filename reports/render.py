@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from voxaudit import __version__
 from voxaudit.reports.escaping import (
@@ -38,6 +39,21 @@ def _fmt(value, digits: int = 1) -> str:
 
 
 
+# C0 controls but tab and newline, DEL and C1: an HTML file holding them is harmless in a browser, but `cat`,
+# `less -R` or `-o -` to a terminal would run the escape sequences a hostile name carries.
+_HTML_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_controls(value: Any) -> Any:
+    """Every value a template prints, without control characters (escaped markup stays markup)."""
+    if isinstance(value, str):
+        from markupsafe import Markup
+
+        cleaned = _HTML_CONTROLS.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def _env(autoescape: bool) -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -45,6 +61,7 @@ def _env(autoescape: bool) -> Environment:
         loader=PackageLoader("voxaudit.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]) if autoescape else False,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        finalize=_no_controls if autoescape else None,
     )
     env.filters["fmt"] = _fmt
     env.filters["md"] = md_text  # every config-derived string in report.md goes through one of these three

@@ -82,6 +82,8 @@ def test_html_has_no_injected_element_or_handler(outputs):
     assert not [t for t, a in tags if t == "img"]
     assert not [a for _, attrs in tags for a in attrs if a[0].startswith("on")]
     assert "alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+    # a name's terminal escapes (OSC hyperlinks, ESC[2J) would run when the file is cat'ed or sent to -o -
+    assert "\x1b" not in html and "\x9b" not in html
 
 
 def test_csv_cells_are_never_formulas(outputs):
