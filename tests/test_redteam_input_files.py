@@ -199,3 +199,26 @@ def test_a_hostile_voxaudit_toml_is_one_line_and_exit_2(tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, (name, proc.stderr)
         assert "voxaudit.toml" in proc.stderr and "CANARY" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evidence_files_that_are_fifos_or_devices_are_gaps_not_absent(tmp_path):
+    """proc/mounts, a cron.d entry and backup-files.txt as FIFOs, crypttab a link to /dev/zero: each is said
+    (a gap of the host evidence, so the storage and backup controls are ERROR), never read as "not captured"."""
+    import os
+    import shutil
+
+    from tests.conftest import EXAMPLE
+    from voxaudit.facts.host import read_host_evidence
+
+    ev = tmp_path / "ev"
+    shutil.copytree(EXAMPLE, ev, symlinks=True)
+    for rel in ("proc/mounts", "etc/cron.d/freepbx-backup", "backup-files.txt"):
+        (ev / rel).unlink(missing_ok=True)
+        (ev / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(ev / rel)
+    (ev / "etc" / "crypttab").unlink(missing_ok=True)
+    os.symlink("/dev/zero", ev / "etc" / "crypttab")
+    host = read_host_evidence(ev)
+    said = {p.file for p in host.problems if "not a readable regular file" in p.message}
+    assert {"proc/mounts", "etc/cron.d/freepbx-backup", "backup-files.txt"} <= said
+    assert all(not p.fatal and not p.note for p in host.problems if p.file in said)

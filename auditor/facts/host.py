@@ -234,62 +234,72 @@ def _judge_mount(m: hx.Mount, blocks: Optional[dict[str, hx.BlockInfo]], nodes: 
 def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optional[float] = None) -> HostEvidence:
     """The host evidence under ``root`` (a bundle or an SFTP mirror with the host's layout)."""
     problems: list[Problem] = []
-    captured = _read(root / "captured-at")
+
+    def read(path: Path) -> Optional[str]:
+        """A file of the bundle; one that is there but cannot be read as a regular file is a gap, never
+        taken for "not captured" (its controls would judge from what is missing)."""
+        text = _read(path)
+        if text is None and os.path.lexists(path):
+            problems.append(Problem(str(PurePosixPath(os.path.relpath(path, root))), 0, "present but not a readable "
+                                    "regular file (a FIFO, socket, device, or no permission); not read", False))
+        return text
+
+    captured = read(root / "captured-at")
     stamp = hx.number(captured.strip()) if captured else None
     at = stamp if stamp is not None else int(time.time() if now is None else now)
     if captured is not None and stamp is None:
         problems.append(Problem("captured-at", 1, "not an epoch time (date +%s); ages counted to the scan time", False))
     ev = HostEvidence(origin=origin, captured_at=at)
 
-    mounts_text = _read(root / "proc" / "mounts")
+    mounts_text = read(root / "proc" / "mounts")
     if mounts_text is not None:
         mounts = hx.parse_mounts(mounts_text, "proc/mounts", problems)
         blocks = _blocks(root) if (root / "sys" / "class" / "block").is_dir() else None
-        lsblk_text = _read(root / "lsblk.json")
+        lsblk_text = read(root / "lsblk.json")
         nodes = hx.parse_lsblk(lsblk_text, "lsblk.json", problems) if lsblk_text is not None else None
-        crypttab_text = _read(root / "etc" / "crypttab")
+        crypttab_text = read(root / "etc" / "crypttab")
         crypttab = hx.parse_crypttab(crypttab_text) if crypttab_text is not None else None
-        zfs_text = _read(root / "zfs-encryption.txt")
+        zfs_text = read(root / "zfs-encryption.txt")
         zfs = hx.parse_zfs_encryption(zfs_text, "zfs-encryption.txt", problems) if zfs_text is not None else None
         ev.mounts = [_judge_mount(m, blocks, nodes, crypttab, zfs) for m in mounts]
 
     if any((root / f).exists() for f in SCHEDULER_FILES):
         jobs: list[hx.Job] = []
         for rel, system in (("crontab.txt", False), ("etc/crontab", True)):
-            text = _read(root / rel)
+            text = read(root / rel)
             if text is not None:
                 jobs += hx.parse_crontab(text, rel, system)
         for d, system in (("etc/cron.d", True), ("var/spool/cron/crontabs", False), ("var/spool/cron", False)):
             for f in _entries(root / d):
-                text = _read(f) if f.is_file() else None
+                text = read(f) if not f.is_dir() else None
                 if text is not None:
                     jobs += hx.parse_crontab(text, f"{d}/{f.name}", system)
         units = root / "etc" / "systemd" / "system"
         for timer in _entries(units):
             if timer.suffix != ".timer":
                 continue
-            text = _read(timer) or ""
+            text = read(timer) or ""
             unit = next((ln.split("=", 1)[1].strip() for ln in text.splitlines()[:200]
                          if ln.strip().startswith("Unit=")), timer.stem + ".service")
             for base in (units, root / "lib" / "systemd" / "system", root / "usr" / "lib" / "systemd" / "system"):
-                service = _read(base / unit) if "/" not in unit else None
+                service = read(base / unit) if "/" not in unit else None
                 if service is not None:
                     rel = os.path.relpath(base / unit, root)
                     jobs += hx.parse_systemd_service(service, rel)
                     break
         ev.jobs = [BackupJob(kind=j.kind, where=j.where, tool=j.tool, paths=j.paths, remote=j.remote) for j in jobs]
 
-    fw = _read(root / "fwconsole-backup-list.txt")
+    fw = read(root / "fwconsole-backup-list.txt")
     if fw is not None:
         ev.freepbx_jobs = hx.parse_fwconsole_list(fw)
 
-    listing = _read(root / "backup-files.txt")
+    listing = read(root / "backup-files.txt")
     if listing is not None:
         ev.backup_files = [BackupFile(path=p, mtime=t, size=s)
                            for p, t, s in hx.parse_stat_lines(listing, "backup-files.txt", problems)]
     relays: Optional[list[MailRelay]] = None
     for rel, reader in mx.READERS.items():
-        text = _read(root / rel)
+        text = read(root / rel)
         if text is not None:
             relays = (relays or []) + [MailRelay(program=r.program, host=r.host, file=r.file, line=r.line,
                                                  undecidable=r.undecidable) for r in reader(text, rel, problems)]
