@@ -222,3 +222,26 @@ def test_evidence_files_that_are_fifos_or_devices_are_gaps_not_absent(tmp_path):
     said = {p.file for p in host.problems if "not a readable regular file" in p.message}
     assert {"proc/mounts", "etc/cron.d/freepbx-backup", "backup-files.txt"} <= said
     assert all(not p.fatal and not p.note for p in host.problems if p.file in said)
+
+
+def test_mdm_numbers_that_are_not_numbers_are_said(tmp_path):
+    """<real>nan</real> (NaN compares false with every limit) and a 100-digit <integer> in a profile are a gap of
+    that file; NaN or Infinity in a JSON policy is malformed JSON (it is not JSON)."""
+    from voxaudit.collectors.offline import collect_mdm_policies
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "mdm" / "hardened"
+    work = tmp_path / "mdm"
+    work.mkdir()
+    profile = (fixtures / "clinic-iphones.mobileconfig").read_text()
+    profile = profile.replace("<key>maxInactivity</key>\n\t\t\t<integer>2</integer>",
+                              "<key>maxInactivity</key>\n\t\t\t<real>nan</real>", 1)
+    assert "<real>nan</real>" in profile
+    (work / "clinic-iphones.mobileconfig").write_text(profile.replace("<integer>6</integer>",
+                                                                      "<integer>" + "9" * 100 + "</integer>", 1))
+    (work / "android.json").write_text((fixtures / "android-work-profile.json").read_text()
+                                       .replace('"300000"', "NaN", 1))
+    facts = collect_mdm_policies(work)
+    apple = facts.configs["clinic-iphones.mobileconfig"].problems
+    assert any(not p.fatal and "not finite 64-bit numbers" in p.message for p in apple), apple
+    (android,) = facts.configs["android.json"].problems
+    assert android.fatal and "malformed JSON" in android.message

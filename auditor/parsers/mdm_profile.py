@@ -157,6 +157,7 @@ def parse_policy_file(path: Path, display: str) -> tuple[PolicyDocument | None, 
         return None, [Problem(display, 0, f"property list refused: {why}", True)]
     if not isinstance(data, dict) or "PayloadContent" not in data and "PayloadType" not in data:
         return None, [Problem(display, 1, "property list is not a configuration profile (no PayloadContent)", True)]
+    problems = _odd_numbers(data, display)
     text, where = "", None
     if not raw.startswith(b"bplist"):
         text = raw.decode("utf-8", "replace")
@@ -164,13 +165,39 @@ def parse_policy_file(path: Path, display: str) -> tuple[PolicyDocument | None, 
             where = _plist_lines(raw)
         except Exception:  # noqa: BLE001 - plistlib accepted it; line numbers are a nicety, never a failure
             where = None
-    return PolicyDocument("apple-profile", data, text, signed, signer, where=where), []
+    return PolicyDocument("apple-profile", data, text, signed, signer, where=where), problems
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (Python's decoder takes them): a policy holding one is malformed."""
+    raise ValueError(name)
+
+
+def _odd_numbers(data: Any, display: str) -> list[Problem]:
+    """A gap for each value no device takes as a number: a <real> that is NaN or infinite, an <integer>
+    beyond 64 bits (a limit compared with NaN is never exceeded: it would pass). Walked iteratively,
+    bounded like the nesting check; only the count is said, never a key (any text may be a secret)."""
+    import math
+
+    odd, stack, seen = 0, [data], 0
+    while stack and seen < 1_000_000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item) or \
+                isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 2 ** 63:
+            odd += 1
+    return [Problem(display, 0, f"{odd} value(s) are not finite 64-bit numbers (NaN, infinity or too large); "
+                                "the settings holding them are not read", False)] if odd else []
 
 
 def _parse_json(raw: bytes, display: str) -> tuple[PolicyDocument | None, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except UnicodeDecodeError:
         return None, [Problem(display, 0, "JSON policy is not UTF-8 text", True)]
     except json.JSONDecodeError as exc:  # exc.msg is one of the decoder's fixed texts, never the document
