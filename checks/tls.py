@@ -44,7 +44,12 @@ KNOWN_KEYS = {"RSA", "DSA", "EC", "Ed25519"}
 def protocol_floor(tls: ProtocolVersions, params: Params) -> Verdict:
     if tls.undecidable:
         return unknown(tls.undecidable)
-    floor = float(params.str("min_tls_version"))
+    try:
+        floor = float(params.str("min_tls_version"))
+    except ValueError:
+        floor = float("nan")
+    if not 1.0 <= floor <= 1.3:  # NaN too: compared with NaN no version would be below the floor (a PASS)
+        return unknown("the profile's min_tls_version is not a TLS version (1.0 to 1.3)")
     low = [version_name(v) for v in tls.versions if v + 1e-9 < floor]
     if tls.observed:
         seen = ", ".join(version_name(v) for v in tls.versions)

@@ -258,3 +258,16 @@ def test_freeswitch_runtime_settings_are_not_assessed(tmp_path, registry):
     for cid in ("ENC-TLS-101", "ENC-TLS-103"):
         outcomes = registry.get(cid)(facts, CheckContext(registry.get(cid).defaults()))
         assert {o.status for o in outcomes} == {ERROR}, (cid, [(o.status, o.evidence) for o in outcomes])
+
+
+def test_a_minimum_that_is_no_tls_version_is_unknown_never_pass():
+    """Profiles are checked at load, but the judge itself never passes on a floor it cannot compare with."""
+    from voxaudit.checks.tls import protocol_floor
+    from voxaudit.control import Params
+    from voxaudit.records.tls import ProtocolVersions
+
+    rec = ProtocolVersions(subject="tls", versions=(1.0, 1.2), setting="method=tlsv1")
+    for bad in ("nan", "inf", "TLSv1.2", "0.5"):
+        v = protocol_floor.judge(rec, Params({"min_tls_version": bad}))
+        assert v.status.value == "ERROR", bad
+    assert protocol_floor.judge(rec, Params({"min_tls_version": "1.2"})).status.value == "FAIL"
