@@ -188,6 +188,11 @@ def write_reports(doc: ScanDocument, formats: list[str], outdir: Path) -> list[P
         if fmt == "json":  # the largest file: written as it is encoded, never held whole
             with tmp.open("wb") as out:
                 write_scan(doc, out)
+        elif fmt == "ocsf":  # an event per result: written as built, never held whole
+            from voxaudit.reports.ocsf import write_ocsf
+
+            with tmp.open("w", encoding="utf-8") as text_out:
+                write_ocsf(doc, text_out)
         else:
             if model is None:
                 from voxaudit.reports.model import build_report
