@@ -47,10 +47,9 @@ _HTML_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def _no_controls(value: Any) -> Any:
     """Every value a template prints, without control characters (escaped markup stays markup)."""
     if isinstance(value, str):
-        from markupsafe import Markup
-
         cleaned = _HTML_CONTROLS.sub("", value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+        # already-escaped markup (jinja's Markup, a str with __html__) stays markup, of its own type
+        return type(value)(cleaned) if hasattr(value, "__html__") else cleaned
     return value
 
 
