@@ -169,8 +169,9 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
     overall = "not assessed" if doc.scores.overall is None else f"{doc.scores.overall:.1f}/100"
     cov = "n/a" if doc.scores.coverage is None else f"{doc.scores.coverage:.1f}%"
     # "failing": FAIL results not waived (scores.counts["FAIL"]), the number the HTML report and the portfolio show.
+    errors = doc.scores.counts.get("ERROR", 0)
     console.print(f"[bold]Overall score {overall}[/], coverage {cov}; "
-                  f"{doc.scores.counts.get('FAIL', 0)} failing, {doc.scores.counts.get('ERROR', 0)} errors, "
+                  f"{doc.scores.counts.get('FAIL', 0)} failing, {errors} error{'' if errors == 1 else 's'}, "
                   f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
     for w in doc.warnings[:5]:  # config-derived: no escape sequences, no rich markup
         err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False, soft_wrap=True)
