@@ -64,13 +64,16 @@ class CheckMeta(BaseModel):
         return [a for ids in self.aliases.values() for a in ids]
 
     def remediation_for(self, flavor: str) -> str:
-        """The fix in this flavor's terms; every flavor's, labelled, when it has none of its own
-        (a fleet of phones from several vendors)."""
+        """The fix in this flavor's terms. ``flavor`` may name several (a target's phones from two vendors,
+        comma-separated): the fixes of those, labelled; every flavor's, labelled, when none is known."""
         if flavor in self.remediation:
             return self.remediation[flavor]
         if len(self.remediation) == 1:
             return next(iter(self.remediation.values()))
-        return " ".join(f"{k}: {v}" for k, v in self.remediation.items())
+        present = [f for f in flavor.split(",") if f in self.remediation]
+        if len(present) == 1:
+            return self.remediation[present[0]]
+        return " ".join(f"{k}: {v}" for k, v in self.remediation.items() if not present or k in present)
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from typing import Optional
 
 from voxaudit.check import AREAS, CheckMeta
 from voxaudit.model import Result, Severity
-from voxaudit.scan import ScanDocument
+from voxaudit.scan import ScanDocument, TargetRecord
 from voxaudit.scoring import SafeguardScore
 
 SEVERITY_ORDER = [s.value for s in sorted(Severity, key=lambda s: -s.rank)]
@@ -109,7 +109,7 @@ class ReportModel:
 
 def build_report(doc: ScanDocument) -> ReportModel:
     meta = doc.meta()
-    flavors = {t.name: getattr(t.facts, "flavor", t.platform) for t in doc.targets}
+    flavors = {t.name: _flavor(t) for t in doc.targets}
     sg_of: dict[str, list[str]] = defaultdict(list)
     for sg in doc.safeguards:
         for cid in sg.get("checks", []):
@@ -162,6 +162,19 @@ def build_report(doc: ScanDocument) -> ReportModel:
                        safeguards=doc.scores.safeguards, findings_by_safeguard=by_sg, severity_counts=sev_counts,
                        area_counts=area_counts, fix_first=fix_first,
                        safeguard_by_id={s.id: s for s in doc.scores.safeguards}, recipients=recipients(doc))
+
+
+def _flavor(t: TargetRecord) -> str:
+    """Whose terms a target's fixes are given in: the tree's flavor (freepbx, fusionpbx), or the vendors of
+    its phones (comma-separated), else its platform."""
+    flavor = getattr(t.facts, "flavor", None)
+    if flavor:
+        return str(flavor)
+    if t.facts is not None and t.platform == "phone":
+        vendors = sorted({o.get("vendor") or "" for o in t.facts.objects if o.kind == "phone.device"} - {""})
+        if vendors:
+            return ",".join(vendors)
+    return t.platform
 
 
 def recipients(doc: ScanDocument) -> list[Recipient]:

@@ -102,3 +102,18 @@ def test_the_print_version_caps_rows_per_finding_and_says_where_the_rest_are(doc
     assert "70 more failing resources of this finding are not printed" in printed
     screen = render_html(build_report(big))
     assert f"endpoint {9000 + PRINT_ROWS + 69}<" in screen and "are not printed" not in screen
+
+
+def test_a_phone_target_gets_its_own_vendors_fix_only():
+    """Phone findings give the fix of the vendors the target's phones are, not every vendor's."""
+    from voxaudit.check import CheckMeta
+    from voxaudit.model import Severity
+
+    meta = CheckMeta(id="X-1", title="t", severity=Severity.HIGH, hipaa=["164.312(d)"], area="access", platforms=["phone"],
+                     rationale="r",
+                     remediation={"yealink": "Y fix", "polycom": "P fix", "grandstream": "G fix"})
+    assert meta.remediation_for("yealink") == "Y fix"
+    assert meta.remediation_for("polycom,yealink") == "yealink: Y fix polycom: P fix" or \
+        meta.remediation_for("polycom,yealink") == "polycom: P fix yealink: Y fix"
+    assert "G fix" not in meta.remediation_for("polycom,yealink")
+    assert meta.remediation_for("phone") == "yealink: Y fix polycom: P fix grandstream: G fix"  # none known
