@@ -202,7 +202,7 @@ def test_inventory_with_two_clinics_one_broken(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "out/scan.json").read_text())
     by_target = {t["name"]: t for t in doc["targets"]}
-    assert by_target["lakeside-pbx"]["failure"]["kind"] == "connectivity"
+    assert by_target["lakeside-pbx"]["failure"]["kind"] == "not_collected"  # a local copy that is not there: no network involved
     assert by_target["riverside-pbx"]["failure"] is None
     assert any(r["target"] == "riverside-pbx" and r["status"] == "FAIL" for r in doc["results"])
 

@@ -201,7 +201,7 @@ def collect_asterisk_tree(
 ) -> AsteriskFacts:
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"config directory {path} does not exist")
+        raise CollectionError("not_collected", f"config directory {path} does not exist")
     if not path.is_dir():
         raise CollectionError("parse", f"{path} is not a directory")
     config_dir, root = locate_tree(path)
@@ -386,7 +386,7 @@ def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None =
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"config directory {path} does not exist")
+        raise CollectionError("not_collected", f"config directory {path} does not exist")
     found = locate_freeswitch_conf(path)
     if found is None:
         raise CollectionError("parse", f"no FreeSWITCH configuration (freeswitch.xml, vars.xml, sip_profiles/, or XML "
@@ -406,7 +406,7 @@ def collect_kamailio_tree(path: Path, progress: Optional[Callable[[str], None]] 
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"config directory {path} does not exist")
+        raise CollectionError("not_collected", f"config directory {path} does not exist")
     for candidate in (path, path / "etc" / "kamailio"):
         if (candidate / "kamailio.cfg").is_file():
             if progress:
@@ -420,7 +420,7 @@ def collect_opensips_tree(path: Path, progress: Optional[Callable[[str], None]] 
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"config directory {path} does not exist")
+        raise CollectionError("not_collected", f"config directory {path} does not exist")
     for candidate in (path, path / "etc" / "opensips"):
         if (candidate / "opensips.cfg").is_file():
             if progress:
@@ -442,7 +442,7 @@ def collect_phone_files(path: Path, progress: Optional[Callable[[str], None]] = 
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"provisioning directory {path} does not exist")
+        raise CollectionError("not_collected", f"provisioning directory {path} does not exist")
     _directory_or_file(path)
     if progress:
         progress("provisioning files")
@@ -455,7 +455,7 @@ def collect_switch_configs(path: Path, progress: Optional[Callable[[str], None]]
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"switch configuration path {path} does not exist")
+        raise CollectionError("not_collected", f"switch configuration path {path} does not exist")
     _directory_or_file(path)
     if progress:
         progress("switch running-configs")
@@ -468,7 +468,7 @@ def collect_mdm_policies(path: Path, progress: Optional[Callable[[str], None]] =
 
     path = Path(path)
     if not path.exists():
-        raise CollectionError("connectivity", f"MDM policy path {path} does not exist")
+        raise CollectionError("not_collected", f"MDM policy path {path} does not exist")
     _directory_or_file(path)
     if progress:
         progress("MDM policies")
