@@ -224,7 +224,7 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
         from scapy.utils import PcapReader
 
         if not path.exists():
-            raise CollectionError("connectivity", f"capture file {path} does not exist")
+            raise CollectionError("not_collected", f"capture file {path} does not exist")
         if not path.is_file():  # a FIFO would block the reader for ever, a device never end
             raise CollectionError("parse", f"{path.name}: not a regular file, not a capture")
         if progress:
