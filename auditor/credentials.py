@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 
 REF_RE = re.compile(r"^(?P<scheme>env|file|keyring):(?P<rest>.+)$")
@@ -83,23 +82,15 @@ MAX_SECRET_FILE = 1024 * 1024  # a password or a private key; far more is not on
 
 
 def _read_secret_file(path: Path, ref: str) -> str:
-    """A regular file's text, bounded: a FIFO or a device would block or never end (``file:/dev/zero``),
-    so the file is opened without blocking and refused unless it is a regular file of sane size."""
+    """A regular file's text, bounded: a FIFO or a device would block or never end (``file:/dev/zero``)."""
+    from voxaudit.parsers.files import UnreadableFile, read_regular
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise CredentialError(f"{ref}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CredentialError(f"{ref}: not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(MAX_SECRET_FILE + 1)
-    except OSError as exc:
-        raise CredentialError(f"{ref}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_SECRET_FILE:
-        raise CredentialError(f"{ref}: larger than {MAX_SECRET_FILE // 1024} KiB; not a secret")
+        raw = read_regular(str(path), MAX_SECRET_FILE, follow_links=True)
+    except UnreadableFile as exc:
+        said = {"not-regular": "not a regular file", "too-large": f"larger than {MAX_SECRET_FILE // 1024} KiB; "
+                "not a secret"}.get(exc.kind, f"cannot read ({exc.reason.removeprefix('cannot read file: ')})")
+        raise CredentialError(f"{ref}: {said}") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:  # its message would quote a byte of the secret and where it sits

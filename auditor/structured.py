@@ -11,9 +11,7 @@ reach the loaders, so each loader only maps the error to its own type (exit 2 in
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +27,18 @@ class StructuredFileError(Exception):
 
 def read_text(path: Path, what: str, max_bytes: int) -> str:
     """The file as text: UTF-8 (a UTF-8 BOM is dropped), no NUL bytes, at most ``max_bytes``."""
+    from voxaudit.parsers.files import UnreadableFile, read_regular
+
     try:  # without blocking: a FIFO given as a profile or inventory would hang the command for ever
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise StructuredFileError(f"cannot read {what} {path}: {exc.strerror or exc.__class__.__name__}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device (/dev/zero never ends), a directory
-            raise StructuredFileError(f"{path}: {what} is not a regular file; not read")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise StructuredFileError(f"cannot read {what} {path}: {exc.strerror or exc.__class__.__name__}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > max_bytes:
-        raise StructuredFileError(f"{path}: {what} larger than {max_bytes // (1024 * 1024)} MiB; not read")
+        raw = read_regular(str(path), max_bytes, follow_links=True)
+    except UnreadableFile as exc:
+        if exc.kind == "not-regular":  # a FIFO, a device (/dev/zero never ends), a directory
+            raise StructuredFileError(f"{path}: {what} is not a regular file; not read") from None
+        if exc.kind == "too-large":
+            raise StructuredFileError(f"{path}: {what} larger than {max_bytes // (1024 * 1024)} MiB; "
+                                      "not read") from None
+        raise StructuredFileError(f"cannot read {what} {path}: {exc.reason.removeprefix('cannot read file: ')}") \
+            from None
     for bom, name in _BOMS.items():
         if raw.startswith(bom):
             raise StructuredFileError(f"{path}: {what} is {name}; save it as UTF-8")

@@ -24,23 +24,29 @@ def why(exc: BaseException) -> str:
     return exc.__class__.__name__
 
 
+# Open for reading: no controlling terminal, no blocking on a FIFO.
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
 def _open(path: str) -> int:
-    """Open for reading: no controlling terminal, no blocking on a FIFO, no link swapped in at the end."""
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                   | getattr(os, "O_NOFOLLOW", 0))
+    """Open a configuration file for reading, refusing a link swapped in at the end."""
+    return os.open(path, _FLAGS | getattr(os, "O_NOFOLLOW", 0))
 
 
-def read_config_file(path: str, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes``, or :class:`UnreadableFile`."""
+def read_regular(path: str, max_bytes: int, follow_links: bool = False) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, or :class:`UnreadableFile`: opened without
+    blocking (a FIFO) or becoming a controlling terminal, refused unless regular (a device never ends).
+    ``follow_links``: a path people give (a profile, a ``file:`` secret) may be a link; a configuration
+    tree's files are resolved by their reader first, so a link swapped in at the end is refused."""
     try:
-        fd = _open(path)
+        fd = os.open(path, _FLAGS) if follow_links else _open(path)
     except OSError as exc:
         raise UnreadableFile("unreadable", f"cannot read file: {why(exc)}") from None
+    too_large = UnreadableFile("too-large", f"file larger than {max_bytes // (1024 * 1024)} MiB; not read")
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise UnreadableFile("not-regular", "not a regular file; not read")
-        too_large = UnreadableFile("too-large", f"file larger than {max_bytes // (1024 * 1024)} MiB; not read")
         if st.st_size > max_bytes:
             raise too_large
         with os.fdopen(fd, "rb", closefd=False) as fh:
@@ -51,6 +57,12 @@ def read_config_file(path: str, max_bytes: int) -> bytes:
         os.close(fd)
     if len(raw) > max_bytes:
         raise too_large
+    return raw
+
+
+def read_config_file(path: str, max_bytes: int) -> bytes:
+    """The bytes of a regular, non-binary file of at most ``max_bytes``, or :class:`UnreadableFile`."""
+    raw = read_regular(path, max_bytes)
     if b"\x00" in raw:
         raise UnreadableFile("binary", "file is binary (contains NUL bytes)")
     return raw
