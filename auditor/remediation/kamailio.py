@@ -19,7 +19,7 @@ from typing import Optional
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.remediation.change import NOTE, REMOVE, Change
-from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter, comment_before
+from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter
 
 MARK = "# voxaudit:"
 MAX_SCAN_LINES = 2000  # lines looked at after a profile's header for its last option
@@ -87,13 +87,7 @@ class KamailioWriter(TreeWriter):
 
     def _note(self, change: Change, rel: str, line: int) -> Placed:
         """A marked comment line before the line the finding points at (the cfg script's or tls.cfg's)."""
-        rel = rel or self.facts.cfg_name
-        try:
-            ed = self.edit(rel)
-        except NotWritable as exc:
-            return Placed(why=str(exc))
-        comment_before(ed, line, f"{MARK} {' '.join(change.text.split())}")
-        return Placed(file=ed.path)
+        return self.note_before(rel or self.facts.cfg_name, line, f"{MARK} {' '.join(change.text.split())}")
 
 
 def writer(facts: KamailioFacts, config_dir: Path) -> KamailioWriter:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from voxaudit.remediation.change import NOTE, REMOVE, Change
-from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter, comment_before
+from voxaudit.remediation.diff import FileEdit
+from voxaudit.remediation.tree import NotWritable, Placed, TreeWriter
 
 MARK = "! voxaudit:"
 
@@ -68,14 +69,11 @@ class SwitchWriter(TreeWriter):
         return Placed(file=ed.path)
 
     def _note(self, change: Change, rel: str, line: int) -> Placed:
-        try:
-            ed = self.edit(rel)
-        except NotWritable as exc:
-            return Placed(why=str(exc))
-        # Aruba AOS-S marks comments with ';' (its header line), IOS and EOS with '!'
-        mark = "; voxaudit:" if next((ln for ln in ed.lines if ln.strip()), "").lstrip().startswith(";") else MARK
-        comment_before(ed, line, f"{mark} {' '.join(change.text.split())}")
-        return Placed(file=ed.path)
+        def comment(ed: FileEdit) -> str:
+            # Aruba AOS-S marks comments with ';' (its header line), IOS and EOS with '!'
+            first = next((ln for ln in ed.lines if ln.strip()), "").lstrip()
+            return f"{'; voxaudit:' if first.startswith(';') else MARK} {' '.join(change.text.split())}"
+        return self.note_before(rel, line, comment)
 
     def extra_files(self) -> dict[str, str]:
         """One configuration-mode snippet per running-config with structured changes."""

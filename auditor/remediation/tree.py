@@ -42,6 +42,16 @@ class TreeWriter:
             got = self._placed[key] = place()
         return got
 
+    def note_before(self, rel: str, line: int, text: str | Callable[[FileEdit], str]) -> Placed:
+        """A marked comment before line ``line`` of ``rel`` (``text`` may depend on the file: its comment
+        mark), or why the file cannot be edited."""
+        try:
+            ed = self.edit(rel)
+        except NotWritable as exc:
+            return Placed(why=str(exc))
+        comment_before(ed, line, text(ed) if callable(text) else text)
+        return Placed(file=ed.path)
+
     def value_on_line(self, rel: str, line: int, key: str, span_of: Callable[[str, str], Optional[tuple[int, int]]]
                       ) -> tuple[FileEdit, str, tuple[int, int]]:
         """Line ``line`` of ``rel`` as edited so far, and where the value of ``key`` sits on it (``span_of``
