@@ -83,7 +83,7 @@ MAX_SECRET_FILE = 1024 * 1024  # a password or a private key; far more is not on
 
 def _read_secret_file(path: Path, ref: str) -> str:
     """A regular file's text, bounded: a FIFO or a device would block or never end (``file:/dev/zero``)."""
-    from voxaudit.parsers.files import UnreadableFile, read_regular
+    from voxaudit.files import UnreadableFile, read_regular
 
     try:
         raw = read_regular(str(path), MAX_SECRET_FILE, follow_links=True)

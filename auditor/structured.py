@@ -27,7 +27,7 @@ class StructuredFileError(Exception):
 
 def read_text(path: Path, what: str, max_bytes: int) -> str:
     """The file as text: UTF-8 (a UTF-8 BOM is dropped), no NUL bytes, at most ``max_bytes``."""
-    from voxaudit.parsers.files import UnreadableFile, read_regular
+    from voxaudit.files import UnreadableFile, read_regular
 
     try:  # without blocking: a FIFO given as a profile or inventory would hang the command for ever
         raw = read_regular(str(path), max_bytes, follow_links=True)
