@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import click
-from rich.text import Text
 
 from voxaudit import __version__
 from voxaudit.cli import COMMANDS
-from voxaudit.cli.common import EXIT_INTERNAL, err, exit_at_once
+from voxaudit.cli.common import EXIT_INTERNAL, err, exit_at_once, styled
 from voxaudit.cli.config import config_option, load_default_map, prepare
 
 LEAF_CONFIG = "voxaudit.leaf_config"
@@ -96,6 +95,6 @@ def run(args: Optional[list[str]] = None) -> Any:
         if os.environ.get("VOXAUDIT_DEBUG"):
             raise
         # The type only: an exception's message may quote a value read from a configuration.
-        err.print(Text.assemble(("internal error: ", "bold red"), f"{exc.__class__.__name__}. Please report it; "
+        err.print(styled("internal error: ", "bold red", f"{exc.__class__.__name__}. Please report it; "
                                 "set VOXAUDIT_DEBUG=1 to see the traceback."), soft_wrap=True, highlight=False)
         sys.exit(EXIT_INTERNAL)

@@ -8,11 +8,9 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from voxaudit.cli.config import SharedOption
 from voxaudit.collectors.offline import CollectionError
@@ -24,6 +22,9 @@ from voxaudit.scan import ScanDocument, ScanFileError
 from voxaudit.service import BaselineError, gate
 from voxaudit.service import load_baseline as _service_load_baseline
 from voxaudit.waivers import WaiverError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -49,19 +50,53 @@ MAX_EXPLAINED = 10  # targets explained one by one on the terminal; the rest are
 def _console(stderr: bool = False) -> Console:
     """Piped or logged (not a terminal), nothing is wrapped or cut at a width: the IDs in a table or a gate
     message (scan, profile, control IDs) are what other commands, scripts and CI logs take."""
+    from rich.console import Console
+
     console = Console(stderr=stderr)
     return console if console.is_terminal else Console(stderr=stderr, width=100_000)
 
 
-err = _console(stderr=True)
-out = _console()
+class _LazyConsole:
+    """A rich console made on first use: rich is ~40 ms of start-up, and a quiet run (cron, CI, the
+    benchmark) that prints nothing never loads it."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Optional[Console] = None
+
+    def get(self) -> Console:
+        """The console itself (for rich's own widgets, which take one)."""
+        if self._console is None:
+            self._console = _console(self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def styled(label: str, style: str, text: str) -> Any:
+    """``label`` in ``style`` followed by ``text`` taken literally (no markup): a rich Text."""
+    from rich.text import Text
+
+    return Text.assemble((label, style), text)
+
+
+def plain(text: str, style: str = "") -> Any:
+    """``text`` taken literally (no markup), optionally in one style: a rich Text."""
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+err = _LazyConsole(stderr=True)
+out = _LazyConsole(stderr=False)
 
 
 class InputError(click.ClickException):
     exit_code = EXIT_INPUT
 
     def show(self, file=None) -> None:  # one line, no traceback, no markup or escapes from file names
-        err.print(Text.assemble(("error: ", "bold red"), terminal_safe(self.message)), soft_wrap=True, highlight=False)
+        err.print(styled("error: ", "bold red", terminal_safe(self.message)), soft_wrap=True, highlight=False)
 
 
 def _all_formats() -> tuple[str, ...]:
@@ -134,7 +169,7 @@ def _score(value: Optional[float]) -> str:
     return "not assessed" if value is None else f"{value:.1f}"
 
 
-def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Console = out) -> None:
+def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Any = out) -> None:
     """The terminal summary. ``console`` is standard error when standard output carries a report."""
     if quiet:
         return
@@ -174,7 +209,7 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Consol
                   f"{doc.scores.counts.get('FAIL', 0)} failing, {errors} error{'' if errors == 1 else 's'}, "
                   f"{doc.scores.counts.get('WAIVED', 0)} waived.", highlight=False)
     for w in doc.warnings[:5]:  # config-derived: no escape sequences, no rich markup
-        err.print(Text.assemble(("warning: ", "yellow"), terminal_safe(w)), highlight=False, soft_wrap=True)
+        err.print(styled("warning: ", "yellow", terminal_safe(w)), highlight=False, soft_wrap=True)
     if len(doc.warnings) > 5:
         err.print(f"[yellow]warning:[/] {len(doc.warnings) - 5} more warnings in the report")
     for p in written:
@@ -298,7 +333,7 @@ def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_un
         err.print(f"[yellow]warning:[/] {len(lines)} of {len(doc.targets)} targets gave nothing to assess:")
         explain(lines)
     if pdf_problem:
-        err.print(Text.assemble(("error: ", "bold red"), terminal_safe(pdf_problem)), soft_wrap=True, highlight=False)
+        err.print(styled("error: ", "bold red", terminal_safe(pdf_problem)), soft_wrap=True, highlight=False)
         leave(EXIT_INPUT)
     reasons = gate(doc, fail_on, fail_under, baseline)
     for r in reasons:
@@ -308,7 +343,7 @@ def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_un
 
 def explain(lines: list[str]) -> None:
     for line in lines[:MAX_EXPLAINED]:
-        err.print(Text("  " + terminal_safe(line)), soft_wrap=True, highlight=False)
+        err.print(plain("  " + terminal_safe(line)), soft_wrap=True, highlight=False)
     if len(lines) > MAX_EXPLAINED:
         err.print(f"  ... and {len(lines) - MAX_EXPLAINED} more in the report's coverage section", highlight=False)
 

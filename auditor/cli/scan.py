@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.text import Text
 
 from voxaudit.cli.common import (
     EXIT_NOTHING,
@@ -21,6 +19,7 @@ from voxaudit.cli.common import (
     load_baseline,
     note_selection,
     output_formats,
+    plain,
     profile_options,
     registry_of,
     selection_of,
@@ -230,9 +229,10 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
     if quiet or not err.is_terminal:
         def note(target: str, message: str) -> None:
             if not quiet and (message in {"collecting", "done"} or message.startswith(("failed", "done"))):
-                err.print(Text(terminal_safe(f"{target}: {message}"), style="dim"), highlight=False)
+                err.print(plain(terminal_safe(f"{target}: {message}"), style="dim"), highlight=False)
         return run_scan(specs, registry, prof, waiver_list, waivers_source, progress=note, **fleet)
     # One progress bar per clinic: an MSP sees which client is slow, and what it is doing.
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -246,7 +246,7 @@ def _run_with_progress(specs, registry, prof, waiver_list, waivers_source, quiet
     for c in clinic_of.values():
         totals[c] = totals.get(c, 0) + 1
     with Progress(TextColumn("[bold]{task.fields[clinic]}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as bars:
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=err.get(), transient=False) as bars:
         tasks = {c: bars.add_task("waiting", total=n, clinic=c) for c, n in totals.items()}
 
         def progress(target: str, message: str) -> None:
