@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from pydantic import BaseModel, Field
+import msgspec
 
 from voxaudit.model import ErrorKind, Result, Severity, SourceRef, Status
 
@@ -35,7 +35,7 @@ AREAS = {
 }
 
 
-class Param(BaseModel):
+class Param(msgspec.Struct, kw_only=True):
     """A tunable a check reads from the profile (e.g. ``min_pin_length``)."""
 
     name: str
@@ -43,8 +43,9 @@ class Param(BaseModel):
     help: str
 
 
-class CheckMeta(BaseModel):
-    """Everything about a check that is not its code; saved into every scan."""
+class CheckMeta(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Everything about a check that is not its code; saved into every scan (defaults left out, as saved
+    since schema 2.0; :meth:`as_json` writes every field, for ``checks list/show``)."""
 
     id: str
     title: str
@@ -52,13 +53,21 @@ class CheckMeta(BaseModel):
     hipaa: list[str]
     area: str
     platforms: list[str]
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = []
     rationale: str
     remediation: dict[str, str]
-    references: list[str] = Field(default_factory=list)
-    params: list[Param] = Field(default_factory=list)
+    references: list[str] = []
+    params: list[Param] = []
     # platform -> the 1.x check IDs a control replaced there (they stay aliases of it); empty for a check
-    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    aliases: dict[str, list[str]] = {}
+
+    def replace(self, **changes: Any) -> "CheckMeta":
+        """A copy with some fields changed (a control's platforms once the registry has bound it)."""
+        return msgspec.structs.replace(self, **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """Every field as JSON data, defaults included (what ``checks list/show --format json`` print)."""
+        return {f.encode_name: msgspec.to_builtins(getattr(self, f.name)) for f in msgspec.structs.fields(self)}
 
     def all_aliases(self) -> list[str]:
         return [a for ids in self.aliases.values() for a in ids]

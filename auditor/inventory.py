@@ -11,50 +11,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ValidationError
 
-from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
-from voxaudit.targets import PLATFORMS, BusinessAssociate, Target, inventory_loc
+from voxaudit.structured import Invalid, StructuredFileError, field, invalid, line_of, load_yaml
+from voxaudit.targets import PLATFORMS, BusinessAssociate, Target, convert, inventory_loc
 
 
 class InventoryError(Exception):
     pass
 
 
-class SiteIn(BaseModel):
+class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What people write: unknown keys refused (a misspelt key would otherwise be ignored without a word)."""
+
+
+class SiteIn(_In, kw_only=True):
     name: str
     scanner_vantage: str = ""  # where the scanner sits at this site: data, voice, management...
     # Distributed mode: the broker queue of the collector that runs at this site (default: from its name).
     collector_queue: str = ""
-    targets: list[Target]
-
-    model_config = {"extra": "forbid"}
+    targets: list[Any]  # each validated by Target.validate (the inventory layout), its errors placed here
 
 
-class ClinicIn(BaseModel):
+class ClinicIn(_In, kw_only=True):
     name: str
     sites: list[SiteIn]
     # This clinic's own BAAs (an MSP's clinics each sign theirs), added to the inventory's top-level list.
     business_associates: Optional[list[BusinessAssociate]] = None
 
-    model_config = {"extra": "forbid"}
 
-
-class InventoryIn(BaseModel):
+class InventoryIn(_In, kw_only=True):
     clinics: list[ClinicIn]
     # The business-associate register (BAA-101): None when the inventory has none, which is not "no BAAs".
     business_associates: Optional[list[BusinessAssociate]] = None
 
-    model_config = {"extra": "forbid"}
 
-
-class RegisterIn(BaseModel):
+class RegisterIn(_In, kw_only=True):
     """A register file for ``voxaudit scan --baa-register``: the inventory's list under the same key."""
 
     business_associates: list[BusinessAssociate]
-
-    model_config = {"extra": "forbid"}
 
 
 def _written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -63,14 +59,21 @@ def _written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*loc[:head], *inventory_loc(tuple(loc[head:])))
 
 
-def _located(path: Path, tree: Optional[yaml.Node], exc: ValidationError) -> str:
-    """The first validation error as file:line: key: message (pydantic's message, never the value)."""
-    first = exc.errors()[0]
-    loc = _written(tuple(first["loc"]))
-    field = error_field(loc, first["type"])
+def _located(path: Path, tree: Optional[yaml.Node], exc: Exception, prefix: tuple[Any, ...] = ()) -> str:
+    """The error as file:line: key: message (never the value); ``prefix``: where the object validated sits."""
+    loc, message = invalid(exc)
+    loc = _written((*prefix, *loc))
+    shown = field(loc) or "(top level)"
     line = line_of(tree, loc)
-    hint = f" (supported platforms: {', '.join(PLATFORMS)})" if "platform" in field else ""
-    return f"{path}:{line or '?'}: {field}: {first['msg']}{hint}"
+    hint = f" (supported platforms: {', '.join(PLATFORMS)})" if loc[-1:] == ("platform",) else ""
+    return f"{path}:{line or '?'}: {shown}: {message}{hint}"
+
+
+def _validate(path: Path, tree: Optional[yaml.Node], data: Any, kind: Any) -> Any:
+    try:
+        return convert(data, kind)
+    except msgspec.ValidationError as exc:
+        raise InventoryError(_located(path, tree, exc)) from None
 
 
 def load_baa_register(path: Path) -> tuple[BusinessAssociate, ...]:
@@ -81,10 +84,7 @@ def load_baa_register(path: Path) -> tuple[BusinessAssociate, ...]:
         data, tree = load_yaml(path, "business-associate register")
     except StructuredFileError as exc:
         raise InventoryError(str(exc)) from None
-    try:
-        return tuple(RegisterIn.model_validate(data).business_associates)
-    except ValidationError as exc:
-        raise InventoryError(_located(path, tree, exc)) from None
+    return tuple(_validate(path, tree, data, RegisterIn).business_associates)
 
 
 def load_inventory(path: Path) -> list[Target]:
@@ -95,26 +95,26 @@ def load_inventory(path: Path) -> list[Target]:
         data, tree = load_yaml(path, "inventory")
     except StructuredFileError as exc:
         raise InventoryError(str(exc)) from None
-    try:
-        inv = InventoryIn.model_validate(data, context={"inventory": True})
-    except ValidationError as exc:
-        raise InventoryError(_located(path, tree, exc)) from None
+    inv: InventoryIn = _validate(path, tree, data, InventoryIn)
     base = path.parent
     targets: list[Target] = []
     seen: set[str] = set()
-    for clinic in inv.clinics:
+    for ci, clinic in enumerate(inv.clinics):
         # None (no register anywhere) is "unknown" to BAA-101, not "no BAAs"
         register = None if inv.business_associates is None and clinic.business_associates is None else \
             tuple(inv.business_associates or ()) + tuple(clinic.business_associates or ())
-        for site in clinic.sites:
-            for t in site.targets:
+        for si, site in enumerate(clinic.sites):
+            for ti, raw in enumerate(site.targets):
+                try:
+                    t = Target.validate(raw, inventory=True)
+                except Invalid as exc:
+                    raise InventoryError(_located(path, tree, exc, ("clinics", ci, "sites", si, "targets", ti))) from None
                 if t.name in seen:  # results are keyed by target name
                     raise InventoryError(f"{path}: target name {t.name!r} is used twice; names must be unique")
                 seen.add(t.name)
-                placed = t.model_copy(update={"clinic": clinic.name, "site": site.name,
-                                              "vantage": site.scanner_vantage, "queue": site.collector_queue,
-                                              "business_associates": register})
-                targets.append(placed.at(base))
+                placed = t.copy_with(base, clinic=clinic.name, site=site.name, vantage=site.scanner_vantage,
+                                 queue=site.collector_queue, business_associates=register)
+                targets.append(placed)
     if not targets:
         raise InventoryError(f"{path}: no targets")
     return targets

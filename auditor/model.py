@@ -9,7 +9,6 @@ from enum import Enum
 from typing import Optional
 
 import msgspec
-from pydantic import BaseModel
 
 
 class Severity(str, Enum):
@@ -51,8 +50,9 @@ class ErrorKind(str, Enum):
 class Data(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Machine data (facts and the saved scan): slotted structs built without validation, so a
     10,000-extension tree costs what its objects cost; a saved scan or a collector's answer is
-    validated once, when it is decoded (auditor.scan). Pydantic stays where people write YAML
-    (inventory, profiles, waivers). Defaults are left out of the JSON, which keeps scans compact."""
+    validated once, when it is decoded (auditor.scan). What people write in YAML is validated by
+    msgspec too (auditor.targets, inventory, profile, waivers). Defaults are left out of the JSON,
+    which keeps scans compact."""
 
 
 class SourceRef(Data, kw_only=True, gc=False):  # a string and an int: never in a cycle, not tracked
@@ -65,7 +65,9 @@ class SourceRef(Data, kw_only=True, gc=False):  # a string and an int: never in 
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-class Waiver(BaseModel):
+class Waiver(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An accepted risk (auditor.waivers validates the file people write); saved in scans, defaults left out."""
+
     check: str
     resource: str = "*"
     target: str = "*"
@@ -77,8 +79,8 @@ class Waiver(BaseModel):
 class Result(Data, kw_only=False, omit_defaults=False):
     """One verdict of one control (or check) on one resource of one target.
 
-    A struct, not a pydantic model: a 10,000-extension tree makes 140,000 of them, and building
-    them as models cost more than judging them. The saved scan validates them when it is decoded;
+    A struct rather than a validating class: a 10,000-extension tree makes 140,000 of them, and
+    building them with validation cost more than judging them. The saved scan validates them when it is decoded;
     unlike facts, every field is written (people's scripts read ``results[].waiver``)."""
 
     check_id: str

@@ -20,12 +20,12 @@ import re
 from pathlib import Path
 from typing import Any, Literal, Optional
 
+import msgspec
 import yaml
-from pydantic import BaseModel, Field, ValidationError
 
 from voxaudit import profiles as _builtin_profiles
 from voxaudit.registry import Registry
-from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
+from voxaudit.structured import StructuredFileError, field, invalid, line_of, load_yaml
 
 PROFILES_DIR = Path(_builtin_profiles.__file__).resolve().parent  # profiles/ in a checkout, voxaudit/profiles/ installed
 LEVEL_WEIGHTS = {"required": 3.0, "addressable": 2.0}
@@ -38,16 +38,16 @@ class ProfileError(Exception):
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
-class Selection(BaseModel):
+class Selection(msgspec.Struct, kw_only=True):
     """A narrowing of a profile's controls for one run (``--checks``, ``--skip-checks``, ``--severity``).
 
     Applied inside :func:`load_profile`, after the profile's own ``select``/``exclude``, so what does not
     run is absent from every safeguard: scores and coverage describe what ran, not a filtered view of more.
     """
 
-    checks: list[str] = Field(default_factory=list)  # control IDs, 1.x IDs or globs; empty: all of the profile's
-    skip: list[str] = Field(default_factory=list)
-    severities: list[str] = Field(default_factory=list)  # exact severities (as Trivy and Prowler take them)
+    checks: list[str] = []  # control IDs, 1.x IDs or globs; empty: all of the profile's
+    skip: list[str] = []
+    severities: list[str] = []  # exact severities (as Trivy and Prowler take them)
 
     def __bool__(self) -> bool:
         return bool(self.checks or self.skip or self.severities)
@@ -60,7 +60,7 @@ class Selection(BaseModel):
         return " ".join(p for p in parts if p)
 
 
-class SafeguardSpec(BaseModel):
+class SafeguardSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
     id: str
     title: Optional[str] = None
     citation: Optional[str] = None
@@ -68,28 +68,24 @@ class SafeguardSpec(BaseModel):
     weight: Optional[float] = None
     description: Optional[str] = None
     # 1.x: the checks this safeguard scores. Now only an assertion: it must agree with the citations.
-    checks: list[str] = Field(default_factory=list)
-    add_checks: list[str] = Field(default_factory=list)
-
-    model_config = {"extra": "forbid"}
+    checks: list[str] = []
+    add_checks: list[str] = []
 
 
-class ProfileSpec(BaseModel):
+class ProfileSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
     id: str
     title: str
     version: str = "1"
     description: str = ""
     extends: Optional[str] = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = {}
     select: Optional[list[str]] = None  # control ID or alias patterns to run (default: all)
     exclude: Optional[list[str]] = None
-    not_scored: dict[str, str] = Field(default_factory=dict)  # citation -> why this profile does not score it
-    safeguards: list[SafeguardSpec] = Field(default_factory=list)
-
-    model_config = {"extra": "forbid"}
+    not_scored: dict[str, str] = {}  # citation -> why this profile does not score it
+    safeguards: list[SafeguardSpec] = []
 
 
-class Safeguard(BaseModel):
+class Safeguard(msgspec.Struct, kw_only=True):
     id: str
     title: str
     citation: str
@@ -99,7 +95,7 @@ class Safeguard(BaseModel):
     checks: list[str]
 
 
-class Profile(BaseModel):
+class Profile(msgspec.Struct, kw_only=True):
     """A resolved profile: inheritance applied, check patterns expanded, parameters complete."""
 
     id: str
@@ -109,12 +105,17 @@ class Profile(BaseModel):
     lineage: list[str]
     parameters: dict[str, Any]
     safeguards: list[Safeguard]
-    not_scored: dict[str, str] = Field(default_factory=dict)
-    select: list[str] = Field(default_factory=lambda: ["*"])
-    exclude: list[str] = Field(default_factory=list)
+    not_scored: dict[str, str] = {}
+    select: list[str] = msgspec.field(default_factory=lambda: ["*"])
+    exclude: list[str] = []
     # Set when a Selection narrowed this run: how it was spelled, and how many controls the profile alone runs.
     selection: str = ""
     unfiltered: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The profile as ``profiles show --format json`` prints it: every field but this run's selection."""
+        return {f.encode_name: msgspec.to_builtins(getattr(self, f.name)) for f in msgspec.structs.fields(self)
+                if f.name not in ("selection", "unfiltered")}
 
     def check_ids(self) -> list[str]:
         return sorted({c for s in self.safeguards for c in s.checks})
@@ -155,28 +156,26 @@ def _read_spec(ref: str) -> tuple[ProfileSpec, Path]:
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a profile is a YAML mapping with id, title and safeguards")
     try:
-        return ProfileSpec.model_validate(data), path
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = error_field(tuple(first["loc"]), first["type"])
-        raise ProfileError(f"{path}:{line_of(tree, tuple(first['loc'])) or '?'}: {loc}: {first['msg']}") from None
+        return msgspec.convert(data, ProfileSpec, strict=False), path
+    except msgspec.ValidationError as exc:
+        loc, message = invalid(exc)
+        raise ProfileError(f"{path}:{line_of(tree, loc) or '?'}: {field(loc)}: {message}") from None
 
 
 def _merge(base: list[SafeguardSpec], child: list[SafeguardSpec]) -> list[SafeguardSpec]:
-    merged = {s.id: s.model_copy(deep=True) for s in base}
+    merged = {s.id: s for s in base}  # frozen: a merge makes new specs, never changes a parent's
     order = [s.id for s in base]
     for s in child:
         if s.id in merged:
             tgt = merged[s.id]
-            for fld in ("title", "citation", "level", "weight", "description"):
-                val = getattr(s, fld)
-                if val is not None:
-                    setattr(tgt, fld, val)
+            changes: dict[str, Any] = {fld: getattr(s, fld) for fld in ("title", "citation", "level", "weight", "description")
+                                       if getattr(s, fld) is not None}
             if s.checks:
-                tgt.checks = list(s.checks)
-            tgt.add_checks = tgt.add_checks + s.add_checks
+                changes["checks"] = list(s.checks)
+            changes["add_checks"] = tgt.add_checks + s.add_checks
+            merged[s.id] = msgspec.structs.replace(tgt, **changes)
         else:
-            merged[s.id] = s.model_copy(deep=True)
+            merged[s.id] = s
             order.append(s.id)
     return [merged[i] for i in order]
 
@@ -192,13 +191,14 @@ def _resolve_spec(ref: str, seen: tuple[str, ...] = ()) -> tuple[ProfileSpec, li
     parent_ref = str(sibling) if sibling.is_file() else spec.extends
     parent, lineage, params = _resolve_spec(parent_ref, seen + (spec.id,))
     params.update(spec.parameters)
-    merged = spec.model_copy(update={
-        "safeguards": _merge(parent.safeguards, spec.safeguards),
-        "select": spec.select if spec.select is not None else parent.select,
-        "exclude": spec.exclude if spec.exclude is not None else parent.exclude,
-        "not_scored": {k: v for k, v in {**parent.not_scored, **spec.not_scored}.items()
-                       if k not in {s.id for s in spec.safeguards}},
-    })
+    merged = msgspec.structs.replace(
+        spec,
+        safeguards=_merge(parent.safeguards, spec.safeguards),
+        select=spec.select if spec.select is not None else parent.select,
+        exclude=spec.exclude if spec.exclude is not None else parent.exclude,
+        not_scored={k: v for k, v in {**parent.not_scored, **spec.not_scored}.items()
+                    if k not in {s.id for s in spec.safeguards}},
+    )
     return merged, lineage + [spec.id], params
 
 

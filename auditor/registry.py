@@ -120,8 +120,7 @@ class Registry:
             if isinstance(rule, BoundControl) and rule.control.compares and not rule.bindings:
                 basis = rules.get(rule.control.compares)
                 platforms = [p for p in (basis.meta.platforms if basis is not None else []) if p in SERVER_PLATFORMS]
-                rule.meta = rule.meta.model_copy(update={"platforms": platforms,
-                                                         "remediation": dict.fromkeys(platforms, WIRE_FIX)})
+                rule.meta = rule.meta.replace(platforms=platforms, remediation=dict.fromkeys(platforms, WIRE_FIX))
         self._aliases = aliases
         self._bound = rules
         return rules

@@ -15,14 +15,14 @@ from itertools import repeat
 from operator import attrgetter, is_not
 from typing import Optional
 
-from pydantic import BaseModel, Field
+import msgspec
 
 from voxaudit.check import CheckMeta
 from voxaudit.model import Result, Status
 from voxaudit.profile import Profile
 
 
-class SafeguardScore(BaseModel):
+class SafeguardScore(msgspec.Struct, kw_only=True, omit_defaults=True):  # saved in scans, defaults left out
     id: str
     title: str
     citation: str
@@ -35,15 +35,15 @@ class SafeguardScore(BaseModel):
     waived: int = 0
     errors: int = 0
     not_applicable: int = 0
-    checks: list[str] = Field(default_factory=list)
+    checks: list[str] = []
 
 
-class ScoreCard(BaseModel):
+class ScoreCard(msgspec.Struct, kw_only=True, omit_defaults=True):
     overall: Optional[float]
     coverage: Optional[float]
     safeguards: list[SafeguardScore]
-    by_target: dict[str, Optional[float]] = Field(default_factory=dict)
-    counts: dict[str, int] = Field(default_factory=dict)
+    by_target: dict[str, Optional[float]] = {}
+    counts: dict[str, int] = {}
 
 
 class _Unit:

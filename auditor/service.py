@@ -51,7 +51,7 @@ def run_scan(specs: list[TargetSpec], registry: Registry, profile: Profile, waiv
 def registers_of(specs: list[TargetSpec]) -> dict[str, list[dict[str, Any]]]:
     """Each target's business-associate register, as the engine hands it to BAA-101 (targets without one
     are left out: unknown, not empty)."""
-    return {s.name: [a.model_dump(mode="json") for a in s.business_associates] for s in specs
+    return {s.name: [a.as_json() for a in s.business_associates] for s in specs
             if s.business_associates is not None}
 
 

@@ -11,17 +11,17 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseModel, ValidationError, field_validator
+import msgspec
 
 from voxaudit.model import Result, Status, Waiver
-from voxaudit.structured import StructuredFileError, error_field, line_of, load_yaml
+from voxaudit.structured import StructuredFileError, field, field_error, invalid, line_of, load_yaml
 
 
 class WaiverError(Exception):
     pass
 
 
-class _WaiverIn(BaseModel):
+class _WaiverIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     check: str
     resource: str = "*"
     target: str = "*"
@@ -29,14 +29,11 @@ class _WaiverIn(BaseModel):
     reason: str
     expires: date
 
-    model_config = {"extra": "forbid"}
-
-    @field_validator("owner", "reason", "check")
-    @classmethod
-    def not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be empty")
-        return v.strip()
+    def __post_init__(self) -> None:
+        for name in ("check", "owner", "reason"):  # the first blank one is named
+            if not getattr(self, name).strip():
+                raise field_error(name, "must not be empty")
+            setattr(self, name, getattr(self, name).strip())
 
 
 def load_waivers(path: Path) -> list[Waiver]:
@@ -50,12 +47,11 @@ def load_waivers(path: Path) -> list[Waiver]:
     out = []
     for i, item in enumerate(items, start=1):
         try:
-            w = _WaiverIn.model_validate(item)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = error_field(tuple(first["loc"]), first["type"]) or "entry"
-            line = line_of(tree, (*(("waivers",) if isinstance(data, dict) else ()), i - 1, *first["loc"]))
-            raise WaiverError(f"{path}:{line or '?'}: waiver #{i}: {loc}: {first['msg']}") from None
+            w = msgspec.convert(item, _WaiverIn, strict=False)
+        except msgspec.ValidationError as exc:
+            loc, message = invalid(exc)
+            line = line_of(tree, (*(("waivers",) if isinstance(data, dict) else ()), i - 1, *loc))
+            raise WaiverError(f"{path}:{line or '?'}: waiver #{i}: {field(loc) or 'entry'}: {message}") from None
         out.append(Waiver(check=w.check, resource=w.resource, target=w.target, owner=w.owner,
                           reason=w.reason, expires=w.expires.isoformat()))
     return out

@@ -9,29 +9,15 @@ import json
 from pathlib import Path
 
 import msgspec
-from pydantic import BaseModel
 
 from voxaudit.scan import SCHEMA_MAJOR, SCHEMA_VERSION, ScanDocument
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / f"scan-v{SCHEMA_MAJOR}.json"
 
 
-def _pydantic_part(kind: type) -> dict:
-    """The parts of a scan that are pydantic models (check metadata, scores, waivers) describe themselves."""
-    if isinstance(kind, type) and issubclass(kind, BaseModel):
-        part = kind.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
-        for name, sub in part.pop("$defs", {}).items():
-            _EXTRA_DEFS[name] = sub
-        return part
-    raise NotImplementedError(kind)
-
-
-_EXTRA_DEFS: dict[str, dict] = {}
-
-
 def scan_schema() -> dict:
-    schema = msgspec.json.schema(ScanDocument, schema_hook=_pydantic_part)
-    schema.setdefault("$defs", {}).update(_EXTRA_DEFS)
+    """Every part of the scan is a msgspec struct (check metadata, scores and waivers too): one generator."""
+    schema = msgspec.json.schema(ScanDocument)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://voxaudit.dev/schema/scan-v{SCHEMA_MAJOR}.json"
     schema["description"] = (f"voxaudit saved scan, schema {SCHEMA_VERSION}: facts (secret-free), results, scores. "

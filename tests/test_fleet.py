@@ -76,7 +76,7 @@ def test_offline_and_live_targets_mixed(monkeypatch):
 
     monkeypatch.setattr(fleet, "collect", live_collect)
     mixed = [s for pair in zip(specs(3, 2), live_specs(3, 2)) for s in pair]
-    mixed = [s.model_copy(update={"name": f"{i}-{s.name}"}) for i, s in enumerate(mixed)]
+    mixed = [s.replace(name=f"{i}-{s.name}") for i, s in enumerate(mixed)]
     records = collect_fleet(mixed, max_workers=3, per_clinic=1)
     assert [r.name for r in records] == [s.name for s in mixed]
     assert all(r.failure is None for r in records)

@@ -11,7 +11,7 @@ import tracemalloc
 from collections.abc import Iterator
 
 import pytest
-from pydantic import ValidationError
+from msgspec import ValidationError
 
 from voxaudit.collectors.sip import MAX_FRAMES, parse_response, probe
 from voxaudit.targets import SipSource

@@ -114,15 +114,15 @@ def test_an_inventory_entry_is_the_model_the_collector_receives_and_the_broker_c
     monkeypatch.setenv(WORKER_BASE_ENV, str(tmp_path / "central"))
     for t in targets:
         sent = json.loads(json.dumps(message(t, 60)))  # JSON only, as Celery sends it
-        assert sent["target"] == t.model_dump(mode="json")
-        back = Target.model_validate(sent["target"])
-        assert back.model_dump() == t.model_dump() and type(back.source) is type(t.source)  # unchanged
+        assert sent["target"] == t.message()
+        back = Target.validate(sent["target"])
+        assert back == t and back.message() == t.message() and type(back.source) is type(t.source)  # unchanged
         record = target_from_builtins(collect_entry(sent, collector="site")["record"])
         assert record.failure is not None and record.failure.reason == "recorded"
     assert set(central) == set(KINDS)
     for name, t in central.items():
         assert isinstance(t.source, KINDS[name])
-        assert received[name].model_dump() == t.model_dump(), name
+        assert received[name] == t, name
 
 
 def test_the_message_carries_references_and_paths_as_written(tmp_path, monkeypatch):
@@ -152,7 +152,7 @@ def test_relative_paths_resolve_once_against_the_inventory_or_the_site_collector
     assert ssh.base == central and ssh.key == "file:keys/auditor"
     # once: resolving a resolved target changes nothing, and the model as loaded keeps what was written
     once = targets["copy"].resolved()
-    assert once.resolved().model_dump() == once.model_dump()
+    assert once.resolved() == once
     assert targets["copy"].source.config_dir == "trees/pbx"  # type: ignore[union-attr]
     # a site collector resolves the same message against its own folder
     received.clear()

@@ -41,7 +41,7 @@ def checks_list(platform, severities, fmt, checks_dir) -> None:
     items = [c for c in registry.all() if (not platform or platform.lower() in c.meta.platforms)
              and (not wanted or c.meta.severity.value in wanted)]
     if fmt == "json":
-        click.echo(json.dumps([c.meta.model_dump(mode="json") for c in items], indent=2))
+        click.echo(json.dumps([c.meta.as_json() for c in items], indent=2))
     elif fmt == "markdown":
         click.echo(catalogue_markdown(registry, items))
     else:
@@ -96,7 +96,7 @@ def checks_show(check_id, fmt, checks_dir) -> None:
         raise InputError(f"unknown check {check_id!r}; see 'voxaudit checks list'")
     m = chk.meta
     if fmt.lower() == "json":
-        click.echo(json.dumps({**m.model_dump(mode="json"), "origin": registry.origins.get(m.id),
+        click.echo(json.dumps({**m.as_json(), "origin": registry.origins.get(m.id),
                                "requested": check_id.upper(), "resolves_to": registry.resolve(check_id.upper())},
                               indent=2))
         return
@@ -157,7 +157,7 @@ def profiles_show(profile, fmt) -> None:
     except INPUT_ERRORS as exc:
         raise InputError(str(exc)) from None
     if fmt == "json":
-        click.echo(p.model_dump_json(indent=2, exclude={"selection", "unfiltered"}))
+        click.echo(json.dumps(p.as_json(), indent=2, ensure_ascii=False))
         return
     out.print(f"[bold]{p.id}[/] {p.title} (version {p.version}; lineage {' -> '.join(p.lineage)})", highlight=False)
     out.print(p.description, highlight=False)

@@ -118,7 +118,7 @@ def scan(inventory, config_dir, platform, name, spool_dir, logrotate, evidence_d
         if baa_register:
             from voxaudit.inventory import load_baa_register
             extra = load_baa_register(baa_register)
-            specs = [s.model_copy(update={"business_associates": (s.business_associates or ()) + extra}) for s in specs]
+            specs = [s.replace(business_associates=(s.business_associates or ()) + extra) for s in specs]
     except input_errors() as exc:  # evaluated only when something is raised
         raise InputError(str(exc)) from None
     from voxaudit.engine.journal import JOURNAL_NAME

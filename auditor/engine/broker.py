@@ -29,6 +29,7 @@ from voxaudit.engine.collect import Progress, address_of, collect
 from voxaudit.engine.journal import Journal, finish
 from voxaudit.model import ErrorKind
 from voxaudit.scan import CollectionFailure, TargetRecord, target_from_builtins, target_to_builtins
+from voxaudit.structured import Invalid, field, invalid
 from voxaudit.targets import Target
 
 TASK_NAME = "voxaudit.collect_target"
@@ -115,8 +116,6 @@ def _reason(exc: BaseException, url: str = "") -> str:
 def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any]:
     """The task: one target in, one secret-free TargetRecord out. Never raises: a failure is a record
     with a reason, so no traceback (which could quote a value) reaches the result store."""
-    from pydantic import ValidationError
-
     target = payload.get("target")
     if not isinstance(target, dict):  # a version 1 message names its target in "entry" (for the record only)
         old = payload.get("entry")
@@ -133,11 +132,14 @@ def collect_entry(payload: dict[str, Any], collector: str = "") -> dict[str, Any
             raise ValueError(f"message version {payload.get('v')!r}; this collector speaks {MESSAGE_VERSION} "
                              "(run the same voxaudit version on the dispatcher and the site collectors)")
         base = Path(os.environ.get(WORKER_BASE_ENV) or os.getcwd())
-        rec = collect(Target.model_validate(target).at(base))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason="this collector refused the target at "
-                                        f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        try:
+            spec = Target.validate(target)
+        except Invalid as exc:  # in words, keys only: never a value of the message
+            loc, why = invalid(exc)
+            rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason=f"this collector refused the target at "
+                                            f"{field(loc) or 'the target'}: {why}")
+        else:
+            rec = collect(spec.at(base))
     except ValueError as exc:
         rec.failure = CollectionFailure(kind=ErrorKind.PARSE, reason=str(exc))
     except Exception as exc:

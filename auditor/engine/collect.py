@@ -97,7 +97,7 @@ def _source(target: Target, kind: type[SourceT]) -> SourceT:
     """The target's source as the kind its platform is collected from (a hand-built mismatch is a clear ERROR)."""
     if not isinstance(target.source, kind):
         raise CollectionError("not_collected", f"a {target.platform} target needs a "
-                                               f"{kind.model_fields['kind'].default} source, not {target.source.kind}")
+                                               f"{kind.__struct_config__.tag} source, not {target.source.kind}")
     return target.source
 
 
@@ -171,10 +171,10 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
         if isinstance(target.source, SshSource):
             from voxaudit.collectors.ssh import mirror
             mirrored = mirror(target.source, note)
-            target = target.model_copy(update={"source": ConfigDirSource(
+            target = target.replace(source=ConfigDirSource(
                 config_dir=str(mirrored.config_dir), spool_dir=str(mirrored.spool_dir) if mirrored.spool_dir else None,
                 logrotate=[str(p) for p in mirrored.logrotate],
-                evidence_dir=str(mirrored.evidence) if mirrored.evidence else None)})
+                evidence_dir=str(mirrored.evidence) if mirrored.evidence else None))
         with gc_paused():
             facts = collector(target, note)
         if isinstance(facts, PlatformFacts):

@@ -199,7 +199,7 @@ def build_document(records: list[TargetRecord], registry: Registry, profile: Pro
         scan_id=scan_id or uuid.uuid4().hex[:12], started_at=started_at, finished_at=now_iso(),
         profile=ProfileRef(id=profile.id, title=profile.title, version=profile.version,
                            description=profile.description, lineage=profile.lineage, parameters=profile.parameters),
-        safeguards=[s.model_dump() for s in profile.safeguards],
+        safeguards=[msgspec.to_builtins(s) for s in profile.safeguards],
         waivers_source=waivers_source, targets=records, checks=[c.meta for c in checks], results=results,
         scores=score(results, profile, meta), warnings=warnings + parse_warnings(records),
     )

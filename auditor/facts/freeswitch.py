@@ -129,7 +129,7 @@ ASSUMED_ROOT = "freeswitch.xml (assumed: the packaged one)"
 class FreeSwitchFacts(PlatformFacts, tag="freeswitch", kw_only=True):
     platform: ClassVar[str] = "freeswitch"
     flavor: Literal["freeswitch", "fusionpbx"] = "freeswitch"
-    unresolved_variables: list[str] = []  # noqa: RUF012 (pydantic copies defaults; the saved schema keeps "default": [])
+    unresolved_variables: list[str] = []  # noqa: RUF012 (msgspec copies mutable defaults; the saved schema keeps "default": [])
     host: Optional[HostEvidence] = None  # None: no host evidence (mounts, backup jobs) was collected
 
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
