@@ -63,6 +63,11 @@ def is_expired(w: Waiver, today: date) -> bool:
 
 def apply_waivers(results: list[Result], waivers: list[Waiver], today: Optional[date] = None) -> list[str]:
     """Attach matching, unexpired waivers to FAIL results; return warnings to show the user."""
+    if not waivers:  # nothing to attach; only a re-scored scan's results can carry one to take off
+        for r in results:
+            if r.waiver is not None:
+                r.waiver = None
+        return []
     today = today or date.today()
     warnings: list[str] = []
     used: set[int] = set()

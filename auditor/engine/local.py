@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
 import queue as queue_module
 import signal
@@ -37,14 +36,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.connection import wait as wait_for
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voxaudit.engine.collect import Progress, TargetSpec, address_of, collect
 from voxaudit.engine.journal import Journal, OnDone, finish
 from voxaudit.model import ErrorKind
+
+if TYPE_CHECKING:  # multiprocessing is loaded when a live target needs a child (an offline scan never does)
+    import multiprocessing.process
+    from multiprocessing.connection import Connection
 from voxaudit.scan import CollectionFailure, TargetRecord, dump_target, load_target
 
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
@@ -144,6 +145,8 @@ def collect_inline(spec: TargetSpec, progress: Progress | None, target_timeout: 
 def _start_method() -> str:
     # fork: the child starts at once with everything imported (and the parent's state, e.g. test doubles);
     # its collector never touches the parent's threads' locks (it talks to the parent over its own pipe).
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return "fork" if "fork" in methods and sys.platform != "darwin" else "spawn"
 
@@ -203,9 +206,18 @@ class _Supervisor:
                  emit: Callable[..., None]) -> None:
         self.progress, self.max_workers, self.per_clinic = progress, max_workers, per_clinic
         self.timeout, self.emit = target_timeout, emit
-        self.ctx: Any = multiprocessing.get_context(_start_method())
+        self._ctx: Any = None
         self.children: dict[Connection, _Child] = {}
         self.busy: Counter[str] = Counter()
+
+    @property
+    def ctx(self) -> Any:
+        """The multiprocessing context, made when the first child is started."""
+        if self._ctx is None:
+            import multiprocessing
+
+            self._ctx = multiprocessing.get_context(_start_method())
+        return self._ctx
 
     def run(self, todo: list[TargetSpec]) -> None:
         inline = inline_deadline_available()
@@ -275,6 +287,8 @@ class _Supervisor:
     def _reap(self, timeout: float) -> None:
         if not self.children:
             return
+        from multiprocessing.connection import wait as wait_for
+
         wait_for(list(self.children), timeout)
         for conn in list(self.children):
             self._drain(self.children[conn])
@@ -335,6 +349,8 @@ def _collect_in_processes(todo: list[TargetSpec], processes: int, done: dict[str
     shards: list[list[TargetSpec]] = [[] for _ in range(min(processes, len(clinics)))]
     for spec in todo:
         shards[clinics.index(spec.clinic) % len(shards)].append(spec)
+    import multiprocessing
+
     ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     results = ctx.Queue()
     threads_each = max(1, math.ceil(max_workers / len(shards)))

@@ -28,6 +28,7 @@ from voxaudit.facts.asterisk_sip import (
     typed_section,
 )
 from voxaudit.facts.common import (
+    OBJECT_ORDER,
     ConfigFileFacts,
     ConfigObject,
     LogrotateRule,
@@ -405,6 +406,6 @@ def build_asterisk_facts(
     b.pin_tracker.assign()
     b.sip_tracker.assign()
     # Stable order: the same tree always gives byte-identical facts (offline == live).
-    facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+    facts.objects.sort(key=OBJECT_ORDER)
     facts.reindex()
     return facts

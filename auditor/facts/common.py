@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import ClassVar, Iterable, Optional
 
@@ -142,6 +143,11 @@ class ConfigObject(Data, kw_only=True):
             if s is not None:
                 return s.source
         return self.source
+
+
+# The order facts keep their objects in (kind, file, line, name), so the same tree always gives byte-identical
+# facts, offline or live: the key tuple built at C speed (40,000 objects at 10,000 extensions).
+OBJECT_ORDER = attrgetter("kind", "source.file", "source.line", "name")
 
 
 class ParseProblem(Data, kw_only=True):

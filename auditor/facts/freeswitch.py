@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import ClassVar, Literal, Optional
 
 from voxaudit.facts.common import (
+    OBJECT_ORDER,
     ConfigFileFacts,
     ConfigObject,
     ParseProblem,
@@ -246,7 +247,7 @@ class _Builder:
         self.password_tracker.assign()
         self.vm_tracker.assign()
         self.facts.unresolved_variables = sorted(doc.used_runtime | {v for v, how in doc.runtime.items() if how != "core"})
-        self.facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+        self.facts.objects.sort(key=OBJECT_ORDER)
         self.facts.reindex()
         return self.facts
 

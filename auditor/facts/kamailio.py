@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from voxaudit.facts.common import (
+    OBJECT_ORDER,
     ConfigFileFacts,
     ConfigObject,
     ParseProblem,
@@ -192,7 +193,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     if isinstance(facts, OpenSipsFacts):
         facts.reindex()
         facts.objects.extend(_opensips_tls_profiles(facts))
-        facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+        facts.objects.sort(key=OBJECT_ORDER)
         facts.reindex()
         return facts
     # tls.cfg: where modparam("tls", "config") points, looked up beside kamailio.cfg by name.
@@ -221,6 +222,6 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
                 "settings": settings, "secrets": {}}))
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],
                                                problems=problems, content_lines=content)
-    facts.objects.sort(key=lambda o: (o.kind, o.source.file, o.source.line, o.name))
+    facts.objects.sort(key=OBJECT_ORDER)
     facts.reindex()
     return facts
