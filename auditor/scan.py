@@ -118,9 +118,12 @@ class ScanFileError(Exception):
     pass
 
 
-# Every part of a scan is a msgspec struct (check metadata, scores and waivers too): nothing needs a hook.
-# These say so clearly if a type msgspec cannot handle is ever put into a scan.
+# Every part of a scan is a msgspec struct (check metadata, scores and waivers too): nothing needs a hook,
+# but text of a str subclass (a credential reference a collector noted, auditor.targets.CredentialRef),
+# which msgspec hands here. These say so clearly if a type msgspec cannot handle is ever put into a scan.
 def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return str(obj)
     raise TypeError(f"cannot write {type(obj).__name__} into a scan")
 
 

@@ -331,3 +331,13 @@ def test_line_of_follows_either_loaders_tree(tmp_path):
     for loader in LOADERS.values():
         _, tree = load_yaml(path, "file", loader_class=loader)
         assert line_of(tree, ("a", "b", 1, "c")) == 4 and line_of(tree, ("a", "zz")) == 2
+
+
+def test_a_credential_reference_a_collector_noted_is_written_as_text():
+    """A collector may note which reference it used (SNMP attempts name their community's env:NAME): the
+    reference is a str subclass (targets.CredentialRef), which msgspec hands to the scan's hook; it is
+    written as text, never refused (a distributed SNMP target was lost as a TypeError)."""
+    from voxaudit.scan import encode
+    from voxaudit.targets import CredentialRef
+
+    assert encode({"attempts": [CredentialRef("env:NORTH_COMMUNITY")]}) == b'{"attempts":["env:NORTH_COMMUNITY"]}'
