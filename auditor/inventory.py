@@ -59,9 +59,11 @@ def _written(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*loc[:head], *inventory_loc(tuple(loc[head:])))
 
 
-def _located(path: Path, tree: Optional[yaml.Node], exc: Exception, prefix: tuple[Any, ...] = ()) -> str:
-    """The error as file:line: key: message (never the value); ``prefix``: where the object validated sits."""
-    loc, message = invalid(exc)
+def _located(path: Path, tree: Optional[yaml.Node], exc: Exception, prefix: tuple[Any, ...] = (),
+             kind: Any = None) -> str:
+    """The error as file:line: key: message (never the value); ``prefix``: where the object validated sits;
+    ``kind``: the type validated (a fixed set of values is listed)."""
+    loc, message = invalid(exc, kind)
     loc = _written((*prefix, *loc))
     shown = field(loc) or "(top level)"
     line = line_of(tree, loc)
@@ -73,7 +75,7 @@ def _validate(path: Path, tree: Optional[yaml.Node], data: Any, kind: Any) -> An
     try:
         return convert(data, kind)
     except msgspec.ValidationError as exc:
-        raise InventoryError(_located(path, tree, exc)) from None
+        raise InventoryError(_located(path, tree, exc, kind=kind)) from None
 
 
 def load_baa_register(path: Path) -> tuple[BusinessAssociate, ...]:

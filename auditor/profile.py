@@ -158,7 +158,7 @@ def _read_spec(ref: str) -> tuple[ProfileSpec, Path]:
     try:
         return msgspec.convert(data, ProfileSpec, strict=False), path
     except msgspec.ValidationError as exc:
-        loc, message = invalid(exc)
+        loc, message = invalid(exc, ProfileSpec)
         raise ProfileError(f"{path}:{line_of(tree, loc) or '?'}: {field(loc)}: {message}") from None
 
 

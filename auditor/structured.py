@@ -247,11 +247,13 @@ _NAMED_FIELD = re.compile(r"Object (missing required|contains unknown) field `(.
 _QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 
 
-def invalid(exc: Exception) -> tuple[tuple[Any, ...], str]:
+def invalid(exc: Exception, kind: Any = None) -> tuple[tuple[Any, ...], str]:
     """(location, message) of a validation error, for an error line that names file, line and key and never
     a value: msgspec's own wording quotes values ("Invalid enum value 'S3cr3t'") and unknown keys, so each
     of its kinds is put in our words; the location is its path (``$.a[0].b`` -> ("a", 0, "b")), ending at
-    the missing or unknown key (shown through :func:`field` and :func:`shown_key`, never quoted here)."""
+    the missing or unknown key (shown through :func:`field` and :func:`shown_key`, never quoted here).
+    ``kind``: the type that was validated, so a value outside a fixed set is answered with that set (ours,
+    from the type: ``device_type`` lists the switch types it takes)."""
     if isinstance(exc, Invalid):
         return exc.loc, exc.message
     message, sep, path = str(exc).rpartition(" - at `")
@@ -269,7 +271,8 @@ def invalid(exc: Exception) -> tuple[tuple[Any, ...], str]:
         loc.append(named.group(2))
         message = "Field required" if named.group(1) == "missing required" else "Extra inputs are not permitted"
     elif message.startswith(("Invalid enum value", "Invalid value")):
-        message = "not one of the accepted values"
+        values = accepted_values(kind, tuple(loc)) if kind is not None else []
+        message = "not one of the accepted values" + (f": {', '.join(values)}" if values else "")
     elif "matching regex" in message:
         message = "not in the accepted form (see the documentation of this key)"
     elif message.startswith("Expected `") and "`, got `" in message:
@@ -280,6 +283,50 @@ def invalid(exc: Exception) -> tuple[tuple[Any, ...], str]:
     else:
         message = _QUOTED.sub("a value", message)
     return tuple(loc), message
+
+
+def _members(types: list[Any]) -> list[Any]:
+    """The types a value may have, unions and constraints unwrapped (``Optional[Literal[...]]``)."""
+    import msgspec.inspect as mi
+
+    out: list[Any] = []
+    todo = list(types)
+    while todo:
+        t = todo.pop(0)
+        if isinstance(t, mi.UnionType):
+            todo[:0] = list(t.types)
+        elif isinstance(t, mi.Metadata):
+            todo.insert(0, t.type)
+        else:
+            out.append(t)
+    return out
+
+
+def accepted_values(kind: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The values the fixed-set (Literal or Enum) field at ``loc`` of ``kind`` takes, as written in the
+    type (never anything from the file), or [] when ``loc`` does not lead to one."""
+    import msgspec.inspect as mi
+
+    types = [mi.type_info(kind)]
+    for part in loc:
+        step: list[Any] = []
+        for t in _members(types):
+            if isinstance(part, int) and isinstance(t, (mi.ListType, mi.VarTupleType, mi.SetType, mi.FrozenSetType)):
+                step.append(t.item_type)
+            elif isinstance(part, str) and isinstance(t, mi.StructType) and t.tag_field == part:
+                step.append(mi.LiteralType(values=(t.tag,)))  # a tagged union's tag: each member's own value
+            elif isinstance(part, str) and isinstance(t, (mi.StructType, mi.DataclassType)):
+                step += [f.type for f in t.fields if f.encode_name == part]
+            elif isinstance(part, str) and isinstance(t, mi.DictType):
+                step.append(t.value_type)
+        types = step
+    values: list[str] = []
+    for t in _members(types):
+        if isinstance(t, mi.LiteralType):
+            values += [str(v) for v in t.values]
+        elif isinstance(t, mi.EnumType):
+            values += [str(m.value) for m in t.cls]
+    return list(dict.fromkeys(values))
 
 
 def field(loc: tuple[Any, ...]) -> str:

@@ -459,7 +459,7 @@ class Target:
         try:
             out: Target = convert(layout, cls)
         except msgspec.ValidationError as exc:
-            loc, message = invalid(exc)
+            loc, message = invalid(exc, cls)
             source = layout.get("source")
             kind = source.get("kind") if isinstance(source, dict) else getattr(source, "kind", None)
             if loc[:1] == ("source",) and kind in SOURCE_KINDS and loc[1:2] != ("kind",):  # msgspec's path skips the tag

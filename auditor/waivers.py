@@ -49,7 +49,7 @@ def load_waivers(path: Path) -> list[Waiver]:
         try:
             w = msgspec.convert(item, _WaiverIn, strict=False)
         except msgspec.ValidationError as exc:
-            loc, message = invalid(exc)
+            loc, message = invalid(exc, _WaiverIn)
             line = line_of(tree, (*(("waivers",) if isinstance(data, dict) else ()), i - 1, *loc))
             raise WaiverError(f"{path}:{line or '?'}: waiver #{i}: {field(loc) or 'entry'}: {message}") from None
         out.append(Waiver(check=w.check, resource=w.resource, target=w.target, owner=w.owner,

@@ -20,7 +20,8 @@ from voxaudit import structured
 from voxaudit.engine.broker import MESSAGE_VERSION, collect_entry
 from voxaudit.inventory import InventoryError, load_baa_register, load_inventory
 from voxaudit.profile import ProfileError, load_profile
-from voxaudit.structured import StructuredFileError, invalid, line_of, load_yaml
+from voxaudit.registry import load_registry
+from voxaudit.structured import Invalid, StructuredFileError, invalid, line_of, load_yaml
 from voxaudit.targets import SipSource, Target
 from voxaudit.waivers import WaiverError, load_waivers
 
@@ -341,3 +342,40 @@ def test_a_credential_reference_a_collector_noted_is_written_as_text():
     from voxaudit.targets import CredentialRef
 
     assert encode({"attempts": [CredentialRef("env:NORTH_COMMUNITY")]}) == b'{"attempts":["env:NORTH_COMMUNITY"]}'
+
+
+def test_a_value_outside_a_fixed_set_is_answered_with_the_set(tmp_path):
+    """As pydantic did: a device_type, protocol, safeguard level or source kind that is not one of ours is
+    answered with ours (taken from the type, so never anything from the file), and the value is not echoed."""
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(_inventory(f"platform: switch\n      address: 10.0.0.9\n      cli: {{username: u, password: "
+                                    f"env:P, device_type: {CANARY}}}"))
+    with pytest.raises(InventoryError) as exc:
+        load_inventory(inventory)
+    assert str(exc.value).endswith("clinics.0.sites.0.targets.0.cli.device_type: not one of the accepted values: "
+                                   "arista_eos, aruba_procurve, cisco_ios, cisco_xe, hp_procurve"), exc.value
+    assert CANARY not in str(exc.value)
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"id: x\ntitle: y\nsafeguards:\n  - {{id: S, title: T, level: {CANARY}}}\n")
+    with pytest.raises(ProfileError) as perr:
+        load_profile(str(profile), load_registry())
+    assert "safeguards.0.level: not one of the accepted values: addressable, required" in str(perr.value)
+    assert CANARY not in str(perr.value)
+
+    with pytest.raises(Invalid) as terr:
+        Target.validate({"name": "t", "platform": "sip", "source": {"kind": CANARY, "address": "10.0.0.5"}})
+    assert str(terr.value) == "source.kind: not one of the accepted values: config_dir, ssh, sip, tls, pcap, snmp, cli"
+
+
+def test_accepted_values_follow_the_type_not_the_file():
+    """The set is read from the validated type along the error's path; a path that leads to no fixed set
+    (free text, a list index past the type) gives none, and nothing is made up."""
+    from voxaudit.inventory import InventoryIn
+    from voxaudit.structured import accepted_values
+
+    at = ("clinics", 0, "sites", 0, "targets", 0)
+    assert accepted_values(InventoryIn, at) == []  # a target is validated on its own (Target.validate)
+    assert accepted_values(Target, ("source", "users", 0, "priv_protocol")) == ["aes", "aes256", "des"]
+    assert accepted_values(Target, ("name",)) == []
+    assert accepted_values(Target, ("nowhere", 3)) == []
