@@ -59,6 +59,7 @@ ASTERISK_ROOTS = (
     # Where objects come from a database instead (auditor/facts/asterisk_realtime.py)
     "sorcery.conf", "extconfig.conf",
     "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
+    "hep.conf",  # res_hep: copies of SIP messages to a capture server (auditor/platforms/asterisk/hep.py)
     # Channel drivers voxaudit does not audit: a gap when they load (auditor/facts/asterisk_modules.py).
     *NOT_AUDITED,
 )
@@ -76,6 +77,7 @@ _SIMPLE_KINDS = {
     "asterisk.conf": ("asterisk.options", "asterisk.directories"),
     "sorcery.conf": ("sorcery.general", "sorcery.module"),       # [res_pjsip] endpoint=realtime,...
     "extconfig.conf": ("extconfig.settings", "extconfig.other"),  # [settings] family => driver,db
+    "hep.conf": ("hep.general", "hep.other"),  # res_hep takes [general] only; another section refuses the file
     # [global] (every section alike): hostname, port, dbname, user; password is kept as a secret's shape
     **{root: (f"{root[:-5]}.section", f"{root[:-5]}.section")
        for root in ("cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf")},
