@@ -1,11 +1,14 @@
 """Shared fixtures: the real-config corpus, config trees built from text, the registry."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -83,6 +86,19 @@ def statuses(result: dict[str, Status], status: Status) -> set[str]:
 def only(result: dict[str, Status]) -> Optional[Status]:
     values = set(result.values())
     return values.pop() if len(values) == 1 else None
+
+
+def scan_secret_free(config_dir: Path, out: Path, formats: str, secret: str) -> dict[str, Any]:
+    """Run ``voxaudit scan`` (its own process) on ``config_dir`` into ``out`` in ``formats``; assert that
+    ``secret`` is in no report and not on the terminal; return scan.json."""
+    proc = subprocess.run([str(Path(sys.executable).parent / "voxaudit"), "scan", "--config-dir", str(config_dir),
+                           "-o", str(out), "-f", formats], capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    for path in out.iterdir():
+        assert secret not in path.read_text(errors="replace"), path.name
+    assert secret not in proc.stdout + proc.stderr
+    doc: dict[str, Any] = json.loads((out / "scan.json").read_text())
+    return doc
 
 
 @pytest.fixture(scope="session", autouse=True)
