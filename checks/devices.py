@@ -8,7 +8,7 @@ nothing to judge (NOT_APPLICABLE), never a pass.
 from __future__ import annotations
 
 from voxaudit.check import Param
-from voxaudit.control import Params, Verdict, control, failed, passed
+from voxaudit.control import Params, Verdict, control, failed, passed, unknown
 from voxaudit.records.devices import AutoLock, Passcode, Provisioning
 
 PASSCODE_PARAM = Param(name="min_device_passcode", default=6, help="Shortest acceptable device passcode/PIN")
@@ -54,6 +54,8 @@ def auto_lock(lock: AutoLock, params: Params) -> Verdict:
     they can be read, or replaced, by anyone on the path; a capture that shows such a fetch proves it.""",
 )
 def provisioning_encrypted(prov: Provisioning, params: Params) -> Verdict:
+    if prov.undecidable:
+        return unknown(prov.undecidable)
     if prov.encrypted:
         return passed(f"{prov.setting} uses {prov.protocol}")
     if prov.observed:

@@ -60,6 +60,8 @@ ASTERISK_ROOTS = (
     "sorcery.conf", "extconfig.conf",
     "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
     "hep.conf",  # res_hep: copies of SIP messages to a capture server (auditor/platforms/asterisk/hep.py)
+    "phoneprov.conf",  # res_phoneprov: phones' files served over http.conf (auditor/platforms/asterisk/phoneprov.py)
+    "phoneprov_users.conf",  # its users since Asterisk 21 (users.conf's before)
     # Channel drivers voxaudit does not audit: a gap when they load (auditor/facts/asterisk_modules.py).
     *NOT_AUDITED,
 )
@@ -78,6 +80,8 @@ _SIMPLE_KINDS = {
     "sorcery.conf": ("sorcery.general", "sorcery.module"),       # [res_pjsip] endpoint=realtime,...
     "extconfig.conf": ("extconfig.settings", "extconfig.other"),  # [settings] family => driver,db
     "hep.conf": ("hep.general", "hep.other"),  # res_hep takes [general] only; another section refuses the file
+    "phoneprov.conf": ("phoneprov.general", "phoneprov.profile"),  # every other section is a phone profile
+    "phoneprov_users.conf": ("phoneprov_users.general", "phoneprov_users.user"),
     # [global] (every section alike): hostname, port, dbname, user; password is kept as a secret's shape
     **{root: (f"{root[:-5]}.section", f"{root[:-5]}.section")
        for root in ("cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf")},

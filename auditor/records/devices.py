@@ -32,7 +32,8 @@ class Provisioning(Record, frozen=True, kw_only=True):
     """How a phone fetches its configuration: ``protocol`` and whether it is ``encrypted``.
     Configured (``setting`` names the option, ``url`` its value with any password redacted,
     ``credentials_in_url`` when it embeds user:password) or seen on the wire (``observed``,
-    ``fetches`` counted)."""
+    ``fetches`` counted). ``undecidable``: why the configuration read cannot tell how (a file the
+    answer depends on could not be read)."""
 
     protocol: str
     encrypted: bool
@@ -40,3 +41,4 @@ class Provisioning(Record, frozen=True, kw_only=True):
     url: str = ""
     credentials_in_url: bool = False
     fetches: int = 0
+    undecidable: str = ""

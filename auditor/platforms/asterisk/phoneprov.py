@@ -1,0 +1,112 @@
+"""res_phoneprov (phoneprov.conf) as records: Asterisk serves each provisioned phone's configuration file,
+its SIP username and secret filled in, from its own HTTP server (http.conf) to whoever asks for the phone's
+MAC address. Served over plain HTTP beyond loopback, every phone's secret crosses the network in clear
+(DEV-PRV-101).
+
+Read as res/res_phoneprov.c reads it: every phoneprov.conf section but ``[general]`` is a profile (the
+module declines without one); its users provider (reading phoneprov_users.conf since Asterisk 21, users.conf
+before: the first when present) provisions a user only when its own section (not ``[general]`` or
+``[authentication]``) sets ``autoprov`` true and a ``macaddress``, with the user's ``profile`` or
+``[general] default_profile`` (without a default profile it provisions nobody), naming an existing profile
+(names compared exactly);
+PJSIP's provider (res_pjsip_phoneprov_provider) does the same for ``type=phoneprov`` objects with ``MAC``
+and ``PROFILE``. The files are served at ``<http.conf prefix>/phoneprov/`` by the HTTP server: in clear
+on ``bindaddr``, over TLS on ``tlsbindaddr`` when ``tlsenable`` is true.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from voxaudit.control import Binding
+from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.common import ConfigObject
+from voxaudit.platforms.asterisk.common import module_state, yes
+from voxaudit.platforms.common import config_int, is_loopback
+from voxaudit.records.devices import Provisioning
+
+PHONEPROV_ROOT = "phoneprov.conf"
+USERS_ROOTS = ("phoneprov_users.conf", "users.conf")  # Asterisk 21+, and before it
+# What decides whether the module runs; the files the answer also depends on (the users, the HTTP server) are
+# looked at only when it does: one of them unreadable then makes the answer unknown, never "no phone".
+SOURCES = (PHONEPROV_ROOT, "modules.conf")
+DEPENDS_ON = (*USERS_ROOTS, "http.conf")
+HTTP_PORT, HTTPS_PORT = 8088, 8089  # http.c DEFAULT_PORT, DEFAULT_TLS_PORT
+
+REMEDIATION = {
+    "asterisk": "Serve phone provisioning over HTTPS only: in http.conf [general] set tlsenable=yes, tlsbindaddr, "
+                "tlscertfile and tlsprivatekey, keep bindaddr=127.0.0.1, and point the phones at https://; or stop "
+                "provisioning from Asterisk (noload => res_phoneprov.so) and use the phones' HTTPS provisioning server.",
+    "freepbx": "Settings > Advanced Settings: serve the mini-HTTP server on HTTPS only (Enable TLS, bind the plain "
+               "server to 127.0.0.1); FreePBX's Endpoint Manager: provision over HTTPS.",
+}
+
+
+def _phones(facts: AsteriskFacts) -> list[str]:
+    """The users and PJSIP objects res_phoneprov makes a configuration file for (each with its SIP secret)."""
+    general = facts.first("phoneprov.general")
+    profiles = {p.name for p in facts.of_kind("phoneprov.profile")}
+    default = (general.get("default_profile") or "") if general is not None else ""
+    phones: list[str] = []
+    if default and module_state(facts, "res_phoneprov", PHONEPROV_ROOT).loaded:
+        root, kind = ("phoneprov_users.conf", "phoneprov_users.user") if facts.has_config("phoneprov_users.conf") \
+            else ("users.conf", "users.user")
+        for user in facts.of_kind(kind):  # the users provider (load_users)
+            if user.name.lower() == "authentication":
+                continue
+            if yes(user.get("autoprov")) and user.get("macaddress") and (user.get("profile") or default) in profiles:
+                phones.append(f"{root} [{user.name}]")
+    if module_state(facts, "res_pjsip_phoneprov_provider", "pjsip.conf").loaded:
+        for obj in facts.of_kind("pjsip.phoneprov"):
+            if obj.get("mac") and (obj.get("profile") or default) in profiles:
+                phones.append(f"pjsip.conf [{obj.name}]")
+    return phones
+
+
+def _listeners(http: ConfigObject) -> Iterator[tuple[str, str, int, str]]:
+    """(scheme, address, port, option) of each listener the HTTP server opens beyond loopback."""
+    bind = (http.get("bindaddr") or "").strip()
+    if bind and not is_loopback(bind):
+        yield "http", bind, config_int(http.get("bindport")) or HTTP_PORT, "bindaddr"
+    tls_bind = (http.get("tlsbindaddr") or "").strip()
+    if yes(http.get("tlsenable")) and tls_bind and not is_loopback(tls_bind):
+        host, _, port = tls_bind.rpartition(":") if tls_bind.count(":") == 1 else (tls_bind, "", "")
+        yield "https", host or tls_bind, config_int(port) or HTTPS_PORT, "tlsbindaddr"
+
+
+def phone_provisioning(facts: AsteriskFacts) -> Iterator[Provisioning]:
+    """How res_phoneprov serves the phones' files, one record per listener that reaches beyond this host."""
+    if not module_state(facts, "res_phoneprov", PHONEPROV_ROOT).loaded or not facts.of_kind("phoneprov.profile"):
+        return  # load_common(): without a profile the module declines
+    unread = [f"{root}: {reason}" for root in DEPENDS_ON for state, reason in [facts.source_state(root)]
+              if state in ("error", "not_collected")]
+    if unread:
+        general = facts.first("phoneprov.general")
+        yield Provisioning(subject="res_phoneprov", source=general.source if general is not None else None,
+                           section="phoneprov.conf", protocol="", encrypted=False,
+                           undecidable="res_phoneprov runs, but which phones it serves and how cannot be told: "
+                                       + "; ".join(unread))
+        return
+    phones = _phones(facts)
+    http: Optional[ConfigObject] = facts.first("http.general")
+    if not phones or http is None or not yes(http.get("enabled")):
+        return
+    prefix = (http.get("prefix") or "").strip("/")
+    shown = ", ".join(phones[:3]) + (f" and {len(phones) - 3} more" if len(phones) > 3 else "")
+    for scheme, address, port, option in _listeners(http):
+        path = f"/{prefix}/phoneprov/" if prefix else "/phoneprov/"
+        yield Provisioning(subject=f"res_phoneprov over {scheme.upper()} ({address}:{port})",
+                           source=http.location(option), section="http.conf [general]", protocol=scheme,
+                           encrypted=scheme == "https", url=f"{scheme}://{address}:{port}{path}",
+                           setting=f"http.conf {option} serves the configuration files, SIP secrets included, of "
+                                   f"{len(phones)} phone(s) ({shown})")
+
+
+def provisioning_fix(prov: Provisioning) -> list[str]:
+    return ["; http.conf [general]", "bindaddr=127.0.0.1", "tlsenable=yes", "tlsbindaddr=0.0.0.0:8089",
+            "; and point the phones at https://<this host>:8089/phoneprov/"]
+
+
+BINDINGS = (
+    Binding("DEV-PRV-101", "asterisk", phone_provisioning, SOURCES, remediation=REMEDIATION, fix=provisioning_fix,
+            none="Asterisk provisions no phone (res_phoneprov not loaded, no provisioned user, or no HTTP server)"),
+)
