@@ -16,6 +16,7 @@ from voxaudit.facts.asterisk_dialplan import (
     build_ael,
     build_extensions,
 )
+from voxaudit.facts.asterisk_hep import HEP_ROOT, build_hep
 from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
 from voxaudit.facts.asterisk_modules import NOT_AUDITED, unaudited_builder
@@ -362,6 +363,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
     "sip.conf": _build_sip,
     IAX_ROOT: build_iax,
+    HEP_ROOT: build_hep,
     **{root: unaudited_builder(root) for root in NOT_AUDITED},
 }
 

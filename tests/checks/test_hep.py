@@ -107,3 +107,14 @@ def test_the_patch_switches_forwarding_off(tmp_path):
     patched = {(o["check_id"], o["resource"]) for o in manifest["findings"] if o["outcome"] == "patch"}
     assert ("ENC-SIG-101", f"HEP copies to {HOMER}") in patched
     assert "enabled=no" in (tree / "hep.conf").read_text().replace(" ", "")
+
+
+def test_a_file_res_hep_refuses_is_said_in_a_note_naming_the_key(tree):
+    """Understood (nothing is sent), and visible: a note per reason, naming the section or key, never a value."""
+    facts = tree({"hep.conf": SENDING + f"capture_port = {CANARY}\nuuid_type = {CANARY}\n[homer2]\nenabled = yes\n",
+                  "modules.conf": AUTOLOAD})
+    notes = [p for p in facts.configs["hep.conf"].problems if p.note]
+    assert [p.message.split(":")[0] for p in notes] == ["[general] capture_port", "[general] uuid_type", "[homer2]"]
+    assert all("res_hep refuses hep.conf" in p.message and CANARY not in p.message for p in notes)
+    assert not any(p.is_gap for p in facts.configs["hep.conf"].problems)
+    assert not any(p.note for p in tree({"hep.conf": SENDING}).configs["hep.conf"].problems)

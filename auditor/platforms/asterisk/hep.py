@@ -16,6 +16,7 @@ from typing import Iterator, Optional
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_hep import HEP_ROOT, OPTIONS, UUID_TYPES
 from voxaudit.facts.asterisk_sip import ast_true
 from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import module_state
@@ -26,11 +27,8 @@ from voxaudit.records.recipients import PhiRecipient
 from voxaudit.records.transport import SignallingPath
 from voxaudit.remediation import Change, set_
 
-HEP_ROOT = "hep.conf"
 SOURCES = (HEP_ROOT, "modules.conf")
 SENDERS = ("res_hep_pjsip", "res_hep_rtcp")  # the modules that hand res_hep what it sends
-OPTIONS = frozenset({"enabled", "capture_address", "capture_password", "capture_id", "uuid_type"})
-UUID_TYPES = frozenset({"call-id", "channel"})
 ROLE = "SIP capture server (HEP)"
 
 REMEDIATION = {
