@@ -117,3 +117,18 @@ def test_a_phone_target_gets_its_own_vendors_fix_only():
         meta.remediation_for("polycom,yealink") == "polycom: P fix yealink: Y fix"
     assert "G fix" not in meta.remediation_for("polycom,yealink")
     assert meta.remediation_for("phone") == "yealink: Y fix polycom: P fix grandstream: G fix"  # none known
+
+
+def test_scan_json_written_in_slices_is_the_documents_own_encoding(doc, monkeypatch):
+    """write_scan writes results, and a large target's objects, a slice at a time (the objects through a random
+    stand-in in their place): the bytes are exactly encode(doc), whatever the slice size, one slice or many."""
+    import voxaudit.scan as scan
+
+    whole = scan.encode(doc)
+    assert len(doc.targets[0].facts.objects) > 20 and len(doc.results) > 20
+    for size in (1, 7, 20, 5000):
+        monkeypatch.setattr(scan, "_SLICE", size)
+        out = io.BytesIO()
+        scan.write_scan(doc, out)
+        assert out.getvalue() == whole, size
+    assert scan._OBJECTS_MARK.encode() not in whole

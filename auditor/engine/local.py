@@ -42,11 +42,11 @@ from typing import TYPE_CHECKING, Any
 from voxaudit.engine.collect import Progress, TargetSpec, address_of, collect
 from voxaudit.engine.journal import Journal, OnDone, finish
 from voxaudit.model import ErrorKind
+from voxaudit.scan import CollectionFailure, TargetRecord, dump_target, load_target
 
 if TYPE_CHECKING:  # multiprocessing is loaded when a live target needs a child (an offline scan never does)
     import multiprocessing.process
     from multiprocessing.connection import Connection
-from voxaudit.scan import CollectionFailure, TargetRecord, dump_target, load_target
 
 REFIRE_S = 1.0          # an offline reader that swallowed the deadline gets it again this often
 KILL_WAIT_S = 2.0       # after SIGKILL, how long to wait for the child to be reaped
