@@ -377,6 +377,13 @@ def test_history_shows_its_figures_in_an_80_column_terminal(tmp_path):
         assert figures[-3:] == [f"{r['coverage']:.0f}%", str(r["failing"]), str(r["errors"])], line
     scored = next(r for r in rows if r["overall"] is not None)
     assert f"{scored['overall']:.1f}" in text and "not" in text and "assessed" in text
+    for narrow in (72, 79):  # a split pane: the date without its time, every figure still there (was: from 76)
+        text = shown(narrow, rows)
+        for header in ("Scan", "Date (UTC)", "Targets", "Score", "Coverage", "Failing", "Errors"):
+            assert header in text, (narrow, header)
+        for r in rows:
+            line = next(ln for ln in text.splitlines() if r["scan_id"] in ln)
+            assert line.split()[-1] == str(r["errors"]) and r["finished_at"][:10] in line, (narrow, line)
     wide = shown(400, rows)
     assert "Reports" in wide and all(r["report_dir"] in wide for r in rows)
     mixed = shown(400, [rows[0], {**rows[1], "profile": "hipaa-2025-nprm"}])

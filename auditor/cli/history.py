@@ -49,16 +49,18 @@ def _safe(text: object) -> str:
 def history_table(rows: list[dict], width: int) -> Table:
     """The scans as a table that still shows its figures in an 80-column terminal: the scan ID and profile
     (what 'voxaudit diff' and '-p' take) never wrap or shrink; one profile shared by every row goes into the
-    title; the report folders, the least needed, are left out below 110 columns (--format json has them)."""
+    title; the report folders, the least needed, are left out below 110 columns (--format json has them);
+    below 80 the time is left out of the finishing date, so every figure still fits down to 72 columns."""
     profiles = {r["profile"] or "" for r in rows}
     one_profile = len(profiles) == 1
     wide = width >= 110
+    narrow = width < 80
     title = f"voxaudit history ({len(rows)} scan{'s' if len(rows) != 1 else ''}"
     title += f", profile {_safe(next(iter(profiles)))})" if one_profile and rows else ")"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1),
                   collapse_padding=True)
     table.add_column("Scan", no_wrap=True, min_width=12)
-    table.add_column("Finished (UTC)", no_wrap=True, min_width=16)
+    table.add_column("Date (UTC)" if narrow else "Finished (UTC)", no_wrap=True, min_width=10 if narrow else 16)
     if not one_profile:
         table.add_column("Profile", no_wrap=True)
     for col in ("Targets", "Score", "Coverage", "Failing", "Errors"):
@@ -70,7 +72,7 @@ def history_table(rows: list[dict], width: int) -> Table:
         table.caption = "report folders: a terminal of 110 columns or more, or --format json"
         table.caption_justify = "left"
     for r in rows:
-        cells = [r["scan_id"], (r["finished_at"] or "")[:16].replace("T", " ")]
+        cells = [r["scan_id"], (r["finished_at"] or "")[:10 if narrow else 16].replace("T", " ")]
         if not one_profile:
             cells.append(r["profile"] or "")
         cells += [str(r["targets"]), "not assessed" if r["overall"] is None else f"{r['overall']:.1f}",
