@@ -2,8 +2,9 @@
 ``hep.general`` from ``[general]``, ``hep.other`` for any other section. The framework refuses the whole
 file for a section other than ``[general]``, an option it does not register, a ``uuid_type`` other than
 ``call-id``/``channel`` or a ``capture_id`` that is not a number, and res_hep then declines to load: nothing
-is sent. Such a file is understood (nothing is sent, auditor/platforms/asterisk/hep.py), and said: a note
-naming the section or key, never a value.
+is sent. Such a file is understood (nothing is sent, auditor/platforms/asterisk/hep.py), and said: one note
+naming the first section or key the framework stops at (it stops at the first), never a value, so a hostile
+file of a million unknown keys gives one line, not a million.
 
 ``auditor.facts.asterisk`` imports this module for its ``ROOT_BUILDERS`` table, so helpers from there are
 imported inside the function that uses them.
@@ -26,7 +27,7 @@ REFUSED = "res_hep refuses hep.conf and declines to load: no copies are sent"
 
 
 def build_hep(pc: ParsedConfig, b: BuildContext) -> None:
-    """``hep.general`` and ``hep.other`` objects, and a note for each thing that makes res_hep refuse the file."""
+    """``hep.general`` and ``hep.other`` objects, and a note for what makes res_hep refuse the file (the first)."""
     from voxaudit.facts.asterisk import _simple
 
     _simple(HEP_ROOT, pc, b.objects, b.problems)
@@ -34,7 +35,7 @@ def build_hep(pc: ParsedConfig, b: BuildContext) -> None:
         if section.name.lower() != "general":
             b.problems.append(ParseProblem(file=section.file, line=section.line, fatal=False, note=True,
                                            message=f"[{label(section.name)}]: a section other than [general]; {REFUSED}"))
-            continue
+            return
         for entry in section.entries:
             key = entry.key
             bad = ("an option res_hep does not know" if key not in OPTIONS else
@@ -43,3 +44,4 @@ def build_hep(pc: ParsedConfig, b: BuildContext) -> None:
             if bad:
                 b.problems.append(ParseProblem(file=entry.file, line=entry.line, fatal=False, note=True,
                                                message=f"[general] {label(entry.name or key)}: {bad}; {REFUSED}"))
+                return
