@@ -32,7 +32,8 @@ def two_scans(tmp_path):
     general = tree / "etc" / "asterisk" / "vm_general.inc"
     general.write_text(general.read_text().replace("minpassword=4", "minpassword=6"))  # fixes AST-VM-105
     mgr = tree / "etc" / "asterisk" / "manager.conf"
-    mgr.write_text(mgr.read_text() + "\n[intruder]\nsecret = 1234\nread = all\nwrite = all\n")  # a new weak AMI user
+    # a new weak AMI user; a known-weak secret no path or id can hold by chance (the temporary folder was once pytest-1234)
+    mgr.write_text(mgr.read_text() + "\n[intruder]\nsecret = letmein\nread = all\nwrite = all\n")
     voxaudit("scan", "--config-dir", tree, "--name", "riverside", "-o", tmp_path / "s2", "-q", "--history-db", db)
     return db, tmp_path
 
@@ -51,7 +52,7 @@ def test_trend_history_and_diff(two_scans):
     assert any(r[0] == "MBX-POL-101" for r in d["resolved"])
     same = json.loads(voxaudit("diff", tmp / "s1" / "scan.json", tmp / "s2" / "scan.json", "--format", "json").stdout)
     assert same["new"] == d["new"]
-    assert "1234" not in db.read_bytes().decode("latin-1")  # ids and statuses only, never a secret
+    assert "letmein" not in db.read_bytes().decode("latin-1")  # ids and statuses only, never a secret
 
 
 def test_baseline_fails_ci_only_on_new_findings(two_scans):
