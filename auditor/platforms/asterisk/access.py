@@ -53,7 +53,7 @@ ENDPOINT_REMEDIATION = {
 }
 
 
-def _http(facts: AsteriskFacts) -> Optional[ConfigObject]:
+def http_general(facts: AsteriskFacts) -> Optional[ConfigObject]:
     """http.conf [general] when the HTTP server is enabled."""
     http = facts.first("http.general")
     return http if http is not None and yes(http.get("enabled")) else None
@@ -64,7 +64,7 @@ def _manager(facts: AsteriskFacts) -> Optional[ConfigObject]:
     return general if general is not None and yes(general.get("enabled")) else None
 
 
-AMI_PORT, HTTP_PORT = 5038, 8088  # manager.c DEFAULT_MANAGER_PORT, http.c DEFAULT_PORT
+AMI_PORT, HTTP_PORT, HTTPS_PORT = 5038, 8088, 8089  # manager.c DEFAULT_MANAGER_PORT, http.c DEFAULT_PORT/_TLS_PORT
 
 
 def _http_listener(http: ConfigObject, service: str, subject: str, obj: ConfigObject, key: str) -> AdminInterface:
@@ -75,14 +75,14 @@ def _http_listener(http: ConfigObject, service: str, subject: str, obj: ConfigOb
 
 
 def http_server(facts: AsteriskFacts) -> Iterator[AdminInterface]:
-    http = _http(facts)
+    http = http_general(facts)
     if http is not None:
         yield _http_listener(http, "HTTP server", "http.conf [general]", http, "bindaddr")
 
 
 def ari_interface(facts: AsteriskFacts) -> Iterator[AdminInterface]:
     ari = facts.first("ari.general")
-    http = _http(facts)
+    http = http_general(facts)
     if ari is not None and yes(ari.get("enabled") or "yes") and http is not None:
         yield _http_listener(http, "ARI", "ari.conf [general]", ari, "enabled")
 

@@ -15,13 +15,14 @@ on ``bindaddr``, over TLS on ``tlsbindaddr`` when ``tlsenable`` is true.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
+from voxaudit.platforms.asterisk.access import HTTP_PORT, HTTPS_PORT, http_general
 from voxaudit.platforms.asterisk.common import module_state, yes
-from voxaudit.platforms.common import config_int, is_loopback
+from voxaudit.platforms.common import config_int, host_of, is_loopback
 from voxaudit.records.devices import Provisioning
 
 PHONEPROV_ROOT = "phoneprov.conf"
@@ -30,7 +31,6 @@ USERS_ROOTS = ("phoneprov_users.conf", "users.conf")  # Asterisk 21+, and before
 # looked at only when it does: one of them unreadable then makes the answer unknown, never "no phone".
 SOURCES = (PHONEPROV_ROOT, "modules.conf")
 DEPENDS_ON = (*USERS_ROOTS, "http.conf")
-HTTP_PORT, HTTPS_PORT = 8088, 8089  # http.c DEFAULT_PORT, DEFAULT_TLS_PORT
 
 REMEDIATION = {
     "asterisk": "Serve phone provisioning over HTTPS only: in http.conf [general] set tlsenable=yes, tlsbindaddr, "
@@ -69,8 +69,8 @@ def _listeners(http: ConfigObject) -> Iterator[tuple[str, str, int, str]]:
         yield "http", bind, config_int(http.get("bindport")) or HTTP_PORT, "bindaddr"
     tls_bind = (http.get("tlsbindaddr") or "").strip()
     if yes(http.get("tlsenable")) and tls_bind and not is_loopback(tls_bind):
-        host, _, port = tls_bind.rpartition(":") if tls_bind.count(":") == 1 else (tls_bind, "", "")
-        yield "https", host or tls_bind, config_int(port) or HTTPS_PORT, "tlsbindaddr"
+        port = tls_bind.rsplit(":", 1)[1] if tls_bind.count(":") == 1 or "]:" in tls_bind else ""
+        yield "https", host_of(tls_bind), config_int(port) or HTTPS_PORT, "tlsbindaddr"
 
 
 def phone_provisioning(facts: AsteriskFacts) -> Iterator[Provisioning]:
@@ -87,8 +87,8 @@ def phone_provisioning(facts: AsteriskFacts) -> Iterator[Provisioning]:
                                        + "; ".join(unread))
         return
     phones = _phones(facts)
-    http: Optional[ConfigObject] = facts.first("http.general")
-    if not phones or http is None or not yes(http.get("enabled")):
+    http = http_general(facts)  # the HTTP server, when enabled
+    if not phones or http is None:
         return
     prefix = (http.get("prefix") or "").strip("/")
     shown = ", ".join(phones[:3]) + (f" and {len(phones) - 3} more" if len(phones) > 3 else "")
