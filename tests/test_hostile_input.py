@@ -74,3 +74,40 @@ def test_fuzzed_switch_configs_never_raise(tmp_path, registry):
         for chk in checks:
             if facts.source_state("running-config")[0] == "ok":
                 chk(facts, CheckContext(chk.defaults()))
+
+
+def test_fuzzed_hep_and_phoneprov_files_never_raise_and_stay_linear(tmp_path, registry):
+    """The roots read since the example tree was fuzzed (hep.conf, phoneprov.conf, phoneprov_users.conf, with
+    the http.conf and modules.conf they depend on): seeded mutations of Asterisk's own samples never make a
+    reader or a control raise, each tree is read in well under 2 s, and a file 10x larger takes < ~15x longer."""
+    import time
+
+    fixtures = EXAMPLE.parent.parent / "tests" / "fixtures"
+    originals = {
+        "hep.conf": (fixtures / "hep" / "hep.conf.sample").read_text().replace("enabled = no", "enabled = yes"),
+        "phoneprov.conf": (fixtures / "phoneprov" / "phoneprov.conf.sample").read_text(),
+        "phoneprov_users.conf": "[6001]\nsecret = s3\nmacaddress = 0004f2aabbcc\nautoprov = yes\n",
+        "http.conf": "[general]\nenabled=yes\nbindaddr=0.0.0.0\ntlsenable=yes\ntlsbindaddr=[::]:8089\n",
+        "modules.conf": "[modules]\nautoload=yes\n",
+    }
+    checks = [registry.get(c) for c in ("ENC-SIG-101", "BAA-101", "DEV-PRV-101")]
+    rng = random.Random(20261123)
+
+    def read(files: dict[str, str], where: str) -> float:
+        started = time.perf_counter()
+        facts = collect_asterisk_tree(write_tree(tmp_path / where, files))
+        msgspec.json.encode(facts)
+        for chk in checks:
+            if not any(facts.source_state(s)[0] in {"error", "not_collected"} for s in chk.meta.sources):
+                chk(facts, CheckContext(chk.defaults()))
+        return time.perf_counter() - started
+
+    for round_no in range(40):
+        files = {name: mangle(text, rng) if rng.random() < 0.6 else text for name, text in originals.items()}
+        assert read(files, f"r{round_no}") < 2.0
+    unit = "".join(f"[{i}]\nsecret = s{i}\nmacaddress = 0004f2{i:06x}\nautoprov = yes\nk{i} = v\n" for i in range(2000))
+    small = min(read({**originals, "phoneprov_users.conf": unit, "hep.conf": "[general]\n" + unit}, f"s{i}")
+                for i in range(2))
+    large = min(read({**originals, "phoneprov_users.conf": unit * 10, "hep.conf": "[general]\n" + unit * 10}, f"l{i}")
+                for i in range(2))
+    assert large < 15 * small + 0.05, (small, large)
