@@ -147,3 +147,22 @@ def test_errors_beside_findings_count_against_the_unit(registry):
     assert card.coverage == 0.0
     clean = score(results[:2], _profile("MBX-PIN-101"), meta)
     assert card.overall < clean.overall
+
+
+def test_builtin_profile_files_are_named_after_their_ids(registry):
+    """Built-in profiles are found by file name (no profile is parsed to learn IDs), so each file's id is its name;
+    a copy in the profiles folder under another name is refused at load, not silently taken for another profile."""
+    from voxaudit.profile import PROFILES_DIR, builtin_profiles
+
+    shipped = builtin_profiles()
+    assert set(shipped) == {"hipaa-security-rule", "hipaa-2025-nprm"}
+    for pid, path in shipped.items():
+        assert load_profile(pid, registry).id == pid
+        assert path.parent == PROFILES_DIR
+    misnamed = PROFILES_DIR / "zz-misnamed-test.yaml"
+    misnamed.write_text(shipped["hipaa-security-rule"].read_text(encoding="utf-8"), encoding="utf-8")
+    try:
+        with pytest.raises(ProfileError, match="named after its id"):
+            load_profile("zz-misnamed-test", registry)
+    finally:
+        misnamed.unlink()

@@ -114,15 +114,16 @@ class ConfigObject(Data, kw_only=True):
         return msgspec.convert(data, cls, strict=False)
 
     def setting(self, key: str) -> Optional[Setting]:
-        # Keys are stored lowercased and asked for in lowercase nearly always: lower() only on a miss.
+        # Keys are stored lowercased and asked for in lowercase nearly always: lower() only on a miss with a
+        # key that is not lowercase already (most asks are misses: an option left at its default).
         values = self.settings.get(key)
-        if values is None:
+        if values is None and not key.islower():
             values = self.settings.get(key.lower())
         return values[-1] if values else None
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
         values = self.settings.get(key)
-        if values is None:
+        if values is None and not key.islower():
             values = self.settings.get(key.lower())
         return values[-1].value if values else default
 
