@@ -251,6 +251,25 @@ def test_value_changed_in_place_comment_and_spacing_kept(tmp_path: Path) -> None
     assert (tmp_path / "vm_more.conf").read_text() == "maxlogins=3"  # still no newline: the file's own shape
 
 
+def test_an_override_read_before_the_section_exists_is_not_used(tmp_path: Path) -> None:
+    """FreePBX trees may include sip_custom_post.conf above [general] (amac00-freepbx-pjsip-asterisk): an
+    ``[general](+)`` there is refused by Asterisk ("Category addition requested, but category 'general' does not
+    exist"), so the fix goes to an override read after the header, or to the GUI when there is none."""
+    from voxaudit.remediation import set_
+    (tmp_path / "extensions_additional.conf").write_text("[from-internal]\n")  # a FreePBX tree
+    (tmp_path / "sip_custom_post.conf").write_text("")
+    (tmp_path / "sip.conf").write_text("#include sip_custom_post.conf\n\n[general]\nallowguest=yes\n")
+    placed = _writer(tmp_path).place(set_("sip.conf", "general", "allowguest", "no", "sip.general"))
+    assert placed.gui and not placed.file, placed
+    (tmp_path / "sip_custom.conf").write_text("")
+    (tmp_path / "sip.conf").write_text("#include sip_custom_post.conf\n\n[general]\nallowguest=yes\n"
+                                       "#include sip_custom.conf\n")
+    w = _writer(tmp_path)
+    assert w.place(set_("sip.conf", "general", "allowguest", "no", "sip.general")).file == "sip_custom.conf"
+    _apply(tmp_path, w)
+    assert (tmp_path / "sip_custom.conf").read_text() == "[general](+)\nallowguest=no\n"
+
+
 def test_template_setting_changed_in_the_template(tmp_path: Path) -> None:
     """A value an object inherits is changed where it is written: the template section."""
     from voxaudit.remediation import set_

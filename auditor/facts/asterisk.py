@@ -18,8 +18,9 @@ from voxaudit.facts.asterisk_dialplan import (
 )
 from voxaudit.facts.asterisk_hep import HEP_ROOT, build_hep
 from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
+from voxaudit.facts.asterisk_lua import LUA_ROOT, build_lua
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
-from voxaudit.facts.asterisk_modules import NOT_AUDITED, unaudited_builder
+from voxaudit.facts.asterisk_modules import NOT_AUDITED, module_loaded, unaudited_builder
 from voxaudit.facts.asterisk_realtime import flag_realtime
 from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
@@ -52,6 +53,7 @@ ASTERISK_ROOTS = (
     "manager.conf", "http.conf", "ari.conf", "logger.conf", "cdr.conf", "cel.conf",
     "acl.conf", "rtp.conf", "modules.conf",
     "extensions.ael", "minivm.conf",  # built by auditor/facts/asterisk_dialplan.py and asterisk_minivm.py
+    "extensions.lua",  # pbx_lua's Lua dialplan: not read, a gap while pbx_lua loads (auditor/facts/asterisk_lua.py)
     # After voicemail.conf and sip.conf: users.conf's builder resolves duplicate mailboxes and peers
     # against the objects those two built (auditor/facts/asterisk_sip.py build_users).
     "pjsip_wizard.conf", "users.conf",
@@ -363,6 +365,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     **{root: _simple_builder(root) for root in _SIMPLE_KINDS},
     "sip.conf": _build_sip,
     IAX_ROOT: build_iax,
+    LUA_ROOT: build_lua,
     HEP_ROOT: build_hep,
     **{root: unaudited_builder(root) for root in NOT_AUDITED},
 }
@@ -385,6 +388,40 @@ def _flag_orphan_fragments(parsed: dict[str, ParsedConfig], facts: AsteriskFacts
                         "what it configures is not audited"))
 
 
+# Roots that only one loadable module reads: when modules.conf keeps that module from loading, Asterisk
+# never opens the file: no object is built from it (ARI users of a noload'ed res_ari are no login), and
+# whatever is wrong in it (a refused #include, a line it would reject) hides nothing that runs.
+# voicemail.conf is not here (app_voicemail_odbc/_imap read it too); pjsip.conf is res_pjsip's
+# (noload => chan_pjsip.so leaves res_pjsip reading it).
+MODULE_OF_ROOT = {
+    "sip.conf": "chan_sip", IAX_ROOT: "chan_iax2", "pjsip.conf": "res_pjsip",
+    WIZARD_ROOT: "res_pjsip_config_wizard", MINIVM_ROOT: "app_minivm", AEL_ROOT: "pbx_ael", "ari.conf": "res_ari",
+    HEP_ROOT: "res_hep", "phoneprov.conf": "res_phoneprov", "cdr_pgsql.conf": "cdr_pgsql",
+    "cel_pgsql.conf": "cel_pgsql", "cdr_mysql.conf": "cdr_mysql", "cdr_tds.conf": "cdr_tds", LUA_ROOT: "pbx_lua",
+}
+
+
+def _unloaded(root: str, parsed: dict[str, ParsedConfig], objects: list[ConfigObject]) -> Optional[str]:
+    """Why Asterisk never opens ``root`` (its only reader is kept from loading by modules.conf), or None
+    when it does or when that is not known (modules.conf missing or refused). Needs modules.conf built."""
+    module = MODULE_OF_ROOT.get(root)
+    modules = parsed.get("modules.conf")
+    if module is None or modules is None or not modules.found or modules.fatal is not None:
+        return None
+    mods = next((o for o in objects if o.kind == "modules.modules"), None)
+    state = module_loaded(module, root, True, True, mods)
+    return None if state.loaded else state.why
+
+
+def _not_in_effect(root: str, problems: list[ParseProblem], why: str) -> list[ParseProblem]:
+    """A root Asterisk does not read: what is wrong in it is kept as notes (the report still says it),
+    never as a fatal error or a gap that would turn checks into ERROR over a file nothing opens."""
+    quiet = [p if p.note else ParseProblem(file=p.file, line=p.line, fatal=False, note=True,
+                                           message=f"not in effect: {p.message}") for p in problems]
+    return quiet + [ParseProblem(file=root, line=0, fatal=False, note=True,
+                                 message=f"{root} is not read by Asterisk ({why}); its settings are not in effect")]
+
+
 def build_asterisk_facts(
     parsed: dict[str, ParsedConfig],
     logrotate: Optional[list[LogrotateRule]] = None,
@@ -399,15 +436,19 @@ def build_asterisk_facts(
                      pin_tracker=SharedSecretTracker("shared-pin"), sip_tracker=SharedSecretTracker("shared-secret"))
     # In ASTERISK_ROOTS order, as Asterisk's modules load them: users.conf adds to what
     # voicemail.conf and sip.conf built, whatever order the collector parsed them in.
+    # modules.conf first: whether a module-owned root is read at all depends on it (_unloaded).
     order = {root: i for i, root in enumerate(ASTERISK_ROOTS)}
+    order["modules.conf"] = -1
     for root, pc in sorted(parsed.items(), key=lambda item: order.get(item[0], len(order))):
         b.problems = []
         builder = ROOT_BUILDERS.get(root)
-        if pc.found and pc.fatal is None and builder is not None:
+        why = _unloaded(root, parsed, b.objects) if pc.found else None
+        if why is None and pc.found and pc.fatal is None and builder is not None:
             builder(pc, b)
+        problems = [ParseProblem.of(p) for p in pc.problems] + b.problems
         facts.configs[root] = ConfigFileFacts(
             root=root, found=pc.found, files=pc.files, content_lines=getattr(pc, "content_lines", None),
-            problems=[ParseProblem.of(p) for p in pc.problems] + b.problems,
+            problems=problems if why is None else _not_in_effect(root, problems, why),
         )
     _flag_orphan_fragments(parsed, facts)
     flag_realtime(parsed, facts.configs, facts.objects)

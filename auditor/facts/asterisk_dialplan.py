@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from voxaudit.facts.asterisk_lua import LUA_ROOT, read_lua
 from voxaudit.facts.common import ParseProblem, is_secret_key, redact_inline_credentials
 from voxaudit.model import Data, SourceRef
 from voxaudit.parsers.asterisk_ael import AelConfig, parse_ael
@@ -43,7 +44,8 @@ EXTENSIONS_ROOT = "extensions.conf"
 AEL_ROOT = "extensions.ael"
 # Roots that are not .conf files and the reader each needs instead of parse_config (same signature:
 # config_dir, root[, asterisk_dir]); a collector reads every other root with parse_config.
-ROOT_READERS = {AEL_ROOT: parse_ael}
+# extensions.lua is only measured, never parsed (auditor/facts/asterisk_lua.py).
+ROOT_READERS = {AEL_ROOT: parse_ael, LUA_ROOT: read_lua}
 
 OPAQUE = "\x00"          # stands for a character of a ${...}/$[...] whose value is unknown until run time
 MAX_NESTING = 16         # wrapper applications inside wrapper applications

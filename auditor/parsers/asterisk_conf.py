@@ -962,6 +962,13 @@ class _Loader:
         word = _ci(t[1:i])
         arg = t[i + 1:].strip(_BLANKS) if i < n else ""
         if word not in ("include", "tryinclude", "exec"):
+            if "=" in word or arg.startswith("="):
+                # '#name=value': a setting "commented out" with '#' (FreePBX users do this in generated
+                # files). config.c logs "Unknown directive" and ignores the line: not in effect, and no
+                # mistyped include or exec whose content could be missing, so it hides nothing.
+                self.problem(rel, lineno, "'#' line that reads as a commented-out setting: an unknown directive "
+                             "to Asterisk, which ignores the line (the setting is not in effect)", note=True)
+                return True
             self.problem(rel, lineno, "unknown directive; Asterisk ignores the line")
             return True
         if not arg:

@@ -149,8 +149,57 @@ class AsteriskWriter(TreeWriter):
         at = order.get(Path(generated).name, 0)
         for name in names:
             i = order.get(name)
-            if i is not None and i > at and not self.generated(files[i]) and self._ends_context(name):
+            if i is not None and i > at and not self.generated(files[i]) and self._ends_context(name) \
+                    and self._read_after_header(change, files[i]):
                 return files[i]
+        return None
+
+    def _read_after_header(self, change: Change, override: str) -> bool:
+        """An ``[x](+)`` block adds to a section that exists when it is read (config.c: "Category addition
+        requested, but category does not exist" otherwise): the override file's #include must come after the
+        section's first header in Asterisk's read order. Unknown order: not safe."""
+        files = self._files(change.root)
+        start = self._position(files, override, 0)
+        headers = [p for rel, n in self._headers(files, change.section) if (p := self._position(files, rel, n))]
+        return start is not None and bool(headers) and min(headers) < start
+
+    def _headers(self, files: list[str], name: str) -> list[tuple[str, int]]:
+        out = []
+        for rel in files:
+            try:
+                lines = self.edit(rel).lines
+            except NotWritable:
+                continue
+            out += [(rel, n) for n, line in enumerate(lines, start=1) if (s := line.strip()).startswith("[")
+                    and "]" in s and s[1:s.index("]")].strip().lower() == name.lower()]
+        return out
+
+    def _position(self, files: list[str], rel: str, line: int) -> Optional[tuple[int, ...]]:
+        """Where line ``line`` of ``rel`` is read, as the include lines that lead to it from the root file
+        (tuples compare in read order); None when no file of the root includes it."""
+        path = [line]
+        seen = {rel}
+        while rel != files[0]:
+            at = self._included_at(files, rel)
+            if at is None or at[0] in seen:
+                return None
+            rel, line = at
+            seen.add(rel)
+            path.insert(0, line)
+        return tuple(path)
+
+    def _included_at(self, files: list[str], rel: str) -> Optional[tuple[str, int]]:
+        """The first #include (in read order) of ``rel``, as (file, line)."""
+        name = Path(rel).name
+        for f in files:
+            try:
+                lines = self.edit(f).lines
+            except NotWritable:
+                continue
+            for n, line in enumerate(lines, start=1):
+                s = line.strip()
+                if s.startswith(("#include", "#tryinclude")) and Path(s.split(None, 1)[-1].strip("\"<> ")).name == name:
+                    return f, n
         return None
 
     def _ends_context(self, name: str) -> bool:

@@ -97,7 +97,7 @@ def manager_fix(session: AdminSession, params: Params) -> list[str]:
 
 BINDINGS = (
     Binding("ACC-LOGOFF-101", "asterisk", manager_http_sessions, ("manager.conf", "http.conf"),
-            remediation=REMEDIATION, fix=manager_fix, none="manager.conf has no [general]"),
+            remediation=REMEDIATION, fix=manager_fix, none="no manager.conf [general]: AMI, and so AMI over HTTP, is disabled"),
     Binding("ACC-LOGOFF-101", "asterisk", freepbx_web_ui, (), remediation=REMEDIATION,
             none="not a FreePBX system"),
 )

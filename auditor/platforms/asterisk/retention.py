@@ -123,7 +123,7 @@ BINDINGS = (
             bounds_fix, none=NO_GENERAL, change=bounds_change),
     Binding("RET-PHI-103", "asterisk", deleted_messages, ("voicemail.conf",), "AST-RET-103", DELETED_REMEDIATION,
             deleted_fix, none=NO_GENERAL, change=deleted_change),
-    Binding("RET-PHI-104", "asterisk", stored_recordings, ("extensions.conf", "extensions.ael", "spool"), "AST-RET-104",
-            RECORDING_REMEDIATION,
+    Binding("RET-PHI-104", "asterisk", stored_recordings, ("extensions.conf", "extensions.ael", "extensions.lua", "spool"),
+            "AST-RET-104", RECORDING_REMEDIATION,
             none="the dialplan does not record calls and no recordings are stored"),
 )

@@ -115,17 +115,31 @@ def pjsip_trunks(facts: AsteriskFacts) -> Iterator[SignallingPath]:
 
 
 def _media(ep: ConfigObject) -> str:
+    """The media encryption res_pjsip ends with: ``webrtc=yes`` forces DTLS-SRTP whatever
+    ``media_encryption`` says (sip_endpoint_apply_handler() in pjsip_configuration.c sets encryption to
+    AST_SIP_MEDIA_ENCRYPT_DTLS after every option is read; Asterisk 15 and later)."""
+    if ep.flag("webrtc"):
+        return "dtls"
     return (ep.get("media_encryption") or "no").lower()
+
+
+def _media_setting(ep: ConfigObject, value: str) -> tuple[str, str]:
+    """(option that decided the media encryption, how to say it) for evidence: webrtc=yes, or media_encryption."""
+    if ep.flag("webrtc"):
+        written = (ep.get("media_encryption") or "").lower()
+        over = f" (overrides media_encryption={written})" if written and written != "dtls" else ""
+        return "webrtc", f"webrtc=yes: DTLS-SRTP{over}"
+    return "media_encryption", f"media_encryption={value}"
 
 
 def _endpoint_media(ep: ConfigObject, at_fallback: bool, value: str) -> MediaPolicy:
     """``value``: the endpoint's media_encryption as _media() reads it."""
     optimistic = value in SRTP and ep.flag("media_encryption_optimistic")
+    key, setting = _media_setting(ep, value)
     return MediaPolicy(subject=f"endpoint {ep.name}", section=f"[{ep.name}]",
-                       source=ep.location("media_encryption_optimistic" if optimistic and at_fallback
-                                          else "media_encryption"),
+                       source=ep.location("media_encryption_optimistic" if optimistic and at_fallback else key),
                        encrypted=value in SRTP, fallback=optimistic,
-                       setting=f"media_encryption={value}" + (", media_encryption_optimistic=yes" if optimistic else ""))
+                       setting=setting + (", media_encryption_optimistic=yes" if optimistic else ""))
 
 
 def endpoint_media(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
@@ -145,7 +159,7 @@ def srtp_endpoints(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
 def sdes_keys(facts: AsteriskFacts) -> Iterator[KeyExchange]:
     plain_of: dict[str, list[str]] = {}  # transport= (or "" unpinned) -> the plaintext transports it leaves usable
     for ep in facts.of_kind("pjsip.endpoint"):
-        if (ep.get("media_encryption") or "").lower() != "sdes":
+        if _media(ep) != "sdes":  # webrtc=yes turns a written sdes into DTLS
             continue
         pinned = ep.get("transport")
         plain = plain_of.get(pinned or "")

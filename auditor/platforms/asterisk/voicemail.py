@@ -95,7 +95,8 @@ BINDINGS = (
                     "security log).",
         "freepbx": "Settings > Voicemail Admin > Settings > General: maxlogins = 3.",
     }, maxlogins_fix, none="no [general] section", change=maxlogins_change),
-    Binding("MBX-POL-104", "asterisk", pin_prompts, ("extensions.conf", "extensions.ael"), "AST-VM-108", {
+    Binding("MBX-POL-104", "asterisk", pin_prompts, ("extensions.conf", "extensions.ael", "extensions.lua"),
+            "AST-VM-108", {
         "asterisk": "Remove the 's' option: VoiceMailMain(${CALLERID(num)}@default) so the PIN is always asked.",
         "freepbx": "Remove the custom context in extensions_custom.conf that calls VoiceMailMain(...,s); for *97 keep "
                    "Settings > Voicemail Admin > Settings > 'Require From Same Extension' with a password.",
