@@ -92,7 +92,7 @@ def _source_failure(binding: Any, facts: Any) -> str:
     for source in binding.sources:
         state, reason = facts.source_state(source)
         if state == "error":
-            return f"{source} could not be used: {reason}"
+            return f"{facts.source_name(source)} could not be used: {reason}"
         if state == "not_collected":
             return str(reason)
     for source in binding.sources:

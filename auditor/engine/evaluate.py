@@ -114,8 +114,9 @@ def _run_part(check_id: str, part: Part, record: TargetRecord, ctx: CheckContext
             if name is None:
                 return []
             if state == "error":
-                return [Result(check_id, record.name, name, Status.ERROR, f"{source} could not be used: {reason}",
-                               None, [], ErrorKind.PARSE, None, alias)]
+                return [Result(check_id, record.name, name, Status.ERROR,
+                               f"{facts.source_name(source)} could not be used: {reason}", None, [], ErrorKind.PARSE,
+                               None, alias)]
             return [Result(check_id, record.name, name, Status.ERROR, reason, None, [], ErrorKind.NOT_COLLECTED, None,
                            alias)]
     results = []

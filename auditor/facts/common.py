@@ -315,6 +315,11 @@ class PlatformFacts(Data, tag_field="platform", dict=True, kw_only=True):
                     message=f"{cf.content_lines} configuration line(s) but nothing was understood from them; "
                             f"checks that read {cf.root} are not assessed"))
 
+    def source_name(self, name: str) -> str:
+        """The file a binding's fact source is on this platform, as messages name it (OpenSIPS answers the
+        Kamailio bindings' kamailio.cfg with opensips.cfg)."""
+        return name
+
     def source_state(self, name: str) -> tuple[str, str]:
         """('ok'|'missing'|'error'|'not_collected', reason) for a fact source (a config root)."""
         cf = self.configs.get(name)

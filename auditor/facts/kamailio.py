@@ -29,9 +29,15 @@ _SECRET_NAMES = {"mask_key", "key", "shared_secret", "auth_key", "pass", "dbrwpw
 # ...and names that mention a password but hold a column, AVP or header name (auth_db password_column).
 _NOT_SECRET_SUFFIXES = ("_column", "_col", "_avp", "_attr", "_hdr", "_spec", "_mode", "_flag")
 _SECRET_NAME_RE = re.compile(r"(?:^|_)(?:pw|pass|passwd|pwd|secret)(?:$|_)", re.IGNORECASE)
-# ';'-separated attribute lists ("name=srv;addr=...;pass=...", ndb_redis and friends).
-_ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=([^;]*)")
-_LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss):)?(?P<addr>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?")
+# ';'-separated attribute lists ("name=srv;addr=...;pass=...", ndb_redis and friends); "name=>" is an
+# htable or sqlops connection name, not an attribute.
+_ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=(?!>)([^;]*)")
+# proto:address:port as cfg.y's listen takes it; the address may be empty where a #!substdef placeholder is
+# still unfilled ("tls::5061"): the protocol is still the one written, never the udp default. OpenSIPS
+# sockets also carry HEP tracing, BIN clustering, SMPP and MSRP, which are not SIP.
+_LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss|hep_udp|hep_tcp|hep_tls|bins|bin|smpp|msrps|msrp)"
+                        r":(?=[^:\s]|:\d))?(?P<addr>\[[^\]]*\]|[^:\s]*)"
+                        r"(?::(?P<port>\d+))?", re.IGNORECASE)
 
 
 # The fact source of the checks that judge the routing logic (authentication, flood protection,
@@ -59,8 +65,11 @@ class OpenSipsFacts(KamailioFacts, tag="opensips", kw_only=True):
     def cfg_name(self) -> str:
         return "opensips.cfg"
 
+    def source_name(self, name: str) -> str:
+        return "opensips.cfg" if name in {"kamailio.cfg", "tls.cfg", ROUTING} else name
+
     def source_state(self, name: str) -> tuple[str, str]:
-        return super().source_state("opensips.cfg" if name in {"kamailio.cfg", "tls.cfg", ROUTING} else name)
+        return super().source_state(self.source_name(name))
 
     def resource_errors(self, name: str) -> list[tuple[str, str]]:
         """Gaps of opensips.cfg count for the checks that declare kamailio.cfg (once, not also as tls.cfg
@@ -72,6 +81,9 @@ class OpenSipsFacts(KamailioFacts, tag="opensips", kw_only=True):
 # OpenSIPS tls_mgm parameter -> the tls.cfg key the checks read
 _TLS_MGM_KEYS = {"tls_method": "method", "verify_cert": "verify_certificate", "require_cert": "require_certificate",
                  "ciphers_list": "cipher_list", "ca_list": "ca_list"}
+# tls_mgm defaults that differ from Kamailio's tls.cfg ones (tls_mgm docs: verify_cert and require_cert
+# "Default value is 1"): a domain that does not set them verifies its peer.
+_TLS_MGM_DEFAULTS = {"verify_certificate": "yes", "require_certificate": "yes"}
 _OPENSIPS_METHOD_RE = re.compile(r"(?i)^(SSLv23|SSLv3|TLSv1(?:_\d)?)")
 
 
@@ -110,9 +122,35 @@ def _opensips_tls_profiles(facts: KamailioFacts) -> list[ConfigObject]:
         for name in domains.get(dom, []):
             profiles[name][target] = [{"value": value, "file": o.source.file, "line": o.source.line}]
             first_line.setdefault(name, o.source.line)
+    for name, settings in profiles.items():
+        for key, default in _TLS_MGM_DEFAULTS.items():  # unset: tls_mgm's own default, not the tls.cfg one
+            settings.setdefault(key, [{"value": default, "file": facts.cfg_name, "line": first_line.get(name, 1)}])
     return [ConfigObject.of({"kind": "tls.profile", "name": name, "source": {
         "file": facts.cfg_name, "line": first_line.get(name, 1)}, "settings": settings, "secrets": {}})
         for name, settings in profiles.items()]
+
+
+
+
+# tls module parameters -> the tls.cfg key the checks read (tls_mod.c params[]); the int ones are 0/1.
+_TLS_MODPARAM_KEYS = {"tls_method": "method", "verify_certificate": "verify_certificate",
+                      "require_certificate": "require_certificate", "cipher_list": "cipher_list",
+                      "ca_list": "ca_list", "certificate": "certificate", "private_key": "private_key"}
+
+
+def _tls_modparam_settings(facts: KamailioFacts) -> dict[str, list[dict]]:
+    """The default profiles' settings when no tls.cfg is configured: modparam("tls", ...) values."""
+    out: dict[str, list[dict]] = {}
+    for o in facts.of_kind("kamailio.modparam"):
+        mod, _, param = o.name.partition(".")
+        key = _TLS_MODPARAM_KEYS.get(param) if mod == "tls" else None
+        if key is None:
+            continue
+        value = (o.get("value") or "").strip()
+        if key in {"verify_certificate", "require_certificate"}:
+            value = "yes" if value.lower() in {"1", "yes", "true", "on"} else "no"
+        out[key] = [{"value": value, "file": o.source.file, "line": o.source.line}]
+    return out
 
 
 def _secret_name(name: str) -> bool:
@@ -172,7 +210,8 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
         for it in cfg.items:
             if it.kind == "global" and it.name in {"listen", "socket"}:
                 m = _LISTEN_RE.match(it.value.split()[0])
-                proto, addr, port = (m.group("proto") or "udp", m.group("addr"), m.group("port") or "") if m else ("", it.value, "")
+                proto, addr, port = ((m.group("proto") or "udp").lower(), m.group("addr"), m.group("port") or "") if m \
+                    else ("", it.value, "")
                 facts.objects.append(_obj("kamailio.listen", it.value, it, {"proto": proto, "address": addr.strip("[]"), "port": port}))
             elif it.kind == "global":
                 facts.objects.append(_obj("kamailio.global", it.name, it, {"value": it.value}, hidden))
@@ -196,19 +235,29 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
         facts.objects.sort(key=OBJECT_ORDER)
         facts.reindex()
         return facts
-    # tls.cfg: where modparam("tls", "config") points, looked up beside kamailio.cfg by name.
+    # The tls module reads a profile file only when modparam("tls", "config") names one (tls_mod.c:
+    # tls_domains_cfg_file is empty by default); without it, its own parameters make the default server
+    # and client profiles. Either way both default profiles exist (a file that lacks one gets the
+    # built-in defaults: SSLv23, no verification).
     tls_param = next((o for o in facts.objects if o.kind == "kamailio.modparam" and o.name == "tls.config"), None)
-    tls_name = Path(tls_param.get("value") or "tls.cfg").name if tls_param else "tls.cfg"
+    tls_loaded = facts.named("kamailio.module", "tls") is not None
+    tls_name = Path((tls_param.get("value") if tls_param else None) or "tls.cfg").name
     tls_path = cfg_dir / tls_name
     problems = []
-    found = tls_path.exists() or tls_path.is_symlink()  # present in any form: a FIFO or a broken link is read as
-    # far as it can be and said, never taken for "no tls.cfg"
+    present = tls_path.exists() or tls_path.is_symlink()  # present in any form: a FIFO or a broken link is read
+    # as far as it can be and said, never taken for "no tls.cfg"
+    found = present and tls_param is not None
     content = 0
-    if not found and tls_param is not None and facts.named("kamailio.module", "tls") is not None:
+    if not present and tls_param is not None and tls_loaded:
         # The tls module reads this file on the host; the copy does not have it: a gap, never "no TLS".
         problems.append(ParseProblem(file=tls_param.source.file, line=tls_param.source.line, fatal=False,
                                      message=f"modparam tls config names {tls_name!r}, which is not in the copy; "
                                              "TLS settings not assessed"))
+    if present and tls_param is None and tls_loaded:
+        problems.append(ParseProblem(file=tls_name, line=0, fatal=False, note=True, message=(
+            "no modparam(\"tls\", \"config\") names this file, so the tls module does not read it; the TLS "
+            "profiles are the tls module parameters")))
+    names: set[str] = set()
     if found:
         profiles, problem, content = parse_tls_cfg(tls_path, tls_name)
         if problem:
@@ -217,9 +266,20 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
             settings = {k: [{"value": v, "file": tls_name, "line": ln}] for k, (v, ln) in prof.settings.items()
                         if "password" not in k}
             start = min((ln for _, ln in prof.settings.values()), default=1)
+            names.add(re.sub(r"\s+", "", prof.name).lower())
             facts.objects.append(ConfigObject.of({
                 "kind": "tls.profile", "name": prof.name, "source": {"file": tls_name, "line": max(start - 1, 1)},
                 "settings": settings, "secrets": {}}))
+    if tls_loaded and not any(p.fatal for p in problems) and (found or tls_param is None):
+        defaults = {} if tls_param is not None else _tls_modparam_settings(facts)
+        at = tls_param.source if tls_param is not None else None
+        for name in ("server:default", "client:default"):
+            if name in names:
+                continue
+            source = at or next((SourceRef(file=v[0]["file"], line=v[0]["line"]) for v in defaults.values()), None)
+            facts.objects.append(ConfigObject.of({
+                "kind": "tls.profile", "name": name, "settings": dict(defaults), "secrets": {},
+                "source": {"file": source.file if source else facts.cfg_name, "line": source.line if source else 1}}))
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],
                                                problems=problems, content_lines=content)
     facts.objects.sort(key=OBJECT_ORDER)

@@ -20,7 +20,11 @@ What follows cfg.lex (the rule is named beside the code that implements it):
   defines (MAX_DEFINES); a defined identifier met in the code is replaced by its value, which is
   lexed again (``unput``); ``subst``/``substdef``/``substdefs`` (a substdef also defines its
   name; rules whose pattern is a plain name are applied to strings, others are a gap);
-  ``defenv``, ``defexp``, ``ifexp`` depend on the running host and are gaps;
+  ``ifexp`` is evaluated as pp_ifexp_eval does over the defines (names, numbers, strings, ``!``,
+  comparisons, ``&&``, ``||``, parentheses); an expression beyond that, ``defexp`` (an snexpr
+  value) and ``defenv`` (the running host's environment) are gaps;
+* pseudo-variables with parentheses (``$(...)``, ``$name(...)``) are one token up to the matching
+  parenthesis (PVAR_P): comment marks, quotes and ``;`` inside them are part of the token;
 * ``include_file`` / ``import_file`` (also after ``#!``): the name must be quoted and shorter
   than 128 characters; a relative name is looked up beside the including file; ``import_file``
   of a missing file is ignored (a note says so), a missing ``include_file`` is fatal; at most 10 nested includes
@@ -35,13 +39,15 @@ define expansion, so its time is linear in the input.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from voxaudit.parsers.files import UnreadableFile, read_config_file
-from voxaudit.parsers.opensips_template import looks_like_template, strip_template
+from voxaudit.parsers.opensips_template import looks_like_mustache, looks_like_template, strip_mustache, strip_template
 from voxaudit.parsers.problem import Problem, label
 
 MAX_INCLUDE_DEPTH = 10  # cfg.lex MAX_INCLUDE_DEPTH
@@ -79,6 +85,11 @@ _SQ_PLAIN_RE = re.compile(r"[^']*")
 _ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
 _HEX_RE = re.compile(r"[0-9a-fA-F]{1,2}")
 _OCT_RE = re.compile(r"[0-7]{2,3}")
+_PAREN_RE = re.compile(r"[()]")
+# characters that never end an OpenSIPS script variable (anything but parentheses, blanks, ';', ',' and
+# the characters operators are made of)
+_SCALE_RE = re.compile(r"scale\s+(?:up|down)\s+to\b")
+_SCRIPTVAR_PLAIN_RE = re.compile(r"[^()\s;,=+\-*/%&|^~!<>]+")
 
 
 
@@ -166,6 +177,18 @@ def _value(parts: list[Part]) -> str:
     return "".join(parts).strip()
 
 
+_DESCRIPTION_RE = re.compile(r"\b(?:description|descr|desc)\b")
+
+
+def _before_description(parts: list[Part]) -> list[Part]:
+    """A custom cfg variable's value without its ``desc "..."`` (cfg.y cfg_var: CFG_DESCRIPTION STRING),
+    so the description is never taken for the value."""
+    for k, p in enumerate(parts):
+        if not isinstance(p, _Lit) and (m := _DESCRIPTION_RE.search(p)) is not None:
+            return [*parts[:k], p[:m.start()]]
+    return parts
+
+
 def _split_args(parts: list[Part]) -> list[list[Part]] | None:
     """The arguments of ``name(arg, arg, ...)``, split at commas of the outer parentheses; None when
     the statement is not of that form (text after the closing parenthesis, none at all)."""
@@ -229,6 +252,7 @@ class _Loader:
         self.route_pending = ""
         self.braces = 0
         self.route_open_at = ("", 0)
+        self.last_global = ""  # the global the latest top-level statement set (continuation lines)
 
     # -- problems ---------------------------------------------------------------------------
     def fatal(self, file: str, line: int, message: str) -> None:
@@ -308,6 +332,10 @@ class _Loader:
         """cfg.lex over one file. Directives are recognised at the start of a line outside comments
         and strings; inside a false #!ifdef only the conditionals are (IFDEF_SKIP)."""
         state = _LexState()
+        if looks_like_mustache(text):  # a Handlebars/Jinja template given as the configuration itself
+            text, template_gaps = strip_mustache(text)
+            for line_no, message in template_gaps:
+                self.gap(rel, line_no, message)
         if self.opensips and looks_like_template(text):
             text, template_gaps = strip_template(text)
             for line_no, message in template_gaps:
@@ -385,6 +413,19 @@ class _Loader:
                 self.emit("", rel, lineno)
                 i += 1
                 continue
+            if ch == "$" and self.opensips:
+                # SCRIPTVARS: '$' and everything up to a blank, ';', ',' or operator outside parentheses
+                # (or the ')' closing them) is one token: quotes and '#' inside are part of it
+                end = self.scriptvar_end(text, i)
+                self.emit(text[i:end], rel, lineno)
+                seen, i = True, end
+                continue
+            if ch == "$" and not self.opensips and (end := self.pvar_end(text, i)) > i:
+                # PVAR_P: ``$(...)`` and ``$name(...)`` are one token up to the matching parenthesis;
+                # '#', '//', quotes and ';' inside are part of it (``{re.subst,/(\#)/x/}``)
+                self.emit(text[i:end], rel, lineno)
+                i = end
+                continue
             if ch.isalpha() or ch == "_":
                 m = _ID_RE.match(text, i)
                 word = m.group()
@@ -421,6 +462,48 @@ class _Loader:
                 continue
             i += 1
         return seen
+
+    @staticmethod
+    def scriptvar_end(text: str, i: int) -> int:
+        """Where OpenSIPS's script variable starting with ``$`` at ``text[i]`` ends (cfg.lex SCRIPTVARS:
+        WHITESPACE, SEMICOLON, COMMA, ASSIGNOP, ARITHOP, BITOP and LOGOP end it outside parentheses; the
+        ')' closing the first '(' ends it after itself; any other character is part of it)."""
+        depth, j, n = 0, i + 1, len(text)
+        while j < n:
+            m = _SCRIPTVAR_PLAIN_RE.match(text, j)
+            if m is not None and m.end() > j:
+                j = m.end()
+                continue
+            ch = text[j]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth <= 1:
+                    return j + 1 if depth == 1 else j
+                depth -= 1
+            elif depth == 0:
+                return j  # a blank, ';', ',' or an operator character
+            j += 1
+        return n
+
+    @staticmethod
+    def pvar_end(text: str, i: int) -> int:
+        """Where the pseudo-variable starting with ``$`` at ``text[i]`` ends when it takes parentheses
+        (cfg.lex ``{VAR_MARK}{LPAREN}`` and ``<AVP_PVAR>{ID}{LPAREN}`` enter PVAR_P, which counts
+        only parentheses); ``i`` for any other ``$`` (``$ru``, ``$avp[...]``: ordinary tokens). A
+        pvar still open at the end of the line takes the rest of the line."""
+        start = i + 1
+        if text[start:start + 1] != "(":
+            m = _ID_RE.match(text, start)
+            if m is None or text[m.end():m.end() + 1] != "(":
+                return i
+            start = m.end()
+        depth = 0
+        for m in _PAREN_RE.finditer(text, start):
+            depth += 1 if m.group() == "(" else -1
+            if depth == 0:
+                return m.end()
+        return len(text)
 
     def lex_string(self, text: str, i: int, state: _LexState) -> int:
         """STRING1 (``"``, escapes) or STRING2 (``'``, as is) from ``text[i]``; returns the next index.
@@ -545,8 +628,13 @@ class _Loader:
             # the last cfgengine counts; its gap is written once the script's modparam is known
             self.cfg.engine, self.cfg.engine_at = ("", ("", 0)) if engine in NATIVE_ENGINES else (engine, (rel, lineno))
             return
+        if self.opensips and self.last_global == "auto_scaling_profile" and _SCALE_RE.match(code):
+            return  # OpenSIPS 3.x: "scale up to N on P% for C cycles within W" lines of the profile
         if (g := _GLOBAL_RE.match(code)) is not None:
+            self.last_global = g.group(1).lower()
             rest = self.after_equals(stmt.parts)
+            if "." in g.group(1):  # cfg_var: group.name = value [desc "text"]
+                rest = _before_description(rest)
             self.cfg.items.append(Item("global", g.group(1).lower(), _value(rest), rel, lineno))
             return
         self.gap(rel, lineno, "top-level statement not understood")
@@ -593,8 +681,11 @@ class _Loader:
             if len(self.cond) >= MAX_IFDEFS:
                 self.fatal(rel, lineno, f"more than {MAX_IFDEFS} nested #!ifdef (Kamailio's limit)")
             if name == "ifexp":
-                self.gap(rel, lineno, "#!ifexp depends on the running host; its block is not assessed")
-                truth = False
+                result = None if self.inactive else eval_ifexp(rest, self.cfg.defines)
+                if result is None and not self.inactive:
+                    self.gap(rel, lineno, "#!ifexp: an expression over #!define values (snexpr) that the reader does "
+                                          "not evaluate; its block is not assessed")
+                truth = bool(result)
             else:
                 ident = rest.split()[0] if rest.split() else ""
                 if not _ID_RE.fullmatch(ident):
@@ -677,6 +768,155 @@ class _Loader:
         else:
             self.gap(rel, lineno, f"#!{name} rule is a regular expression the reader does not apply; string "
                                   "values after it may differ")
+
+
+# -- #!ifexp: the part of snexpr (src/core/utils/snexpr.h) that configurations use ---------------------
+_IFEXP_TOKEN_RE = re.compile(r"""[ \t\r\n]*(?:(?P<num>[0-9][0-9.]{0,63})|(?P<str>"[^"\\]{0,4096}"|'[^'\\]{0,4096}')"""
+                             r"|(?P<word>[A-Za-z_][A-Za-z0-9_]{0,255})|(?P<op>&&|\|\||==|!=|<=|>=|<|>|!|\(|\)))")
+_IFEXP_END_RE = re.compile(r"[ \t\r\n]*(?:#.*)?")  # snexpr: '#' starts a comment to the end of the line
+_IFEXP_CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+              "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+MAX_IFEXP_TOKENS = 256
+MAX_IFEXP_NEST = 32
+# Names Kamailio defines itself (version, OS, loaded modules, -A on the command line): unknown here.
+_HOST_DEFINE_RE = re.compile(r"KAMAILIO(?:_\d+)*|OS_NAME|MOD_\w+|SER|KAMAILIO_VERSION")
+
+_Val = tuple[str, object]  # ("n", float) or ("s", str), as snexpr's CONSTNUM / CONSTSTZ
+
+
+class _Undecided(Exception):
+    """The expression leaves the part of snexpr read here, or its result depends on the host."""
+
+
+def _f32(x: float) -> float:
+    """snexpr numbers are C ``float``."""
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0] if math.isfinite(x) else x
+    except OverflowError:  # beyond float: C makes it infinite
+        return math.copysign(math.inf, x)
+
+
+def _sne_number(text: str) -> float:
+    """snexpr_parse_number: digits with at most one '.', else NaN (an empty string too)."""
+    head, dot, tail = text.partition(".")
+    if not (head + tail).isdigit() or "." in tail:
+        return math.nan
+    return _f32(float(f"{head or '0'}.{tail or '0'}"))
+
+
+def _sne_format(x: float) -> str:
+    """snexpr_format_num: ``%lld`` for whole numbers, else ``%.4g``."""
+    if not math.isfinite(x):
+        raise _Undecided
+    return f"{int(x)}" if x == int(x) else f"{x:.4g}"
+
+
+def eval_ifexp(expr: str, defines: dict[str, str]) -> bool | None:
+    """``#!ifexp EXPR`` as pp_ifexp_eval decides it: names are #!define values (undefined: 0; defined
+    without value: 1; a quoted value: the string inside; any other value: that string), numbers and
+    quoted strings, ``!``, comparisons (string comparison when the left side is a string, else numeric),
+    ``&&``, ``||`` and parentheses. None for anything else (arithmetic, functions, a name Kamailio
+    defines itself) or a form whose result C leaves undefined: the caller reports a gap."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while True:
+        m = _IFEXP_TOKEN_RE.match(expr, pos)
+        if m is None or m.end() == pos:
+            break
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+        if len(tokens) > MAX_IFEXP_TOKENS:
+            return None
+    end = _IFEXP_END_RE.match(expr, pos)
+    if end is None or end.end() != len(expr) or not tokens:
+        return None
+    at = 0
+
+    def peek() -> str:
+        return tokens[at][1] if at < len(tokens) and tokens[at][0] == "op" else ""
+
+    def primary(depth: int) -> _Val:
+        nonlocal at
+        if at >= len(tokens) or depth > MAX_IFEXP_NEST:
+            raise _Undecided
+        kind, text = tokens[at]
+        at += 1
+        if kind == "num":
+            return ("n", _sne_number(text))
+        if kind == "str":
+            return ("s", text[1:-1])
+        if kind == "word":
+            if text not in defines:
+                if _HOST_DEFINE_RE.fullmatch(text):
+                    raise _Undecided
+                return ("n", 0.0)
+            value = defines[text].strip()
+            if not value:
+                return ("n", 1.0)
+            if len(value) >= 2 and value[0] in "\"'" and value[0] == value[-1]:
+                value = value[1:-1]
+            return ("s", value)
+        if text == "!":
+            operand = primary(depth + 1)
+            if operand[0] != "n":
+                raise _Undecided
+            return ("n", 1.0 if operand[1] == 0 else 0.0)
+        if text == "(":
+            inner = logical_or(depth + 1)
+            if peek() != ")":
+                raise _Undecided
+            at += 1
+            return inner
+        raise _Undecided
+
+    def comparison(depth: int) -> _Val:
+        nonlocal at
+        left = primary(depth)
+        while peek() in _IFEXP_CMP:
+            op = peek()
+            at += 1
+            right = primary(depth)
+            if left[0] == "s":
+                rtext = right[1] if right[0] == "s" else _sne_format(float(right[1]))  # type: ignore[arg-type]
+                left = ("n", 1.0 if _IFEXP_CMP[op](str(left[1]), rtext) else 0.0)
+            else:
+                rnum = _sne_number(str(right[1])) if right[0] == "s" else float(right[1])  # type: ignore[arg-type]
+                left = ("n", 1.0 if _IFEXP_CMP[op](float(left[1]), rnum) else 0.0)  # type: ignore[arg-type]
+        return left
+
+    def logical_and(depth: int) -> _Val:
+        nonlocal at
+        left = comparison(depth)
+        while peek() == "&&":
+            at += 1
+            right = comparison(depth)
+            if left[0] != "n" or right[0] != "n":
+                raise _Undecided  # snexpr reads a string's bytes as a float here
+            left = ("n", right[1] if left[1] != 0 and right[1] != 0 else 0.0)
+        return left
+
+    def logical_or(depth: int) -> _Val:
+        nonlocal at
+        left = logical_and(depth)
+        while peek() == "||":
+            at += 1
+            right = logical_and(depth)
+            if left[0] != "n" or right[0] != "n":
+                raise _Undecided
+            a, b = float(left[1]), float(right[1])  # type: ignore[arg-type]
+            left = ("n", a if a != 0 and not math.isnan(a) else b if b != 0 else 0.0)
+        return left
+
+    try:
+        result = logical_or(0)
+    except _Undecided:
+        return None
+    if at != len(tokens):
+        return None
+    if result[0] == "s":
+        return bool(result[1])
+    return bool(result[1])  # NaN is true, as C's if (nval)
 
 
 def parse_kamailio(cfg_dir: Path, root: str = "kamailio.cfg", defines: dict[str, str] | None = None,

@@ -1,9 +1,12 @@
-"""OpenSIPS configurations shipped as templates: ``opensips -p`` (or a container entrypoint) runs
-them through ``envsubst`` and ``m4`` before OpenSIPS reads them. The auditor runs neither: what
+"""OpenSIPS (and Kamailio) configurations shipped as templates: ``opensips -p`` (or a container
+entrypoint) runs them through ``envsubst`` and ``m4`` before OpenSIPS reads them; installers render
+Handlebars/Mustache (``{{{name}}}``) or Jinja2 (``{{ name }}``, ``{% if %}``) templates. The auditor runs neither: what
 an m4 macro would produce depends on the deployment's environment, so each macro call is removed
 (its lines kept blank, so every other line keeps its number) and reported as a gap, and each
 ``${NAME}`` placeholder outside a string becomes the word ``ENV_NAME`` so the statement around it
-can still be read. One pass over the text: linear on any input.
+can still be read. Handlebars/Jinja placeholders outside strings become ``TPL_name`` the same way; a
+placeholder alone on its line stands for whole configuration lines and, like a section or ``{% %}``
+block tag, is removed and reported as a gap. One pass over the text: linear on any input.
 """
 from __future__ import annotations
 
@@ -92,3 +95,59 @@ def _placeholders_outside_strings(text: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+# {{name}}, {{{name}}}, {{ name | filter }}, {{#if x}}, {{/if}}, {{^x}}, {{else}}; {% ... %} (Jinja2).
+_MUSTACHE_RE = re.compile(r"\{\{(\{?)([^{}\n]{1,256})\}\}(\}?)|\{%-?([^%\n]{0,512})-?%\}")
+_TPL_NAME_RE = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.\-]{0,127})[ \t]*(?:\|[^{}\n]*)?")
+_TPL_BLOCK_RE = re.compile(r"[ \t]*(?:[#/^][ \t]*[A-Za-z_]|else\b)")
+
+
+def looks_like_mustache(text: str) -> bool:
+    return ("{{" in text or "{%" in text) and _MUSTACHE_RE.search(text) is not None
+
+
+def strip_mustache(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """(text with Handlebars/Jinja tags read as the configuration language can read them, [(line, gap)]).
+    Placeholders outside strings become ``TPL_name`` words; inside strings they stay as written (a
+    value the renderer fills in); block tags, and placeholders that are a whole line, are blanked and
+    reported. Any other ``{{...}}`` is left alone (it may be configuration code)."""
+    gaps: list[tuple[int, str]] = []
+    out: list[str] = []
+    pos, line, quote = 0, 1, ""
+    for m in _MUSTACHE_RE.finditer(text):
+        segment = text[pos:m.start()]
+        for ch in segment:  # quote state up to the tag (a string never spans lines here)
+            if quote:
+                if ch == quote or ch == "\n":
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch
+        line += segment.count("\n")
+        out.append(segment)
+        pos = m.end()
+        inner = m.group(2) if m.group(4) is None else None
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        alone = not text[line_start:m.start()].strip() and not text[m.end():len(text) if line_end < 0 else line_end].strip()
+        if inner is None or _TPL_BLOCK_RE.match(inner):
+            out.append(" " * (m.end() - m.start()))
+            tag = "{% %}" if inner is None else "{{" + inner.strip()[:1] + "...}}"
+            gaps.append((line, f"template block tag {tag}: what the renderer keeps around it is known only at "
+                               "deployment; both sides are read"))
+            continue
+        name = _TPL_NAME_RE.fullmatch(inner)
+        if name is None:
+            out.append(m.group(0))  # not a template placeholder this reader knows: left as written
+            continue
+        if quote:
+            out.append(m.group(0))
+        elif alone:
+            out.append(" " * (m.end() - m.start()))
+            shown = "{{" + m.group(1) + name.group(1)[:64] + m.group(3) + "}}"
+            gaps.append((line, f"template placeholder {shown} stands for configuration lines rendered at "
+                               "deployment; what they configure is not audited"))
+        else:
+            out.append("TPL_" + re.sub(r"[.\-]", "_", name.group(1)))
+    out.append(text[pos:])
+    return "".join(out), gaps

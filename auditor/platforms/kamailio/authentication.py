@@ -26,15 +26,22 @@ ROUTING_SOURCES = ("kamailio.cfg", ROUTING)  # what the routing logic does (a KE
 
 
 def database_secrets(facts: KamailioFacts) -> Iterator[AccountSecret]:
+    """Database URLs' passwords, and every other value the configuration holds as a secret by its name
+    (a custom ``cfg`` variable such as ``server.api_token``, the auth module's ``secret``, a define
+    holding a password): each is a credential something presents or checks, judged the same way."""
     for o in facts.objects:
-        if o.kind not in {"kamailio.define", "kamailio.modparam"}:
+        if o.kind not in {"kamailio.define", "kamailio.modparam", "kamailio.global"}:
             continue
         key = next((k for k in o.secrets if k.endswith(".password")), None)
+        subject = f"database URL {o.name}"
+        if key is None:
+            key = next((k for k in o.secrets if k.endswith(".secret") and o.secrets[k].present), None)
+            subject = f"secret {o.name}"
         if key is None:
             continue
         info = o.secrets[key]
         undecidable = f"{key} is a placeholder filled in at deployment; {CANNOT_JUDGE}" if info.placeholder else ""
-        yield AccountSecret(subject=f"database URL {o.name}", source=info.source or o.source, section=o.name,
+        yield AccountSecret(subject=subject, source=info.source or o.source, section=o.name,
                             account=o.name, option=key, secret=SecretShape.of(info), undecidable=undecidable)
 
 
@@ -94,7 +101,7 @@ BINDINGS = tuple(
     b for platform in ("kamailio", "opensips") for b in (
         Binding("AUTH-SECRET-101", platform, database_secrets, SOURCES, "KAM-ACC-103", DB_REMEDIATION, secret_fix,
                 change=secret_change,
-                none="no database URL with credentials"),
+                none="no database URL with credentials and no secret-named setting"),
         Binding("AUTH-SIP-101", platform, routing_calls, ROUTING_SOURCES, "KAM-ACC-101", AUTH_REMEDIATION, auth_fix),
         Binding("AUTH-SIP-102", platform, routing_registrations, ROUTING_SOURCES, "KAM-ACC-101", AUTH_REMEDIATION,
                 auth_fix),

@@ -4,14 +4,16 @@ from __future__ import annotations
 from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 
 TRUE = {"yes", "1", "true", "on"}
+# OpenSIPS transport modules that speak TLS with the tls_mgm domains (SIP over TLS, SIP over WSS).
+OPENSIPS_TLS_PROTOS = {"proto_tls", "proto_wss"}
 
 
 def tls_enabled(facts: KamailioFacts) -> bool:
     """Kamailio: ``enable_tls=yes`` and tls.so loaded (the default config keeps both behind WITH_TLS);
-    OpenSIPS: the proto_tls module (with tls_mgm domains)."""
+    OpenSIPS: the proto_tls module, or proto_wss (SIP over secure WebSocket), both on tls_mgm domains."""
     modules = {m.name for m in facts.of_kind("kamailio.module")}
     if isinstance(facts, OpenSipsFacts):
-        return "proto_tls" in modules
+        return bool(modules & OPENSIPS_TLS_PROTOS)
     g = facts.named("kamailio.global", "enable_tls")
     return bool(g and (g.get("value") or "").lower() in TRUE) and "tls" in modules
 

@@ -17,7 +17,7 @@ from voxaudit.facts.kamailio import KamailioFacts
 from voxaudit.platforms.kamailio.common import TRUE, tls_enabled
 from voxaudit.platforms.openssl import default_tls13_suites, expand_cipher_list, named_suites, openssl_version
 from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
-from voxaudit.remediation import Change, set_
+from voxaudit.remediation import Change, note, set_
 
 SOURCES = ("kamailio.cfg", "tls.cfg")
 TLS_METHODS = {"sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1.1": 1.1, "tlsv1.2": 1.2, "tlsv1.3": 1.3}
@@ -114,17 +114,38 @@ def _name(section: str) -> str:
     return section.strip("[]")
 
 
-def version_change(rec: ProtocolVersions) -> list[Change]:
+# modparam("tls", ...) names of the tls.cfg keys, for profiles the module parameters make
+_MODPARAM_NAMES = {"method": "tls_method", "verify_certificate": "verify_certificate", "cipher_list": "cipher_list"}
+
+
+def _from_modparams(facts: KamailioFacts, name: str) -> bool:
+    """Is this profile made by modparam("tls", ...) (no tls.cfg configured), so a tls.cfg edit would not
+    be read by the tls module?"""
+    return facts.named(PROFILE, name) is not None and facts.named("kamailio.modparam", "tls.config") is None
+
+
+def _modparam_note(facts: KamailioFacts, rec_subject: str, key: str, value: str) -> list[Change]:
+    return [note(facts.cfg_name, "", f"{rec_subject}: set by the tls module parameters (no tls.cfg is configured): "
+                                     f"modparam(\"tls\", \"{_MODPARAM_NAMES[key]}\", \"{value}\")")]
+
+
+def version_change(rec: ProtocolVersions, params: object, facts: KamailioFacts) -> list[Change]:
+    if _from_modparams(facts, _name(rec.section)):
+        return _modparam_note(facts, rec.subject, "method", "TLSv1.2+")
     return [set_("tls.cfg", _name(rec.section), "method", "TLSv1.2+", PROFILE, sep=" = ")]
 
 
-def suites_change(rec: AcceptedSuites) -> list[Change]:
+def suites_change(rec: AcceptedSuites, params: object, facts: KamailioFacts) -> list[Change]:
+    if _from_modparams(facts, _name(rec.section)):
+        return _modparam_note(facts, rec.subject, "cipher_list", MOZILLA_CIPHERS)
     return [set_("tls.cfg", _name(rec.section), "cipher_list", MOZILLA_CIPHERS, PROFILE, sep=" = ")]
 
 
 def verify_change(rec: PeerVerification, params: object, facts: KamailioFacts) -> list[Change]:
     """verify_certificate = yes, with the system's CA bundle where the profile names no CA list."""
     name = _name(rec.section)
+    if _from_modparams(facts, name):
+        return _modparam_note(facts, rec.subject, "verify_certificate", "1")
     out = [set_("tls.cfg", name, "verify_certificate", "yes", PROFILE, sep=" = ")]
     p = facts.named(PROFILE, name)
     if p is not None and not (p.get("ca_list") or p.get("ca_path")):

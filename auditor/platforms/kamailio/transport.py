@@ -2,7 +2,7 @@
 
 Without any listen line the proxy binds UDP and TCP 5060 on every interface. TLS is on in Kamailio
 with ``enable_tls=yes`` and tls.so loaded (the default config keeps both behind WITH_TLS); in
-OpenSIPS it is the proto_tls module (with tls_mgm domains).
+OpenSIPS it is the proto_tls module, or proto_wss for WebRTC clients (both with tls_mgm domains).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 from voxaudit.platforms.common import is_loopback
-from voxaudit.platforms.kamailio.common import tls_enabled
+from voxaudit.platforms.kamailio.common import OPENSIPS_TLS_PROTOS, tls_enabled
 from voxaudit.records.transport import SignallingPath, TlsSupport
 from voxaudit.remediation import Change, note
 
@@ -32,22 +32,32 @@ ENABLE_REMEDIATION = {
 }
 
 
+# OpenSIPS socket protocols that carry no SIP: HEP tracing, BIN clustering, SMPP, MSRP sessions.
+NOT_SIP = {"hep_udp", "hep_tcp", "hep_tls", "bin", "bins", "smpp", "msrp", "msrps"}
+
+
 def listeners(facts: KamailioFacts) -> Iterator[SignallingPath]:
-    listens = facts.of_kind("kamailio.listen")
+    every = facts.of_kind("kamailio.listen")
+    listens = [lst for lst in every if (lst.get("proto") or "udp") not in NOT_SIP]
+    if every and not listens:
+        return  # sockets, none of them SIP
     if not listens:
         yield SignallingPath(subject=facts.cfg_name, plaintext=True, address="<address>",
                              setting="no listen=/socket= lines: the proxy binds plaintext 5060 on all interfaces")
         return
     for lst in listens:
         proto, addr = lst.get("proto") or "udp", lst.get("address") or ""
+        where = f"on {addr}" if addr else "on an address the configuration leaves empty (filled in at deployment)"
         yield SignallingPath(subject=f"listen {lst.name}", source=lst.source, plaintext=proto not in ENCRYPTED,
-                             loopback=is_loopback(addr), address=addr, setting=f"{proto} listener on {addr}")
+                             loopback=is_loopback(addr), address=addr, setting=f"{proto} listener {where}")
 
 
 def tls_support(facts: KamailioFacts) -> Iterator[TlsSupport]:
     on = tls_enabled(facts)
     if isinstance(facts, OpenSipsFacts):
-        yield TlsSupport(subject=facts.cfg_name, enabled=on, setting="proto_tls loaded" if on else "proto_tls missing")
+        loaded = sorted({m.name for m in facts.of_kind("kamailio.module")} & OPENSIPS_TLS_PROTOS)
+        yield TlsSupport(subject=facts.cfg_name, enabled=on,
+                         setting=f"{' and '.join(loaded)} loaded" if on else "neither proto_tls nor proto_wss loaded")
         return
     g = facts.named("kamailio.global", "enable_tls")
     yield TlsSupport(subject=facts.cfg_name, source=g.source if g is not None and on else None, enabled=on,
