@@ -17,7 +17,7 @@ Checks must not do I/O; ``tests/test_architecture.py`` enforces it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import msgspec
 
@@ -60,6 +60,10 @@ class CheckMeta(msgspec.Struct, kw_only=True, omit_defaults=True):
     params: list[Param] = []
     # platform -> the 1.x check IDs a control replaced there (they stay aliases of it); empty for a check
     aliases: dict[str, list[str]] = {}
+    # The fix of each binding, by binding_key(platform, its 1.x ID or ""): a finding shows only the fixes of the
+    # bindings its failing results came from (a weak PJSIP secret is not fixed in ari.conf). Empty for a check and
+    # in scans saved before it: then ``remediation`` (every binding's fix) is shown.
+    remediation_by_binding: dict[str, dict[str, str]] = {}
 
     def replace(self, **changes: Any) -> "CheckMeta":
         """A copy with some fields changed (a control's platforms once the registry has bound it)."""
@@ -72,17 +76,37 @@ class CheckMeta(msgspec.Struct, kw_only=True, omit_defaults=True):
     def all_aliases(self) -> list[str]:
         return [a for ids in self.aliases.values() for a in ids]
 
-    def remediation_for(self, flavor: str) -> str:
+    def remediation_for(self, flavor: str, bindings: Optional[Iterable[str]] = None) -> str:
         """The fix in this flavor's terms. ``flavor`` may name several (a target's phones from two vendors,
-        comma-separated): the fixes of those, labelled; every flavor's, labelled, when none is known."""
-        if flavor in self.remediation:
-            return self.remediation[flavor]
-        if len(self.remediation) == 1:
-            return next(iter(self.remediation.values()))
-        present = [f for f in flavor.split(",") if f in self.remediation]
+        comma-separated): the fixes of those, labelled; every flavor's, labelled, when none is known.
+        ``bindings`` (binding_key of each failing result) narrows it to those bindings' fixes, when known."""
+        remediation = self.remediation
+        keys = sorted(set(bindings)) if bindings is not None else []
+        if keys and all(k in self.remediation_by_binding for k in keys):
+            remediation = merge_remediation(self.remediation_by_binding[k] for k in keys)
+        if flavor in remediation:
+            return remediation[flavor]
+        if len(remediation) == 1:
+            return next(iter(remediation.values()))
+        present = [f for f in flavor.split(",") if f in remediation]
         if len(present) == 1:
-            return self.remediation[present[0]]
-        return " ".join(f"{k}: {v}" for k, v in self.remediation.items() if not present or k in present)
+            return remediation[present[0]]
+        return " ".join(f"{k}: {v}" for k, v in remediation.items() if not present or k in present)
+
+
+def binding_key(platform: str, alias: Optional[str]) -> str:
+    """Which binding of a control a result came from, as far as a saved result tells: its platform and its 1.x ID."""
+    return f"{platform}:{alias or ''}"
+
+
+def merge_remediation(fixes: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """Several bindings' fixes as one per flavor, each text once (two bindings may share one)."""
+    merged: dict[str, str] = {}
+    for fix in fixes:
+        for flavor, text in fix.items():
+            known = merged.get(flavor)
+            merged[flavor] = text if known is None else known if text in known else f"{known} {text}"
+    return merged
 
 
 @dataclass(slots=True)

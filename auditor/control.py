@@ -24,7 +24,7 @@ from typing import Any, Callable, Generic, Iterable, Mapping, Optional, Sequence
 
 import msgspec
 
-from voxaudit.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc
+from voxaudit.check import AREAS, CheckContext, CheckMeta, Outcome, Param, Part, ResultsFunc, binding_key, merge_remediation
 from voxaudit.model import ErrorKind, Result, Severity, Status
 from voxaudit.records.base import Record
 from voxaudit.remediation.change import Change
@@ -318,19 +318,20 @@ def control_meta(ctl: Control[Any], bindings: Sequence[Binding[Any]]) -> CheckMe
     each platform's fix and the 1.x IDs it replaces all come from its bindings."""
     platforms: list[str] = []
     sources: list[str] = []
-    remediation: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
+    by_binding: dict[str, list[dict[str, str]]] = {}
     for b in bindings:
         if b.platform not in platforms:
             platforms.append(b.platform)
         sources += [s for s in b.sources if s not in sources]
-        for flavor, text in b.remediation_text().items():
-            known = remediation.get(flavor)
-            # two bindings on one platform (email and pager notifications): both fixes, once each
-            remediation[flavor] = text if known is None else known if text in known else f"{known} {text}"
+        by_binding.setdefault(binding_key(b.platform, b.alias), []).append(b.remediation_text())
         if b.alias and b.alias not in aliases.setdefault(b.platform, []):
             aliases[b.platform].append(b.alias)
+    # two bindings on one platform (email and pager notifications): both fixes, once each
+    remediation = merge_remediation(b.remediation_text() for b in bindings)
     return CheckMeta(id=ctl.id, title=ctl.title, severity=ctl.severity, hipaa=list(ctl.hipaa), area=ctl.area,
                      platforms=platforms, sources=sources, rationale=ctl.rationale, remediation=remediation,
                      references=list(ctl.references), params=list(ctl.params),
-                     aliases={k: v for k, v in aliases.items() if v})
+                     aliases={k: v for k, v in aliases.items() if v},
+                     remediation_by_binding={k: merge_remediation(v) for k, v in by_binding.items()}
+                     if len(by_binding) > 1 else {})

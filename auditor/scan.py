@@ -65,6 +65,10 @@ class TargetRecord(Data, kw_only=True, omit_defaults=False):  # small, and read 
     # The local directory the facts' file names are relative to (a configuration copy read on this machine;
     # "" for live targets and SSH mirrors): SARIF gives it as the files' base URI.
     config_root: str = ""
+    # The local directory host-side file names are relative to (host evidence, logrotate rules, the spool): the
+    # --evidence folder, else the snapshot root holding etc/asterisk or etc/freeswitch; "" when neither. SARIF
+    # gives it as the base of those files (etc/postfix/main.cf is not inside etc/asterisk).
+    host_root: str = ""
 
 
 class ProfileRef(Data, kw_only=True):

@@ -1,6 +1,6 @@
 """Staff devices: a phone's screen lock (passcode and idle lock) and how desk phones fetch their
-configuration (over an encrypted channel, with no credentials in the URL), as configured or as
-seen on the wire.
+configuration (over an encrypted channel, with no credentials in the URL, from a server that hands a
+phone's file only to that phone), as configured or as seen on the wire.
 
 A capture proves what it holds, not what it lacks: a fetch seen in clear fails, no fetch seen is
 nothing to judge (NOT_APPLICABLE), never a pass.
@@ -72,3 +72,20 @@ def provisioning_url_clean(prov: Provisioning, params: Params) -> Verdict:
     if prov.credentials_in_url:
         return failed("provisioning URL embeds user:password")
     return passed("no credentials in the URL")
+
+
+@control(
+    id="DEV-PRV-103", title="Provisioning files are handed only to a device that authenticates", severity="high",
+    hipaa=("164.312(d)", "164.312(a)(1)"), area="access", record=Provisioning,
+    rationale="""A phone's provisioning file carries its line's SIP password. A server that hands the file to
+    whoever names the phone's MAC address (printed on the phone, seen in any ARP table, guessable from the
+    vendor's prefix) gives every line's credentials to anyone who can reach it, encrypted channel or not.""",
+)
+def provisioning_authenticated(prov: Provisioning, params: Params) -> Verdict:
+    if prov.undecidable:
+        return unknown(prov.undecidable)
+    if prov.authenticated is None:
+        return unknown(f"{prov.subject}: whether the server asks the requester to authenticate is not known")
+    if not prov.authenticated:
+        return failed(f"{prov.url or prov.subject} hands a phone's file to any client: {prov.authentication}")
+    return passed(f"{prov.subject}: {prov.authentication}")

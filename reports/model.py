@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
 
-from voxaudit.check import AREAS, CheckMeta
+from voxaudit.check import AREAS, CheckMeta, binding_key
 from voxaudit.model import Result, Severity
 from voxaudit.scan import ScanDocument, TargetRecord
 from voxaudit.scoring import SafeguardScore
@@ -37,9 +37,12 @@ class Finding:
     def severity(self) -> str:
         return self.meta.severity.value
 
+    platform: str = ""
+
     @property
     def remediation(self) -> str:
-        return self.meta.remediation_for(self.flavor)
+        """The fixes of the bindings this finding's results came from (all the control's, in older scans)."""
+        return self.meta.remediation_for(self.flavor, {binding_key(self.platform, r.alias) for r in self.results})
 
 
 RECIPIENTS_CONTROL = "BAA-101"  # its results (resource = one outside party) are the report's data-flow inventory
@@ -110,6 +113,7 @@ class ReportModel:
 def build_report(doc: ScanDocument) -> ReportModel:
     meta = doc.meta()
     flavors = {t.name: _flavor(t) for t in doc.targets}
+    platforms = {t.name: t.platform for t in doc.targets}
     sg_of: dict[str, list[str]] = defaultdict(list)
     for sg in doc.safeguards:
         for cid in sg.get("checks", []):
@@ -130,7 +134,8 @@ def build_report(doc: ScanDocument) -> ReportModel:
         elif status == "PASS":
             passes[(r.target, r.check_id)] += 1
     findings = [
-        Finding(meta=meta[cid], target=target, flavor=flavors.get(target, ""), results=rs, safeguards=sg_of[cid])
+        Finding(meta=meta[cid], target=target, flavor=flavors.get(target, ""), results=rs, safeguards=sg_of[cid],
+                platform=platforms.get(target, ""))
         for (target, cid), rs in grouped.items() if cid in meta
     ]
     findings.sort(key=lambda f: (-f.meta.severity.rank, f.meta.id, f.target))

@@ -26,7 +26,7 @@ from typing import Any, Iterator, TextIO
 
 import msgspec
 
-from voxaudit.check import AREAS, CheckMeta
+from voxaudit.check import AREAS, CheckMeta, binding_key
 from voxaudit.model import Result
 from voxaudit.reports.escaping import json_safe
 from voxaudit.reports.links import PROJECT_URL, control_doc_url
@@ -171,7 +171,8 @@ def finding(doc: ScanDocument, r: Result, c: CheckMeta, t: _Target, ctl: _Contro
     }
     if status != "PASS":  # the why and the fix, where there is something to fix or to look at
         event["finding_info"]["desc"] = ctl.rationale
-        event["remediation"] = {"desc": json_safe(c.remediation_for(t.flavor) if c.remediation else c.title),
+        fix = c.remediation_for(t.flavor, [binding_key(t.platform, r.alias)]) if c.remediation else c.title
+        event["remediation"] = {"desc": json_safe(fix),
                                 "references": [control_doc_url(r.check_id)]}
     return event
 

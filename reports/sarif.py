@@ -9,7 +9,11 @@ What GitHub's "SARIF support for code scanning" page requires or limits, and how
   from, else the file that should hold it (one of the control's ``sources`` present on that target),
   else the target's main file, else its root;
 * URIs are relative, each with the ``uriBaseId`` of its target, and ``originalUriBaseIds``
-  describes every target's configuration root (its ``file://`` URI where the scan recorded one);
+  describes every target's configuration root (its ``file://`` URI where the scan recorded one); files
+  named from the host rather than the configuration (host evidence such as etc/postfix/main.cf, logrotate
+  rules) have the target's host base (``HOST:<target>``, the snapshot root or --evidence folder), and a
+  configuration root names the file it was read from (FreeSWITCH's autoload_configs/modules.conf.xml), so
+  every location resolves to a file on disk, or to the file a missing setting belongs in;
 * every result has ``partialFingerprints``, including ``primaryLocationLineHash``, computed from
   the finding's identity (target, control, resource) and never from a configuration line, so an
   alert survives lines moving and no hash of a line that may hold a secret leaves the machine;
@@ -80,11 +84,25 @@ class _Target:
     roots: dict[str, bool]  # config root (file name relative to the target's root) -> found
     main: str  # the target's main file (its first configuration file read), or its root
     read_from: dict[str, str]  # control -> the file its other results on this target were read from
+    files_of: Optional[dict[str, str]] = None  # config root -> the file it was read from first (FreeSWITCH's
+    # modules.conf.xml is autoload_configs/modules.conf.xml, or freeswitch.xml when written inline)
+    host_base: str = ""  # the uriBaseId of host-side files (evidence, logrotate), when the scan recorded their root
+    config_files: frozenset[str] = frozenset()  # every configuration file read: these stay on ``base``
+
+    def base_of(self, path: str) -> str:
+        """A file read from the configuration is on the target's base; any other file (host evidence, a logrotate
+        rule, named from the snapshot's root) is on the host base when there is one."""
+        return self.host_base if self.host_base and path not in self.config_files else self.base
 
 
 def uri_base_id(target: str) -> str:
     """The uriBaseId of a target's configuration root (one per target: two clinics both have voicemail.conf)."""
     return f"TARGET:{target}"
+
+
+def host_base_id(target: str) -> str:
+    """The uriBaseId of the directory a target's host-side files are named from (TargetRecord.host_root)."""
+    return f"HOST:{target}"
 
 
 def _targets(doc: ScanDocument) -> dict[str, _Target]:
@@ -97,7 +115,12 @@ def _targets(doc: ScanDocument) -> dict[str, _Target]:
         configs = t.facts.configs if t.facts is not None else {}
         roots = {name: cf.found for name, cf in configs.items()}
         main = next((name for name, found in roots.items() if found), next(iter(roots), TARGET_ROOT))
-        out[t.name] = _Target(base=uri_base_id(t.name), roots=roots, main=main, read_from=read_from.get(t.name, {}))
+        host = getattr(t.facts, "host", None)  # host evidence is a fact source too: its files are not configuration
+        files = frozenset(f for cf in configs.values() for f in cf.files or ()) - set(getattr(host, "files", None) or ())
+        files_of = {name: cf.files[0] for name, cf in configs.items() if cf.found and cf.files}
+        out[t.name] = _Target(base=uri_base_id(t.name), roots=roots, main=files_of.get(main, main),
+                              read_from=read_from.get(t.name, {}), files_of=files_of,
+                              host_base=host_base_id(t.name) if _root_uri(t, "host_root") else "", config_files=files)
     return out
 
 
@@ -107,7 +130,11 @@ def config_root_uri(t: TargetRecord) -> Optional[str]:
     scans written before that field have none); None for live targets and for scans without it: their
     base is described, never guessed from ``source`` (an Asterisk snapshot's files are relative to its
     etc/asterisk, not to the directory given)."""
-    root = str(getattr(t, "config_root", "") or "")
+    return _root_uri(t, "config_root")
+
+
+def _root_uri(t: TargetRecord, field: str) -> Optional[str]:
+    root = str(getattr(t, field, "") or "")
     if not root.startswith("/"):
         return None
     return "file://" + quote(root.rstrip("/") + "/")
@@ -117,13 +144,15 @@ def setting_file(resource: str, meta: Optional[CheckMeta], t: _Target) -> str:
     """The file a result read from no line belongs to: the file its resource names; else the file the
     control's other results on this target came from; else the control's source present on this target
     (one that was found first: the file that should hold the setting); else the target's main file."""
+    files_of = t.files_of or {}
     for name in (resource, resource.rsplit(" ", 1)[-1]):
         if name in t.roots:
-            return name
+            return files_of.get(name, name)
     if meta is not None and meta.id in t.read_from:
         return t.read_from[meta.id]
     sources = meta.sources if meta is not None else []
-    return next((s for s in sources if t.roots.get(s)), None) or next((s for s in sources if s in t.roots), t.main)
+    found = next((s for s in sources if t.roots.get(s)), None)
+    return files_of.get(found, found) if found else next((s for s in sources if s in t.roots), t.main)
 
 
 def _uri(path: str, base: str) -> dict[str, str]:
@@ -144,7 +173,7 @@ def location(target: str, resource: str, loc: Optional[SourceRef], meta: Optiona
     line = loc.line if loc is not None and loc.line > 0 else 1
     return {
         "physicalLocation": {
-            "artifactLocation": _uri(path, t.base),
+            "artifactLocation": _uri(path, t.base_of(path)),
             "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 2},
         },
         "logicalLocations": [{"name": json_safe(resource), "fullyQualifiedName": json_safe(f"{target}/{resource}"),
@@ -310,6 +339,11 @@ def build_sarif(doc: ScanDocument) -> dict[str, Any]:
                                        if t.source else f"configuration root of target {t.name} ({t.platform})")}
         uri = config_root_uri(t)
         bases[targets[t.name].base] = {"uri": uri, "description": described} if uri else {"description": described}
+        host = _root_uri(t, "host_root")
+        if host and targets[t.name].host_base:
+            bases[targets[t.name].host_base] = {"uri": host, "description": {"text": json_safe(
+                f"the host of target {t.name} ({t.platform}): evidence files, logrotate rules and the spool are named "
+                f"from this folder")}}
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",

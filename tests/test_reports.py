@@ -119,6 +119,28 @@ def test_a_phone_target_gets_its_own_vendors_fix_only():
     assert meta.remediation_for("phone") == "yealink: Y fix polycom: P fix grandstream: G fix"  # none known
 
 
+def test_a_finding_shows_the_fix_of_the_bindings_its_results_came_from_only(doc):
+    """AUTH-SECRET-101 is bound to PJSIP auths, AMI users, ARI users, chan_sip peers and IAX2 peers. The example's
+    failing secrets are PJSIP auths and one AMI user: the fix names those pages, not ARI's or IAX2's."""
+    finding, = [f for f in build_report(doc).findings if f.meta.id == "AUTH-SECRET-101"]
+    assert {r.alias for r in finding.results} == {"AST-ACC-103", "AST-AMI-102"}
+    fix = finding.remediation
+    assert "Extensions" in fix and "Asterisk Manager Users" in fix
+    assert "ARI" not in fix and "IAX2" not in fix
+    assert "ARI" in finding.meta.remediation["freepbx"]  # the control's whole fix still lists every binding's
+
+
+def test_a_saved_scan_without_fixes_per_binding_shows_the_controls_whole_fix(doc):
+    """Scans saved before fixes were kept per binding (and 1.x scans) have none: every binding's fix is shown."""
+    import msgspec
+
+    old = msgspec.structs.replace(doc, checks=[msgspec.structs.replace(c, remediation_by_binding={})
+                                               for c in doc.checks])
+    finding, = [f for f in build_report(old).findings if f.meta.id == "AUTH-SECRET-101"]
+    assert finding.remediation == finding.meta.remediation["freepbx"]
+    assert "ARI" in finding.remediation
+
+
 def test_scan_json_written_in_slices_is_the_documents_own_encoding(doc, monkeypatch):
     """write_scan writes results, and a large target's objects, a slice at a time (the objects through a random
     stand-in in their place): the bytes are exactly encode(doc), whatever the slice size, one slice or many."""

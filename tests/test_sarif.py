@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import jsonschema
 import msgspec
@@ -37,6 +37,7 @@ from voxaudit.reports.sarif import (
     MAX_TAGS_PER_RULE,
     build_sarif,
     config_root_uri,
+    host_base_id,
     uri_base_id,
 )
 from voxaudit.scan import CollectionFailure, ScanDocument, TargetRecord, load_scan, save_scan
@@ -196,7 +197,31 @@ def test_the_real_trees_are_valid_sarif_that_github_accepts(fleet, validator):
     run = sarif["runs"][0]
     assert {art["uriBaseId"] for res in run["results"] for art in
             [res["locations"][0]["physicalLocation"]["artifactLocation"]]} <= set(run["originalUriBaseIds"])
-    assert set(run["originalUriBaseIds"]) == {uri_base_id(t.name) for t in fleet.targets}
+    assert set(run["originalUriBaseIds"]) == {uri_base_id(t.name) for t in fleet.targets} | \
+        {host_base_id(t.name) for t in fleet.targets if t.host_root}
+
+
+def test_every_location_with_a_known_base_is_a_file_that_exists(fleet):
+    """A consumer resolves uri against its base's file:// URI. Host evidence and logrotate rules are named from the
+    snapshot's root, not from etc/asterisk: the example's etc/postfix/main.cf is on the host base, and every
+    location of every target whose base is known is a file that exists (or a folder, for a target-level result),
+    unless it is a configuration file the target lacks (where a missing setting belongs)."""
+    sarif, _ = _sarif(fleet)
+    run = sarif["runs"][0]
+    bases = {k: v["uri"] for k, v in run["originalUriBaseIds"].items() if "uri" in v}
+    resolved = []
+    for res in run["results"]:
+        art = res["locations"][0]["physicalLocation"]["artifactLocation"]
+        if art.get("uriBaseId") in bases:
+            resolved.append((art["uriBaseId"], art["uri"], unquote(bases[art["uriBaseId"]] + art["uri"])[len("file://"):]))
+    assert len(resolved) > 100
+    # A setting missing from a file the target lacks points at that file (where it belongs): that is no miss.
+    absent = {(uri_base_id(t.name), name) for t in fleet.targets if t.facts is not None
+              for name, cf in t.facts.configs.items() if not cf.found}
+    missing = [r for r in resolved if not Path(r[2]).exists() and r[:2] not in absent]
+    assert missing == [], "\n".join(map(str, missing))
+    on_host = {uri for base, uri, _ in resolved if base == host_base_id("riverside-pbx")}
+    assert "etc/logrotate.d/asterisk" in on_host, on_host
 
 
 def test_the_checker_catches_what_github_rejects(example):

@@ -81,6 +81,23 @@ def _config_root(target: Target) -> str:
     return str(given.resolve()) if given.is_dir() else ""
 
 
+def _host_root(target: Target) -> str:
+    """The directory host evidence, logrotate and spool file names are relative to: the evidence folder given,
+    else the snapshot root the reader found the tree in (the root holding etc/asterisk or etc/freeswitch)."""
+    src = target.source
+    if not isinstance(src, ConfigDirSource):
+        return ""
+    root: Optional[Path] = Path(src.evidence_dir) if src.evidence_dir else None
+    if root is None and target.platform == "asterisk":
+        root = offline.locate_tree(Path(src.config_dir))[1]
+    elif root is None and target.platform == "freeswitch":
+        found = offline.locate_freeswitch_conf(Path(src.config_dir))
+        conf = found[0] if found is not None else None
+        root = conf.parent.parent if conf is not None and conf.name == "freeswitch" and conf.parent.name == "etc" \
+            else None
+    return str(root.resolve()) if root is not None and root.is_dir() else ""
+
+
 def address_of(target: Target) -> str:
     """The host a target describes, as the drift stage pairs targets by (its source's address, if any)."""
     address = getattr(target.source, "address", "")
@@ -182,6 +199,7 @@ def collect(target: Target, progress: Optional[Progress] = None) -> TargetRecord
         record.facts = facts  # type: ignore[assignment]  # each collector returns its platform's facts
         if mirrored is None:
             record.config_root = _config_root(target)
+            record.host_root = _host_root(target)
     except CollectionError as exc:
         record.failure = CollectionFailure(kind=ErrorKind(exc.kind), reason=exc.reason)
     except OSError as exc:

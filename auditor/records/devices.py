@@ -42,3 +42,8 @@ class Provisioning(Record, frozen=True, kw_only=True):
     credentials_in_url: bool = False
     fetches: int = 0
     undecidable: str = ""
+    # Whether the server asks the requester to prove which device it is before handing over a file (HTTP
+    # credentials per device, a client certificate): None when the evidence cannot tell (a phone's own
+    # settings, a capture); ``authentication`` says how the server decides, as the platform knows it.
+    authenticated: Optional[bool] = None
+    authentication: str = ""

@@ -1,6 +1,7 @@
 """res_phoneprov: Asterisk serving each provisioned phone's file (its SIP secret filled in) from http.conf's
-server, judged by DEV-PRV-101 with res_phoneprov.c's own rules (profiles, the users provider's autoprov and
-macaddress, default_profile) and http.c's listeners."""
+server, judged by DEV-PRV-101 (encrypted channel) and DEV-PRV-103 (only to a device that authenticates) with
+res_phoneprov.c's own rules (profiles, the users provider's autoprov and macaddress, default_profile) and http.c's
+listeners."""
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def test_phones_provisioned_over_plain_http_fail(tree, run):
     facts = tree({"phoneprov.conf": SAMPLE, "phoneprov_users.conf": USER, "http.conf": HTTP_PLAIN,
                   "modules.conf": AUTOLOAD})
     assert prov(run("DEV-PRV-101", facts)) == {"res_phoneprov over HTTP (0.0.0.0:8088)": FAIL}
+    assert prov(run("DEV-PRV-103", facts)) == {"res_phoneprov over HTTP (0.0.0.0:8088)": FAIL}
     assert "secret" in facts.first("phoneprov_users.user").secrets  # kept as its shape only
 
 
@@ -34,6 +36,20 @@ def test_served_over_tls_only_passes(tree, run):
     facts = tree({"phoneprov.conf": SAMPLE, "phoneprov_users.conf": USER, "http.conf": HTTP_TLS,
                   "modules.conf": AUTOLOAD})
     assert prov(run("DEV-PRV-101", facts)) == {"res_phoneprov over HTTPS (0.0.0.0:8089)": PASS}
+
+
+def test_over_tls_a_file_is_still_handed_to_anyone_who_names_the_mac(tree, run, registry):
+    """phoneprov_callback() answers any GET of a route with the file, and http.c asks no credentials for it: TLS
+    hides the secret on the way, not from whoever asks. DEV-PRV-103 fails on every listener beyond loopback."""
+    facts = tree({"phoneprov.conf": SAMPLE, "phoneprov_users.conf": USER, "http.conf": HTTP_TLS,
+                  "modules.conf": AUTOLOAD})
+    assert prov(run("DEV-PRV-103", facts)) == {"res_phoneprov over HTTPS (0.0.0.0:8089)": FAIL}
+    outcome, = [o for o in registry.get("DEV-PRV-103")(facts) if o.resource.startswith("res_phoneprov")]
+    assert outcome.evidence.startswith("https://0.0.0.0:8089/phoneprov/ hands a phone's file to any client")
+    assert outcome.fix[:2] == ["; modules.conf [modules]", "noload => res_phoneprov.so"]
+    meta = registry.get("DEV-PRV-103").meta
+    assert meta.severity == "high" and set(meta.hipaa) == {"164.312(d)", "164.312(a)(1)"}
+    assert "asterisk" in meta.platforms
 
 
 def test_before_asterisk_21_the_users_come_from_users_conf(tree, run):
@@ -57,6 +73,7 @@ def test_what_res_phoneprov_does_not_serve_is_not_judged(tree, run, files, why):
     base = {"phoneprov.conf": SAMPLE, "phoneprov_users.conf": USER, "http.conf": HTTP_PLAIN, "modules.conf": AUTOLOAD}
     facts = tree({**base, **files})
     assert prov(run("DEV-PRV-101", facts)) == {}, why
+    assert prov(run("DEV-PRV-103", facts)) == {}, why
 
 
 def test_the_secret_is_never_written(tmp_path):
@@ -70,6 +87,8 @@ def test_the_secret_is_never_written(tmp_path):
     served = got["res_phoneprov over HTTP (0.0.0.0:8088)"]
     assert served["status"] == "FAIL" and "phoneprov_users.conf [6001]" in served["evidence"]
     assert served["location"]["file"] == "http.conf"
+    handed = {r["resource"]: r for r in doc["results"] if r["check_id"] == "DEV-PRV-103"}
+    assert handed["res_phoneprov over HTTP (0.0.0.0:8088)"]["status"] == "FAIL"
 
 
 def test_an_unreadable_users_file_makes_the_answer_unknown_never_no_phone(tree, run):
@@ -79,3 +98,4 @@ def test_an_unreadable_users_file_makes_the_answer_unknown_never_no_phone(tree, 
                   "http.conf": HTTP_PLAIN, "modules.conf": AUTOLOAD})
     assert facts.source_state("phoneprov_users.conf")[0] == "error"
     assert prov(run("DEV-PRV-101", facts)) == {"res_phoneprov": Status.ERROR}
+    assert prov(run("DEV-PRV-103", facts)) == {"res_phoneprov": Status.ERROR}

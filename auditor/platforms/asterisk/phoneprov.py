@@ -1,7 +1,8 @@
 """res_phoneprov (phoneprov.conf) as records: Asterisk serves each provisioned phone's configuration file,
 its SIP username and secret filled in, from its own HTTP server (http.conf) to whoever asks for the phone's
 MAC address. Served over plain HTTP beyond loopback, every phone's secret crosses the network in clear
-(DEV-PRV-101).
+(DEV-PRV-101); served beyond loopback at all, anyone who names a phone's MAC address gets its secret, since
+res_phoneprov asks no one to authenticate (DEV-PRV-103).
 
 Read as res/res_phoneprov.c reads it: every phoneprov.conf section but ``[general]`` is a profile (the
 module declines without one); its users provider (reading phoneprov_users.conf since Asterisk 21, users.conf
@@ -38,6 +39,21 @@ REMEDIATION = {
                 "provisioning from Asterisk (noload => res_phoneprov.so) and use the phones' HTTPS provisioning server.",
     "freepbx": "Settings > Advanced Settings: serve the mini-HTTP server on HTTPS only (Enable TLS, bind the plain "
                "server to 127.0.0.1); FreePBX's Endpoint Manager: provision over HTTPS.",
+}
+
+
+# res_phoneprov.c phoneprov_callback(): any GET or HEAD of a route (a provisioned phone's file name, built from
+# its MAC address) is answered with the file, variables substituted; neither it nor http.c asks who is asking.
+UNAUTHENTICATED = ("res_phoneprov answers any request for a phone's file (named by its MAC address) with that "
+                   "file, SIP secret filled in; Asterisk's HTTP server asks no credentials for it")
+AUTH_REMEDIATION = {
+    "asterisk": "res_phoneprov cannot ask a phone to authenticate. Stop it (modules.conf: noload => res_phoneprov.so) "
+                "and provision from a server that authenticates each phone (HTTPS with per-device credentials or "
+                "device certificates); until then bind http.conf's server to the voice VLAN's address only and "
+                "firewall it to the phones' subnet.",
+    "freepbx": "Do not provision with res_phoneprov: use Endpoint Manager (or the phone vendor's provisioning "
+               "service) with HTTPS and per-device authentication, and restrict the provisioning port to the "
+               "voice VLAN in Connectivity > Firewall.",
 }
 
 
@@ -98,7 +114,8 @@ def phone_provisioning(facts: AsteriskFacts) -> Iterator[Provisioning]:
                            source=http.location(option), section="http.conf [general]", protocol=scheme,
                            encrypted=scheme == "https", url=f"{scheme}://{address}:{port}{path}",
                            setting=f"http.conf {option} serves the configuration files, SIP secrets included, of "
-                                   f"{len(phones)} phone(s) ({shown})")
+                                   f"{len(phones)} phone(s) ({shown})",
+                           authenticated=False, authentication=UNAUTHENTICATED)
 
 
 def provisioning_fix(prov: Provisioning) -> list[str]:
@@ -106,7 +123,15 @@ def provisioning_fix(prov: Provisioning) -> list[str]:
             "; and point the phones at https://<this host>:8089/phoneprov/"]
 
 
+def stop_phoneprov_fix(prov: Provisioning) -> list[str]:
+    return ["; modules.conf [modules]", "noload => res_phoneprov.so",
+            "; and provision the phones from a server that authenticates each one (HTTPS, per-device credentials)"]
+
+
+NONE = "Asterisk provisions no phone (res_phoneprov not loaded, no provisioned user, or no HTTP server)"
 BINDINGS = (
     Binding("DEV-PRV-101", "asterisk", phone_provisioning, SOURCES, remediation=REMEDIATION, fix=provisioning_fix,
-            none="Asterisk provisions no phone (res_phoneprov not loaded, no provisioned user, or no HTTP server)"),
+            none=NONE),
+    Binding("DEV-PRV-103", "asterisk", phone_provisioning, SOURCES, remediation=AUTH_REMEDIATION,
+            fix=stop_phoneprov_fix, none=NONE),
 )
