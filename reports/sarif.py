@@ -117,7 +117,9 @@ def _targets(doc: ScanDocument) -> dict[str, _Target]:
         main = next((name for name, found in roots.items() if found), next(iter(roots), TARGET_ROOT))
         host = getattr(t.facts, "host", None)  # host evidence is a fact source too: its files are not configuration
         files = frozenset(f for cf in configs.values() for f in cf.files or ()) - set(getattr(host, "files", None) or ())
-        files_of = {name: cf.files[0] for name, cf in configs.items() if cf.found and cf.files}
+        # a root read from no file of its own (Kamailio's routing logic, in kamailio.cfg) is in the main file
+        first = {name: cf.files[0] for name, cf in configs.items() if cf.found and cf.files}
+        files_of = {name: first.get(name, first.get(main, main)) for name, cf in configs.items() if cf.found}
         out[t.name] = _Target(base=uri_base_id(t.name), roots=roots, main=files_of.get(main, main),
                               read_from=read_from.get(t.name, {}), files_of=files_of,
                               host_base=host_base_id(t.name) if _root_uri(t, "host_root") else "", config_files=files)
