@@ -299,7 +299,9 @@ def test_freeswitch_params_changed_on_their_line_or_added_to_settings(tmp_path: 
     _scan(copy, tmp_path / "before", "freeswitch")
     manifest = _fix(tmp_path / "before" / "scan.json", copy, tmp_path / "fix")
     patch = (tmp_path / "fix" / "sip_profiles__external.xml.patch").read_text()
-    assert '-    <param name="auth-calls" value="false"/>\n+    <param name="auth-calls" value="true"/>\n' in patch
+    assert '-    <param name="auth-calls" value="false"/>\n' in patch
+    assert '+    <param name="auth-calls" value="true"/>\n' in patch
+    assert '+    <param name="accept-blind-auth" value="false"/>\n' in patch  # calls taken unchecked otherwise
     assert '+    <param name="log-auth-failures" value="true"/>\n' in patch  # unset: added inside <settings>
     assert "$${" not in patch, "a pre-processor variable is never rewritten"
     esl = next(o for o in manifest["findings"] if o.get("alias") == "FS-ESL-102")

@@ -75,6 +75,10 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
     "event_multicast.conf": ("event_socket.conf.xml", "mod_event_multicast", "events sent on the network"),
     "rayo.conf": ("event_socket.conf.xml", "mod_rayo", "XMPP call control and its users"),
     "kazoo.conf": ("event_socket.conf.xml", "mod_kazoo", "remote call control"),
+    # mod_amqp (mod_amqp_utils.c): <producers> publish channel events (caller numbers) to a broker,
+    # <commands> run API commands taken from it, <logging> ships the log; each with broker credentials
+    "amqp.conf": ("event_socket.conf.xml", "mod_amqp", "events sent to an AMQP broker and API commands taken "
+                  "from it, with the broker's credentials"),
     "xml_cdr.conf": ("cdr_csv.conf.xml", "mod_xml_cdr", "where call records are sent, and with which credentials"),
     "json_cdr.conf": ("cdr_csv.conf.xml", "mod_json_cdr", "where call records are sent, and with which credentials"),
     "cdr_pg_csv.conf": ("cdr_csv.conf.xml", "mod_cdr_pg_csv", "a call record database and its credentials"),
@@ -94,6 +98,7 @@ RUNTIME_KEY = "(runtime)"   # settings key listing the secret keys whose value e
 # A secret that is only a template placeholder is filled in at deployment: its real shape is unknown.
 _PLACEHOLDER = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]{0,80}|\$\{[A-Za-z_][A-Za-z0-9_.]{0,80}\}|\{\{[^{}]{1,80}\}\}")
 MAX_LISTED = 20
+MAX_PARSED_DOMAINS = 16  # profile <domain parse="true"> entries whose directory gateways are read
 MAX_WALK_ENTRIES = 10_000
 
 # What FreeSWITCH's packaged freeswitch.xml (conf/vanilla) includes: a tree without freeswitch.xml
@@ -144,6 +149,12 @@ class FreeSwitchFacts(PlatformFacts, tag="freeswitch", kw_only=True):
         return out
 
 
+def _switch_true(value: str | None) -> bool:
+    """switch_true(): yes, on, true, t, enabled, active, allow and non-zero numbers."""
+    v = (value or "").strip().lower()
+    return v in {"yes", "on", "true", "t", "enabled", "active", "allow"} or (v.isdigit() and v.strip("0") != "")
+
+
 class _Builder:
     def __init__(self, conf_dir: Path, doc: FsDocument, assumed: bool) -> None:
         self.conf_dir = conf_dir
@@ -159,6 +170,8 @@ class _Builder:
         self.modules: set[str] | None = None            # loaded modules, None when not known
         self.read_sections: list[Element] = []
         self.skipped: list[tuple[int, int]] = []       # spans not read, each already reported (or irrelevant)
+        self.parsed_domains: list[tuple[str, str]] = []  # (profile, directory domain or "all") with parse="true"
+        self.gateway_names: set[tuple[str, str]] = set()
 
     # -- problems -----------------------------------------------------------------------------------
     def at(self, el: Element) -> tuple[str, int]:
@@ -237,6 +250,7 @@ class _Builder:
                 self.spans.append((dir_sec.pos, dir_sec.end, "directory"))
                 self.found["directory"] = True
                 self.read_directory(dir_sec)
+                self.directory_gateways(dir_sec)
             dialplan = sections.get("dialplan")
             if dialplan is not None:
                 self.dialplan_srtp(dialplan)
@@ -343,11 +357,48 @@ class _Builder:
             names.add(name.lower())
             self.extra(prof, "settings", "sofia")
             self.obj("sofia.profile", name, prof, self.pairs(prof.child("settings")))
-            gateways = prof.child("gateways")
-            for gw in gateways.children_named("gateway") if gateways is not None else []:
-                params = gw.child("params")
-                o, _ = self.obj("sofia.gateway", gw.get("name") or "?", gw, self.pairs(params if params is not None else gw))
-                o.settings.setdefault("profile", []).append(Setting(value=name, file=o.source.file, line=o.source.line))
+            self.gateways(prof.child("gateways"), name)
+            domains = prof.child("domains")
+            for dom in domains.children_named("domain") if domains is not None else []:
+                if dom.get("name") and _switch_true(dom.get("parse")):
+                    self.parsed_domains.append((name, dom.get("name") or ""))
+
+    def gateways(self, gateways: Element | None, profile: str) -> None:
+        """sofia.c parse_gateways(): each <gateway> of a profile's <gateways> (or of a directory user's)."""
+        for gw in gateways.children_named("gateway") if gateways is not None else []:
+            gw_name = gw.get("name") or "?"
+            key = (profile.lower(), gw_name.lower())
+            if key in self.gateway_names:
+                continue  # sofia.c parse_gateways(): "Ignoring duplicate gateway" (same profile and name)
+            self.gateway_names.add(key)
+            params = gw.child("params")
+            o, _ = self.obj("sofia.gateway", gw_name, gw, self.pairs(params if params is not None else gw))
+            o.settings.setdefault("profile", []).append(Setting(value=profile, file=o.source.file, line=o.source.line))
+
+    def directory_gateways(self, sec: Element) -> None:
+        """A profile's <domain name="all"|"D" parse="true"/>: sofia.c parse_domain_tag() adds the gateways
+        of the domain's users (<user> directly in the domain, and in <groups><group><users>)."""
+        if not self.parsed_domains:
+            return
+        by_name: dict[str, list[Element]] = {}      # domain name -> its users' <gateways>, found once
+        in_order: list[list[Element]] = []
+        for dom in sec.children_named("domain"):
+            users = list(dom.children_named("user"))
+            for groups in dom.children_named("groups"):
+                for group in groups.children_named("group"):
+                    for us in group.children_named("users"):
+                        users += us.children_named("user")
+            found = [gws for user in users for gws in user.children_named("gateways")[:1]]
+            by_name.setdefault((dom.get("name") or "").lower(), found)
+            in_order.append(found)
+        wanted_pairs = list(dict.fromkeys((p, w.lower()) for p, w in self.parsed_domains))
+        if len(wanted_pairs) > MAX_PARSED_DOMAINS:  # bounded work on any input: profiles x gateways
+            self.note("sofia", None, f"{len(wanted_pairs)} profile <domain parse=\"true\"> entries: the directory "
+                      f"gateways of those after the first {MAX_PARSED_DOMAINS} are not read", gap=True)
+        for profile, wanted in wanted_pairs[:MAX_PARSED_DOMAINS]:
+            for found in in_order if wanted == "all" else [by_name.get(wanted, [])]:
+                for gws in found:
+                    self.gateways(gws, profile)
 
     def read_directory(self, sec: Element) -> None:
         names: set[str] = set()
@@ -502,8 +553,13 @@ class _Builder:
                 continue
             var, eq, value = (el.get("data") or "").partition("=")
             if eq and var.strip().lower().removeprefix("nolocal:") == "rtp_secure_media":
-                self.obj("dialplan.set", "rtp_secure_media", el,
-                         [("value", value, el), ("application", el.get("application") or "", el)])
+                pairs = [("value", value, el), ("application", el.get("application") or "", el),
+                         ("branch", el.tag, el)]
+                cond = el.parent
+                if cond is not None and cond.tag == "condition":  # what the call must match for it to apply
+                    pairs += [("condition-field", cond.get("field") or "", cond),
+                              ("condition-expression", cond.get("expression") or "", cond)]
+                self.obj("dialplan.set", "rtp_secure_media", el, pairs)
 
     def unplaced(self, root: Element) -> None:
         """Elements where FreeSWITCH never looks (a <configuration> outside a section, a <user> outside a

@@ -20,9 +20,11 @@ from voxaudit.platforms.common import config_int, is_loopback
 from voxaudit.platforms.freeswitch.common import (
     HOST_ADDRESS_VARIABLES,
     acl_limits,
+    loaded_unconfigured,
     module_loaded,
     runtime_reason,
     runtime_var,
+    unconfigured_reason,
 )
 from voxaudit.records.access import AdminInterface
 
@@ -46,6 +48,13 @@ def _socket(ip: str, source: SourceRef, *, loopback: bool = False, limited: bool
 def event_socket(facts: FreeSwitchFacts) -> Iterator[AdminInterface]:
     s = facts.first("event_socket.settings")
     if s is None:
+        # mod_event_socket's config(): without event_socket.conf it listens on 127.0.0.1:8021 (loopback.auto)
+        load = loaded_unconfigured(facts, "mod_event_socket", "event_socket.settings")
+        why = unconfigured_reason(facts, "mod_event_socket", "event_socket.conf.xml") if load is not None else None
+        if load is not None and why is not None:
+            yield _socket("127.0.0.1", load.source, undecidable=why)
+        elif load is not None:
+            yield _socket("127.0.0.1 (built-in default: no event_socket.conf)", load.source, loopback=True)
         return
     ip = s.get("listen-ip") or "127.0.0.1"
     port = config_int(s.get("listen-port")) or ESL_PORT

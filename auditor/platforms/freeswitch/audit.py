@@ -10,7 +10,7 @@ from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
-from voxaudit.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
+from voxaudit.platforms.freeswitch.common import fs_true, module_loaded, profile_label, runtime_reason
 from voxaudit.records.audit import CallRecords, PersistentLog, SecurityEventLog
 from voxaudit.remediation import Change, set_
 
@@ -52,6 +52,12 @@ def logfiles(facts: FreeSwitchFacts) -> Iterator[PersistentLog]:
         yield PersistentLog(subject="logfile.conf.xml", kept=False,
                             setting="no mod_logfile profile: nothing is written to a log file")
         return
+    if module_loaded(facts, "mod_logfile") is False:  # its profiles exist only when the module runs
+        for p in profiles:
+            yield PersistentLog(subject=f"logfile profile {p.name}", source=p.source,
+                                section=f"logfile profile {p.name}", kept=False,
+                                setting="mod_logfile is not loaded (modules.conf.xml): this profile writes nothing")
+        return
     for p in profiles:
         levels: set[str] = set()
         for key, settings in p.settings.items():
@@ -64,6 +70,8 @@ def logfiles(facts: FreeSwitchFacts) -> Iterator[PersistentLog]:
 
 
 def logfile_fix(rec: PersistentLog) -> list[str]:
+    if "not loaded" in rec.setting:
+        return ['<load module="mod_logfile"/>']
     return ['<map name="all" value="console,debug,info,notice,warning,err,crit,alert"/>']
 
 

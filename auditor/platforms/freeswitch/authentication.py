@@ -13,10 +13,19 @@ from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.model import SourceRef
-from voxaudit.platforms.freeswitch.common import acl_limits, fs_true, module_loaded, profile_label, runtime_reason
+from voxaudit.platforms.freeswitch.common import (
+    acl_limits,
+    fs_true,
+    loaded_unconfigured,
+    module_loaded,
+    profile_label,
+    runtime_reason,
+    unconfigured_reason,
+)
 from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, AccountSecret, UnauthenticatedRequest
 from voxaudit.records.secrets import SecretShape
 from voxaudit.remediation import Change, note, set_
+from voxaudit.secretinfo import describe_secret
 
 CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 ESL_SUBJECT = "event socket event_socket.conf.xml"
@@ -48,13 +57,32 @@ def directory_secrets(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
             yield _secret(u, "password", subject)
 
 
+ESL_DEFAULT_PASSWORD = "ClueCon"  # mod_event_socket config(): set_pref_pass("ClueCon") when none is set
+
+
+def _esl_default(subject: str, account: str, source: SourceRef) -> AccountSecret:
+    """The password mod_event_socket uses when none is configured: the published default."""
+    return AccountSecret(subject=subject, source=source, section=account, account=account,
+                         secret=SecretShape.of(describe_secret(ESL_DEFAULT_PASSWORD, "", source)))
+
+
 def esl_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
     s = facts.first("event_socket.settings")
     if s is None:
+        load = loaded_unconfigured(facts, "mod_event_socket", "event_socket.settings")
+        why = unconfigured_reason(facts, "mod_event_socket", "event_socket.conf.xml") if load is not None else None
+        if load is not None and why is not None:
+            yield AccountSecret(subject=ESL_SUBJECT, source=load.source, section="event_socket.conf.xml",
+                                account="event_socket.conf.xml", secret=SecretShape.of(None), undecidable=why)
+        elif load is not None:
+            yield _esl_default("event socket (mod_event_socket defaults)", "event_socket.conf.xml", load.source)
         return
     hidden = runtime_reason(s, "password")
+    info = s.secrets.get("password")
     if hidden is not None:
         yield _secret(s, "password", ESL_SUBJECT, hidden[0], hidden[1])
+    elif info is None or not info.present:  # no (or an empty) password: mod_event_socket falls back to ClueCon
+        yield _esl_default(f"event socket {s.name}", s.name, s.location("password"))
     else:
         yield _secret(s, "password", f"event socket {s.name}")
 
@@ -90,30 +118,67 @@ def xml_rpc_secret_fix(cred: AccountSecret) -> list[str]:
             '<param name="auth-pass" value="<random, 16+ characters>"/>']
 
 
+def inbound_acls(p: ConfigObject) -> list[tuple[str, str]]:
+    """(list, fail context) sofia checks calls against: every apply-inbound-acl param adds one (``none``
+    clears those before it); ``list:pass-context:fail-context`` names the list before the first colon
+    (sofia.c parse of apply-inbound-acl)."""
+    acls: list[tuple[str, str]] = []
+    for value in p.values("apply-inbound-acl"):
+        value = value.strip()
+        if value.lower() == "none":
+            acls = []
+        elif value:
+            name, _, contexts = value.partition(":")
+            acls.append((name, contexts.partition(":")[2].strip()))
+    return acls
+
+
+def _call(p: ConfigObject, key: str, outcome: str, detail: str) -> UnauthenticatedRequest:
+    return UnauthenticatedRequest(subject=profile_label(p), source=p.location(key), section=p.name, request="call",
+                                  outcome=outcome, detail=detail)
+
+
 def profile_calls(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedRequest]:
+    """sofia.c sofia_handle_sip_i_invite(): an address an inbound ACL allows is taken without a challenge
+    ("Approved by acl ... Access Granted" with auth-calls on); with auth-calls on, accept-blind-auth takes
+    the rest without checking a password; with it off, a list's fail context takes what the list
+    rejects, and nothing is challenged."""
     for p in facts.of_kind("sofia.profile"):
-        subject = profile_label(p)
-        acl = p.get("apply-inbound-acl")
-        hidden = None if fs_true(p.get("auth-calls")) else runtime_reason(p, "auth-calls", "apply-inbound-acl")
+        acls = inbound_acls(p)
+        open_acl = next((a for a, _ in acls if not acl_limits(facts, a)), None)
+        shown = ", ".join(a for a, _ in acls)
         if fs_true(p.get("auth-calls")):
-            yield UnauthenticatedRequest(subject=subject, source=p.location("auth-calls"), section=p.name,
-                                         request="call", outcome=CHALLENGED, detail="auth-calls=true")
-        elif hidden is not None:
-            yield UnauthenticatedRequest(subject=subject, source=hidden[1], section=p.name, request="call",
+            hidden = runtime_reason(p, "accept-blind-auth", "apply-inbound-acl")
+            if hidden is not None:
+                yield UnauthenticatedRequest(subject=profile_label(p), source=hidden[1], section=p.name,
+                                             request="call", undecidable=hidden[0])
+            elif fs_true(p.get("accept-blind-auth")):
+                yield _call(p, "accept-blind-auth", ACCEPTED, "auth-calls=true, but accept-blind-auth=true: calls are "
+                            "taken without checking a password")
+            elif open_acl is not None:
+                yield _call(p, "apply-inbound-acl", ACCEPTED, f"auth-calls=true, but apply-inbound-acl={open_acl} lets "
+                            "every address in: sofia accepts calls the ACL allows without a digest challenge")
+            else:
+                yield _call(p, "auth-calls", CHALLENGED, "auth-calls=true")
+            continue
+        hidden = runtime_reason(p, "auth-calls", "apply-inbound-acl")
+        failover = next((a for a, fail in acls if fail), None)
+        # what turning auth-calls on would still leave open (the fix must close it too)
+        blind = " (accept-blind-auth=true too)" if fs_true(p.get("accept-blind-auth")) else ""
+        if hidden is not None:
+            yield UnauthenticatedRequest(subject=profile_label(p), source=hidden[1], section=p.name, request="call",
                                          undecidable=hidden[0])
-        elif acl_limits(facts, acl):
-            yield UnauthenticatedRequest(subject=subject, source=p.location("apply-inbound-acl"), section=p.name,
-                                         request="call", outcome=TRUSTED,
-                                         detail=f"auth-calls off, limited by apply-inbound-acl={acl}")
-        elif acl:
-            yield UnauthenticatedRequest(subject=subject, source=p.location("apply-inbound-acl"), section=p.name,
-                                         request="call", outcome=ACCEPTED,
-                                         detail=f"auth-calls=false and apply-inbound-acl={acl} lets every address in: "
-                                                "unauthenticated calls accepted")
+        elif not acls:
+            yield _call(p, "auth-calls", ACCEPTED, "auth-calls=false and no apply-inbound-acl: unauthenticated calls "
+                        f"accepted{blind}")
+        elif open_acl is not None:
+            yield _call(p, "apply-inbound-acl", ACCEPTED, f"auth-calls=false and apply-inbound-acl={open_acl} lets every "
+                        "address in: unauthenticated calls accepted")
+        elif failover is not None:
+            yield _call(p, "apply-inbound-acl", ACCEPTED, f"auth-calls=false and apply-inbound-acl={failover} names a "
+                        "fail context: calls the list rejects go there, unauthenticated")
         else:
-            yield UnauthenticatedRequest(subject=subject, source=p.location("auth-calls"), section=p.name,
-                                         request="call", outcome=ACCEPTED,
-                                         detail="auth-calls=false and no apply-inbound-acl: unauthenticated calls accepted")
+            yield _call(p, "apply-inbound-acl", TRUSTED, f"auth-calls off, limited by apply-inbound-acl={shown}")
 
 
 def profile_registrations(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedRequest]:
@@ -132,6 +197,12 @@ def profile_registrations(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedReq
 
 
 def auth_calls_fix(req: UnauthenticatedRequest) -> list[str]:
+    if req.detail.startswith("auth-calls=true, but accept-blind-auth"):
+        return ['<param name="accept-blind-auth" value="false"/>']
+    if "apply-inbound-acl=" in req.detail:
+        return ['<param name="apply-inbound-acl" value="<a list of the trusted networks only>"/>']
+    if "accept-blind-auth=true" in req.detail:
+        return ['<param name="auth-calls" value="true"/>', '<param name="accept-blind-auth" value="false"/>']
     return ['<param name="auth-calls" value="true"/>']
 
 
@@ -145,7 +216,16 @@ def secret_change(cred: AccountSecret) -> list[Change]:
 
 
 def auth_calls_change(req: UnauthenticatedRequest) -> list[Change]:
-    return [set_("sofia", req.section, "auth-calls", "true", "sofia.profile")]
+    changes = []
+    if "accept-blind-auth=true" in req.detail:
+        changes.append(set_("sofia", req.section, "accept-blind-auth", "false", "sofia.profile"))
+    if "apply-inbound-acl=" in req.detail:  # which networks to trust is a choice (an open list, a fail context)
+        return changes + [note("sofia", req.section, "apply-inbound-acl lets calls in without a digest challenge (a "
+                               "list open to every address, or a fail context): list only the carriers' and phones' "
+                               "networks, with no fail context", "sofia.profile")]
+    if req.detail.startswith("auth-calls=false"):
+        changes.append(set_("sofia", req.section, "auth-calls", "true", "sofia.profile"))
+    return changes
 
 
 def blind_reg_change(req: UnauthenticatedRequest) -> list[Change]:

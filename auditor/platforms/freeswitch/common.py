@@ -5,7 +5,7 @@ import re
 from typing import Optional
 
 from voxaudit.facts.common import ConfigObject, Setting
-from voxaudit.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
+from voxaudit.facts.freeswitch import ASSUMED_ROOT, ROOT, RUNTIME_KEY, FreeSwitchFacts
 from voxaudit.model import SourceRef
 from voxaudit.platforms.common import config_int
 
@@ -16,6 +16,7 @@ ALLOW_ALL_ACLS = {"any_v4.auto", "any_v6.auto", "wan.auto", "wan_v4.auto", "wan_
 # Core variables holding the host's own (non-loopback) address.
 HOST_ADDRESS_VARIABLES = {"local_ip_v4", "local_ip_v6"}
 _RUNTIME_RE = re.compile(r"\$\$\{([^}]*)\}")
+_PORT = re.compile(r"\s*(\d{1,6})")
 
 
 def fs_true(value: str | None) -> bool:
@@ -56,18 +57,27 @@ def runtime_reason(obj: ConfigObject, *keys: str) -> tuple[str, SourceRef] | Non
     return None
 
 
+def _whole_internet(cidr: str) -> bool:
+    """A /0 network (0.0.0.0/0, ::/0): every address of its family."""
+    return cidr.strip().endswith("/0")
+
+
 def acl_limits(facts: FreeSwitchFacts, name: str | None) -> bool:
     """Does an apply-*-acl value restrict anything? Not the allow-all built-ins, a /0 network, or a
-    list of acl.conf whose default is allow with no deny node."""
+    list of acl.conf that lets every address in: its default is allow, or an allow node covers a /0
+    network (switch_network_list_validate_ip: the most specific node decides, so the /0 node is the
+    list's real default), with no deny node."""
     v = (name or "").strip().lower()
     if not v or v in ALLOW_ALL_ACLS or v.endswith("/0"):
         return False
     lst = next((a for a in facts.of_kind("acl.list") if a.name.lower() == v), None)
-    if lst is not None and (lst.get("default") or "").lower() == "allow":
-        nodes = [val for key, settings in lst.settings.items() if key.startswith("node.") for val in
-                 (s.value for s in settings)]
-        return any(n.split(" ", 1)[0].lower() == "deny" for n in nodes)
-    return True
+    if lst is None:
+        return True
+    nodes = [val.split(" ", 1) + [""] for key, settings in lst.settings.items() if key.startswith("node.")
+             for val in (s.value for s in settings)]
+    allows_all = (lst.get("default") or "").lower() == "allow" or any(
+        kind.lower() == "allow" and _whole_internet(cidr) for kind, cidr, *_ in nodes)
+    return not allows_all or any(kind.lower() == "deny" for kind, *_ in nodes)
 
 
 def profile_label(p: ConfigObject) -> str:
@@ -80,3 +90,42 @@ def module_loaded(facts: FreeSwitchFacts, module: str) -> Optional[bool]:
     if not facts.has_config("modules.conf.xml"):
         return None
     return any(m.name == module for m in facts.of_kind("modules.load"))
+
+
+def root_assumed(facts: FreeSwitchFacts) -> bool:
+    """The tree has no freeswitch.xml and was read as the packaged one includes it: a configuration
+    missing from the tree may be the package's own file on the host (an overlay tree)."""
+    root = facts.configs.get(ROOT)
+    return root is not None and any(p.file == ASSUMED_ROOT for p in root.problems)
+
+
+def loaded_unconfigured(facts: FreeSwitchFacts, module: str, kind: str) -> Optional[ConfigObject]:
+    """The modules.conf.xml line loading ``module`` when no object of ``kind`` (its configuration) was
+    read: the module then runs on its built-in defaults (switch_xml_open_cfg() failed, it goes on)."""
+    if facts.first(kind) is not None or not module_loaded(facts, module):
+        return None
+    return next((m for m in facts.of_kind("modules.load") if m.name == module), None)
+
+
+def websocket_binding(p: ConfigObject, key: str) -> tuple[str, str] | None:
+    """sofia.c ``ws-binding`` / ``wss-binding`` "[host]:port": a SIP-over-WebSocket listener on ``host``
+    (sip-ip when empty) unless the port (atol() of what follows the last colon) is 0. (value, host)."""
+    value = (p.get(key) or "").strip()
+    host, sep, port = value.rpartition(":")
+    m = _PORT.match(port)
+    if not sep or m is None or int(m.group(1)) == 0:
+        return None
+    return value, host.strip().strip("[]") or (p.get("sip-ip") or "")
+
+
+def unconfigured_reason(facts: FreeSwitchFacts, module: str, part: str) -> str | None:
+    """Why a loaded module's missing configuration cannot be taken as its built-in defaults: the tree is an
+    overlay of the packaged one (no freeswitch.xml), or the part has a gap (served at run time, unread)."""
+    missing = f"{module} is loaded and {part} is not in the files"
+    if root_assumed(facts):
+        return f"{missing} (no freeswitch.xml either: an overlay of the packaged tree, whose own file applies); " \
+               "not assessed"
+    cf = facts.configs.get(part)
+    if cf is not None and any(p.is_gap for p in cf.problems):
+        return f"{missing}, and what FreeSWITCH reads for it is not fully known (see the warnings); not assessed"
+    return None

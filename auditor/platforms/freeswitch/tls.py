@@ -1,10 +1,18 @@
-"""mod_sofia profiles with TLS enabled (``tls=true``) as TLS policy records.
+"""mod_sofia profiles with TLS enabled (``tls=true``), and their secure WebSocket listeners
+(``wss-binding``), as TLS policy records.
 
 ``tls-version`` lists every version a profile admits; unset or empty, mod_sofia admits TLS 1.0
 to 1.3 (the vanilla ``sip_tls_version`` is "tlsv1,tlsv1.1,tlsv1.2"). ``tls-verify-policy``
 unset is ``none``: any peer certificate is accepted. ``tls-ciphers`` goes to OpenSSL's
 SSL_CTX_set_cipher_list (sofia-sip tport_tls.c); unset or empty it is mod_sofia's
 ``ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH`` (sofia.c), which keeps CBC and static-RSA suites.
+
+A ``wss-binding`` listens whatever ``tls`` says, and none of the profile's TLS params reach it (sofia.c
+passes them only with tls=true): sofia-sip builds its own context (tport_type_ws.c
+``tport_wss_create_ssl_ctx``) refusing SSLv2, SSLv3 and TLS 1.0 only, with the fixed cipher list
+``!eNULL:!aNULL:!DSS:HIGH:@STRENGTH``. Its lowest version is then whatever the host OpenSSL's own
+policy (openssl.cnf MinProtocol) allows: not in the configuration. It serves browsers and is never a
+client, so peer verification does not apply to it.
 """
 from __future__ import annotations
 
@@ -13,13 +21,19 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.freeswitch import FreeSwitchFacts
-from voxaudit.platforms.freeswitch.common import TLS_NAMES, fs_true, profile_label, runtime_reason
+from voxaudit.platforms.freeswitch.common import (
+    TLS_NAMES,
+    fs_true,
+    profile_label,
+    runtime_reason,
+    websocket_binding,
+)
 from voxaudit.platforms.openssl import admitted_suites, how_read
 from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, PeerVerification, ProtocolVersions
-from voxaudit.remediation import Change, set_
+from voxaudit.remediation import Change, note, set_
 
 SOURCES = ("sofia",)
-NONE = "no profile has TLS enabled"
+NONE = "no profile has TLS enabled nor a wss-binding"
 SOFIA_DEFAULT_VERSIONS = "tlsv1,tlsv1.1,tlsv1.2,tlsv1.3"  # mod_sofia's default when unset or empty
 SOFIA_DEFAULT_CIPHERS = "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"  # mod_sofia's default when unset or empty
 
@@ -39,8 +53,23 @@ SUITE_REMEDIATION = {
 }
 
 
+WSS_CIPHERS = "!eNULL:!aNULL:!DSS:HIGH:@STRENGTH"  # sofia-sip tport_type_ws.c, not configurable
+WSS_VERSIONS = ("sofia-sip's WSS context admits TLS 1.1 and later (only SSLv2, SSLv3 and TLS 1.0 are refused); "
+                "whether TLS 1.1 is refused depends on the host OpenSSL's policy (openssl.cnf MinProtocol), "
+                "not on this configuration")
+
+
 def _tls(facts: FreeSwitchFacts) -> list[ConfigObject]:
     return [p for p in facts.of_kind("sofia.profile") if fs_true(p.get("tls"))]
+
+
+def _wss(facts: FreeSwitchFacts) -> list[tuple[ConfigObject, str]]:
+    """Profiles with a secure WebSocket listener, and its label."""
+    out = []
+    for p in facts.of_kind("sofia.profile"):
+        if websocket_binding(p, "wss-binding") is not None:
+            out.append((p, f"{profile_label(p)} wss-binding"))
+    return out
 
 
 def protocol_versions(facts: FreeSwitchFacts) -> Iterator[ProtocolVersions]:
@@ -54,6 +83,9 @@ def protocol_versions(facts: FreeSwitchFacts) -> Iterator[ProtocolVersions]:
         names = [v.strip().lower() for v in raw.split(",") if v.strip()]
         yield ProtocolVersions(subject=label, source=p.location("tls-version"), section=label,
                                versions=tuple(TLS_NAMES.get(v, 1.0) for v in names), setting=f"tls-version={raw}")
+    for p, label in _wss(facts):
+        yield ProtocolVersions(subject=label, source=p.location("wss-binding"), section=label,
+                               versions=(1.1, 1.2, 1.3), undecidable=WSS_VERSIONS)
 
 
 def peer_verification(facts: FreeSwitchFacts) -> Iterator[PeerVerification]:
@@ -91,13 +123,28 @@ def accepted_suites(facts: FreeSwitchFacts) -> Iterator[AcceptedSuites]:
             continue
         yield AcceptedSuites(subject=label, source=p.location("tls-ciphers"), section=p.name,
                              suites=tuple(("", n) for n in suites), setting=how_read(setting, lacking))
+    for p, label in _wss(facts):
+        suites, lacking = admitted_suites(WSS_CIPHERS, True)
+        setting = f"wss-binding: sofia-sip's fixed WSS cipher list {WSS_CIPHERS} (no FreeSWITCH param sets it)"
+        if not suites:
+            yield AcceptedSuites(subject=label, source=p.location("wss-binding"), section=p.name, setting=setting,
+                                 undecidable="not evaluated: the WSS cipher list selects no suite this OpenSSL knows")
+            continue
+        yield AcceptedSuites(subject=label, source=p.location("wss-binding"), section=p.name,
+                             suites=tuple(("", n) for n in suites), setting=how_read(setting, lacking))
 
 
 def suites_fix(rec: AcceptedSuites) -> list[str]:
+    if rec.subject.endswith(" wss-binding"):  # no param reaches the WSS context: move WSS behind a TLS proxy
+        return ["<!-- remove wss-binding; terminate WSS in a TLS proxy with the Mozilla intermediate suites -->"]
     return [f'<param name="tls-ciphers" value="{MOZILLA_CIPHERS}"/>']
 
 
 def suites_change(rec: AcceptedSuites) -> list[Change]:
+    if rec.subject.endswith(" wss-binding"):  # fixed in sofia-sip: a person decides (drop WSS, or proxy it)
+        return [note("sofia", rec.section, "the wss-binding listener's cipher list is fixed in sofia-sip (no FreeSWITCH "
+                     "param changes it): remove wss-binding, or terminate WSS in a TLS proxy with the Mozilla "
+                     "intermediate suites", "sofia.profile")]
     return [set_("sofia", rec.section, "tls-ciphers", MOZILLA_CIPHERS, "sofia.profile")]
 
 

@@ -8,12 +8,21 @@ conditions the audit does not evaluate.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from voxaudit.control import Binding
+from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.platforms.common import is_loopback
-from voxaudit.platforms.freeswitch.common import fs_true, profile_label, runtime_reason
+from voxaudit.platforms.freeswitch.common import (
+    HOST_ADDRESS_VARIABLES,
+    fs_true,
+    profile_label,
+    runtime_reason,
+    runtime_var,
+    websocket_binding,
+)
 from voxaudit.records.transport import MediaPolicy, SignallingPath
 
 REQUIRED = {"mandatory", "true"}
@@ -33,9 +42,27 @@ SRTP_REMEDIATION = {
 }
 
 
+def plain_websocket(p: ConfigObject) -> tuple[str, str] | None:
+    """The profile's ws-binding (SIP over WebSocket without TLS, transport=ws) when it is reachable beyond
+    loopback: sofia.c adds it whatever tls-only says."""
+    ws = websocket_binding(p, "ws-binding")
+    return None if ws is None or is_loopback(ws[1]) else ws
+
+
 def profile_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
     for p in facts.of_kind("sofia.profile"):
         subject, ip = profile_label(p), p.get("sip-ip")
+        ws = plain_websocket(p)
+        if ws is not None and (is_loopback(ip) or (fs_true(p.get("tls")) and fs_true(p.get("tls-only")))):
+            hidden = runtime_reason(p, "ws-binding") if runtime_var(ws[1]) not in HOST_ADDRESS_VARIABLES else None
+            if hidden is not None:
+                yield SignallingPath(subject=subject, source=hidden[1], section=subject, plaintext=True, setting="",
+                                     undecidable=hidden[0])
+            else:
+                yield SignallingPath(subject=subject, source=p.location("ws-binding"), section=subject, plaintext=True,
+                                     setting=f"ws-binding={ws[0]}: plaintext SIP over WebSocket (transport=ws), "
+                                             "whatever tls-only says")
+            continue
         if is_loopback(ip):
             yield SignallingPath(subject=subject, source=p.location("sip-ip"), section=subject, plaintext=True,
                                  loopback=True, setting=f"profile bound to {ip}")
@@ -55,9 +82,26 @@ def profile_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
                                  setting="tls=true, tls-only=true")
 
 
+# The caller's offer already carries SRTP keys: the vanilla dialplan's ${rtp_has_crypto} test (set by
+# sofia from the SDP's a=crypto), or a match of crypto suite names in the received SDP.
+_OFFER_HAS_CRYPTO = re.compile(r"aes_cm|aead_aes|crypto|rtp_sdes_suites", re.IGNORECASE)
+
+
+def _opportunistic(d: ConfigObject) -> bool:
+    """A dialplan set that applies only when the caller already offered SRTP (the vanilla
+    default.xml's "global" extension): it keeps SRTP for such callers but never makes it required of
+    the others, so it does not change what the directory says about a user's media."""
+    if (d.get("branch") or "action") != "action":
+        return False
+    field = (d.get("condition-field") or "").strip().lower()
+    if field == "${rtp_has_crypto}":
+        return True
+    return field == "${switch_r_sdp}" and bool(_OFFER_HAS_CRYPTO.search(d.get("condition-expression") or ""))
+
+
 def user_media(facts: FreeSwitchFacts) -> Iterator[MediaPolicy]:
     dialplan = [d for d in facts.of_kind("dialplan.set")
-                if (d.get("value") or "").split(":")[0].strip().lower() in REQUIRED]
+                if (d.get("value") or "").split(":")[0].strip().lower() in REQUIRED and not _opportunistic(d)]
     for u in facts.of_kind("directory.user"):
         key = "rtp_secure_media" if u.get("rtp_secure_media") else "rtp_secure_media_inbound"
         mode = (u.get(key) or "").split(":")[0].strip().lower()
@@ -83,6 +127,8 @@ def user_media(facts: FreeSwitchFacts) -> Iterator[MediaPolicy]:
 
 
 def tls_fix(rec: SignallingPath) -> list[str]:
+    if rec.setting.startswith("ws-binding="):
+        return ["<!-- remove the ws-binding param; browsers use wss-binding -->"]
     if "tls=true" in rec.setting:
         return ['<param name="tls-only" value="true"/>']
     return ['<param name="tls" value="true"/>', '<param name="tls-only" value="true"/>']
