@@ -88,11 +88,13 @@ def only(result: dict[str, Status]) -> Optional[Status]:
     return values.pop() if len(values) == 1 else None
 
 
-def scan_secret_free(config_dir: Path, out: Path, formats: str, secret: str) -> dict[str, Any]:
-    """Run ``voxaudit scan`` (its own process) on ``config_dir`` into ``out`` in ``formats``; assert that
-    ``secret`` is in no report and not on the terminal; return scan.json."""
+def scan_secret_free(config_dir: Path, out: Path, formats: str, secret: str,
+                     platform: Optional[str] = None) -> dict[str, Any]:
+    """Run ``voxaudit scan`` (its own process) on ``config_dir`` (as ``platform``, else as detected) into ``out``
+    in ``formats``; assert that ``secret`` is in no report and not on the terminal; return scan.json."""
     proc = subprocess.run([str(Path(sys.executable).parent / "voxaudit"), "scan", "--config-dir", str(config_dir),
-                           "-o", str(out), "-f", formats], capture_output=True, text=True, timeout=120)
+                           *(["--platform", platform] if platform else []), "-o", str(out), "-f", formats],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode in (0, 1), proc.stderr
     for path in out.iterdir():
         assert secret not in path.read_text(errors="replace"), path.name

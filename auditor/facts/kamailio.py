@@ -220,7 +220,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
             elif it.kind == "modparam":
                 facts.objects.append(_obj("kamailio.modparam", it.name, it, {"value": it.value}, hidden))
             elif it.kind == "call":
-                facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route}))
+                facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route, "args": it.value}))
             elif it.kind == "define":
                 facts.objects.append(_obj("kamailio.define", it.name, it, {"value": it.value}, hidden))
         if cfg.engine:  # KEMI: the route blocks read above never run; the routing is in this script

@@ -68,6 +68,7 @@ ROUTE_KINDS = {"request_route", "reply_route", "onreply_route", "failure_route",
                "route", "onsend_route", "local_route", "startup_route", "timer_route", "error_route"}
 _ROUTE_RE = re.compile(r"\s*([a-z_]+)\s*(?:\[([^\]]{0,256})\])?\s*")
 _CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
+_EMPTY_ARGS_RE = re.compile(r"[ \t\r\n]*\)")
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
 # Routing engines whose logic lives in a script of another language (cfgengine "<name>").
 NATIVE_ENGINES = {"native", "kamailio", "default"}
@@ -97,7 +98,7 @@ _SCRIPTVAR_PLAIN_RE = re.compile(r"[^()\s;,=+\-*/%&|^~!<>]+")
 class Item:
     kind: str  # global | loadmodule | modparam | call | define
     name: str
-    value: str
+    value: str  # a call: "args" when it passes arguments, else ""
     file: str
     line: int
     route: str = ""
@@ -600,7 +601,10 @@ class _Loader:
             for call in _CALL_RE.finditer(code):
                 fn = call.group(1)
                 if fn not in _KEYWORDS:
-                    self.cfg.items.append(Item("call", fn, "", rel, lineno, self.route))
+                    # whether the call passes arguments (sip_trace() or sip_trace("sip:host")): the next
+                    # non-blank character; the arguments themselves are not kept (any may be a secret)
+                    empty = _EMPTY_ARGS_RE.match(code, call.end()) is not None
+                    self.cfg.items.append(Item("call", fn, "" if empty else "args", rel, lineno, self.route))
             return
         if self.route_pending:
             self.gap(rel, lineno, f"{label(self.route_pending)} is not followed by a block")
