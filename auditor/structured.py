@@ -132,7 +132,13 @@ class _Guarded:
             seen: set[Any] = set()
             for key_node, _ in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-                if key in seen and key != "<<":
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    # "<<: {targets: [...]}" beside "targets:": the written key wins and the merged targets
+                    # leave the audit without a word. Aliases are refused already, so a merge key can only
+                    # hide something: refused too.
+                    raise _Refused("while reading a mapping", node.start_mark,
+                                   "YAML merge keys (<<) are not accepted", key_node.start_mark)
+                if key in seen:
                     raise _Refused("while reading a mapping", node.start_mark,
                                    "a key is written twice in one mapping", key_node.start_mark)
                 seen.add(key)

@@ -384,6 +384,28 @@ KINDS: dict[str, tuple[str, ...]] = {**{p: ("config_dir", "ssh") for p in TREE_P
                                      "sip": ("sip",), "tls": ("tls",), "pcap": ("pcap",), "snmp": ("snmp",)}
 
 
+MIN_COVERED_PREFIX = {4: 8, 6: 16}  # a BAA covering a shorter prefix covers (part of) the whole Internet
+
+
+def _too_broad(pattern: str) -> str:
+    """Why a register pattern cannot be what a BAA covers, or "": a network that is not one (it would
+    never match, silently), a prefix shorter than /8 (IPv4) or /16 (IPv6), or ``*.<one label>`` (a
+    whole top-level domain): each would turn BAA-101 into a PASS for recipients no agreement names."""
+    import ipaddress
+
+    if "/" in pattern:
+        try:
+            net = ipaddress.ip_network(pattern.strip("[]"), strict=False)
+        except ValueError:
+            return "an address/prefix that is not a network (e.g. 203.0.113.0/24)"
+        if net.prefixlen < MIN_COVERED_PREFIX[net.version]:
+            return (f"a network shorter than /{MIN_COVERED_PREFIX[net.version]} covers far more than one "
+                    "business associate")
+    elif pattern.startswith("*.") and "." not in pattern[2:].strip("."):
+        return "*.<top-level domain> covers every name under it: name the associate's own domain"
+    return ""
+
+
 class BusinessAssociate(Model, frozen=True, kw_only=True):
     """One entry of a clinic's business-associate register: a vendor PHI may be sent to, the hosts and
     mail domains it covers (``*.twilio.com``: every name under twilio.com; an address or a network),
@@ -403,6 +425,8 @@ class BusinessAssociate(Model, frozen=True, kw_only=True):
             if not body or "*" in body or any(c.isspace() for c in pattern):
                 # never the pattern itself: the error names the key, as every inventory error does
                 raise field_error("covers", "a host, mail domain, address/prefix or *.domain (one leading wildcard)")
+            if why := _too_broad(pattern):
+                raise field_error("covers", why)
         if self.internal:
             if self.baa_signed or self.baa_expires:
                 raise ValueError("an internal: true entry (the clinic's own system) takes no BAA dates")

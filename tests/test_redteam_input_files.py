@@ -167,7 +167,8 @@ def test_kamailio_include_and_tls_cfg_that_are_fifos_never_block(tmp_path):
     os.mkfifo(inc / "x.cfg")
     tls = tmp_path / "tls"
     tls.mkdir()
-    (tls / "kamailio.cfg").write_text('#!KAMAILIO\nloadmodule "tls.so"\n')
+    # the tls module reads a tls.cfg only when modparam("tls", "config") names it (tls_mod.c)
+    (tls / "kamailio.cfg").write_text('#!KAMAILIO\nloadmodule "tls.so"\nmodparam("tls", "config", "/etc/kamailio/tls.cfg")\n')
     os.mkfifo(tls / "tls.cfg")
     start = time.perf_counter()
     facts = collect_kamailio_tree(inc)

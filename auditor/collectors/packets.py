@@ -39,9 +39,32 @@ ENTROPY_ENCRYPTED = 7.5  # bits per byte; encrypted payloads sit near 8, G.711 a
 HEADER_MIN_PACKETS = 20  # the first-byte test needs this many packets of a stream
 MAX_SDP_ENDPOINTS = 10_000  # address:port announcements kept from cleartext SDP (bounded memory)
 MAX_SDP_LINES = 500
+MAX_FETCH_PATHS = 1_000  # distinct provisioning paths kept from one capture
 SIP_TLS_PORTS = frozenset({5061})  # SIP over TLS (RFC 3261 26.2.2's sips: default)
 TLS_RECORD_TYPES = frozenset({20, 21, 22, 23})  # change_cipher_spec, alert, handshake, application_data
 RTCP_TYPES = range(200, 205)  # SR, RR, SDES, BYE, APP (RFC 3550): the media's control packets, SRTCP alike
+
+
+# A folder shown as it is: a short word ("prov", "provisioning", "yealink", "t4x"); anything else may be a
+# per-tenant token (3CX: /provisioning/<random>/) and is shown as "...".
+_PLAIN_FOLDER = re.compile(r"[A-Za-z][A-Za-z_\-]{0,11}\d{0,2}[A-Za-z]?")
+
+
+def fetch_path(raw: str) -> str:
+    """A fetched path fit for a report: the file name and folders that are short words (any other folder
+    is ``...``: 3CX and others put a per-tenant secret there), no query, fragment or ``;`` parameters (``?token=``,
+    ``;jsessionid=``), no ``user:password@`` of an absolute-form request (``GET http://u:p@host/x.cfg``),
+    printable ASCII only. Provisioning servers put secrets in all of those; the file name that
+    names the device is what the finding needs."""
+    cut = min((i for i in (raw.find("?"), raw.find("#"), raw.find(";")) if i >= 0), default=len(raw))
+    path, prefix = raw[:cut], ""
+    scheme, sep, rest = path.partition("://")
+    if sep:
+        authority, _, path = rest.partition("/")
+        prefix = f"{scheme}://{authority.rpartition('@')[2]}/"
+    *folders, name = path.split("/")
+    shown = prefix + "".join(f"{f if _PLAIN_FOLDER.fullmatch(f) or not f else '...'}/" for f in folders) + name
+    return "".join(ch if " " < ch <= "~" else "?" for ch in shown) or "?"
 
 
 def _expected_distinct(n: int) -> float:
@@ -84,6 +107,7 @@ class _Analyser:
         self.streams: dict[tuple, dict] = {}
         self.vlans: dict[int, Counter] = defaultdict(Counter)   # vlan id (0 = untagged) -> kind -> packets
         self.prov: Counter = Counter()
+        self.undecoded = 0  # packets of a link type scapy does not decode
 
     def add(self, pkt) -> None:
         from scapy.layers.inet import IP, TCP, UDP
@@ -91,6 +115,8 @@ class _Analyser:
         from scapy.layers.l2 import Dot1Q
 
         self.packets += 1
+        if type(pkt).__name__ == "Raw":  # scapy knew no layer for the capture's link type: nothing decoded
+            self.undecoded += 1
         vlan = pkt[Dot1Q].vlan if pkt.haslayer(Dot1Q) else 0
         ip = pkt.getlayer(IP) or pkt.getlayer(IPv6)
         if ip is None:
@@ -119,10 +145,10 @@ class _Analyser:
             return "voice-signalling"
         if is_udp and dport == 69 and payload[:2] == b"\x00\x01":  # TFTP read request
             name = payload[2:].split(b"\x00", 1)[0].decode(errors="replace")[:120]
-            self.prov[("tftp", name)] += 1
+            self._fetch("tftp", name)
             return "provisioning"
         if not is_udp and (m := PROV_PATH.match(payload[:300])):
-            self.prov[("http", m.group(2).decode(errors="replace")[:160])] += 1
+            self._fetch("http", m.group(2).decode(errors="replace")[:160])
             return "provisioning"
         if not is_udp and (sport in SIP_TLS_PORTS or dport in SIP_TLS_PORTS):
             # Signalling over TLS (cleartext SIP on this port was counted above): a segment opening a TLS
@@ -152,6 +178,14 @@ class _Analyser:
                            sport in {80, 443, 445, 139, 3389, 22, 21, 25, 993, 8080}):
             return "data"
         return "other"
+
+    def _fetch(self, protocol: str, raw: str) -> None:
+        """Count one provisioning fetch by its path as evidence (:func:`fetch_path`); at most
+        MAX_FETCH_PATHS distinct paths, the rest counted together (each path becomes a finding)."""
+        path = fetch_path(raw)
+        if (protocol, path) not in self.prov and len(self.prov) >= MAX_FETCH_PATHS:
+            path = "(other paths)"
+        self.prov[(protocol, path)] += 1
 
     def _sdp(self, body: bytes) -> None:
         """Each m= line's address (its own c=, else the session's) and port, with its transport profile."""
@@ -250,6 +284,13 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
                                                        f"({exc.__class__.__name__})") from None
                     break  # a truncated capture: what was read stands
                 an.add(pkt)
+        # Nothing read is nothing judged: every control would be NOT_APPLICABLE from a capture that shows
+        # nothing (an empty file, a link type scapy cannot decode), which is not "nothing to find".
+        if an.packets == 0:
+            raise CollectionError("parse", f"{path.name}: the capture holds no packets; nothing could be judged")
+        if an.undecoded == an.packets:
+            raise CollectionError("parse", f"{path.name}: no packet could be decoded (a link type voxaudit does not "
+                                           "read, or every packet cut short); nothing could be judged")
         return an.facts(spec, path.name)
     if spec.interface and spec.seconds > 0:
         import scapy.layers.inet  # noqa: F401  register Ethernet/802.1Q/IP so sniffed frames decode

@@ -87,6 +87,20 @@ def _request(method: str, uri: str, transport: str, local: tuple[str, int], to_u
 
 
 _STATUS_RE = re.compile(r"^SIP/2\.0 (\d{3}) ?(.*)$")
+_CALL_ID_RE = re.compile(rb"(?im)^(?:call-id|i)[ \t]*:[ \t]*([^\s]{1,256})")
+
+
+def _call_id(message: bytes) -> bytes | None:
+    """The Call-ID of a SIP message's head (bounded, linear), or None when it has none."""
+    m = _CALL_ID_RE.search(message.partition(b"\r\n\r\n")[0][:MAX_RESPONSE_BYTES])
+    return m.group(1) if m else None
+
+
+def _answers(frame: bytes, call_id: bytes | None) -> bool:
+    """Whether ``frame`` may answer the request with ``call_id``: not when it names another Call-ID (what is
+    not SIP at all is kept: it is the peer's answer, shown as garbage)."""
+    got = _call_id(frame)
+    return call_id is None or got is None or got == call_id
 
 
 def parse_response(data: bytes) -> SipResponse | None:
@@ -173,8 +187,11 @@ class _Channel:
         self.local = self.sock.getsockname()[:2]
 
     def exchange(self, payload: bytes, until_final: bool = True) -> list[bytes]:
-        """Send one request; collect responses until a final (>=200) one or the timeout."""
+        """Send one request; collect responses until a final (>=200) one or the timeout. A response to
+        another request (another Call-ID: a late answer to the previous probe, a retransmission) is not
+        this one's: over UDP a slow 401 to OPTIONS would otherwise be read as the REGISTER's challenge."""
         assert self.sock is not None
+        want = _call_id(payload)
         self.sock.sendall(payload) if self.transport != "udp" else self.sock.send(payload)
         out: list[bytes] = []
         deadline = time.monotonic() + self.spec.timeout
@@ -192,7 +209,8 @@ class _Channel:
                 break
             received += len(chunk)
             if self.transport == "udp":
-                out.append(chunk)
+                if _answers(chunk, want):
+                    out.append(chunk)
             else:
                 buf += chunk
                 while b"\r\n\r\n" in buf:
@@ -203,7 +221,8 @@ class _Channel:
                         rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*\d", head) else 0)
                     if len(rest) < length:
                         break
-                    out.append(head + b"\r\n\r\n" + rest[:length])
+                    if _answers(head, want):
+                        out.append(head + b"\r\n\r\n" + rest[:length])
                     buf = rest[length:]
                 if len(buf) > MAX_RESPONSE_BYTES:
                     out.append(buf)

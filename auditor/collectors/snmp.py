@@ -102,6 +102,9 @@ async def _walk(engine, auth_data, target, oid: str) -> list[tuple[str, str]]:
     return out
 
 
+MIN_USM_PASSPHRASE = 8  # RFC 3414 11.2: shorter auth/priv passphrases are refused by agents and pysnmp
+
+
 @dataclass
 class _Resolved:
     communities: list[tuple[str, str]]                       # (reference, value)
@@ -127,8 +130,14 @@ def _resolve_all(spec: SnmpSource) -> _Resolved:
         v = value(ref)
         if v is not None:
             out.communities.append((ref, v))
-    for user in spec.users:
-        out.users.append((user, value(user.auth), value(user.priv)))
+    for i, user in enumerate(spec.users):
+        auth, priv = value(user.auth), value(user.priv)
+        for what, got in (("auth", auth), ("priv", priv)):
+            if got is not None and len(got) < MIN_USM_PASSPHRASE:
+                # pysnmp raises WrongValueError mid-probe (a "bug" for the target); the length is said, never the value
+                problems.append(f"users[{i}].{what}: the passphrase it names is shorter than {MIN_USM_PASSPHRASE} "
+                                "characters, which SNMPv3 (RFC 3414) refuses")
+        out.users.append((user, auth, priv))
     if problems:
         raise CollectionError("auth", "SNMP credentials could not be resolved, nothing was sent: " + "; ".join(problems))
     return out

@@ -64,13 +64,31 @@ def _connect(spec: CliSource):
     except (socket.error, OSError) as exc:
         raise CollectionError("connectivity", f"{spec.display}: {getattr(exc, 'strerror', None) or exc}") from None
     if secret:
-        conn.enable()
+        try:
+            conn.enable()
+        except Exception as exc:  # noqa: BLE001 - netmiko raises ValueError/ReadTimeout; the message may quote the device
+            conn.disconnect()
+            raise CollectionError("auth", f"{spec.display}: enable refused with the enable_secret given "
+                                          f"({exc.__class__.__name__})") from None
     elif spec.device_type.startswith("cisco") and not conn.check_enable_mode():
         try:
             conn.enable()  # many devices give privilege 15 at login or enable without a secret
         except Exception:
             pass
     return conn
+
+
+def _send(conn, spec: CliSource, command: str, **kw):
+    """One show command; a failure of the session is a CollectionError naming the command and the
+    exception's class only (netmiko's messages quote the device's output)."""
+    try:
+        return conn.send_command(command, read_timeout=spec.timeout * 4, **kw)
+    except (socket.timeout, TimeoutError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - netmiko's ReadTimeout is no TimeoutError; paramiko's
+        # SSHException or an EOFError is a dropped session; TextFSM raises its own on odd output
+        kind = "timeout" if "Timeout" in exc.__class__.__name__ else "connectivity"
+        raise CollectionError(kind, f"{spec.display}: '{command}' failed ({exc.__class__.__name__})") from None
 
 
 def collect_switch_cli(spec: CliSource, name: str, progress: Optional[Callable[[str], None]] = None):
@@ -83,14 +101,14 @@ def collect_switch_cli(spec: CliSource, name: str, progress: Optional[Callable[[
     try:
         if progress:
             progress(f"{run_cmd} on {spec.address}")
-        config = conn.send_command(run_cmd, read_timeout=spec.timeout * 4)
+        config = _send(conn, spec, run_cmd)
         if "Invalid input" in config[:200] or "% " in config[:3]:
             raise CollectionError("auth", f"{spec.display}: '{run_cmd}' refused (needs enable? give enable_secret)")
         states = []
         if switchport_cmd:
             if progress:
                 progress(f"{switchport_cmd} on {spec.address}")
-            parsed = conn.send_command(switchport_cmd, use_textfsm=True, read_timeout=spec.timeout * 4)
+            parsed = _send(conn, spec, switchport_cmd, use_textfsm=True)
             states = parsed if isinstance(parsed, list) else []
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "switch"
         (workdir / f"{safe}.cfg").write_text(config.replace("\r\n", "\n").strip("\n") + "\n")

@@ -21,6 +21,7 @@ from voxaudit.facts.common import ParseProblem
 from voxaudit.model import Data
 from voxaudit.parsers import host_evidence as hx
 from voxaudit.parsers import mail_relay as mx
+from voxaudit.parsers.files import lines
 from voxaudit.parsers.problem import Problem
 
 MAX_ENTRIES = 4096  # files read from one evidence folder (cron.d, sys/class/block, units)
@@ -110,8 +111,21 @@ class HostEvidence(Data, kw_only=True):
         return best
 
 
-def _read(path: Path) -> Optional[str]:
-    """A bounded read of a regular file (never a FIFO or device) as text, None if absent or unreadable."""
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (or a link on the way to it) leads out of the bundle at ``root``: a bundle made
+    with ``cp -r`` keeps absolute links (a cron.d entry linked to /usr/share/...), which would read
+    the scanning machine's own files as the PBX's evidence."""
+    try:
+        return not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except (OSError, ValueError):
+        return True
+
+
+def _read(path: Path, root: Optional[Path] = None) -> Optional[str]:
+    """A bounded read of a regular file (never a FIFO or device) as text, None if absent or unreadable
+    (or, given the bundle's ``root``, reached through a link out of it)."""
+    if root is not None and _outside(path, root):
+        return None
     data = _read_bytes(path, hx.MAX_TEXT)
     return None if data is None else data.decode("utf-8", "replace")
 
@@ -131,8 +145,8 @@ def _blocks(root: Path) -> dict[str, hx.BlockInfo]:
     out = {}
     for d in _entries(root / "sys" / "class" / "block"):
         info = hx.BlockInfo(d.name)
-        info.dm_name = (_read(d / "dm" / "name") or "").strip()
-        info.dm_uuid = (_read(d / "dm" / "uuid") or "").strip()
+        info.dm_name = (_read(d / "dm" / "name", root) or "").strip()
+        info.dm_uuid = (_read(d / "dm" / "uuid", root) or "").strip()
         info.slaves = [s.name for s in _entries(d / "slaves")]
         out[d.name] = info
     return out
@@ -238,10 +252,31 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
     def read(path: Path) -> Optional[str]:
         """A file of the bundle; one that is there but cannot be read as a regular file is a gap, never
         taken for "not captured" (its controls would judge from what is missing)."""
-        text = _read(path)
-        if text is None and os.path.lexists(path):
-            problems.append(Problem(str(PurePosixPath(os.path.relpath(path, root))), 0, "present but not a readable "
-                                    "regular file (a FIFO, socket, device, or no permission); not read", False))
+        rel = str(PurePosixPath(os.path.relpath(path, root)))
+        if os.path.lexists(path) and _outside(path, root):
+            problems.append(Problem(rel, 0, "symbolic link leads outside the evidence bundle; not read", False))
+            return None
+        data = _read_bytes(path, hx.MAX_TEXT + 1)
+        if data is None:
+            if os.path.lexists(path):
+                problems.append(Problem(rel, 0, "present but not a readable regular file (a FIFO, socket, device, "
+                                                "or no permission); not read", False))
+            return None
+        # The readers stop at these bounds; what lies past them (the newest backups of a long listing, a
+        # cron job's last words) was not read, so the controls relying on it must not judge as if it were.
+        if len(data) > hx.MAX_TEXT:
+            problems.append(Problem(rel, 0, f"larger than {hx.MAX_TEXT // (1024 * 1024)} MiB; the rest is not read",
+                                    False))
+            data = data[:hx.MAX_TEXT]
+        text = data.decode("utf-8", "replace")
+        split = lines(text)
+        if len(split) > hx.MAX_LINES:
+            problems.append(Problem(rel, hx.MAX_LINES, f"more than {hx.MAX_LINES} lines; the rest is not read", False))
+        long_line = 0 if path.suffix == ".json" else next(  # JSON is decoded whole, not by lines
+            (n for n, ln in enumerate(split[:hx.MAX_LINES], 1) if len(ln) > hx.MAX_LINE), 0)
+        if long_line:
+            problems.append(Problem(rel, long_line, f"a line longer than {hx.MAX_LINE} characters; its end is not "
+                                                    "read", False))
         return text
 
     captured = read(root / "captured-at")
@@ -338,7 +373,7 @@ def read_program_scripts(root: Path, paths: list[str]) -> list[ProgramScript]:
     out = []
     for path in dict.fromkeys(paths):
         rel = path.lstrip("/")
-        data = _read_bytes(root / rel)
+        data = None if _outside(root / rel, root) else _read_bytes(root / rel)
         if data is None:
             out.append(ProgramScript(path=path, problem=f"the evidence holds no file {path}"))
             continue

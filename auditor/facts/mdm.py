@@ -9,13 +9,14 @@ keyguard features they disable. Values keep the vendor's key name in ``<setting>
 """
 from __future__ import annotations
 
-import os
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
+from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
 from voxaudit.parsers.problem import Problem
 
@@ -25,6 +26,13 @@ PREVIEW = {0: "always", 1: "when-unlocked", 2: "never"}
 NO_LOCK_QUALITIES = {"PASSWORD_QUALITY_UNSPECIFIED", "BIOMETRIC_WEAK", None}
 IMPLIED_LENGTH = {"COMPLEXITY_HIGH": 6, "COMPLEXITY_MEDIUM": 4, "NUMERIC_COMPLEX": 4}
 INTUNE_NO_LOCK = {"deviceDefault", "lowSecurityBiometric", None}
+# Android Management API qualities that do require a screen lock (PasswordQuality enum): any other
+# value is refused by the API, so it is read as "unrecognised value" (a gap), never as a lock.
+LOCK_QUALITIES = {"SOMETHING", "NUMERIC", "NUMERIC_COMPLEX", "ALPHABETIC", "ALPHANUMERIC", "COMPLEX",
+                  "COMPLEXITY_LOW", "COMPLEXITY_MEDIUM", "COMPLEXITY_HIGH"}
+INTUNE_LOCK_TYPES = {"alphabetic", "alphanumeric", "alphanumericWithSymbols", "numeric", "numericComplex", "any",
+                     "required"}
+UNRECOGNISED = "unrecognised value"
 
 
 class MdmFacts(PerFileFacts, tag="mdm", kw_only=True):
@@ -43,30 +51,64 @@ def _enum(value: Any) -> Any:
     when it does not have that shape (a value in its place may be anything)."""
     if value is None or (isinstance(value, str) and _ENUM_RE.fullmatch(value)):
         return value
-    return "unrecognised value"
+    return UNRECOGNISED
 
 
 def _count(value: Any) -> Any:
-    """A number as read (lengths, minutes), or "unrecognised value" when it is not one."""
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    """A count as read (lengths, minutes): a whole number from 0 to 2**31-1 (iOS, Intune and Android all
+    take an integer), or "unrecognised value" when it is not one: 8.9 characters, -3 minutes, NaN or
+    true are no setting a device applies, so they are a gap, never a PASS."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 31:
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value):
         return value
-    return "unrecognised value"
+    return UNRECOGNISED
 
 
 def _b(value: Any) -> str:
+    """A boolean as read: "yes"/"no" for a real boolean only. A string ("false"), a number or a list in
+    its place is "unrecognised value" (Python's truth of "false" is True: a forcePIN written as a
+    string must not read as a passcode required)."""
     if value is None:
         return "unset"
-    return "yes" if bool(value) else "no"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return UNRECOGNISED
+
+
+def _preview(value: Any) -> str:
+    """Apple's PreviewType (0 always, 1 when unlocked, 2 never): "unset" when absent; any other value, a
+    boolean (Python's True is 1) or a string, is "unrecognised value"."""
+    if value is None:
+        return "unset"
+    if isinstance(value, int) and not isinstance(value, bool) and value in PREVIEW:
+        return PREVIEW[value]
+    return UNRECOGNISED
+
+
+def _required(quality: Any, locks: set[str], no_lock: set) -> str:
+    """Whether a password quality/type requires a lock: "yes" for a known locking value, "no" for a
+    known non-locking one (or none), else "unrecognised value"."""
+    if quality in no_lock:
+        return "no"
+    return "yes" if quality in locks else UNRECOGNISED
 
 
 class _Builder:
     def __init__(self, display: str, doc: PolicyDocument) -> None:
         self.display, self.doc = display, doc
         self.objects: list[ConfigObject] = []
+        self.problems: list[Problem] = []  # settings present but not understood (gaps)
 
     def add(self, kind: str, name: str, line: int, settings: dict[str, tuple[Any, int]]) -> None:
+        for k, (v, ln) in settings.items():
+            if v == UNRECOGNISED and len(self.problems) < 100:  # the setting's name, never the value
+                self.problems.append(Problem(self.display, ln, f"{kind} {k}: value of an unexpected type or "
+                                                                f"shape; not read", False))
         self.objects.append(ConfigObject.of({
             "kind": kind, "name": name, "source": {"file": self.display, "line": line},
             "settings": {k: [{"value": str(v), "file": self.display, "line": ln}] for k, (v, ln) in settings.items()
@@ -113,8 +155,7 @@ class _Builder:
                         "bundle_id": (bundle, line), "os": ("ios", line), "via": ("com.apple.notificationsettings", line),
                         "notifications_enabled": (_b(entry.get("NotificationsEnabled")), key("NotificationsEnabled")),
                         "show_in_lock_screen": (_b(entry.get("ShowInLockScreen")), key("ShowInLockScreen")),
-                        "preview_type": (PREVIEW.get(preview, "unset") if isinstance(preview, int) else "unset",
-                                         key("PreviewType")),
+                        "preview_type": (_preview(preview), key("PreviewType")),
                         "preview_type.option": ("PreviewType", key("PreviewType"))})
             elif ptype == "com.apple.mobiledevice.passwordpolicy":
                 key = lambda k, lines=lines, at=at: lines.get(k, (at, None))[0]
@@ -156,13 +197,14 @@ class _Builder:
         ttl = d.get("maximumTimeToLock")
         minutes = None
         if ttl not in (None, "", "0", 0):
-            try:
-                minutes = round(int(ttl) / 60000, 1)
-            except (TypeError, ValueError, OverflowError):
-                minutes = None
+            # int64 milliseconds, written as a JSON string (or a number); anything else, or a negative
+            # time, is no setting Android applies: a gap, never "unset"
+            ms = ttl if isinstance(ttl, int) and not isinstance(ttl, bool) else \
+                int(ttl) if isinstance(ttl, str) and re.fullmatch(r"\d{1,18}", ttl) else None
+            minutes = round(ms / 60000, 1) if ms is not None and ms >= 0 else UNRECOGNISED
         self.add("mdm.passcode", f"{self.display} passcode", line, {
             "os": ("android", line), "via": (option, line),
-            "required": ("no" if quality in NO_LOCK_QUALITIES else "yes", line),
+            "required": (_required(quality, LOCK_QUALITIES, NO_LOCK_QUALITIES), line),
             "required.option": (f"{option}.passwordQuality", line),
             "quality": (quality, line),
             "min_length": (length if length is not None else IMPLIED_LENGTH.get(str(quality)), line),
@@ -201,10 +243,14 @@ class _Builder:
         elif os_ == "android" and any(k.startswith("password") for k in d):
             line = doc.line_of('"passwordRequiredType"')
             required = _enum(d.get("passwordRequiredType"))
+            needed = _required(required, INTUNE_LOCK_TYPES, INTUNE_NO_LOCK)
+            option = "passwordRequiredType"
+            if "passwordRequired" in d and _b(d["passwordRequired"]) != "yes":  # the switch itself says no
+                needed, option, line = _b(d["passwordRequired"]), "passwordRequired", doc.line_of('"passwordRequired"')
             self.add("mdm.passcode", f"{self.display} passcode", line, {
                 "os": ("android", line), "via": (odata, line),
-                "required": ("no" if required in INTUNE_NO_LOCK else "yes", line),
-                "required.option": ("passwordRequiredType", line), "quality": (required, line),
+                "required": (needed, line),
+                "required.option": (option, line), "quality": (required, line),
                 "min_length": (_count(d.get("passwordMinimumLength")), doc.line_of('"passwordMinimumLength"')),
                 "min_length.option": ("passwordMinimumLength", doc.line_of('"passwordMinimumLength"')),
                 "max_inactivity_minutes": (_count(d.get("passwordMinutesOfInactivityBeforeScreenTimeout")),
@@ -228,25 +274,6 @@ def _walk(node: Any) -> Iterator[dict]:
             stack.extend((v, depth + 1) for v in reversed(node))
 
 
-MAX_FOREIGN_LISTED = 10_000  # files looked at before the count is given as "at least"
-
-
-def _flag_foreign_files(facts: MdmFacts, path: Path) -> None:
-    """A folder with files but no policy export among them was not understood, not empty: one gap
-    (a warning that makes every check of this target ERROR), never a quiet NOT_APPLICABLE."""
-    if not path.is_dir():
-        return
-    count = 0
-    for _root, _dirs, names in os.walk(path):
-        count += len(names)
-        if count >= MAX_FOREIGN_LISTED:
-            break
-    if count:
-        shown = f"at least {count}" if count >= MAX_FOREIGN_LISTED else str(count)
-        facts.add_file(".", [Problem(".", 0, f"{shown} file(s) here, none of them an MDM policy export "
-                                             f"({', '.join(sorted(MDM_SUFFIXES))}): nothing was audited", False)])
-
-
 def build_mdm_facts(path: Path) -> MdmFacts:
     """One MdmFacts for a directory of policy exports: each file stands alone, so a file that cannot
     be read (or that the reader trips over) is an ERROR for that policy only."""
@@ -255,7 +282,8 @@ def build_mdm_facts(path: Path) -> MdmFacts:
     for display, reason in unread:
         facts.add_file(display, [Problem(display, 0, reason, True)])
     if not files and not unread:
-        _flag_foreign_files(facts, path)
+        for problem in foreign_files(path, "an MDM policy export", MDM_SUFFIXES):
+            facts.add_file(problem.file, [problem])
     for f in files:
         display = str(f.relative_to(base))
         try:
@@ -265,6 +293,7 @@ def build_mdm_facts(path: Path) -> MdmFacts:
                 builder = _Builder(display, doc)
                 builder.build()
                 objects = builder.objects
+                problems = [*problems, *builder.problems]
         except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
             doc, objects = None, []
             problems = [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})", True)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import unquote
 
 from voxaudit.facts.common import (
     ConfigObject,
@@ -17,9 +18,9 @@ from voxaudit.facts.common import (
     files_under,
     inline_credentials,
     is_secret_key,
-    redact_inline_credentials,
 )
 from voxaudit.model import SourceRef
+from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.phone_provisioning import Settings, parse_provisioning_file
 from voxaudit.parsers.problem import Problem
 from voxaudit.secretinfo import SecretInfo, describe_secret
@@ -27,8 +28,42 @@ from voxaudit.secretinfo import SecretInfo, describe_secret
 PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf"}
 _CODE_RE = re.compile(r"[A-Za-z0-9]{1,8}")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,15}")
-# A query parameter (?token=..., &password=...) whose name says it holds a secret.
-_QUERY_PARAM_RE = re.compile(r"([?&;])([^=&;#?\s]{1,64})=([^&;#\s]*)")
+# A query or fragment parameter (?token=..., &password=..., #access_token=...) whose name says it
+# holds a secret.
+_QUERY_PARAM_RE = re.compile(r"([?&;#])([^=&;#?\s]{1,64})=([^&;#\s]*)")
+# Words of parameter names that hold secrets in provisioning URLs besides the shared secret-key words:
+# AES keys, signatures, session ids, auth codes ("aes_key", "X-Amz-Signature", "jsessionid").
+_URL_SECRET_WORDS = {"key", "sig", "signature", "sid", "session", "sessionid", "auth", "hash", "cred", "credential",
+                     "credentials", "otp", "pin"}
+
+
+def _secret_param(name: str) -> bool:
+    """Whether a URL parameter's name says its value is a secret."""
+    if is_secret_key(name):
+        return True
+    words = re.split(r"[_\-.]", name.lower())
+    return any(w in _URL_SECRET_WORDS or w.endswith(("key", "sessid", "sessionid")) for w in words)
+_HOST_RE = re.compile(r"[A-Za-z0-9.\-_:\[\]%]{1,255}")
+
+
+def shown_url(url: str) -> str:
+    """A provisioning URL as evidence: scheme, host and port only. Any userinfo (user:password, a bare
+    token, a %-encoded password) is ``<redacted>@``; a path, query or fragment is ``/...``, because
+    provisioning servers put secrets there too (per-tenant tokens in the path, ``?token=``,
+    ``#access_token=``). Linear: a few ``partition``/``find`` calls."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    host_start = at + 1
+    host_end = min((i for i in (rest.find("/", host_start), rest.find(";", host_start)) if i >= 0), default=len(rest))
+    host_end = min(host_end, end) if end > host_start else host_start
+    host = rest[host_start:host_end]
+    shown_scheme = scheme.lower() if scheme and _SCHEME_RE.fullmatch(scheme) else ("unknown" if scheme else "")
+    return "".join((f"{shown_scheme}://" if shown_scheme else "", "<redacted>@" if at >= 0 else "",
+                    host if _HOST_RE.fullmatch(host) else "<not a host name>",
+                    "/..." if rest[host_end:].strip("/") else ""))
 
 YEALINK_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls", "3": "dns-naptr"}
 YEALINK_SRTP = {"0": "off", "1": "optional", "2": "mandatory"}
@@ -88,17 +123,35 @@ class _Phone:
         if creds:
             user, pw = creds[0]
             self.secrets["provisioning_url_password"] = describe_secret(pw, user, SourceRef(file=self.display, line=hit[1]))
+        else:  # "u%3Apassword@host": the phone decodes the userinfo, so the password is there all the same
+            userinfo = url.partition("://")[2].split("/", 1)[0].rpartition("@")[0]
+            user, colon, pw = unquote(userinfo).partition(":")
+            if colon and pw:
+                self.secrets["provisioning_url_password"] = describe_secret(
+                    pw, user, SourceRef(file=self.display, line=hit[1]))
         for m in _QUERY_PARAM_RE.finditer(url):
-            if m.group(3) and is_secret_key(m.group(2)):
+            if m.group(3) and _secret_param(m.group(2)):
                 self.secrets.setdefault("provisioning_url_password", describe_secret(
                     m.group(3), "", SourceRef(file=self.display, line=hit[1])))
-        shown = _QUERY_PARAM_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}=<redacted>" if m.group(3)
-                                    and is_secret_key(m.group(2)) else m.group(0), redact_inline_credentials(url))
-        self.device["provisioning_url"] = (shown, self.display, hit[1])
+        self.device["provisioning_url"] = (shown_url(url), self.display, hit[1])
         self.device["provisioning_url.option"] = (key, self.display, hit[1])
         scheme = url.partition("://")[0] if "://" in url else "tftp"
         self.device["provisioning_protocol"] = (scheme.lower() if _SCHEME_RE.fullmatch(scheme) else "unknown",
                                                 self.display, hit[1])
+
+    def _weakest_server(self, acct: dict, address_key: str, transport_key: str, mapping: dict, default: str) -> None:
+        """A line registers to its second (failover) server with that server's own transport: when one is
+        configured and does not use TLS while the first does, the line's transport is the second's (a
+        failover sends the same credentials and calls in clear). Only server 2 is read: the vendors'
+        templates configure at most two."""
+        address = self.get(address_key)
+        if not address or not address[0].strip() or (acct.get("transport") or ("",))[0] != "tls":
+            return
+        second: dict[str, tuple[str, str, int]] = {}
+        self.put(second, "transport", transport_key, mapping)
+        if second.get("transport", ("",))[0] != "tls":
+            acct["transport"] = second.get("transport", (default, self.display, address[1]))
+            acct["transport.option"] = (transport_key, self.display, address[1])
 
     def build(self) -> None:
         getattr(self, f"_{self.vendor.replace('-', '_')}")()
@@ -119,6 +172,8 @@ class _Phone:
             self.put(acct, "transport", f"account.{n}.sip_server.1.transport_type", YEALINK_TRANSPORT)
             if "transport" not in acct:  # older firmware: one transport per account
                 self.put(acct, "transport", f"account.{n}.transport", YEALINK_TRANSPORT)
+            self._weakest_server(acct, f"account.{n}.sip_server.2.address", f"account.{n}.sip_server.2.transport_type",
+                                 YEALINK_TRANSPORT, "udp")
             self.put(acct, "srtp", f"account.{n}.srtp_encryption", YEALINK_SRTP)
             self.accounts.append((str(n), acct))
 
@@ -144,6 +199,8 @@ class _Phone:
             self.put(acct, "transport", f"reg.{n}.server.1.transport", POLY_TRANSPORT)
             if "transport" not in acct:
                 acct["transport"] = ("dns-naptr", self.display, 0)  # Poly's default
+            self._weakest_server(acct, f"reg.{n}.server.2.address", f"reg.{n}.server.2.transport", POLY_TRANSPORT,
+                                 "dns-naptr")
             acct["srtp"] = (srtp, self.display, srtp_line)
             acct["srtp.option"] = ("sec.srtp.require", self.display, srtp_line)
             self.accounts.append((str(n), acct))
@@ -192,6 +249,9 @@ def build_phone_facts(directory: Path) -> PhoneFacts:
     base, files, unread = files_under(directory, PHONE_SUFFIXES)
     for display, reason in unread:
         facts.add_file(display, [Problem(display, 0, reason, True)])
+    if not files and not unread:  # files there, none of them ours: a gap, not "no provisioning files"
+        for problem in foreign_files(directory, "a provisioning file", PHONE_SUFFIXES):
+            facts.add_file(problem.file, [problem])
     for path in files:
         display = str(path.relative_to(base))
         try:

@@ -15,7 +15,8 @@ from typing import ClassVar
 
 from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
 from voxaudit.model import SourceRef
-from voxaudit.parsers.problem import Problem
+from voxaudit.parsers.files import foreign_files
+from voxaudit.parsers.problem import Problem, label
 from voxaudit.parsers.switch_config import SwitchConfig, parse_switch_config
 from voxaudit.secretinfo import describe_secret
 
@@ -70,6 +71,14 @@ _PORT_NAME_RE = re.compile(r"(?:\d{1,3}/)?(?:[A-Za-z]{0,8}\d{1,5}|Trk\d{1,3})")
 _TRANSPORTS = {"ssh", "telnet", "all", "none", "rlogin", "pad", "udptn", "lat", "mop", "v120", "lapb-ta"}
 _VTY_RANGE = re.compile(r"\d{1,3}")
 MAX_EXPANDED = 4096  # ports or VLANs one list may name; a switch has at most a few hundred ports
+# Ports and VLANs all the lists of one file may name together: 4094 VLANs each tagged on 32 ports
+# (a core switch's trunks) is ~131k. Past it the file is refused: each list may expand to MAX_EXPANDED items, so a
+# few hundred KB of repeated ``vlan 1-4094`` lines would otherwise cost minutes (not linear in size).
+MAX_EXPANDED_TOTAL = 200_000
+
+
+class _TooManyExpanded(Exception):
+    """The file's VLAN and port lists name more than MAX_EXPANDED_TOTAL items: the file is refused."""
 
 
 def expand_ports(spec: str) -> list[str]:
@@ -125,6 +134,14 @@ class _Builder:
         self.ports: dict[str, _Obj] = {}
         self.snmp: list[_Obj] = []
         self.problems: list[Problem] = []  # lines present but not understood (gaps)
+        self.budget = MAX_EXPANDED_TOTAL  # list items this file may still expand to
+
+    def spend(self, items: list, line: int) -> list:
+        """``items`` (one expanded VLAN or port list), counted against the file's budget."""
+        self.budget -= len(items)
+        if self.budget < 0:
+            raise _TooManyExpanded(line)
+        return items
 
     def vlan(self, vid: int, line: int) -> _Obj:
         if vid not in self.vlans:
@@ -219,13 +236,13 @@ class _Builder:
 
     def _ios_vlans(self, eos: bool) -> None:
         for m, b in self.cfg.top(r"^vlan ([\d,\- ]+)$"):
-            for vid in expand_vlans(m.group(1)):
+            name = b.child(r"^name (.+)$")
+            for vid in self.spend(expand_vlans(m.group(1)), b.line):
                 v = self.vlan(vid, b.line)
-                name = b.child(r"^name (.+)$")
                 if name:
                     v.set("name", name[0].group(1).strip('"'), name[1])
         for m, b in self.cfg.top(r"^vlan filter (\S+) vlan-list (.+)$"):  # VACL
-            for vid in expand_vlans(m.group(2)):
+            for vid in self.spend(expand_vlans(m.group(2)), b.line):
                 self.vlan(vid, b.line).add("acl", f"vlan access-map {m.group(1)}", b.line)
         for m, b in self.cfg.top(r"^interface [Vv]lan ?(\d{1,4})$"):
             v = self.vlan(int(m.group(1)), b.line)
@@ -263,7 +280,11 @@ class _Builder:
             voice = b.child(r"^switchport (?:voice|phone) vlan (\S+)$")
             if voice:
                 v = voice[0].group(1)
-                p.set("voice_vlan", v if re.fullmatch(r"\d{1,4}|dot1p|untagged|none", v) else "unrecognised", voice[1])
+                known = re.fullmatch(r"\d{1,4}|dot1p|untagged|none", v)
+                p.set("voice_vlan", v if known else "unrecognised", voice[1])
+                if not known:  # a switch prints none other: present, not understood (the value is not named)
+                    self.problems.append(Problem(self.display, voice[1], f"interface {label(ifname)}: voice vlan not "
+                                                                         "understood", False))
             native = b.child(r"^switchport trunk native vlan (\d+)$")
             p.set("native_vlan", native[0].group(1) if native else "1", native[1] if native else b.line, default=not native)
             allowed = b.child(r"^switchport trunk allowed vlan (?:add )?(.+)$")
@@ -340,7 +361,7 @@ class _Builder:
                 v.add("acl", f"ip access-group {am.group(1)} {am.group(2)}", line)
             for tag_kind in ("untagged", "tagged"):
                 for tm, line in b.all(rf"^{tag_kind} (\S+)$"):
-                    ports = expand_ports(tm.group(1))
+                    ports = self.spend(expand_ports(tm.group(1)), line)
                     if not all(_PORT_NAME_RE.fullmatch(port) for port in ports):
                         self.problems.append(Problem(self.display, line, f"vlan {vid}: {tag_kind} port list not "
                                                                          "understood", False))
@@ -398,6 +419,9 @@ def build_switch_facts(path: Path) -> SwitchFacts:
     base, files, unread = files_under(path, SWITCH_SUFFIXES)
     for display, reason in unread:
         facts.add_file(display, [Problem(display, 0, reason, True)])
+    if not files and not unread:  # files there, none of them ours: a gap, not "no running-configs"
+        for problem in foreign_files(path, "a running-config", SWITCH_SUFFIXES):
+            facts.add_file(problem.file, [problem])
     for f in files:
         display = str(f.relative_to(base))
         content = 0
@@ -410,6 +434,9 @@ def build_switch_facts(path: Path) -> SwitchFacts:
                 builder.aos_s() if cfg.dialect == "aos-s" else builder.ios()
                 objects = builder.objects()
                 problems = [*problems, *builder.problems]
+        except _TooManyExpanded as exc:
+            objects, problems = [], [Problem(display, exc.args[0], f"VLAN and port lists name more than "
+                                                                   f"{MAX_EXPANDED_TOTAL} items in all; not read", True)]
         except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
             objects, problems = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})", True)]
         facts.add_file(display, problems)

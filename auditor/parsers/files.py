@@ -4,9 +4,15 @@ never binary. Each reader decides what a failure means for its platform (fatal o
 the Problem; the reason here names no content of the file."""
 from __future__ import annotations
 
-from voxaudit.files import UnreadableFile, open_no_follow, read_regular, why
+import os
+from pathlib import Path
 
-__all__ = ["UnreadableFile", "read_config_file", "why"]
+from voxaudit.files import UnreadableFile, open_no_follow, read_regular, why
+from voxaudit.parsers.problem import Problem
+
+MAX_FOREIGN_LISTED = 10_000  # files looked at before the count is given as "at least"
+
+__all__ = ["UnreadableFile", "foreign_files", "lines", "read_config_file", "why"]
 
 
 def _open(path: str) -> int:
@@ -20,3 +26,32 @@ def read_config_file(path: str, max_bytes: int) -> bytes:
     if b"\x00" in raw:
         raise UnreadableFile("binary", "file is binary (contains NUL bytes)")
     return raw
+
+
+def lines(text: str) -> list[str]:
+    """The lines of a file as the programs we read split them: at "\\n" only, without a trailing "\\r".
+    ``str.splitlines`` also breaks at form feed, vertical tab, \\x1c-\\x1e, \\x85, U+2028 and U+2029, which a
+    phone, cron, logrotate or Postfix take as characters of the line: a second ``key = value`` hidden
+    behind a form feed would be read as overriding the first, where the program sees one garbled value."""
+    out = text.split("\n")
+    if out and out[-1] == "":
+        out.pop()  # a final newline ends the last line; it does not start another
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in out]
+
+
+def foreign_files(directory: Path, what: str, suffixes: set[str]) -> list[Problem]:
+    """For a per-file platform (phones, switches, MDM) whose directory holds files but none it reads: one
+    gap saying so, so the target is an ERROR with the reason, never a quiet NOT_APPLICABLE ("no files").
+    Nothing when the directory is empty or is no directory. Bounded: at most MAX_FOREIGN_LISTED names."""
+    if not directory.is_dir():
+        return []
+    count = 0
+    for _root, _dirs, names in os.walk(directory):
+        count += len(names)
+        if count >= MAX_FOREIGN_LISTED:
+            break
+    if not count:
+        return []
+    shown = f"at least {count}" if count >= MAX_FOREIGN_LISTED else str(count)
+    return [Problem(".", 0, f"{shown} file(s) here, none of them {what} ({', '.join(sorted(suffixes))}): "
+                            "nothing was audited", False)]

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from voxaudit.parsers.files import lines
 from voxaudit.parsers.problem import Problem
 
 MAX_TEXT = 4 * 1024 * 1024     # any one evidence file
@@ -72,7 +73,7 @@ class Job:
 
 
 def _lines(text: str) -> Iterable[tuple[int, str]]:
-    for n, line in enumerate(text[:MAX_TEXT].splitlines()[:MAX_LINES], 1):
+    for n, line in enumerate(lines(text[:MAX_TEXT])[:MAX_LINES], 1):  # \n only, as cron splits
         yield n, line[:MAX_LINE]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voxaudit.facts.common import LogrotateRule
 from voxaudit.model import SourceRef
+from voxaudit.parsers.files import lines
 
 PERIODS = {"hourly", "daily", "weekly", "monthly", "yearly"}
 MAX_FILE_BYTES = 1024 * 1024  # a logrotate.d entry is a few hundred bytes
@@ -45,7 +46,7 @@ def parse_logrotate(text: str, file: str) -> list[LogrotateRule]:
     pending_paths: list[str] = []
     start_line = 0
     in_script = False
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(lines(text), start=1):  # at "\n" only, as logrotate reads
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -65,6 +66,11 @@ def parse_logrotate(text: str, file: str) -> list[LogrotateRule]:
             _apply(defaults, line, file, lineno)
             continue
         if line == "}":
+            for key in ("size", "maxsize"):
+                if key in current:
+                    raise LogrotateError(file, int(current[key]),  # type: ignore[call-overload]
+                                         f"'{key}' rotates by size: how long logs are kept depends on how fast "
+                                         "they grow, so retention cannot be judged from the policy")
             rules.append(LogrotateRule(
                 paths=pending_paths, period=str(current["period"]),
                 rotate=current["rotate"], maxage=current["maxage"],  # type: ignore[arg-type]
@@ -86,6 +92,11 @@ def _apply(target: dict[str, object], line: str, file: str, lineno: int) -> None
     key = words[0]
     if key in PERIODS:
         target["period"] = key
+        target.pop("size", None)  # logrotate(8): of 'size' and a period, the one written last decides
+    elif key in {"size", "maxsize"}:
+        # 'size' rotates by size alone (when written after the period), 'maxsize' also before the period
+        # ends: how long rotated logs survive then depends on how fast they grow, which no file says.
+        target[key] = lineno
     elif key in {"rotate", "maxage"}:
         if len(words) < 2 or not _COUNT_RE.fullmatch(words[1]):
             raise LogrotateError(file, lineno, f"'{key}' needs a whole number of at most 9 digits")

@@ -21,8 +21,10 @@ naming the file and line, never a value.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from voxaudit.parsers.files import lines
 from voxaudit.parsers.problem import Problem
 
 MAX_LINES = 20000
@@ -43,15 +45,31 @@ class Relay:
     undecidable: str = ""
 
 
+def _too_long(text: str, file: str, problems: list[Problem]) -> None:
+    """A gap when the file has more lines than are read: a relay named past them would be missed and
+    the mail taken to go where the first lines say (real files are a few hundred lines)."""
+    if text.count("\n") + (not text.endswith("\n")) > MAX_LINES:
+        problems.append(Problem(file, MAX_LINES, f"more than {MAX_LINES} lines; the rest is not read", False))
+
+
 def _clean_host(text: str) -> str:
-    """A relay host as written: ``[host]:port``, ``host:port``, ``host::port`` (Exim), ``[v6]``."""
+    """A relay host as written: ``[host]:port``, ``host:port``, ``host::port`` (Exim), ``[v6]``. Anything
+    else (an unclosed bracket, a port that is no number or service name) is returned whole, which
+    :func:`_host_ok` refuses: the caller reports it rather than reading a host the program would not."""
     text = text.strip().strip("'\"").strip()
     if text.startswith("["):
         end = text.find("]")
-        return text[1:end].strip() if end > 0 else ""
-    if text.count(":") > 1 and "::" not in text:  # a bare IPv6 address
+        if end <= 0:
+            return text
+        host, rest = text[1:end].strip(), text[end + 1:]
+    elif text.count(":") > 1 and "::" not in text:  # a bare IPv6 address
         return text
-    return text.split(":", 1)[0].strip()
+    else:
+        host, colon, port = text.partition(":")
+        host, rest = host.strip(), colon + port
+    if rest and not (rest[:1] == ":" and rest[1:].isascii() and rest[1:].isalnum()):
+        return text
+    return host
 
 
 def _host_ok(host: str) -> bool:
@@ -67,7 +85,7 @@ def postfix_parameters(text: str) -> dict[str, tuple[str, int]]:
         if name:
             params[name] = (" ".join(parts).strip(), start)
 
-    for n, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+    for n, raw in enumerate(lines(text)[:MAX_LINES], 1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -105,6 +123,7 @@ def _expand(value: str, params: dict[str, tuple[str, int]]) -> tuple[str, bool]:
 
 
 def parse_postfix(text: str, file: str, problems: list[Problem]) -> list[Relay]:
+    _too_long(text, file, problems)
     params = postfix_parameters(text)
     out: list[Relay] = []
     raw, line = params.get("relayhost", ("", 0))
@@ -112,7 +131,8 @@ def parse_postfix(text: str, file: str, problems: list[Problem]) -> list[Relay]:
     if not resolved:
         out.append(Relay("postfix", "", file, line, "relayhost is built from a parameter this file does not set"))
     else:
-        hosts = [h for h in (_clean_host(v) for v in value.replace(",", " ").split()) if h]
+        # Postfix splits a destination list at commas, spaces, tabs and newlines only (CHARS_COMMA_SP)
+        hosts = [h for h in (_clean_host(v) for v in re.split(r"[, \t\r\n]+", value)) if h]
         bad = [h for h in hosts if not _host_ok(h)]
         if bad:
             problems.append(Problem(file, line, "relayhost does not name a host voxaudit can read", False))
@@ -127,7 +147,7 @@ def parse_postfix(text: str, file: str, problems: list[Problem]) -> list[Relay]:
 
 def _shell_assignments(text: str) -> dict[str, tuple[str, int]]:
     out: dict[str, tuple[str, int]] = {}
-    for n, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+    for n, raw in enumerate(lines(text)[:MAX_LINES], 1):
         s = raw.strip()
         if not s or s.startswith("#") or "=" not in s:
             continue
@@ -137,6 +157,7 @@ def _shell_assignments(text: str) -> dict[str, tuple[str, int]]:
 
 
 def parse_exim_debian(text: str, file: str, problems: list[Problem]) -> list[Relay]:
+    _too_long(text, file, problems)
     conf = _shell_assignments(text)
     kind, _ = conf.get("dc_eximconfig_configtype", ("", 0))
     hosts, line = conf.get("dc_smarthost", ("", 0))
@@ -153,8 +174,9 @@ def parse_exim_debian(text: str, file: str, problems: list[Problem]) -> list[Rel
 
 
 def parse_msmtp(text: str, file: str, problems: list[Problem]) -> list[Relay]:
+    _too_long(text, file, problems)
     out = []
-    for n, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+    for n, raw in enumerate(lines(text)[:MAX_LINES], 1):
         s = raw.strip()
         if s.startswith("host ") or s.startswith("host\t"):
             host = _clean_host(s[5:])
@@ -166,7 +188,8 @@ def parse_msmtp(text: str, file: str, problems: list[Problem]) -> list[Relay]:
 
 
 def parse_ssmtp(text: str, file: str, problems: list[Problem]) -> list[Relay]:
-    for n, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+    _too_long(text, file, problems)
+    for n, raw in enumerate(lines(text)[:MAX_LINES], 1):
         key, eq, value = raw.strip().partition("=")
         if eq and key.strip().lower() == "mailhub":
             host = _clean_host(value)

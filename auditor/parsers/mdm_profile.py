@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ErrorString, ExpatError
 
-from voxaudit.parsers.problem import Problem
+from voxaudit.parsers.problem import Problem, label
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64  # real profiles and policies nest a handful of levels
@@ -95,8 +95,8 @@ def _unwrap_signed(raw: bytes, display: str) -> tuple[bytes | None, str, Problem
         content = signed["encap_content_info"]["content"].native
         signer = ""
         certs = signed["certificates"]
-        if certs:
-            signer = certs[0].chosen.subject.human_friendly
+        if certs:  # a name, but the certificate's: printable and bounded like every name we show
+            signer = label(certs[0].chosen.subject.human_friendly, 200)
         if not isinstance(content, bytes):
             return None, signer, Problem(display, 0, "signed profile has no embedded content (detached signature)", True)
         return content, signer, None
@@ -211,11 +211,13 @@ def _parse_json(raw: bytes, display: str) -> tuple[PolicyDocument | None, list[P
     if not isinstance(data, dict):
         return None, [Problem(display, 1, "JSON policy must be an object", True)]
     odata = str(data.get("@odata.type", ""))
+    # 1e400 decodes to infinity (only the NaN/Infinity literals reach _no_constant): same gap as a plist's
+    problems = _odd_numbers(data, display)
     if odata.startswith("#microsoft.graph."):
-        return PolicyDocument("intune-policy", data, text), []
+        return PolicyDocument("intune-policy", data, text), problems
     amapi = {"keyguardDisabledFeatures", "passwordPolicies", "passwordRequirements", "maximumTimeToLock",
              "applications", "statusReportingSettings", "keyguardDisabled"}
     if amapi & set(data):
-        return PolicyDocument("android-policy", data, text), []
+        return PolicyDocument("android-policy", data, text), problems
     return None, [Problem(display, 1, "JSON is neither an Android Management API policy nor an Intune "
                                       "device-configuration export", True)]

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voxaudit.parsers.files import lines
 from voxaudit.parsers.problem import Problem, label
 
 if TYPE_CHECKING:  # lxml (7 ms) is imported when an XML file is read: every scan imports this module
@@ -23,8 +24,12 @@ MAX_LINE_PROBLEMS = 20  # per file; the rest are counted in one more problem
 _YEALINK_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 # A first word shaped like a Yealink key ("account.1.password"): only such a word is named in a
 # problem; a lone word could be a value (a password pasted on its own line).
-_DOTTED_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,40}(?:\.[A-Za-z0-9_\-]{1,40}){1,8}")
+# Yealink's keys are lower case ("account.1.password"); a word with capitals is no key of theirs and
+# may well be a secret ("Xy7.Q-3f"), so it is never named.
+_DOTTED_KEY_RE = re.compile(r"[a-z][a-z0-9_\-]{0,40}(?:\.[a-z0-9_\-]{1,40}){1,8}")
 _GS_KEY_RE = re.compile(r"P\d{1,6}")
+# What str.splitlines breaks at besides "\n" (and a CR not followed by "\n"): inside a line, never a break
+_HIDDEN_BREAK_RE = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 Settings = dict[str, tuple[str, int]]
 
@@ -48,6 +53,8 @@ def _xml(raw: bytes) -> etree._Element:
 
 def sniff_vendor(text: str) -> str | None:
     head = text[:4096]
+    if head.lstrip().startswith("#!version:"):  # Yealink's own first line: a value like "<logo>" or
+        return "yealink"                         # "device.jpg" below it must not make it Poly XML
     if "<polycomConfig" in head or "<PHONE_CONFIG" in head or re.search(r"\breg\.\d+\.address\b|\bdevice\.", head) and "<" in head:
         return "polycom"
     if "<flat-profile" in head:
@@ -90,7 +97,13 @@ def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple
     settings: Settings = {}
     problems = _LineProblems(display)
     content = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(lines(text), start=1):
+        if _HIDDEN_BREAK_RE.search(line):
+            # the phone reads one line here; other tools (and a reviewer's editor) see two: whatever
+            # follows the break could look like a setting the phone never takes
+            problems.add(lineno, "a line-breaking control character (CR, form feed...) inside the line")
+            content += 1
+            continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -117,14 +130,20 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
     if b"\x00" in raw:
         return None, {}, [Problem(display, 0, "file is binary (encrypted or not a provisioning file)", True)], 0
     text = raw.decode("utf-8-sig", errors="replace")
-    content = sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
+    content = sum(1 for ln in lines(text) if ln.strip() and not ln.lstrip().startswith("#"))
     vendor = sniff_vendor(text)
     settings: Settings = {}
     problems: list[Problem] = []
     if vendor == "yealink":
         kv, problems, content = _key_values(text, display, _YEALINK_KEY_RE, "key = value")
         for key, (value, lineno) in kv.items():
-            settings[key.lower().removeprefix("static.")] = ("" if value == "%NULL%" else value, lineno)
+            name, value = key.lower().removeprefix("static."), "" if value == "%NULL%" else value
+            if name in settings and settings[name][0] != value and len(problems) < MAX_LINE_PROBLEMS:
+                # "static.x" and "x" both set, to different values: which one a phone takes depends on
+                # its firmware, so neither is read as the phone's (the key is a name, never a value)
+                problems.append(Problem(display, lineno, f"{label(name)} is set twice (with and without "
+                                                         "'static.'), to different values", False))
+            settings[name] = (value, lineno)
     elif vendor == "grandstream" and "<gs_provision" not in text[:4096]:
         kv, problems, content = _key_values(text, display, _GS_KEY_RE, "P-value (Pnn = value)")
         settings = {key.upper(): v for key, v in kv.items()}
@@ -137,15 +156,24 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
             return vendor, {}, [Problem(display, exc.lineno or 0, xml_error(exc), True)], content
         except (ValueError, RecursionError, MemoryError) as exc:
             return vendor, {}, [Problem(display, 0, xml_error(exc), True)], content
+        odd = _LineProblems(display)
         for el in root.iter():
             if not isinstance(el.tag, str):
                 continue
             if vendor == "polycom":
                 for key, value in el.attrib.items():
-                    settings[key.lower()] = (value, el.sourceline or 0)
+                    settings[etree.QName(key).localname.lower()] = (value, el.sourceline or 0)
             elif len(el) == 0 and el is not root:
-                key = el.tag if vendor == "cisco-spa" else el.tag.upper()
+                # Cisco's flat profiles often carry xmlns="http://www.sipura.net/xsd/...": the phone
+                # reads <Admin_Passwd> in any namespace, so must we.
+                tag = etree.QName(el).localname
+                if vendor == "grandstream" and not _GS_KEY_RE.fullmatch(tag.upper()) and tag.lower() != "mac":
+                    # e.g. <config version="2"> alias items: present, not read; the tag is not named
+                    odd.add(el.sourceline or 0, "not a Grandstream P-value element (<Pnn>value</Pnn>)")
+                    continue
+                key = tag if vendor == "cisco-spa" else tag.upper()
                 settings[key] = ((el.text or "").strip(), el.sourceline or 0)
+        problems = odd.done()
     else:
         problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)",
                                 False))

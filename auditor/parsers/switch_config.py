@@ -78,6 +78,12 @@ def _other_vendor(head: list[str]) -> bool:
 
 
 _BANNER_RE = re.compile(r"^banner +(\S+) *(.*)$")
+# IOS's pager: " --More-- ", then backspaces, spaces and backspaces erasing it (as many as it was long);
+# the line printed after it keeps its own indentation.
+_IOS_PAGER_RE = re.compile(r" ?--More-- ?\x08{1,16} {1,16}\x08{1,16}")
+# ANSI control sequences (CSI: ESC [ parameters final-letter), e.g. AOS-S's "\x1b[24;1H\x1b[2K" per page
+_CSI_RE = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]")
+_PROMPT_RE = re.compile(r"[A-Za-z0-9_.\-()/:@]{1,64}[#>]")
 
 
 def _banner_end(first: str, dialect: str) -> str | None:
@@ -141,6 +147,21 @@ def parse_switch_config(path: Path, display: str) -> tuple[SwitchConfig | None, 
         line = text[:text.index("\x00")].count("\n") + 1
         return None, [Problem(display, line, "binary content (NUL byte) in a configuration file", True)]
     lines = text.replace("\r\n", "\n").replace("\t", " ").split("\n")
+    lines = [_IOS_PAGER_RE.sub("", ln) if "--More--" in ln else ln for ln in lines]
+    lines = [_CSI_RE.sub("", ln) if "\x1b" in ln else ln for ln in lines]  # a terminal's colours, cursor moves
+    pager = next((i for i, ln in enumerate(lines, 1) if "\x08" in ln or "\x1b" in ln or "--More--" in ln or
+                  "-- MORE --" in ln), 0)
+    if pager:
+        # A terminal capture made with paging on: the pager's prompt and erase sequence sit inside lines,
+        # and a line it garbled ("snmp-server community ..." behind " --More-- \b\b...") would be read as
+        # another line's child or not at all. IOS's own erase sequence is removed above; any other is refused.
+        return None, [Problem(display, pager, "terminal paging or control sequences left in the capture (--More--, "
+                                              "backspaces, escapes); capture with 'terminal length 0' (AOS-S: "
+                                              "'no page')", True)]
+    # A terminal capture also ends with the next prompt ("sw1#") after "end": not configuration.
+    filled = [i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()][:2]
+    if len(filled) == 2 and _PROMPT_RE.fullmatch(lines[filled[0]].strip()) and lines[filled[1]].strip() == "end":
+        del lines[filled[1] + 1:]
     dialect = sniff_dialect(lines)
     if dialect is None:
         return None, [Problem(display, 1, "not a recognised switch configuration (Cisco IOS, Arista EOS or "
