@@ -2,7 +2,23 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
+from typing import Any, Callable, Optional, TypeVar
+
+from voxaudit.facts.common import PlatformFacts
+
+T = TypeVar("T")
+
+
+def derived(facts: PlatformFacts, key: str, build: Callable[[], T]) -> T:
+    """``build()``, worked out once per target and shared by every view that asks for ``key`` (several
+    views filter the same 10,000 mailboxes; every switch port asks for its switch's voice VLANs). Kept beside
+    the facts' index, and dropped with it by ``reindex()``; facts are not changed once built, so it never goes
+    stale during an evaluation."""
+    memo: dict[str, Any] = facts.__dict__.setdefault("_derived", {})
+    if key not in memo:
+        memo[key] = build()
+    value: T = memo[key]
+    return value
 
 
 def config_int(text: Optional[str], digits: int = 18) -> Optional[int]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional, TypeVar
+from typing import Optional
 
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_modules import ModuleState, module_loaded
@@ -10,18 +10,8 @@ from voxaudit.facts.asterisk_sip import ast_true
 from voxaudit.facts.common import ConfigObject
 
 PLATFORMS = ["asterisk"]
-T = TypeVar("T")
 
 
-def derived(facts: AsteriskFacts, key: str, build: Callable[[], T]) -> T:
-    """``build()``, worked out once per target and shared by every view that asks for ``key`` (several
-    views filter the same 10,000 mailboxes). Kept beside the facts' index, and dropped with it by
-    ``reindex()``; facts are not changed once built, so it never goes stale during an evaluation."""
-    memo: dict[str, Any] = facts.__dict__.setdefault("_derived", {})
-    if key not in memo:
-        memo[key] = build()
-    value: T = memo[key]
-    return value
 
 TLS_METHODS = {
     "sslv2": 0.2, "sslv3": 0.3, "sslv23": 1.0, "tlsv1": 1.0, "tlsv1_1": 1.1, "tlsv1_2": 1.2, "tlsv1_3": 1.3,

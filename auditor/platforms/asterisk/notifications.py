@@ -15,7 +15,8 @@ from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
-from voxaudit.platforms.asterisk.common import derived, mailboxes, vm_general, yes
+from voxaudit.platforms.asterisk.common import mailboxes, vm_general, yes
+from voxaudit.platforms.common import derived
 from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
 from voxaudit.remediation import Change, note, set_
 

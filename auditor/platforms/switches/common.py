@@ -6,7 +6,7 @@ from typing import Optional
 
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.switches import SwitchFacts
-from voxaudit.platforms.common import config_int
+from voxaudit.platforms.common import config_int, derived
 
 PLATFORMS = ["switch"]
 SOURCES = ["running-config"]
@@ -32,20 +32,23 @@ def voice_vlans(facts: SwitchFacts, file: str) -> dict[int, str]:
 
     Declared (a port's voice/phone VLAN, an AOS-S ``voice`` VLAN) wins; a VLAN merely named
     like voice counts too, because a voice VLAN the switch was never told about is itself a
-    finding of some checks."""
-    found: dict[int, str] = {}
+    finding of some checks. Worked out once for every file of the target: every port asks."""
+    return dict(derived(facts, "switch.voice_vlans", lambda: _voice_vlans_by_file(facts)).get(file, {}))
+
+
+def _voice_vlans_by_file(facts: SwitchFacts) -> dict[str, dict[int, str]]:
+    by_file: dict[str, dict[int, str]] = {}
     for port in facts.of_kind("switch.port"):
-        if port.source.file == file and (v := config_int(port.get("voice_vlan"))) is not None:
-            found.setdefault(v, f"voice VLAN of {port.get('interface')}")
+        if (v := config_int(port.get("voice_vlan"))) is not None:
+            by_file.setdefault(port.source.file, {}).setdefault(v, f"voice VLAN of {port.get('interface')}")
     for vlan in facts.of_kind("switch.vlan"):
-        if vlan.source.file != file:
-            continue
+        found = by_file.setdefault(vlan.source.file, {})
         vid = config_int(vlan.get("id")) or 0
         if vlan.get("voice") == "yes":
             found[vid] = "declared 'voice'"
         elif vid not in found and VOICE_NAME_RE.search(vlan.get("name") or ""):
             found[vid] = f"named {vlan.get('name')}"
-    return found
+    return by_file
 
 
 def active_ports(facts: SwitchFacts, file: Optional[str] = None) -> list[ConfigObject]:
