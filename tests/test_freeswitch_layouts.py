@@ -761,3 +761,27 @@ def test_a_file_whose_elements_land_nowhere_is_a_gap(tmp_path, corpus):
     assert [(p.file, p.line) for p in gaps] == [("sip_profiles/zz-carrier.xml", 2)]
     assert facts.named("sofia.gateway", "carrier") is None
     assert facts.resource_errors("sofia")
+
+
+def test_a_directory_of_thousands_of_user_files_is_read(tmp_path):
+    """FreeSWITCH reads directory/default/*.xml however many users a site has (switch_xml.c has no such bound):
+    2,500 user files were refused as 'more than 2000 paths', making every directory control ERROR."""
+    from voxaudit.collectors.offline import collect_freeswitch_tree
+
+    conf = tmp_path / "conf"
+    (conf / "directory" / "default").mkdir(parents=True)
+    (conf / "freeswitch.xml").write_text('<?xml version="1.0"?>\n<document type="freeswitch/xml">\n'
+                                         '  <section name="directory">\n'
+                                         '    <X-PRE-PROCESS cmd="include" data="directory/*.xml"/>\n'
+                                         '  </section>\n</document>\n')
+    (conf / "directory" / "default.xml").write_text(
+        '<include>\n  <domain name="clinic.example">\n    <groups><group name="default"><users>\n'
+        '      <X-PRE-PROCESS cmd="include" data="default/*.xml"/>\n'
+        '    </users></group></groups>\n  </domain>\n</include>\n')
+    for i in range(2500):
+        (conf / "directory" / "default" / f"{10000 + i}.xml").write_text(
+            f'<include>\n  <user id="{10000 + i}"><params><param name="password" value="Pw{i * 7919:x}Zq-long"/>'
+            "</params></user>\n</include>\n")  # <include> on its own line, as the preprocessor wants it
+    facts = collect_freeswitch_tree(conf)
+    assert len(facts.of_kind("directory.user")) == 2500
+    assert not [p for cf in facts.configs.values() for p in cf.problems if p.fatal]

@@ -209,3 +209,29 @@ def test_templates_that_double_at_every_line_are_refused_not_expanded(tmp_path):
     (fatal,) = [p for p in pc.problems if p.fatal]
     assert str(MAX_INHERITED_ENTRIES) in fatal.message and fatal.line < 30
     assert sum(len(s.entries) for s in pc.sections) <= 2 * MAX_INHERITED_ENTRIES + 2
+
+
+def test_one_file_per_extension_is_read_however_many_and_a_fan_out_is_stopped(tmp_path):
+    """Asterisk reads #include "users/*.conf" without a bound: 2,500 per-extension files are read (more than 2,000
+    used to be refused). A fan-out (a few files each including the next level's glob) re-loads the same files
+    without end: it stops at a few loads per distinct file, with numbers only in the message."""
+    users = tmp_path / "site"
+    (users / "users").mkdir(parents=True)
+    (users / "pjsip.conf").write_text('#include "users/*.conf"\n')
+    for i in range(2500):
+        (users / "users" / f"{10000 + i}.conf").write_text(f"[{10000 + i}]\ntype=aor\nmax_contacts=1\n")
+    parsed = parse_config(users, "pjsip.conf")
+    assert len(parsed.instances()) == 2500 and not [p for p in parsed.problems if p.fatal]
+
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    (bomb / "pjsip.conf").write_text('#include "l1/*.conf"\n')
+    for level in range(1, 7):
+        (bomb / f"l{level}").mkdir()
+        for i in range(20):
+            include = f'#include "l{level + 1}/*.conf"\n' if level < 6 else ""
+            (bomb / f"l{level}" / f"f{i}.conf").write_text(f"{include}[e{level}_{i}]\ntype=aor\n")
+    parsed = parse_config(bomb, "pjsip.conf")
+    fatal, = [p for p in parsed.problems if p.fatal]
+    assert "include fan-out" in fatal.message and "distinct files" in fatal.message
+    assert len(parsed.files) <= 2000 + 4 * 121  # bounded by the 121 files given, not by 20**6 loads (LoadBudget)

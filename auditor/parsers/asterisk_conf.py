@@ -44,7 +44,7 @@ from typing import Any
 
 import msgspec
 
-from voxaudit.parsers.files import UnreadableFile, read_config_file
+from voxaudit.parsers.files import LoadBudget, UnreadableFile, read_config_file
 from voxaudit.parsers.files import why as _why
 from voxaudit.parsers.problem import Problem, label
 
@@ -54,9 +54,11 @@ MAX_NESTED_COMMENTS = 128       # MAX_NESTED_COMMENTS: one more ';--' and Asteri
 MAX_LINE_BYTES = 8190           # fgets() into buf[8192]: a longer line is skipped
 MAX_CATEGORY_NAME_BYTES = 79    # struct ast_category: char name[80]
 # The auditor's bounds (a hostile tree cannot make the work unbounded).
-MAX_FILE_LOADS = 2000           # files read per root
+# One file per extension or trunk (#include "users/*.conf") is how many sites are laid out: a 20,000-line site is
+# 20,000 includes, which Asterisk reads without a bound. These only stop a hostile tree's fan-out.
+MAX_FILE_LOADS = 50_000         # files read per root
 MAX_FILE_BYTES = 16 * 1024 * 1024
-MAX_GLOB_RESULTS = 2000         # paths one #include pattern may expand to
+MAX_GLOB_RESULTS = 50_000       # paths one #include pattern may expand to
 MAX_BRACE_ALTERNATIVES = 256    # GLOB_BRACE alternatives per pattern
 MAX_SCAN_STEPS = 2_000_000      # look-ups that are not indexed ((+filter), += corner cases)
 # Settings copied from templates, per root: [tN](tN-1,tN-1) doubles them at every line (40 lines would be
@@ -469,7 +471,7 @@ class _Loader:
         self.current: Section | None = None   # cfg->current: where an included file starts
         self.level = 0                           # cfg->include_level
         self.reading: list[str] = []             # real paths being read, to refuse include loops
-        self.loads = 0
+        self.loads = LoadBudget(ceiling=MAX_FILE_LOADS)
         self.steps = 0
         self.inherited = 0
         self.vindex: dict[int, tuple[dict[str, int], dict[str, int]]] = {}  # id(section) -> (exact, folded) name -> last index
@@ -683,9 +685,8 @@ class _Loader:
             if real in self.reading:
                 self.problem(from_file, from_line, f"#include loop:{_show_file(rel)} includes itself; Asterisk reads it again and "
                              f"again, {MAX_INCLUDE_LEVEL} levels deep", fatal=True)
-            self.loads += 1
-            if self.loads > MAX_FILE_LOADS:
-                self.problem(from_file, from_line, f"more than {MAX_FILE_LOADS} files loaded; stopped", fatal=True)
+            if not self.loads.spend(real):
+                self.problem(from_file, from_line, f"more than {self.loads.said()}; stopped", fatal=True)
             raw = self.read_bytes(real, rel, literal)
             if raw is None:
                 reason = "reported"

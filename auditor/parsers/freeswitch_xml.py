@@ -48,7 +48,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voxaudit.parsers.files import UnreadableFile, read_config_file
+from voxaudit.parsers.files import LoadBudget, UnreadableFile, read_config_file
 from voxaudit.parsers.files import why as _why
 from voxaudit.parsers.problem import Problem, label
 
@@ -56,12 +56,14 @@ from voxaudit.parsers.problem import Problem, label
 MAX_INCLUDE_LEVEL = 100          # preprocess(): rlevel > 100 is not read
 DLINE_MAX_BYTES = 1048574        # switch_fp_read_dline(): DLINE_MAX_SIZE (1 MiB) less the terminator room
 # The auditor's bounds (a hostile tree cannot make the work unbounded).
-MAX_FILE_LOADS = 2000            # files read for one document
+# A directory of one file per user is how FreeSWITCH is run (directory/default/*.xml): a 20,000-user site is
+# 20,000 includes. The document's bytes and elements bound the work below these.
+MAX_FILE_LOADS = 50_000          # files read for one document
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024     # the preprocessed document
 MAX_EXPANSION_BYTES = 256 * 1024 * 1024   # bytes produced by $${var} expansion, all lines together
-MAX_GLOB_RESULTS = 2000          # paths one include pattern may expand to
-MAX_LISTED_ENTRIES = 20000       # directory entries examined by one include pattern
+MAX_GLOB_RESULTS = 50_000        # paths one include pattern may expand to
+MAX_LISTED_ENTRIES = 200_000     # directory entries examined by one include pattern
 MAX_ELEMENTS = 500_000
 MAX_DEPTH = 512
 MAX_PROBLEMS_PER_FILE = 50
@@ -213,7 +215,7 @@ class Preprocessor:
         self.out = bytearray()
         self.doc = FsDocument(root_file="")
         self.reading: list[str] = []
-        self.loads = 0
+        self.loads = LoadBudget(ceiling=MAX_FILE_LOADS)
         self.expanded = 0
         self.per_file: dict[tuple[str, str], int] = {}
         self.undefined: set[bytes] = set()
@@ -363,9 +365,8 @@ class Preprocessor:
             self.problem(*where, f"include loop: {label(rel)} includes itself (FreeSWITCH repeats it "
                          f"{MAX_INCLUDE_LEVEL} levels deep); refused", fatal=True)
             return
-        self.loads += 1
-        if self.loads > MAX_FILE_LOADS:
-            self.stop(*where, f"more than {MAX_FILE_LOADS} files included; not read further")
+        if not self.loads.spend(real):
+            self.stop(*where, f"more than {self.loads.said()}; not read further")
         try:
             st = os.stat(real)
         except OSError as exc:
