@@ -92,6 +92,8 @@ def logs_retained(rec: LogRetention, params: Params) -> Verdict:
     if not rec.managed:
         return failed(f"{rec.setting}: retention is unmanaged")
     need = 365 * params.int("log_retention_years")
+    if rec.forever:
+        return passed(f"{rec.setting}: old logs are never removed")
     if rec.retained_days >= need:
         return passed(f"{rec.setting}: about {rec.retained_days} days")
     return failed(f"{rec.setting}: about {rec.retained_days} days, below {need}")

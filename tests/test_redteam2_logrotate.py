@@ -30,3 +30,39 @@ def test_size_based_rotation_is_not_read_as_time_based(text, line, directive):
 def test_time_based_rotation_is_still_read(text):
     (rule,) = parse_logrotate(text, "etc/logrotate.d/asterisk")
     assert (rule.period, rule.rotate) == ("monthly", 80)
+
+
+@pytest.mark.parametrize("count, rotate", [("-1", -1), ("0", 0), ("12", 12), ("+12", 12), ("0x10", 16), ("010", 8)])
+def test_counts_are_read_as_logrotate_reads_them(count, rotate):
+    """config.c reads 'rotate' with strtol(key, &end, 0): -1 (never remove), hexadecimal and octal included."""
+    (rule,) = parse_logrotate(f"/var/log/asterisk/*log {{\n  monthly\n  rotate {count}\n}}\n", "a")
+    assert rule.rotate == rotate
+
+
+@pytest.mark.parametrize("line", ["rotate -2", "rotate 08", "rotate 1e3", "rotate", "maxage -5", "maxage 0x"])
+def test_counts_logrotate_refuses_are_refused(line):
+    with pytest.raises(LogrotateError) as err:
+        parse_logrotate(f"/var/log/asterisk/*log {{\n  monthly\n  {line}\n}}\n", "a")
+    assert err.value.line == 3
+
+
+def test_rotate_minus_one_keeps_logs_for_ever_unless_maxage(tmp_path, registry):
+    """logrotate(8): with rotate -1 old logs are not removed at all, except by maxage. LOG-AUD-106 used to read it
+    as 0 days (a FAIL on a policy that keeps everything)."""
+    from tests.conftest import write_tree
+    from voxaudit.collectors.offline import collect_asterisk_tree
+    from voxaudit.model import Status
+
+    def retention(policy: str) -> tuple[Status, str]:
+        root = write_tree(tmp_path / str(abs(hash(policy))), {
+            "etc/asterisk/logger.conf": "[logfiles]\nmessages => notice,warning,error,security\n",
+            "etc/logrotate.d/asterisk": f"/var/log/asterisk/*log {{\n  monthly\n  {policy}\n}}\n"})
+        (out,) = registry.get("LOG-AUD-106")(collect_asterisk_tree(root))
+        return out.status, out.evidence
+
+    status, evidence = retention("rotate -1")
+    assert status == Status.PASS and "never removed" in evidence
+    status, evidence = retention("rotate -1\n  maxage 90")
+    assert status == Status.FAIL and "about 90 days" in evidence
+    status, evidence = retention("rotate -1\n  maxage 3000")
+    assert status == Status.PASS and "about 3000 days" in evidence

@@ -234,8 +234,15 @@ class LogrotateRule(Data, kw_only=True):
     source: SourceRef
 
     @property
+    def keeps_forever(self) -> bool:
+        """``rotate -1`` without ``maxage``: logrotate(8) never removes the old logs."""
+        return self.rotate == -1 and self.maxage is None
+
+    @property
     def retained_days(self) -> int:
-        """How long rotated logs survive: rotate x period, capped by maxage."""
+        """How long rotated logs survive: rotate x period, capped by maxage (``rotate -1``: maxage alone)."""
+        if self.rotate == -1:
+            return self.maxage or 0
         per = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30.44, "yearly": 365.25}.get(self.period, 7)
         days = int((self.rotate or 0) * per)
         if self.maxage is not None:

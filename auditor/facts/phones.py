@@ -93,6 +93,7 @@ class _Phone:
         self.device: dict[str, tuple[str, str, int]] = {"vendor": (vendor, display, 0)}
         self.secrets: dict[str, SecretInfo] = {}
         self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
+        self.problems: list[Problem] = []  # what this vendor's phone ignores in the file, as the phone decides
 
     def get(self, key: str) -> tuple[str, int] | None:
         return self.s.get(key)
@@ -153,6 +154,25 @@ class _Phone:
             acct["transport"] = second.get("transport", (default, self.display, address[1]))
             acct["transport.option"] = (transport_key, self.display, address[1])
 
+    def _poly_device_params(self) -> None:
+        """Poly UC Software applies a ``device.*`` parameter only when ``device.set`` is 1 and the parameter's own
+        ``<name>.set`` is 1 (Administrator Guide, "Device Parameter Types"); otherwise the phone keeps the value
+        an earlier file applied, or its own. Such a parameter says nothing about the phone: it is read as not set
+        (as an unset admin password or server is judged), never as a PASS on a value the phone may not have, and a
+        note names it."""
+        applied = (self.get("device.set") or ("0", 0))[0].strip() == "1"
+        ignored = [k for k in self.s if k.startswith("device.") and k != "device.set" and not k.endswith(".set")
+                   and not (applied and (self.get(f"{k}.set") or ("0", 0))[0].strip() == "1")]
+        if not ignored:
+            return
+        line = min(self.s[k][1] for k in ignored)
+        for k in ignored:
+            del self.s[k]
+        shown = ", ".join(sorted(ignored)[:4]) + (f" and {len(ignored) - 4} more" if len(ignored) > 4 else "")
+        self.problems.append(Problem(self.display, line, f"{len(ignored)} device parameter(s) not applied by this file "
+                                     f"(device.set and each <name>.set must be 1): {shown}; the phone keeps the value "
+                                     "an earlier file applied, or its own", False, note=True))
+
     def build(self) -> None:
         getattr(self, f"_{self.vendor.replace('-', '_')}")()
 
@@ -178,6 +198,7 @@ class _Phone:
             self.accounts.append((str(n), acct))
 
     def _polycom(self) -> None:
+        self._poly_device_params()
         self.secret("admin_password", "device.auth.localadminpassword")
         server_type = self.get("device.prov.servertype")
         server = self.get("device.prov.servername")
@@ -273,6 +294,7 @@ def _read_phone(path: Path, display: str) -> tuple[list[ConfigObject], list[Prob
         return [], problems, content
     phone = _Phone(display, vendor, settings)
     phone.build()
+    problems = [*problems, *phone.problems]
     objects = [ConfigObject.of({
         "kind": "phone.device", "name": display, "source": {"file": display, "line": 0},
         "settings": _setting(phone.device), "secrets": phone.secrets})]

@@ -20,7 +20,9 @@ from voxaudit.parsers.files import lines
 PERIODS = {"hourly", "daily", "weekly", "monthly", "yearly"}
 MAX_FILE_BYTES = 1024 * 1024  # a logrotate.d entry is a few hundred bytes
 MAX_LINE_CHARS = 64 * 1024
-_COUNT_RE = re.compile(r"-?[0-9]{1,9}")  # logrotate reads these with strtoul; more digits is no policy
+# logrotate reads counts with strtol/strtoul base 0 (config.c): decimal, 0x hexadecimal, a leading 0 octal; more
+# digits than these is no policy anyone wrote.
+_COUNT_RE = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]{1,8}|0[0-7]{0,10}|[1-9][0-9]{0,8})")
 
 
 def _paths(line: str, file: str, lineno: int) -> list[str]:
@@ -98,9 +100,24 @@ def _apply(target: dict[str, object], line: str, file: str, lineno: int) -> None
         # ends: how long rotated logs survive then depends on how fast they grow, which no file says.
         target[key] = lineno
     elif key in {"rotate", "maxage"}:
-        if len(words) < 2 or not _COUNT_RE.fullmatch(words[1]):
-            raise LogrotateError(file, lineno, f"'{key}' needs a whole number of at most 9 digits")
-        target[key] = max(int(words[1]), 0)
+        count = _c_integer(words[1]) if len(words) > 1 else None
+        # rotate: -1 keeps old logs for ever (only maxage removes them); below -1 logrotate refuses the file, as it
+        # refuses a negative maxage ("bad rotation count", "bad maximum age")
+        if count is None or count < (-1 if key == "rotate" else 0):
+            raise LogrotateError(file, lineno, f"'{key}' needs a whole number logrotate accepts (rotate -1 or more, "
+                                               "maxage 0 or more)")
+        target[key] = count
+
+
+def _c_integer(word: str) -> int | None:
+    """The number strtol(word, &end, 0) reads when it reads all of ``word``; None otherwise."""
+    m = _COUNT_RE.fullmatch(word)
+    if m is None:
+        return None
+    sign, digits = m.groups()
+    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") and len(digits) > 1 else 10
+    value = int(digits, base)
+    return -value if sign == "-" else value
 
 
 def parse_logrotate_file(path: Path, display: str) -> list[LogrotateRule]:

@@ -57,3 +57,4 @@ class LogRetention(LogSetting, frozen=True, kw_only=True):
 
     managed: bool
     retained_days: int = 0
+    forever: bool = False  # the rule never removes old logs (logrotate's rotate -1 without maxage)

@@ -30,8 +30,9 @@ static.auto_provision.server.url = http://prov:Pr0vSecret77@prov.clinic.example/
 <polycomConfig>
   <reg reg.1.address="202" reg.1.auth.userId="202" reg.1.auth.password="Ph0neLinePass-202"
        reg.1.server.1.address="pbx.clinic.example" reg.1.server.1.transport="UDPOnly"/>
-  <device device.auth.localAdminPassword="456" device.prov.serverType="TFTP"
-          device.prov.serverName="prov.clinic.example"/>
+  <device device.set="1" device.auth.localAdminPassword="456" device.auth.localAdminPassword.set="1"
+          device.prov.serverType="TFTP" device.prov.serverType.set="1"
+          device.prov.serverName="prov.clinic.example" device.prov.serverName.set="1"/>
   <sec sec.srtp.enable="1" sec.srtp.require="0"/>
 </polycomConfig>
 """,
@@ -68,8 +69,9 @@ features.missed_call_popup.enable = 0
 """,
     "0004f2bb0002.cfg": """<polycomConfig>
   <reg reg.1.address="202" reg.1.server.1.transport="TLS"/>
-  <device device.auth.localAdminPassword="Hn3Wq8Lz1Xc6Vb9Tr4Mk" device.prov.serverType="HTTPS"
-          device.prov.serverName="prov.clinic.example"/>
+  <device device.set="1" device.auth.localAdminPassword="Hn3Wq8Lz1Xc6Vb9Tr4Mk" device.auth.localAdminPassword.set="1"
+          device.prov.serverType="HTTPS" device.prov.serverType.set="1"
+          device.prov.serverName="prov.clinic.example" device.prov.serverName.set="1"/>
   <sec sec.srtp.enable="1" sec.srtp.require="1"/>
 </polycomConfig>
 """,
@@ -112,6 +114,23 @@ def test_hardened_phones_pass(tmp_path, run, registry):
     facts = collect_phone_files(write_tree(tmp_path, HARDENED))
     for cid in [i for i in registry.known_ids() if i.startswith("PHONE-")]:
         assert FAIL not in run(cid, facts).values(), (cid, run(cid, facts))
+
+
+def test_poly_device_parameters_count_only_where_the_phone_applies_them(tmp_path, run):
+    """Poly applies device.* only with device.set="1" and the parameter's own .set="1"; without them the phone
+    keeps an earlier or its own value (its factory admin password 456): a strong password or an HTTPS server
+    written there proves nothing: it is read as not set (FAIL, as an unset one), never PASS, and a note names it."""
+    unapplied = HARDENED["0004f2bb0002.cfg"].replace(' device.set="1"', "").replace(
+        ' device.auth.localAdminPassword.set="1"', "")
+    facts = collect_phone_files(write_tree(tmp_path, {"0004f2bb0002.cfg": unapplied}))
+    gap, = [p for cf in facts.configs.values() for p in cf.problems]
+    assert not gap.fatal and gap.note and "device.auth.localadminpassword" in gap.message
+    assert "Hn3Wq8Lz1Xc6Vb9Tr4Mk" not in gap.message and "device.set" in gap.message
+    assert run("PHONE-ACC-101", facts) == {"phone 0004f2bb0002.cfg": FAIL}
+    assert PASS not in run("PHONE-PRV-101", facts).values()
+    applied = collect_phone_files(write_tree(tmp_path / "applied", {"0004f2bb0002.cfg": HARDENED["0004f2bb0002.cfg"]}))
+    assert not [p for cf in applied.configs.values() for p in cf.problems]
+    assert run("PHONE-ACC-101", applied) == {"phone 0004f2bb0002.cfg": PASS}
 
 
 def test_malformed_phone_file_errors_only_itself(tmp_path):

@@ -184,7 +184,7 @@ def log_retention(facts: AsteriskFacts) -> Iterator[LogRetention]:
     for r in rules:
         maxage = f", maxage {r.maxage}" if r.maxage is not None else ""
         yield LogRetention(subject=f"logrotate {' '.join(r.paths)}", source=r.source, section=" ".join(r.paths),
-                           managed=True, retained_days=r.retained_days,
+                           managed=True, retained_days=r.retained_days, forever=r.keeps_forever,
                            setting=f"{r.period}, rotate {r.rotate or 0}{maxage}")
 
 
