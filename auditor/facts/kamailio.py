@@ -1,6 +1,13 @@
 """Kamailio facts: listen sockets, globals, modules, modparams, routing calls, tls.cfg, and the
 routing engine when it is not the native one (``kamailio.cfgengine``: the route blocks never run).
 
+Where requests are relayed: the literal arguments of the routing's destination functions
+(``kamailio.call`` settings ``arg1``..), literal ``$du``/``$ru``/``$rd`` assignments (``kamailio.assign``),
+and the dispatcher module's list file (``kamailio.dispatcher``, one per destination line; read as
+dispatch.c ``ds_load_list`` reads it: ``#`` comments, ``setid uri [flags [priority [attrs]]]`` split at
+blanks, a URI without a scheme taken as ``sip:``). Kamailio reads the list only when the dispatcher module
+has no ``db_url``; the file is looked up beside kamailio.cfg by its base name, as tls.cfg is.
+
 Database URLs (``DBURL``, ``db_url`` modparams) carry credentials: the password becomes a
 SecretInfo and the URL is kept with the password redacted.
 """
@@ -21,6 +28,7 @@ from voxaudit.facts.common import (
     redact_inline_credentials,
 )
 from voxaudit.model import SourceRef
+from voxaudit.parsers.files import UnreadableFile, lines, read_config_file
 from voxaudit.parsers.kamailio_cfg import Item, parse_kamailio, parse_tls_cfg
 from voxaudit.secretinfo import describe_secret
 
@@ -220,7 +228,11 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
             elif it.kind == "modparam":
                 facts.objects.append(_obj("kamailio.modparam", it.name, it, {"value": it.value}, hidden))
             elif it.kind == "call":
-                facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route, "args": it.value}))
+                args = {f"arg{k}": v for k, v in enumerate(it.literals, 1) if v}
+                facts.objects.append(_obj("kamailio.call", it.name, it, {"route": it.route, "args": it.value,
+                                                                           **args}))
+            elif it.kind == "assign":
+                facts.objects.append(_obj("kamailio.assign", it.name, it, {"route": it.route, "value": it.value}))
             elif it.kind == "define":
                 facts.objects.append(_obj("kamailio.define", it.name, it, {"value": it.value}, hidden))
         if cfg.engine:  # KEMI: the route blocks read above never run; the routing is in this script
@@ -282,6 +294,77 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
                 "source": {"file": source.file if source else facts.cfg_name, "line": source.line if source else 1}}))
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],
                                                problems=problems, content_lines=content)
+    _dispatcher_list(facts, cfg_dir)
     facts.objects.sort(key=OBJECT_ORDER)
     facts.reindex()
     return facts
+
+
+DISPATCHER_LIST = "dispatcher.list"  # the config root of the dispatcher module's list file
+DS_DEFAULT_LIST = "/etc/kamailio/dispatcher.list"  # dispatcher.c: CFG_DIR "dispatcher.list"
+DS_LINE = 1023  # dispatch.c reads with fgets(line, 1024): a longer line is cut into two
+MAX_DS_FILE_BYTES = 16 * 1024 * 1024
+MAX_DS_DESTINATIONS = 10000  # objects built from one list (bounded work and report size)
+
+
+def _ds_fields(text: str) -> list[str]:
+    """A list line split at blanks as ds_load_list() walks it (space, tab, CR, LF)."""
+    return text.replace("\t", " ").replace("\r", " ").split(" ")
+
+
+def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
+    """The dispatcher module's destinations when it reads them from its list file (no ``db_url``)."""
+    module = facts.named("kamailio.module", "dispatcher")
+    params = {o.name.partition(".")[2]: o for o in facts.of_kind("kamailio.modparam")
+              if o.name.startswith("dispatcher.")}
+    if module is None or "db_url" in params:
+        # not loaded, or its destinations are in the database (the adapter says so): no list is read
+        facts.configs[DISPATCHER_LIST] = ConfigFileFacts(root=DISPATCHER_LIST, found=False, files=[], problems=[])
+        return
+    param = params.get("list_file")
+    name = Path((param.get("value") if param is not None else None) or DS_DEFAULT_LIST).name
+    where = param.source if param is not None else module.source
+    path = cfg_dir / name
+    problems: list[ParseProblem] = []
+    content = 0
+    found = path.exists() or path.is_symlink()
+    if not found:
+        problems.append(ParseProblem(file=where.file, line=where.line, fatal=False, message=(
+            f"the dispatcher module reads its destinations from {name!r}, which is not in the copy; the SIP "
+            "destinations it relays calls to are not assessed")))
+    else:
+        try:
+            text = read_config_file(str(path), MAX_DS_FILE_BYTES).decode("utf-8", "replace")
+        except (UnreadableFile, OSError) as exc:
+            problems.append(ParseProblem(file=name, line=0, fatal=False,
+                                         message=f"{name} could not be read ({type(exc).__name__})"))
+            text = ""
+        built = 0
+        for n, raw in enumerate(lines(text), 1):
+            body = raw.strip(" \t\r")
+            if not body or body.startswith("#"):
+                continue
+            content += 1
+            if len(raw) > DS_LINE:
+                problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
+                    f"line longer than {DS_LINE} characters: Kamailio reads it as two lines; not assessed")))
+                continue
+            digits = len(body) - len(body.lstrip("0123456789"))
+            fields = [f for f in _ds_fields(body[digits:]) if f]
+            if not digits or not fields or fields[0].startswith("#"):
+                problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
+                    "not a 'setid destination [flags priority attrs]' line (Kamailio refuses the whole list)")))
+                continue
+            if built >= MAX_DS_DESTINATIONS:
+                problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
+                    f"more than {MAX_DS_DESTINATIONS} destinations: the rest is not assessed")))
+                break
+            built += 1
+            uri = fields[0]
+            if not uri.lower().startswith(("sip:", "sips:")):
+                uri = "sip:" + uri  # pack_dest(): "uri without sip scheme - fixing it"
+            item = Item("dispatcher", body[:digits], "", name, n)
+            settings = {"uri": uri, "attrs": fields[3] if len(fields) > 3 else ""}
+            facts.objects.append(_obj("kamailio.dispatcher", body[:digits], item, settings))
+    facts.configs[DISPATCHER_LIST] = ConfigFileFacts(root=DISPATCHER_LIST, found=found, files=[name] if found else [],
+                                                     problems=problems, content_lines=content)

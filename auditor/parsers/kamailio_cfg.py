@@ -69,6 +69,19 @@ ROUTE_KINDS = {"request_route", "reply_route", "onreply_route", "failure_route",
 _ROUTE_RE = re.compile(r"\s*([a-z_]+)\s*(?:\[([^\]]{0,256})\])?\s*")
 _CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
 _EMPTY_ARGS_RE = re.compile(r"[ \t\r\n]*\)")
+# Routing functions whose string arguments name where a request is sent (Kamailio core forward*/send*,
+# sethost/seturi and their rewrite* aliases, tm t_relay(host, port), t_relay_to_*, t_replicate*): their literal
+# arguments are kept (a host is not a secret; user:password@ in a URI is removed by the facts).
+DESTINATION_CALLS = frozenset({
+    "forward", "forward_udp", "forward_tcp", "forward_tls", "forward_sctp", "send", "send_tcp", "t_relay",
+    "t_relay_to_udp", "t_relay_to_tcp", "t_relay_to_tls", "t_relay_to_sctp", "t_relay_to", "t_replicate",
+    "t_replicate_udp", "t_replicate_tcp", "t_replicate_tls", "sethost", "rewritehost", "sethostport",
+    "rewritehostport", "seturi", "rewriteuri",
+})
+# Destination variables a routing assignment may set to a literal ($du: the next hop; $ru: the request URI;
+# $rd: its host part).
+DESTINATION_VARS = frozenset({"du", "ru", "rd"})
+MAX_LITERALS = 8  # arguments kept per call
 _KEYWORDS = {"if", "while", "switch", "return", "exit", "drop", "route", "case", "else", "break", "not", "and", "or"}
 # Routing engines whose logic lives in a script of another language (cfgengine "<name>").
 NATIVE_ENGINES = {"native", "kamailio", "default"}
@@ -96,12 +109,14 @@ _SCRIPTVAR_PLAIN_RE = re.compile(r"[^()\s;,=+\-*/%&|^~!<>]+")
 
 @dataclass
 class Item:
-    kind: str  # global | loadmodule | modparam | call | define
+    kind: str  # global | loadmodule | modparam | call | define | assign
     name: str
-    value: str  # a call: "args" when it passes arguments, else ""
+    value: str  # a call: "args" when it passes arguments, else ""; an assign: the literal destination, or ""
     file: str
     line: int
     route: str = ""
+    # a call of DESTINATION_CALLS: each argument's literal text ("" for one that is not a plain string)
+    literals: tuple[str, ...] = ()
 
 
 @dataclass
@@ -224,6 +239,63 @@ def _split_args(parts: list[Part]) -> list[list[Part]] | None:
         if args is not None and not closed and start < len(part):
             args[-1].append(part[start:])
     return args if closed else None
+
+
+def _call_literals(parts: list[Part], fn: str) -> tuple[str, ...]:
+    """The arguments of the first call of ``fn`` in a statement: a literal's text, "" for any other argument
+    (a variable, an expression). One pass over the parts (linear)."""
+    start = next((k for k, p in enumerate(parts) if not isinstance(p, _Lit) and p.strip() == fn), None)
+    if start is None:
+        return ()
+    args: list[list[Part]] = []
+    depth = 0
+    for part in parts[start + 1:]:
+        if isinstance(part, _Lit):
+            if depth >= 1 and args:
+                args[-1].append(part)
+            continue
+        for ch in part:
+            if ch == "(":
+                depth += 1
+                if depth == 1:
+                    args.append([])
+                    continue
+            elif ch == ")":
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif ch == "," and depth == 1:
+                args.append([])
+                continue
+            if depth >= 1 and args and not ch.isspace():
+                args[-1].append(ch)
+        if depth <= 0 and args:
+            break
+        if len(args) > MAX_LITERALS:
+            break
+    return tuple("".join(a) if a and all(isinstance(p, _Lit) for p in a) else "" for a in args[:MAX_LITERALS])
+
+
+def _destination_assignment(parts: list[Part]) -> tuple[str, str] | None:
+    """``$du = "sip:host"`` (and $ru, $rd) in a route: (variable, literal value). A value built from
+    variables keeps only what a literal fixes: ``"sip:" + $rU + "@host"`` -> "sip:*@host" (the host is
+    literal); any other computed value is "" (the destination is not in the configuration)."""
+    code = [p for p in parts if isinstance(p, _Lit) or p.strip()]
+    if len(code) >= 2 and not isinstance(code[0], _Lit) and code[0].strip().startswith("$") \
+            and code[0].strip() != "$":
+        code = ["$", code[0].strip()[1:], *code[1:]]  # OpenSIPS lexes "$du" as one word
+    if len(code) < 4 or isinstance(code[0], _Lit) or code[0].strip() != "$" or isinstance(code[1], _Lit):
+        return None
+    name = code[1].strip()
+    if name not in DESTINATION_VARS or isinstance(code[2], _Lit) or code[2].strip() != "=":
+        return None
+    rest = code[3:]
+    if all(isinstance(p, _Lit) for p in rest):
+        return name, "".join(rest)
+    last = rest[-1]
+    if isinstance(last, _Lit) and "@" in last and name == "ru":
+        return name, "sip:*@" + last.rsplit("@", 1)[1]
+    return name, ""
 
 
 class _Loader:
@@ -598,13 +670,24 @@ class _Loader:
                 self.gap(rel, lineno, "'}' without an open block; not understood")
             return
         if self.route:
+            literals_of: dict[str, tuple[str, ...]] = {}  # one scan per function and statement (linear)
             for call in _CALL_RE.finditer(code):
                 fn = call.group(1)
                 if fn not in _KEYWORDS:
                     # whether the call passes arguments (sip_trace() or sip_trace("sip:host")): the next
-                    # non-blank character; the arguments themselves are not kept (any may be a secret)
+                    # non-blank character; the arguments themselves are not kept (any may be a secret),
+                    # except the literal destinations of DESTINATION_CALLS
                     empty = _EMPTY_ARGS_RE.match(code, call.end()) is not None
-                    self.cfg.items.append(Item("call", fn, "" if empty else "args", rel, lineno, self.route))
+                    literals: tuple[str, ...] = ()
+                    if fn in DESTINATION_CALLS and not empty:
+                        if fn not in literals_of:
+                            literals_of[fn] = _call_literals(stmt.parts, fn)
+                        literals = literals_of[fn]
+                    self.cfg.items.append(Item("call", fn, "" if empty else "args", rel, lineno, self.route,
+                                               literals))
+            assigned = _destination_assignment(stmt.parts)
+            if assigned is not None:
+                self.cfg.items.append(Item("assign", f"${assigned[0]}", assigned[1], rel, lineno, self.route))
             return
         if self.route_pending:
             self.gap(rel, lineno, f"{label(self.route_pending)} is not followed by a block")

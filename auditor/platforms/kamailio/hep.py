@@ -59,7 +59,7 @@ BAA_REMEDIATION = {
 }
 
 
-def _uri_parts(uri: str) -> tuple[str, str, str]:
+def uri_parts(uri: str) -> tuple[str, str, str]:
     """(host, host:port as written, transport) of a SIP URI or a proto_hep address; fixed-character splits only
     (linear). ``user:password@`` is dropped, never kept: the host is what follows the last ``@``."""
     uri = uri.strip().strip('"')[:MAX_VALUE]
@@ -156,7 +156,7 @@ def _kamailio_copies(facts: KamailioFacts) -> list[_Copy]:
     out: list[_Copy] = []
     dup = last.get("duplicate_uri")
     if triggers and dup is not None:
-        host, address, transport = _uri_parts(dup.get("value") or "")
+        host, address, transport = uri_parts(dup.get("value") or "")
         encrypted = transport == "tls"
         setting = (f"siptrace copies every traced SIP message ({', '.join(triggers)}) as "
                    f"{'HEP' if hep else 'SIP duplicates'} over {transport.upper() if transport else 'UDP'}"
@@ -207,7 +207,7 @@ def _opensips_copies(facts: KamailioFacts) -> list[_Copy]:
     out: list[_Copy] = []
     old = params.get("duplicate_uri")  # OpenSIPS 1.x/2.1 siptrace: one duplicate_uri, duplicate_with_hep
     if module == "siptrace" and old:
-        host, address, transport = _uri_parts(old[-1].get("value") or "")
+        host, address, transport = uri_parts(old[-1].get("value") or "")
         setting = (f"siptrace copies every traced SIP message ({triggers}) over {(transport or 'udp').upper()}, "
                    f"unencrypted, to duplicate_uri {host}")
         out.append(_Copy(old[-1], "opensips.cfg modparam siptrace duplicate_uri", host, address, transport == "tls",
@@ -226,7 +226,7 @@ def _opensips_copies(facts: KamailioFacts) -> list[_Copy]:
                 continue
             hid, spec = ref
             fields = [f.strip() for f in spec.split(";")]
-            host, address, _ = _uri_parts(fields[0])
+            host, address, _ = uri_parts(fields[0])
             opts = {k.strip().lower(): v.strip().lower() for k, _, v in (f.partition("=") for f in fields[1:])}
             transport = opts.get("transport") or "tcp"
             version = config_int(opts.get("version")) or 3
@@ -238,7 +238,7 @@ def _opensips_copies(facts: KamailioFacts) -> list[_Copy]:
             out.append(_Copy(hid, "opensips.cfg modparam proto_hep hep_id", host, address, encrypted, setting,
                              undecidable))
         elif scheme in ("sip", "sips"):
-            host, address, transport = _uri_parts(uri)
+            host, address, transport = uri_parts(uri)
             setting = (f"{module} copies every traced SIP message ({triggers}) as SIP over "
                        f"{(transport or 'udp').upper()}, unencrypted, to trace_id uri {host}")
             out.append(_Copy(tid, f"opensips.cfg modparam {module} trace_id", host, address, transport == "tls",
