@@ -18,7 +18,10 @@ from tests.test_fix import round_trip
 from tests.test_real_trees import TREES
 
 CANARY = "Canary7Secret-h12-xyzzy"
-PHONE_TREES = [t for t in TREES if yaml.safe_load((t / "EXPECTED.yaml").read_text()).get("platform") == "phone"]
+# Trees with findings an auditor expects fixed: an unrendered template tree (fusionpbx-*-templates) has
+# none, every value being the provisioning server's placeholder.
+PHONE_TREES = [t for t in TREES if (exp := yaml.safe_load((t / "EXPECTED.yaml").read_text())).get("platform") == "phone"
+               and exp.get("findings")]
 
 
 def _config(tree: Path) -> Path:

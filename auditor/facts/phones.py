@@ -21,7 +21,7 @@ from voxaudit.facts.common import (
 )
 from voxaudit.model import SourceRef
 from voxaudit.parsers.files import foreign_files
-from voxaudit.parsers.phone_provisioning import Settings, parse_provisioning_file
+from voxaudit.parsers.phone_provisioning import Settings, is_template, parse_provisioning_file
 from voxaudit.parsers.problem import Problem
 from voxaudit.secretinfo import SecretInfo, describe_secret
 
@@ -65,6 +65,8 @@ def shown_url(url: str) -> str:
                     host if _HOST_RE.fullmatch(host) else "<not a host name>",
                     "/..." if rest[host_end:].strip("/") else ""))
 
+# The value of a setting an unrendered template leaves to its placeholder (``<name>.placeholder = yes``)
+PLACEHOLDER = "template placeholder"
 YEALINK_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls", "3": "dns-naptr"}
 YEALINK_SRTP = {"0": "off", "1": "optional", "2": "mandatory"}
 GS_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls"}
@@ -100,7 +102,13 @@ class _Phone:
 
     def put(self, target: dict, name: str, key: str, mapping: dict | None = None) -> None:
         hit = self.get(key)
-        if hit is not None:
+        if hit is not None and is_template(hit[0]):
+            # an unrendered template's placeholder: the value is not known, never a default or an
+            # "unknown value" judged as not-TLS / SRTP off (views make it undecidable)
+            target[name] = (PLACEHOLDER, self.display, hit[1])
+            target[f"{name}.option"] = (key, self.display, hit[1])
+            target[f"{name}.placeholder"] = ("yes", self.display, hit[1])
+        elif hit is not None:
             raw = hit[0].strip()
             # An unknown code is shown only when it looks like one (a value here may be anything).
             shown = f"unknown ({raw})" if _CODE_RE.fullmatch(raw) else "unknown value"
@@ -111,7 +119,11 @@ class _Phone:
     def secret(self, name: str, key: str, identity: str = "admin", value_of=lambda v: v) -> None:
         hit = self.get(key)
         value = value_of(hit[0]) if hit else None
-        self.secrets[name] = describe_secret(value, identity, SourceRef(file=self.display, line=hit[1] if hit else 0))
+        source = SourceRef(file=self.display, line=hit[1] if hit else 0)
+        if hit is not None and is_template(hit[0]):  # {$admin_password}: filled in by the server, strength unknown
+            self.secrets[name] = SecretInfo(present=True, placeholder=True, source=source)
+        else:
+            self.secrets[name] = describe_secret(value, identity, source)
         if hit:
             self.device[f"{name}.option"] = (key, self.display, hit[1])
 
@@ -120,6 +132,24 @@ class _Phone:
         if hit is None or not hit[0]:
             return
         url = hit[0]
+        if is_template(url):
+            # "{$yealink_provision_url}": the server fills it in. The protocol is known only when the
+            # scheme itself is written out ("http://{$domain}/..."); credentials in it are not known.
+            scheme, sep, _ = url.partition("://")
+            known = bool(sep) and _SCHEME_RE.fullmatch(scheme) is not None and not is_template(scheme)
+            self.device["provisioning_url"] = (f"{scheme.lower()}://<template placeholder>" if known
+                                               else "<template placeholder>", self.display, hit[1])
+            self.device["provisioning_url.option"] = (key, self.display, hit[1])
+            self.device["provisioning_protocol"] = (scheme.lower() if known else PLACEHOLDER, self.display, hit[1])
+            if not known:
+                self.device["provisioning_url.placeholder"] = ("yes", self.display, hit[1])
+            # "https://{$user}:{$password}@host/", "?token={$token}": whatever is filled in, the URL
+            # carries credentials (their strength is not known)
+            authority = url.partition("://")[2].split("/", 1)[0]
+            if "@" in authority or any(m.group(3) and _secret_param(m.group(2)) for m in _QUERY_PARAM_RE.finditer(url)):
+                self.secrets["provisioning_url_password"] = SecretInfo(
+                    present=True, placeholder=True, source=SourceRef(file=self.display, line=hit[1]))
+            return
         creds = inline_credentials(url)
         if creds:
             user, pw = creds[0]
@@ -153,6 +183,8 @@ class _Phone:
         if second.get("transport", ("",))[0] != "tls":
             acct["transport"] = second.get("transport", (default, self.display, address[1]))
             acct["transport.option"] = (transport_key, self.display, address[1])
+            if "transport.placeholder" in second:
+                acct["transport.placeholder"] = second["transport.placeholder"]
 
     def _poly_device_params(self) -> None:
         """Poly UC Software applies a ``device.*`` parameter only when ``device.set`` is 1 and the parameter's own
@@ -204,13 +236,18 @@ class _Phone:
         server = self.get("device.prov.servername")
         if server and server[0]:
             scheme = (server_type[0].lower() if server_type else "ftp")
+            if is_template(scheme):  # the server type is the server's placeholder: the scheme is not known
+                scheme = "{$device.prov.serverType}"
             scheme = {"0": "ftp", "1": "tftp", "2": "http", "3": "https"}.get(scheme, scheme)
             url = server[0] if "://" in server[0] else f"{scheme}://{server[0]}"
             self.s["device.prov.servername"] = (url, server[1])
             self.url("device.prov.servername")
         lines = sorted({int(m.group(1)) for k in self.s if (m := re.match(r"reg\.(\d{1,4})\.", k))})
         srtp = "off"
-        if (self.get("sec.srtp.enable") or ("1", 0))[0] in {"1", "true"}:
+        srtp_keys = [k for k in ("sec.srtp.enable", "sec.srtp.require") if is_template((self.get(k) or ("", 0))[0])]
+        if srtp_keys:
+            srtp = PLACEHOLDER
+        elif (self.get("sec.srtp.enable") or ("1", 0))[0] in {"1", "true"}:
             srtp = "mandatory" if (self.get("sec.srtp.require") or ("0", 0))[0] in {"1", "true"} else "optional"
         srtp_line = (self.get("sec.srtp.require") or self.get("sec.srtp.enable") or ("", 0))[1]
         for n in lines:
@@ -224,6 +261,8 @@ class _Phone:
                                  "dns-naptr")
             acct["srtp"] = (srtp, self.display, srtp_line)
             acct["srtp.option"] = ("sec.srtp.require", self.display, srtp_line)
+            if srtp_keys:
+                acct["srtp.placeholder"] = ("yes", self.display, srtp_line)
             self.accounts.append((str(n), acct))
 
     def _grandstream(self) -> None:
@@ -234,7 +273,10 @@ class _Phone:
         proto = self.get("P212")
         if path and path[0]:
             scheme = GS_PROV.get(proto[0] if proto else "1", "http")
-            self.s["P237"] = (path[0] if "://" in path[0] else f"{scheme}://{path[0]}", path[1])
+            if proto and is_template(proto[0]):  # the protocol is the server's placeholder: not known
+                self.s["P237"] = (path[0] if "://" in path[0] else "{$P212}://" + path[0], path[1])
+            else:
+                self.s["P237"] = (path[0] if "://" in path[0] else f"{scheme}://{path[0]}", path[1])
             self.url("P237")
         if self.get("P47") and (self.get("P47") or ("", 0))[0]:
             acct: dict[str, tuple[str, str, int]] = {}
@@ -290,7 +332,7 @@ def build_phone_facts(directory: Path) -> PhoneFacts:
 
 def _read_phone(path: Path, display: str) -> tuple[list[ConfigObject], list[Problem], int]:
     vendor, settings, problems, content = parse_provisioning_file(path, display)
-    if vendor is None or any(p.fatal for p in problems):
+    if vendor is None or vendor == "polycom-master" or any(p.fatal for p in problems):
         return [], problems, content
     phone = _Phone(display, vendor, settings)
     phone.build()

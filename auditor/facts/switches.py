@@ -17,7 +17,7 @@ from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
 from voxaudit.model import SourceRef
 from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.problem import Problem, label
-from voxaudit.parsers.switch_config import SwitchConfig, parse_switch_config
+from voxaudit.parsers.switch_config import SwitchConfig, parse_switch_config, sniff_dialect
 from voxaudit.secretinfo import describe_secret
 
 SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
@@ -412,11 +412,39 @@ class _Builder:
             self.snmp.append(obj)
 
 
+SNIFF_BYTES = 64 * 1024  # what is read of a file without a suffix to tell whether it is a running-config
+
+
+def _suffixless_configs(path: Path) -> list[Path]:
+    """Files without a suffix that hold a running-config (their content says so, as
+    ``parse_switch_config`` would read it): Cisco's ``copy running-config tftp:`` names the copy
+    ``<hostname>-confg`` and RANCID and Oxidized name each device's file by its host name, so a backup
+    directory of them was "none of them a running-config", or, beside one ``.cfg``, silently skipped.
+    Anything else without a suffix (README, LICENSE, .gitignore) stays out, as before."""
+    if path.is_file():
+        return []
+    _base, candidates, _unread = files_under(path, {""})
+    found = []
+    for f in candidates:
+        try:
+            with f.open("rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError:
+            continue
+        if b"\x00" in head:
+            continue
+        text = head.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
+        if sniff_dialect(text) is not None:
+            found.append(f)
+    return found
+
+
 def build_switch_facts(path: Path) -> SwitchFacts:
     """One SwitchFacts for a directory of running-configs: each file stands alone, so a file that
     cannot be read (or that the reader trips over) is an ERROR for that switch only."""
     facts = SwitchFacts()
     base, files, unread = files_under(path, SWITCH_SUFFIXES)
+    files = sorted([*files, *_suffixless_configs(path)])
     for display, reason in unread:
         facts.add_file(display, [Problem(display, 0, reason, True)])
     if not files and not unread:  # files there, none of them ours: a gap, not "no running-configs"

@@ -30,9 +30,51 @@ _DOTTED_KEY_RE = re.compile(r"[a-z][a-z0-9_\-]{0,40}(?:\.[a-z0-9_\-]{1,40}){1,8}
 _GS_KEY_RE = re.compile(r"P\d{1,6}")
 # What str.splitlines breaks at besides "\n" (and a CR not followed by "\n"): inside a line, never a break
 _HIDDEN_BREAK_RE = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Template syntax a provisioning server fills in before any phone reads the file: Smarty ({$var},
+# {if ...}/{/if}, {foreach}: FusionPBX, FreePBX EPM), Jinja/Twig ({{ var }}, {% if %}: Wazo, Ansible)
+# and ${VAR} (Asterisk res_phoneprov, envsubst). Phones' own macros ($MA, $PSN on Cisco; %NULL% on
+# Yealink) are none of these. Literal alternatives only: linear on any input.
+_TEMPLATE_RE = re.compile(r"\{\$|\$\{|\{\{|\{%|\{/?(?:if|else|elseif|foreach|foreachelse|for|section|literal|include|assign)\b")
 
 Settings = dict[str, tuple[str, int]]
 
+# Grandstream's named-item XML (``<gs_provision version="1"><config version="2"><item
+# name="...">``, firmware 1.0.11+ of GXP21xx/GRP26xx and their exports): the names of the P-values the
+# phone facts read, with the value words the phone takes for them (Grandstream's configuration template
+# for GXP21xx 1.0.11.79 lists them: "UDP, TCP, Tls Or Tcp"; "Disabled, EnabledButNotForced,
+# EnabledAndForced, Optional"; "TFTP, HTTP, HTTPS"). Digits are the P-value codes themselves. Every
+# other item is kept under its own name (as every other P-value is): read, not judged.
+_GS_ITEMS: dict[str, tuple[str, dict[str, str] | None]] = {
+    "users.admin.password": ("P2", None),
+    "provisioning.config.protocol": ("P212", {"tftp": "0", "http": "1", "https": "2", "ftp": "3", "ftps": "4"}),
+    "provisioning.config.serverpath": ("P237", None),
+    "account.1.sip.server.1.address": ("P47", None),
+    "account.1.sip.transport": ("P130", {"udp": "0", "tcp": "1", "tlsortcp": "2", "tls": "2"}),
+    "account.1.audio.srtpmode": ("P183", {"disabled": "0", "enabledbutnotforced": "1", "enabledandforced": "2",
+                                          "optional": "3"}),
+}
+
+
+def _gs_item(name: str, value: str) -> tuple[str, str]:
+    """(key, value) of one named Grandstream item: the P-value it stands for where the facts read it."""
+    key, words = _GS_ITEMS.get(name.lower(), (name.lower(), None))
+    word = value.strip().lower().replace(" ", "")
+    if words is not None and not word.isdigit():
+        value = words.get(word, value)
+    return key, value
+
+
+def is_template(text: str) -> bool:
+    """Whether ``text`` holds template syntax a provisioning server renders (its value is not known here)."""
+    return bool(_TEMPLATE_RE.search(text))
+
+
+def _template_problem(display: str, count: int, first: int) -> Problem:
+    """One gap for an unrendered template: the settings its placeholders hold are not known, and
+    lines built from template blocks are not settings at all (never a per-line "not understood")."""
+    return Problem(display, first, f"unrendered template: {count} line(s) hold template syntax ({{$var}}, {{if}}, "
+                                   "{{ var }}, ${VAR}) that the provisioning server fills in before a phone reads "
+                                   "the file; the settings there are not known", False)
 
 
 def xml_error(exc: Exception) -> str:
@@ -56,6 +98,10 @@ def sniff_vendor(text: str) -> str | None:
     if head.lstrip().startswith("#!version:"):  # Yealink's own first line: a value like "<logo>" or
         return "yealink"                         # "device.jpg" below it must not make it Poly XML
     if "<polycomConfig" in head or "<PHONE_CONFIG" in head or re.search(r"\breg\.\d+\.address\b|\bdevice\.", head) and "<" in head:
+        return "polycom"
+    # SoundPoint IP (SIP 2.x/3.x) files: phone1.cfg's <phone1>, sip.cfg's <sip>, and the master
+    # configuration file (000000000000.cfg / <MAC>.cfg) <APPLICATION APP_FILE_PATH=... CONFIG_FILES=...>
+    if re.search(r"<(?:phone1|sip)[\s/>]", head) or "<APPLICATION" in head and "APP_FILE_PATH" in head:
         return "polycom"
     if "<flat-profile" in head:
         return "cisco-spa"
@@ -97,6 +143,7 @@ def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple
     settings: Settings = {}
     problems = _LineProblems(display)
     content = 0
+    templated: list[int] = []
     for lineno, line in enumerate(lines(text), start=1):
         if _HIDDEN_BREAK_RE.search(line):
             # the phone reads one line here; other tools (and a reviewer's editor) see two: whatever
@@ -110,11 +157,37 @@ def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple
         content += 1
         key, sep, value = stripped.partition("=")
         key = key.strip()
-        if not sep or not key_ok.fullmatch(key):
+        if is_template(stripped):
+            templated.append(lineno)
+            if not sep or not key_ok.fullmatch(key):
+                continue  # a template block or a key built from placeholders: counted in the template gap
+        elif not sep or not key_ok.fullmatch(key):
             problems.add(lineno, _unreadable_line(stripped, what))
             continue
         settings[key] = (value.strip(), lineno)
-    return settings, problems.done(), content
+    done = problems.done()
+    if templated:
+        done.insert(0, _template_problem(display, len(templated), templated[0]))
+    return settings, done, content
+
+
+def _poly_master(path: Path, display: str, root: etree._Element) -> list[Problem]:
+    """The master configuration file holds no setting; the files its CONFIG_FILES lists hold them. A
+    listed file missing from the directory is a gap (the phone's settings there are not known); when
+    all are here, a note. Names are file names, bounded (a MAC-named file is no secret)."""
+    listed = [n.strip() for n in root.get("CONFIG_FILES", "").split(",")[:64] if n.strip()]
+    # only names inside the directory are looked up ("config/<MAC>.cfg" yes; "/etc/x", "../x" never)
+    missing = [n for n in listed if not is_template(n) and "$" not in n and len(n) <= 255
+               and not n.startswith(("/", "\\")) and ".." not in n.replace("\\", "/").split("/")
+               and not (path.parent / n).is_file()]
+    line = root.sourceline or 1
+    if missing:
+        shown = ", ".join(label(n) for n in missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        return [Problem(display, line, f"Poly master configuration file: {len(missing)} of the configuration files it "
+                                       f"lists (CONFIG_FILES) are not in the directory ({shown}); the phone's "
+                                       "settings there are not known", False)]
+    return [Problem(display, line, "Poly master configuration file: it names the files the phone loads "
+                                   "(CONFIG_FILES) and holds no setting of its own", False, note=True)]
 
 
 def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Settings, list[Problem], int]:
@@ -153,13 +226,25 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
         try:
             root = _xml(raw)
         except etree.XMLSyntaxError as exc:
+            if is_template(text):  # the provisioning server's template, not yet the XML a phone reads
+                return vendor, {}, [Problem(display, exc.lineno or 0, "unrendered template: template syntax ({$var}, "
+                                            "{if}, {{ var }}, ${VAR}) makes the file XML only once the provisioning "
+                                            f"server renders it ({xml_error(exc)}); its settings are not known",
+                                            True)], content
             return vendor, {}, [Problem(display, exc.lineno or 0, xml_error(exc), True)], content
         except (ValueError, RecursionError, MemoryError) as exc:
             return vendor, {}, [Problem(display, 0, xml_error(exc), True)], content
+        if vendor == "polycom" and etree.QName(root).localname.upper() == "APPLICATION":
+            # The master configuration file: which firmware and configuration files the phone loads, no
+            # setting of its own (Poly's settings live in the files CONFIG_FILES lists, read on their own)
+            return "polycom-master", {}, _poly_master(path, display, root), 0
         odd = _LineProblems(display)
+        templated: list[int] = []
         for el in root.iter():
             if not isinstance(el.tag, str):
                 continue
+            if any(is_template(t) for t in (el.text or "", el.tail or "", *el.attrib.values())):
+                templated.append(el.sourceline or 0)
             if vendor == "polycom":
                 for key, value in el.attrib.items():
                     settings[etree.QName(key).localname.lower()] = (value, el.sourceline or 0)
@@ -167,14 +252,21 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
                 # Cisco's flat profiles often carry xmlns="http://www.sipura.net/xsd/...": the phone
                 # reads <Admin_Passwd> in any namespace, so must we.
                 tag = etree.QName(el).localname
+                if vendor == "grandstream" and tag == "item" and el.get("name"):
+                    key, value = _gs_item(el.get("name", ""), (el.text or "").strip())
+                    settings[key] = (value, el.sourceline or 0)
+                    continue
                 if vendor == "grandstream" and not _GS_KEY_RE.fullmatch(tag.upper()) and tag.lower() != "mac":
-                    # e.g. <config version="2"> alias items: present, not read; the tag is not named
+                    # an element that is neither <Pnn> nor a named <item>: present, not read; the tag is not named
                     odd.add(el.sourceline or 0, "not a Grandstream P-value element (<Pnn>value</Pnn>)")
                     continue
                 key = tag if vendor == "cisco-spa" else tag.upper()
                 settings[key] = ((el.text or "").strip(), el.sourceline or 0)
         problems = odd.done()
+        if templated:
+            problems.insert(0, _template_problem(display, len(templated), min(templated)))
     else:
-        problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)",
-                                False))
+        template = "; it is an unrendered template ({$var}, {{ var }}, ${VAR})" if is_template(text[:65536]) else ""
+        problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)"
+                                + template, False))
     return vendor, settings, problems, content

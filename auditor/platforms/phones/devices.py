@@ -6,7 +6,7 @@ from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.phones import PhoneFacts
-from voxaudit.platforms.phones.common import per_vendor
+from voxaudit.platforms.phones.common import PLACEHOLDER_WHY, per_vendor
 from voxaudit.records.devices import Provisioning
 
 ENCRYPTED = {"https", "ftps"}
@@ -18,6 +18,11 @@ def provisioning(facts: PhoneFacts) -> Iterator[Provisioning]:
         if not url:
             continue
         proto = d.get("provisioning_protocol") or "?"
+        if d.get("provisioning_url.placeholder"):
+            option = d.get("provisioning_url.option") or "provisioning URL"
+            yield Provisioning(subject=f"phone {d.name}", source=d.location("provisioning_url"), protocol=proto,
+                               encrypted=False, setting=option, url=url, undecidable=f"{option} is {PLACEHOLDER_WHY}")
+            continue
         yield Provisioning(subject=f"phone {d.name}", source=d.location("provisioning_url"), protocol=proto,
                            encrypted=proto in ENCRYPTED, setting=d.get("provisioning_url.option") or "", url=url,
                            credentials_in_url="provisioning_url_password" in d.secrets)

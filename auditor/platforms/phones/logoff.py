@@ -21,7 +21,7 @@ from typing import Iterator
 from voxaudit.control import Binding, Params
 from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.phones import PhoneFacts
-from voxaudit.platforms.phones.common import per_vendor
+from voxaudit.platforms.phones.common import PLACEHOLDER_WHY, per_vendor
 from voxaudit.records.logoff import AdminSession
 
 SERVICE = "phone web UI"
@@ -63,6 +63,9 @@ def _record(d: ConfigObject, vendor: str) -> AdminSession:
     if not raw:
         return AdminSession(subject=subject, source=source, section=d.name, service=SERVICE, setting=opt.name,
                             idle_seconds=opt.default_minutes * 60, default=True)
+    if d.get("web_session_timeout.placeholder"):
+        return AdminSession(subject=subject, source=source, section=d.name, service=SERVICE, setting=opt.name,
+                            undecidable=f"{opt.name} is {PLACEHOLDER_WHY}")
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
         return AdminSession(subject=subject, source=source, section=d.name, service=SERVICE, setting=opt.name,
                             undecidable=f"{opt.name} is not a number of minutes")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from voxaudit.control import Binding
-from voxaudit.facts.phones import PhoneFacts
-from voxaudit.platforms.phones.common import per_vendor
+from voxaudit.facts.phones import PLACEHOLDER, PhoneFacts
+from voxaudit.platforms.phones.common import PLACEHOLDER_WHY, per_vendor
 from voxaudit.records.transport import MediaPolicy, SignallingPath
 from voxaudit.remediation.change import Change, note, set_
 
@@ -36,6 +36,10 @@ def line_signalling(facts: PhoneFacts) -> Iterator[SignallingPath]:
     for a in facts.of_kind("phone.account"):
         transport = a.get("transport") or "udp"
         option = a.get("transport.option") or "transport (default)"
+        if a.get("transport.placeholder"):  # an unrendered template: the server decides, not the file
+            yield SignallingPath(subject=a.name, source=a.location("transport"), section=option, plaintext=True,
+                                 setting=f"{option} = {PLACEHOLDER}", undecidable=f"{option} is {PLACEHOLDER_WHY}")
+            continue
         yield SignallingPath(subject=a.name, source=a.location("transport"), section=option,
                              plaintext=transport != "tls",
                              setting=f"{option} = TLS" if transport == "tls" else f"{option} gives {transport.upper()}")
@@ -45,6 +49,11 @@ def line_media(facts: PhoneFacts) -> Iterator[MediaPolicy]:
     for a in facts.of_kind("phone.account"):
         mode = a.get("srtp") or "off"
         option = a.get("srtp.option") or "SRTP (default: off)"
+        if a.get("srtp.placeholder"):
+            yield MediaPolicy(subject=a.name, source=a.location("srtp"), section=option, encrypted=False,
+                              fallback=False, setting=f"{option} = {PLACEHOLDER}",
+                              undecidable=f"{option} is {PLACEHOLDER_WHY}")
+            continue
         yield MediaPolicy(subject=a.name, source=a.location("srtp"), section=option,
                           encrypted=mode in {"optional", "mandatory"}, fallback=mode == "optional",
                           setting=f"{option}: SRTP {mode}")
