@@ -53,8 +53,10 @@ def _is_sequential(s: str) -> bool:
 
 
 # What a deployment fills in, not a secret: ${VAR}/$${VAR} (FreeSWITCH, shells), {{name}}, a Handlebars triple-stash
-# {{{name}}} and a Jinja placeholder with filters ({{ pw | default('x') }}), %VAR%, ENV_NAME (Kamailio's docker images).
+# {{{name}}} and a Jinja placeholder with filters ({{ pw | default('x') }}), a Smarty one ({$admin_password},
+# FusionPBX's provisioning templates), %VAR%, ENV_NAME (Kamailio's docker images).
 _PLACEHOLDER_RE = re.compile(r"\$\$?\{[A-Za-z_][A-Za-z0-9_.]{0,63}\}|"
+                             r"\{\$[A-Za-z_][A-Za-z0-9_.]{0,63}(?:\|[^{}]{0,64})?\}|"
                              r"\{\{\{?[ \t]*[A-Za-z_][A-Za-z0-9_.]{0,63}[ \t]*(?:\|[^{}]{0,256})?\}\}\}?|"
                              r"%[A-Za-z_][A-Za-z0-9_]{0,63}%|ENV_[A-Z0-9_]{1,64}")
 

@@ -82,6 +82,8 @@ def message_kept(msg: MessageAfterEmail, params: Params) -> Verdict:
     message to whoever walks by; the message indicator alone says enough.""",
 )
 def idle_screen_quiet(alerts: IdleScreenAlerts, params: Params) -> Verdict:
+    if alerts.undecidable:
+        return unknown(alerts.undecidable)
     if alerts.shown:
         return failed(f"{' and '.join(alerts.shown)} popups on the idle screen")
     return passed("idle-screen popups off")

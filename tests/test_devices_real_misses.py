@@ -42,7 +42,17 @@ def test_yealink_template_placeholders_are_never_judged(tmp_path, run):
     facts = collect_phone_files(tmp_path)
     for check in ("AUTH-SECRET-101", "DEV-PRV-101", "ENC-SIG-101", "ENC-MEDIA-101"):
         assert set(run(check, facts).values()) == {Status.ERROR}, check
-    assert run("NTF-PHI-104", facts) == {} or Status.FAIL not in run("NTF-PHI-104", facts).values()
+    (popups,) = registry_outcomes(facts, "NTF-PHI-104")
+    assert popups.status == Status.ERROR and "features.voice_mail_popup.enable" in popups.evidence
+    assert "yealink_voice_mail_popup_enable" not in popups.evidence  # the option is named, never the value
+
+
+def registry_outcomes(facts, check: str) -> list:
+    from voxaudit.check import CheckContext
+    from voxaudit.registry import load_registry
+
+    ctl = load_registry().get(check)
+    return [o for o in ctl(facts, CheckContext(ctl.defaults()))]
 
 
 def test_a_placeholder_web_timeout_is_undecidable_for_that_reason(tmp_path, run):

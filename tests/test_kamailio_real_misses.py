@@ -277,7 +277,7 @@ def test_fix_for_modparam_profiles_is_a_modparam_note(tmp_path, registry):
 @pytest.mark.parametrize("value, placeholder", [
     ("{{db_pass}}", True), ("{{ db_pass }}", True), ("{{{db_pass}}}", True), ("{{{ db_pass }}}", True),
     ("{{ pw | default('x') }}", True), ("${DB_PASS}", True), ("$${vm_password}", True), ("%DBPW%", True),
-    ("ENV_DB_PASSWORD", True),
+    ("ENV_DB_PASSWORD", True), ("{$admin_password}", True), ("{$user_password|escape}", True), ("{$a b}", False),
     ("{{db_pass}}x", False), ("x{{db_pass}}", False), ("{{ a b }}", False), ("{{pw | {x} }}", False),
     ("Tr0ub4dor&3-long-one", False),
 ])
@@ -289,7 +289,7 @@ def test_a_template_placeholder_is_never_judged_as_a_secret(value, placeholder):
     assert info.placeholder is placeholder
 
 
-@pytest.mark.parametrize("head, body", [("{{{", " "), ("{{ a |", "x"), ("${", "a"), ("{{", "a")])
+@pytest.mark.parametrize("head, body", [("{{{", " "), ("{{ a |", "x"), ("${", "a"), ("{{", "a"), ("{$a|", "x")])
 def test_placeholder_recognition_is_linear(head, body):
     from voxaudit.secretinfo import describe_secret
 

@@ -45,9 +45,11 @@ class MessageAfterEmail(Record, frozen=True, kw_only=True):
 
 
 class IdleScreenAlerts(Record, frozen=True, kw_only=True):
-    """What a desk phone's idle screen pops up for passers-by ("voicemail", "missed-call")."""
+    """What a desk phone's idle screen pops up for passers-by ("voicemail", "missed-call"); ``undecidable``: why the
+    configuration cannot tell (a setting an unrendered template leaves to its placeholder)."""
 
     shown: tuple[str, ...] = ()
+    undecidable: str = ""
 
 
 class ManagedAppNotifications(Record, frozen=True, kw_only=True):

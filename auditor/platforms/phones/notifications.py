@@ -26,9 +26,10 @@ def idle_popups(facts: PhoneFacts) -> Iterator[IdleScreenAlerts]:
     for d in facts.of_kind("phone.device"):
         if (d.get("vendor") or "phone") != "yealink":
             continue
-        if any(d.get(f"{key}.placeholder") for _name, key in POPUPS):
-            # an unrendered template's placeholder: not known, and the record has no way to say so; the
-            # parser's "unrendered template" gap makes the check ERROR for this file (never FAIL on a default)
+        unset = [d.get(f"{key}.option") or key for _name, key in POPUPS if d.get(f"{key}.placeholder")]
+        if unset:  # an unrendered template's placeholder: not known, never FAIL on the default behind it
+            yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.location("voicemail_popup"), section=d.name,
+                                   undecidable=f"{', '.join(unset)} left to a template placeholder")
             continue
         shown = tuple(name for name, key in POPUPS if (d.get(key) or "1").strip() != "0")  # both default to on
         yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.location("voicemail_popup"), section=d.name,
