@@ -125,7 +125,8 @@ class _Mirror:
 
 
 EVIDENCE_FILES = ("proc/mounts", "etc/crypttab", "etc/crontab", "etc/postfix/main.cf", "etc/exim4/update-exim4.conf.conf",
-                  "etc/msmtprc", "etc/ssmtp/ssmtp.conf")  # mail relays: host names only are kept
+                  "etc/msmtprc", "etc/ssmtp/ssmtp.conf",  # mail relays: host names only are kept
+                  "etc/odbc.ini")  # the ODBC DSNs call records go to: server and port only are kept
 EVIDENCE_DIRS = ("etc/cron.d", "var/spool/cron/crontabs", "var/spool/cron")
 MAX_EVIDENCE_BYTES = 1024 * 1024  # any one evidence file
 MAX_BACKUP_FILES = 5000

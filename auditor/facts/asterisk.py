@@ -21,6 +21,8 @@ from voxaudit.facts.asterisk_iax import IAX_ROOT, build_iax
 from voxaudit.facts.asterisk_lua import LUA_ROOT, build_lua
 from voxaudit.facts.asterisk_minivm import MINIVM_ROOT, build_minivm, sanitize_mailcmd
 from voxaudit.facts.asterisk_modules import NOT_AUDITED, module_loaded, unaudited_builder
+from voxaudit.facts.asterisk_odbc import BACKENDS as ODBC_BACKENDS
+from voxaudit.facts.asterisk_odbc import ODBC_BUILDERS, ODBC_ROOTS, RES_ODBC_ROOT
 from voxaudit.facts.asterisk_realtime import flag_realtime
 from voxaudit.facts.asterisk_sip import (
     USERS_ROOT,
@@ -59,6 +61,8 @@ ASTERISK_ROOTS = (
     "pjsip_wizard.conf", "users.conf",
     # Remote call-record databases (call records carry patients' numbers): read for BAA-101.
     "cdr_pgsql.conf", "cel_pgsql.conf", "cdr_mysql.conf", "cdr_tds.conf",
+    # ... and through res_odbc's connections, whose servers unixODBC's odbc.ini names (auditor/facts/asterisk_odbc.py)
+    *ODBC_ROOTS,
     # Where objects come from a database instead (auditor/facts/asterisk_realtime.py)
     "sorcery.conf", "extconfig.conf",
     "iax.conf",  # chan_iax2: IAX2 trunks and extensions (auditor/facts/asterisk_iax.py)
@@ -367,6 +371,7 @@ ROOT_BUILDERS: dict[str, RootBuilder] = {
     IAX_ROOT: build_iax,
     LUA_ROOT: build_lua,
     HEP_ROOT: build_hep,
+    **ODBC_BUILDERS,
     **{root: unaudited_builder(root) for root in NOT_AUDITED},
 }
 
@@ -398,6 +403,7 @@ MODULE_OF_ROOT = {
     WIZARD_ROOT: "res_pjsip_config_wizard", MINIVM_ROOT: "app_minivm", AEL_ROOT: "pbx_ael", "ari.conf": "res_ari",
     HEP_ROOT: "res_hep", "phoneprov.conf": "res_phoneprov", "cdr_pgsql.conf": "cdr_pgsql",
     "cel_pgsql.conf": "cel_pgsql", "cdr_mysql.conf": "cdr_mysql", "cdr_tds.conf": "cdr_tds", LUA_ROOT: "pbx_lua",
+    RES_ODBC_ROOT: "res_odbc", **{root: module for root, (module, _) in ODBC_BACKENDS.items()},
 }
 
 

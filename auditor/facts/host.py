@@ -28,6 +28,7 @@ MAX_ENTRIES = 4096  # files read from one evidence folder (cron.d, sys/class/blo
 SCHEDULER_FILES = ("crontab.txt", "etc/crontab", "etc/cron.d", "var/spool/cron/crontabs", "var/spool/cron",
                    "etc/systemd/system")
 MARKERS = ("proc/mounts", "captured-at", "lsblk.json", "backup-files.txt", "crontab.txt")
+ODBC_INI = "etc/odbc.ini"  # unixODBC's system data sources (where res_odbc's DSNs name their servers)
 
 
 class MountPoint(Data, kw_only=True):
@@ -83,6 +84,33 @@ class ProgramScript(Data, kw_only=True):
     problem: str = ""
 
 
+class OdbcDsn(Data, kw_only=True):
+    """One data source of unixODBC's odbc.ini: its name, where it is, and the keys that say where it connects
+    (lowercased: driver, server, servername, host, port, socket, database; each its first line, as unixODBC
+    reads it). Never a user name or password."""
+
+    name: str
+    line: int
+    keys: dict[str, str] = {}
+    lines: dict[str, int] = {}  # the line of each key kept
+
+
+class OdbcIni(Data, kw_only=True):
+    """The system odbc.ini as the evidence holds it (``etc/odbc.ini``). ``refused``: unixODBC would not read
+    it at all (no DSN in it is defined); ``partial``: only its beginning was read (too large)."""
+
+    file: str
+    dsns: list[OdbcDsn] = []
+    refused: bool = False
+    partial: bool = False
+
+    def dsn(self, name: str) -> Optional[OdbcDsn]:
+        """The data source unixODBC finds for ``name``: the first section of that name, case-insensitively
+        (iniObjectSeek uses strcasecmp)."""
+        low = name.lower()
+        return next((d for d in self.dsns if d.name.lower() == low), None)
+
+
 class HostEvidence(Data, kw_only=True):
     """What the evidence shows of one host; a None part was not captured."""
 
@@ -93,6 +121,7 @@ class HostEvidence(Data, kw_only=True):
     freepbx_jobs: Optional[list[str]] = None  # job names from fwconsole backup --list
     backup_files: Optional[list[BackupFile]] = None
     mail_relays: Optional[list[MailRelay]] = None  # None: no mail transfer agent's configuration captured
+    odbc: Optional[OdbcIni] = None  # None: etc/odbc.ini was not captured (res_odbc's DSNs name their servers there)
     scripts: list[ProgramScript] = []  # the programs the configuration names that were looked for
     files: list[str] = []  # the evidence files read, as the host names them
     problems: list[ParseProblem] = []  # lines or files not understood: gaps, shown and counted
@@ -339,6 +368,14 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
             relays = (relays or []) + [MailRelay(program=r.program, host=r.host, file=r.file, line=r.line,
                                                  undecidable=r.undecidable) for r in reader(text, rel, problems)]
     ev.mail_relays = relays
+    before = len(problems)
+    odbc_text = read(root / ODBC_INI)
+    if odbc_text is not None:
+        sections, refused = hx.parse_odbc_ini(odbc_text, ODBC_INI, problems)
+        partial = any(not p.note for p in problems[before:])  # too large, too many lines: the rest is unread
+        ev.odbc = OdbcIni(file=ODBC_INI, refused=refused, partial=partial, dsns=[
+            OdbcDsn(name=d.name, line=d.line, keys={k: v for k, (v, _) in d.keys.items()},
+                    lines={k: n for k, (_, n) in d.keys.items()}) for d in sections])
     ev.problems = [ParseProblem.of(p) for p in problems[:200]]
     ev.files = sorted({str(PurePosixPath(os.path.relpath(f, root))) for f in _evidence_files(root)})[:MAX_ENTRIES]
     return ev
@@ -347,7 +384,7 @@ def read_host_evidence(root: Path, origin: str = "evidence bundle", now: Optiona
 def _evidence_files(root: Path) -> list[Path]:
     """The evidence files present (for the report's list of what was read), bounded."""
     out = [root / m for m in (*MARKERS, "etc/crypttab", "etc/crontab", "zfs-encryption.txt",
-                              "fwconsole-backup-list.txt", *mx.READERS) if (root / m).is_file()]
+                              "fwconsole-backup-list.txt", *mx.READERS, ODBC_INI) if (root / m).is_file()]
     for d in ("etc/cron.d", "var/spool/cron/crontabs", "etc/systemd/system"):
         out += [f for f in _entries(root / d) if f.is_file()]
     return out

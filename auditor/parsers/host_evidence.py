@@ -283,3 +283,58 @@ def parse_systemd_service(text: str, file: str) -> list[Job]:
         if tool or freepbx or "backup" in command.lower():
             jobs.append(Job("freepbx" if freepbx else "systemd", f"{file}:{n}", paths, remote, tool, freepbx))
     return jobs
+
+
+# -- unixODBC's odbc.ini ---------------------------------------------------------------------------
+
+ODBC_LINE = 999  # unixODBC reads with fgets(szLine, INI_MAX_LINE=1000): a longer line goes on as the next one
+ODBC_KEEP = ("driver", "server", "servername", "host", "port", "socket", "database")  # never uid/pwd/password
+MAX_DSNS = 4096
+
+
+@dataclass
+class OdbcSection:
+    """One ``[DSN]`` of odbc.ini: its name, where it starts, and the few keys that say where it connects
+    (lowercased names; the first line of a key wins, as iniPropertySeek finds it). Credentials are not kept."""
+
+    name: str
+    line: int
+    keys: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def parse_odbc_ini(text: str, file: str, problems: list[Problem]) -> tuple[list[OdbcSection], bool]:
+    """(sections, refused) of an odbc.ini as unixODBC's ini library reads it (ini/iniOpen.c): lines of at
+    most 999 characters; before the first section only blank lines and ``#``/``;`` comments, and that
+    first ``[`` in column 1, or the whole file is refused (``refused`` True, a note); then a line whose
+    first non-blank character is ``[`` opens a section (its name up to ``]``, trimmed), ``#``/``;``
+    starts a comment (only there: a value keeps any ``;`` inside it), anything else is ``name = value``
+    split at the first ``=`` and trimmed. Names are matched case-insensitively by the caller, the first
+    section of a name (iniObjectSeek) and its first line of a key first. One pass, linear."""
+    sections: list[OdbcSection] = []
+    started = False
+    for n, physical in enumerate(lines(text[:MAX_TEXT])[:MAX_LINES], 1):
+        for start in range(0, max(len(physical), 1), ODBC_LINE):
+            piece = physical[start:start + ODBC_LINE]
+            stripped = piece.strip()
+            if not started:
+                if not stripped or stripped[0] in "#;":
+                    continue
+                if not piece.startswith("["):
+                    problems.append(Problem(file, n, "a line before the first [section] is neither blank nor a "
+                                                     "comment: unixODBC refuses the whole file, no DSN in it is "
+                                                     "defined", False, note=True))
+                    return [], True
+                started = True
+            if not stripped or stripped[0] in "#;":
+                continue
+            if stripped[0] == "[":
+                if len(sections) < MAX_DSNS:
+                    sections.append(OdbcSection(stripped[1:].split("]", 1)[0].strip(), n))
+                continue
+            if not sections:
+                continue
+            name, _, value = stripped.partition("=")
+            key = name.strip().lower()
+            if key in ODBC_KEEP and key not in sections[-1].keys:
+                sections[-1].keys[key] = (value.strip(), n)
+    return sections, False

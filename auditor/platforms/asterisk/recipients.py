@@ -22,7 +22,13 @@ Read as Asterisk reads each option (res_pjsip, chan_sip, app_voicemail, cdr_*/ce
   still listed here.
 * **Call records** (they carry patients' phone numbers): cdr_pgsql.conf and cel_pgsql.conf ``hostname``
   (default: the local socket), cdr_mysql.conf ``hostname`` (default localhost), cdr_tds.conf
-  ``hostname``. res_odbc's DSNs name their server in unixODBC's odbc.ini, outside /etc/asterisk: not read.
+  ``hostname``; and the ODBC backends (cdr_adaptive_odbc.conf and cel_odbc.conf ``connection``,
+  cdr_odbc.conf ``dsn``), each a res_odbc.conf connection whose ``dsn`` is a unixODBC data source:
+  its server is in /etc/odbc.ini (auditor/facts/asterisk_odbc.py reads the Asterisk side, the host
+  evidence the odbc.ini). A backend counts only while its module runs (modules.conf; the ODBC ones
+  also need res_odbc) and its core writes records: CDRs unless cdr.conf ``enable`` is false, CEL
+  only when cel.conf ``enable`` is true. A DSN odbc.ini does not settle (not captured, not in it,
+  moved by res_odbc.conf [ENV], a driver whose server this scan cannot name) is ERROR on that DSN.
 * Asterisk's logger.conf writes to the local syslog daemon only (``syslog.local0 => ...``); a remote
   syslog server is set in rsyslog/syslog-ng, not here, so none is listed.
 """
@@ -33,9 +39,12 @@ from typing import Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_odbc import BACKENDS as ODBC_BACKENDS
+from voxaudit.facts.asterisk_odbc import CLASS_KEY, CLASS_NAME_MAX, ODBC_ROOTS, RES_ODBC_ROOT
 from voxaudit.facts.common import ConfigObject
+from voxaudit.facts.host import OdbcDsn
 from voxaudit.model import SourceRef
-from voxaudit.platforms.asterisk.common import module_state
+from voxaudit.platforms.asterisk.common import module_state, yes
 from voxaudit.platforms.host import relay_recipients
 from voxaudit.records.recipients import MAX_HOST, PhiRecipient, is_local, is_private, normal_host
 
@@ -47,12 +56,16 @@ CDR_ROOTS = (("cdr_pgsql.conf", "cdr_pgsql.section", "localhost"), ("cel_pgsql.c
 
 REMEDIATION = {
     "asterisk": "Sign a business associate agreement with each party listed (SIP trunk provider, the email provider "
-                "of each voicemail address, the call-record database host) and add it to the inventory's "
-                "business_associates: register with its hosts or domains, or stop sending PHI there (remove the "
-                "mailbox email/pager address, move the trunk to a provider that signs a BAA).",
+                "of each voicemail address, the call-record database host, including the server of each ODBC DSN "
+                "in /etc/odbc.ini) and add it to the inventory's business_associates: register with its hosts or "
+                "domains, or stop sending PHI there (remove the mailbox email/pager address, move the trunk to a "
+                "provider that signs a BAA, point the DSN at a database on this host).",
     "freepbx": "Connectivity > Trunks and Settings > Voicemail Admin (or each extension's Voicemail email) name the "
-               "same parties: sign a BAA with each and list it in the business_associates: register.",
+               "same parties; FreePBX's call records go through res_odbc to the DSN in /etc/odbc.ini (local MySQL "
+               "unless changed): sign a BAA with each remote party and list it in the business_associates: register.",
 }
+CDR_ROLE = "call records database"
+ODBC_HOST_KEYS = ("server", "servername", "host")
 
 
 def uri_host(value: str) -> str:
@@ -246,16 +259,131 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
                                        "and list the service it uses in the register")
 
 
+def _records_written(facts: AsteriskFacts, module: str, root: str) -> bool:
+    """Does this backend receive records? Its module runs (modules.conf; an ODBC backend requires res_odbc,
+    which declines without res_odbc.conf) and its core is on: CDRs unless cdr.conf [general] ``enable`` is
+    false (cdr.c: default yes), CEL only when cel.conf [general] ``enable`` is true (cel.c: default no).
+    Both are aco booleans, read with ast_true(). A cdr.conf or cel.conf that was not fully read does not
+    say: the backend is taken to receive records (its party is listed, never dropped on a guess)."""
+    if not module_state(facts, module, root).loaded:
+        return False
+    if root in ODBC_BACKENDS and not module_state(facts, "res_odbc", RES_ODBC_ROOT).loaded:
+        return False
+    core = "cel.conf" if module.startswith("cel_") else "cdr.conf"
+    cf = facts.configs.get(core)
+    if cf is not None and (cf.fatal_problem is not None or any(p.is_gap for p in cf.problems)):
+        return True  # the switch is not known (a refused or partly read file): the configured party is listed
+    general = facts.first(core[:-5] + ".general")
+    if core == "cel.conf":
+        return general is not None and yes(general.get("enable"))
+    return general is None or general.get("enable") is None or yes(general.get("enable"))
+
+
 def call_record_databases(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
-    """Databases call and channel event records are written to (cdr_pgsql, cel_pgsql, cdr_mysql, cdr_tds)."""
+    """Databases call and channel event records are written to (cdr_pgsql, cel_pgsql, cdr_mysql, cdr_tds, and
+    the ODBC backends through res_odbc and odbc.ini)."""
     found = RecipientSet()
     for root, kind, default in CDR_ROOTS:
+        if not _records_written(facts, root[:-5], root):
+            continue
         for obj in facts.of_kind(kind):
             host = obj.get("hostname")
-            found.add("call records database", host if host is not None else default,
+            found.add(CDR_ROLE, host if host is not None else default,
                       f"{root} [{obj.name}] hostname" + ("" if host is not None else " (default)"),
                       obj.location("hostname") if host is not None else obj.source)
-    return found.records()
+    undecided = _odbc_databases(facts, found)
+    return iter([*found.records(), *undecided])
+
+
+def _named(value: str) -> bool:
+    """A DSN or class name that can be quoted: an identifier, not a value that might be a secret typed there."""
+    return 0 < len(value) <= 64 and all(c.isalnum() or c in "-_. " for c in value)
+
+
+def _odbc_databases(facts: AsteriskFacts, found: RecipientSet) -> list[PhiRecipient]:
+    """Each ODBC backend's connection, followed to its DSN and the server odbc.ini names: added to ``found``
+    when known; one undecidable record per DSN that cannot be followed (returned)."""
+    classes: dict[str, ConfigObject] = {}
+    for c in facts.of_kind("res_odbc.connection"):
+        classes.setdefault(c.name[:CLASS_NAME_MAX], c)
+    env = facts.first("res_odbc.env")
+    moved = [k.upper() for k in ("odbcini", "odbcsysini") if env is not None and env.get(k) is not None]
+    odbc = facts.host.odbc if facts.host is not None else None
+    undecided: dict[str, PhiRecipient] = {}
+    followed: set[str] = set()
+    for root, (module, _) in ODBC_BACKENDS.items():
+        tables = facts.of_kind(f"{module}.table")
+        if not tables or not _records_written(facts, module, root):
+            continue
+        for table in tables:
+            cls = classes.get(table.get(CLASS_KEY) or "")
+            if cls is None:  # "No such connection": the module writes nothing through it
+                continue
+            dsn = (cls.get("dsn") or "").strip()
+            if dsn.lower() in followed:  # one DSN is one party: the first backend writing to it names it
+                continue
+            followed.add(dsn.lower())
+            src = cls.location("dsn")
+            shown = dsn if _named(dsn) else f"at {src.file}:{src.line}"
+            how = f"{root} [{table.name}] -> res_odbc.conf [{cls.name}] dsn {shown}"
+            if moved:
+                why = (f"res_odbc.conf [ENV] sets {' and '.join(moved)}: unixODBC reads its data sources from another "
+                       "odbc.ini than /etc/odbc.ini; capture that file with the host evidence")
+            elif odbc is None:
+                why = ("the DSN's server is set in unixODBC's /etc/odbc.ini, which this scan did not read: capture it "
+                       "with the host evidence (docs/evidence.md)")
+            elif odbc.refused:
+                why = f"unixODBC refuses {odbc.file} (text before its first [section]): no DSN in it is defined"
+            else:
+                entry = odbc.dsn(dsn)
+                if entry is None:
+                    why = (f"{odbc.file} has no data source of this name"
+                           + (" in the part read (the file is larger than is read)" if odbc.partial else "")
+                           + ": either the connection fails and no record is written, or the DSN is defined in the "
+                             "~/.odbc.ini of the user Asterisk runs as (read first), or unixODBC's [Default] is used; "
+                             "capture the file that defines it")
+                else:
+                    host, key, why = _dsn_server(entry)
+                    if not why:
+                        where = SourceRef(file=odbc.file, line=entry.lines.get(key, entry.line)) if key else \
+                            SourceRef(file=odbc.file, line=entry.line)
+                        port = entry.keys.get("port", "")
+                        port = f" (port {port})" if port.isdigit() and len(port) <= 5 else ""
+                        found.add(CDR_ROLE, host,
+                                  f"{how} -> {odbc.file} [{entry.name}] " + (key or "(driver default)") + port, where)
+                        continue
+            key = dsn.lower()
+            if key not in undecided:
+                undecided[key] = PhiRecipient(subject=f"ODBC DSN {shown} ({CDR_ROLE})", source=src, role=CDR_ROLE,
+                                              how=how, undecidable=why)
+    return list(undecided.values())
+
+
+def _dsn_server(dsn: OdbcDsn) -> tuple[str, str, str]:
+    """(host, key that names it, why not known) of one odbc.ini data source, as its driver reads the keys:
+    MySQL/MariaDB Connector/ODBC ``SERVER`` (default localhost: the local socket; a ``Servername`` or ``Host``
+    there, which the Asterisk guide's MariaDB example writes, is taken too: a party is never dropped), psqlODBC ``Servername``
+    (or ``Server``), FreeTDS ``Server`` (its ``Servername`` names a freetds.conf entry instead), SQLite a
+    local file; any other driver: the first of Server, Servername, Host."""
+    keys = dsn.keys
+    driver = keys.get("driver", "").lower()
+    if "sqlite" in driver:
+        return "localhost", "database", ""
+    if any(m in driver for m in ("mysql", "maria", "myodbc")):
+        key = next((k for k in ODBC_HOST_KEYS if keys.get(k)), "")  # SERVER; the others only ever widen the list
+        return (keys[key] if key else "localhost"), key, ""
+    if "tds" in driver:
+        if keys.get("server"):
+            return keys["server"], "server", ""
+        if keys.get("servername"):
+            return "", "", ("FreeTDS's Servername names an entry of freetds.conf, whose host this scan did not read; "
+                            "capture /etc/freetds/freetds.conf or list that server in the register")
+    order = ("servername", "server") if any(m in driver for m in ("psql", "postgres", "pgsql")) else ODBC_HOST_KEYS
+    for key in order:
+        if keys.get(key):
+            return keys[key], key, ""
+    return "", "", (f"odbc.ini [{dsn.name}] names no Server, Servername or Host"
+                    + ("" if driver else " and no Driver") + ": where this driver connects is not known")
 
 
 def register_fix(rec: PhiRecipient) -> list[str]:
@@ -271,6 +399,7 @@ BINDINGS = (
             none="no IAX2 trunk to an outside host"),
     Binding("BAA-101", "asterisk", voicemail_email, ("voicemail.conf", "users.conf"), remediation=REMEDIATION,
             fix=register_fix, none="no mailbox emails or pages voicemail"),
-    Binding("BAA-101", "asterisk", call_record_databases, tuple(r for r, _, _ in CDR_ROOTS), remediation=REMEDIATION,
-            fix=register_fix, none="no remote call-record database"),
+    Binding("BAA-101", "asterisk", call_record_databases,
+            (*(r for r, _, _ in CDR_ROOTS), *ODBC_ROOTS),
+            remediation=REMEDIATION, fix=register_fix, none="no remote call-record database"),
 )

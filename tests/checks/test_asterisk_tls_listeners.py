@@ -1,0 +1,167 @@
+"""TLS beyond PJSIP transports: Asterisk's HTTPS server (http.conf) and chan_sip's TLS (sip.conf [general]),
+judged by ENC-TLS-101/102/103/108/109 as main/tcptls.c (ast_tls_read_conf, __ssl_setup), main/http.c
+(__ast_http_load: tlsdisablev1 and its own cipher list by default) and chan_sip.c (reload_config) read them.
+
+Fixtures: http.conf of tests/real_trees/fedenunez-docker-asterisk18 (tlsenable with the defaults) and of
+tests/real_trees/opusvl-asterisk-realtime (tlsdisablev1/v11=yes), sip.conf and modules.conf of
+tests/real_trees/cosmiccable-asterisk (tlsenable=yes, nothing else): provenance in each PROVENANCE.md."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO, scan_secret_free, write_tree
+from voxaudit.collectors.offline import collect_asterisk_tree
+from voxaudit.model import Status
+from voxaudit.platforms.asterisk.tls_listeners import HTTP_DEFAULT_CIPHERS, SIP, protocol_versions
+
+FAIL, PASS, ERROR = Status.FAIL, Status.PASS, Status.ERROR
+TREES = REPO / "tests" / "real_trees"
+HTTP = "http.conf TLS listener"
+GOOD_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
+CANARY = "Tls-Canary-3Kp8"
+CONTROLS = ("ENC-TLS-101", "ENC-TLS-102", "ENC-TLS-103", "ENC-TLS-108", "ENC-TLS-109")
+
+
+def real(tree: str, name: str) -> str:
+    return (TREES / tree / "conf" / name).read_text()
+
+
+def listeners(run, facts, **params) -> dict[str, dict[str, Status]]:
+    """Each control's results on the HTTPS and chan_sip listeners (PJSIP transports answer too)."""
+    return {cid: {k: v for k, v in run(cid, facts, **params).items() if k in (HTTP, SIP)} for cid in CONTROLS}
+
+
+def test_https_with_asterisks_defaults_admits_tls11_and_cbc_suites(tree, run):
+    """fedenunez: tlsenable=yes, nothing else: http.c disables TLS 1.0 only, and its own 2015 list keeps CBC,
+    static RSA and names DES-CBC3-SHA."""
+    facts = tree({"http.conf": real("fedenunez-docker-asterisk18", "http.conf")})
+    got = listeners(run, facts)
+    assert got == {"ENC-TLS-101": {HTTP: FAIL}, "ENC-TLS-102": {HTTP: FAIL}, "ENC-TLS-103": {},
+                   "ENC-TLS-108": {HTTP: FAIL}, "ENC-TLS-109": {HTTP: FAIL}}
+    (rec,) = protocol_versions(facts, "http")
+    assert rec.versions == (1.1, 1.2, 1.3) and "tlsdisablev1=yes (default)" in rec.setting
+    assert listeners(run, facts, min_tls_version="1.1")["ENC-TLS-101"] == {HTTP: PASS}  # TLS 1.0 is off by default
+
+
+def test_https_hardened_as_the_sample_suggests_passes(tree, run):
+    """opusvl's http.conf sets tlsdisablev1/v11=yes: TLS 1.2 and 1.3 only; a Mozilla list passes the suites."""
+    text = real("opusvl-asterisk-realtime", "http.conf")
+    facts = tree({"http.conf": text})
+    assert listeners(run, facts)["ENC-TLS-101"] == {HTTP: PASS}
+    facts = tree({"http.conf": text.replace("tlsdisablev11=yes", f"tlsdisablev11=yes\ntlscipher={GOOD_CIPHERS}")})
+    got = listeners(run, facts)
+    assert got["ENC-TLS-102"] == got["ENC-TLS-108"] == got["ENC-TLS-109"] == {HTTP: PASS}
+
+
+@pytest.mark.parametrize("http, on", [
+    ("[general]\nenabled=yes\ntlsenable=yes\n", True),           # address taken from the plain server
+    ("[general]\nenabled=no\ntlsenable=yes\n", False),          # nothing to take it from
+    ("[general]\nenabled=no\ntlsenable=yes\ntlsbindaddr=0.0.0.0:8089\n", True),
+    ("[general]\nenabled=no\nsslenable=yes\nsslbindaddr=0.0.0.0:8089\n", True),  # the old names
+    ("[general]\nenabled=yes\ntlsenable=maybe\n", False),       # ast_true
+    ("[general]\nenabled=yes\n", False),
+])
+def test_https_listener_exists_as_http_c_starts_it(tree, run, http, on):
+    assert bool(listeners(run, tree({"http.conf": http}))["ENC-TLS-101"]) is on
+
+
+def test_tls_disable_options_and_tlsv1_back_on(tree, run):
+    base = "[general]\nenabled=yes\ntlsenable=yes\n"
+    assert listeners(run, tree({"http.conf": base + "tlsdisablev11=yes\n"}))["ENC-TLS-101"] == {HTTP: PASS}
+    assert listeners(run, tree({"http.conf": base + "tlsdisablev1=no\ntlsdisablev11=yes\n"}))[
+        "ENC-TLS-101"] == {HTTP: FAIL}  # tlsdisablev1=no clears http.c's default
+
+
+def test_a_list_openssl_refuses_is_not_judged_on_its_suites(tree, run):
+    facts = tree({"http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlscipher=NOSUCHCIPHER\n"})
+    assert listeners(run, facts)["ENC-TLS-108"] == {HTTP: ERROR}
+
+
+def test_chan_sip_tls_real_tree(tree, run):
+    """cosmiccable: chan_sip loads (autoload=yes), tlsenable=yes: TLS 1.0 and 1.1 admitted, OpenSSL's default
+    list (no named broken suite: 102 passes; its CBC and static-RSA suites: 108/109 fail), server verified."""
+    facts = tree({"sip.conf": real("cosmiccable-asterisk", "sip.conf"),
+                  "modules.conf": real("cosmiccable-asterisk", "modules.conf")})
+    got = listeners(run, facts)
+    assert got == {"ENC-TLS-101": {SIP: FAIL}, "ENC-TLS-102": {SIP: PASS}, "ENC-TLS-103": {SIP: PASS},
+                   "ENC-TLS-108": {SIP: FAIL}, "ENC-TLS-109": {SIP: FAIL}}
+
+
+@pytest.mark.parametrize("extra, versions, verify", [
+    ("tlsdisablev1=yes\ntlsdisablev11=yes\n", PASS, PASS),
+    ("tlsdisablev1=yes\ntlsdisablev11=yes\ntlsclientmethod=sslv3\n", FAIL, PASS),
+    ("tlsdontverifyserver=yes\n", FAIL, FAIL),
+    ("tlsdisablev1=yes\ntlsdisablev11=yes\ntlsdontverifyserver=no\n", PASS, PASS),
+])
+def test_chan_sip_options(tree, run, extra, versions, verify):
+    facts = tree({"sip.conf": f"[general]\ntlsenable=yes\ntlscertfile=/etc/asterisk/keys/a.pem\n{extra}"})
+    got = listeners(run, facts)
+    assert got["ENC-TLS-101"] == {SIP: versions} and got["ENC-TLS-103"] == {SIP: verify}
+
+
+def test_chan_sip_not_loaded_or_tls_off_is_not_judged(tree, run):
+    sip = "[general]\ntlsenable=yes\ntlsdontverifyserver=yes\n"
+    assert listeners(run, tree({"sip.conf": sip, "modules.conf": "[modules]\nautoload=yes\nnoload=chan_sip.so\n"})) == \
+        {cid: {} for cid in CONTROLS}
+    assert listeners(run, tree({"sip.conf": "[general]\ntlsenable=no\n"})) == {cid: {} for cid in CONTROLS}
+    # a tlsenable inside a peer is no chan_sip option: [general] only
+    assert listeners(run, tree({"sip.conf": "[general]\n[p]\ntype=peer\ntlsenable=yes\n"}))["ENC-TLS-101"] == {}
+
+
+def test_a_refused_sip_conf_is_an_error_and_leaves_https_judged(tree, registry):
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.scan import TargetRecord
+
+    facts = tree({"sip.conf": "[general]\ntlsenable=yes\n#include missing_file.conf\n",
+                  "http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlsdisablev11=yes\n"})
+    record = TargetRecord(name="pbx", platform="asterisk", facts=facts)
+    got = {(r.resource, r.status) for r in evaluate_target(record, [registry.get("ENC-TLS-101")],
+                                                           {"min_tls_version": "1.2"})}
+    assert (HTTP, PASS) in got and ("(target)", ERROR) in got, got
+
+
+def test_the_patches_fix_https_and_chan_sip(tmp_path):
+    """voxaudit fix writes tlsdisablev1/v11=yes and the Mozilla list; the rescan has nothing left to fail here."""
+    from tests.test_fix import round_trip
+
+    tree = tmp_path / "tree"
+    write_tree(tree, {"http.conf": real("fedenunez-docker-asterisk18", "http.conf"),
+                      "sip.conf": "[general]\ntlsenable=yes\ntlsdontverifyserver=yes\ntlsclientmethod=sslv3\n"})
+    (tmp_path / "work").mkdir()
+    manifest, _ = round_trip(tree, "asterisk", tmp_path / "work")
+    patched = {(o["check_id"], o["resource"]) for o in manifest["findings"] if o["outcome"] == "patch"}
+    for cid in ("ENC-TLS-101", "ENC-TLS-102", "ENC-TLS-108", "ENC-TLS-109"):
+        assert (cid, HTTP) in patched, cid
+    assert ("ENC-TLS-103", SIP) in patched and ("ENC-TLS-101", SIP) in patched
+    http = (tree / "http.conf").read_text().replace(" ", "")
+    assert "tlsdisablev11=yes" in http and f"tlscipher={GOOD_CIPHERS}" in http
+    assert "tlsclientmethod=tlsv1" in (tree / "sip.conf").read_text().replace(" ", "")
+
+
+def test_no_secret_in_reports(tmp_path):
+    root = write_tree(tmp_path / "etc" / "asterisk", {
+        "http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlsprivatekey=/etc/asterisk/keys/pbx.key\n",
+        "sip.conf": f"[general]\ntlsenable=yes\n[trunk]\ntype=peer\nhost=dynamic\nsecret={CANARY}\n",
+        "manager.conf": f"[general]\nenabled=yes\n[admin]\nsecret={CANARY}\n"})
+    doc = scan_secret_free(root, tmp_path / "out", "json,sarif,html", CANARY, platform="asterisk")
+    assert {(r["check_id"], r["resource"]) for r in doc["results"]} >= {("ENC-TLS-101", HTTP), ("ENC-TLS-101", SIP)}
+
+
+def test_http_default_list_is_asterisks(tmp_path):
+    """The list http.c sets (kept verbatim from main/http.c): it names DES-CBC3-SHA and removes single DES."""
+    assert HTTP_DEFAULT_CIPHERS.startswith("ECDHE-RSA-AES128-GCM-SHA256:") and ":DES-CBC3-SHA:!aNULL" in HTTP_DEFAULT_CIPHERS
+
+
+def test_hostile_cipher_lines_are_linear(tmp_path):
+    from tests.test_reader_fuzz import assert_linear
+    from voxaudit.platforms.asterisk.tls_listeners import _weak, accepted_suites
+
+    assert_linear(lambda n: lambda: _weak("!" + ":-DES" * n + ":" + "A" * n), 20_000, "tlscipher tokens")
+
+    def make(n: int):
+        root = write_tree(tmp_path / f"t{n}", {"http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlscipher="
+                                                           + "DES-CBC3-SHA:" * n + "\n"})
+        facts = collect_asterisk_tree(root)
+        return lambda: list(accepted_suites(facts, "http"))
+    assert_linear(make, 2_000, "http.conf tlscipher expanded")
