@@ -16,7 +16,7 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_false, ast_true
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.platforms.asterisk.common import chan_sip_state, endpoint_transports, transports
-from voxaudit.platforms.common import is_loopback
+from voxaudit.platforms.common import derived, is_loopback
 from voxaudit.records.transport import KeyExchange, MediaPolicy, SignallingPath
 from voxaudit.remediation import Change, note, set_
 
@@ -114,28 +114,33 @@ def pjsip_trunks(facts: AsteriskFacts) -> Iterator[SignallingPath]:
                              plaintext=proto != "tls", setting=setting)
 
 
-def _media(ep: ConfigObject) -> str:
-    """The media encryption res_pjsip ends with: ``webrtc=yes`` forces DTLS-SRTP whatever
-    ``media_encryption`` says (sip_endpoint_apply_handler() in pjsip_configuration.c sets encryption to
-    AST_SIP_MEDIA_ENCRYPT_DTLS after every option is read; Asterisk 15 and later)."""
-    if ep.flag("webrtc"):
-        return "dtls"
-    return (ep.get("media_encryption") or "no").lower()
+def _media_of(facts: AsteriskFacts) -> list[tuple[ConfigObject, str, bool]]:
+    """Each endpoint with the media encryption res_pjsip ends with, and whether ``webrtc=yes`` decided it: it forces
+    DTLS-SRTP whatever ``media_encryption`` says (sip_endpoint_apply_handler() in pjsip_configuration.c sets
+    encryption to AST_SIP_MEDIA_ENCRYPT_DTLS after every option is read; Asterisk 15 and later). Worked out once per
+    target: three views ask it of every endpoint."""
+    def build() -> list[tuple[ConfigObject, str, bool]]:
+        out = []
+        for ep in facts.of_kind("pjsip.endpoint"):
+            webrtc = ep.flag("webrtc")
+            out.append((ep, "dtls" if webrtc else (ep.get("media_encryption") or "no").lower(), webrtc))
+        return out
+    return derived(facts, "asterisk.endpoint_media", build)
 
 
-def _media_setting(ep: ConfigObject, value: str) -> tuple[str, str]:
+def _media_setting(ep: ConfigObject, value: str, webrtc: bool) -> tuple[str, str]:
     """(option that decided the media encryption, how to say it) for evidence: webrtc=yes, or media_encryption."""
-    if ep.flag("webrtc"):
+    if webrtc:
         written = (ep.get("media_encryption") or "").lower()
         over = f" (overrides media_encryption={written})" if written and written != "dtls" else ""
         return "webrtc", f"webrtc=yes: DTLS-SRTP{over}"
     return "media_encryption", f"media_encryption={value}"
 
 
-def _endpoint_media(ep: ConfigObject, at_fallback: bool, value: str) -> MediaPolicy:
-    """``value``: the endpoint's media_encryption as _media() reads it."""
+def _endpoint_media(ep: ConfigObject, at_fallback: bool, value: str, webrtc: bool) -> MediaPolicy:
+    """``value``: the endpoint's media encryption as _media_of() reads it."""
     optimistic = value in SRTP and ep.flag("media_encryption_optimistic")
-    key, setting = _media_setting(ep, value)
+    key, setting = _media_setting(ep, value, webrtc)
     return MediaPolicy(subject=f"endpoint {ep.name}", section=f"[{ep.name}]",
                        source=ep.location("media_encryption_optimistic" if optimistic and at_fallback else key),
                        encrypted=value in SRTP, fallback=optimistic,
@@ -143,23 +148,22 @@ def _endpoint_media(ep: ConfigObject, at_fallback: bool, value: str) -> MediaPol
 
 
 def endpoint_media(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
-    for ep in facts.of_kind("pjsip.endpoint"):
-        yield _endpoint_media(ep, False, _media(ep))
+    for ep, value, webrtc in _media_of(facts):
+        yield _endpoint_media(ep, False, value, webrtc)
 
 
 def srtp_endpoints(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
     """Only the endpoints that use SRTP (whether it is required means nothing on the others),
     located at the fallback setting where there is one."""
-    for ep in facts.of_kind("pjsip.endpoint"):
-        value = _media(ep)
+    for ep, value, webrtc in _media_of(facts):
         if value in SRTP:
-            yield _endpoint_media(ep, True, value)
+            yield _endpoint_media(ep, True, value, webrtc)
 
 
 def sdes_keys(facts: AsteriskFacts) -> Iterator[KeyExchange]:
     plain_of: dict[str, list[str]] = {}  # transport= (or "" unpinned) -> the plaintext transports it leaves usable
-    for ep in facts.of_kind("pjsip.endpoint"):
-        if _media(ep) != "sdes":  # webrtc=yes turns a written sdes into DTLS
+    for ep, value, _webrtc in _media_of(facts):
+        if value != "sdes":  # webrtc=yes turns a written sdes into DTLS
             continue
         pinned = ep.get("transport")
         plain = plain_of.get(pinned or "")
