@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voxaudit.facts.asterisk_modules import module_loaded
+from voxaudit.facts.asterisk_modules import loaded_while_building
 from voxaudit.facts.common import ParseProblem
 from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, MAX_FILE_BYTES, ParsedConfig
 from voxaudit.parsers.files import UnreadableFile, read_config_file
@@ -96,10 +96,7 @@ def build_lua(pc: ParsedConfig, b: BuildContext) -> None:
     """A gap when pbx_lua loads and extensions.lua holds code (its contexts are not audited), a note otherwise."""
     if not pc.content_lines:
         return
-    modules = b.parsed.get("modules.conf")
-    collected = modules is not None and modules.found and modules.fatal is None
-    mods = next((o for o in b.objects if o.kind == "modules.modules"), None)
-    state = module_loaded(MODULE, LUA_ROOT, True, collected, mods)
+    state = loaded_while_building(b, MODULE, LUA_ROOT)
     if state.loaded:
         b.problems.append(ParseProblem(
             file=LUA_ROOT, line=0, fatal=False,

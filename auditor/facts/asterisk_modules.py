@@ -68,6 +68,15 @@ def module_loaded(module: str, conf: str, has_conf: bool, modules_collected: boo
     return ModuleState(False, f"modules.conf neither autoloads nor loads {module}.so", mods.location("autoload"))
 
 
+def loaded_while_building(b: BuildContext, module: str, root: str) -> ModuleState:
+    """Whether modules.conf loads ``module``, asked by the builder of a file only that module reads (before the
+    facts exist: from the objects built so far)."""
+    modules = b.parsed.get("modules.conf")
+    collected = modules is not None and modules.found and modules.fatal is None
+    mods = next((o for o in b.objects if o.kind == "modules.modules"), None)
+    return module_loaded(module, root, True, collected, mods)
+
+
 def unaudited_builder(root: str) -> Callable[[ParsedConfig, BuildContext], None]:
     """The builder of a channel driver's file voxaudit does not read: a gap when the module loads and the
     file configures something, a note otherwise."""
@@ -76,10 +85,7 @@ def unaudited_builder(root: str) -> Callable[[ParsedConfig, BuildContext], None]
     def build(pc: ParsedConfig, b: BuildContext) -> None:
         if not pc.content_lines:
             return
-        modules = b.parsed.get("modules.conf")
-        collected = modules is not None and modules.found and modules.fatal is None
-        mods = next((o for o in b.objects if o.kind == "modules.modules"), None)
-        state = module_loaded(module, root, True, collected, mods)
+        state = loaded_while_building(b, module, root)
         if state.loaded:
             b.problems.append(ParseProblem(
                 file=root, line=0, fatal=False,
