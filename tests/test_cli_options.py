@@ -2,7 +2,8 @@
 severities, --checks/--skip-checks/--severity through the profile, the configuration file and VOXAUDIT_*
 variables with their precedence, shell completion, messages that say why, and tables safe to pipe.
 
-Everything runs the installed `voxaudit` command on examples/riverside-family-clinic (score 46.8 without its business-associate register, 64 failing)."""
+Everything runs the installed `voxaudit` command on examples/riverside-family-clinic (score 46.8 without its
+business-associate register, 64 failing)."""
 from __future__ import annotations
 
 import json
