@@ -227,20 +227,25 @@ def test_soundpoint_phone1_and_sip_files_are_poly(tmp_path, run):
     assert run("AUTH-SECRET-101", facts)["phone sip.cfg"] == Status.PASS
 
 
-def test_the_poly_master_configuration_file_is_no_phone(tmp_path, run):
-    """000000000000.cfg lists the files a phone loads; read as a phone it had a factory admin password."""
+def test_the_poly_master_configuration_file_is_the_phone_its_listed_files_make(tmp_path, run):
+    """000000000000.cfg lists the files a phone loads: read as a phone of its own it had a factory admin
+    password, and each listed file judged alone had one too. The phone is the master file with its listed
+    files' settings merged; the listed files are parts of it (a note), not phones."""
     (tmp_path / "000000000000.cfg").write_text(
         '<?xml version="1.0" standalone="yes"?>\n<APPLICATION APP_FILE_PATH="sip.ld" '
         'CONFIG_FILES="phone1.cfg, sip.cfg" MISC_FILES="" LOG_FILE_DIRECTORY=""/>\n')
     (tmp_path / "phone1.cfg").write_text('<phone1><reg reg.1.address=""/></phone1>\n')
-    (tmp_path / "sip.cfg").write_text('<sip><device device.set="1"/></sip>\n')
+    (tmp_path / "sip.cfg").write_text('<sip><device device.set="1" device.auth.localAdminPassword="Qz8-vL2m-Rt5w-Kp9x" '
+                                      'device.auth.localAdminPassword.set="1"/></sip>\n')
     facts = collect_phone_files(tmp_path)
-    assert [d.name for d in facts.of_kind("phone.device")] == ["phone1.cfg", "sip.cfg"]
+    assert [d.name for d in facts.of_kind("phone.device")] == ["000000000000.cfg"]
     (note,) = [p for p in _problems(facts) if p.file == "000000000000.cfg"]
     assert note.note and "master configuration file" in note.message
-    assert "phone 000000000000.cfg" not in run("AUTH-SECRET-101", facts)
+    for part in ("phone1.cfg", "sip.cfg"):
+        (listed,) = [p for p in _problems(facts) if p.file == part]
+        assert listed.note and "000000000000.cfg" in listed.message
+    assert run("AUTH-SECRET-101", facts) == {"phone 000000000000.cfg": Status.PASS}
     (tmp_path / "phone1.cfg").unlink(missing_ok=True)
-    (tmp_path / "sip.cfg").write_text('<sip><device device.set="1"/></sip>\n')
     (gap,) = [p for p in _problems(collect_phone_files(tmp_path)) if p.file == "000000000000.cfg"]
     assert not gap.note and "1 of the configuration files" in gap.message and "phone1.cfg" in gap.message
 

@@ -21,6 +21,13 @@ if TYPE_CHECKING:  # lxml (7 ms) is imported when an XML file is read: every sca
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_PROBLEMS = 20  # per file; the rest are counted in one more problem
+MAX_CONFIG_FILES = 64  # names read from a Poly master file's CONFIG_FILES (the rest are a gap)
+# lxml looks each attribute's value up by name (xmlGetNsProp), so reading all values of one element costs
+# the square of its attribute count (16,000 attributes: 0.6 s). Poly files put a few hundred attributes on
+# an element; more than this is refused per element (a gap): a 4 MiB file of 1,024-attribute elements
+# reads in about 2.5 s at worst (2,048: 4.7 s).
+MAX_XML_ATTRIBUTES = 1024
+CONFIG_FILES_KEY = "application.config_files"  # a Poly master file's list, as its "settings" carry it
 _YEALINK_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 # A first word shaped like a Yealink key ("account.1.password"): only such a word is named in a
 # problem; a lone word could be a value (a password pasted on its own line).
@@ -175,19 +182,25 @@ def _poly_master(path: Path, display: str, root: etree._Element) -> list[Problem
     """The master configuration file holds no setting; the files its CONFIG_FILES lists hold them. A
     listed file missing from the directory is a gap (the phone's settings there are not known); when
     all are here, a note. Names are file names, bounded (a MAC-named file is no secret)."""
-    listed = [n.strip() for n in root.get("CONFIG_FILES", "").split(",")[:64] if n.strip()]
+    raw = root.get("CONFIG_FILES", "")
+    listed = [n.strip() for n in raw.split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES] if n.strip()]
     # only names inside the directory are looked up ("config/<MAC>.cfg" yes; "/etc/x", "../x" never)
     missing = [n for n in listed if not is_template(n) and "$" not in n and len(n) <= 255
                and not n.startswith(("/", "\\")) and ".." not in n.replace("\\", "/").split("/")
                and not (path.parent / n).is_file()]
     line = root.sourceline or 1
+    more: list[Problem] = []
+    if raw.count(",") >= MAX_CONFIG_FILES:  # bounded: a list of 10,000 names is read as its first 64
+        more.append(Problem(display, line, f"Poly master configuration file: CONFIG_FILES lists {raw.count(',') + 1} "
+                                           f"names; only the first {MAX_CONFIG_FILES} are read, the settings of the "
+                                           "others are not known", False))
     if missing:
         shown = ", ".join(label(n) for n in missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
-        return [Problem(display, line, f"Poly master configuration file: {len(missing)} of the configuration files it "
+        return [*more, Problem(display, line, f"Poly master configuration file: {len(missing)} of the configuration files it "
                                        f"lists (CONFIG_FILES) are not in the directory ({shown}); the phone's "
                                        "settings there are not known", False)]
-    return [Problem(display, line, "Poly master configuration file: it names the files the phone loads "
-                                   "(CONFIG_FILES) and holds no setting of its own", False, note=True)]
+    return [*more, Problem(display, line, "Poly master configuration file: it names the files the phone loads "
+                                          "(CONFIG_FILES) and holds no setting of its own", False, note=True)]
 
 
 def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Settings, list[Problem], int]:
@@ -236,12 +249,18 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
             return vendor, {}, [Problem(display, 0, xml_error(exc), True)], content
         if vendor == "polycom" and etree.QName(root).localname.upper() == "APPLICATION":
             # The master configuration file: which firmware and configuration files the phone loads, no
-            # setting of its own (Poly's settings live in the files CONFIG_FILES lists, read on their own)
-            return "polycom-master", {}, _poly_master(path, display, root), 0
+            # setting of its own (Poly's settings live in the files CONFIG_FILES lists, which the phone
+            # facts merge). Its one "setting" is that list, as written (file names, no secret).
+            listed = {CONFIG_FILES_KEY: (root.get("CONFIG_FILES", ""), root.sourceline or 1)}
+            return "polycom-master", listed, _poly_master(path, display, root), 0
         odd = _LineProblems(display)
         templated: list[int] = []
         for el in root.iter():
             if not isinstance(el.tag, str):
+                continue
+            if len(el.keys()) > MAX_XML_ATTRIBUTES:  # keys() is linear; reading values is not (see the bound)
+                odd.add(el.sourceline or 0, f"an element with {len(el.keys())} attributes (more than "
+                                            f"{MAX_XML_ATTRIBUTES}): not read; its settings are not known")
                 continue
             if any(is_template(t) for t in (el.text or "", el.tail or "", *el.attrib.values())):
                 templated.append(el.sourceline or 0)

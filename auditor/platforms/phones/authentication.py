@@ -2,7 +2,9 @@
 
 Each vendor names the option its own way (Yealink static.security.user_password, Polycom
 device.auth.localAdminPassword, Grandstream P2, Cisco SPA Admin_Passwd); the phone facts carry that
-name. A phone whose files do not set it keeps its factory default (admin/admin, 456, empty).
+name. A phone whose files do not set it keeps its factory default (admin/admin, 456, empty); one whose own
+file leaves it to a file the phone may or may not load (a Yealink common file of an unnamed model) is
+undecidable, never judged on the default.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ def admin_passwords(facts: PhoneFacts) -> Iterator[AccountSecret]:
         option = d.get("admin_password.option") or NOT_PROVISIONED
         undecidable = (f"{option} is a placeholder filled in at deployment; its strength cannot be judged from the "
                        "configuration") if info is not None and info.placeholder else ""
+        undecidable = d.get("admin_password.unknown") or undecidable  # a file the phone may load sets it
         yield AccountSecret(subject=f"phone {d.name}", source=(info.source or d.source) if info else d.source,
                             section=d.name, account="admin", setting=option, option=option,
                             secret=SecretShape.of(info), undecidable=undecidable)

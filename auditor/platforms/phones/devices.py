@@ -18,6 +18,11 @@ def provisioning(facts: PhoneFacts) -> Iterator[Provisioning]:
         if not url:
             continue
         proto = d.get("provisioning_protocol") or "?"
+        if d.get("provisioning_url.unknown"):  # set only by a file the phone may load: not known
+            yield Provisioning(subject=f"phone {d.name}", source=d.location("provisioning_url"), protocol="?",
+                               encrypted=False, setting=d.get("provisioning_url.option") or "provisioning URL",
+                               url="not known", undecidable=d.get("provisioning_url.unknown") or "")
+            continue
         if d.get("provisioning_url.placeholder"):
             option = d.get("provisioning_url.option") or "provisioning URL"
             yield Provisioning(subject=f"phone {d.name}", source=d.location("provisioning_url"), protocol=proto,

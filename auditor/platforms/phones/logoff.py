@@ -58,6 +58,9 @@ def _record(d: ConfigObject, vendor: str) -> AdminSession:
     if d.get("web_session_timeout") is None:
         return AdminSession(subject=subject, source=d.source, section=d.name, service=SERVICE, setting=opt.name,
                             undecidable=f"{opt.name} was not read (facts saved by an older voxaudit): scan again")
+    if d.get("web_session_timeout.unknown"):  # set only by a file the phone may load: not known
+        return AdminSession(subject=subject, source=d.source, section=d.name, service=SERVICE, setting=opt.name,
+                            undecidable=d.get("web_session_timeout.unknown") or "")
     raw = (d.get("web_session_timeout") or "").strip()
     source = d.location("web_session_timeout")
     if not raw:

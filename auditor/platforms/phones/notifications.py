@@ -31,6 +31,11 @@ def idle_popups(facts: PhoneFacts) -> Iterator[IdleScreenAlerts]:
             yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.location("voicemail_popup"), section=d.name,
                                    undecidable=f"{', '.join(unset)} left to a template placeholder")
             continue
+        why = [d.get(f"{key}.unknown") for _name, key in POPUPS if d.get(f"{key}.unknown")]
+        if why:  # set only by a file the phone may load (a Yealink common file of an unnamed model)
+            yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.source, section=d.name,
+                                   undecidable="; ".join(w for w in why if w))
+            continue
         shown = tuple(name for name, key in POPUPS if (d.get(key) or "1").strip() != "0")  # both default to on
         yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.location("voicemail_popup"), section=d.name,
                                shown=shown)

@@ -36,6 +36,10 @@ def line_signalling(facts: PhoneFacts) -> Iterator[SignallingPath]:
     for a in facts.of_kind("phone.account"):
         transport = a.get("transport") or "udp"
         option = a.get("transport.option") or "transport (default)"
+        if a.get("transport.unknown"):  # set only by a file the phone may load: not known
+            yield SignallingPath(subject=a.name, source=a.source, section=option, plaintext=True,
+                                 setting=f"{option} not known", undecidable=a.get("transport.unknown") or "")
+            continue
         if a.get("transport.placeholder"):  # an unrendered template: the server decides, not the file
             yield SignallingPath(subject=a.name, source=a.location("transport"), section=option, plaintext=True,
                                  setting=f"{option} = {PLACEHOLDER}", undecidable=f"{option} is {PLACEHOLDER_WHY}")
@@ -49,6 +53,10 @@ def line_media(facts: PhoneFacts) -> Iterator[MediaPolicy]:
     for a in facts.of_kind("phone.account"):
         mode = a.get("srtp") or "off"
         option = a.get("srtp.option") or "SRTP (default: off)"
+        if a.get("srtp.unknown"):  # set only by a file the phone may load: not known
+            yield MediaPolicy(subject=a.name, source=a.source, section=option, encrypted=False, fallback=False,
+                              setting=f"{option} not known", undecidable=a.get("srtp.unknown") or "")
+            continue
         if a.get("srtp.placeholder"):
             yield MediaPolicy(subject=a.name, source=a.location("srtp"), section=option, encrypted=False,
                               fallback=False, setting=f"{option} = {PLACEHOLDER}",
