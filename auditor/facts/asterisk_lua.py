@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voxaudit.facts.asterisk_modules import loaded_while_building
-from voxaudit.facts.common import ParseProblem
+from voxaudit.facts.asterisk_modules import unread_while_loaded
 from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, MAX_FILE_BYTES, ParsedConfig
 from voxaudit.parsers.files import UnreadableFile, read_config_file
 from voxaudit.parsers.problem import Problem, label
@@ -96,14 +95,7 @@ def build_lua(pc: ParsedConfig, b: BuildContext) -> None:
     """A gap when pbx_lua loads and extensions.lua holds code (its contexts are not audited), a note otherwise."""
     if not pc.content_lines:
         return
-    state = loaded_while_building(b, MODULE, LUA_ROOT)
-    if state.loaded:
-        b.problems.append(ParseProblem(
-            file=LUA_ROOT, line=0, fatal=False,
-            message=f"{MODULE} loads ({state.why}) and {LUA_ROOT} holds a Lua dialplan ({pc.content_lines} line(s) of "
-                    "code): voxaudit does not run or read Lua, so what its contexts let callers reach (voicemail "
-                    f"without a PIN, call recording) is not audited; review it by hand or unload it (noload => "
-                    f"{MODULE}.so)"))
-    else:
-        b.problems.append(ParseProblem(file=LUA_ROOT, line=0, fatal=False, note=True,
-                                       message=f"{LUA_ROOT} is not read: {state.why}"))
+    unread_while_loaded(b, MODULE, LUA_ROOT, lambda why: (
+        f"{MODULE} loads ({why}) and {LUA_ROOT} holds a Lua dialplan ({pc.content_lines} line(s) of code): voxaudit "
+        "does not run or read Lua, so what its contexts let callers reach (voicemail without a PIN, call recording) "
+        f"is not audited; review it by hand or unload it (noload => {MODULE}.so)"))

@@ -85,14 +85,17 @@ def unaudited_builder(root: str) -> Callable[[ParsedConfig, BuildContext], None]
     def build(pc: ParsedConfig, b: BuildContext) -> None:
         if not pc.content_lines:
             return
-        state = loaded_while_building(b, module, root)
-        if state.loaded:
-            b.problems.append(ParseProblem(
-                file=root, line=0, fatal=False,
-                message=f"{module} loads ({state.why}) and {root} configures it ({pc.content_lines} line(s)): {what}, "
-                        "and voxaudit does not audit this driver; unload it (noload => "
-                        f"{module}.so) or review its devices by hand"))
-        else:
-            b.problems.append(ParseProblem(file=root, line=0, fatal=False, note=True,
-                                           message=f"{root} is not read: {state.why}"))
+        unread_while_loaded(b, module, root, lambda why: (
+            f"{module} loads ({why}) and {root} configures it ({pc.content_lines} line(s)): {what}, and voxaudit "
+            f"does not audit this driver; unload it (noload => {module}.so) or review its devices by hand"))
     return build
+
+
+def unread_while_loaded(b: BuildContext, module: str, root: str, gap: Callable[[str], str]) -> None:
+    """A file voxaudit does not read: a gap (``gap(why the module loads)``) when its module loads, else a note."""
+    state = loaded_while_building(b, module, root)
+    if state.loaded:
+        b.problems.append(ParseProblem(file=root, line=0, fatal=False, message=gap(state.why)))
+    else:
+        b.problems.append(ParseProblem(file=root, line=0, fatal=False, note=True,
+                                       message=f"{root} is not read: {state.why}"))
