@@ -1,6 +1,7 @@
-"""TLS beyond PJSIP transports: Asterisk's HTTPS server (http.conf) and chan_sip's TLS (sip.conf [general]),
-judged by ENC-TLS-101/102/103/108/109 as main/tcptls.c (ast_tls_read_conf, __ssl_setup), main/http.c
-(__ast_http_load: tlsdisablev1 and its own cipher list by default) and chan_sip.c (reload_config) read them.
+"""TLS beyond PJSIP transports: Asterisk's HTTPS server (http.conf), chan_sip's TLS (sip.conf [general]) and
+AMI over TLS (manager.conf [general]), judged by ENC-TLS-101/102/103/108/109 as main/tcptls.c
+(ast_tls_read_conf, __ssl_setup), main/http.c (__ast_http_load: tlsdisablev1 and its own cipher list by
+default), chan_sip.c (reload_config) and main/manager.c (__init_manager) read them.
 
 Fixtures: http.conf of tests/real_trees/fedenunez-docker-asterisk18 (tlsenable with the defaults) and of
 tests/real_trees/opusvl-asterisk-realtime (tlsdisablev1/v11=yes), sip.conf and modules.conf of
@@ -12,7 +13,7 @@ import pytest
 from tests.conftest import REPO, scan_secret_free, write_tree
 from voxaudit.collectors.offline import collect_asterisk_tree
 from voxaudit.model import Status
-from voxaudit.platforms.asterisk.tls_listeners import HTTP_DEFAULT_CIPHERS, SIP, protocol_versions
+from voxaudit.platforms.asterisk.tls_listeners import AMI, HTTP_DEFAULT_CIPHERS, SIP, protocol_versions
 
 FAIL, PASS, ERROR = Status.FAIL, Status.PASS, Status.ERROR
 TREES = REPO / "tests" / "real_trees"
@@ -29,7 +30,7 @@ def real(tree: str, name: str) -> str:
 
 def listeners(run, facts, **params) -> dict[str, dict[str, Status]]:
     """Each control's results on the HTTPS and chan_sip listeners (PJSIP transports answer too)."""
-    return {cid: {k: v for k, v in run(cid, facts, **params).items() if k in (HTTP, SIP)} for cid in CONTROLS}
+    return {cid: {k: v for k, v in run(cid, facts, **params).items() if k in (HTTP, SIP, AMI)} for cid in CONTROLS}
 
 
 def test_https_with_asterisks_defaults_admits_tls11_and_cbc_suites(tree, run):
@@ -165,3 +166,124 @@ def test_hostile_cipher_lines_are_linear(tmp_path):
         facts = collect_asterisk_tree(root)
         return lambda: list(accepted_suites(facts, "http"))
     assert_linear(make, 2_000, "http.conf tlscipher expanded")
+
+
+# --- AMI over TLS (manager.conf [general], main/manager.c __init_manager) ---
+
+AMI_ON = "[general]\nenabled=yes\nport=5038\nbindaddr=127.0.0.1\ntlsenable=yes\ntlsbindaddr=0.0.0.0:5039\n"
+AMI_USER = f"[admin]\nsecret={CANARY}\ndeny=0.0.0.0/0.0.0.0\npermit=10.0.0.5/255.255.255.255\nread=system\n"
+AMI_HARDENED = f"tlsdisablev1=yes\ntlsdisablev11=yes\ntlscipher={GOOD_CIPHERS}\n"
+
+
+def test_ami_tls_with_the_defaults_admits_tls10_and_cbc_suites(tree, run):
+    """manager.c sets no version option and no list: TLS 1.0 and later, OpenSSL's default list (102 passes: it
+    names no broken suite; 108/109 fail on its CBC and static-RSA suites). AMI verifies no peer: 103 unjudged."""
+    facts = tree({"manager.conf": AMI_ON + AMI_USER})
+    assert listeners(run, facts) == {"ENC-TLS-101": {AMI: FAIL}, "ENC-TLS-102": {AMI: PASS}, "ENC-TLS-103": {},
+                                     "ENC-TLS-108": {AMI: FAIL}, "ENC-TLS-109": {AMI: FAIL}}
+    (rec,) = protocol_versions(facts, "ami")
+    assert rec.versions == (1.0, 1.1, 1.2, 1.3) and "tlsdisablev1=no (default)" in rec.setting
+    assert rec.section == "manager.conf [general]"
+
+
+def test_ami_tls_hardened_passes(tree, run):
+    got = listeners(run, tree({"manager.conf": AMI_ON + AMI_HARDENED + AMI_USER}))
+    assert got == {"ENC-TLS-101": {AMI: PASS}, "ENC-TLS-102": {AMI: PASS}, "ENC-TLS-103": {},
+                   "ENC-TLS-108": {AMI: PASS}, "ENC-TLS-109": {AMI: PASS}}
+    weak = listeners(run, tree({"manager.conf": AMI_ON + "tlsdisablev1=yes\ntlsdisablev11=yes\n"
+                                "sslcipher=DES-CBC3-SHA:AES128-SHA\n"}))  # the old name of tlscipher
+    assert weak["ENC-TLS-101"] == {AMI: PASS} and weak["ENC-TLS-102"] == {AMI: FAIL}
+
+
+@pytest.mark.parametrize("manager, on", [
+    ("[general]\nenabled=yes\ntlsenable=yes\n", True),                   # bindaddr's address, port 5039
+    ("[general]\nenabled=yes\nbindaddr=0.0.0.0\nsslenable=yes\n", True),  # the old name
+    ("[general]\nenabled=yes\ntlsenable=no\ntlsbindaddr=0.0.0.0:5039\n", False),
+    ("[general]\nenabled=yes\ntlsenable=maybe\n", False),                # ast_true
+    ("[general]\nenabled=yes\n", False),                                  # tlsenable defaults to no
+    ("[general]\nenabled=no\ntlsenable=yes\n", False),                   # AMI off: no address at all
+    ("[general]\ntlsenable=yes\n", False),                                # enabled defaults to no
+    # AMI off but tlsbindaddr written: ast_tls_read_conf already stored it in amis_desc, and the TLS server starts
+    ("[general]\nenabled=no\ntlsenable=yes\ntlsbindaddr=0.0.0.0:5039\n", True),
+    ("[general]\nenabled=yes\n[admin]\ntlsenable=yes\n", False),        # [general] only
+])
+def test_ami_tls_listener_exists_as_manager_c_starts_it(tree, run, manager, on):
+    assert bool(listeners(run, tree({"manager.conf": manager}))["ENC-TLS-101"]) is on
+
+
+def test_ami_client_options_manager_c_refuses_change_nothing(tree, run):
+    """tlsclientmethod=sslv3 is refused by manager.c (an invalid keyword there): it adds no SSL version."""
+    facts = tree({"manager.conf": AMI_ON + "tlsdisablev1=yes\ntlsdisablev11=yes\ntlsclientmethod=sslv3\n"})
+    assert listeners(run, facts)["ENC-TLS-101"] == {AMI: PASS}
+    (rec,) = protocol_versions(facts, "ami")
+    assert rec.versions == (1.2, 1.3)
+
+
+def test_a_refused_manager_conf_is_an_error_and_leaves_the_others_judged(tree, registry):
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.scan import TargetRecord
+
+    facts = tree({"manager.conf": AMI_ON + "#include missing_file.conf\n",
+                  "http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlsdisablev11=yes\n"})
+    record = TargetRecord(name="pbx", platform="asterisk", facts=facts)
+    got = {(r.resource, r.status) for r in evaluate_target(record, [registry.get("ENC-TLS-101")],
+                                                           {"min_tls_version": "1.2"})}
+    assert (HTTP, PASS) in got and ("(target)", ERROR) in got, got
+    assert not any(res == AMI and status != ERROR for res, status in got), got
+
+
+def test_ami_reachable_beyond_loopback_only_over_tls_passes_acc_admin_101(tree, run):
+    """ACC-ADMIN-101 judges the plaintext AMI listener (bindaddr): loopback with TLS on every address passes;
+    a plaintext bindaddr beyond loopback fails whatever tlsenable says (manager.c starts both listeners)."""
+    assert run("ACC-ADMIN-101", tree({"manager.conf": AMI_ON + AMI_USER}))["manager.conf [general]"] == PASS
+    open_too = AMI_ON.replace("bindaddr=127.0.0.1", "bindaddr=0.0.0.0")
+    assert run("ACC-ADMIN-101", tree({"manager.conf": open_too + AMI_USER}))["manager.conf [general]"] == FAIL
+
+
+def test_the_patches_fix_ami_tls(tmp_path):
+    """voxaudit fix writes tlsdisablev1/v11=yes and the Mozilla list into manager.conf [general]; the rescan
+    passes ENC-TLS-101/102/108/109 on the AMI TLS listener."""
+    from tests.test_fix import round_trip
+
+    tree = tmp_path / "tree"
+    write_tree(tree, {"manager.conf": AMI_ON + AMI_USER})
+    (tmp_path / "work").mkdir()
+    manifest, _ = round_trip(tree, "asterisk", tmp_path / "work")
+    patched = {(o["check_id"], o["resource"]) for o in manifest["findings"] if o["outcome"] == "patch"}
+    for cid in ("ENC-TLS-101", "ENC-TLS-108", "ENC-TLS-109"):
+        assert (cid, AMI) in patched, cid
+    text = (tree / "manager.conf").read_text()
+    general = text.replace(" ", "").split("[admin]")[0]
+    assert "tlsdisablev1=yes" in general and "tlsdisablev11=yes" in general and f"tlscipher={GOOD_CIPHERS}" in general
+    assert f"secret={CANARY}" in text  # the user is left as it was
+    facts = collect_asterisk_tree(tree)
+    assert protocol_versions(facts, "ami").__next__().versions == (1.2, 1.3)
+
+
+def test_no_manager_secret_in_ami_tls_reports(tmp_path):
+    root = write_tree(tmp_path / "etc" / "asterisk", {"manager.conf": AMI_ON + AMI_USER})
+    doc = scan_secret_free(root, tmp_path / "out", "json,sarif,html", CANARY, platform="asterisk")
+    got = {(r["check_id"], r["resource"]): r["status"] for r in doc["results"]}
+    assert got[("ENC-TLS-101", AMI)] == "FAIL" and got[("ENC-TLS-108", AMI)] == "FAIL", got
+
+
+def test_ami_tls_alone_with_enabled_no_is_judged_by_the_access_controls(tree, run):
+    """enabled=no with tlsenable=yes and a tlsbindaddr: manager.c starts the TLS server only. ACC-ADMIN-101 sees no
+    plaintext listener (pass, not "AMI disabled"); ACC-ADMIN-103 judges the users that can log in there."""
+    tls_only = ("[general]\nenabled=no\nbindaddr=0.0.0.0\ntlsenable=yes\ntlsbindaddr=0.0.0.0:5039\n"
+                f"[open]\nsecret={CANARY}\nread=system\n")
+    facts = tree({"manager.conf": tls_only})
+    assert run("ACC-ADMIN-101", facts) == {"manager.conf [general]": PASS}
+    assert run("ACC-ADMIN-103", facts) == {"manager user open": FAIL}
+    off = tree({"manager.conf": tls_only.replace("tlsbindaddr=0.0.0.0:5039\n", "")})
+    assert "manager.conf [general]" not in run("ACC-ADMIN-101", off)
+    assert "manager user open" not in run("ACC-ADMIN-103", off)
+    # the users who log in there have their secrets judged too (AUTH-SECRET-101), as on a plaintext AMI
+    weak = tree({"manager.conf": tls_only.replace(f"secret={CANARY}", "secret=amp111")})
+    assert run("AUTH-SECRET-101", weak).get("manager user open") == FAIL
+    assert "manager user open" not in run("AUTH-SECRET-101", tree({"manager.conf": weak_off(tls_only)}))
+
+
+def weak_off(manager_conf: str) -> str:
+    """The same manager.conf with AMI off everywhere (no tlsbindaddr: the TLS server has no address either)."""
+    return manager_conf.replace("tlsbindaddr=0.0.0.0:5039\n", "").replace(f"secret={CANARY}", "secret=amp111")

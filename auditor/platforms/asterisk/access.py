@@ -1,8 +1,10 @@
 """Asterisk's management interfaces (manager.conf AMI, http.conf, ari.conf) and who may reach them and
 its pjsip endpoints, as records.
 
-AMI listens on ``bindaddr`` (default 0.0.0.0) in clear whatever ``tlsenable`` says; the HTTP server,
-which carries ARI, listens in clear on ``bindaddr`` (no listener when unset) next to its TLS one; ARI
+AMI listens on ``bindaddr`` (default 0.0.0.0) in clear whatever ``tlsenable`` says, when ``enabled`` is
+true; with ``enabled=no`` its TLS server still starts on a ``tlsbindaddr`` (see tls_listeners.py), and its
+users can log in there. The HTTP server, which carries ARI, listens in clear on ``bindaddr`` (no listener
+when unset) next to its TLS one; ARI
 is on by default once ari.conf has a [general]. A manager user's ``permit``/``deny`` limit where it logs in
 from; a pjsip ACL, an endpoint's acl/permit/deny/contact ACL, or matching a trunk by IP limits an endpoint.
 """
@@ -15,6 +17,7 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES
 from voxaudit.facts.common import ConfigObject
 from voxaudit.platforms.asterisk.common import yes
+from voxaudit.platforms.asterisk.tls_listeners import ami_tls_listener
 from voxaudit.platforms.common import config_int, is_loopback
 from voxaudit.records.access import AddressLimit, AdminInterface
 from voxaudit.remediation import Change, note, set_
@@ -59,9 +62,12 @@ def http_general(facts: AsteriskFacts) -> Optional[ConfigObject]:
     return http if http is not None and yes(http.get("enabled")) else None
 
 
-def _manager(facts: AsteriskFacts) -> Optional[ConfigObject]:
+def ami_general(facts: AsteriskFacts) -> Optional[ConfigObject]:
+    """manager.conf [general] when AMI listens at all: ``enabled``, or its TLS server alone."""
     general = facts.first("manager.general")
-    return general if general is not None and yes(general.get("enabled")) else None
+    if general is None:
+        return None
+    return general if yes(general.get("enabled")) or ami_tls_listener(facts) is not None else None
 
 
 AMI_PORT, HTTP_PORT, HTTPS_PORT = 5038, 8088, 8089  # manager.c DEFAULT_MANAGER_PORT, http.c DEFAULT_PORT/_TLS_PORT
@@ -88,8 +94,12 @@ def ari_interface(facts: AsteriskFacts) -> Iterator[AdminInterface]:
 
 
 def ami_interface(facts: AsteriskFacts) -> Iterator[AdminInterface]:
-    general = _manager(facts)
+    general = ami_general(facts)
     if general is None:
+        return
+    if not yes(general.get("enabled")):  # the TLS server alone (enabled=no, tlsbindaddr): no plaintext listener
+        yield AdminInterface(subject="manager.conf [general]", source=general.location("tlsbindaddr"),
+                             section="manager.conf [general]", service="AMI over TLS only")
         return
     bind = general.get("bindaddr") or "0.0.0.0"
     yield AdminInterface(subject="manager.conf [general]", source=general.location("bindaddr"),
@@ -103,7 +113,7 @@ def _open_acl(value: str) -> bool:
 
 
 def ami_logins(facts: AsteriskFacts) -> Iterator[AddressLimit]:
-    if _manager(facts) is None:
+    if ami_general(facts) is None:
         return
     for u in facts.of_kind("manager.user"):
         permits, denies = u.values("permit"), u.values("deny")

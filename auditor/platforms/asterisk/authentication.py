@@ -16,7 +16,8 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.asterisk_sip import PJSIP_OBJECT_SOURCES, ast_true
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
-from voxaudit.platforms.asterisk.common import chan_sip_state, yes
+from voxaudit.platforms.asterisk.access import ami_general
+from voxaudit.platforms.asterisk.common import chan_sip_state
 from voxaudit.records.authentication import (
     ACCEPTED,
     CHALLENGED,
@@ -63,13 +64,8 @@ def pjsip_auth_secrets(facts: AsteriskFacts) -> Iterator[AccountSecret]:
         yield account_secret(a, "password", "auth", "md5_cred stored; strength not assessable offline" if hashed else None)
 
 
-def _manager(facts: AsteriskFacts) -> Optional[ConfigObject]:
-    general = facts.first("manager.general")
-    return general if general is not None and yes(general.get("enabled")) else None
-
-
 def ami_secrets(facts: AsteriskFacts) -> Iterator[AccountSecret]:
-    if _manager(facts) is None:
+    if ami_general(facts) is None:  # AMI listens nowhere: with enabled=no its TLS server alone still takes log-ins
         return
     for u in facts.of_kind("manager.user"):
         yield account_secret(u, "secret", "manager user")

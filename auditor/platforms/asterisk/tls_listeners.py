@@ -1,7 +1,8 @@
-"""TLS outside PJSIP transports: Asterisk's HTTP server over TLS (http.conf) and chan_sip's TLS (sip.conf
-[general]), as TLS policy records (ENC-TLS-101, -102, -103, -108, -109).
+"""TLS outside PJSIP transports: Asterisk's HTTP server over TLS (http.conf), chan_sip's TLS (sip.conf
+[general]) and the Manager Interface over TLS (manager.conf [general]), as TLS policy records (ENC-TLS-101,
+-102, -103, -108, -109).
 
-Both are read by ``ast_tls_read_conf()`` (main/tcptls.c) and set up by ``__ssl_setup()``:
+All three are read by ``ast_tls_read_conf()`` (main/tcptls.c) and set up by ``__ssl_setup()``:
 
 * A server context is ``SSLv23_server_method()`` with SSLv2 and SSLv3 off: it admits TLS 1.0 and later
   (TLS 1.3 with OpenSSL 1.1.1+), less each of ``tlsdisablev1``, ``tlsdisablev11``, ``tlsdisablev12``
@@ -20,6 +21,14 @@ Both are read by ``ast_tls_read_conf()`` (main/tcptls.c) and set up by ``__ssl_s
   ``tlsverifyclient`` is ignored. The listener runs when chan_sip loads and ``tlsenable`` is true;
   the same settings serve its outgoing TLS connections, where ``tlsclientmethod=sslv3``/``sslv2``
   asks for SSL (OpenSSL builds that still have it honour it).
+* **manager.c** ``__init_manager()``: [general]; no cipher list and no version option of its own (OpenSSL's
+  default list, TLS 1.0 and later); it refuses ``tlscafile``, ``tlscapath``/``tlscadir``,
+  ``tlsverifyclient``, ``tlsdontverifyserver`` and ``tlsclientmethod`` (logged as invalid keywords: AMI
+  asks clients for no certificate). The TLS listener ("AMI TLS server") starts when ``tlsenable`` is
+  true and it has an address: with ``enabled`` true, ``tlsbindaddr`` or else ``bindaddr`` (port 5039 when
+  none is given or it equals ``port``); with ``enabled`` false the address is only what ``tlsbindaddr``
+  wrote (manager.c copies the computed addresses only when enabled, but ``ast_tls_read_conf`` has already
+  stored ``tlsbindaddr``), so ``enabled=no`` with ``tlsenable=yes`` and a ``tlsbindaddr`` still listens.
 """
 from __future__ import annotations
 
@@ -36,6 +45,7 @@ from voxaudit.remediation import Change, set_
 R = TypeVar("R")
 HTTP = "http.conf TLS listener"
 SIP = "chan_sip TLS"
+AMI = "manager.conf TLS listener"
 # main/http.c __ast_http_load(): the list the HTTPS server uses when tlscipher is not set
 HTTP_DEFAULT_CIPHERS = (
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -49,6 +59,8 @@ OPENSSL_DEFAULT = "DEFAULT"  # SSL_CTX_new()'s list when tlscipher is empty or u
 VERSIONS = (("tlsdisablev1", 1.0), ("tlsdisablev11", 1.1), ("tlsdisablev12", 1.2))
 SOURCES_HTTP = ("http.conf",)
 SOURCES_SIP = ("sip.conf", "modules.conf")
+SOURCES_AMI = ("manager.conf",)
+KINDS = {"http.conf": "http.general", "sip.conf": "sip.general", "manager.conf": "manager.general"}
 
 VERSION_REMEDIATION = {
     "asterisk": "In http.conf [general] (HTTPS) and sip.conf [general] (chan_sip TLS) set tlsdisablev1=yes and "
@@ -62,6 +74,17 @@ CIPHER_REMEDIATION = {
     "asterisk": f"In http.conf [general] and sip.conf [general] set tlscipher={MOZILLA_CIPHERS}",
     "freepbx": f"Put tlscipher={MOZILLA_CIPHERS} in http_custom.conf (HTTPS; no section header) and "
                "sip_general_custom.conf (chan_sip): FreePBX's pages have no cipher field.",
+}
+AMI_VERSION_REMEDIATION = {
+    "asterisk": "In manager.conf [general] set tlsdisablev1=yes and tlsdisablev11=yes (AMI over TLS).",
+    "freepbx": "Settings > Advanced Settings has no AMI TLS field: put tlsdisablev1=yes and tlsdisablev11=yes in "
+               "manager_custom.conf under a [general](+) header (the file is included after the [admin] user, and "
+               "FreePBX rewrites manager_general_additional.conf).",
+}
+AMI_CIPHER_REMEDIATION = {
+    "asterisk": f"In manager.conf [general] set tlscipher={MOZILLA_CIPHERS}",
+    "freepbx": f"Put tlscipher={MOZILLA_CIPHERS} in manager_custom.conf under a [general](+) header: FreePBX has no "
+               "AMI TLS field.",
 }
 VERIFY_REMEDIATION = {
     "asterisk": "In sip.conf [general] remove tlsdontverifyserver=yes (and set tlscafile to the CA bundle).",
@@ -120,8 +143,22 @@ def _sip(facts: AsteriskFacts) -> Optional[Listener]:
     return Listener(SIP, "sip.conf", "sip.general", general, OPENSSL_DEFAULT, "OpenSSL's default list")
 
 
+def ami_tls_listener(facts: AsteriskFacts) -> Optional[Listener]:
+    """The AMI TLS server, when __init_manager() gives it an address (see the module's docstring)."""
+    general = facts.first("manager.general")
+    if general is None or not _on(general, "tlsenable", "sslenable"):
+        return None
+    bound = _last(general, "tlsbindaddr", "sslbindaddr")
+    if not yes(general.get("enabled")) and (bound is None or not bound.value.strip()):
+        return None  # AMI off and no tlsbindaddr: amis_desc keeps a null address, ast_tcptls_server_start stops
+    return Listener(AMI, "manager.conf", "manager.general", general, OPENSSL_DEFAULT, "OpenSSL's default list")
+
+
+LISTENERS: dict[str, Callable[[AsteriskFacts], Optional[Listener]]] = {"http": _http, "sip": _sip, "ami": ami_tls_listener}
+
+
 def _listeners(facts: AsteriskFacts, which: str) -> list[Listener]:
-    x = _http(facts) if which == "http" else _sip(facts)
+    x = LISTENERS[which](facts)
     return [x] if x is not None else []
 
 
@@ -199,7 +236,7 @@ def _root(section: str) -> str:
 
 
 def _kind(section: str) -> str:
-    return "http.general" if section.startswith("http.conf") else "sip.general"
+    return KINDS[_root(section)]
 
 
 def version_fix(rec: ProtocolVersions) -> list[str]:
@@ -239,17 +276,21 @@ def _one(view: Callable[[AsteriskFacts, str], Iterator[R]], which: str) -> Calla
     return records
 
 
-def _bindings(which: str, sources: tuple[str, ...], none: str) -> tuple[Binding, ...]:  # type: ignore[type-arg]
-    """One listener type's bindings (kept apart: a sip.conf Asterisk refuses leaves the HTTPS listener judged)."""
+def _bindings(which: str, sources: tuple[str, ...], none: str,
+              remediation: tuple[dict[str, str], dict[str, str]] = (VERSION_REMEDIATION, CIPHER_REMEDIATION),
+              ) -> tuple[Binding, ...]:  # type: ignore[type-arg]
+    """One listener type's bindings (kept apart: a sip.conf Asterisk refuses leaves the HTTPS listener judged);
+    ``remediation``: its (versions, ciphers) remediation texts."""
     versions, ciphers, suites = (_one(f, which) for f in (protocol_versions, cipher_suites, accepted_suites))
+    version_rem, cipher_rem = remediation
     return (
-        Binding("ENC-TLS-101", "asterisk", versions, sources, remediation=VERSION_REMEDIATION, fix=version_fix,
+        Binding("ENC-TLS-101", "asterisk", versions, sources, remediation=version_rem, fix=version_fix,
                 none=none, change=version_change),
-        Binding("ENC-TLS-102", "asterisk", ciphers, sources, remediation=CIPHER_REMEDIATION, fix=cipher_fix,
+        Binding("ENC-TLS-102", "asterisk", ciphers, sources, remediation=cipher_rem, fix=cipher_fix,
                 none=none, change=cipher_change),
-        Binding("ENC-TLS-108", "asterisk", suites, sources, remediation=CIPHER_REMEDIATION, fix=cipher_fix,
+        Binding("ENC-TLS-108", "asterisk", suites, sources, remediation=cipher_rem, fix=cipher_fix,
                 none=none, change=cipher_change),
-        Binding("ENC-TLS-109", "asterisk", suites, sources, remediation=CIPHER_REMEDIATION, fix=cipher_fix,
+        Binding("ENC-TLS-109", "asterisk", suites, sources, remediation=cipher_rem, fix=cipher_fix,
                 none=none, change=cipher_change),
     )
 
@@ -257,6 +298,8 @@ def _bindings(which: str, sources: tuple[str, ...], none: str) -> tuple[Binding,
 BINDINGS = (
     *_bindings("http", SOURCES_HTTP, "no HTTPS listener in http.conf"),
     *_bindings("sip", SOURCES_SIP, "no chan_sip TLS listener"),
+    *_bindings("ami", SOURCES_AMI, "no AMI TLS listener (manager.conf tlsenable off, or AMI disabled)",
+               (AMI_VERSION_REMEDIATION, AMI_CIPHER_REMEDIATION)),
     Binding("ENC-TLS-103", "asterisk", peer_verification, SOURCES_SIP, remediation=VERIFY_REMEDIATION, fix=verify_fix,
             none="no chan_sip TLS", change=verify_change),
 )
