@@ -21,8 +21,17 @@ What follows cfg.lex (the rule is named beside the code that implements it):
   lexed again (``unput``); ``subst``/``substdef``/``substdefs`` (a substdef also defines its
   name; rules whose pattern is a plain name are applied to strings, others are a gap);
   ``ifexp`` is evaluated as pp_ifexp_eval does over the defines (names, numbers, strings, ``!``,
-  comparisons, ``&&``, ``||``, parentheses); an expression beyond that, ``defexp`` (an snexpr
-  value) and ``defenv`` (the running host's environment) are gaps;
+  comparisons, ``&&``, ``||``, parentheses); an expression beyond that (neither branch of its block
+  is read), ``defexp`` (an snexpr value) and ``defenv`` (the running host's environment) are gaps;
+* names Kamailio defines itself: ``MOD_<name>`` when ``loadmodule`` loads a module (sr_module.c
+  register_module, run by cfg.y's ``LOADMODULE STRING`` action as the file is parsed, so it counts
+  from the next line on; since 4.1) is decided from the file. ``KAMAILIO_X``, ``KAMAILIO_X_Y``,
+  ``KAMAILIO_X_Y_Z`` (since 5.2), ``KAMAILIO_VERSION`` and ``OS_NAME`` (since 5.7) come from the running
+  binary (ppcfg.c pp_define_core): an ``#!ifdef``/``#!ifndef`` of one the file has not itself set or
+  unset is a gap naming it, and neither branch of its block is read. A define set inside such a block,
+  and every ``MOD_`` name after a ``loadmodulex`` whose name is computed, is unknown in turn. Like
+  ``-A`` on the command line, ``--loadmodule`` and statically built modules (``static_modules``) are
+  outside the files: what is passed in as ``defines`` stands for them;
 * pseudo-variables with parentheses (``$(...)``, ``$name(...)``) are one token up to the matching
   parenthesis (PVAR_P): comment marks, quotes and ``;`` inside them are part of the token;
 * ``include_file`` / ``import_file`` (also after ``#!``): the name must be quoted and shorter
@@ -43,6 +52,7 @@ import math
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +70,8 @@ MAX_INCLUDE_NAME = 128  # cfg.lex MAX_INCLUDE_FNAME
 MAX_EXPANSION_DEPTH = 32  # a define whose value names itself would loop forever in Kamailio
 MAX_EXPANDED_CHARS = 8 * 1024 * 1024
 MAX_GAPS = 20  # per load; the rest are counted
+MAX_HOST_GAPS_PER_FILE = 5  # host-decided #!ifdef gaps named per file; the rest are one message per file
+MAX_MODULE_NAME = 59  # sr_module.c: "too long module name" at 60 (MOD_<name> fits 64 bytes)
 
 _DIRECTIVE_RE = re.compile(r"[ \t]*(?:#!|!!)([A-Za-z_]+)")
 _ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -307,9 +319,17 @@ class _Loader:
             self.base = cfg_dir
         self.opensips = opensips
         self.cfg = KamailioConfig(root=root, defines=dict(defines or {}))
-        self.cond: list[bool] = []  # each open #!ifdef level's own truth
+        # each open #!ifdef level's own truth; None: unknown (it depends on the running binary), neither
+        # branch is read
+        self.cond: list[bool | None] = []
         self.cond_at: list[int] = []  # ...and the line that opened it (to name an unclosed one)
-        self.inactive = 0  # how many open levels are false
+        self.inactive = 0  # how many open levels are not true (false or unknown)
+        self.unknown = 0  # how many open levels are unknown
+        # names whose definedness the files do not decide: name -> (file, line) where it became unknown
+        self.unsure: dict[str, tuple[str, int]] = {}
+        self.undefined: set[str] = set()  # names an active #!undef removed (a host name then is decided)
+        self.unsure_modules: tuple[str, int] | None = None  # a loadmodulex whose module name is computed
+        self.host_gaps: dict[str, list[int]] = {}  # per file: [gaps named, more, first line beyond]
         self.subst: list[tuple[str, str, bool]] = []  # literal #!subst rules: (name, value, global)
         self.files_read = 0
         self.bytes_read = 0
@@ -429,6 +449,8 @@ class _Loader:
                     self.cfg.content_lines += 1
                 continue
             if self.inactive:
+                if self.inactive == self.unknown and (lm := _LOADMODULE_RE.match(line)) is not None:
+                    self.taint_module(lm.group(3), rel, lineno)  # may load it on the host
                 continue
             state.cont = False
             if self.lex(line, rel, lineno, state, 0):
@@ -700,6 +722,7 @@ class _Loader:
             if lits:
                 mod = lits[0].rsplit("/", 1)[-1].removesuffix(".so")
                 self.cfg.items.append(Item("loadmodule", mod, "", rel, lineno))
+                self.module_loaded(str(lits[0]), first, rel, lineno)
                 return
         elif first in ("modparam", "modparamx"):
             split = _split_args(stmt.parts)
@@ -768,19 +791,24 @@ class _Loader:
             if len(self.cond) >= MAX_IFDEFS:
                 self.fatal(rel, lineno, f"more than {MAX_IFDEFS} nested #!ifdef (Kamailio's limit)")
             if name == "ifexp":
-                result = None if self.inactive else eval_ifexp(rest, self.cfg.defines)
-                if result is None and not self.inactive:
-                    self.gap(rel, lineno, "#!ifexp: an expression over #!define values (snexpr) that the reader does "
-                                          "not evaluate; its block is not assessed")
-                truth = bool(result)
+                if self.inactive and self.inactive != self.unknown:
+                    truth = False  # inside a false block: never read
+                else:
+                    result = eval_ifexp(rest, self.cfg.defines, self.undecided)
+                    if result is None and not self.inactive:
+                        self.gap(rel, lineno, "#!ifexp: an expression over #!define values (snexpr) that the reader "
+                                              "does not evaluate; its block is not assessed")
+                    truth = result  # undecided: neither branch is read, as for an unknown #!ifdef
             else:
                 ident = rest.split()[0] if rest.split() else ""
                 if not _ID_RE.fullmatch(ident):
                     self.fatal(rel, lineno, f"#!{name} needs a name")
-                truth = (ident in self.cfg.defines) == (name == "ifdef")
+                defined = self.is_defined(ident, name, rel, lineno)
+                truth = None if defined is None else defined == (name == "ifdef")
             self.cond.append(truth)
             self.cond_at.append(lineno)
-            self.inactive += not truth
+            self.inactive += truth is not True
+            self.unknown += truth is None
             return False
         if name in ("else", "endif"):
             if not bare:  # ELSE/ENDIF need only blanks to the end of the line; otherwise '#' comment
@@ -788,13 +816,18 @@ class _Loader:
             if not self.cond:
                 self.fatal(rel, lineno, f"#!{name} without #!ifdef")
             if name == "else":
-                self.inactive += 1 if self.cond[-1] else -1
-                self.cond[-1] = not self.cond[-1]
+                if self.cond[-1] is not None:  # an unknown block stays unknown in its #!else
+                    self.inactive += 1 if self.cond[-1] else -1
+                    self.cond[-1] = not self.cond[-1]
             else:
-                self.inactive -= not self.cond.pop()
+                last = self.cond.pop()
+                self.inactive -= last is not True
+                self.unknown -= last is None
                 self.cond_at.pop()
             return False
         if self.inactive:
+            if self.inactive == self.unknown:  # may be active on the host: what it sets is unknown after it
+                self.taint(name, rest, rel, lineno)
             return False  # IFDEF_SKIP: nothing else counts
         kinds = {"define": "define", "def": "define", "trydef": "trydef", "trydefine": "trydef",
                  "redef": "redef", "redefine": "redef", "undef": "undef", "undefine": "undef",
@@ -807,8 +840,10 @@ class _Loader:
             if m is None or body[m.end():m.end() + 1] == "-":
                 self.fatal(rel, lineno, f"#!{name} needs a name of letters, digits and '_'")
             value = body[m.end():].lstrip(" \t\r\b")
+            self.unsure.pop(m.group(), None)
             if kinds[name] == "undef":
                 self.cfg.defines.pop(m.group(), None)
+                self.undefined.add(m.group())
             elif value.endswith("\\"):
                 state.define = (kinds[name], m.group(), value[:-1], lineno)
             else:
@@ -826,6 +861,11 @@ class _Loader:
             return False  # '#!KAMAILIO' and any other '#!word': a '#' comment (COM_LINE)
         return True
 
+    def undecided(self, name: str) -> bool:
+        """For #!ifexp: a name not defined here whose definedness the files do not decide."""
+        return name in self.unsure or (name not in self.cfg.defines and name not in self.undefined and (
+            host_define(name) or (name.startswith("MOD_") and self.unsure_modules is not None)))
+
     def define(self, kind: str, name: str, value: str, rel: str, lineno: int) -> None:
         if kind == "defexp":
             self.gap(rel, lineno, f"#!defexp {label(name)}: an expression evaluated by the running host; its "
@@ -835,7 +875,97 @@ class _Loader:
         if name not in self.cfg.defines and len(self.cfg.defines) >= MAX_DEFINES:
             self.fatal(rel, lineno, f"more than {MAX_DEFINES} #!define (Kamailio's limit)")
         self.cfg.defines[name] = value.strip()
+        self.undefined.discard(name)
+        self.unsure.pop(name, None)
         self.cfg.items.append(Item("define", name, value.strip(), rel, lineno))
+
+    # -- names Kamailio defines itself -----------------------------------------------------------
+    def is_defined(self, ident: str, directive: str, rel: str, lineno: int) -> bool | None:
+        """Whether ``ident`` is defined here as pp_lookup would find it; None when the files do not decide
+        it (the running binary's version or OS, or a define set in such a block): a gap names it, bounded
+        per file. Inside a block that is not read no gap is written (nothing of it is assessed)."""
+        if ident in self.unsure:
+            cause = self.unsure[ident]
+            why = (f"{label(ident)} is set at {label(cause[0], 64)} line {cause[1]} inside a block that depends on "
+                   "the running Kamailio")
+        elif ident in self.cfg.defines:
+            return True
+        elif ident in self.undefined or not (host_define(ident) or (ident.startswith("MOD_") and self.unsure_modules)):
+            return False
+        elif ident.startswith("MOD_") and self.unsure_modules is not None:
+            cause = self.unsure_modules
+            why = (f"whether module {label(ident[4:])} is loaded depends on the loadmodule at "
+                   f"{label(cause[0], 64)} line {cause[1]}, whose module name is computed or whose block depends on "
+                   "the running Kamailio")
+        else:
+            why = (f"{label(ident)} is defined by the running Kamailio binary ({_host_define_what(ident)}), not by "
+                   "the configuration")
+        if self.inactive and self.inactive != self.unknown:
+            return False  # inside a false block: never read, whatever it says
+        if not self.inactive:
+            self.host_gap(rel, lineno, f"#!{directive} {label(ident)}: {why}; the block's truth is unknown, "
+                                       "neither branch is assessed")
+        return None
+
+    def host_gap(self, rel: str, lineno: int, message: str) -> None:
+        """A gap for an undecidable #!ifdef: named up to MAX_HOST_GAPS_PER_FILE times per file, the rest
+        summed up in one message per file (``finish``)."""
+        seen = self.host_gaps.setdefault(rel, [0, 0, 0])
+        if seen[0] < MAX_HOST_GAPS_PER_FILE:
+            seen[0] += 1
+            self.gap(rel, lineno, message)
+        else:
+            seen[1] += 1
+            seen[2] = seen[2] or lineno
+
+    def taint(self, directive: str, rest: str, rel: str, lineno: int) -> None:
+        """A define-setting directive inside a block whose truth is unknown: its name's definedness is
+        unknown from here on (until the files set or unset it where it is decided)."""
+        if directive in _DEFINE_DIRECTIVES and rest[:1].isspace():
+            m = _ID_RE.match(rest.lstrip(" \t\r\b"))
+        elif directive in ("substdef", "substdefs"):
+            m = re.match(r'\s*"(.)([A-Za-z_][A-Za-z0-9_]*)\1', rest)
+            m = _ID_RE.match(m.group(2)) if m else None
+        else:
+            return
+        if m is not None and m.group() not in self.unsure:
+            self.unsure[m.group()] = (rel, lineno)
+
+    def taint_module(self, path: str | None, rel: str, lineno: int) -> None:
+        """A loadmodule in a block whose truth is unknown: its MOD_ name is unknown after it (every MOD_
+        name when the module's name is not a plain literal)."""
+        mod = None if path is None or "$" in path else path.rsplit("/", 1)[-1].removesuffix(".so")
+        if mod and _ID_RE.fullmatch(mod):
+            name = f"MOD_{mod}"
+            if name not in self.unsure and name not in self.cfg.defines:
+                self.unsure[name] = (rel, lineno)
+        elif self.unsure_modules is None:
+            self.unsure_modules = (rel, lineno)
+
+    def module_loaded(self, path: str, first: str, rel: str, lineno: int) -> None:
+        """``loadmodule``: Kamailio defines MOD_<name> (register_module) as the statement is parsed."""
+        if self.opensips:
+            return  # OpenSIPS defines nothing (its lexer has no preprocessor)
+        if first == "loadmodulex" and "$" in path:  # ksr_load_modulex: the name is evaluated at startup
+            self.unsure_modules = self.unsure_modules or (rel, lineno)
+            return
+        mod = path.rsplit("/", 1)[-1].removesuffix(".so")
+        if not mod or len(mod) > MAX_MODULE_NAME or not _ID_RE.fullmatch(mod):
+            return
+        name = f"MOD_{mod}"
+        if name not in self.cfg.defines and len(self.cfg.defines) >= MAX_DEFINES:
+            self.fatal(rel, lineno, f"more than {MAX_DEFINES} defines with the MOD_ names of loaded modules "
+                                    "(Kamailio's limit)")
+        self.cfg.defines.setdefault(name, "")
+        self.undefined.discard(name)
+        self.unsure.pop(name, None)
+
+    def finish(self) -> None:
+        """One message per file for the undecidable #!ifdef beyond the named ones."""
+        for rel, (_named, more, first) in self.host_gaps.items():
+            if more:
+                self.gap(rel, first, f"{more} more #!ifdef/#!ifndef/#!ifexp from this line on depend on names the "
+                                     "running Kamailio defines; their blocks are not assessed")
 
     def substitution(self, name: str, rest: str, rel: str, lineno: int) -> None:
         """``#!subst "/re/repl/flags"`` (and substdef, which also defines ``re`` as ``repl``)."""
@@ -865,8 +995,27 @@ _IFEXP_CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda 
               "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 MAX_IFEXP_TOKENS = 256
 MAX_IFEXP_NEST = 32
-# Names Kamailio defines itself (version, OS, loaded modules, -A on the command line): unknown here.
-_HOST_DEFINE_RE = re.compile(r"KAMAILIO(?:_\d+)*|OS_NAME|MOD_\w+|SER|KAMAILIO_VERSION")
+# Names the running Kamailio binary defines before reading the configuration (ppcfg.c pp_define_core:
+# NAME upper-cased (kamailio; ser for old SER-flavoured builds) with _major, _major_minor,
+# _major_minor_patch and _VERSION, and OS_NAME): unknown here.
+# MOD_<name> is not among them: loadmodule defines it as the file is read (see _Loader.module_loaded).
+_HOST_DEFINE_RE = re.compile(r"(?:KAMAILIO|SER)_(?:\d{1,9}(?:_\d{1,9}){0,2}|VERSION)|OS_NAME")
+# a loadmodule statement at the start of a skipped line, with its literal name when it has one
+_LOADMODULE_RE = re.compile(r"[ \t]*(loadmodulex?)\b[ \t(]*(?:([\"'])([^\"'\n]{0,256})\2)?")
+_DEFINE_DIRECTIVES = frozenset({"define", "def", "trydef", "trydefine", "redef", "redefine", "undef", "undefine",
+                                "tryundef", "tryundefine", "defexp", "defexps", "defenv", "defenvs", "trydefenv",
+                                "trydefenvs"})
+
+
+def host_define(name: str) -> bool:
+    """A name only the running binary defines (its version, its OS)."""
+    return _HOST_DEFINE_RE.fullmatch(name) is not None
+
+
+def _host_define_what(name: str) -> str:
+    """Why the binary decides it: OS_NAME and KAMAILIO_VERSION exist from 5.7 on, whatever the OS."""
+    return "from version 5.7 on" if name in ("OS_NAME", "KAMAILIO_VERSION") else "by its version"
+
 
 _Val = tuple[str, object]  # ("n", float) or ("s", str), as snexpr's CONSTNUM / CONSTSTZ
 
@@ -898,12 +1047,16 @@ def _sne_format(x: float) -> str:
     return f"{int(x)}" if x == int(x) else f"{x:.4g}"
 
 
-def eval_ifexp(expr: str, defines: dict[str, str]) -> bool | None:
+def eval_ifexp(expr: str, defines: dict[str, str], undecided: Callable[[str], bool] | None = None) -> bool | None:
     """``#!ifexp EXPR`` as pp_ifexp_eval decides it: names are #!define values (undefined: 0; defined
     without value: 1; a quoted value: the string inside; any other value: that string), numbers and
     quoted strings, ``!``, comparisons (string comparison when the left side is a string, else numeric),
     ``&&``, ``||`` and parentheses. None for anything else (arithmetic, functions, a name Kamailio
-    defines itself) or a form whose result C leaves undefined: the caller reports a gap."""
+    defines itself, or any name ``undecided`` says the files do not decide) or a form whose result C
+    leaves undefined: the caller reports a gap."""
+    if undecided is None:
+        def undecided(name: str) -> bool:
+            return name not in defines and host_define(name)
     tokens: list[tuple[str, str]] = []
     pos = 0
     while True:
@@ -934,9 +1087,9 @@ def eval_ifexp(expr: str, defines: dict[str, str]) -> bool | None:
         if kind == "str":
             return ("s", text[1:-1])
         if kind == "word":
+            if undecided(text):
+                raise _Undecided
             if text not in defines:
-                if _HOST_DEFINE_RE.fullmatch(text):
-                    raise _Undecided
                 return ("n", 0.0)
             value = defines[text].strip()
             if not value:
@@ -1027,6 +1180,7 @@ def parse_kamailio(cfg_dir: Path, root: str = "kamailio.cfg", defines: dict[str,
         pass
     except RecursionError:
         loader.cfg.problems.append(Problem(root, 0, "configuration nested too deeply to read", True))
+    loader.finish()
     if loader.gaps > MAX_GAPS:
         loader.cfg.problems.append(Problem(root, 0, f"{loader.gaps - MAX_GAPS} more statement(s) not understood",
                                            False))
