@@ -378,6 +378,11 @@ def locate_freeswitch_conf(path: Path) -> tuple[Path, str | None] | None:
     return None
 
 
+def freeswitch_snapshot(conf: Path) -> Optional[Path]:
+    """The snapshot root holding a FreeSWITCH conf dir at etc/freeswitch (where its host evidence is), if any."""
+    return conf.parent.parent if conf.name == "freeswitch" and conf.parent.name == "etc" else None
+
+
 def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None = None,
                             evidence_dir: Optional[Path] = None):
     """Facts of the FreeSWITCH configuration under ``path`` (see locate_freeswitch_conf); host evidence
@@ -395,8 +400,7 @@ def collect_freeswitch_tree(path: Path, progress: Callable[[str], None] | None =
     if progress:
         progress(f"FreeSWITCH XML ({root or 'packaged layout'})")
     facts = build_freeswitch_facts(conf, root)
-    snapshot = conf.parent.parent if conf.name == "freeswitch" and conf.parent.name == "etc" else None
-    facts.host = collect_host_evidence(evidence_dir, snapshot, None, progress)
+    facts.host = collect_host_evidence(evidence_dir, freeswitch_snapshot(conf), None, progress)
     facts.configs[HOST_EVIDENCE] = evidence_config(facts.host)
     return facts
 

@@ -92,9 +92,7 @@ def _host_root(target: Target) -> str:
         root = offline.locate_tree(Path(src.config_dir))[1]
     elif root is None and target.platform == "freeswitch":
         found = offline.locate_freeswitch_conf(Path(src.config_dir))
-        conf = found[0] if found is not None else None
-        root = conf.parent.parent if conf is not None and conf.name == "freeswitch" and conf.parent.name == "etc" \
-            else None
+        root = offline.freeswitch_snapshot(found[0]) if found is not None else None
     return str(root.resolve()) if root is not None and root.is_dir() else ""
 
 

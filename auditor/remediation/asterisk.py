@@ -115,17 +115,8 @@ class AsteriskWriter(TreeWriter):
 
     def _find_section(self, root: str, name: str) -> Optional[_Section]:
         """The last ``[name]`` header in the root's files (the facts hold no object for it)."""
-        found: Optional[_Section] = None
-        for rel in self._files(root):
-            try:
-                lines = self.edit(rel).lines
-            except NotWritable:
-                continue
-            for n, line in enumerate(lines, start=1):
-                s = line.strip()
-                if s.startswith("[") and "]" in s and s[1:s.index("]")].strip().lower() == name.lower():
-                    found = self._section_in(rel, n)
-        return found
+        headers = self._headers(self._files(root), name)
+        return self._section_in(*headers[-1]) if headers else None
 
     def _object(self, change: Change) -> Optional[ConfigObject]:
         if not change.kind:
