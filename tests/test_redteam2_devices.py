@@ -341,13 +341,13 @@ def test_a_yealink_key_set_with_and_without_static_to_different_values_is_a_gap(
 
 
 @pytest.mark.parametrize("collect, names", [
-    (collect_phone_files, ["y000000000044.boot", "fw.rom"]),
+    (collect_phone_files, ["y000000000044.rom", "fw.rom"]),  # a .boot file is read now (test_phone_boot_files)
     (build_switch_facts, ["README.md", "sw1.startup"]),
     (collect_mdm_policies, ["profile.mobileconfig.bak"]),
 ])
 def test_a_folder_of_files_none_of_them_read_is_a_gap_not_not_applicable(tmp_path, collect, names):
     """Phones and switches said "no provisioning files" (every control NOT_APPLICABLE) for a folder of
-    .boot, firmware or oddly named exports; MDM already said it could not audit them."""
+    firmware or oddly named exports; MDM already said it could not audit them."""
     for name in names:
         (tmp_path / name).write_text("x\n")
     (gap,) = _problems(collect(tmp_path))

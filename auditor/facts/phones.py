@@ -4,6 +4,11 @@ Every provisioning file gives one ``phone.device`` (admin password shape, provis
 and protocol, idle-screen popups) and one ``phone.account`` per enabled SIP line
 (transport, SRTP mode), each keeping the vendor's own option name and line as evidence.
 Checks are vendor-neutral; remediation is per vendor.
+
+A phone is judged on the files it applies together, as its firmware picks them: Yealink's boot file
+(<MAC>.boot, else y000000000000.boot, listing the files in order) or its model's common file with its
+<MAC>.cfg, and its <MAC>-local.cfg as custom.protect/custom.sync decide; Poly's master file with the files its
+CONFIG_FILES lists ([PHONE_MAC_ADDRESS] read as the phone's MAC).
 """
 from __future__ import annotations
 
@@ -24,14 +29,17 @@ from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.phone_provisioning import (
     CONFIG_FILES_KEY,
     MAX_CONFIG_FILES,
+    PHONE_MAC_PLACEHOLDER,
     Settings,
+    boot_includes,
     is_template,
+    master_mac,
     parse_provisioning_file,
 )
 from voxaudit.parsers.problem import Problem, label
 from voxaudit.secretinfo import SecretInfo, describe_secret
 
-PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf"}
+PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf", ".boot"}  # .boot: Yealink boot files
 _CODE_RE = re.compile(r"[A-Za-z0-9]{1,8}")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,15}")
 # A query or fragment parameter (?token=..., &password=..., #access_token=...) whose name says it
@@ -123,35 +131,43 @@ _POLY_DEVICE_READ = ("device.auth.localadminpassword", "device.prov.servertype",
 _MAX_NOTED_DEVICE_KEYS = 256
 
 
-class _Phone:
-    """Builds the normalised objects for one phone: its own file's settings over the ``layers`` it loads
-    too (highest precedence first). ``unknown`` are files one of which the phone may load before its own
-    (Yealink common files when the phone's model is not known): a setting its own file leaves to them is
-    not known (the views report it undecidable, never a default's verdict). Every value keeps the file
-    and line that set it."""
+# One file of a phone's merge, and why the phone may not apply it ('' when it surely does): a Yealink common
+# file of a model the phone may not be, a boot include for other models, a <MAC>-local.cfg the phone may not take.
+_Step = tuple["_Layer", str]
 
-    def __init__(self, display: str, vendor: str, s: Settings, layers: tuple[_Layer, ...] = (),
-                 unknown: tuple[_Layer, ...] = (), unknown_why: str = "") -> None:
+
+class _Phone:
+    """Builds the normalised objects for one phone: the ``above`` files, then its own file's settings, then the
+    ``layers`` it loads too, highest precedence first. A step with a reason is a file the phone may or may not
+    apply: a setting whose first holder is such a file is not known (the views report it undecidable with the
+    reason, never a default's verdict). Every value keeps the file and line that set it."""
+
+    def __init__(self, display: str, vendor: str, s: Settings, layers: tuple[_Step, ...] = (),
+                 above: tuple[_Step, ...] = ()) -> None:
         self.display, self.vendor, self.s = display, vendor, dict(s)
-        self.layers, self.unknown, self.unknown_why = layers, unknown, unknown_why
+        self.steps: tuple[tuple[_Layer | None, str], ...] = (*above, (None, ""), *layers)  # None: its own file
+        self.maybe: dict[str, str] = {}  # key -> why it is not known (a file the phone may apply holds it first)
         self.src: dict[str, str] = {}  # key -> the layer file that set it (own file when absent)
         self.hidden: set[str] = set()  # keys the phone does not apply (Poly device.* without its .set)
         self.device: dict[str, tuple[str, str, int]] = {"vendor": (vendor, display, 0)}
         self.secrets: dict[str, SecretInfo] = {}
         self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
         self.problems: list[Problem] = []  # what this vendor's phone ignores in the file, as the phone decides
+        self.local = False  # its <MAC>-local.cfg is merged (Yealink)
 
     def get(self, key: str) -> tuple[str, int] | None:
         if key in self.hidden:
             return None
-        hit = self.s.get(key)
-        if hit is not None:
-            return hit
-        for layer in self.layers:
-            hit = layer.settings.get(key)
-            if hit is not None:
+        for layer, why in self.steps:
+            hit = (self.s if layer is None else layer.settings).get(key)
+            if hit is None:
+                continue
+            if why:  # the first file holding it is one the phone may not apply: not known
+                self.maybe[key] = why
+                return None
+            if layer is not None:
                 self.src[key] = layer.display
-                return hit
+            return hit
         return None
 
     def where(self, key: str) -> str:
@@ -159,18 +175,24 @@ class _Phone:
         return self.src.get(key, self.display)
 
     def not_known(self, key: str) -> str:
-        """Why ``key`` is not known for this phone ('' when it is): no file it surely loads sets it, and a
-        file it may load does."""
-        if self.unknown and self.get(key) is None and any(key in u.settings for u in self.unknown):
-            return f"{key} is {self.unknown_why}"
+        """Why ``key`` is not known for this phone ('' when it is): the first file holding it is one the phone
+        may not apply."""
+        if self.get(key) is None and key in self.maybe:
+            return f"{key} is {self.maybe[key]}"
         return ""
+
+    @property
+    def layers(self) -> list[_Layer]:
+        """The other files the phone surely applies."""
+        return [layer for layer, why in self.steps if layer is not None and not why]
 
     def numbers(self, pattern: str) -> set[int]:
         """Line numbers named by keys matching ``pattern`` in every file the phone loads or may load."""
         rx = re.compile(pattern)
         found = {int(m.group(1)) for k in self.s if (m := rx.match(k))}
-        for layer in (*self.layers, *self.unknown):
-            found |= layer.numbers(pattern)
+        for layer, _why in self.steps:
+            if layer is not None:
+                found |= layer.numbers(pattern)
         return found
 
     def _mark_unknown(self, target: dict, name: str, key: str) -> bool:
@@ -312,6 +334,12 @@ class _Phone:
         getattr(self, f"_{self.vendor.replace('-', '_')}")()
 
     def _yealink(self) -> None:
+        protect = self.get("auto_provision.custom.protect")
+        if protect and protect[0].strip() == "1" and not self.local:
+            self.problems.append(Problem(self.where("auto_provision.custom.protect"), protect[1],
+                                         "static.auto_provision.custom.protect is 1: the phone's own web and handset "
+                                         "changes win over the provisioning files, and no <MAC>-local.cfg holding "
+                                         "them is in the folder; settings a user can change are not known", False))
         self.secret("admin_password", "security.user_password", value_of=lambda v: v.split(":", 1)[1] if ":" in v else v)
         self.url("auto_provision.server.url")
         self.put(self.device, "voicemail_popup", "features.voice_mail_popup.enable")
@@ -445,14 +473,17 @@ def _firmware_model(settings: Settings) -> str | None:
 
 
 class _Merge:
-    """What a phone loads besides its own file: ``layers`` (surely, highest precedence first), ``unknown``
-    (one of them, maybe), why, and the problems that follows (a note naming the files; a gap when a file
-    it loads could not be read whole)."""
+    """What a phone applies besides its own file: ``above`` (files that win over it: Yealink's <MAC>-local.cfg)
+    and ``layers`` (files under it), each highest precedence first with why the phone may not apply it ('' when
+    it surely does); ``own``, when set, stands for the phone's own settings (a boot file holds none); and the
+    problems that follow (notes naming the files; gaps for what cannot be read or found)."""
 
     def __init__(self) -> None:
-        self.layers: list[_Layer] = []
-        self.unknown: list[_Layer] = []
-        self.why = ""
+        self.above: list[_Step] = []
+        self.layers: list[_Step] = []
+        self.own: Settings | None = None
+        self.local = False  # a <MAC>-local.cfg of the phone is merged (or its absence said)
+        self.any_listed = False  # a Poly master lists at least one file found here
         self.problems: list[Problem] = []
 
 
@@ -475,115 +506,405 @@ def _usable(parsed: _Parsed) -> bool:
     return parsed[0] == "yealink" and not any(p.fatal for p in parsed[2])
 
 
-def _yealink_merges(parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer]) -> dict[str, _Merge]:
-    """Per Yealink per-MAC file: the common file of its folder it loads first (Yealink: the common
-    y0000000000XX.cfg, then <MAC>.cfg, later values overriding). Known when the folder holds one common
-    file, or the MAC file's firmware names the model; otherwise every common file is a maybe."""
-    commons: dict[str, dict[str, str]] = {}  # folder -> model id -> display
-    for display in parsed:
-        p = Path(display)
-        m = _YEALINK_COMMON_RE.fullmatch(p.name)
-        if m:
-            commons.setdefault(str(p.parent), {})[m.group(1).lower()] = display
-    merges: dict[str, _Merge] = {}
-    for display, (vendor, settings, problems, _content) in parsed.items():
-        p = Path(display)
-        folder = commons.get(str(p.parent))
-        if vendor != "yealink" or not folder or not _is_mac_file(p.name) or any(x.fatal for x in problems):
-            continue
-        merge = _Merge()
-        model = _firmware_model(settings)
-        chosen = folder.get(model) if model else None
-        if chosen is None and len(folder) == 1:
-            chosen = next(iter(folder.values()))
-        if chosen is not None:
-            gap = _unread_gap(display, chosen, parsed[chosen], "the common file the phone loads first")
+def _shown_names(names: list[str]) -> str:
+    """File names (or URLs, scheme and host only) for a message: at most four, each a name, never a value."""
+    shown = [shown_url(n) if "://" in n else label(n) for n in names[:4]]
+    return ", ".join(shown) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _pair_merge(display: str, settings: Settings, folder: dict[str, str], parsed: dict[str, _Parsed],
+                layer_of: Callable[[str], _Layer]) -> _Merge:
+    """A Yealink phone without a boot file: the common file of its folder it loads first (Yealink: the common
+    y0000000000XX.cfg, then <MAC>.cfg, later values overriding). Known when the folder holds one common file,
+    or the MAC file's firmware names the model; otherwise every common file is a maybe."""
+    merge = _Merge()
+    if not folder:
+        return merge
+    name = label(Path(display).name)
+    model = _firmware_model(settings)
+    chosen = folder.get(model) if model else None
+    if chosen is None and len(folder) == 1:
+        chosen = next(iter(folder.values()))
+    if chosen is not None:
+        gap = _unread_gap(display, chosen, parsed[chosen], "the common file the phone loads first")
+        if gap is not None:
+            merge.problems.append(gap)
+        if _usable(parsed[chosen]):  # what it says is merged, even when some of it was not read
+            merge.layers.append((layer_of(chosen), ""))
+    elif model:  # its firmware names a model whose common file is not in this folder: nothing to merge
+        merge.problems.append(Problem(display, 0, f"its firmware names Yealink model id {model}, whose common "
+                                                  f"file y0000000000{model}.cfg is not in the folder; the file "
+                                                  "is read on its own", False, note=True))
+    else:
+        names = sorted(folder.values())
+        shown = _shown_names([Path(n).name for n in names])
+        why = (f"set only by Yealink common files ({shown}), one of which the phone loads before {name}; which "
+               f"one depends on its model, which {name} does not name")
+        merge.problems.append(Problem(display, 0, f"{name} and the Yealink common files {shown}: the phone loads "
+                                                  "the one of its model first, and its model is not named (no "
+                                                  "firmware.url); settings only they set are not known for this "
+                                                  "phone", False, note=True))
+        for common in names:
+            gap = _unread_gap(display, common, parsed[common], "a common file the phone may load first")
             if gap is not None:
                 merge.problems.append(gap)
-            if _usable(parsed[chosen]):  # what it says is merged, even when some of it was not read
-                merge.layers.append(layer_of(chosen))
-        elif model:  # its firmware names a model whose common file is not in this folder: nothing to merge
-            merge.problems.append(Problem(display, 0, f"its firmware names Yealink model id {model}, whose common "
-                                                      f"file y0000000000{model}.cfg is not in the folder; the file "
-                                                      "is read on its own", False, note=True))
-        else:
-            names = sorted(folder.values())
-            shown = ", ".join(label(Path(n).name) for n in names[:4]) + (
-                f" and {len(names) - 4} more" if len(names) > 4 else "")
-            merge.why = (f"set only by Yealink common files ({shown}), one of which the phone loads before "
-                         f"{label(p.name)}; which one depends on its model, which {label(p.name)} does not name")
-            merge.problems.append(Problem(display, 0, f"{label(p.name)} and the Yealink common files {shown}: the "
-                                                      "phone loads the one of its model first, and its model is not "
-                                                      "named (no firmware.url); settings only they set are not known "
-                                                      "for this phone", False, note=True))
-            for name in names:
-                gap = _unread_gap(display, name, parsed[name], "a common file the phone may load first")
-                if gap is not None:
-                    merge.problems.append(gap)
-                if _usable(parsed[name]):
-                    merge.unknown.append(layer_of(name))
-        merges[display] = merge
-    return merges
+            if _usable(parsed[common]):
+                merge.layers.append((layer_of(common), why))
+    return merge
 
 
-def _listed_name(folder: Path, name: str) -> str | None:
-    """The display name of a file a Poly master file lists, looked up among the files already found below
-    the scanned directory: only a plain relative name inside the master's folder ("sip.cfg",
-    "config/site.cfg"), never an absolute path, a "..", a template or Poly's [MACADDRESS] substitution."""
+def _boot_target(folder: Path, path: str) -> str | None:
+    """The display name of a file a Yealink boot file lists by a path relative to it ("sip.cfg", "HTTP
+    Directory/sip.cfg", "../sip.cfg"), when that stays below the scanned directory; None for a URL, an absolute
+    path, a template or a name leaving the scanned directory (not a file here: a gap)."""
     import posixpath
 
+    if (not path or len(path) > 255 or "://" in path or is_template(path) or any(c in path for c in "$\\%")
+            or path.startswith("/")):
+        return None
+    norm = posixpath.normpath(posixpath.join(folder.as_posix(), path))
+    return None if norm == ".." or norm.startswith("../") else norm
+
+
+def _boot_merge(boot: str, on: str, parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer],
+                listed: dict[str, list[str]]) -> _Merge:
+    """The phone of a Yealink boot file (firmware 81+): the files it lists, applied in order, a later file's
+    value overriding an earlier one's (Yealink's auto provisioning guide, "Boot Files"); the boot file holds no
+    setting itself. A file listed for some models only ([T46S]include:config) is a maybe (the phone's model is
+    not in the files), and so is every other one when specific_model.excluded_mode = 1 makes a phone of a
+    listed model skip them. A URL, or a name not in the folder, is a gap. ``on``: the phone's root (the boot
+    file, or the <MAC>-local.cfg of a phone that loads the common boot file). Bounded: the parser reads at
+    most MAX_CONFIG_FILES includes; boot files list .cfg files only, so nothing recurses."""
+    merge = _Merge()
+    merge.own = {}
+    settings = parsed[boot][1]
+    name = label(Path(boot).name)
+    if on != boot:
+        gap = _unread_gap(on, boot, parsed[boot], "the boot file the phone loads")
+        if gap is not None:
+            merge.problems.append(gap)
+        merge.problems.append(Problem(on, 0, f"the phone loads {name} (the folder has no boot file of its MAC) and "
+                                             "the files it lists", False, note=True))
+    includes = boot_includes(settings)
+    excluded = (settings.get("specific_model.excluded_mode") or ("0", 0))[0].strip() == "1" and any(
+        models for _path, models, _line in includes)
+    folder = Path(boot).parent
+    missing: list[str] = []
+    steps: list[_Step] = []
+    for path, models, _line in includes:
+        found = _boot_target(folder, path)
+        if found is None or found not in parsed:
+            missing.append(path)
+            continue
+        other = parsed[found]
+        if other[0] not in ("yealink", None):  # a boot file lists .cfg files: another boot file is none
+            gap: Problem | None = Problem(on, 0, f"{label(found)} (listed by {name}) is not a Yealink configuration "
+                                                 "file; the settings it gives this phone are not known", False)
+        else:
+            gap = _unread_gap(on, found, other, f"listed by {name}")
+        if gap is not None:
+            merge.problems.append(gap)
+        if not _usable(other):
+            continue
+        why = ""
+        if models:
+            shown = ", ".join(label(m.strip(), 16) for m in models.split(",", 8)[:8] if m.strip())
+            why = (f"set by {label(found)}, which {name} lists for the phone model(s) {shown} only, and this "
+                   "phone's model is not named in the files")
+        elif excluded:
+            why = (f"set by {label(found)}, which {name} lists for every model, but with specific_model.excluded_mode"
+                   " = 1 a phone of a model the boot file lists files for skips it, and this phone's model is not "
+                   "named in the files")
+        steps.append((layer_of(found), why))
+        if on == boot and boot not in listed.setdefault(found, []):
+            listed[found].append(boot)
+    merge.layers = steps[::-1]  # the last listed wins
+    if missing:
+        merge.problems.append(Problem(on, 0, f"{name} lists {len(missing)} file(s) that are not in the scanned "
+                                             f"folder ({_shown_names(missing)}); the settings they give this phone "
+                                             "are not known", False))
+    if (settings.get("overwrite_mode") or ("", 0))[0].strip() != "1":
+        merge.problems.append(Problem(on, 0, f"{name}: overwrite_mode is not 1, so a setting the listed files leave "
+                                             "out keeps the value the phone had before; it is judged as the factory "
+                                             "default", False, note=True))
+    return merge
+
+
+_PROTECT, _SYNC = "auto_provision.custom.protect", "auto_provision.custom.sync"
+
+
+def _local_step(local: str, parsed_local: _Parsed, on: str, own: Settings, merge: _Merge,
+                layer_of: Callable[[str], _Layer]) -> None:
+    """Merge a phone's <MAC>-local.cfg, its own web and handset changes, as Yealink decides (auto provisioning
+    guide, "Keeping User's Personalized Settings"): with static.auto_provision.custom.protect = 1 they win over
+    the provisioning files, and with custom.sync = 1 the phone takes this server copy (otherwise the one it keeps
+    itself, which this may not match); with protect 0 the provisioning files override them after each
+    provisioning. Both are read from the phone's provisioning files as merged. What that leaves open is a maybe
+    (settings it holds are not known), never this copy's verdict."""
+    def value(key: str) -> tuple[str, str] | None:
+        for layer, why in (*merge.above, (None, ""), *merge.layers):
+            hit = (own if layer is None else layer.settings).get(key)
+            if hit is not None:
+                return ("<not known>" if why or is_template(hit[0]) else hit[0].strip()), why
+        return None
+
+    protect, sync = value(_PROTECT), value(_SYNC)
+    name = label(Path(local).name)
+    merge.local = True
+    gap = _unread_gap(on, local, parsed_local, "the phone's own web and handset changes")
+    if gap is not None:
+        merge.problems.append(gap)
+    if not _usable(parsed_local):
+        return
+    layer = layer_of(local)
+    if protect is not None and protect[0] == "1":
+        if sync is not None and sync[0] == "1":
+            merge.above.insert(0, (layer, ""))
+            merge.problems.append(Problem(on, 0, f"{name}, the phone's own web and handset changes, is applied over "
+                                                 "the provisioning files (static.auto_provision.custom.protect and "
+                                                 "custom.sync are 1)", False, note=True))
+            return
+        merge.above.insert(0, (layer, f"set by {name}, the phone's own changes, which win (custom.protect is 1); with "
+                                      "custom.sync not 1 the phone applies the copy it keeps itself, which this one "
+                                      "may not match"))
+        merge.problems.append(Problem(on, 0, f"static.auto_provision.custom.protect is 1 and custom.sync is not: the "
+                                             "phone's own web and handset changes win over the provisioning files and "
+                                             f"stay on the phone ({name} here may be out of date); settings a user can "
+                                             "change are not known", False))
+        return
+    if protect is not None and protect[0] == "<not known>":
+        merge.above.insert(0, (layer, f"set by {name}, the phone's own changes, which win only when "
+                                      "static.auto_provision.custom.protect is 1, and that is not known"))
+        merge.problems.append(Problem(on, 0, f"{name}: whether the phone's own changes win over the provisioning "
+                                             "files (static.auto_provision.custom.protect) is not known", False))
+        return
+    merge.layers.append((layer, f"set only by {name}, the phone's own changes: the provisioning files override them "
+                                "(custom.protect is not 1), and where they set nothing the phone may keep them"))
+    merge.problems.append(Problem(on, 0, f"{name}, the phone's own changes, is overridden by the provisioning files "
+                                         "(static.auto_provision.custom.protect is not 1); settings only it holds are "
+                                         "not known", False, note=True))
+
+
+# Yealink boot files: the common one every phone without its own loads; <MAC>.boot; a phone's own changes
+_COMMON_BOOT = "y000000000000.boot"
+_MAC_BOOT_RE = re.compile(r"([0-9a-f]{12})\.boot", re.IGNORECASE)
+_LOCAL_RE = re.compile(r"([0-9a-f]{12})-local\.cfg", re.IGNORECASE)
+
+
+class _YealinkFolder:
+    """The Yealink files of one folder by the part they play for the phones provisioned from it."""
+
+    def __init__(self) -> None:
+        self.commons: dict[str, str] = {}  # model id -> y0000000000XX.cfg
+        self.macs: dict[str, str] = {}  # mac (or template name) -> <MAC>.cfg
+        self.boots: dict[str, str] = {}  # mac -> <MAC>.boot
+        self.common_boot: str | None = None
+        self.locals: dict[str, str] = {}  # mac -> <MAC>-local.cfg
+        self.odd_boots: list[str] = []  # boot files no phone requests by name
+
+
+def _yealink_merges(parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer],
+                    ) -> tuple[dict[str, _Merge], dict[str, Problem]]:
+    """Per Yealink phone root, what it applies besides its own file, as Yealink's firmware looks for files (auto
+    provisioning guide): <MAC>.boot first, else y000000000000.boot, each applying the files it lists; without a
+    boot file, its model's y0000000000XX.cfg then <MAC>.cfg; over all of it, as custom.protect and custom.sync
+    say, <MAC>-local.cfg. Also, per file that is part of phones or loaded by none, the note saying so (it is not
+    judged on its own)."""
+    folders: dict[str, _YealinkFolder] = {}
+    for display, (vendor, _settings, problems, _content) in parsed.items():
+        p = Path(display)
+        name = p.name.lower()
+        f = folders.setdefault(str(p.parent), _YealinkFolder())
+        # boot, common and local files by their names (one that cannot be read is still the one the phone
+        # loads: a gap of that phone); a <MAC>.cfg when it is Yealink's
+        if name.endswith(".boot"):
+            if name == _COMMON_BOOT:
+                f.common_boot = display
+            elif (m := _MAC_BOOT_RE.fullmatch(name)) and m.group(1) != "000000000000":
+                f.boots[m.group(1)] = display
+            elif vendor == "yealink-boot":
+                f.odd_boots.append(display)
+        elif m := _YEALINK_COMMON_RE.fullmatch(name):
+            f.commons[m.group(1).lower()] = display
+        elif m := _LOCAL_RE.fullmatch(name):
+            f.locals[m.group(1).lower()] = display
+        elif vendor == "yealink" and not any(x.fatal for x in problems) and _is_mac_file(name):
+            f.macs[name.removesuffix(".cfg")] = display
+    merges: dict[str, _Merge] = {}
+    part_of: dict[str, Problem] = {}
+    listed: dict[str, list[str]] = {}
+    for f in folders.values():
+        for boot in (*([f.common_boot] if f.common_boot else []), *f.boots.values()):
+            merges[boot] = _boot_merge(boot, boot, parsed, layer_of, listed)
+        for odd in f.odd_boots:
+            part_of[odd] = Problem(odd, 0, "a Yealink boot file not named y000000000000.boot or <MAC>.boot: which "
+                                           "phones load it (a provisioning URL naming it) is not known, and the files "
+                                           "it lists are not merged into any phone", False)
+        for mac, own in f.macs.items():
+            if f.common_boot is None and mac not in f.boots:
+                merges[own] = _pair_merge(own, parsed[own][1], f.commons, parsed, layer_of)
+        for mac, local in f.locals.items():
+            root = f.boots.get(mac) or (f.macs.get(mac) if f.common_boot is None else None)
+            if root is None:  # no file of its own here: the phone of that MAC stands on its local file
+                root = local
+                if f.common_boot is not None:
+                    merges[local] = _boot_merge(f.common_boot, local, parsed, layer_of, listed)
+                else:
+                    merges[local] = _pair_merge(local, {}, f.commons, parsed, layer_of)
+                merges[local].own = {}
+            else:
+                part_of[local] = Problem(local, 0, f"the phone's own web and handset changes: merged into the phone "
+                                                   f"{label(root)} as custom.protect and custom.sync decide, not "
+                                                   "judged on its own", False, note=True)
+            merge = merges.setdefault(root, _Merge())
+            _local_step(local, parsed[local], root, parsed[root][1] if merge.own is None else merge.own, merge, layer_of)
+        if f.common_boot is not None or f.boots:
+            unloaded = [*(f.commons.values() if f.common_boot else ()),
+                        *(own for mac, own in f.macs.items() if f.common_boot or mac in f.boots)]
+            for display in unloaded:
+                if display not in listed:
+                    part_of[display] = Problem(display, 0, "loaded by no phone: a phone with a boot file (the folder "
+                                                           "has y000000000000.boot or its <MAC>.boot) applies the files "
+                                                           "its boot file lists instead; not judged", False, note=True)
+    judged = {c for f in folders.values() if f.common_boot is None for c in f.commons.values()}
+    for display, boots in listed.items():
+        if display in merges or display in part_of or display in judged:
+            continue  # a phone of its own, or still the common file of the phones without a boot file
+        part_of[display] = Problem(display, 0, f"listed by the Yealink boot file(s) {_shown_names(boots)}: read as "
+                                               "part of those phones, not judged on its own", False, note=True)
+    return merges, part_of
+
+
+def _listed_name(folder: Path, name: str, mac: str | None = None) -> str | None:
+    """The display name of a file a Poly master file lists, looked up among the files already found below
+    the scanned directory: only a plain relative name inside the master's folder ("sip.cfg",
+    "config/site.cfg"), never an absolute path, a "..", a template, a URL; [PHONE_MAC_ADDRESS] only when the
+    phone's MAC is known (``mac``), as Poly substitutes it."""
+    import posixpath
+
+    if mac:
+        name = name.replace(PHONE_MAC_PLACEHOLDER, mac)
     if (not name or len(name) > 255 or is_template(name) or any(c in name for c in "$[]%\\")
-            or name.startswith("/") or ".." in name.split("/")):
+            or name.startswith("/") or ".." in name.split("/") or "://" in name):
         return None
     return posixpath.normpath(posixpath.join(folder.as_posix(), name)).removeprefix("./")
 
 
+def _macs_named(names: list[str], folder: Path, in_folder: list[str]) -> list[str]:
+    """The MACs for which a file a [PHONE_MAC_ADDRESS] name stands for is in the folder (sorted): the phones
+    of a default master that have their own files here. Linear in names times files (names are bounded)."""
+    prefix_dir = "" if folder.as_posix() == "." else folder.as_posix() + "/"
+    found: set[str] = set()
+    for name in names:
+        head, sep, tail = name.partition(PHONE_MAC_PLACEHOLDER)
+        if not sep or PHONE_MAC_PLACEHOLDER in tail:
+            continue
+        head = prefix_dir + head
+        for display in in_folder:
+            if len(display) == len(head) + 12 + len(tail) and display.startswith(head) and display.endswith(tail):
+                mac = display[len(head):len(head) + 12]
+                if _HEX12_RE.fullmatch(mac) and mac != "000000000000":
+                    found.add(mac)
+    return sorted(found)
+
+
+_HEX12_RE = re.compile(r"[0-9a-f]{12}")
+
+
+def _poly_master_merge(display: str, raw: str, mac: str | None, parsed: dict[str, _Parsed],
+                       layer_of: Callable[[str], _Layer], listed_by: dict[str, list[str]], on: str) -> _Merge:
+    """The files a Poly master lists, for the phone of ``mac`` (None: a phone whose MAC is not known), first
+    listed first. When the phone's MAC is named by ``on`` (a per-MAC phone of the default master), a name not
+    resolved to a file here is this phone's gap (the master's own gap speaks for the phones without files)."""
+    merge = _Merge()
+    seen: set[str] = set()
+    folder = Path(display).parent
+    unresolved: list[str] = []
+    for name in raw.split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES]:
+        name = name.strip()
+        if not name:
+            continue
+        found = _listed_name(folder, name, mac)
+        if found is None or found not in parsed:
+            unresolved.append(name.replace(PHONE_MAC_PLACEHOLDER, mac) if mac else name)
+            continue
+        if found in seen or found == display:
+            continue  # listed again: the first one counts
+        seen.add(found)
+        merge.any_listed = True
+        other = parsed[found]
+        if other[0] == "polycom-master":
+            continue  # a master file holds no setting
+        gap = _unread_gap(on, found, other, "listed in its CONFIG_FILES")
+        if gap is None and other[0] != "polycom":
+            gap = Problem(on, 0, f"{label(found)} (listed in its CONFIG_FILES) is not a Poly configuration "
+                                 "file; the settings it gives this phone are not known", False)
+        if gap is not None:
+            merge.problems.append(gap)
+        if other[0] == "polycom" and not any(p.fatal for p in other[2]):
+            merge.layers.append((layer_of(found), ""))
+            if display not in listed_by.setdefault(found, []):
+                listed_by[found].append(display)
+    if on != display:
+        merge.problems.append(Problem(on, 0, f"the phone {mac} loads {label(display)} (no {mac}.cfg master here) with "
+                                             f"{PHONE_MAC_PLACEHOLDER} read as its MAC", False, note=True))
+        if unresolved:
+            merge.problems.append(Problem(on, 0, f"{label(display)} lists {len(unresolved)} file(s) for this phone "
+                                                 f"that are not in the folder ({_shown_names(unresolved)}); the "
+                                                 "phone's settings there are not known", False))
+        if raw.count(",") >= MAX_CONFIG_FILES:
+            merge.problems.append(Problem(on, 0, f"{label(display)}: only the first {MAX_CONFIG_FILES} names of "
+                                                 "CONFIG_FILES are read; the settings of the others are not known",
+                                          False))
+    return merge
+
+
 def _poly_merges(parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer],
-                 ) -> tuple[dict[str, _Merge], dict[str, list[str]]]:
+                 ) -> tuple[dict[str, _Merge], dict[str, list[str]], dict[str, tuple[str, _Merge]]]:
     """Per Poly master file (000000000000.cfg, <MAC>.cfg: <APPLICATION CONFIG_FILES="a.cfg, b.cfg">): the
     phone it stands for loads the files it lists, the first listed taking precedence (Polycom's SoundPoint
     IP / UC Software administrator guides: the files are processed left to right and a parameter found
     first in the list is the one in effect). A phone with its own <MAC>.cfg master never loads
-    000000000000.cfg, so each master is a phone of its own. Also which master lists each file (that file
-    is part of a phone, not one). URLs, [PHONE_MAC_ADDRESS] names and files not here stay unread (the
-    parser's gap names them).
+    000000000000.cfg, so each master is a phone of its own. [PHONE_MAC_ADDRESS] in a name is the phone's MAC:
+    a <MAC>.cfg master's own; for 000000000000.cfg, each MAC whose file is in the folder (and has no master of
+    its own) is a phone of its own, named "000000000000.cfg (MAC <mac>)", and the master itself stands for the
+    phones without files here (the parser's gap names what they lack). Also which master lists each file (that
+    file is part of a phone, not one). URLs and files not here stay unread (gaps).
     Bounded: at most MAX_CONFIG_FILES names a master, each looked up among the files already found."""
     merges: dict[str, _Merge] = {}
     listed_by: dict[str, list[str]] = {}
+    per_mac: dict[str, tuple[str, _Merge]] = {}
+    by_folder: dict[str, list[str]] = {}
+    for display in parsed:
+        by_folder.setdefault(str(Path(display).parent), []).append(display)
     for display, (vendor, settings, problems, _content) in parsed.items():
         raw = settings.get(CONFIG_FILES_KEY)
         if vendor != "polycom-master" or raw is None or any(p.fatal for p in problems):
             continue
-        merge = _Merge()
-        seen: set[str] = set()
-        folder = Path(display).parent
-        for name in raw[0].split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES]:
-            found = _listed_name(folder, name.strip())
-            if found is None or found in seen or found not in parsed or found == display:
-                continue  # not a file here (the parser's gap names it), or listed again: the first one counts
-            seen.add(found)
-            other = parsed[found]
-            if other[0] == "polycom-master":
-                continue  # a master file holds no setting
-            gap = _unread_gap(display, found, other, "listed in its CONFIG_FILES")
-            if gap is None and other[0] != "polycom":
-                gap = Problem(display, 0, f"{label(found)} (listed in its CONFIG_FILES) is not a Poly configuration "
-                                          "file; the settings it gives this phone are not known", False)
-            if gap is not None:
-                merge.problems.append(gap)
-            if other[0] == "polycom" and not any(p.fatal for p in other[2]):
-                merge.layers.append(layer_of(found))
-                listed_by.setdefault(found, []).append(display)
-        if seen:
+        mac = master_mac(Path(display).name)
+        merge = _poly_master_merge(display, raw[0], mac, parsed, layer_of, listed_by, display)
+        if merge.any_listed:
             merges[display] = merge
-    return merges, listed_by
+        if mac is not None or PHONE_MAC_PLACEHOLDER not in raw[0]:
+            continue
+        folder = Path(display).parent
+        names = [n.strip() for n in raw[0].split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES]]
+        siblings = by_folder.get(str(folder), [])
+        own_masters = {m for d in siblings if (m := master_mac(Path(d).name)) and parsed[d][0] == "polycom-master"}
+        for phone_mac in _macs_named(names, folder, siblings):
+            if phone_mac in own_masters:
+                continue  # that phone loads its own <MAC>.cfg master, never this one
+            root = f"{display} (MAC {phone_mac})"
+            per_mac[root] = (display, _poly_master_merge(display, raw[0], phone_mac, parsed, layer_of, listed_by,
+                                                         root))
+    return merges, listed_by, per_mac
 
 
 def build_phone_facts(directory: Path) -> PhoneFacts:
-    """One PhoneFacts for a directory of provisioning files: one resource per phone file. A phone's
-    settings are its own file's over the files the phone loads with it (Yealink: its model's common
-    file), each value from the file that won; a file that cannot be read (or that the reader trips
-    over) is an ERROR for that phone only."""
+    """One PhoneFacts for a directory of provisioning files: one resource per phone. A phone's settings are
+    its own file's with the files the phone applies with it (Yealink: its boot file's list, or its model's
+    common file; its <MAC>-local.cfg. Poly: its master's CONFIG_FILES), each value from the file that won; a
+    file that cannot be read (or that the reader trips over) is an ERROR for that phone only."""
     facts = PhoneFacts()
     base, files, unread = files_under(directory, PHONE_SUFFIXES)
     for display, reason in unread:
@@ -599,41 +920,56 @@ def build_phone_facts(directory: Path) -> PhoneFacts:
             layers[display] = _Layer(display, parsed[display][1])
         return layers[display]
 
-    merges = _yealink_merges(parsed, layer_of)
-    poly, listed_by = _poly_merges(parsed, layer_of)
+    merges, part_of = _yealink_merges(parsed, layer_of)
+    poly, listed_by, per_mac = _poly_merges(parsed, layer_of)
     merges.update(poly)
     for display, (vendor, settings, problems, content) in parsed.items():
         merge = merges.get(display) or _Merge()
         masters = listed_by.get(display)
-        if masters and display not in merges:
-            # part of the phones of the master files listing it: judged in them, not as a phone of its own
-            shown = ", ".join(label(m) for m in masters[:3]) + (f" and {len(masters) - 3} more"
-                                                                if len(masters) > 3 else "")
-            facts.add_file(display, [*problems, Problem(
-                display, 0, f"listed in the CONFIG_FILES of the Poly master file(s) {shown}: read as part of that "
-                            "phone, not judged on its own", False, note=True)])
+        if display in part_of or (masters and display not in merges):
+            # part of other phones (or of none): judged in them, not as a phone of its own
+            if display in part_of:
+                note = part_of[display]
+            else:
+                shown = ", ".join(label(m) for m in masters[:3]) + (f" and {len(masters) - 3} more"
+                                                                    if len(masters) > 3 else "")
+                note = Problem(display, 0, f"listed in the CONFIG_FILES of the Poly master file(s) {shown}: read as "
+                                           "part of that phone, not judged on its own", False, note=True)
+            facts.add_file(display, [*problems, note])
             facts.configs[display].content_lines = content
             continue
         if vendor == "polycom-master" and display in merges:
             vendor = "polycom"  # the phone this master stands for: its listed files' settings, merged
-        try:
-            objects, problems = _read_phone(display, vendor, settings, [*problems, *merge.problems], merge)
-        except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
-            objects, problems, content = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})",
-                                                      True)], 0
-        facts.add_file(display, problems)
-        facts.configs[display].content_lines = content
-        if facts.configs[display].fatal_problem is None:
-            facts.objects.extend(objects)
+        if vendor == "yealink-boot":
+            vendor = "yealink"  # the phone of a boot file: the files it lists, merged
+        _add_phone(facts, display, vendor, settings, problems, merge, content)
+    for root, (_master, merge) in per_mac.items():
+        _add_phone(facts, root, "polycom", {}, [], merge, None)
     facts.reindex()
     return facts
+
+
+def _add_phone(facts: PhoneFacts, display: str, vendor: str | None, settings: Settings, problems: list[Problem],
+               merge: _Merge, content: int | None) -> None:
+    """One phone root and its objects (none when it cannot be read)."""
+    own = settings if merge.own is None else merge.own
+    try:
+        objects, problems = _read_phone(display, vendor, own, [*problems, *merge.problems], merge)
+    except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
+        objects, problems, content = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})",
+                                                  True)], 0
+    facts.add_file(display, problems)
+    facts.configs[display].content_lines = content
+    if facts.configs[display].fatal_problem is None:
+        facts.objects.extend(objects)
 
 
 def _read_phone(display: str, vendor: str | None, settings: Settings, problems: list[Problem],
                 merge: _Merge) -> tuple[list[ConfigObject], list[Problem]]:
     if vendor is None or vendor == "polycom-master" or any(p.fatal for p in problems):
         return [], problems
-    phone = _Phone(display, vendor, settings, tuple(merge.layers), tuple(merge.unknown), merge.why)
+    phone = _Phone(display, vendor, settings, tuple(merge.layers), tuple(merge.above))
+    phone.local = merge.local
     phone.build()
     problems = [*problems, *phone.problems]
     objects = [ConfigObject.of({

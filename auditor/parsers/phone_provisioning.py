@@ -178,12 +178,28 @@ def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple
     return settings, done, content
 
 
+# Poly UC Software replaces this in a CONFIG_FILES name with the phone's own MAC address, 12 lower-case hex digits
+# (Administrator Guide, "Master Configuration File": "[PHONE_MAC_ADDRESS]-phone.cfg").
+PHONE_MAC_PLACEHOLDER = "[PHONE_MAC_ADDRESS]"
+_MAC_RE = re.compile(r"[0-9a-f]{12}")
+
+
+def master_mac(name: str) -> str | None:
+    """The MAC of a per-phone master file name ("0004F2AA0002.cfg" -> "0004f2aa0002"); None for the default
+    master 000000000000.cfg and any other name."""
+    stem, dot, suffix = name.lower().rpartition(".")
+    return stem if dot and suffix == "cfg" and _MAC_RE.fullmatch(stem) and stem != "000000000000" else None
+
+
 def _poly_master(path: Path, display: str, root: etree._Element) -> list[Problem]:
     """The master configuration file holds no setting; the files its CONFIG_FILES lists hold them. A
     listed file missing from the directory is a gap (the phone's settings there are not known); when
     all are here, a note. Names are file names, bounded (a MAC-named file is no secret)."""
     raw = root.get("CONFIG_FILES", "")
+    mac = master_mac(path.name)
     listed = [n.strip() for n in raw.split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES] if n.strip()]
+    if mac:  # the phone of a <MAC>.cfg master asks for "[PHONE_MAC_ADDRESS]-x.cfg" as "<its MAC>-x.cfg"
+        listed = [n.replace(PHONE_MAC_PLACEHOLDER, mac) for n in listed]
     # only names inside the directory are looked up ("config/<MAC>.cfg" yes; "/etc/x", "../x" never)
     missing = [n for n in listed if not is_template(n) and "$" not in n and len(n) <= 255
                and not n.startswith(("/", "\\")) and ".." not in n.replace("\\", "/").split("/")
@@ -203,8 +219,98 @@ def _poly_master(path: Path, display: str, root: etree._Element) -> list[Problem
                                           "(CONFIG_FILES) and holds no setting of its own", False, note=True)]
 
 
+# A Yealink boot file's "settings" (firmware 81+; Yealink's auto provisioning guide, "Boot Files"): the files it
+# lists, in order, as "include.<n>" (the path as written) and "include.<n>.models" (the [T46S, T48S] prefix that
+# makes an include apply to those models only), and its two parameters. It holds no phone setting of its own.
+BOOT_INCLUDE_PREFIX = "include."
+BOOT_PARAMETERS = ("overwrite_mode", "specific_model.excluded_mode")
+_BOOT_DIRECTIVE = "include:config"
+_BOOT_QUOTES = {"<": ">", '"': '"', "\u201c": "\u201d"}  # <path>, "path", and the guide's typeset quotes
+
+
+def boot_includes(settings: Settings) -> list[tuple[str, str, int]]:
+    """(path, models, line) of each file a parsed boot file lists, in the order the phone applies them."""
+    out = []
+    for n in range(1, MAX_CONFIG_FILES + 1):
+        hit = settings.get(f"{BOOT_INCLUDE_PREFIX}{n}")
+        if hit is None:
+            break
+        out.append((hit[0], (settings.get(f"{BOOT_INCLUDE_PREFIX}{n}.models") or ("", 0))[0], hit[1]))
+    return out
+
+
+def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int]:
+    """A Yealink boot file (y000000000000.boot, <MAC>.boot): ``#!version:1.0.0.1`` on the first line, then
+    ``[T46S, T48S]include:config <file.cfg>`` / ``include:config "file.cfg"`` lines (the model prefix optional; a
+    ``[T46S]`` line of its own is read as the prefix of the includes below it, so they are never taken as every
+    model's)
+    and ``overwrite_mode`` / ``specific_model.excluded_mode``. Anything else is a gap naming the line (and its
+    key when key-shaped), never its text. At most MAX_CONFIG_FILES includes are read; linear (partition only)."""
+    settings: Settings = {}
+    problems = _LineProblems(display)
+    content = count = beyond = 0
+    templated: list[int] = []
+    section = ""  # a "[T46S, T48S]" line of its own: read as the models of the includes below it (never as all)
+    body = lines(text)
+    if not body or not body[0].lstrip("\ufeff").startswith("#!version:"):
+        problems.add(1, "a Yealink boot file without its '#!version:1.0.0.1' header on the first line: the phone "
+                        "may not read it")
+    for lineno, line in enumerate(body, start=1):
+        if _HIDDEN_BREAK_RE.search(line):
+            problems.add(lineno, "a line-breaking control character (CR, form feed...) inside the line")
+            content += 1
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        content += 1
+        if is_template(stripped):
+            templated.append(lineno)
+            continue
+        models, rest = "", stripped
+        if rest.startswith("["):
+            inner, sep, after = rest[1:].partition("]")
+            if not sep:
+                problems.add(lineno, "a [model] prefix without its closing ']'")
+                continue
+            models, rest = inner.strip(), after.strip()
+            if not rest:
+                section = models
+                continue
+        if rest[:len(_BOOT_DIRECTIVE)].lower() == _BOOT_DIRECTIVE:
+            models = models or section
+            target = rest[len(_BOOT_DIRECTIVE):].strip()
+            close = _BOOT_QUOTES.get(target[:1])
+            path = target[1:-1].strip() if close and len(target) >= 2 and target.endswith(close) else ""
+            if not path:
+                problems.add(lineno, "an include:config line whose file is not written <file.cfg> or \"file.cfg\"")
+                continue
+            if count >= MAX_CONFIG_FILES:
+                beyond += 1
+                continue
+            count += 1
+            settings[f"{BOOT_INCLUDE_PREFIX}{count}"] = (path, lineno)
+            if models:
+                settings[f"{BOOT_INCLUDE_PREFIX}{count}.models"] = (models, lineno)
+            continue
+        key, sep, value = rest.partition("=")
+        name = key.strip().lower().removeprefix("static.")
+        if sep and not models and name in BOOT_PARAMETERS:
+            settings[name] = (value.strip(), lineno)
+            continue
+        problems.add(lineno, _unreadable_line(rest, "boot file (include:config <file>, overwrite_mode)"))
+    done = problems.done()
+    if beyond:
+        done.append(Problem(display, 0, f"Yealink boot file: {count + beyond} include:config lines; only the first "
+                                        f"{MAX_CONFIG_FILES} are read, the settings of the others are not known", False))
+    if templated:
+        done.insert(0, _template_problem(display, len(templated), templated[0]))
+    return settings, done, content
+
+
 def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Settings, list[Problem], int]:
-    """(vendor, settings, problems, content lines) of one provisioning file."""
+    """(vendor, settings, problems, content lines) of one provisioning file. A ``.boot`` file is a Yealink
+    boot file (vendor "yealink-boot": the files it lists, no setting of its own)."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, {}, [Problem(display, 0, "file larger than 4 MiB; not a provisioning file", True)], 0
@@ -217,6 +323,9 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
         return None, {}, [Problem(display, 0, "file is binary (encrypted or not a provisioning file)", True)], 0
     text = raw.decode("utf-8-sig", errors="replace")
     content = sum(1 for ln in lines(text) if ln.strip() and not ln.lstrip().startswith("#"))
+    if path.suffix.lower() == ".boot":  # Yealink names its boot files so; they are read by no other vendor
+        boot, problems, content = _yealink_boot(text, display)
+        return "yealink-boot", boot, problems, content
     vendor = sniff_vendor(text)
     settings: Settings = {}
     problems: list[Problem] = []
