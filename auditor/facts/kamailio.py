@@ -5,8 +5,12 @@ Where requests are relayed: the literal arguments of the routing's destination f
 (``kamailio.call`` settings ``arg1``..), literal ``$du``/``$ru``/``$rd`` assignments (``kamailio.assign``),
 and the dispatcher module's list file (``kamailio.dispatcher``, one per destination line; read as
 dispatch.c ``ds_load_list`` reads it: ``#`` comments, ``setid uri [flags [priority [attrs]]]`` split at
-blanks, a URI without a scheme taken as ``sip:``). Kamailio reads the list only when the dispatcher module
-has no ``db_url``; the file is looked up beside kamailio.cfg by its base name, as tls.cfg is.
+blanks, a URI without a scheme taken as ``sip:``, the ``socket``/``sockname`` attributes kept as settings).
+Kamailio reads the list only when the dispatcher module has no ``db_url``; OpenSIPS only in 1.4-1.7, where
+``list_file`` is set and ``db_url`` is not. The file is looked up beside kamailio.cfg by its base name, as
+tls.cfg is. carrierroute's route file (``kamailio.carrierroute``, one per target, root ``carrierroute.conf``)
+is read when the module is loaded with ``config_source`` ``file`` (its default). Listen lines keep their
+``advertise`` address and ``name`` (a dispatcher destination's send socket is matched against them).
 
 Database URLs (``DBURL``, ``db_url`` modparams) carry credentials: the password becomes a
 SecretInfo and the URL is kept with the password redacted.
@@ -28,6 +32,7 @@ from voxaudit.facts.common import (
     redact_inline_credentials,
 )
 from voxaudit.model import SourceRef
+from voxaudit.parsers.carrierroute import parse_carrierroute
 from voxaudit.parsers.files import UnreadableFile, lines, read_config_file
 from voxaudit.parsers.kamailio_cfg import Item, parse_kamailio, parse_tls_cfg
 from voxaudit.secretinfo import describe_secret
@@ -46,6 +51,7 @@ _ATTR_RE = re.compile(r"(^|;)\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*=(?!>)([^;]*)")
 _LISTEN_RE = re.compile(r"^(?:(?P<proto>udp|tcp|tls|sctp|ws|wss|hep_udp|hep_tcp|hep_tls|bins|bin|smpp|msrps|msrp)"
                         r":(?=[^:\s]|:\d))?(?P<addr>\[[^\]]*\]|[^:\s]*)"
                         r"(?::(?P<port>\d+))?", re.IGNORECASE)
+LISTEN_RE = _LISTEN_RE  # a dispatcher socket attribute is written as a listen address (parse_phostport)
 
 
 # The fact source of the checks that judge the routing logic (authentication, flood protection,
@@ -200,6 +206,18 @@ def _obj(kind: str, name: str, item: Item, settings: dict[str, str], hidden: fro
                                         "settings": clean, "secrets": secrets})
 
 
+def _listen_options(words: list[str]) -> dict[str, str]:
+    """What follows the address of a listen line (cfg.y: ``advertise host[:port]``, ``name "sockname"``): the
+    advertised address (grep_sock_info matches it too) and the socket's name (ksr_get_socket_by_name)."""
+    out: dict[str, str] = {}
+    for key, value in zip(words, words[1:]):
+        if key.lower() == "advertise" and "advertise" not in out:
+            out["advertise"] = value
+        elif key.lower() == "name" and "sockname" not in out:
+            out["sockname"] = value.strip('"')
+    return out
+
+
 def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str = "kamailio") -> KamailioFacts:
     cfg = parse_kamailio(cfg_dir, root)
     facts = (OpenSipsFacts if flavor == "opensips" else KamailioFacts)(defines=sorted(cfg.defines))
@@ -217,10 +235,14 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
                            if it.kind in {"global", "modparam"} and it.value and _secret_name(it.name))
         for it in cfg.items:
             if it.kind == "global" and it.name in {"listen", "socket"}:
-                m = _LISTEN_RE.match(it.value.split()[0])
+                words = it.value.split()
+                if not words:  # "socket = { ... }" (a socket block): the reader already names it as a gap
+                    continue
+                m = _LISTEN_RE.match(words[0])
                 proto, addr, port = ((m.group("proto") or "udp").lower(), m.group("addr"), m.group("port") or "") if m \
                     else ("", it.value, "")
-                facts.objects.append(_obj("kamailio.listen", it.value, it, {"proto": proto, "address": addr.strip("[]"), "port": port}))
+                facts.objects.append(_obj("kamailio.listen", it.value, it, {
+                    "proto": proto, "address": addr.strip("[]"), "port": port, **_listen_options(words[1:])}))
             elif it.kind == "global":
                 facts.objects.append(_obj("kamailio.global", it.name, it, {"value": it.value}, hidden))
             elif it.kind == "loadmodule":
@@ -244,6 +266,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     if isinstance(facts, OpenSipsFacts):
         facts.reindex()
         facts.objects.extend(_opensips_tls_profiles(facts))
+        _dispatcher_list(facts, cfg_dir)  # OpenSIPS 1.x list_file
         facts.objects.sort(key=OBJECT_ORDER)
         facts.reindex()
         return facts
@@ -295,6 +318,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
     facts.configs["tls.cfg"] = ConfigFileFacts(root="tls.cfg", found=found, files=[tls_name] if found else [],
                                                problems=problems, content_lines=content)
     _dispatcher_list(facts, cfg_dir)
+    _carrierroute_conf(facts, cfg_dir)
     facts.objects.sort(key=OBJECT_ORDER)
     facts.reindex()
     return facts
@@ -303,6 +327,7 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
 DISPATCHER_LIST = "dispatcher.list"  # the config root of the dispatcher module's list file
 DS_DEFAULT_LIST = "/etc/kamailio/dispatcher.list"  # dispatcher.c: CFG_DIR "dispatcher.list"
 DS_LINE = 1023  # dispatch.c reads with fgets(line, 1024): a longer line is cut into two
+OPENSIPS_DS_LINE = 255  # OpenSIPS 1.4/1.5 fgets(line, 256) (1.6/1.7: 512): the shorter, read alike by all
 MAX_DS_FILE_BYTES = 16 * 1024 * 1024
 MAX_DS_DESTINATIONS = 10000  # objects built from one list (bounded work and report size)
 
@@ -312,12 +337,36 @@ def _ds_fields(text: str) -> list[str]:
     return text.replace("\t", " ").replace("\r", " ").split(" ")
 
 
+def _ds_attrs(attrs: str) -> dict[str, str]:
+    """The ``name=value;...`` attributes as ds_set_attrs reads them (core parse_params: names without case,
+    a quoted value unquoted, a trailing ``;`` dropped); parse_params builds its list backwards, so of a name
+    given twice the first one is the one that stays set."""
+    out: dict[str, str] = {}
+    for part in attrs.split(";"):
+        name, _, value = part.partition("=")
+        name, value = name.strip(" \t").lower(), value.strip(" \t")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if name and name not in out:
+            out[name] = value
+    return out
+
+
 def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
-    """The dispatcher module's destinations when it reads them from its list file (no ``db_url``)."""
+    """The dispatcher module's destinations when it reads them from its list file (no ``db_url``).
+
+    Kamailio: ds_load_list, lines of at most 1023 characters, a URI without a scheme fixed to ``sip:``, the
+    ``socket``/``sockname`` attributes kept (pack_dest: the destination's send socket; ``sockname`` first).
+    OpenSIPS: only 1.4-1.7 have a list file (``list_file``; from 1.8 the module reads its database only, and
+    a ``list_file`` parameter stops OpenSIPS at startup), so the list is read only where ``list_file`` is
+    set: the same ``setid uri [flags [weight [attrs]]]`` walk in a 256-byte (1.4, 1.5) or 512-byte (1.6,
+    1.7) line buffer, the URI parsed as written (no scheme added: a bad URI makes the whole list fail, and
+    the module with it), the attributes a string for the script only (no send socket)."""
+    opensips = isinstance(facts, OpenSipsFacts)
     module = facts.named("kamailio.module", "dispatcher")
     params = {o.name.partition(".")[2]: o for o in facts.of_kind("kamailio.modparam")
               if o.name.startswith("dispatcher.")}
-    if module is None or "db_url" in params:
+    if module is None or "db_url" in params or (opensips and "list_file" not in params):
         # not loaded, or its destinations are in the database (the adapter says so): no list is read
         facts.configs[DISPATCHER_LIST] = ConfigFileFacts(root=DISPATCHER_LIST, found=False, files=[], problems=[])
         return
@@ -328,6 +377,7 @@ def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
     problems: list[ParseProblem] = []
     content = 0
     found = path.exists() or path.is_symlink()
+    product = "OpenSIPS" if opensips else "Kamailio"
     if not found:
         problems.append(ParseProblem(file=where.file, line=where.line, fatal=False, message=(
             f"the dispatcher module reads its destinations from {name!r}, which is not in the copy; the SIP "
@@ -340,31 +390,100 @@ def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
                                          message=f"{name} could not be read ({type(exc).__name__})"))
             text = ""
         built = 0
+        longest = OPENSIPS_DS_LINE if opensips else DS_LINE
         for n, raw in enumerate(lines(text), 1):
             body = raw.strip(" \t\r")
             if not body or body.startswith("#"):
                 continue
             content += 1
-            if len(raw) > DS_LINE:
+            if len(raw) > longest:
                 problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
-                    f"line longer than {DS_LINE} characters: Kamailio reads it as two lines; not assessed")))
+                    f"line longer than {longest} characters: {product} reads it as two lines; not assessed")))
                 continue
             digits = len(body) - len(body.lstrip("0123456789"))
             fields = [f for f in _ds_fields(body[digits:]) if f]
             if not digits or not fields or fields[0].startswith("#"):
                 problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
-                    "not a 'setid destination [flags priority attrs]' line (Kamailio refuses the whole list)")))
+                    f"not a 'setid destination [flags priority attrs]' line ({product} refuses the whole list)")))
                 continue
             if built >= MAX_DS_DESTINATIONS:
                 problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
                     f"more than {MAX_DS_DESTINATIONS} destinations: the rest is not assessed")))
                 break
-            built += 1
-            uri = fields[0]
+            uri = fields[0].partition("#")[0]  # the URI ends at a '#'
             if not uri.lower().startswith(("sip:", "sips:")):
+                if opensips:
+                    problems.append(ParseProblem(file=name, line=n, fatal=False, message=(
+                        "the destination is not a sip: or sips: URI: OpenSIPS 1.x refuses the whole list and does "
+                        "not start; not assessed")))
+                    continue
                 uri = "sip:" + uri  # pack_dest(): "uri without sip scheme - fixing it"
+            built += 1
             item = Item("dispatcher", body[:digits], "", name, n)
-            settings = {"uri": uri, "attrs": fields[3] if len(fields) > 3 else ""}
+            attrs = fields[3] if len(fields) > 3 and not fields[1].startswith("#") \
+                and not fields[2].startswith("#") and not fields[3].startswith("#") else ""
+            settings = {"uri": uri, "attrs": attrs}
+            if not opensips:
+                known = _ds_attrs(attrs)
+                settings.update({k: known[k] for k in ("socket", "sockname") if known.get(k)})
             facts.objects.append(_obj("kamailio.dispatcher", body[:digits], item, settings))
     facts.configs[DISPATCHER_LIST] = ConfigFileFacts(root=DISPATCHER_LIST, found=found, files=[name] if found else [],
                                                      problems=problems, content_lines=content)
+
+
+CARRIERROUTE_CONF = "carrierroute.conf"  # the config root of carrierroute's route file
+CR_DEFAULT_FILE = "/etc/kamailio/carrierroute.conf"  # carrierroute.c: CFG_DIR "carrierroute.conf"
+MAX_CR_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _carrierroute_conf(facts: KamailioFacts, cfg_dir: Path) -> None:
+    """carrierroute's targets (``kamailio.carrierroute``, one per target) when it routes from its file.
+
+    carrierroute.c mod_init: ``config_source`` ``"file"`` (the default) reads ``config_file`` (looked up beside
+    kamailio.cfg by its base name, as tls.cfg is), ``"db"`` its database (the adapter says so), any other value
+    stops Kamailio. The file must exist (stat) and parse (auditor/parsers/carrierroute.py), else Kamailio does
+    not start: a fatal problem of this root."""
+    module = facts.named("kamailio.module", "carrierroute")
+    params = {o.name.partition(".")[2]: o for o in facts.of_kind("kamailio.modparam")
+              if o.name.startswith("carrierroute.")}
+    source = params.get("config_source")
+    mode = (source.get("value") or "").strip().strip('"') if source is not None else "file"
+    if module is None or mode == "db":
+        facts.configs[CARRIERROUTE_CONF] = ConfigFileFacts(root=CARRIERROUTE_CONF, found=False, files=[], problems=[])
+        return
+    problems: list[ParseProblem] = []
+    if mode != "file":
+        problems.append(ParseProblem(file=source.source.file, line=source.source.line, fatal=True, message=(
+            "modparam carrierroute config_source is neither \"file\" nor \"db\": carrierroute refuses it and "
+            "Kamailio does not start")))
+        facts.configs[CARRIERROUTE_CONF] = ConfigFileFacts(root=CARRIERROUTE_CONF, found=False, files=[],
+                                                           problems=problems)
+        return
+    param = params.get("config_file")
+    name = Path((param.get("value") if param is not None else None) or CR_DEFAULT_FILE).name
+    where = param.source if param is not None else module.source
+    path = cfg_dir / name
+    found = path.exists() or path.is_symlink()
+    content = 0
+    if not found:
+        problems.append(ParseProblem(file=where.file, line=where.line, fatal=False, message=(
+            f"carrierroute reads its routes from {name!r}, which is not in the copy; the SIP destinations it "
+            "relays calls to are not assessed")))
+    else:
+        try:
+            text = read_config_file(str(path), MAX_CR_FILE_BYTES).decode("utf-8", "replace")
+        except (UnreadableFile, OSError) as exc:
+            problems.append(ParseProblem(file=name, line=0, fatal=False,
+                                         message=f"{name} could not be read ({type(exc).__name__})"))
+            text = ""
+        routes = parse_carrierroute(text, name)
+        content = routes.content_lines
+        if routes.problem is not None:
+            problems.append(ParseProblem.of(routes.problem))
+        for t in routes.targets:
+            item = Item("carrierroute", f"{t.domain} prefix {t.prefix or 'NULL'}", "", name, t.line)
+            facts.objects.append(_obj("kamailio.carrierroute", item.name, item, {
+                "domain": t.domain, "prefix": t.prefix, "host": t.host, "status": str(t.status)}))
+    facts.configs[CARRIERROUTE_CONF] = ConfigFileFacts(root=CARRIERROUTE_CONF, found=found,
+                                                       files=[name] if found else [], problems=problems,
+                                                       content_lines=content)

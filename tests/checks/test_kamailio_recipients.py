@@ -192,7 +192,7 @@ def test_kemi_routing_is_unknown(tmp_path, run):
 
 
 @pytest.mark.parametrize("module, extra", [
-    ("drouting", ""), ("lcr", ""), ("carrierroute", ""),  # carrierroute's default source: carrierroute.conf, unread
+    ("drouting", ""), ("lcr", ""), ("carrierroute", 'modparam("carrierroute", "config_source", "db")\n'),
     ("uac", 'modparam("uac", "reg_db_url", "mysql://kamailio:' + CANARY + '@localhost/kamailio")\n'),
 ])
 def test_kamailio_database_routing_is_unknown(tmp_path, run, module, extra):

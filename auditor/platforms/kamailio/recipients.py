@@ -9,11 +9,27 @@ Read as the servers read them:
   ``setid uri [flags priority attrs]``, a URI without a scheme is taken as ``sip:``). Each destination is a
   recipient; its transport is the URI's ``transport`` parameter (``sips:`` is TLS, none is UDP:
   core resolution picks UDP). With ``db_url`` the destinations are in the database: ERROR.
-* **Database-backed routing**: Kamailio ``drouting``, ``lcr``, ``carrierroute`` (``config_source`` ``db``;
-  its default ``file`` source, carrierroute.conf, is not read either), ``uac`` with ``reg_db_url``
-  (registrations to remote registrars); OpenSIPS ``dispatcher``, ``load_balancer``, ``drouting``,
-  ``carrierroute`` and ``uac_registrant`` (all database-backed): loaded, their destinations are not in
-  the files: ERROR naming the module.
+  A destination's ``sockname``/``socket`` attribute (or the ``ds_default_sockname``/``ds_default_socket``
+  parameter) is its send socket (pack_dest): it must be one of the listen lines (by ``name``; by
+  proto, address or advertised address, and port, as grep_sock_info matches), else Kamailio drops the
+  destination at load or refuses to start, or the socket is one the files do not show (an interface
+  address, a socket block): ERROR. A send socket does not change the transport: tm sends over the URI's
+  (uri2dst2), and core get_send_socket2 uses a forced socket of another protocol only to look for one of
+  the URI's protocol on the same address and port, else any: ``socket=tls:...`` on a URI without
+  ``;transport=tls`` still relays over UDP, and the finding says so.
+* **carrierroute (Kamailio)** with ``config_source`` ``file`` (the default): each target of its
+  ``config_file`` (carrierroute.conf; auditor/parsers/carrierroute.py) is a destination: cr_func.c
+  rewrites the request URI to ``sip:<user>@<target host>``, so its transport is what the target host
+  carries (``;transport=``), else UDP (a ``sips:`` request URI keeps ``sips:``, which the files do not
+  show: never a PASS from it). A ``NULL`` target relays nothing. Its targets are recipients whatever their
+  ``status`` (an RPC activates a target without a file change). With ``config_source`` ``db``: ERROR.
+* **OpenSIPS 1.x dispatcher** with ``list_file`` (and no ``db_url``): the list file, read as its 1.x
+  ds_load_list reads it (facts), judged as Kamailio's but without send sockets (1.x has none).
+* **Database-backed routing**: Kamailio ``drouting``, ``lcr``, ``carrierroute`` with ``config_source``
+  ``db``, ``uac`` with ``reg_db_url`` (registrations to remote registrars); OpenSIPS ``dispatcher``
+  (from 1.8, or without ``list_file``), ``load_balancer``, ``drouting``, ``carrierroute`` and
+  ``uac_registrant`` (all database-backed): loaded, their destinations are not in the files: ERROR
+  naming the module.
 * **Literal destinations in the routing**: ``$du``/``$ru`` set to a literal URI (or ``"sip:" + $rU +
   "@host"``), ``$rd`` / ``sethost()`` / ``rewritehost()`` to a literal host, ``seturi()``/``rewriteuri()``,
   ``forward*()``/``send*()`` (core: ``forward_tls`` is TLS, the others UDP/TCP), ``t_relay(host, port)``,
@@ -32,7 +48,14 @@ from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
-from voxaudit.facts.kamailio import DISPATCHER_LIST, ROUTING, KamailioFacts, OpenSipsFacts
+from voxaudit.facts.kamailio import (
+    CARRIERROUTE_CONF,
+    DISPATCHER_LIST,
+    LISTEN_RE,
+    ROUTING,
+    KamailioFacts,
+    OpenSipsFacts,
+)
 from voxaudit.platforms.asterisk.recipients import RecipientSet, register_fix
 from voxaudit.platforms.common import is_loopback
 from voxaudit.platforms.kamailio.common import kemi_routing
@@ -44,8 +67,8 @@ from voxaudit.remediation import Change, note
 ROLE = "SIP destination (relayed calls)"
 DS_ROLE = ROLE  # one party whether the list or the routing names it
 ENCRYPTED = {"tls", "wss"}
-KAMAILIO_SOURCES = ("kamailio.cfg", ROUTING, DISPATCHER_LIST)
-OPENSIPS_SOURCES = ("kamailio.cfg", ROUTING)
+KAMAILIO_SOURCES = ("kamailio.cfg", ROUTING, DISPATCHER_LIST, CARRIERROUTE_CONF)
+OPENSIPS_SOURCES = ("kamailio.cfg", ROUTING, DISPATCHER_LIST)
 
 # function -> the transport it always uses; "" for the URI's own (UDP when it names none); "?" when it sets
 # the host alone (the request's own transport parameter stays). The destination is the first argument.
@@ -68,7 +91,8 @@ OPENSIPS_DB_MODULES = (("dispatcher", ""), ("load_balancer", ""), ("drouting", "
 
 BAA_REMEDIATION = {
     "kamailio": "Sign a business associate agreement with each carrier or SIP provider the proxy relays calls to "
-                "(dispatcher.list destinations, $du/$ru and t_relay_to_*/forward targets in kamailio.cfg) and add "
+                "(dispatcher.list destinations, carrierroute.conf targets, $du/$ru and t_relay_to_*/forward "
+                "targets in kamailio.cfg) and add "
                 "it to the business_associates: register with its hosts, or stop relaying there.",
     "opensips": "Sign a business associate agreement with each carrier or SIP provider the proxy relays calls to "
                 "($du/$ru and forward/t_relay targets in opensips.cfg, dispatcher/drouting/load_balancer rows in "
@@ -76,7 +100,8 @@ BAA_REMEDIATION = {
 }
 TLS_REMEDIATION = {
     "kamailio": "Relay to carriers over TLS: write each dispatcher.list destination as "
-                "sip:<host>:5061;transport=tls (attrs socket=tls:<ip>:5061), set $du = "
+                "sip:<host>:5061;transport=tls (a socket=tls:<ip>:5061 attribute alone does not make it TLS), "
+                "each carrierroute.conf target as <host>:5061;transport=tls, set $du = "
                 "\"sip:<host>:5061;transport=tls\", use t_relay_to_tls()/forward_tls() instead of the _udp/_tcp "
                 "forms, with enable_tls=yes and tls.so loaded; keep plain relays to 127.0.0.1 only.",
     "opensips": "Relay to carriers over TLS: load proto_tls (with tls_mgm client domains) and set $du = "
@@ -106,6 +131,7 @@ class _Dest:
         else:
             self.transport = transport or uri_transport or "udp"
         self.undecidable = undecidable or ("" if self.transport else HOST_ONLY)
+        self.note = ""  # said after the finding's setting (a send socket that does not apply)
 
 
 def _db_reasons(facts: KamailioFacts) -> list[tuple[ConfigObject, str]]:
@@ -117,6 +143,8 @@ def _db_reasons(facts: KamailioFacts) -> list[tuple[ConfigObject, str]]:
         m = facts.named("kamailio.module", module)
         if m is None or (needs and f"{module}.{needs}" not in params):
             continue
+        if module == "dispatcher" and "dispatcher.list_file" in params and "dispatcher.db_url" not in params:
+            continue  # OpenSIPS 1.x reading its list file (the facts read it as dispatcher.list)
         what = "registrations (uac_reg)" if module == "uac" else "destinations"
         out.append((m, f"{module} is loaded and its {what} are rows of its database table, not in the "
                        "configuration files: the carriers it sends calls to are not known"))
@@ -126,12 +154,10 @@ def _db_reasons(facts: KamailioFacts) -> list[tuple[ConfigObject, str]]:
             out.append((params["dispatcher.db_url"], "dispatcher reads its destinations from its database "
                                                      "(db_url): the carriers it sends calls to are not known"))
         cr = facts.named("kamailio.module", "carrierroute")
-        if cr is not None:
-            source = (params["carrierroute.config_source"].get("value") or "").strip('"').lower() \
-                if "carrierroute.config_source" in params else "file"
-            out.append((cr, "carrierroute reads its routes from " + (
-                "its database" if source == "db" else "carrierroute.conf, which the audit does not read") +
-                ": the carriers it sends calls to are not known"))
+        source = params.get("carrierroute.config_source")
+        if cr is not None and source is not None and (source.get("value") or "").strip().strip('"') == "db":
+            out.append((cr, "carrierroute reads its routes from its database (config_source db): the carriers "
+                            "it sends calls to are not known"))  # "file": the facts read carrierroute.conf
     return out
 
 
@@ -157,9 +183,72 @@ def _destinations(facts: KamailioFacts) -> list[_Dest]:
         value = a.get("value") or ""
         if value and not _computed(value.replace("sip:*@", "sip:@", 1)):
             out.append(_Dest(a, f"{facts.cfg_name} {a.name} =", value, ROLE, "?" if a.name == "$rd" else ""))
+    listens = facts.of_kind("kamailio.listen")
+    params = {o.name: o for o in facts.of_kind("kamailio.modparam")}
+    default = {key: (params[f"dispatcher.ds_default_{key}"].get("value") or "").strip().strip('"')
+               for key in ("sockname", "socket") if f"dispatcher.ds_default_{key}" in params}
     for d in facts.of_kind("kamailio.dispatcher"):
-        out.append(_Dest(d, f"dispatcher.list set {d.name}", d.get("uri") or "", DS_ROLE))
+        how = f"dispatcher.list set {d.name}"
+        dest = _Dest(d, how, d.get("uri") or "", DS_ROLE)
+        if not isinstance(facts, OpenSipsFacts):  # OpenSIPS 1.x list lines carry no send socket
+            own = {k: d.get(k) or "" for k in ("sockname", "socket")}
+            dest.undecidable, dest.note = _send_socket(own if any(own.values()) else default, dest, listens)
+        out.append(dest)
+    for t in facts.of_kind("kamailio.carrierroute"):
+        host = t.get("host") or ""
+        if host:  # NULL: the prefix is blocked, nothing is relayed
+            out.append(_Dest(t, f"{CARRIERROUTE_CONF} domain {t.get('domain')} prefix {t.get('prefix') or 'NULL'}",
+                             "sip:" + host, ROLE))
     return out
+
+
+WS_OVER_TLS = ("a WS destination sent through a TLS send socket: whether it leaves as WSS depends on the "
+               "WebSocket connection, which the files do not show")
+DEFAULT_PORTS = {"tls": "5061", "wss": "5061"}  # else 5060 (core: SIPS_PORT for TLS, SIP_PORT otherwise)
+SOCKET_UNKNOWN = ("its send socket ({what}) is none of the listen lines of kamailio.cfg: Kamailio drops such a "
+                  "destination when it loads the list (or refuses to start), unless the socket is one the files do "
+                  "not show (an interface address, a socket block); how it is relayed is not known")
+
+
+def _send_socket(spec: dict[str, str], dest: _Dest, listens: list[ConfigObject]) -> tuple[str, str]:
+    """(undecidable, note) for a dispatcher destination's send socket (pack_dest: ``sockname`` first, then
+    ``socket``): ERROR when it is not a listen line; a note when it is one of another transport than the
+    URI's, which Kamailio then does not use (get_send_socket2)."""
+    if spec.get("sockname"):
+        name = spec["sockname"].lower()
+        match = next((x for x in listens if (x.get("sockname") or "").lower() == name), None)
+        what = "sockname attribute"
+    elif spec.get("socket"):
+        written = spec["socket"].strip()
+        m = LISTEN_RE.match(written)
+        what = "socket attribute"
+        # written as a listen line writes its address (placeholders a deployment fills in alike included)
+        match = next((x for x in listens if x.name.split()[0].lower() == written.lower()), None)
+        if match is None and m and m.end() == len(written) and m.group("addr"):
+            proto, host, port = (m.group("proto") or "").lower(), m.group("addr").strip("[]").lower(), \
+                m.group("port") or ""
+            for x in listens:
+                own = x.get("proto") or "udp"
+                if proto and own != proto:
+                    continue
+                adv = LISTEN_RE.match(x.get("advertise") or "")
+                adv_host, adv_port = (adv.group("addr").strip("[]"), adv.group("port") or "") if adv else ("", "")
+                if port and port not in {x.get("port") or DEFAULT_PORTS.get(own, "5060"), adv_port}:
+                    continue
+                if host in {(x.get("address") or "").lower(), adv_host.lower()}:
+                    match = x
+                    break
+    else:
+        return dest.undecidable, ""
+    if match is None:
+        return SOCKET_UNKNOWN.format(what=what), ""
+    proto = match.get("proto") or "udp"
+    if proto == dest.transport:
+        return dest.undecidable, ""
+    if proto == "tls" and dest.transport == "ws":  # get_send_socket2 keeps a TLS socket for WS: WSS or not is
+        return WS_OVER_TLS, ""                    # the WebSocket connection's, which the files do not show
+    return dest.undecidable, (f" (its {what} names a {proto.upper()} socket, which Kamailio does not use for a "
+                              f"{(dest.transport or 'udp').upper()} destination: the URI's transport decides)")
 
 
 def config_port(value: str) -> bool:
@@ -215,7 +304,7 @@ def relay_paths(facts: KamailioFacts) -> Iterator[SignallingPath]:
         seen.add(subject)
         encrypted = d.transport in ENCRYPTED
         setting = (f"{d.how} relays calls to {d.address} over {d.transport.upper()}"
-                   f"{'' if encrypted else ', unencrypted'}") if named else ""
+                   f"{'' if encrypted else ', unencrypted'}{d.note}") if named else ""
         yield SignallingPath(subject=subject, source=d.where.location(), section=d.how, plaintext=not encrypted,
                              loopback=named and is_loopback(d.host), address=d.address if named else "",
                              setting=setting, undecidable=d.undecidable or ("" if named else NOT_A_HOST))
@@ -225,6 +314,8 @@ def kamailio_fix(path: SignallingPath) -> list[str]:
     host = path.address.rpartition(":")[0] if path.address.count(":") == 1 else path.address
     if path.section.startswith("dispatcher.list"):
         return [f"{path.section.rpartition(' ')[2]} sip:{host or '<carrier>'}:5061;transport=tls"]
+    if path.section.startswith(CARRIERROUTE_CONF):
+        return [f"target {host or '<carrier>'}:5061;transport=tls {{"]
     return [f'$du = "sip:{host or "<carrier>"}:5061;transport=tls";', "t_relay();"]
 
 
