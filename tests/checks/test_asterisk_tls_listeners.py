@@ -287,3 +287,71 @@ def test_ami_tls_alone_with_enabled_no_is_judged_by_the_access_controls(tree, ru
 def weak_off(manager_conf: str) -> str:
     """The same manager.conf with AMI off everywhere (no tlsbindaddr: the TLS server has no address either)."""
     return manager_conf.replace("tlsbindaddr=0.0.0.0:5039\n", "").replace(f"secret={CANARY}", "secret=amp111")
+
+
+# -- ENC-TLS-104: the certificate and key each listener is configured with ---------------------------------------
+
+def credentials(run, facts) -> dict[str, Status]:
+    return {k: v for k, v in run("ENC-TLS-104", facts).items() if k in (HTTP, SIP, AMI)}
+
+
+def test_listeners_without_tlscertfile_fail_enc_tls_104(tree, run):
+    """fedenunez's http.conf names /etc/asterisk/keys/asterisk.crt and .key: PASS. cosmiccable's sip.conf (and an
+    AMI with tlsenable alone) name no certificate: chan_sip.c and manager.c default certfile to AST_CERTFILE, the
+    relative "asterisk.pem" (tcptls.h), which OpenSSL opens in Asterisk's working directory, not
+    /etc/asterisk/keys; no file the configuration names, so FAIL (never PASS)."""
+    facts = tree({"http.conf": real("fedenunez-docker-asterisk18", "http.conf"),
+                  "sip.conf": real("cosmiccable-asterisk", "sip.conf"),
+                  "modules.conf": real("cosmiccable-asterisk", "modules.conf"),
+                  "manager.conf": "[general]\nenabled=yes\ntlsenable=yes\n"})
+    assert credentials(run, facts) == {HTTP: PASS, SIP: FAIL, AMI: FAIL}
+
+
+@pytest.mark.parametrize("lines, status", [
+    ("tlscertfile=/etc/asterisk/keys/pbx.crt\ntlsprivatekey=/etc/asterisk/keys/pbx.key\n", PASS),
+    ("tlscertfile=/etc/asterisk/keys/pbx.pem\n", PASS),           # no tlsprivatekey: the key is read from the cert file
+    ("sslcert=/etc/asterisk/keys/pbx.pem\n", PASS),               # the old names (ast_tls_read_conf)
+    ("tlscert=/etc/asterisk/keys/pbx.pem\n", PASS),
+    ("tlsprivatekey=/etc/asterisk/keys/pbx.key\n", FAIL),         # the certificate is still asterisk.pem in the cwd
+    ("tlscertfile=\n", FAIL),                                     # empty: __ssl_setup loads no certificate at all
+    ("tlscertfile=/etc/asterisk/keys/pbx.pem\ntlscertfile=\n", FAIL),  # the last line wins
+    ("tlscertfile=\nsslcert=/etc/asterisk/keys/pbx.pem\n", PASS),
+])
+def test_certificate_options_as_tcptls_reads_them(tmp_path, run, lines, status):
+    for name, conf, subject in (("http.conf", "[general]\nenabled=yes\ntlsenable=yes\n", HTTP),
+                                ("sip.conf", "[general]\ntlsenable=yes\n", SIP),
+                                ("manager.conf", "[general]\nenabled=yes\ntlsenable=yes\n", AMI)):
+        facts = collect_asterisk_tree(write_tree(tmp_path / name, {name: conf + lines}))
+        assert credentials(run, facts) == {subject: status}, name
+
+
+def test_no_tls_listener_leaves_enc_tls_104_to_pjsip(tree, run):
+    """tlsenable off (or chan_sip not loaded): no listener, no ENC-TLS-104 record for it."""
+    facts = tree({"http.conf": "[general]\nenabled=yes\ntlscertfile=/x.pem\n",
+                  "sip.conf": "[general]\ntlsenable=yes\n",
+                  "modules.conf": "[modules]\nautoload=yes\nnoload=chan_sip.so\n"})
+    assert credentials(run, facts) == {}
+
+
+def test_enc_tls_104_fix_names_the_settings_and_no_value(tmp_path):
+    """The scan's ENC-TLS-104 failure names the file and the settings, never a value (a canary in a password)."""
+    conf = write_tree(tmp_path / "etc-asterisk", {
+        "http.conf": "[general]\nenabled=yes\ntlsenable=yes\n",
+        "manager.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlsprivatekey=/k/pbx.key\n"
+                        f"[admin]\nsecret={CANARY}\nread=all\nwrite=all\n",
+        "sip.conf": f"[general]\ntlsenable=yes\ntlscertfile=/k/pbx.pem\n[trunk]\ntype=peer\nsecret={CANARY}\n"})
+    out = scan_secret_free(conf, tmp_path / "out", "json,md,sarif", CANARY)
+    got = {r["resource"]: r for r in out["results"] if r["check_id"] == "ENC-TLS-104" and r["resource"] in (HTTP, SIP, AMI)}
+    assert {k: r["status"] for k, r in got.items()} == {HTTP: "FAIL", AMI: "FAIL", SIP: "PASS"}
+    assert "tlscertfile" in got[HTTP]["evidence"] and "tlscertfile" in got[AMI]["evidence"]
+
+
+def test_enc_tls_104_fix_is_a_note_for_a_person(tmp_path):
+    """No certificate path is guessed: the fix writer leaves a note in the listener's [general] and the round
+    trip (patch applied, scanned again) holds."""
+    from tests.test_fix import round_trip
+    conf = write_tree(tmp_path / "conf", {"http.conf": "[general]\nenabled=yes\ntlsenable=yes\ntlsdisablev11=yes\n",
+                                          "sip.conf": "[general]\ntlsenable=yes\ntlsdisablev1=yes\ntlsdisablev11=yes\n"})
+    manifest, out = round_trip(conf, "asterisk", tmp_path)
+    got = {o["resource"]: o["outcome"] for o in manifest["findings"] if o["check_id"] == "ENC-TLS-104"}
+    assert got == {HTTP: "person", SIP: "person"}, got

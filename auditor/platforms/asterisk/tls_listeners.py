@@ -29,6 +29,18 @@ All three are read by ``ast_tls_read_conf()`` (main/tcptls.c) and set up by ``__
   none is given or it equals ``port``); with ``enabled`` false the address is only what ``tlsbindaddr``
   wrote (manager.c copies the computed addresses only when enabled, but ``ast_tls_read_conf`` has already
   stored ``tlsbindaddr``), so ``enabled=no`` with ``tlsenable=yes`` and a ``tlsbindaddr`` still listens.
+
+**Certificate and key (ENC-TLS-104)**: http.c, chan_sip.c (reload_config) and manager.c (manager_set_defaults)
+reset ``certfile`` to ``AST_CERTFILE`` (tcptls.h: ``"asterisk.pem"``, a *relative* name, not
+/etc/asterisk/keys/asterisk.pem) and ``pvtfile`` to "" before reading the file; ``tlscertfile`` (aliases ``sslcert``, ``tlscert``) and
+``tlsprivatekey`` (``sslprivatekey``) replace them. ``__ssl_setup()`` loads the key from ``pvtfile``, or from the
+certificate file when ``pvtfile`` is empty (one PEM holding both), and a server whose certificate or key does not
+load turns the listener off (``cfg->enabled = 0``); an empty ``certfile`` loads no certificate at all. So
+``tlscertfile`` unset or empty names no certificate: unset, OpenSSL opens ``asterisk.pem`` in Asterisk's
+working directory (asterisk.c chdir("/") when it runs in the background), a file no configuration names, and
+the listener is off when it is not there. Both are FAIL ("without tlscertfile"); ``tlsprivatekey`` unset is not
+missing (the key is read from the certificate file). Whether the named files exist and match is not in the
+configuration: the live TLS probe (ENC-TLS-105/106) reads what the listener presents.
 """
 from __future__ import annotations
 
@@ -39,8 +51,15 @@ from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject, Setting
 from voxaudit.platforms.asterisk.common import WEAK_CIPHER_RE, chan_sip_state, yes
 from voxaudit.platforms.openssl import admitted_suites, how_read
-from voxaudit.records.tls import MOZILLA_CIPHERS, AcceptedSuites, CipherSuites, PeerVerification, ProtocolVersions
-from voxaudit.remediation import Change, set_
+from voxaudit.records.tls import (
+    MOZILLA_CIPHERS,
+    AcceptedSuites,
+    CipherSuites,
+    PeerVerification,
+    ProtocolVersions,
+    ServerCredentials,
+)
+from voxaudit.remediation import Change, note, set_
 
 R = TypeVar("R")
 HTTP = "http.conf TLS listener"
@@ -61,6 +80,10 @@ SOURCES_HTTP = ("http.conf",)
 SOURCES_SIP = ("sip.conf", "modules.conf")
 SOURCES_AMI = ("manager.conf",)
 KINDS = {"http.conf": "http.general", "sip.conf": "sip.general", "manager.conf": "manager.general"}
+
+CERT_KEYS = ("tlscertfile", "sslcert", "tlscert")  # tcptls.c ast_tls_read_conf(): the last one read wins
+KEY_KEYS = ("tlsprivatekey", "sslprivatekey")
+AST_CERTFILE = "asterisk.pem"  # include/asterisk/tcptls.h: the default, relative to Asterisk's working directory
 
 VERSION_REMEDIATION = {
     "asterisk": "In http.conf [general] (HTTPS) and sip.conf [general] (chan_sip TLS) set tlsdisablev1=yes and "
@@ -85,6 +108,15 @@ AMI_CIPHER_REMEDIATION = {
     "asterisk": f"In manager.conf [general] set tlscipher={MOZILLA_CIPHERS}",
     "freepbx": f"Put tlscipher={MOZILLA_CIPHERS} in manager_custom.conf under a [general](+) header: FreePBX has no "
                "AMI TLS field.",
+}
+CREDENTIALS_REMEDIATION = {
+    "asterisk": "Set tlscertfile to the certificate issued for this PBX (full path, e.g. "
+                "/etc/asterisk/keys/asterisk.crt) and tlsprivatekey to its key, in [general] of http.conf (HTTPS), "
+                "sip.conf (chan_sip TLS) or manager.conf (AMI over TLS): unset, Asterisk looks for asterisk.pem in "
+                "its working directory and turns the listener off when it is not there.",
+    "freepbx": "Admin > Certificate Management: create or import the PBX's certificate, then name its files in "
+               "tlscertfile and tlsprivatekey: http_custom.conf (HTTPS; no section header), sip_general_custom.conf "
+               "(chan_sip) or manager_custom.conf under a [general](+) header (AMI over TLS).",
 }
 VERIFY_REMEDIATION = {
     "asterisk": "In sip.conf [general] remove tlsdontverifyserver=yes (and set tlscafile to the CA bundle).",
@@ -231,6 +263,27 @@ def peer_verification(facts: AsteriskFacts) -> Iterator[PeerVerification]:
                                "tlsdontverifyserver is off: chan_sip checks the server's certificate and name")
 
 
+def server_credentials(facts: AsteriskFacts, which: str) -> Iterator[ServerCredentials]:
+    """The certificate and key each listener is configured with, as __ssl_setup() loads them (module docstring):
+    ``tlscertfile`` unset or empty is missing; ``tlsprivatekey`` unset means the key is in the certificate file."""
+    for x in _listeners(facts, which):
+        cert = _last(x.obj, *CERT_KEYS)
+        named = cert is not None and bool(cert.value.strip())
+        yield ServerCredentials(subject=x.subject, source=cert.source if cert is not None else x.obj.source,
+                                section=f"{x.root} [general]", missing=() if named else ("tlscertfile",))
+
+
+def credentials_fix(rec: ServerCredentials) -> list[str]:
+    return [f"; {rec.section}", "tlscertfile=/etc/asterisk/keys/<certificate>.crt",
+            "tlsprivatekey=/etc/asterisk/keys/<certificate>.key"]
+
+
+def credentials_change(rec: ServerCredentials) -> list[Change]:
+    """A note: the certificate issued for this PBX is the administrator's to name (no path is guessed)."""
+    return [note(_root(rec.section), "general", f"{rec.subject}: set tlscertfile and tlsprivatekey to the certificate "
+                                                "and key issued for this PBX")]
+
+
 def _root(section: str) -> str:
     return section.split(" ", 1)[0]
 
@@ -281,9 +334,12 @@ def _bindings(which: str, sources: tuple[str, ...], none: str,
               ) -> tuple[Binding, ...]:  # type: ignore[type-arg]
     """One listener type's bindings (kept apart: a sip.conf Asterisk refuses leaves the HTTPS listener judged);
     ``remediation``: its (versions, ciphers) remediation texts."""
-    versions, ciphers, suites = (_one(f, which) for f in (protocol_versions, cipher_suites, accepted_suites))
+    versions, ciphers, suites, creds = (_one(f, which) for f in (protocol_versions, cipher_suites, accepted_suites,
+                                                                   server_credentials))
     version_rem, cipher_rem = remediation
     return (
+        Binding("ENC-TLS-104", "asterisk", creds, sources, remediation=CREDENTIALS_REMEDIATION, fix=credentials_fix,
+                none=none, change=credentials_change),
         Binding("ENC-TLS-101", "asterisk", versions, sources, remediation=version_rem, fix=version_fix,
                 none=none, change=version_change),
         Binding("ENC-TLS-102", "asterisk", ciphers, sources, remediation=cipher_rem, fix=cipher_fix,

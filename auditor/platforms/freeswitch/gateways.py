@@ -70,12 +70,25 @@ def _profile_tls(facts: FreeSwitchFacts, gw: ConfigObject) -> Optional[bool]:
     return fs_true(prof.get("tls"))
 
 
-def gateway_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
+def loaded_gateways(facts: FreeSwitchFacts) -> Iterator[ConfigObject]:
+    """The gateways sofia loads, or may load (a register-transport only the running host knows is kept: never a
+    gateway dropped on a guess). Shared by ENC-SIG-101 and BAA-101, so both read one set of trunks."""
     seen: set[str] = set()
     for gw in facts.of_kind("sofia.gateway"):
         if gw.name in seen:
             continue  # sofia.c: gateway names are global (sofia_reg_find_gateway): "Ignoring duplicate gateway"
         seen.add(gw.name)
+        if runtime_reason(gw, "register-transport") is None:
+            transport = (gw.get("register-transport") or "udp").strip().lower()
+            if transport not in SOFIA_TRANSPORTS:
+                continue  # sofia.c: "unsupported transport": the gateway is not loaded, it signals nothing
+            if transport in ENCRYPTED and _profile_tls(facts, gw) is False:
+                continue  # a TLS transport on a profile without tls=true: refused the same way
+        yield gw
+
+
+def gateway_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
+    for gw in loaded_gateways(facts):
         subject = f"gateway {gw.name}"
         hidden = runtime_reason(gw, "register-transport", "proxy", "realm", *PROXIES)
         if hidden is not None:
@@ -83,10 +96,6 @@ def gateway_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
                                  undecidable=hidden[0])
             continue
         transport = (gw.get("register-transport") or "udp").strip().lower()
-        if transport not in SOFIA_TRANSPORTS:
-            continue  # sofia.c: "unsupported transport": the gateway is not loaded, it signals nothing
-        if transport in ENCRYPTED and _profile_tls(facts, gw) is False:
-            continue  # a TLS transport on a profile without tls=true: refused the same way
         target, key = _proxy(gw)
         values = [(key, target)] + [(k, gw.get(k) or "") for k in PROXIES if gw.get(k)]
         plain = [(k, t) for k, t in ((k, _transport_param(v)) for k, v in values) if t and t not in ENCRYPTED]

@@ -3,8 +3,12 @@
 Read as mod_sofia and mod_voicemail read them:
 
 * **SIP trunks**: each sofia gateway's ``proxy`` (default: its ``realm``, which defaults to the
-  gateway's name: sofia.c ``parse_gateways``), ``register-proxy`` and ``outbound-proxy``. Loopback is
-  this machine; a private address a gateway names is listed, marked private.
+  gateway's name: sofia.c ``parse_gateways``), ``register-proxy`` and ``outbound-proxy``, for the gateways
+  sofia loads (gateways.py ``loaded_gateways``: a duplicate name, an unsupported transport or TLS on a
+  profile without tls are refused). A carrier is one party however many gateways reach it (two tenants'
+  registrations to sip.telnyx.com): one record per host, naming every gateway and setting that sends to it
+  (the first :data:`MAX_NAMED`, then a count), its source the first. Loopback is this machine; a private
+  address a gateway names is listed, marked private.
 * **Voicemail email**: the domain of each directory user's ``vm-mailto`` and ``vm-notify-mailto``
   (comma-separated addresses). FreeSWITCH sends them through switch.conf.xml's ``mailer-app``
   (default sendmail), whose relay is set in the MTA's configuration: an ERROR saying so.
@@ -19,9 +23,11 @@ from typing import Iterator
 
 from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.model import SourceRef
 from voxaudit.platforms.asterisk.recipients import RecipientSet, register_fix, uri_host
+from voxaudit.platforms.freeswitch.gateways import loaded_gateways
 from voxaudit.platforms.host import relay_recipients
-from voxaudit.records.recipients import PhiRecipient
+from voxaudit.records.recipients import PhiRecipient, normal_host
 
 TRUNK = "SIP trunk"
 REMEDIATION = {
@@ -33,21 +39,55 @@ REMEDIATION = {
 }
 
 
+MAX_NAMED = 8  # gateways named in one carrier's record; more are counted (bounded text on any tree)
+
+
+class _Uses:
+    """Where one host is named: the first :data:`MAX_NAMED` mentions ("<gateway> <param>"), how many in all,
+    and the first one's source."""
+
+    def __init__(self, source: SourceRef) -> None:
+        self.named: list[str] = []
+        self.count = 0
+        self.source = source
+
+    def add(self, mention: str) -> None:
+        self.count += 1
+        if len(self.named) < MAX_NAMED and mention not in self.named:
+            self.named.append(mention)
+
+    def how(self) -> str:
+        if len(self.named) == 1 and self.count == 1:
+            return f"sofia gateway {self.named[0]}"
+        more = self.count - len(self.named)
+        return "sofia gateways " + ", ".join(self.named) + (f" and {more} more" if more > 0 else "")
+
+
 def gateways(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
-    found = RecipientSet()
-    for gw in facts.of_kind("sofia.gateway"):
+    """One record per carrier host, naming each gateway setting that sends to it (module docstring)."""
+    uses: dict[str, tuple[str, _Uses]] = {}  # normalised host -> (host as first written, its mentions)
+
+    def named(value: str, mention: str, source: SourceRef) -> None:
+        host = uri_host(value)
+        entry = uses.setdefault(normal_host(host), (host, _Uses(source)))
+        entry[1].add(mention)
+
+    for gw in loaded_gateways(facts):
         proxy = gw.get("proxy")
         realm = gw.get("realm")
         if proxy is not None:
-            found.add(TRUNK, uri_host(proxy), f"sofia gateway {gw.name} proxy", gw.location("proxy"))
+            named(proxy, f"{gw.name} proxy", gw.location("proxy"))
         else:
-            found.add(TRUNK, uri_host(realm if realm is not None else gw.name),
-                      f"sofia gateway {gw.name} realm" + ("" if realm is not None else " (its name)"),
-                      gw.location("realm") if realm is not None else gw.source)
+            named(realm if realm is not None else gw.name,
+                  f"{gw.name} realm" + ("" if realm is not None else " (its name)"),
+                  gw.location("realm") if realm is not None else gw.source)
         for key in ("register-proxy", "outbound-proxy"):
             value = gw.get(key)
             if value is not None:
-                found.add(TRUNK, uri_host(value), f"sofia gateway {gw.name} {key}", gw.location(key))
+                named(value, f"{gw.name} {key}", gw.location(key))
+    found = RecipientSet()
+    for host, use in uses.values():
+        found.add(TRUNK, host, use.how, use.source)
     return found.records()
 
 
