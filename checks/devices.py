@@ -70,7 +70,8 @@ def provisioning_encrypted(prov: Provisioning, params: Params) -> Verdict:
 )
 def provisioning_url_clean(prov: Provisioning, params: Params) -> Verdict:
     if prov.credentials_in_url:
-        return failed("provisioning URL embeds user:password")
+        return failed(f"{prov.setting or 'the provisioning URL'} embeds a password or token"
+                      + (f" ({prov.url})" if prov.url else ""))
     return passed("no credentials in the URL")
 
 

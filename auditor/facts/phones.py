@@ -27,6 +27,7 @@ from voxaudit.facts.common import (
 from voxaudit.model import SourceRef
 from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.phone_provisioning import (
+    BOOT_INCLUDE_PREFIX,
     CONFIG_FILES_KEY,
     MAX_CONFIG_FILES,
     PHONE_MAC_PLACEHOLDER,
@@ -36,7 +37,7 @@ from voxaudit.parsers.phone_provisioning import (
     master_mac,
     parse_provisioning_file,
 )
-from voxaudit.parsers.problem import Problem, label
+from voxaudit.parsers.problem import Problem, label, shown_url
 from voxaudit.secretinfo import SecretInfo, describe_secret
 
 PHONE_SUFFIXES = {".cfg", ".xml", ".txt", ".conf", ".boot"}  # .boot: Yealink boot files
@@ -57,27 +58,31 @@ def _secret_param(name: str) -> bool:
         return True
     words = re.split(r"[_\-.]", name.lower())
     return any(w in _URL_SECRET_WORDS or w.endswith(("key", "sessid", "sessionid")) for w in words)
-_HOST_RE = re.compile(r"[A-Za-z0-9.\-_:\[\]%]{1,255}")
 
 
-def shown_url(url: str) -> str:
-    """A provisioning URL as evidence: scheme, host and port only. Any userinfo (user:password, a bare
-    token, a %-encoded password) is ``<redacted>@``; a path, query or fragment is ``/...``, because
-    provisioning servers put secrets there too (per-tenant tokens in the path, ``?token=``,
-    ``#access_token=``). Linear: a few ``partition``/``find`` calls."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-    at = rest.rfind("@", 0, end)
-    host_start = at + 1
-    host_end = min((i for i in (rest.find("/", host_start), rest.find(";", host_start)) if i >= 0), default=len(rest))
-    host_end = min(host_end, end) if end > host_start else host_start
-    host = rest[host_start:host_end]
-    shown_scheme = scheme.lower() if scheme and _SCHEME_RE.fullmatch(scheme) else ("unknown" if scheme else "")
-    return "".join((f"{shown_scheme}://" if shown_scheme else "", "<redacted>@" if at >= 0 else "",
-                    host if _HOST_RE.fullmatch(host) else "<not a host name>",
-                    "/..." if rest[host_end:].strip("/") else ""))
+MAX_CREDENTIAL_URLS = 16  # per phone, besides its provisioning URL: each one is a finding of its own
+
+
+def _embedded_secret(url: str) -> tuple[str, str] | None:
+    """(user, secret) a URL carries: the password of its userinfo (percent-encoded too: the phone decodes it),
+    else the value of a query parameter named like a secret (``?token=``). None when it carries neither."""
+    creds = inline_credentials(url)
+    if creds:
+        return creds[0]
+    userinfo = url.partition("://")[2].split("/", 1)[0].rpartition("@")[0]
+    user, colon, pw = unquote(userinfo).partition(":")
+    if colon and pw:
+        return user, pw
+    for m in _QUERY_PARAM_RE.finditer(url):
+        if m.group(3) and _secret_param(m.group(2)):
+            return "", m.group(3)
+    return None
+
+
+def _credential_keys(settings: Settings) -> list[str]:
+    """The keys of a file whose value is a URL carrying a secret (a firmware, phone book or include URL...)."""
+    return [k for k, (v, _) in settings.items() if "://" in v and not is_template(v) and _embedded_secret(v)]
+
 
 # The value of a setting an unrendered template leaves to its placeholder (``<name>.placeholder = yes``)
 PLACEHOLDER = "template placeholder"
@@ -110,6 +115,13 @@ class _Layer:
         self.display, self.settings = display, settings
         self._numbers: dict[str, set[int]] = {}
         self._prefixed: dict[str, list[str]] = {}
+        self._credential_keys: list[str] | None = None
+
+    def credential_keys(self) -> list[str]:
+        """Keys whose value is a URL carrying a secret, found once however many phones load the file."""
+        if self._credential_keys is None:
+            self._credential_keys = _credential_keys(self.settings)
+        return self._credential_keys
 
     def prefixed(self, prefix: str) -> list[str]:
         """The keys starting with ``prefix``, cached per prefix."""
@@ -154,6 +166,7 @@ class _Phone:
         self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
         self.problems: list[Problem] = []  # what this vendor's phone ignores in the file, as the phone decides
         self.local = False  # its <MAC>-local.cfg is merged (Yealink)
+        self.boot: _Layer | None = None  # the boot file it loads (Yealink)
 
     def get(self, key: str) -> tuple[str, int] | None:
         if key in self.hidden:
@@ -263,20 +276,10 @@ class _Phone:
                 self.secrets["provisioning_url_password"] = SecretInfo(
                     present=True, placeholder=True, source=SourceRef(file=display, line=hit[1]))
             return
-        creds = inline_credentials(url)
-        if creds:
-            user, pw = creds[0]
-            self.secrets["provisioning_url_password"] = describe_secret(pw, user, SourceRef(file=display, line=hit[1]))
-        else:  # "u%3Apassword@host": the phone decodes the userinfo, so the password is there all the same
-            userinfo = url.partition("://")[2].split("/", 1)[0].rpartition("@")[0]
-            user, colon, pw = unquote(userinfo).partition(":")
-            if colon and pw:
-                self.secrets["provisioning_url_password"] = describe_secret(
-                    pw, user, SourceRef(file=display, line=hit[1]))
-        for m in _QUERY_PARAM_RE.finditer(url):
-            if m.group(3) and _secret_param(m.group(2)):
-                self.secrets.setdefault("provisioning_url_password", describe_secret(
-                    m.group(3), "", SourceRef(file=display, line=hit[1])))
+        found = _embedded_secret(url)
+        if found:
+            self.secrets["provisioning_url_password"] = describe_secret(found[1], found[0],
+                                                                        SourceRef(file=display, line=hit[1]))
         self.device["provisioning_url"] = (shown_url(url), display, hit[1])
         self.device["provisioning_url.option"] = (key, display, hit[1])
         scheme = url.partition("://")[0] if "://" in url else "tftp"
@@ -332,6 +335,30 @@ class _Phone:
 
     def build(self) -> None:
         getattr(self, f"_{self.vendor.replace('-', '_')}")()
+        self._credential_urls()
+
+    def _credential_urls(self) -> None:
+        """Every URL the phone applies that carries a password or a token, besides its provisioning URL (a
+        firmware, phone book or boot include URL): the file hands the secret to whoever fetches it, and the
+        phone shows it. Each is a ``credential_url:<key>`` setting (scheme, host and port only) with its
+        secret's shape; the value of the file that wins, as for every setting. At most MAX_CREDENTIAL_URLS."""
+        provisioning = (self.device.get("provisioning_url.option") or ("",))[0]
+        keys = set(_credential_keys(self.s))
+        for layer in self.layers:
+            keys.update(layer.credential_keys())
+        boot = self.boot.credential_keys() if self.boot is not None else []
+        for key in sorted(keys - {provisioning} | set(boot))[:MAX_CREDENTIAL_URLS]:
+            name = key
+            if key in boot and self.boot is not None:  # an include line of the boot file (no other file has one)
+                hit, where = self.boot.settings.get(key), self.boot.display
+                name = f"include:config #{key[len(BOOT_INCLUDE_PREFIX):]}"
+            else:
+                hit, where = self.get(key), self.where(key)
+            found = _embedded_secret(hit[0]) if hit and not is_template(hit[0]) else None
+            if hit is None or found is None:
+                continue
+            self.device[f"credential_url:{name}"] = (shown_url(hit[0]), where, hit[1])
+            self.secrets[f"credential_url:{name}"] = describe_secret(found[1], found[0], SourceRef(file=where, line=hit[1]))
 
     def _yealink(self) -> None:
         protect = self.get("auto_provision.custom.protect")
@@ -483,6 +510,7 @@ class _Merge:
         self.layers: list[_Step] = []
         self.own: Settings | None = None
         self.local = False  # a <MAC>-local.cfg of the phone is merged (or its absence said)
+        self.boot: _Layer | None = None  # the Yealink boot file the phone loads (its include lines are URLs too)
         self.any_listed = False  # a Poly master lists at least one file found here
         self.problems: list[Problem] = []
 
@@ -579,6 +607,7 @@ def _boot_merge(boot: str, on: str, parsed: dict[str, _Parsed], layer_of: Callab
     merge.own = {}
     settings = parsed[boot][1]
     name = label(Path(boot).name)
+    merge.boot = layer_of(boot)
     if on != boot:
         gap = _unread_gap(on, boot, parsed[boot], "the boot file the phone loads")
         if gap is not None:
@@ -969,7 +998,7 @@ def _read_phone(display: str, vendor: str | None, settings: Settings, problems: 
     if vendor is None or vendor == "polycom-master" or any(p.fatal for p in problems):
         return [], problems
     phone = _Phone(display, vendor, settings, tuple(merge.layers), tuple(merge.above))
-    phone.local = merge.local
+    phone.local, phone.boot = merge.local, merge.boot
     phone.build()
     problems = [*problems, *phone.problems]
     objects = [ConfigObject.of({

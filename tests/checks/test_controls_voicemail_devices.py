@@ -105,8 +105,12 @@ def test_provisioning_encrypted_and_url_clean():
                                                                            "provisioning file")
     assert judge(clean, https).status == PASS
     creds = Provisioning(subject="s", protocol="https", encrypted=True, credentials_in_url=True)
-    assert (judge(clean, creds).status, judge(clean, creds).evidence) == (FAIL, "provisioning URL embeds "
-                                                                               "user:password")
+    assert (judge(clean, creds).status, judge(clean, creds).evidence) == (FAIL, "the provisioning URL embeds "
+                                                                               "a password or token")
+    firmware = Provisioning(subject="s", protocol="http", encrypted=False, credentials_in_url=True,
+                            setting="firmware.url", url="http://<redacted>@fw.example/...")
+    assert judge(clean, firmware).evidence == ("firmware.url embeds a password or token "
+                                               "(http://<redacted>@fw.example/...)")
 
 
 def test_controls_are_vendor_neutral_and_keep_the_union_of_citations(registry):

@@ -1,5 +1,6 @@
 """Desk phones' provisioning as their files configure it: the server URL's scheme and any
-user:password it embeds (the collector redacts the password and notes it as a secret)."""
+user:password it embeds, and any other URL the phone applies with a password or token in it (the
+collector keeps scheme, host and port only, and notes the secret's shape)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -10,6 +11,7 @@ from voxaudit.platforms.phones.common import PLACEHOLDER_WHY, per_vendor
 from voxaudit.records.devices import Provisioning
 
 ENCRYPTED = {"https", "ftps"}
+CREDENTIAL_URL = "credential_url:"  # auditor/facts/phones.py: a URL other than the provisioning one, with a secret
 
 
 def provisioning(facts: PhoneFacts) -> Iterator[Provisioning]:
@@ -33,6 +35,20 @@ def provisioning(facts: PhoneFacts) -> Iterator[Provisioning]:
                            credentials_in_url="provisioning_url_password" in d.secrets)
 
 
+def provisioning_and_credential_urls(facts: PhoneFacts) -> Iterator[Provisioning]:
+    """The provisioning URLs, and every other URL a phone applies with a password or token in it (firmware,
+    phone book, a boot file's include): DEV-PRV-102 judges them all, the HTTPS control only the first."""
+    yield from provisioning(facts)
+    for d in facts.of_kind("phone.device"):
+        for name in d.settings:
+            if not name.startswith(CREDENTIAL_URL):
+                continue
+            key, url = name[len(CREDENTIAL_URL):], d.get(name) or ""
+            yield Provisioning(subject=f"phone {d.name} {key}", source=d.location(name),
+                               protocol=url.partition("://")[0].lower(), encrypted=url.startswith("https://"),
+                               setting=key, url=url, credentials_in_url=True)
+
+
 def https_fix(prov: Provisioning) -> list[str]:
     return [f"{prov.setting} -> https://..."]
 
@@ -48,7 +64,7 @@ BINDINGS = (
         grandstream="P212 = 2 (HTTPS) and P237 = the server path.",
         cisco_spa="<Profile_Rule>https://<server>/$MA.xml</Profile_Rule>.",
     ), https_fix, none="no provisioning URL in the files"),
-    Binding("DEV-PRV-102", "phone", provisioning, ("provisioning",), "PHONE-PRV-102", per_vendor(
+    Binding("DEV-PRV-102", "phone", provisioning_and_credential_urls, ("provisioning",), "PHONE-PRV-102", per_vendor(
         yealink="Use static.auto_provision.server.username / .password (or client certificates) instead of URL "
                 "credentials.",
         polycom="Use device.prov.user and device.prov.password instead of URL credentials.",
