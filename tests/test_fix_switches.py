@@ -12,7 +12,8 @@ from tests.test_fix import _fix, _scan, round_trip
 
 REPO = Path(__file__).resolve().parents[1]
 TREES = {"weak-fixtures": REPO / "tests" / "fixtures" / "switches" / "weak",
-         "openfest-2023-switches": REPO / "tests" / "real_trees" / "openfest-2023-switches" / "configs"}
+         "openfest-2023-switches": REPO / "tests" / "real_trees" / "openfest-2023-switches" / "configs",
+         "openfest-2019-switches": REPO / "tests" / "real_trees" / "openfest-2019-switches" / "configs"}
 
 
 @pytest.mark.parametrize("name", sorted(TREES))

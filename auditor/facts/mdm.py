@@ -1,8 +1,9 @@
 """Mobile-device policy facts: what staff phones show on the lock screen and how they lock.
 
-Every policy file gives one ``mdm.profile``; Apple ``com.apple.notificationsettings`` entries
+Every policy file gives one ``mdm.profile`` (an Apple declaration too); Apple ``com.apple.notificationsettings`` entries
 and Intune ``iosNotificationSettings`` give one ``mdm.app_notifications`` per app bundle;
-passcode payloads (Apple ``com.apple.mobiledevice.passwordpolicy``, Android Management API
+passcode payloads (Apple ``com.apple.mobiledevice.passwordpolicy`` and the declaration
+``com.apple.configuration.passcode.settings``, Android Management API
 ``passwordPolicies``/``passwordRequirements``, Intune password settings) give one
 ``mdm.passcode``; Android Management API policies give ``mdm.android_policy`` with the
 keyguard features they disable. Values keep the vendor's key name in ``<setting>.option``.
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
 from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.mdm_profile import MAX_DEPTH, PolicyDocument, parse_policy_file
-from voxaudit.parsers.problem import Problem
+from voxaudit.parsers.problem import Problem, label
 
 MDM_SUFFIXES = {".mobileconfig", ".plist", ".json", ".xml"}
 PREVIEW = {0: "always", 1: "when-unlocked", 2: "never"}
@@ -90,6 +91,16 @@ def _preview(value: Any) -> str:
     return UNRECOGNISED
 
 
+_TYPE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,127}")
+
+
+def _type(value: Any) -> str:
+    """A payload or declaration type as read (``com.apple.TCC.configuration-profile-policy``,
+    ``com.apple.configuration.management.status-subscriptions`` hold hyphens, which ``_enum`` refuses),
+    or "unrecognised value"."""
+    return value if isinstance(value, str) and _TYPE_RE.fullmatch(value) else UNRECOGNISED
+
+
 def _required(quality: Any, locks: set[str], no_lock: set) -> str:
     """Whether a password quality/type requires a lock: "yes" for a known locking value, "no" for a
     known non-locking one (or none), else "unrecognised value"."""
@@ -131,7 +142,7 @@ class _Builder:
             "os": ("ios", 1), "format": ("configuration profile", 1), "signed": (_b(doc.signed), 1),
             "signer": (doc.signer or None, 1), "identifier": (d.get("PayloadIdentifier"), top_line("PayloadIdentifier")),
             "display_name": (d.get("PayloadDisplayName"), top_line("PayloadDisplayName")),
-            "payload_types": (", ".join(sorted({str(_enum(p.get("PayloadType"))) for p in payloads})) or None, 1)})
+            "payload_types": (", ".join(sorted({_type(p.get("PayloadType")) for p in payloads})) or None, 1)})
         for i, payload in enumerate(content):
             if not isinstance(payload, dict):
                 continue
@@ -168,6 +179,44 @@ class _Builder:
                     "max_inactivity_minutes": (_count(payload.get("maxInactivity")), key("maxInactivity")),
                     "max_inactivity_minutes.option": ("maxInactivity", key("maxInactivity")),
                     "allow_simple": (_b(payload.get("allowSimple")), key("allowSimple"))})
+
+    # Apple declaration (declarative device management) -------------------------------------
+    def apple_declaration(self) -> None:
+        """One DDM declaration. ``com.apple.configuration.passcode.settings`` is the passcode policy (Apple's
+        schema: RequirePasscode defaults to false, and "the presence of any other keys implicitly requires a
+        passcode, and overrides this key's value"); ``com.apple.configuration.legacy`` installs a profile
+        from a URL, which is not in the export (a gap: whatever it sets is unread); any other type is
+        recorded like a profile's payload type."""
+        d, doc = self.doc.data, self.doc
+        dtype, payload = _type(d.get("Type")), d["Payload"]
+        at = lambda key: doc.line_of(f'"{key}"')  # noqa: E731 - a key's line, as the other readers find it
+        type_line = at("Type")
+        self.add("mdm.profile", self.display, 1, {
+            "os": ("ios", 1), "format": ("Apple declaration (declarative device management)", 1),
+            "identifier": (d.get("Identifier"), at("Identifier")), "payload_types": (dtype, type_line)})
+        if dtype == "com.apple.configuration.passcode.settings":
+            implied = [k for k in payload if k != "RequirePasscode"]
+            if implied:
+                key = label(str(implied[0]), 64)  # a key's name, shown printable and bounded
+                required, option, line = "yes", f"{key} (implies RequirePasscode)", at(implied[0]) or type_line
+            else:
+                flag = payload.get("RequirePasscode")
+                required = "no" if flag is None else _b(flag)
+                option, line = "RequirePasscode", at("RequirePasscode") or type_line
+            self.add("mdm.passcode", f"{self.display} passcode", line, {
+                "os": ("ios", line), "via": ("com.apple.configuration.passcode.settings", type_line),
+                "required": (required, line), "required.option": (option, line),
+                "min_length": (_count(payload.get("MinimumLength")), at("MinimumLength") or line),
+                "min_length.option": ("MinimumLength", at("MinimumLength") or line),
+                "max_inactivity_minutes": (_count(payload.get("MaximumInactivityInMinutes")),
+                                           at("MaximumInactivityInMinutes") or line),
+                "max_inactivity_minutes.option": ("MaximumInactivityInMinutes",
+                                                  at("MaximumInactivityInMinutes") or line),
+                "complex": (_b(payload.get("RequireComplexPasscode")), at("RequireComplexPasscode") or line)})
+        elif dtype.startswith("com.apple.configuration.legacy"):
+            self.problems.append(Problem(self.display, type_line, f"declaration {dtype}: the profile it installs "
+                                                                  "(ProfileURL) is not in this file; its settings "
+                                                                  "are not read", False))
 
     # Android Management API policy --------------------------------------------------------
     def android_policy(self) -> None:

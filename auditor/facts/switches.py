@@ -17,7 +17,7 @@ from voxaudit.facts.common import ConfigObject, PerFileFacts, files_under
 from voxaudit.model import SourceRef
 from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.problem import Problem, label
-from voxaudit.parsers.switch_config import SwitchConfig, parse_switch_config, sniff_dialect
+from voxaudit.parsers.switch_config import Block, SwitchConfig, parse_switch_config, sniff_dialect
 from voxaudit.secretinfo import describe_secret
 
 SWITCH_SUFFIXES = {".cfg", ".conf", ".txt", ".config", ".run", ".ios", ".eos"}
@@ -42,9 +42,14 @@ class _Obj:
         self.secrets: dict = {}
 
     def set(self, key: str, value: object, line: int, default: bool = False) -> None:
+        """``key`` = ``value``; a value the file states replaces a default set before it, and its
+        "by default" marker with it (``lldp run`` after the Catalyst's default of off was reported
+        as "LLDP on (by default)")."""
         self.values[key] = [(str(value), line)]
         if default:
             self.values[f"{key}.default"] = [("yes", line)]
+        else:
+            self.values.pop(f"{key}.default", None)
 
     def add(self, key: str, value: object, line: int) -> None:
         self.values.setdefault(key, []).append((str(value), line))
@@ -70,6 +75,7 @@ _PORT_NAME_RE = re.compile(r"(?:\d{1,3}/)?(?:[A-Za-z]{0,8}\d{1,5}|Trk\d{1,3})")
 # What a vty line may show: only these words are kept as evidence (any other text may be anything).
 _TRANSPORTS = {"ssh", "telnet", "all", "none", "rlogin", "pad", "udptn", "lat", "mop", "v120", "lapb-ta"}
 _VTY_RANGE = re.compile(r"\d{1,3}")
+MAX_LISTED_GAPS = 100  # unread interface blocks named one by one in the warnings of one file
 MAX_EXPANDED = 4096  # ports or VLANs one list may name; a switch has at most a few hundred ports
 # Ports and VLANs all the lists of one file may name together: 4094 VLANs each tagged on 32 ports
 # (a core switch's trunks) is ~131k. Past it the file is refused: each list may expand to MAX_EXPANDED items, so a
@@ -116,6 +122,29 @@ def expand_vlans(spec: str) -> list[int]:
         if len(out) > MAX_EXPANDED:
             break
     return out[:MAX_EXPANDED]
+
+
+# An interface name as a running-config prints it ("GigabitEthernet1/0/1", "Port-channel1", "Ethernet1/2.100"),
+# or as typed with a space before the number; a range ("1/0/21-22") is no single interface.
+_IF_NAME_RE = re.compile(r"[A-Za-z][A-Za-z-]{0,40} ?\d[\d/.:-]{0,31}|[A-Za-z][A-Za-z-]{0,40}\d?")
+_IF_RANGE_RE = re.compile(r"\d-\d")
+# Interface commands IOS accepts only on a routed (layer-3) interface: a switchport prints none of them.
+_L3_ONLY_RE = re.compile(r"^(?:ip address (?:\d|dhcp)|(?:ip )?vrf forwarding \S|(?:no )?ip route-cache\b"
+                         r"|no ip mroute-cache$|encapsulation dot1q \d)", re.IGNORECASE)
+# The Catalyst's out-of-band Ethernet management port (2960/3560/3750 FastEthernet0, 3850/9300
+# GigabitEthernet0/0 in Mgmt-vrf): always routed, never a switchport, even when unconfigured.
+_MGMT_PORT_RE = re.compile(r"(?i)FastEthernet0|GigabitEthernet0/0")
+
+
+def _routed_ios_port(ifname: str, b: Block) -> bool:
+    """A Catalyst interface that is routed, not a layer-2 port: no ``switchport`` line and a layer-3-only
+    command, or the out-of-band management port with ``no ip address``. Read as a switchport it was a
+    "dynamic auto" port that negotiates trunks (IOS prints neither ``switchport mode`` nor DTP on it)."""
+    if any(text.startswith("switchport") for text, _ in b.children):
+        return False
+    if any(_L3_ONLY_RE.match(text) for text, _ in b.children):
+        return True
+    return bool(_MGMT_PORT_RE.fullmatch(ifname)) and b.child(r"^no ip address$") is not None
 
 
 def _snmp_community(display: str, name: str, value: str, line: int, access: str, version: str) -> _Obj:
@@ -254,12 +283,41 @@ class _Builder:
             for am, line in b.all(r"^ip access-group (\S+) (in|out)$"):
                 v.add("acl", f"ip access-group {am.group(1)} {am.group(2)}", line)
 
+    def _interfaces(self) -> list[tuple[str, Block]]:
+        """Every ``interface`` block with its name as IOS/EOS read it: ``interface GigabitEthernet 1/0/1``
+        (a pasted script's spelling, which the CLI accepts) is ``GigabitEthernet1/0/1``. A block the
+        switch would not take as one interface (``interface range ...``, a name holding a range such as
+        ``Gi1/0/21-22``: a hand-written script, not ``show running-config``) is a gap, never silence:
+        the settings in it apply to ports this reader cannot name."""
+        out: list[tuple[str, Block]] = []
+        unread = 0
+        for m, b in self.cfg.top(r"^interface (\S.*)$"):
+            words = m.group(1).split()
+            if len(words) > 1 and words[-1].lower() in ("point-to-point", "multipoint"):  # a subinterface's type
+                words = words[:-1]
+            named = _IF_NAME_RE.fullmatch(" ".join(words[:2])) if len(words) <= 2 else None
+            ifname = "".join(words[:2]) if named else ""
+            if not ifname or _IF_RANGE_RE.search(ifname):
+                unread += 1
+                if unread <= MAX_LISTED_GAPS:  # each is a warning; past the cap one line says how many more
+                    what = "interface range" if words[0].lower() == "range" else f"interface {label(ifname or words[0])}"
+                    self.problems.append(Problem(self.display, b.line, f"{what}: not one interface (a range or a "
+                                                                       "name the switch does not accept); its "
+                                                                       "settings are not read", False))
+                continue
+            out.append((ifname, b))
+        if unread > MAX_LISTED_GAPS:
+            self.problems.append(Problem(self.display, 0, f"{unread - MAX_LISTED_GAPS} more interface blocks that "
+                                                          "are not one interface; their settings are not read", False))
+        return out
+
     def _ios_ports(self, eos: bool) -> None:
-        for m, b in self.cfg.top(r"^interface (\S+)$"):
-            ifname = m.group(1)
+        for ifname, b in self._interfaces():
             if re.match(r"(?i)^(vlan|loopback|tunnel|port-channel\d+\.|mgmt|management|null|bdi)", ifname):
                 continue
             if b.child(r"^no switchport$") or (eos and not b.child(r"^switchport")) and b.child(r"^ip address "):
+                continue
+            if not eos and _routed_ios_port(ifname, b):
                 continue
             p = _Obj("switch.port", f"{self.display} {ifname}", self.display, b.line)
             p.set("interface", ifname, b.line)

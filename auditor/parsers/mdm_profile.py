@@ -1,6 +1,6 @@
 """MDM policy documents: Apple configuration profiles (.mobileconfig, XML or binary plist,
 plain or CMS-signed) and JSON policies (Android Management API ``Policy``, Intune Graph
-device-configuration exports).
+device-configuration exports, Apple declarative-management declarations).
 
 The result is the decoded document plus a line finder, so facts can point evidence at the
 line of a key in the file the administrator exported. Signatures are decoded, not verified:
@@ -32,7 +32,7 @@ _JSON_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.){0,512}"')  # bounded: linear in
 
 @dataclass
 class PolicyDocument:
-    kind: str  # "apple-profile", "android-policy" or "intune-policy"
+    kind: str  # "apple-profile", "apple-declaration", "android-policy" or "intune-policy"
     data: Any
     text: str = ""  # the textual form (XML plist or JSON), for line numbers; "" for binary plists
     signed: bool = False
@@ -219,5 +219,17 @@ def _parse_json(raw: bytes, display: str) -> tuple[PolicyDocument | None, list[P
              "applications", "statusReportingSettings", "keyguardDisabled"}
     if amapi & set(data):
         return PolicyDocument("android-policy", data, text), problems
-    return None, [Problem(display, 1, "JSON is neither an Android Management API policy nor an Intune "
-                                      "device-configuration export", True)]
+    if is_apple_declaration(data):
+        return PolicyDocument("apple-declaration", data, text), problems
+    return None, [Problem(display, 1, "JSON is neither an Android Management API policy, an Intune "
+                                      "device-configuration export nor an Apple declaration (DDM)", True)]
+
+
+def is_apple_declaration(data: dict) -> bool:
+    """An Apple Declarative Device Management declaration as an MDM serves it and Fleet, Jamf or
+    NanoMDM keep it: ``{"Type": "com.apple.configuration.passcode.settings", "Identifier": ...,
+    "Payload": {...}}`` (Apple's device-management schema, declarative/declarations). It was refused as
+    "neither Android nor Intune", and with it the passcode policy an iPhone fleet enforces through DDM."""
+    dtype = data.get("Type")
+    return isinstance(dtype, str) and dtype.startswith("com.apple.") and isinstance(data.get("Payload"), dict) \
+        and "Identifier" in data

@@ -60,21 +60,42 @@ def sniff_dialect(lines: list[str]) -> str | None:
         return "aos-s"
     if any(re.match(r"^! device: .*\bEOS-", ln) for ln in head[:10]):
         return "eos"
-    if _other_vendor(head):
+    if other_vendor(head):
         return None  # TP-Link, H3C/Comware, Huawei VRP, Juniper: similar words, another language
     if any(re.match(r"^(interface \S|hostname \S|version \d|switchport|vlan \d)", ln) for ln in lines):
         return "ios"
     return None
 
 
-def _other_vendor(head: list[str]) -> bool:
-    """A configuration in a dialect we do not read, recognisable by its own markers: read as IOS it
-    would be judged on words that mean something else there, so it must be refused visibly."""
+# Junos (and other curly-brace dialects: VyOS/EdgeOS, PAN-OS): a top-level statement opening a block
+# ("system {", "interfaces {") and the line closing it; IOS, EOS and AOS-S never end a line with "{".
+_BRACE_OPEN_RE = re.compile(r"^[A-Za-z][\w.:/-]{0,63}(?: [^{};]{0,200})? \{$")
+_JUNOS_VERSION_RE = re.compile(r"^version [\w.\-]{1,64};$")
+_IOS_MARK_RE = re.compile(r"^(?:hostname \S|interface \S)")
+
+
+def other_vendor(head: list[str]) -> str | None:
+    """What a configuration in a dialect we do not read looks like ("a Juniper Junos configuration"),
+    recognisable by its own markers, or None: read as IOS it would be judged on words that mean
+    something else there (or refused with a misleading "truncated" message, a Junos file not ending
+    with IOS's "end"), so it must be refused visibly, saying what it looks like."""
     first = next((ln.strip() for ln in head if ln.strip()), "")
-    if re.match(r"^!(TL-|T\d{4}|JetStream)", first) or first.startswith(("set ", "## Last commit")):
-        return True
+    if re.match(r"^!(TL-|T\d{4}|JetStream)", first):
+        return "a TP-Link (JetStream) configuration"
+    if first.startswith(("## Last commit", "## Last changed")) or \
+            any(_JUNOS_VERSION_RE.match(ln) for ln in head[:20]):
+        return "a Juniper Junos configuration"
+    if first.startswith("set "):
+        return "Junos/VyOS 'set' commands"
+    opened = sum(1 for ln in head if _BRACE_OPEN_RE.match(ln))
+    closed = sum(1 for ln in head if ln.rstrip() == "}")
+    # an IOS banner's text may hold braces; an IOS file also has "hostname x"/"interface X" lines, Junos never
+    if opened >= 2 and closed >= 2 and not any(_IOS_MARK_RE.match(ln) for ln in head):
+        return "a curly-brace (Junos-style) configuration"
+    if any(re.match(r"^\s*sysname \S", ln) for ln in head):
+        return "an H3C Comware / Huawei VRP configuration"
     hashes = sum(1 for ln in head if ln.strip() == "#")
-    return any(re.match(r"^\s*sysname \S", ln) for ln in head) or hashes >= 3
+    return "a '#'-separated (TP-Link or Comware-style) configuration" if hashes >= 3 else None
 
 
 _BANNER_RE = re.compile(r"^banner +(\S+) *(.*)$")
@@ -164,8 +185,10 @@ def parse_switch_config(path: Path, display: str) -> tuple[SwitchConfig | None, 
         del lines[filled[1] + 1:]
     dialect = sniff_dialect(lines)
     if dialect is None:
+        family = other_vendor(lines[:400])
+        looks = f": it looks like {family}, which voxaudit does not read" if family else ""
         return None, [Problem(display, 1, "not a recognised switch configuration (Cisco IOS, Arista EOS or "
-                                          "Aruba AOS-S running-config); its switch is not assessed", True)]
+                                          f"Aruba AOS-S running-config){looks}; its switch is not assessed", True)]
     problems: list[Problem] = []
     last = max((i for i, ln in enumerate(lines) if ln.strip()), default=0) + 1
     if dialect in {"ios", "eos"} and lines[last - 1].strip() != "end":
