@@ -58,7 +58,7 @@ def _is_sequential(s: str) -> bool:
 _PLACEHOLDER_RE = re.compile(r"\$\$?\{[A-Za-z_][A-Za-z0-9_.]{0,63}\}|"
                              r"\{\$[A-Za-z_][A-Za-z0-9_.]{0,63}(?:\|[^{}]{0,64})?\}|"
                              r"\{\{\{?[ \t]*[A-Za-z_][A-Za-z0-9_.]{0,63}[ \t]*(?:\|[^{}]{0,256})?\}\}\}?|"
-                             r"%[A-Za-z_][A-Za-z0-9_]{0,63}%|ENV_[A-Z0-9_]{1,64}")
+                             r"%[A-Za-z_][A-Za-z0-9_]{0,63}%|@[A-Za-z_][A-Za-z0-9_]{0,63}@|ENV_[A-Z0-9_]{1,64}")
 
 
 _ASCII_LOWER = frozenset(string.ascii_lowercase)

@@ -26,8 +26,10 @@ def community_strength(c: SnmpCommunity, params: Params) -> Verdict:
         if c.answered_over:
             return failed(f"answers with {c.label} over {', '.join(c.answered_over)}")
         return passed(f"{c.label} gets no answer")
+    if c.undecidable and not c.writable:
+        return unknown(c.undecidable)
     problems = []
-    reason = weakness(c.secret, MIN_COMMUNITY)
+    reason = "" if c.undecidable else weakness(c.secret, MIN_COMMUNITY)
     if reason:
         problems.append(reason.replace("secret", "community"))
     if c.writable:

@@ -65,7 +65,9 @@ _XML_PARAM_RE = re.compile(r'name="([^"]*)"\s+value="([^"]*)"', re.IGNORECASE)
 _XML_SET_RE = re.compile(r'cmd="set"\s+data="([\w.\-]*(?:password|secret)[\w.\-]*)=([^"]*)"', re.IGNORECASE)
 _URL_CRED_RE = re.compile(r"[a-z][a-z0-9+.\-]*://[^:@/\s\"']+:([^@/\s\"']+)@", re.IGNORECASE)
 _REGISTER_RE = re.compile(r"^\s*register\s*=>\s*[^:@\s]+:([^@:\s/]+)[@:]", re.IGNORECASE)
-_IOS_RE = re.compile(r"^\s*(?:enable\s+)?(?:password|secret)\s+(?:\d\s+)?(\S+)\s*$"
+# ProCurve's "password manager|operator|port-access|all" (a line of its own) names which password is set, no value.
+_IOS_RE = re.compile(r"^\s*(?:enable\s+)?(?:password|secret)\s+(?!(?:manager|operator|port-access|all)\s*$)"
+                     r"(?:\d\s+)?(\S+)\s*$"
                      r"|^\s*username\s+\S+\s+(?:.*\s)?(?:password|secret)\s+(?:\d\s+)?(\S+)"
                      r"|^\s*snmp-server\s+community\s+\"?([^\s\"]+)", re.IGNORECASE)
 _MAILBOX_RE = re.compile(r"^\s*[\w*#+\-]+\s*=>?\s*-?([^,;\s]+)\s*,")

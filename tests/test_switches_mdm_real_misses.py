@@ -235,3 +235,15 @@ def test_json_that_is_no_declaration_is_still_refused(tmp_path):
     (tmp_path / "other.json").write_text('{"Type": "com.apple.configuration.passcode.settings", "Payload": []}')
     (problem,) = _problems(collect_mdm_policies(tmp_path))
     assert problem.fatal and "Apple declaration" in problem.message
+
+
+def test_a_placeholder_community_is_not_judged_by_its_length(tmp_path, run):
+    """A deploy-time placeholder (``@_PW_@``, filled in when the file is pushed) was rated as a 6-character
+    community; its strength is not known (ERROR), while read-write stays a FAIL whatever the value."""
+    from voxaudit.secretinfo import describe_secret
+
+    assert describe_secret("@_RO_PW_@", "x", None).placeholder  # type: ignore[arg-type]
+    (tmp_path / "sw1.cfg").write_text("hostname sw1\n!\nsnmp-server community @_RO_PW_@ RO\n"
+                                      "snmp-server community @_RW_PW_@ RW\n!\nend\n")
+    got = run("ACC-SNMP-101", collect_switch_configs(tmp_path))
+    assert got == {"sw1.cfg snmp community #1": Status.ERROR, "sw1.cfg snmp community #2": Status.FAIL}

@@ -13,6 +13,7 @@ class SnmpCommunity(Record, frozen=True, kw_only=True):
     secret: SecretShape = ABSENT
     writable: bool = False
     answered_over: tuple[str, ...] = ()
+    undecidable: str = ""  # why the community's shape is not known (a deployment placeholder)
 
 
 class CleartextSnmp(Record, frozen=True, kw_only=True):

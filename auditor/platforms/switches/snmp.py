@@ -36,8 +36,11 @@ def _communities(facts: SwitchFacts) -> list[ConfigObject]:
 
 def communities(facts: SwitchFacts) -> Iterator[SnmpCommunity]:
     for c in _communities(facts):
-        yield SnmpCommunity(subject=c.name, source=c.source, label=c.name,
-                            secret=SecretShape.of(c.secrets.get("community")), writable=c.get("access") == "rw")
+        info = c.secrets.get("community")
+        yield SnmpCommunity(subject=c.name, source=c.source, label=c.name, secret=SecretShape.of(info),
+                            writable=c.get("access") == "rw",
+                            undecidable="the community is a deployment placeholder, filled in when the file is "
+                                        "applied: its strength is not known" if info is not None and info.placeholder else "")
 
 
 def cleartext_versions(facts: SwitchFacts) -> Iterator[CleartextSnmp]:
