@@ -3,7 +3,8 @@
 Measured now: parse + facts + checks + scoring of a synthetic FreePBX-style Asterisk tree
 with N endpoints and N mailboxes (default 10,000), offline, in this process; the whole CLI
 (``voxaudit scan --format json``, its own process, peak RSS from the kernel) on the same tree
-paired run by run with a 30-line reader of the same files (benchmarks/minimal_parser.py), and
+paired run by run with a 30-line reader of the same files (benchmarks/minimal_parser.py), next to the
+least a scan saving the same per-object evidence must do in CPython (benchmarks/lower_bound.py), and
 ``voxaudit --version`` paired with a bare ``python -c pass`` (ratios of medians, so a busy
 machine's drift cancels); ``--large N`` adds the CLI case at N (memory must grow linearly); and
 the demo clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed runs are not traced). Each case runs
@@ -27,6 +28,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import msgspec
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -242,6 +245,10 @@ def cli_rows(size: int, repeat: int, tmp: Path) -> list[dict]:
     rows = [paired(f"voxaudit scan --format json, {size:,} endpoints + {size:,} mailboxes (RSS)", scan, floor,
                    "the minimal parser", repeat)]
     rows[-1]["detail"] += f"; scan.json {(out / 'scan.json').stat().st_size / 2**20:.0f} MiB"
+    results = len(msgspec.json.decode((out / "scan.json").read_bytes())["results"])
+    bound = [sys.executable, str(REPO / "benchmarks" / "lower_bound.py"), str(tree), str(results), str(tmp / "bound.json")]
+    rows.append(paired(f"  lower bound: read, keep facts, {results:,} results, write (no audit logic)", bound, floor,
+                       "the minimal parser", repeat))
     rows.append(paired("voxaudit --version (RSS)", [str(exe), "--version"], [sys.executable, "-c", "pass"],
                        "python -c pass", max(repeat, 5)))
     return rows
