@@ -3,7 +3,8 @@
 Measured now: parse + facts + checks + scoring of a synthetic FreePBX-style Asterisk tree
 with N endpoints and N mailboxes (default 10,000), offline, in this process; the whole CLI
 (``voxaudit scan --format json``, its own process, peak RSS from the kernel) on the same tree
-paired run by run with a 30-line reader of the same files (benchmarks/minimal_parser.py), and
+paired run by run with a 30-line reader of the same files (benchmarks/minimal_parser.py), next to the
+least a scan saving the same per-object evidence must do in CPython (benchmarks/lower_bound.py), and
 ``voxaudit --version`` paired with a bare ``python -c pass`` (ratios of medians, so a busy
 machine's drift cancels); ``--large N`` adds the CLI case at N (memory must grow linearly); and
 the demo clinic end to end. Peak memory is tracemalloc's peak in one extra run (timed runs are not traced). Each case runs
@@ -27,6 +28,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import msgspec
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -242,9 +245,50 @@ def cli_rows(size: int, repeat: int, tmp: Path) -> list[dict]:
     rows = [paired(f"voxaudit scan --format json, {size:,} endpoints + {size:,} mailboxes (RSS)", scan, floor,
                    "the minimal parser", repeat)]
     rows[-1]["detail"] += f"; scan.json {(out / 'scan.json').stat().st_size / 2**20:.0f} MiB"
+    results = len(msgspec.json.decode((out / "scan.json").read_bytes())["results"])
+    bound = [sys.executable, str(REPO / "benchmarks" / "lower_bound.py"), str(tree), str(results), str(tmp / "bound.json")]
+    rows.append(paired(f"  lower bound: read, keep facts, {results:,} results, write (no audit logic)", bound, floor,
+                       "the minimal parser", repeat))
     rows.append(paired("voxaudit --version (RSS)", [str(exe), "--version"], [sys.executable, "-c", "pass"],
                        "python -c pass", max(repeat, 5)))
     return rows
+
+
+def pcap_rows(repeat: int, frames: int = 20_000) -> list[dict]:
+    """A capture of the lab's clinic traffic repeated to ``frames`` frames, read by the pcap collector, paired
+    run by run with scapy's raw reader going through the same file (the file's framing alone, nothing decoded)."""
+    from scapy.utils import RawPcapReader, wrpcap
+
+    from tests.lab.traffic import clinic_frames
+    from voxaudit.collectors.packets import analyse
+    from voxaudit.targets import PcapSource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "clinic.pcap"
+        traffic = clinic_frames()
+        wrpcap(str(path), (traffic * (frames // len(traffic) + 1))[:frames])
+        spec = PcapSource(file=str(path), max_packets=frames)
+
+        def framing() -> int:
+            with RawPcapReader(str(path)) as reader:
+                return sum(1 for _ in reader)
+
+        mine, base = [], []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            facts = analyse(spec)
+            mine.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            framing()
+            base.append(time.perf_counter() - t0)
+        tracemalloc.start()
+        analyse(spec)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    ratio = statistics.median(mine) / statistics.median(base)
+    return [{"case": f"pcap collector, {frames:,} frames", "median_s": statistics.median(mine), "best_s": min(mine),
+             "peak_mib": peak, "detail": f"{ratio:.1f}x scapy's raw reader alone ({statistics.median(base):.3f} s); "
+                                        f"{len(facts.streams)} streams, {statistics.median(mine) / frames * 1e6:.0f} us/frame"}]
 
 
 def main() -> None:
@@ -277,6 +321,7 @@ def main() -> None:
         return f"{len(doc.results)} results, score {doc.scores.overall}"
 
     rows.append(measure("example clinic (15 extensions), scan only", demo, args.repeat))
+    rows += pcap_rows(args.repeat)
     if args.lab:
         rows += lab_rows(registry, profile, args.clinics)
     width = max(len(r["case"]) for r in rows)

@@ -302,8 +302,36 @@ def test_a_platform_that_finds_nothing_says_why(tmp_path):
     assert "freeswitch.xml" in proc.stderr and str(EXAMPLE) in proc.stderr  # what it looked for, and where
     assert "try --platform asterisk" in proc.stderr and "see the report's coverage section" not in proc.stderr
     mdm = run("scan", "--config-dir", EXAMPLE, "--platform", "mdm", "-o", tmp_path / "m", cwd=tmp_path)
-    assert mdm.returncode == 0
-    assert "gave nothing to assess" in mdm.stderr and "try --platform asterisk" in mdm.stderr
+    assert mdm.returncode == 3  # collected, but every check is an ERROR: nothing was audited
+    assert "every check on every target was an error" in mdm.stderr and "try --platform asterisk" in mdm.stderr
+    assert (tmp_path / "m" / "scan.json").exists()
+
+
+@pytest.mark.parametrize("platform", ["phone", "switch", "mdm"])
+def test_a_folder_the_platform_cannot_read_never_passes(tmp_path, platform):
+    """A per-file platform given files it does not understand collects them (each is a gap), so no target
+    fails collection; every check is then an ERROR and the run must not exit 0 (a CI job would go green)."""
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("this is not a configuration\n")
+    proc = run("scan", "--config-dir", folder, "--platform", platform, "-o", tmp_path / "o", cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "nothing could be audited" in proc.stderr and (proc.stderr.count("notes.txt") if platform != "mdm" else
+                                                          "1 file(s) here" in proc.stderr)
+    assert json.loads((tmp_path / "o" / "scan.json").read_text())["results"]  # the report is still written
+
+
+def test_one_target_with_nothing_to_assess_warns_and_the_others_decide(tmp_path):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not a phone file\n")
+    inv = tmp_path / "inv.yaml"
+    inv.write_text(f"clinics:\n- name: C\n  sites:\n  - name: S\n    targets:\n"
+                   f"    - name: pbx\n      platform: asterisk\n      config_dir: {EXAMPLE}\n"
+                   f"    - name: phones\n      platform: phone\n      config_dir: {junk}\n")
+    proc = run("scan", inv, "-o", tmp_path / "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of 2 targets gave nothing to assess" in proc.stderr and "phones (platform phone)" in proc.stderr
 
 
 def test_checks_list_unknown_platform_is_exit_2():

@@ -219,27 +219,32 @@ def summary(doc: ScanDocument, written: list[Path], quiet: bool, console: Any = 
 _ASSESSED = (Status.PASS, Status.FAIL)  # a waived FAIL (WAIVED) was assessed too
 
 
-def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> list[str]:
+def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> tuple[list[str], bool]:
     """Why each target gave nothing to judge, in a line each: the collector's reason (what it looked for and
     where), or the errors and not-applicable reasons its checks gave; ``hints`` may add what the folder
     looks like instead. Config-derived text: pass it through terminal_safe before printing.
 
     One pass over the results (140,000 at 10,000 extensions), which stops once every target has an
     assessed result (at once, for one target); only the results of a target with nothing assessed, rare,
-    are gathered to explain it."""
+    are gathered to explain it.
+
+    Also says whether nothing at all was audited: every target failed collection or gave only errors (a
+    folder of files the platform cannot read). A target whose every check is not applicable was read and
+    judged to hold nothing of a kind: that is an answer, not a failure to audit."""
     todo = {t.name for t in doc.targets}
     for r in doc.results:
         if r.status in _ASSESSED and r.target in todo:
             todo.discard(r.target)
             if not todo:
-                return []
+                return [], False
     if not todo:
-        return []
+        return [], False
     by_target: dict[str, list[Any]] = {}
     for r in doc.results:
         if r.target in todo:
             by_target.setdefault(r.target, []).append(r)
     lines = []
+    audited = len(todo) < len(doc.targets)
     for t in doc.targets:
         if t.name not in todo:
             continue
@@ -247,9 +252,11 @@ def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> lis
         if t.failure is not None:
             why = f"not collected ({t.failure.kind.value}): {t.failure.reason}"
         elif not rs:
+            audited = True
             why = "no check applies to what was collected"
         else:
             errors = [r for r in rs if r.effective_status == "ERROR"]
+            audited = audited or not errors
             pool = errors or rs
             reasons = list(dict.fromkeys(r.evidence for r in pool))
             why = (f"nothing could be assessed ({len(errors)} errors), e.g. " if errors
@@ -258,7 +265,7 @@ def unassessed(doc: ScanDocument, hints: Optional[dict[str, str]] = None) -> lis
                 why += f" (and {len(reasons) - 2} other reasons in the report)"
         hint = (hints or {}).get(t.name)
         lines.append(f"{t.name} (platform {t.platform}): {why}" + (f". {hint}" if hint else ""))
-    return lines
+    return lines, not audited
 
 
 _exit_at_once = False  # set by the voxaudit process's own entry point (app.run), never in-process (CliRunner)
@@ -324,9 +331,11 @@ def finish(doc: ScanDocument, formats: list[str], output: Path, fail_on, fail_un
     if journal is not None and journal.exists():
         journal.unlink()  # the reports now hold everything the journal protected
     summary(doc, written, quiet, err if to_stdout else out)
-    lines = unassessed(doc, hints)
-    if doc.targets and all(t.failure is not None for t in doc.targets):
-        err.print("[bold red]error:[/] no target could be collected:")
+    lines, nothing_audited = unassessed(doc, hints)
+    if doc.targets and nothing_audited:
+        collected = not all(t.failure is not None for t in doc.targets)
+        err.print("[bold red]error:[/] " + ("nothing could be audited: every check on every target was an error:"
+                                            if collected else "no target could be collected:"))
         explain(lines)
         leave(EXIT_NOTHING)
     if lines and not quiet:

@@ -1,4 +1,5 @@
-"""Packet evidence with scapy: read a pcap, or (opt-in) sniff an interface for N seconds.
+"""Packet evidence: read a pcap or pcapng file (frames decoded from bytes here; scapy reads the file and
+dissects the link types not decoded here), or (opt-in) sniff an interface for N seconds with scapy.
 
 What is kept is shape, never content: counts of SIP messages in clear and whether their SDP
 carries SDES keys (a=crypto: counted, not kept), TLS records on the SIP-TLS port (SIP over TLS:
@@ -21,10 +22,12 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import socket
 import struct
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any, Optional
 
 from voxaudit.collectors.offline import CollectionError
 from voxaudit.extras import require_for_target
@@ -96,6 +99,133 @@ def _entropy(data: bytes) -> float:
     return max(0.0, -sum(c / n * math.log2(c / n) for c in counts.values()))  # never "-0.00"
 
 
+# Link types (tcpdump.org/linktypes.html) decoded here; any other is dissected by scapy.
+LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
+LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228, 229, 276
+ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q = 0x0800, 0x86DD, 0x8100
+OUTER_TAGS = frozenset({0x88A8, 0x9100})  # 802.1ad service tags: skipped, the customer (0x8100) tag is the VLAN
+MAX_TAGS = 8
+CUT_SHORT = -2
+IPV6_EXTENSIONS = frozenset({0, 43, 60})  # hop-by-hop, routing, destination options: (length + 1) x 8 bytes
+IPV6_FRAGMENT = 44
+NULL_FAMILIES_V6 = frozenset({10, 24, 28, 30})  # AF_INET6 on Linux, the BSDs and macOS
+Layer4 = tuple[bool, str, str, int, int, bytes]  # is UDP, source, destination, ports, payload
+
+
+def _u16(data: bytes, at: int) -> int:
+    return (data[at] << 8) | data[at + 1]
+
+
+def _link(linktype: int, frame: bytes) -> Optional[tuple[int, int, int]]:
+    """(VLAN id, EtherType, where the network header starts) of a frame; CUT_SHORT as the EtherType for a frame
+    shorter than its link header (scapy cannot dissect it either: it is counted undecoded), -1 for one cut
+    inside its VLAN tags. None for a link type not decoded here. The VLAN is the first 802.1Q tag's (0 untagged), as
+    scapy's ``pkt[Dot1Q]`` gives it."""
+    if linktype == LINKTYPE_ETHERNET:
+        if len(frame) < 14:
+            return 0, CUT_SHORT, 0
+        etype, at, vlan, tags = _u16(frame, 12), 14, 0, 0
+        while (etype == ETHERTYPE_8021Q or etype in OUTER_TAGS) and tags < MAX_TAGS:
+            if len(frame) < at + 4:
+                return vlan, -1, 0
+            if etype == ETHERTYPE_8021Q and not vlan:
+                vlan = _u16(frame, at) & 0x0FFF
+            etype, at, tags = _u16(frame, at + 2), at + 4, tags + 1
+        return vlan, etype, at
+    if linktype == LINKTYPE_LINUX_SLL:
+        return (0, _u16(frame, 14), 16) if len(frame) >= 16 else (0, CUT_SHORT, 0)
+    if linktype == LINKTYPE_LINUX_SLL2:
+        return (0, _u16(frame, 0), 20) if len(frame) >= 20 else (0, CUT_SHORT, 0)
+    if linktype in (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6):
+        if not frame:
+            return 0, CUT_SHORT, 0
+        version = frame[0] >> 4
+        if len(frame) < (40 if version == 6 else 20):  # the outermost header cut short: scapy cannot dissect it either
+            return 0, CUT_SHORT, 0
+        return 0, {4: ETHERTYPE_IPV4, 6: ETHERTYPE_IPV6}.get(version, -1), 0
+    if linktype in (LINKTYPE_NULL, LINKTYPE_LOOP):
+        if len(frame) < 4:
+            return 0, CUT_SHORT, 0
+        # NULL: the family in the capturing host's byte order; LOOP: network order. Both orders are tried.
+        family = min(int.from_bytes(frame[:4], "little"), int.from_bytes(frame[:4], "big"))
+        return 0, ETHERTYPE_IPV4 if family == 2 else ETHERTYPE_IPV6 if family in NULL_FAMILIES_V6 else -1, 4
+    return None
+
+
+def _network(etype: int, frame: bytes, at: int) -> Optional[tuple[str, str, int, int, int]]:
+    """(source, destination, protocol, where its header starts, where the IP payload ends) of an IPv4 or IPv6
+    packet that carries the start of a transport header; None for anything else (a later fragment, a
+    packet cut short). Addresses as scapy prints them (dotted quad; RFC 5952 compressed IPv6)."""
+    if etype == ETHERTYPE_IPV4:
+        if len(frame) < at + 20 or frame[at] >> 4 != 4:
+            return None
+        header, total = (frame[at] & 0x0F) * 4, _u16(frame, at + 2)
+        if header < 20 or _u16(frame, at + 6) & 0x1FFF:  # a later fragment carries no transport header
+            return None
+        end = at + total if total >= header else len(frame)
+        src = "%d.%d.%d.%d" % tuple(frame[at + 12:at + 16])
+        dst = "%d.%d.%d.%d" % tuple(frame[at + 16:at + 20])
+        return src, dst, frame[at + 9], at + header, min(end, len(frame))
+    if etype == ETHERTYPE_IPV6:
+        if len(frame) < at + 40:
+            return None
+        length, proto = _u16(frame, at + 4), frame[at + 6]
+        end = at + 40 + length if length else len(frame)  # 0: a jumbogram's length is in an option
+        src = socket.inet_ntop(socket.AF_INET6, frame[at + 8:at + 24])
+        dst = socket.inet_ntop(socket.AF_INET6, frame[at + 24:at + 40])
+        here = at + 40
+        for _ in range(MAX_TAGS):
+            if proto in IPV6_EXTENSIONS and len(frame) >= here + 2:
+                proto, here = frame[here], here + (frame[here + 1] + 1) * 8
+            elif proto == IPV6_FRAGMENT and len(frame) >= here + 8:
+                if _u16(frame, here + 2) >> 3:
+                    return None
+                proto, here = frame[here], here + 8
+            else:
+                break
+        return src, dst, proto, here, min(end, len(frame))
+    return None
+
+
+def decode_frame(linktype: int, frame: bytes) -> Optional[tuple[int, Optional[Layer4]]]:
+    """The frame's VLAN (CUT_SHORT for a frame shorter than its link header) and, for UDP and TCP over IP,
+    (is UDP, source, destination, source port, destination port, payload); None for a link type this does not
+    decode. The payload ends at the IP length (Ethernet padding is not payload) and, for UDP, at the UDP length."""
+    link = _link(linktype, frame)
+    if link is None:
+        return None
+    vlan, etype, at = link
+    if etype == CUT_SHORT:
+        return CUT_SHORT, None
+    ip = _network(etype, frame, at)
+    if ip is None:
+        return vlan, None
+    src, dst, proto, here, end = ip
+    if proto == 17 and end >= here + 8:
+        length = _u16(frame, here + 4)
+        stop = min(end, here + length) if length >= 8 else end
+        return vlan, (True, src, dst, _u16(frame, here), _u16(frame, here + 2), frame[here + 8:stop])
+    if proto == 6 and end >= here + 20:
+        offset = max((frame[here + 12] >> 4) * 4, 20)
+        return vlan, (False, src, dst, _u16(frame, here), _u16(frame, here + 2), frame[here + offset:end])
+    return vlan, None
+
+
+def _dissect(linktype: int, frame: bytes) -> Any:
+    """A frame scapy dissects, as its PcapReader would: a link type it does not know, or a frame its dissector
+    fails on, is a Raw packet (counted as undecoded)."""
+    from scapy.config import conf
+    from scapy.packet import Raw
+
+    cls = conf.l2types.num2layer.get(linktype)
+    if cls is None:
+        return Raw(frame)
+    try:
+        return cls(frame)
+    except Exception:  # scapy's own reader falls back alike (PcapReader.read_packet)
+        return Raw(frame)
+
+
 class _Analyser:
     def __init__(self) -> None:
         self.packets = 0
@@ -110,9 +240,11 @@ class _Analyser:
         self.undecoded = 0  # packets of a link type scapy does not decode
 
     def add(self, pkt) -> None:
+        """A packet scapy dissected: a sniffed frame, or one of a link type :func:`decode_frame` leaves to scapy."""
         from scapy.layers.inet import IP, TCP, UDP
         from scapy.layers.inet6 import IPv6
         from scapy.layers.l2 import Dot1Q
+        from scapy.packet import Padding
 
         self.packets += 1
         if type(pkt).__name__ == "Raw":  # scapy knew no layer for the capture's link type: nothing decoded
@@ -127,14 +259,28 @@ class _Analyser:
             self.vlans[vlan]["other"] += 1
             return
         payload = bytes(l4.payload)
-        kind = self._classify(pkt, ip, l4, payload)
+        # Padding (past the UDP or IP length: Ethernet's minimum frame, a forged length) is not payload.
+        padding = sum(len(layer.load) for layer in l4.iterpayloads() if isinstance(layer, Padding))
+        payload = payload[:len(payload) - padding]
+        kind = self._classify(isinstance(l4, UDP), str(ip.src), str(ip.dst), int(l4.sport), int(l4.dport), payload)
         self.vlans[vlan][kind] += 1
 
-    def _classify(self, pkt, ip, l4, payload: bytes) -> str:
-        from scapy.layers.inet import UDP
+    def add_frame(self, linktype: int, frame: bytes) -> None:
+        """A captured frame as bytes, decoded by :func:`decode_frame` (one slice per header, no packet objects:
+        scapy's dissection costs ~30x more). A link type it does not decode is dissected by scapy, as before."""
+        decoded = decode_frame(linktype, frame)
+        if decoded is None:
+            self.add(_dissect(linktype, frame))
+            return
+        self.packets += 1
+        vlan, l4 = decoded
+        if vlan == CUT_SHORT:
+            self.undecoded += 1
+            vlan = 0
+        kind = "other" if l4 is None else self._classify(*l4)
+        self.vlans[vlan][kind] += 1
 
-        is_udp = isinstance(l4, UDP)
-        sport, dport = int(l4.sport), int(l4.dport)
+    def _classify(self, is_udp: bool, src: str, dst: str, sport: int, dport: int, payload: bytes) -> str:
         if SIP_START.match(payload[:64]):
             first = payload.split(b" ", 1)[0].decode(errors="replace")
             self.sip_clear["response" if first.startswith("SIP/") else first] += 1
@@ -160,7 +306,7 @@ class _Analyser:
             pt = payload[1] & 0x7F
             if pt < 35 or 96 <= pt <= 127:
                 ssrc = int.from_bytes(payload[8:12], "big")
-                key = (str(ip.src), sport, str(ip.dst), dport, ssrc)
+                key = (src, sport, dst, dport, ssrc)
                 s = self.streams.get(key)
                 if s is None:
                     s = self.streams[key] = {"packets": 0, "pt": pt, "sample": bytearray(), "first": self.packets,
@@ -255,7 +401,7 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
     path = Path(spec.file) if spec.file else None
     if path is not None:
         from scapy.error import Scapy_Exception
-        from scapy.utils import PcapReader
+        from scapy.utils import RawPcapReader
 
         if not path.exists():
             raise CollectionError("not_collected", f"capture file {path} does not exist")
@@ -265,7 +411,7 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
             progress(f"reading {path.name}")
         unreadable = (Scapy_Exception, EOFError, ValueError, OSError, struct.error)
         try:
-            reader = PcapReader(str(path))
+            reader = RawPcapReader(str(path))  # a pcapng file gets scapy's RawPcapNgReader
         except unreadable as exc:
             raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
                                            f"({exc.__class__.__name__})") from None
@@ -275,7 +421,7 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
                 # Only reading the file may fail here (a truncated capture keeps what was read); an.add
                 # runs outside this guard, so a fault of ours is never taken for the end of the file.
                 try:
-                    pkt = next(packets)
+                    frame, meta = next(packets)
                 except StopIteration:
                     break
                 except unreadable as exc:
@@ -283,7 +429,7 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
                         raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
                                                        f"({exc.__class__.__name__})") from None
                     break  # a truncated capture: what was read stands
-                an.add(pkt)
+                an.add_frame(getattr(meta, "linktype", reader.linktype), frame)
         # Nothing read is nothing judged: every control would be NOT_APPLICABLE from a capture that shows
         # nothing (an empty file, a link type scapy cannot decode), which is not "nothing to find".
         if an.packets == 0:
