@@ -206,8 +206,9 @@ def audit_tree(tree: Path, out: Path) -> Verdict:
         cmd += ["--spool-dir", str(spool)]
     env = {**os.environ, "HOME": str(out), "VOXAUDIT_HISTORY": str(out / "history.sqlite")}
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=SCAN_TIMEOUT_S, env=env)
-    if proc.returncode not in (0, 1):
-        v.problems.append(f"exit code {proc.returncode} (want 0 or 1): {proc.stderr.strip()[-300:]}")
+    if proc.returncode not in (0, 1, 3) or not (out / "report" / "scan.json").exists():
+        v.problems.append(f"exit code {proc.returncode} (want 0, 1, or 3 when nothing could be audited): "
+                          f"{proc.stderr.strip()[-300:]}")
         v.expected = sum(len(exp.get(k) or []) for k in ("findings", "pass", "errors"))
         v.missed.append("no scan")
         return v
@@ -215,6 +216,11 @@ def audit_tree(tree: Path, out: Path) -> Verdict:
     doc = json.loads(scan_text)
     target = next(t for t in doc["targets"] if t["name"] == tree.name)
     results = [r for r in doc["results"] if r["target"] == tree.name]
+    # exit 3 exactly when nothing could be audited: no result assessed, and errors (README, Exit codes)
+    nothing = not any(r["status"] in ("PASS", "FAIL", "WAIVED") for r in results) and any(
+        r["status"] == "ERROR" for r in results)
+    if (proc.returncode == 3) != nothing:
+        v.problems.append(f"exit code {proc.returncode}, but {'nothing' if nothing else 'something'} could be audited")
     if target.get("failure"):
         v.problems.append(f"collection failed: {target['failure']}")
 
