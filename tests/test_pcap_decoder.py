@@ -146,3 +146,19 @@ def test_a_capture_of_frames_cut_short_is_still_an_error(tmp_path):
     with pytest.raises(CollectionError) as err:
         analyse(PcapSource(file=str(path)))
     assert "no packet could be decoded" in str(err.value)
+
+
+def test_streams_beyond_the_bound_are_counted_and_said_not_judged(tmp_path, monkeypatch, run):
+    """A capture of 200,000 packets each with its own SSRC held 194 MiB of per-stream state; streams beyond
+    MAX_STREAMS are now counted, and the media control says it could not judge them (ERROR, never silence)."""
+    from voxaudit.collectors import packets
+
+    monkeypatch.setattr(packets, "MAX_STREAMS", 3)
+    frames = []
+    for ssrc in range(5):
+        rtp = bytes([0x80, 0]) + bytes(6) + ssrc.to_bytes(4, "big") + bytes(range(160))
+        frames += [bytes(Ether() / IP(src=A, dst=B) / UDP(sport=4000 + 2 * ssrc, dport=6000) / rtp)] * 6
+    facts = analyse(PcapSource(file=str(_pcap(tmp_path / "many.pcap", 1, frames))))
+    assert len(facts.streams) == 3 and facts.untracked_stream_packets == 12 and facts.max_streams == 3
+    got = run("ENC-MEDIA-101", facts)
+    assert got["streams beyond the first 3"] == "ERROR" and list(got.values()).count("FAIL") == 3

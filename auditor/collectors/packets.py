@@ -43,6 +43,7 @@ HEADER_MIN_PACKETS = 20  # the first-byte test needs this many packets of a stre
 MAX_SDP_ENDPOINTS = 10_000  # address:port announcements kept from cleartext SDP (bounded memory)
 MAX_SDP_LINES = 500
 MAX_FETCH_PATHS = 1_000  # distinct provisioning paths kept from one capture
+MAX_STREAMS = 20_000  # distinct RTP streams tracked (bounded memory); the packets of any further ones are counted
 SIP_TLS_PORTS = frozenset({5061})  # SIP over TLS (RFC 3261 26.2.2's sips: default)
 TLS_RECORD_TYPES = frozenset({20, 21, 22, 23})  # change_cipher_spec, alert, handshake, application_data
 RTCP_TYPES = range(200, 205)  # SR, RR, SDES, BYE, APP (RFC 3550): the media's control packets, SRTCP alike
@@ -238,6 +239,7 @@ class _Analyser:
         self.vlans: dict[int, Counter] = defaultdict(Counter)   # vlan id (0 = untagged) -> kind -> packets
         self.prov: Counter = Counter()
         self.undecoded = 0  # packets of a link type scapy does not decode
+        self.untracked = 0  # RTP packets of streams beyond MAX_STREAMS
 
     def add(self, pkt) -> None:
         """A packet scapy dissected: a sniffed frame, or one of a link type :func:`decode_frame` leaves to scapy."""
@@ -308,6 +310,9 @@ class _Analyser:
                 ssrc = int.from_bytes(payload[8:12], "big")
                 key = (src, sport, dst, dport, ssrc)
                 s = self.streams.get(key)
+                if s is None and len(self.streams) >= MAX_STREAMS:
+                    self.untracked += 1  # counted with the media, not classified: the facts say so
+                    return "voice-media"
                 if s is None:
                     s = self.streams[key] = {"packets": 0, "pt": pt, "sample": bytearray(), "first": self.packets,
                                              "first_bytes": Counter()}
@@ -389,7 +394,8 @@ class _Analyser:
         return PacketFacts(source=source, capture_point=spec.capture_point, packets=self.packets,
                            sip_in_clear=dict(self.sip_clear), sdes_keys_in_clear=self.sdes_in_clear,
                            sip_tls_records=self.sip_tls,
-                           streams=streams, vlans=vlans, provisioning=prov)
+                           streams=streams, vlans=vlans, provisioning=prov, untracked_stream_packets=self.untracked,
+                           max_streams=MAX_STREAMS)
 
 
 def analyse(spec: PcapSource, progress=None) -> PacketFacts:

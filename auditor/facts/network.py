@@ -180,6 +180,10 @@ class PacketFacts(PlatformFacts, tag="pcap", kw_only=True):
     streams: list[RtpStream] = []
     vlans: list[VlanTraffic] = []
     provisioning: list[ProvisioningFetch] = []
+    # RTP packets of streams beyond the first ``max_streams`` (memory stays bounded on any capture): counted,
+    # never classified, so the media controls say what they could not judge
+    untracked_stream_packets: int = 0
+    max_streams: int = 0
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "capture":

@@ -85,6 +85,12 @@ def captured_streams(facts: PacketFacts) -> Iterator[MediaPolicy]:
         yield MediaPolicy(subject=f"stream {s.src} -> {s.dst} ssrc {s.ssrc}", observed=True, encrypted=srtp,
                           setting=f"SRTP, {s.packets} packets ({s.basis})" if srtp
                           else f"{s.packets} packets, payload type {s.payload_type} ({s.basis})")
+    if facts.untracked_stream_packets:
+        n = facts.untracked_stream_packets
+        yield MediaPolicy(subject=f"streams beyond the first {facts.max_streams:,}", observed=True, encrypted=False,
+                          setting=f"{n:,} media packets", undecidable=(
+                              f"{n:,} media packets of streams beyond the first {facts.max_streams:,} were counted, "
+                              "not classified: whether they were encrypted is not known"))
 
 
 def _clear_sip(facts: PacketFacts) -> tuple[int, str]:
