@@ -18,7 +18,14 @@ from typing import Callable, Optional, Sequence
 
 from voxaudit.facts.asterisk import ASTERISK_ROOTS, AsteriskFacts, build_asterisk_facts
 from voxaudit.facts.asterisk_dialplan import ROOT_READERS
-from voxaudit.facts.common import ConfigFileFacts, LogrotateRule, MailboxSpool, RecordingSpool, SpoolFacts
+from voxaudit.facts.common import (
+    ConfigFileFacts,
+    LogrotateRule,
+    MailboxSpool,
+    RecordingSpool,
+    SpoolFacts,
+    redact_inline_credentials,
+)
 from voxaudit.facts.host import HostEvidence, has_evidence, program_path, read_host_evidence, read_program_scripts
 from voxaudit.parsers.asterisk_conf import DEFAULT_ASTERISK_CONFIG_DIR, ParsedConfig, parse_config
 from voxaudit.parsers.logrotate import LogrotateError, parse_logrotate_file
@@ -31,6 +38,8 @@ class CollectionError(Exception):
     """A target could not be collected at all; the runner turns it into ERROR results."""
 
     def __init__(self, kind: str, reason: str) -> None:
+        if "@" in reason:  # a URL or dial string named in the reason keeps no user:password (see ParseProblem)
+            reason = redact_inline_credentials(reason)
         super().__init__(reason)
         self.kind = kind
         self.reason = reason

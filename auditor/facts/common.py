@@ -161,6 +161,12 @@ class ParseProblem(Data, kw_only=True):
     fatal: bool
     note: bool = False
 
+    def __post_init__(self) -> None:
+        # Second line of defence: messages name files, lines and keys, never values; a user:password@
+        # that reached one anyway (a URL named as a file, a dial string in a line quoted by mistake) is cut here.
+        if "@" in self.message:
+            self.message = redact_inline_credentials(self.message)
+
     @classmethod
     def of(cls, p: object) -> "ParseProblem":
         """From any parser's problem record (file/line/message/fatal, optionally note)."""
