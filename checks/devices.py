@@ -69,6 +69,8 @@ def provisioning_encrypted(prov: Provisioning, params: Params) -> Verdict:
     rationale="A user:password@ in the URL is shown in the phone's UI, logged by proxies and copied into every file.",
 )
 def provisioning_url_clean(prov: Provisioning, params: Params) -> Verdict:
+    if prov.undecidable and not prov.credentials_in_url:  # a URL not known is no clean URL
+        return unknown(prov.undecidable)
     if prov.credentials_in_url:
         return failed(f"{prov.setting or 'the provisioning URL'} embeds a password or token"
                       + (f" ({prov.url})" if prov.url else ""))

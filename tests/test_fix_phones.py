@@ -18,21 +18,29 @@ from tests.test_fix import round_trip
 from tests.test_real_trees import TREES
 
 CANARY = "Canary7Secret-h12-xyzzy"
-# Trees with findings an auditor expects fixed: an unrendered template tree (fusionpbx-*-templates) has
-# none, every value being the provisioning server's placeholder.
-PHONE_TREES = [t for t in TREES if (exp := yaml.safe_load((t / "EXPECTED.yaml").read_text())).get("platform") == "phone"
-               and exp.get("findings")]
 
 
 def _config(tree: Path) -> Path:
     return tree / yaml.safe_load((tree / "EXPECTED.yaml").read_text()).get("config_dir", "provisioning")
 
 
+def _yealink_files(tree: Path) -> list[Path]:
+    """The tree's Yealink configuration files (the only vendor the writer patches), by their first line."""
+    return [p for p in sorted(_config(tree).glob("*.cfg")) if p.read_text(errors="replace").startswith("#!version:")]
+
+
+# Trees with findings an auditor expects fixed, in Yealink files: an unrendered template tree
+# (fusionpbx-*-templates) has none, every value being the provisioning server's placeholder, and Poly,
+# Grandstream and Cisco files are not yet patchable (their findings say so: test_fix covers the refusal).
+PHONE_TREES = [t for t in TREES if (exp := yaml.safe_load((t / "EXPECTED.yaml").read_text())).get("platform") == "phone"
+               and exp.get("findings") and _yealink_files(t)]
+
+
 @pytest.mark.parametrize("tree", PHONE_TREES, ids=[t.name for t in PHONE_TREES])
 def test_phone_fix_round_trip(tree: Path, tmp_path: Path) -> None:
     copy = tmp_path / "tree"
     shutil.copytree(_config(tree), copy, symlinks=True)
-    first = sorted(copy.glob("*.cfg"))[0]
+    first = copy / _yealink_files(tree)[0].name
     first.write_text(first.read_text() + f"\nsecurity.user_password = admin:{CANARY}\n")
     manifest, out = round_trip(copy, "phone", tmp_path, (CANARY,))
     assert any(o["outcome"] == "patch" for o in manifest["findings"]) and manifest["patches"]

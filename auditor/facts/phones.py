@@ -2,13 +2,16 @@
 
 Every provisioning file gives one ``phone.device`` (admin password shape, provisioning URL
 and protocol, idle-screen popups) and one ``phone.account`` per enabled SIP line
-(transport, SRTP mode), each keeping the vendor's own option name and line as evidence.
+(transport, SRTP mode, the shape of its SIP password where the files set one), each keeping the vendor's
+own option name and line as evidence.
 Checks are vendor-neutral; remediation is per vendor.
 
 A phone is judged on the files it applies together, as its firmware picks them: Yealink's boot file
 (<MAC>.boot, else y000000000000.boot, listing the files in order) or its model's common file with its
 <MAC>.cfg, and its <MAC>-local.cfg as custom.protect/custom.sync decide; Poly's master file with the files its
 CONFIG_FILES lists ([PHONE_MAC_ADDRESS] read as the phone's MAC).
+A file a Yealink boot file lists that is not here (a URL, a name not in the folder) may set anything: what the files read
+here leave unset is then not known, never the factory default's verdict.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Callable, ClassVar
 from urllib.parse import unquote
+
+import msgspec
 
 from voxaudit.facts.common import (
     ConfigObject,
@@ -28,6 +33,7 @@ from voxaudit.model import SourceRef
 from voxaudit.parsers.files import foreign_files
 from voxaudit.parsers.phone_provisioning import (
     BOOT_INCLUDE_PREFIX,
+    BOOT_UNQUOTED,
     CONFIG_FILES_KEY,
     MAX_CONFIG_FILES,
     PHONE_MAC_PLACEHOLDER,
@@ -106,6 +112,42 @@ def _setting(kind_values: dict[str, tuple[str, str, int]]) -> dict[str, list[dic
     return {k: [{"value": v, "file": f, "line": ln}] for k, (v, f, ln) in kind_values.items()}
 
 
+class _Unread(dict):
+    """The settings of a file the phone loads (or may load) that is not read here: a URL, a name not in the
+    scanned folder. It may set any key, so ``get`` answers for every one; its keys cannot be listed (iterating
+    it yields none, so it adds no SIP line)."""
+
+    def get(self, key: str, default: object = None) -> tuple[str, int]:  # noqa: ARG002 - any key: a hit
+        return ("", 0)
+
+
+# A SIP line password -> the (file, line) places that set it, for one scan only (kept in memory while the facts
+# are built, never stored): a value set in two places is shared by two lines.
+_LineValues = dict[str, set[tuple[str, int]]]
+
+
+def _mark_shared_lines(facts: PhoneFacts, line_values: _LineValues) -> None:
+    """Give the SIP password of every line whose value another place (another file, or another line of the same
+    file) also sets the same opaque shared label: one secret for several lines identifies none of them. The same
+    file and line read by several phones (a shared common file) is one password, not a shared one."""
+    groups: dict[tuple[str, int], str] = {}
+    n = 0
+    for places in line_values.values():
+        if len(places) > 1:
+            n += 1
+            for place in places:
+                groups[place] = f"shared-line-password-{n}"
+    line_values.clear()
+    if not groups:
+        return
+    for obj in facts.objects:
+        info = obj.secrets.get("sip_password") if obj.kind == "phone.account" else None
+        source = info.source if info is not None else None
+        group = groups.get((source.file, source.line)) if source is not None else None
+        if info is not None and group:
+            obj.secrets["sip_password"] = msgspec.structs.replace(info, shared_group=group)
+
+
 class _Layer:
     """One file a phone loads besides its own, read once however many phones load it: its settings and,
     computed on first use, the line numbers its keys name (so a folder of N per-MAC files sharing one
@@ -155,8 +197,9 @@ class _Phone:
     reason, never a default's verdict). Every value keeps the file and line that set it."""
 
     def __init__(self, display: str, vendor: str, s: Settings, layers: tuple[_Step, ...] = (),
-                 above: tuple[_Step, ...] = ()) -> None:
+                 above: tuple[_Step, ...] = (), line_values: _LineValues | None = None) -> None:
         self.display, self.vendor, self.s = display, vendor, dict(s)
+        self.line_values = line_values
         self.steps: tuple[tuple[_Layer | None, str], ...] = (*above, (None, ""), *layers)  # None: its own file
         self.maybe: dict[str, str] = {}  # key -> why it is not known (a file the phone may apply holds it first)
         self.src: dict[str, str] = {}  # key -> the layer file that set it (own file when absent)
@@ -164,6 +207,7 @@ class _Phone:
         self.device: dict[str, tuple[str, str, int]] = {"vendor": (vendor, display, 0)}
         self.secrets: dict[str, SecretInfo] = {}
         self.accounts: list[tuple[str, dict[str, tuple[str, str, int]]]] = []
+        self.account_secrets: dict[str, dict[str, SecretInfo]] = {}  # line -> its SIP password's shape
         self.problems: list[Problem] = []  # what this vendor's phone ignores in the file, as the phone decides
         self.local = False  # its <MAC>-local.cfg is merged (Yealink)
         self.boot: _Layer | None = None  # the boot file it loads (Yealink)
@@ -248,6 +292,26 @@ class _Phone:
             self.secrets[name] = describe_secret(value, identity, source)
         if hit:
             self.device[f"{name}.option"] = (key, where, hit[1])
+
+    def line_secret(self, n: str, acct: dict, key: str, user_keys: tuple[str, ...]) -> None:
+        """The SIP password of line ``n`` (its shape, never its value), as the phone takes it from its files.
+        A password no file sets, or sets empty, is left out: the line's credentials then come from elsewhere
+        (a per-phone file, a sign-in) and say nothing here. One only a file the phone may load sets is not known."""
+        hit = self.get(key)
+        if hit is None:
+            self._mark_unknown(acct, "sip_password", key)
+            return
+        if not hit[0].strip():
+            return
+        user = next((u[0].strip() for k in user_keys if (u := self.get(k)) and u[0].strip()), "")
+        where = self.where(key)
+        source = SourceRef(file=where, line=hit[1])
+        info = (SecretInfo(present=True, placeholder=True, source=source) if is_template(hit[0])
+                else describe_secret(hit[0], "" if is_template(user) else user, source))
+        self.account_secrets[n] = {"sip_password": info}
+        acct["sip_password.option"] = (key, where, hit[1])
+        if self.line_values is not None and not info.placeholder:
+            self.line_values.setdefault(hit[0], set()).add((where, hit[1]))
 
     def url(self, key: str) -> None:
         hit = self.get(key)
@@ -384,6 +448,7 @@ class _Phone:
             self._weakest_server(acct, f"account.{n}.sip_server.2.address", f"account.{n}.sip_server.2.transport_type",
                                  YEALINK_TRANSPORT, "udp")
             self.put(acct, "srtp", f"account.{n}.srtp_encryption", YEALINK_SRTP)
+            self.line_secret(str(n), acct, f"account.{n}.password", (f"account.{n}.auth_name", f"account.{n}.user_name"))
             self.accounts.append((str(n), acct))
 
     def _polycom(self) -> None:
@@ -421,6 +486,7 @@ class _Phone:
             acct["srtp.option"] = ("sec.srtp.require", srtp_file, srtp_line)
             if srtp_keys:
                 acct["srtp.placeholder"] = ("yes", srtp_file, srtp_line)
+            self.line_secret(str(n), acct, f"reg.{n}.auth.password", (f"reg.{n}.auth.userid", f"reg.{n}.address"))
             self.accounts.append((str(n), acct))
 
     def _grandstream(self) -> None:
@@ -436,11 +502,15 @@ class _Phone:
             else:
                 self.s["P237"] = (path[0] if "://" in path[0] else f"{scheme}://{path[0]}", path[1])
             self.url("P237")
-        if self.get("P47") and (self.get("P47") or ("", 0))[0]:
+        # P271, Account 1 Active (0 No, 1 Yes; default 1, Grandstream's GXP config templates): an inactive line
+        # never registers, so it is no SIP line of the phone (as Yealink's account.N.enable = 0).
+        active = (self.get("P271") or ("1", 0))[0].strip()
+        if active != "0" and self.get("P47") and (self.get("P47") or ("", 0))[0]:
             acct: dict[str, tuple[str, str, int]] = {}
             self.put(acct, "transport", "P130", GS_TRANSPORT)
             acct.setdefault("transport", ("udp", self.display, 0))
             self.put(acct, "srtp", "P183", GS_SRTP)
+            self.line_secret("1", acct, "P34", ("P36", "P35"))  # password; authenticate ID, else SIP user ID
             self.accounts.append(("1", acct))
 
     def _cisco_spa(self) -> None:
@@ -460,6 +530,7 @@ class _Phone:
             self.put(acct, "transport", f"SIP_Transport_{n}_", {"udp": "udp", "tcp": "tcp", "tls": "tls", "auto": "udp"})
             acct.setdefault("transport", ("udp", self.display, 0))
             self.put(acct, "srtp", f"Secure_Call_Setting_{n}_", {"yes": "mandatory", "no": "off"})
+            self.line_secret(str(n), acct, f"Password_{n}_", (f"Auth_ID_{n}_", f"User_ID_{n}_"))
             self.accounts.append((str(n), acct))
 
 
@@ -594,6 +665,11 @@ def _boot_target(folder: Path, path: str) -> str | None:
     return None if norm == ".." or norm.startswith("../") else norm
 
 
+def layer_of_unread(name: str) -> _Layer:
+    """A file the phone loads that is not read here (see _Unread)."""
+    return _Layer(f"<not read: {name}>", _Unread())
+
+
 def _boot_merge(boot: str, on: str, parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer],
                 listed: dict[str, list[str]]) -> _Merge:
     """The phone of a Yealink boot file (firmware 81+): the files it lists, applied in order, a later file's
@@ -620,10 +696,17 @@ def _boot_merge(boot: str, on: str, parsed: dict[str, _Parsed], layer_of: Callab
     folder = Path(boot).parent
     missing: list[str] = []
     steps: list[_Step] = []
-    for path, models, _line in includes:
+    for index, (path, models, line) in enumerate(includes, start=1):
+        bare = f"{BOOT_INCLUDE_PREFIX}{index}{BOOT_UNQUOTED}" in settings
+        # a bare word is never named (it could be anything pasted there): its line is
+        shown = f"the unquoted include on line {line}" if bare else path
         found = _boot_target(folder, path)
         if found is None or found not in parsed:
-            missing.append(path)
+            # The phone loads (or may load) a file that is not here: every setting the files read here leave
+            # unset, or that only earlier files set, may be its; not known, never the factory default's verdict.
+            missing.append(shown)
+            steps.append((layer_of_unread(shown), f"not known: {_shown_names([shown])}, listed by {name}, is not in "
+                                                   "the scanned folder and may set it"))
             continue
         other = parsed[found]
         if other[0] not in ("yealink", None):  # a boot file lists .cfg files: another boot file is none
@@ -636,7 +719,10 @@ def _boot_merge(boot: str, on: str, parsed: dict[str, _Parsed], layer_of: Callab
         if not _usable(other):
             continue
         why = ""
-        if models:
+        if bare:
+            why = (f"set by {label(found)}, which {name} lists on an include:config line without <...> or \"...\" "
+                   "around the file: whether the phone takes that line is not known")
+        elif models:
             shown = ", ".join(label(m.strip(), 16) for m in models.split(",", 8)[:8] if m.strip())
             why = (f"set by {label(found)}, which {name} lists for the phone model(s) {shown} only, and this "
                    "phone's model is not named in the files")
@@ -949,6 +1035,7 @@ def build_phone_facts(directory: Path) -> PhoneFacts:
             layers[display] = _Layer(display, parsed[display][1])
         return layers[display]
 
+    line_values: _LineValues = {}
     merges, part_of = _yealink_merges(parsed, layer_of)
     poly, listed_by, per_mac = _poly_merges(parsed, layer_of)
     merges.update(poly)
@@ -971,19 +1058,20 @@ def build_phone_facts(directory: Path) -> PhoneFacts:
             vendor = "polycom"  # the phone this master stands for: its listed files' settings, merged
         if vendor == "yealink-boot":
             vendor = "yealink"  # the phone of a boot file: the files it lists, merged
-        _add_phone(facts, display, vendor, settings, problems, merge, content)
+        _add_phone(facts, display, vendor, settings, problems, merge, content, line_values)
     for root, (_master, merge) in per_mac.items():
-        _add_phone(facts, root, "polycom", {}, [], merge, None)
+        _add_phone(facts, root, "polycom", {}, [], merge, None, line_values)
+    _mark_shared_lines(facts, line_values)
     facts.reindex()
     return facts
 
 
 def _add_phone(facts: PhoneFacts, display: str, vendor: str | None, settings: Settings, problems: list[Problem],
-               merge: _Merge, content: int | None) -> None:
+               merge: _Merge, content: int | None, line_values: _LineValues | None = None) -> None:
     """One phone root and its objects (none when it cannot be read)."""
     own = settings if merge.own is None else merge.own
     try:
-        objects, problems = _read_phone(display, vendor, own, [*problems, *merge.problems], merge)
+        objects, problems = _read_phone(display, vendor, own, [*problems, *merge.problems], merge, line_values)
     except Exception as exc:  # noqa: BLE001 - a hostile file the reader did not foresee: this file only
         objects, problems, content = [], [Problem(display, 0, f"file could not be read ({exc.__class__.__name__})",
                                                   True)], 0
@@ -994,10 +1082,10 @@ def _add_phone(facts: PhoneFacts, display: str, vendor: str | None, settings: Se
 
 
 def _read_phone(display: str, vendor: str | None, settings: Settings, problems: list[Problem],
-                merge: _Merge) -> tuple[list[ConfigObject], list[Problem]]:
-    if vendor is None or vendor == "polycom-master" or any(p.fatal for p in problems):
+                merge: _Merge, line_values: _LineValues | None = None) -> tuple[list[ConfigObject], list[Problem]]:
+    if vendor is None or vendor in ("polycom-master", "polycom-data") or any(p.fatal for p in problems):
         return [], problems
-    phone = _Phone(display, vendor, settings, tuple(merge.layers), tuple(merge.above))
+    phone = _Phone(display, vendor, settings, tuple(merge.layers), tuple(merge.above), line_values)
     phone.local, phone.boot = merge.local, merge.boot
     phone.build()
     problems = [*problems, *phone.problems]
@@ -1009,5 +1097,5 @@ def _read_phone(display: str, vendor: str | None, settings: Settings, problems: 
         acct["device"] = (display, display, 0)
         objects.append(ConfigObject.of({
             "kind": "phone.account", "name": f"{display} line {n}", "source": {"file": display, "line": 0},
-            "settings": _setting(acct), "secrets": {}}))
+            "settings": _setting(acct), "secrets": phone.account_secrets.get(n, {})}))
     return objects, problems

@@ -100,6 +100,36 @@ def _xml(raw: bytes) -> etree._Element:
     return etree.fromstring(raw, parser)
 
 
+# Poly files a phone downloads besides its configuration (Administrator Guide, "Master Configuration File":
+# LICENSE_DIRECTORY, CONTACTS_DIRECTORY; "Local Contact Directory"): the feature license file
+# (<licenses><licenseKey .../></licenses>) and the local contact directory (<directory><item_list>...). Their
+# root element and its first child name them; they hold no setting, so they are read as such (a note), never
+# as "not a recognised provisioning file" (which would hide nothing but cost the scan its coverage).
+_POLY_DATA_ROOTS = {"licenses": ("licensekey", "license key file"), "directory": ("item_list", "contact directory")}
+
+
+def _poly_data_file(raw: bytes, text: str, display: str) -> Problem | None:
+    """A note when the file is a Poly license key file or contact directory (no setting); None otherwise. A file
+    holding template syntax is never one (its content is not known until the server renders it)."""
+    head = text[:4096]
+    if not any(f"<{root}" in head for root in _POLY_DATA_ROOTS) or is_template(text[:65536]):
+        return None
+    from lxml import etree
+
+    try:
+        root = _xml(raw)
+    except (etree.XMLSyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(root.tag, str):
+        return None
+    child, what = _POLY_DATA_ROOTS.get(etree.QName(root).localname.lower(), ("", ""))
+    first = next((el for el in root if isinstance(el.tag, str)), None)
+    if not child or first is None or etree.QName(first).localname.lower() != child:
+        return None
+    return Problem(display, root.sourceline or 1, f"Poly {what}: holds no configuration setting; not judged",
+                   False, note=True)
+
+
 def sniff_vendor(text: str) -> str | None:
     head = text[:4096]
     if head.lstrip().startswith("#!version:"):  # Yealink's own first line: a value like "<logo>" or
@@ -228,6 +258,9 @@ _BOOT_DIRECTIVE = "include:config"
 _BOOT_QUOTES = {"<": ">", '"': '"', "\u201c": "\u201d"}  # <path>, "path", and the guide's typeset quotes
 
 
+BOOT_UNQUOTED = ".unquoted"  # include.<n>.unquoted: its path is not written <file.cfg> or "file.cfg"
+
+
 def boot_includes(settings: Settings) -> list[tuple[str, str, int]]:
     """(path, models, line) of each file a parsed boot file lists, in the order the phone applies them."""
     out = []
@@ -237,6 +270,7 @@ def boot_includes(settings: Settings) -> list[tuple[str, str, int]]:
             break
         out.append((hit[0], (settings.get(f"{BOOT_INCLUDE_PREFIX}{n}.models") or ("", 0))[0], hit[1]))
     return out
+
 
 
 def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int]:
@@ -282,9 +316,16 @@ def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int
             target = rest[len(_BOOT_DIRECTIVE):].strip()
             close = _BOOT_QUOTES.get(target[:1])
             path = target[1:-1].strip() if close and len(target) >= 2 and target.endswith(close) else ""
+            bare = not path and not close and len(target.split()) == 1
             if not path:
-                problems.add(lineno, "an include:config line whose file is not written <file.cfg> or \"file.cfg\"")
-                continue
+                # Yealink's guide writes the file <file.cfg> or "file.cfg"; a bare one word ("include:config
+                # sip.cfg") is kept as an include the phone may or may not take (its settings: not known), and a
+                # gap says so. Anything else names no file.
+                problems.add(lineno, "an include:config line whose file is not written <file.cfg> or \"file.cfg\""
+                             + ("; the phone may or may not load it" if bare else ""))
+                if not bare:
+                    continue
+                path = target
             if count >= MAX_CONFIG_FILES:
                 beyond += 1
                 continue
@@ -292,6 +333,8 @@ def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int
             settings[f"{BOOT_INCLUDE_PREFIX}{count}"] = (path, lineno)
             if models:
                 settings[f"{BOOT_INCLUDE_PREFIX}{count}.models"] = (models, lineno)
+            if bare:
+                settings[f"{BOOT_INCLUDE_PREFIX}{count}{BOOT_UNQUOTED}"] = ("1", lineno)
             continue
         key, sep, value = rest.partition("=")
         name = key.strip().lower().removeprefix("static.")
@@ -394,6 +437,9 @@ def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Setti
         if templated:
             problems.insert(0, _template_problem(display, len(templated), min(templated)))
     else:
+        data = _poly_data_file(raw, text, display)
+        if data is not None:
+            return "polycom-data", {}, [data], 0
         template = "; it is an unrendered template ({$var}, {{ var }}, ${VAR})" if is_template(text[:65536]) else ""
         problems.append(Problem(display, 0, "not a recognised provisioning file (Yealink, Poly, Grandstream, Cisco SPA)"
                                 + template, False))

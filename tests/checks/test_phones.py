@@ -12,7 +12,7 @@ from tests.conftest import statuses, write_tree
 from voxaudit.collectors.offline import collect_phone_files
 from voxaudit.model import Status
 
-FAIL, PASS, NA = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE
+FAIL, PASS, NA, ERROR = Status.FAIL, Status.PASS, Status.NOT_APPLICABLE, Status.ERROR
 
 WEAK = {
     "805ec0aa0001.cfg": """#!version:1.0.0.1
@@ -107,7 +107,9 @@ def test_every_vendor_weakness_is_found(tmp_path, run):
     assert statuses(run("PHONE-ACC-101", facts), FAIL) == phones
     assert statuses(run("PHONE-PRV-101", facts), FAIL) == phones
     assert statuses(run("PHONE-PRV-102", facts), FAIL) == {"phone 805ec0aa0001.cfg"}
-    assert run("PHONE-NTF-101", facts) == {"phone 805ec0aa0001.cfg": FAIL}  # popups default on
+    # popups default on (Yealink); the other vendors' popup options are not read: ERROR, never NOT_APPLICABLE
+    assert run("PHONE-NTF-101", facts) == {"phone 805ec0aa0001.cfg": FAIL, "phone 0004f2aa0002.cfg": ERROR,
+                                           "phone cfg000b82aa0003.txt": ERROR, "phone spa504g-aa0004.xml": ERROR}
 
 
 def test_hardened_phones_pass(tmp_path, run, registry):

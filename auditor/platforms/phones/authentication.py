@@ -1,4 +1,5 @@
-"""Desk phones' admin (web UI) password as provisioned, one record per provisioning file.
+"""Desk phones' admin (web UI) password as provisioned, one record per provisioning file, and each SIP line's
+password where the files set one (a line secret in a provisioning file is as readable as the admin one).
 
 Each vendor names the option its own way (Yealink static.security.user_password, Polycom
 device.auth.localAdminPassword, Grandstream P2, Cisco SPA Admin_Passwd); the phone facts carry that
@@ -37,18 +38,44 @@ def admin_passwords(facts: PhoneFacts) -> Iterator[AccountSecret]:
                             secret=SecretShape.of(info), undecidable=undecidable)
 
 
+def line_passwords(facts: PhoneFacts) -> Iterator[AccountSecret]:
+    """Each enabled SIP line's password as the phone's files set it (Yealink account.N.password, Poly
+    reg.N.auth.password, Grandstream P34, Cisco SPA Password_N_): the line's registration secret, whoever reads
+    the file (or the phone's web UI) can take it. A line whose files set none is not judged here."""
+    for a in facts.of_kind("phone.account"):
+        info = a.secrets.get("sip_password")
+        unknown = a.get("sip_password.unknown") or ""
+        if info is None and not unknown:
+            continue
+        option = a.get("sip_password.option") or "SIP password"
+        undecidable = unknown or (f"{option} is a placeholder filled in at deployment; its strength cannot be "
+                                  "judged from the configuration" if info is not None and info.placeholder else "")
+        yield AccountSecret(subject=a.name, source=(info.source or a.source) if info else a.source,
+                            section=a.name, account="SIP line", setting=option, option=option,
+                            secret=SecretShape.of(info), undecidable=undecidable)
+
+
+def phone_secrets(facts: PhoneFacts) -> Iterator[AccountSecret]:
+    """The admin password of each phone, then the SIP password of each of its lines."""
+    yield from admin_passwords(facts)
+    yield from line_passwords(facts)
+
+
 def admin_fix(cred: AccountSecret) -> list[str]:
     return [f"{cred.option} -> random, 16+ characters"]
 
 
 def admin_change(cred: AccountSecret) -> list[Change]:
-    """A new admin password is a person's choice: a marked note, never a value."""
+    """A new password is a person's choice: a marked note, never a value."""
+    if cred.account != "admin":
+        return [note(cred.section, cred.section, f"give the SIP line a random password of 16+ characters ({cred.option}), "
+                     "the same on the PBX account it registers to; voxaudit writes no password", kind="phone.account")]
     return [note(cred.section, cred.section, f"give the phone's admin password a random value of 16+ characters ({cred.option}; "
                  "Yealink: security.user_password = admin:<new password>); voxaudit writes no password",
                  kind="phone.device")]
 
 
 BINDINGS = (
-    Binding("AUTH-SECRET-101", "phone", admin_passwords, ("provisioning",), "PHONE-ACC-101", REMEDIATION, admin_fix,
+    Binding("AUTH-SECRET-101", "phone", phone_secrets, ("provisioning",), "PHONE-ACC-101", REMEDIATION, admin_fix,
             none="no provisioning files", change=admin_change),
 )

@@ -16,15 +16,23 @@ POPUPS = (("voicemail", "voicemail_popup"), ("missed-call", "missed_call_popup")
 REMEDIATION = {
     "yealink": "features.voice_mail_popup.enable = 0 and features.missed_call_popup.enable = 0 (the phone still "
                "lights its message indicator).",
-    "polycom": "Not assessed by this check.",
-    "grandstream": "Not assessed by this check.",
-    "cisco-spa": "Not assessed by this check.",
+    "polycom": "voxaudit does not read Poly's idle-screen popup options; verify on the phone that voicemail and "
+               "missed-call details do not show on the idle screen.",
+    "grandstream": "voxaudit does not read Grandstream's idle-screen popup options; verify them on the phone.",
+    "cisco-spa": "voxaudit does not read the SPA idle-screen popup options; verify them on the phone.",
 }
 
 
 def idle_popups(facts: PhoneFacts) -> Iterator[IdleScreenAlerts]:
     for d in facts.of_kind("phone.device"):
-        if (d.get("vendor") or "phone") != "yealink":
+        vendor = d.get("vendor") or "phone"
+        if vendor != "yealink":
+            # A phone whose popup options voxaudit does not read still shows voicemail and missed-call
+            # details by default: not known, never "no phone here" (NOT_APPLICABLE) nor a PASS.
+            yield IdleScreenAlerts(subject=f"phone {d.name}", source=d.source, section=d.name,
+                                   undecidable=f"the {vendor} idle-screen voicemail and missed-call popup options are "
+                                               "not read (no option name verified against the vendor's "
+                                               "documentation); verify them on the phone")
             continue
         unset = [d.get(f"{key}.option") or key for _name, key in POPUPS if d.get(f"{key}.placeholder")]
         if unset:  # an unrendered template's placeholder: not known, never FAIL on the default behind it
@@ -56,5 +64,5 @@ def popup_change(alerts: IdleScreenAlerts) -> list[Change]:
 
 BINDINGS = (
     Binding("NTF-PHI-104", "phone", idle_popups, ("provisioning",), "PHONE-NTF-101", REMEDIATION, popup_fix,
-            none="no phone whose popup options are known (Yealink)", change=popup_change),
+            none="no provisioning files", change=popup_change),
 )
