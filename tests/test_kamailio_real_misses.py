@@ -48,9 +48,10 @@ def test_pvar_open_at_end_of_line_takes_the_rest_of_it(tmp_path):
 
 def test_listen_with_an_empty_substdef_address_keeps_its_protocol(tmp_path, run):
     """An installer template (dSIPRouter) leaves ``#!substdef "!INTERNAL_IP_ADDR!!g"`` empty:
-    ``listen = tls:INTERNAL_IP_ADDR:5061`` is a TLS listener, never the udp default."""
+    ``listen = tls:INTERNAL_IP_ADDR:5061`` is a TLS listener, never the udp default (TLS switched on: without
+    it Kamailio never opens the tls socket, tests/test_fs_kamailio_real_misses.py)."""
     root = write_tree(tmp_path, {"kamailio.cfg": '#!substdef "!IP!!g"\nlisten = tls:IP:5061\nlisten = udp:IP:5060\n'
-                                                 'listen = TCP:127.0.0.1:5060\n'})
+                                                 'listen = TCP:127.0.0.1:5060\nenable_tls=yes\nloadmodule "tls.so"\n'})
     facts = collect_kamailio_tree(root)
     protos = {o.name: o.get("proto") for o in facts.of_kind("kamailio.listen")}
     assert protos == {"tls::5061": "tls", "udp::5060": "udp", "TCP:127.0.0.1:5060": "tcp"}

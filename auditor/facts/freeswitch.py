@@ -34,7 +34,9 @@ from voxaudit.facts.common import (
     PlatformFacts,
     Setting,
     describe_gaps,
+    inline_credentials,
     is_secret_key,
+    redact_inline_credentials,
 )
 from voxaudit.facts.host import HostEvidence
 from voxaudit.model import SourceRef
@@ -55,12 +57,15 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "directory": ("section", ("directory",)),
     "voicemail.conf.xml": ("configuration", ("voicemail.conf",)),
     "logfile.conf.xml": ("configuration", ("logfile.conf",)),
-    "cdr_csv.conf.xml": ("configuration", ("cdr_csv.conf",)),
+    # mod_cdr_csv's files, and the web services mod_xml_cdr / mod_json_cdr post every call record to
+    "cdr_csv.conf.xml": ("configuration", ("cdr_csv.conf", "xml_cdr.conf", "json_cdr.conf")),
     "event_socket.conf.xml": ("configuration", ("event_socket.conf",)),
     # mod_xml_rpc's HTTP API (do_config(): http-port, auth-realm/user/pass); judged when the module loads
     "xml_rpc.conf.xml": ("configuration", ("xml_rpc.conf",)),
     "acl.conf.xml": ("configuration", ("acl.conf",)),
     "modules.conf.xml": ("configuration", ("pre_load_modules.conf", "modules.conf", "post_load_modules.conf")),
+    # the core's own settings: core-db-dsn, the database FreeSWITCH keeps its channels and registrations in
+    "switch.conf.xml": ("configuration", ("switch.conf",)),
 }
 # Parts that only one module reads: nothing asks for them at run time when it does not load.
 PART_MODULES = {"xml_rpc.conf.xml": "mod_xml_rpc"}
@@ -79,8 +84,6 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
     # <commands> run API commands taken from it, <logging> ships the log; each with broker credentials
     "amqp.conf": ("event_socket.conf.xml", "mod_amqp", "events sent to an AMQP broker and API commands taken "
                   "from it, with the broker's credentials"),
-    "xml_cdr.conf": ("cdr_csv.conf.xml", "mod_xml_cdr", "where call records are sent, and with which credentials"),
-    "json_cdr.conf": ("cdr_csv.conf.xml", "mod_json_cdr", "where call records are sent, and with which credentials"),
     "cdr_pg_csv.conf": ("cdr_csv.conf.xml", "mod_cdr_pg_csv", "a call record database and its credentials"),
     "cdr_sqlite.conf": ("cdr_csv.conf.xml", "mod_cdr_sqlite", "a call record database"),
     "odbc_cdr.conf": ("cdr_csv.conf.xml", "mod_odbc_cdr", "a call record database and its credentials"),
@@ -147,6 +150,42 @@ class FreeSwitchFacts(PlatformFacts, tag="freeswitch", kw_only=True):
             if gap:
                 out.append((f"(unread parts of {ROOT})", gap))
         return out
+
+
+# libpq / MariaDB connection-string keywords (key=value, blank- or ';'-separated, values maybe quoted)
+_DSN_KV_RE = re.compile(r"(?:^|[\s;])(password|pwd|user|uid|username)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s;]*)",
+                        re.IGNORECASE)
+MAX_DSN_CHARS = 4096
+MAX_CDR_URLS = 20  # mod_xml_cdr.c / mod_json_cdr.c MAX_URLS
+
+
+def dsn_credentials(dsn: str) -> tuple[str, str, str | None]:
+    """(database kind, user, password) of a FreeSWITCH database DSN: a URI ("postgresql://user:pw@host/db",
+    also after "pgsql://"), libpq or MariaDB keywords ("pgsql://hostaddr=... user=x password='y'",
+    "mariadb://Server=...;Uid=x;Pwd=y"), or ODBC's "dsn:user:password" (switch_odbc.c). The password is
+    None when the DSN names none (the database then authenticates otherwise: .pgpass, trust, peer)."""
+    text = dsn.strip()[:MAX_DSN_CHARS]
+    scheme, sep, rest = text.partition("://")
+    kind = scheme.lower() if sep and scheme.replace("_", "").isalnum() else "odbc"
+    inner, nested, _ = rest.partition("://")
+    if sep and nested and inner.replace("_", "").isalnum():  # "pgsql://postgresql://user:pw@host/db"
+        return (kind, *dsn_credentials(rest)[1:])
+    creds = inline_credentials(text)
+    if creds:
+        return kind, creds[0][0], creds[0][1]
+    found: dict[str, str] = {}
+    for m in _DSN_KV_RE.finditer(rest if sep else text):
+        key, value = m.group(1).lower(), m.group(2)
+        if value.startswith("'") and value.endswith("'") and len(value) >= 2:
+            value = value[1:-1].replace("\\'", "'").replace("\\\\", "\\")
+        found["password" if key in {"password", "pwd"} else "user"] = value
+    if found:
+        return kind, found.get("user", ""), found.get("password") or None
+    if kind == "odbc" and "=" not in text:  # ODBC "dsn:user:password"
+        fields = (rest if sep else text).split(":", 2)
+        if len(fields) == 3:
+            return kind, fields[1], fields[2] or None
+    return kind, "", None
 
 
 def _switch_true(value: str | None) -> bool:
@@ -296,7 +335,8 @@ class _Builder:
         readers = {"sofia.conf": self.sofia, "voicemail.conf": self.voicemail, "logfile.conf": self.logfile,
                    "acl.conf": self.acl, "event_socket.conf": self.settings_part, "xml_rpc.conf": self.xml_rpc,
                    "cdr_csv.conf": self.settings_part, "modules.conf": self.modules_part,
-                   "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part}
+                   "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part,
+                   "switch.conf": self.switch_conf, "xml_cdr.conf": self.cdr_upload, "json_cdr.conf": self.cdr_upload}
         for el in sec.children:
             if el.tag != "configuration":
                 continue  # FreeSWITCH looks only for <configuration>; the rest is reported as unplaced
@@ -483,6 +523,63 @@ class _Builder:
         settings = cfg.child("settings")
         self.obj(part.replace(".conf.xml", "") + ".settings", part, settings if settings is not None else cfg,
                  self.pairs(settings))
+
+    def switch_conf(self, cfg: Element, name: str) -> None:
+        """switch_core.c switch_load_core_config(): the last non-empty core-db-dsn counts. The DSN itself
+        is never kept (it holds the database password): only its kind, and its password and user as a
+        secret judged against that user."""
+        settings = cfg.child("settings")
+        pairs: list[tuple[str, str, Element]] = []
+        dsn: tuple[str, Element] | None = None
+        for key, value, el in self.pairs(settings):
+            if key.lower().endswith("dsn"):
+                if key.lower() == "core-db-dsn" and value:
+                    dsn = (value, el)
+                continue
+            pairs.append((key, value, el))
+        user = ""
+        if dsn is not None:
+            value, el = dsn
+            kind, user, password = dsn_credentials(value)
+            pairs.append(("core-db-dsn", kind, el))
+            if password is not None:
+                pairs.append(("core-db-dsn.password", password, el))
+            elif "\x01" in value:  # the DSN (or its credentials) exists only on the running host
+                pairs.append(("core-db-dsn.password", "\x01", el))
+        self.obj("switch.settings", CONF_PART[name], settings if settings is not None else cfg, pairs,
+                 identity="" if "\x01" in user else user)
+
+    def cdr_upload(self, cfg: Element, name: str) -> None:
+        """mod_xml_cdr / mod_json_cdr do_config(): each non-empty ``url`` param is one more destination (at
+        most MAX_CDR_URLS, "maximum urls configured!" past them), the last non-empty ``cred`` ("user:password")
+        logs into all of them. A URL is kept without any ``user:password@`` it carries; the password is a
+        secret judged against the user."""
+        settings = cfg.child("settings")
+        pairs: list[tuple[str, str, Element]] = []
+        urls = 0
+        cred: tuple[str, Element] | None = None
+        for key, value, el in self.pairs(settings):
+            low = key.lower()
+            if low == "url" and value:
+                if urls >= MAX_CDR_URLS:
+                    self.note("cdr_csv.conf.xml", el, f"more than {MAX_CDR_URLS} url params: {label(name)}'s module "
+                              "refuses the rest (\"maximum urls configured!\"); not in effect")
+                    continue
+                for _user, password in inline_credentials(value)[:1]:
+                    pairs.append((f"url.{urls}.password", password, el))
+                pairs.append((f"url.{urls}", redact_inline_credentials(value), el))
+                urls += 1
+            elif low == "cred":
+                if value:
+                    cred = (value, el)
+            elif not is_secret_key(low):
+                pairs.append((key, value, el))
+        user = ""
+        if cred is not None:
+            user, _, password = cred[0].partition(":")
+            pairs.append(("cred.password", password, cred[1]))
+        self.obj("cdr.upload", name, settings if settings is not None else cfg, pairs,
+                 identity="" if "\x01" in user else user)
 
     def xml_rpc(self, cfg: Element, name: str) -> None:
         """mod_xml_rpc's do_config(): the last non-empty value of each <settings> param counts (an

@@ -288,6 +288,11 @@ def build_kamailio_facts(cfg_dir: Path, root: str = "kamailio.cfg", flavor: str 
         problems.append(ParseProblem(file=tls_param.source.file, line=tls_param.source.line, fatal=False,
                                      message=f"modparam tls config names {tls_name!r}, which is not in the copy; "
                                              "TLS settings not assessed"))
+    if present and not tls_loaded:
+        # main.c disables TLS when no TLS module is loaded; nothing reads the file (ENC-SIG-102 says TLS is off)
+        problems.append(ParseProblem(file=tls_name, line=0, fatal=False, note=True, message=(
+            "tls.so is not loaded, so Kamailio runs without TLS and does not read this file; its profiles are "
+            "not in force")))
     if present and tls_param is None and tls_loaded:
         problems.append(ParseProblem(file=tls_name, line=0, fatal=False, note=True, message=(
             "no modparam(\"tls\", \"config\") names this file, so the tls module does not read it; the TLS "

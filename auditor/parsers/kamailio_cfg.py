@@ -76,6 +76,11 @@ MAX_MODULE_NAME = 59  # sr_module.c: "too long module name" at 60 (MOD_<name> fi
 _DIRECTIVE_RE = re.compile(r"[ \t]*(?:#!|!!)([A-Za-z_]+)")
 _ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GLOBAL_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=")
+# cfg.lex FLAGS_DECL "flags"|"bool" and AVPFLAGS_DECL "avpflags": a comma-separated list of names,
+# flags with an optional ":number" (cfg.y flag_spec)
+FLAG_DECLS = {"flags", "bool", "avpflags"}
+_FLAG_LIST_RE = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*(?:\s*:\s*\d+)?(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*(?:\s*:\s*\d+)?)*\s*")
+MAX_DECL_PARTS = 100_000  # a declaration longer than this ends at the newline (bounded statement size)
 ROUTE_KINDS = {"request_route", "reply_route", "onreply_route", "failure_route", "branch_route", "event_route",
                "route", "onsend_route", "local_route", "startup_route", "timer_route", "error_route"}
 _ROUTE_RE = re.compile(r"\s*([a-z_]+)\s*(?:\[([^\]]{0,256})\])?\s*")
@@ -460,7 +465,7 @@ class _Loader:
                     state.eat_newline = False
                 else:
                     state.buf.append("\n")
-            elif not state.comment and not state.cont and self.paren == 0:
+            elif not state.comment and not state.cont and self.paren == 0 and not self.list_goes_on():
                 self.flush()  # a newline outside parentheses ends a statement (globals take no ';')
         if state.quote:
             self.fatal(rel, state.str_line, "string never closed (Kamailio stops at the end of the file)")
@@ -645,6 +650,24 @@ class _Loader:
             self.fatal(rel, lineno, "#!define values expand to more than 8 MiB of text")
         self.lex(value, rel, lineno, state, nest + 1)
 
+    def list_goes_on(self) -> bool:
+        """Is the pending statement a ``flags``/``bool``/``avpflags`` declaration whose list is still open
+        (the keyword alone, or a trailing comma)? cfg.lex skips newlines, so cfg.y's flag_list goes on
+        over lines while a COMMA follows."""
+        stmt = self.stmt
+        if stmt is None or self.route or self.opensips or len(stmt.parts) > MAX_DECL_PARTS:
+            return False
+        head = stmt.parts[0]
+        if isinstance(head, _Lit) or head.strip() not in FLAG_DECLS:
+            return False
+        # the last non-blank part (a few blanks at most: constant work per line, never the whole statement)
+        for part in reversed(stmt.parts):
+            if isinstance(part, _Lit):
+                return False
+            if part.strip():
+                return part is head or part.rstrip().endswith(",")
+        return False
+
     def emit(self, text: str, rel: str, lineno: int) -> None:
         if self.stmt is None:
             if not text.strip() and text != "":
@@ -732,6 +755,10 @@ class _Loader:
                 return
         elif first == "loadpath":
             return  # where modules are loaded from: nothing to audit
+        elif first in FLAG_DECLS and not self.opensips:
+            # cfg.y flags_decl / avpflags_decl: names for flag numbers ("flags FLT_ACC:1, FLT_NAT;")
+            if _FLAG_LIST_RE.fullmatch(code[len(first):]) is not None:
+                return
         elif first == "cfgengine":
             lits = [p for p in stmt.parts if isinstance(p, _Lit)]
             engine = lits[0].strip().lower() if lits else code[len(first):].strip().lower()

@@ -145,10 +145,12 @@ def test_plaintext_sip_on_the_network_fails_alike_everywhere(tree, tmp_path, reg
     assert _statuses(registry, "ENC-SIG-101", _freeswitch(tmp_path, "fs-tls", _profile("10.0.0.5", "true", "true"))) == {PASS}
     fs_hidden = _freeswitch(tmp_path, "fs-hidden", _profile("10.0.0.5", "$${tls_on}", "true"))
     assert _statuses(registry, "ENC-SIG-101", fs_hidden) == {ERROR}
-    for name, collect, cfg, key in (("k", collect_kamailio_tree, "kamailio.cfg", "listen"),
-                                    ("o", collect_opensips_tree, "opensips.cfg", "socket")):
+    # Kamailio opens a tls socket only with TLS switched on (enable_tls and tls.so: main.c, socket_info.c)
+    for name, collect, cfg, key, tls_on in (
+            ("k", collect_kamailio_tree, "kamailio.cfg", "listen", 'enable_tls=yes\nloadmodule "tls.so"\n'),
+            ("o", collect_opensips_tree, "opensips.cfg", "socket", "")):
         facts = collect(write_tree(tmp_path / name, {cfg: f"{key}=udp:10.0.0.5:5060\n{key}=udp:127.0.0.1:5060\n"
-                                                            f"{key}=tls:10.0.0.5:5061\n"}))
+                                                            f"{key}=tls:10.0.0.5:5061\n{tls_on}"}))
         assert _outcomes(registry, "ENC-SIG-101", facts) == {
             "listen udp:10.0.0.5:5060": (FAIL, ["listen=tls:10.0.0.5:5061"]),
             "listen udp:127.0.0.1:5060": (PASS, []), "listen tls:10.0.0.5:5061": (PASS, [])}, name

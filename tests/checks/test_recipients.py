@@ -195,16 +195,17 @@ def test_judge_branches():
     assert judge(undecided, [CARRIER]).status == ERROR
 
 
-def test_unread_call_record_destination_is_an_error_not_a_silent_pass(registry):
-    """somleng/freeswitch-config ships json_cdr.conf.xml (where call records are POSTed), which the reader
-    does not read: BAA-101 is ERROR there, so the data-flow inventory is never silently complete."""
+def test_call_record_upload_destination_is_a_recipient(registry):
+    """somleng/freeswitch-config ships json_cdr.conf.xml: mod_json_cdr POSTs every call record to its url
+    ($${mod_json_cdr_url} = https://www.example.com/path): that host is a recipient, not covered by the
+    register given, so FAIL; the rayo.conf gap (remote call control) is no recipient of BAA-101."""
     facts = collect_freeswitch_tree(FIXTURES / "freeswitch" / "somleng-freeswitch-config")
     prof = load_profile("hipaa-security-rule", registry)
     results, _, _ = evaluate([TargetRecord(name="fs", platform="freeswitch", facts=facts)], registry, prof, [],
                              today=TODAY, registers={"fs": [CARRIER]})
     baa = [r for r in results if r.check_id == "BAA-101"]
-    assert [(r.status, r.resource) for r in baa] == [(ERROR, "(unread parts of cdr_csv.conf.xml)")]
-    assert "json_cdr.conf" in baa[0].evidence
+    assert [(r.status, r.resource) for r in baa] == [(FAIL, "www.example.com (call records upload (mod_json_cdr))")]
+    assert "json_cdr.conf url" in baa[0].evidence
 
 
 def test_engine_passes_each_targets_register(registry):

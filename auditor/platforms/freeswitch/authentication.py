@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 
 from voxaudit.control import Binding
 from voxaudit.facts.common import ConfigObject
-from voxaudit.facts.freeswitch import FreeSwitchFacts
+from voxaudit.facts.freeswitch import RUNTIME_KEY, FreeSwitchFacts
 from voxaudit.model import SourceRef
 from voxaudit.platforms.freeswitch.common import (
     acl_limits,
@@ -107,6 +107,50 @@ def xml_rpc_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
                             secret=SecretShape.of(None))  # no realm: no login is asked for
     elif s.get("auth-user") and "auth-pass" in s.secrets:
         yield _secret(s, "auth-pass", subject)
+
+
+CORE_DB_SUBJECT = "core database (switch.conf core-db-dsn)"
+CORE_DB_KEY = "core-db-dsn.password"
+
+
+def core_db_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
+    """The password in switch.conf's core-db-dsn: the database that holds every channel, registration
+    and call detail FreeSWITCH keeps (switch_core.c; the last non-empty core-db-dsn counts). A DSN
+    without a password leaves the login to the database server (.pgpass, trust, peer): not judged here."""
+    s = facts.first("switch.settings")
+    if s is None or not s.get("core-db-dsn"):
+        return
+    hidden = runtime_reason(s, CORE_DB_KEY)
+    if hidden is not None:
+        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT, hidden[0], hidden[1])
+    elif CORE_DB_KEY in s.secrets:
+        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT)
+    else:
+        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT, "core-db-dsn names no password: the database server decides "
+                      "how FreeSWITCH logs in (.pgpass, trust or peer authentication), outside the configuration",
+                      s.location("core-db-dsn"))
+
+
+def cdr_upload_secrets(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
+    """The ``cred`` (user:password) mod_xml_cdr / mod_json_cdr log into their CDR web service with, and a
+    password written into a url itself, for the modules that load."""
+    for upload in facts.of_kind("cdr.upload"):
+        module = {"xml_cdr.conf": "mod_xml_cdr", "json_cdr.conf": "mod_json_cdr"}.get(upload.name)
+        if module is None or module_loaded(facts, module) is False:
+            continue
+        keys = [k for k in (*upload.secrets, *(upload.values(RUNTIME_KEY) or ())) if k.endswith(".password")]
+        for key in dict.fromkeys(keys):
+            subject = f"call records upload {upload.name} {key.removesuffix('.password')}"
+            hidden = runtime_reason(upload, key)
+            if hidden is not None:
+                yield _secret(upload, key, subject, hidden[0], hidden[1])
+            else:
+                yield _secret(upload, key, subject)
+
+
+def core_db_fix(cred: AccountSecret) -> list[str]:
+    return ['<param name="core-db-dsn" value="pgsql://hostaddr=127.0.0.1 dbname=freeswitch user=freeswitch '
+            'password=<random, 16+ characters>"/>']
 
 
 def secret_fix(cred: AccountSecret) -> list[str]:
@@ -259,7 +303,32 @@ BLIND_REG_REMEDIATION = {
     "fusionpbx": "Advanced > SIP Profiles > (profile): accept-blind-reg = false.",
 }
 
+CORE_DB_REMEDIATION = {
+    "freeswitch": "Give the core database user a random password of 16+ characters (ALTER ROLE ... PASSWORD) and "
+                  "put it in switch.conf.xml core-db-dsn (or the variable it uses).",
+    "fusionpbx": "Give the freeswitch database user a random password of 16+ characters and set it in the DSN "
+                 "FusionPBX writes (Advanced > Variables: dsn / switch.conf.xml core-db-dsn).",
+}
+
+CDR_CRED_REMEDIATION = {
+    "freeswitch": "Give the call-record web service a random password of 16+ characters and set it in "
+                  "xml_cdr.conf.xml / json_cdr.conf.xml cred (user:password), never inside the url.",
+    "fusionpbx": "Set a random 16+ character password for the CDR import (xml_cdr.conf.xml cred, and FusionPBX's "
+                 "Advanced > Default Settings > CDR http_enabled credentials to match).",
+}
+
+
+def cdr_cred_fix(cred: AccountSecret) -> list[str]:
+    return ['<param name="cred" value="<user>:<random, 16+ characters>"/>']
+
+
 BINDINGS = (
+    Binding("AUTH-SECRET-101", "freeswitch", core_db_secret, ("switch.conf.xml",), remediation=CORE_DB_REMEDIATION,
+            fix=core_db_fix, none="switch.conf sets no core-db-dsn (the core database is a local SQLite file)",
+            change=secret_change),
+    Binding("AUTH-SECRET-101", "freeswitch", cdr_upload_secrets, ("cdr_csv.conf.xml",),
+            remediation=CDR_CRED_REMEDIATION, fix=cdr_cred_fix,
+            none="no call-record web service login (mod_xml_cdr / mod_json_cdr cred)", change=secret_change),
     Binding("AUTH-SECRET-101", "freeswitch", directory_secrets, ("directory",), "FS-ACC-103", DIRECTORY_REMEDIATION,
             secret_fix, none="no directory users", change=secret_change),
     Binding("AUTH-SECRET-101", "freeswitch", esl_secret, ("event_socket.conf.xml",), "FS-ESL-102", ESL_REMEDIATION,

@@ -12,10 +12,12 @@ Read as mod_sofia and mod_voicemail read them:
 * **Voicemail email**: the domain of each directory user's ``vm-mailto`` and ``vm-notify-mailto``
   (comma-separated addresses). FreeSWITCH sends them through switch.conf.xml's ``mailer-app``
   (default sendmail), whose relay is set in the MTA's configuration: an ERROR saying so.
-* Call-record destinations (mod_xml_cdr/mod_json_cdr URLs, mod_cdr_pg_csv, mod_odbc_cdr DSNs) are
-  in files the FreeSWITCH reader does not yet read: it reports each present one as an unread part of
-  cdr_csv.conf.xml (a gap), a source of the gateway binding, so BAA-101 is ERROR there rather than
-  silently missing a recipient.
+* **Call-record uploads**: the host of each ``url`` of xml_cdr.conf / json_cdr.conf (mod_xml_cdr.c,
+  mod_json_cdr.c do_config: every non-empty url, at most 20) when its module loads: each call's record
+  (numbers, names, times) is posted there.
+* Other call-record destinations (mod_cdr_pg_csv, mod_odbc_cdr DSNs) are in files the FreeSWITCH
+  reader does not yet read: it reports each present one as an unread part of cdr_csv.conf.xml (a gap),
+  a source of the gateway binding, so BAA-101 is ERROR there rather than silently missing a recipient.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.freeswitch import FreeSwitchFacts
 from voxaudit.model import SourceRef
 from voxaudit.platforms.asterisk.recipients import RecipientSet, register_fix, uri_host
+from voxaudit.platforms.freeswitch.common import module_loaded
 from voxaudit.platforms.freeswitch.gateways import loaded_gateways
 from voxaudit.platforms.host import relay_recipients
 from voxaudit.records.recipients import PhiRecipient, normal_host
@@ -112,7 +115,41 @@ def voicemail_email(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
                                        "(docs/evidence.md), and list that provider in the register")
 
 
+CDR_MODULES = {"xml_cdr.conf": "mod_xml_cdr", "json_cdr.conf": "mod_json_cdr"}
+
+
+def cdr_uploads(facts: FreeSwitchFacts) -> Iterator[PhiRecipient]:
+    """The web services the loaded CDR modules post every call record to (module docstring)."""
+    found = RecipientSet()
+    for upload in facts.of_kind("cdr.upload"):
+        module = CDR_MODULES.get(upload.name)
+        if module is None or module_loaded(facts, module) is False:
+            continue  # not loaded: nothing is sent (None, modules.conf.xml not collected: it may be)
+        role = f"call records upload ({module})"
+        for key in sorted((k for k in upload.settings if k.startswith("url.") and k.count(".") == 1),
+                          key=lambda k: int(k.split(".")[1]) if k.split(".")[1].isdigit() else 0):
+            url = upload.get(key) or ""
+            if "$${" in url:  # known only on the running host
+                yield PhiRecipient(subject=f"{role} at {upload.name} url", source=upload.location(key), role=role,
+                                   how=f"{upload.name} url", undecidable="the url is a variable set on the running "
+                                   "host; the party it posts call records to is not in the files")
+                continue
+            found.add(role, _url_host(url), f"{upload.name} url", upload.location(key))
+    yield from found.records()
+
+
+def _url_host(url: str) -> str:
+    """The host of an http(s) URL (split on fixed characters: linear in the text)."""
+    rest = url.strip().split("://", 1)[-1]
+    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 BINDINGS = (
+    Binding("BAA-101", "freeswitch", cdr_uploads, ("cdr_csv.conf.xml",), remediation=REMEDIATION,
+            none="no call records are posted to a web service (mod_xml_cdr / mod_json_cdr)", fix=register_fix),
     Binding("BAA-101", "freeswitch", gateways, ("sofia", "cdr_csv.conf.xml"), remediation=REMEDIATION,
             fix=register_fix, none="no sofia gateway"),
     Binding("BAA-101", "freeswitch", voicemail_email, ("directory",), remediation=REMEDIATION,

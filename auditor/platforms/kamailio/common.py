@@ -1,6 +1,9 @@
 """Kamailio and OpenSIPS knowledge the adapter's views share (no I/O)."""
 from __future__ import annotations
 
+from typing import Optional
+
+from voxaudit.facts.common import ConfigObject
 from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 
 TRUE = {"yes", "1", "true", "on"}
@@ -8,14 +11,44 @@ TRUE = {"yes", "1", "true", "on"}
 OPENSIPS_TLS_PROTOS = {"proto_tls", "proto_wss"}
 
 
+# cfg.lex: ENABLE_TLS "enable_tls"|"tls_enable", DISABLE_TLS "disable_tls"|"tls_disable"; cfg.y sets
+# tls_disable = !value or value, so the last of the four lines read wins. Its YES/NO tokens.
+TLS_SWITCHES = {"enable_tls": True, "tls_enable": True, "disable_tls": False, "tls_disable": False}
+_CFG_YES = {"yes", "true", "on", "enable"}
+_CFG_NO = {"no", "false", "off", "disable"}
+
+
+def _cfg_bool(value: str) -> Optional[bool]:
+    """A cfg.lex YES/NO word or a NUMBER (non-zero is true); None for anything else (cfg.y refuses it)."""
+    v = value.strip().strip('"').lower()
+    if v in _CFG_YES:
+        return True
+    if v in _CFG_NO:
+        return False
+    if v.isdigit():
+        return int(v) != 0
+    return None
+
+
+def tls_switch(facts: KamailioFacts) -> Optional[ConfigObject]:
+    """The global line that decides whether Kamailio's core TLS is on: the last enable_tls, tls_enable,
+    disable_tls or tls_disable (cfg.y: each assignment overwrites tls_disable); None when no line sets it."""
+    found = [g for g in facts.of_kind("kamailio.global") if g.name.lower() in TLS_SWITCHES]
+    return found[-1] if found else None
+
+
 def tls_enabled(facts: KamailioFacts) -> bool:
-    """Kamailio: ``enable_tls=yes`` and tls.so loaded (the default config keeps both behind WITH_TLS);
-    OpenSIPS: the proto_tls module, or proto_wss (SIP over secure WebSocket), both on tls_mgm domains."""
+    """Kamailio: TLS switched on (``enable_tls=yes``, or its aliases) and tls.so loaded (the default config
+    keeps both behind WITH_TLS; main.c disables TLS when no TLS module is loaded); OpenSIPS: the proto_tls
+    module, or proto_wss (SIP over secure WebSocket), both on tls_mgm domains."""
     modules = {m.name for m in facts.of_kind("kamailio.module")}
     if isinstance(facts, OpenSipsFacts):
         return bool(modules & OPENSIPS_TLS_PROTOS)
-    g = facts.named("kamailio.global", "enable_tls")
-    return bool(g and (g.get("value") or "").lower() in TRUE) and "tls" in modules
+    g = tls_switch(facts)
+    if g is None or "tls" not in modules:
+        return False
+    value = _cfg_bool(g.get("value") or "")
+    return bool(value is not None and value == TLS_SWITCHES[g.name.lower()])
 
 
 def kemi_routing(facts: KamailioFacts) -> str:

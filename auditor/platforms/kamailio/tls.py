@@ -159,7 +159,7 @@ BINDINGS = tuple(
         Binding("ENC-TLS-101", platform, protocol_versions, SOURCES, "KAM-TLS-103", VERSION_REMEDIATION, version_fix,
                 "TLS not enabled or no tls.cfg", change=version_change if platform == "kamailio" else None),
         Binding("ENC-TLS-103", platform, peer_verification, SOURCES, "KAM-TLS-104", VERIFY_REMEDIATION, verify_fix,
-                "no TLS client profile", change=verify_change if platform == "kamailio" else None),
+                "TLS not enabled or no TLS client profile", change=verify_change if platform == "kamailio" else None),
         Binding("ENC-TLS-108", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,
                 none="TLS not enabled or no tls.cfg", change=suites_change if platform == "kamailio" else None),
         Binding("ENC-TLS-109", platform, accepted_suites, SOURCES, remediation=SUITE_REMEDIATION, fix=suites_fix,

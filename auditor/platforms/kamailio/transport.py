@@ -11,7 +11,7 @@ from typing import Iterator
 from voxaudit.control import Binding
 from voxaudit.facts.kamailio import KamailioFacts, OpenSipsFacts
 from voxaudit.platforms.common import is_loopback
-from voxaudit.platforms.kamailio.common import OPENSIPS_TLS_PROTOS, tls_enabled
+from voxaudit.platforms.kamailio.common import OPENSIPS_TLS_PROTOS, tls_enabled, tls_switch
 from voxaudit.records.transport import SignallingPath, TlsSupport
 from voxaudit.remediation import Change, note
 
@@ -41,6 +41,13 @@ def listeners(facts: KamailioFacts) -> Iterator[SignallingPath]:
     listens = [lst for lst in every if (lst.get("proto") or "udp") not in NOT_SIP]
     if every and not listens:
         return  # sockets, none of them SIP
+    if listens and not isinstance(facts, OpenSipsFacts) and not tls_enabled(facts):
+        # main.c turns TLS off without enable_tls and tls.so, and socket_info.c then never opens the
+        # tls_listen sockets: no listener, so nothing to credit (ENC-SIG-102 says TLS is off; with only
+        # tls listens Kamailio stops: "no listening sockets")
+        listens = [lst for lst in listens if (lst.get("proto") or "udp") != "tls"]
+        if not listens:
+            return
     if not listens:
         yield SignallingPath(subject=facts.cfg_name, plaintext=True, address="<address>",
                              setting="no listen=/socket= lines: the proxy binds plaintext 5060 on all interfaces")
@@ -59,9 +66,10 @@ def tls_support(facts: KamailioFacts) -> Iterator[TlsSupport]:
         yield TlsSupport(subject=facts.cfg_name, enabled=on,
                          setting=f"{' and '.join(loaded)} loaded" if on else "neither proto_tls nor proto_wss loaded")
         return
-    g = facts.named("kamailio.global", "enable_tls")
+    g = tls_switch(facts)
     yield TlsSupport(subject=facts.cfg_name, source=g.source if g is not None and on else None, enabled=on,
-                     setting="enable_tls=yes and tls.so loaded" if on else "enable_tls/tls.so missing")
+                     setting=f"{g.name}={g.get('value')} and tls.so loaded" if on and g is not None
+                     else "enable_tls/tls.so missing")
 
 
 def listener_fix(rec: SignallingPath) -> list[str]:
