@@ -357,6 +357,23 @@ def _ds_attrs(attrs: str) -> dict[str, str]:
     return out
 
 
+def _module_file(cfg_dir: Path, param: ConfigObject | None, module: ConfigObject, default: str, max_bytes: int,
+                 reads: str) -> tuple[str, bool, str, list[ParseProblem]]:
+    """The file a module reads beside the cfg (``modparam(..., "<file>")`` else its default, by name in the
+    copy's folder): its name, whether it is there, its text, and the gap for a missing or unreadable one."""
+    name = Path((param.get("value") if param is not None else None) or default).name
+    where = param.source if param is not None else module.source
+    path = cfg_dir / name
+    if not (path.exists() or path.is_symlink()):
+        return name, False, "", [ParseProblem(file=where.file, line=where.line, fatal=False, message=(
+            f"{reads} {name!r}, which is not in the copy; the SIP destinations it relays calls to are not assessed"))]
+    try:
+        return name, True, read_config_file(str(path), max_bytes).decode("utf-8", "replace"), []
+    except (UnreadableFile, OSError) as exc:
+        return name, True, "", [ParseProblem(file=name, line=0, fatal=False,
+                                             message=f"{name} could not be read ({type(exc).__name__})")]
+
+
 def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
     """The dispatcher module's destinations when it reads them from its list file (no ``db_url``).
 
@@ -375,25 +392,11 @@ def _dispatcher_list(facts: KamailioFacts, cfg_dir: Path) -> None:
         # not loaded, or its destinations are in the database (the adapter says so): no list is read
         facts.configs[DISPATCHER_LIST] = ConfigFileFacts(root=DISPATCHER_LIST, found=False, files=[], problems=[])
         return
-    param = params.get("list_file")
-    name = Path((param.get("value") if param is not None else None) or DS_DEFAULT_LIST).name
-    where = param.source if param is not None else module.source
-    path = cfg_dir / name
-    problems: list[ParseProblem] = []
+    name, found, text, problems = _module_file(cfg_dir, params.get("list_file"), module, DS_DEFAULT_LIST,
+                                               MAX_DS_FILE_BYTES, "the dispatcher module reads its destinations from")
     content = 0
-    found = path.exists() or path.is_symlink()
     product = "OpenSIPS" if opensips else "Kamailio"
-    if not found:
-        problems.append(ParseProblem(file=where.file, line=where.line, fatal=False, message=(
-            f"the dispatcher module reads its destinations from {name!r}, which is not in the copy; the SIP "
-            "destinations it relays calls to are not assessed")))
-    else:
-        try:
-            text = read_config_file(str(path), MAX_DS_FILE_BYTES).decode("utf-8", "replace")
-        except (UnreadableFile, OSError) as exc:
-            problems.append(ParseProblem(file=name, line=0, fatal=False,
-                                         message=f"{name} could not be read ({type(exc).__name__})"))
-            text = ""
+    if found:
         built = 0
         longest = OPENSIPS_DS_LINE if opensips else DS_LINE
         for n, raw in enumerate(lines(text), 1):
@@ -464,23 +467,11 @@ def _carrierroute_conf(facts: KamailioFacts, cfg_dir: Path) -> None:
         facts.configs[CARRIERROUTE_CONF] = ConfigFileFacts(root=CARRIERROUTE_CONF, found=False, files=[],
                                                            problems=problems)
         return
-    param = params.get("config_file")
-    name = Path((param.get("value") if param is not None else None) or CR_DEFAULT_FILE).name
-    where = param.source if param is not None else module.source
-    path = cfg_dir / name
-    found = path.exists() or path.is_symlink()
+    name, found, text, more = _module_file(cfg_dir, params.get("config_file"), module, CR_DEFAULT_FILE,
+                                           MAX_CR_FILE_BYTES, "carrierroute reads its routes from")
+    problems += more
     content = 0
-    if not found:
-        problems.append(ParseProblem(file=where.file, line=where.line, fatal=False, message=(
-            f"carrierroute reads its routes from {name!r}, which is not in the copy; the SIP destinations it "
-            "relays calls to are not assessed")))
-    else:
-        try:
-            text = read_config_file(str(path), MAX_CR_FILE_BYTES).decode("utf-8", "replace")
-        except (UnreadableFile, OSError) as exc:
-            problems.append(ParseProblem(file=name, line=0, fatal=False,
-                                         message=f"{name} could not be read ({type(exc).__name__})"))
-            text = ""
+    if found:
         routes = parse_carrierroute(text, name)
         content = routes.content_lines
         if routes.problem is not None:

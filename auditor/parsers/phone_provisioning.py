@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from voxaudit.parsers.files import lines
 from voxaudit.parsers.problem import Problem, label
@@ -175,23 +175,35 @@ def _unreadable_line(words: str, what: str) -> str:
     return f"not a {what} line"
 
 
+class _ContentLines:
+    """The lines a phone reads as settings (number, stripped text): not blank, not '#' comments. A line hiding
+    a line-breaking character is a gap and not yielded: the phone reads one line there, while other tools (and
+    a reviewer's editor) see two, so whatever follows the break could look like a setting the phone never
+    takes. ``content`` counts the lines with content, those included."""
+
+    def __init__(self, body: list[str], problems: _LineProblems) -> None:
+        self.body, self.problems, self.content = body, problems, 0
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for lineno, line in enumerate(self.body, start=1):
+            if _HIDDEN_BREAK_RE.search(line):
+                self.problems.add(lineno, "a line-breaking control character (CR, form feed...) inside the line")
+                self.content += 1
+                continue
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            self.content += 1
+            yield lineno, stripped
+
+
 def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple[Settings, list[Problem], int]:
     """``key = value`` lines (Yealink, Grandstream text); '#' starts a comment line."""
     settings: Settings = {}
     problems = _LineProblems(display)
-    content = 0
     templated: list[int] = []
-    for lineno, line in enumerate(lines(text), start=1):
-        if _HIDDEN_BREAK_RE.search(line):
-            # the phone reads one line here; other tools (and a reviewer's editor) see two: whatever
-            # follows the break could look like a setting the phone never takes
-            problems.add(lineno, "a line-breaking control character (CR, form feed...) inside the line")
-            content += 1
-            continue
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        content += 1
+    walk = _ContentLines(lines(text), problems)
+    for lineno, stripped in walk:
         key, sep, value = stripped.partition("=")
         key = key.strip()
         if is_template(stripped):
@@ -205,7 +217,7 @@ def _key_values(text: str, display: str, key_ok: re.Pattern, what: str) -> tuple
     done = problems.done()
     if templated:
         done.insert(0, _template_problem(display, len(templated), templated[0]))
-    return settings, done, content
+    return settings, done, walk.content
 
 
 # Poly UC Software replaces this in a CONFIG_FILES name with the phone's own MAC address, 12 lower-case hex digits
@@ -282,22 +294,15 @@ def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int
     key when key-shaped), never its text. At most MAX_CONFIG_FILES includes are read; linear (partition only)."""
     settings: Settings = {}
     problems = _LineProblems(display)
-    content = count = beyond = 0
+    count = beyond = 0
     templated: list[int] = []
     section = ""  # a "[T46S, T48S]" line of its own: read as the models of the includes below it (never as all)
     body = lines(text)
     if not body or not body[0].lstrip("\ufeff").startswith("#!version:"):
         problems.add(1, "a Yealink boot file without its '#!version:1.0.0.1' header on the first line: the phone "
                         "may not read it")
-    for lineno, line in enumerate(body, start=1):
-        if _HIDDEN_BREAK_RE.search(line):
-            problems.add(lineno, "a line-breaking control character (CR, form feed...) inside the line")
-            content += 1
-            continue
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        content += 1
+    walk = _ContentLines(body, problems)
+    for lineno, stripped in walk:
         if is_template(stripped):
             templated.append(lineno)
             continue
@@ -348,7 +353,7 @@ def _yealink_boot(text: str, display: str) -> tuple[Settings, list[Problem], int
                                         f"{MAX_CONFIG_FILES} are read, the settings of the others are not known", False))
     if templated:
         done.insert(0, _template_problem(display, len(templated), templated[0]))
-    return settings, done, content
+    return settings, done, walk.content
 
 
 def parse_provisioning_file(path: Path, display: str) -> tuple[str | None, Settings, list[Problem], int]:
