@@ -22,6 +22,7 @@ KNOWN_WEAK = {
     "voicemail", "welcome", "letmein", "pass", "test", "1q2w3e", "qwerty", "fop", "cluecon",
     "public", "private", "cisco", "community", "manager", "operator",  # SNMP and switch defaults
     "kamailiorw", "kamailioro", "opensipsrw", "opensipsro",  # SIP proxy database defaults
+    "cxmanager*con",  # FreePBX cxpanel (iSymphony) module's AMI user, written by its installer
 }
 
 

@@ -249,9 +249,30 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
                         "case-sensitive); PJSIP ignores the section"))
             continue
         obj, secrets = _object(f"pjsip.{kind}", section)
+        if kind == "identify" and (why := identify_refused(obj)):
+            problems.append(ParseProblem(
+                file=section.file, line=section.line, fatal=False, note=True,
+                message=f"[{label(section.name)}] type=identify {why}: res_pjsip_endpoint_identifier_ip refuses it "
+                        "(LOG_ERROR), so it identifies no endpoint by address"))
+            continue
         for key, value in secrets.items():
             tracker.add(value, obj.secrets[key])
         objects.append(obj)
+
+
+IDENTIFY_MATCH_KEYS = ("match", "match_header", "match_request_uri")
+
+
+def identify_refused(obj: ConfigObject) -> str:
+    """Why res_pjsip_endpoint_identifier_ip's ip_identify_apply() rejects an identify ("" when it loads):
+    it needs an endpoint, and something to match (an address or host in ``match``, a ``match_header``
+    or a ``match_request_uri``). FreePBX writes ``[100-identify]`` with no match for every extension:
+    those never make the extension a trunk trusted by its address."""
+    if not (obj.get("endpoint") or "").strip():
+        return "names no endpoint"
+    if not any(s.value.strip(" \t,") for k in IDENTIFY_MATCH_KEYS for s in obj.settings.get(k, [])):
+        return "matches nothing (no match, match_header or match_request_uri)"
+    return ""
 
 
 _MANAGER_ACL_KEYS = ("permit", "deny", "acl")

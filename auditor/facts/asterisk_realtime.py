@@ -14,12 +14,18 @@ Read as Asterisk reads them:
 
 What a database holds cannot be judged from the files: each such mapping is a gap on the root whose
 objects it supplies (its checks are ERROR, the report names the mapping), never "no endpoints"
-(NOT_APPLICABLE). PJSIP sections of a type that sorcery.conf no longer loads from pjsip.conf are not
+(NOT_APPLICABLE). A static realtime mapping (``sip.conf => mysql,...``) replaces the file outright
+(``ast_config_internal_load`` hands the whole load to the driver): the copy on disk is not what runs, so
+the root is unreadable (fatal: its checks are ERROR, never judged from the disk), present or not. A
+mapping whose driver module modules.conf does not load (``res_config_<driver>``) is inert: find_engine()
+finds no engine and Asterisk reads the file (static) or finds no rows (dynamic); that is a note.
+PJSIP sections of a type that sorcery.conf no longer loads from pjsip.conf are not
 objects (Asterisk ignores them): they are dropped, with a note. Messages name files, sections, object
 types and families (names), never a mapping's database or table.
 """
 from __future__ import annotations
 
+from voxaudit.facts.asterisk_modules import module_loaded
 from voxaudit.facts.common import ConfigFileFacts, ConfigObject, ParseProblem
 from voxaudit.parsers.asterisk_conf import ParsedConfig
 from voxaudit.parsers.problem import label
@@ -45,10 +51,15 @@ FAMILIES = {
     "voicemail": ("voicemail.conf", "mailboxes and their PINs"),
 }
 
+# extconfig.conf driver names (main/config.c find_engine matches ast_config_engine.name) and their modules.
+DRIVER_MODULES = {"odbc": "res_config_odbc", "pgsql": "res_config_pgsql", "mysql": "res_config_mysql",
+                  "ldap": "res_config_ldap", "curl": "res_config_curl", "sqlite3": "res_config_sqlite3",
+                  "sqlite": "res_config_sqlite"}
 
-def _settings(extconfig: ParsedConfig | None) -> dict[str, tuple[str, int]]:
-    """extconfig.conf [settings]: family -> where it is mapped (first line)."""
-    out: dict[str, tuple[str, int]] = {}
+
+def _settings(extconfig: ParsedConfig | None) -> dict[str, tuple[str, int, str]]:
+    """extconfig.conf [settings]: family -> where it is mapped (first line) and its driver."""
+    out: dict[str, tuple[str, int, str]] = {}
     if extconfig is None or not extconfig.found or extconfig.fatal is not None:
         return out
     for section in extconfig.sections:
@@ -56,8 +67,24 @@ def _settings(extconfig: ParsedConfig | None) -> dict[str, tuple[str, int]]:
             continue
         for e in section.entries:
             if e.value.strip():
-                out.setdefault(e.key.lower(), (e.file, e.line))
+                out.setdefault(e.key.strip().lower(), (e.file, e.line, e.value.split(",", 1)[0].strip().lower()))
     return out
+
+# Files Asterisk never loads through a realtime engine: main/config.c ast_config_internal_load() skips the
+# engines for extconfig.conf and asterisk.conf, and modules.conf is read before any res_config_* module runs.
+NEVER_STATIC = frozenset({EXTCONFIG_ROOT, "asterisk.conf", "modules.conf"})
+
+
+def _driver_off(driver: str, parsed: dict[str, ParsedConfig], objects: list[ConfigObject]) -> str:
+    """Why a realtime driver's module does not run ("" when it does, or cannot be told)."""
+    module = DRIVER_MODULES.get(driver)
+    if module is None:
+        return ""  # a driver this reader does not know: assume it runs (the mapping stays a gap)
+    modules = parsed.get("modules.conf")
+    collected = modules is not None and modules.found and modules.fatal is None
+    mods = next((o for o in objects if o.kind == "modules.modules"), None)
+    state = module_loaded(module, EXTCONFIG_ROOT, True, collected, mods)
+    return "" if state.loaded else f"the driver's module does not run ({state.why})"
 
 
 def pjsip_sources(sorcery: ParsedConfig | None) -> dict[str, list[tuple[str, str, str, int]]]:
@@ -123,17 +150,28 @@ def flag_realtime(parsed: dict[str, ParsedConfig], configs: dict[str, ConfigFile
                 message=f"{len(dropped)} section(s) of {PJSIP_ROOT} of type(s) "
                         f"{', '.join(label(k) for k in sorted({o.kind[6:] for o in dropped}))} are ignored: "
                         f"sorcery.conf does not load those types from {PJSIP_ROOT}"))
-    for family, (file, line) in sorted(mapped.items()):
-        if family in FAMILIES:
-            root, what = FAMILIES[family]
-            cf = configs.get(root)
-            if cf is not None and cf.found:
-                cf.problems.append(ParseProblem(
-                    file=file, line=line, fatal=False,
-                    message=f"extconfig.conf maps {label(family)} to a realtime database: {what} stored there "
-                            "are not audited"))
-        elif family.endswith(".conf") and family in configs:
-            configs[family].problems.append(ParseProblem(
-                file=file, line=line, fatal=False,
+    for family, (file, line, driver) in sorted(mapped.items()):
+        static = family.endswith(".conf") and family in configs
+        if family not in FAMILIES and not static:
+            continue
+        root = FAMILIES[family][0] if family in FAMILIES else family
+        cf = configs.get(root)
+        if cf is None or (not static and not cf.found):
+            continue
+        off = "Asterisk never loads this file through a realtime engine" if static and root in NEVER_STATIC else \
+            _driver_off(driver, parsed, objects)
+        if off:
+            cf.problems.append(ParseProblem(
+                file=file, line=line, fatal=False, note=True,
+                message=f"extconfig.conf maps {label(family)} to a realtime database, but {off}: Asterisk "
+                        f"{'reads the file from disk' if static else 'finds nothing there'}"))
+        elif static:
+            cf.problems.append(ParseProblem(
+                file=file, line=line, fatal=True,
                 message=f"extconfig.conf loads {label(family)} from a realtime database (static realtime): "
                         "Asterisk does not read that file from disk, and what it uses is not audited"))
+        else:
+            cf.problems.append(ParseProblem(
+                file=file, line=line, fatal=False,
+                message=f"extconfig.conf maps {label(family)} to a realtime database: {FAMILIES[family][1]} "
+                        "stored there are not audited"))

@@ -15,7 +15,7 @@ from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
 from voxaudit.facts.common import ConfigObject
 from voxaudit.model import SourceRef
-from voxaudit.platforms.asterisk.common import mailboxes, vm_general, yes
+from voxaudit.platforms.asterisk.common import mailboxes, module_state, vm_general, yes
 from voxaudit.platforms.common import derived
 from voxaudit.records.notifications import AudioAttachment, MessageAfterEmail, NotificationText
 from voxaudit.remediation import Change, note, set_
@@ -241,6 +241,65 @@ def delete_fix(msg: MessageAfterEmail) -> list[str]:
     return [f"; options of mailbox {msg.section[len(MAILBOX):]}", "delete=no", "attach=no"]
 
 
+MINIVM_DIALPLAN_SOURCES = ("minivm.conf", "modules.conf", "extensions.conf", "extensions.ael", "extensions.lua")
+
+
+def _minivm_notify_template(args: str) -> tuple[str, bool]:
+    """(template, is_variable) of MinivmNotify(user@domain[,template]): the arguments are split after variable
+    substitution, so a variable in the template, or in a lone first argument, may carry any template."""
+    parts = args.split(",", 2)
+    if len(parts) > 1 and parts[1].strip():
+        return parts[1].strip(), "$" in parts[1]
+    return "", "$" in parts[0]
+
+
+def minivm_messages_after_email(facts: AsteriskFacts) -> Iterator[MessageAfterEmail]:
+    """app_minivm keeps no mailbox to listen to: MinivmNotify() emails the recording (with the audio when its
+    template attaches it, apps/app_minivm.c sendmail()) and MinivmDelete() removes the file. A dialplan
+    context that deletes what it notified leaves the email as the only copy. The template is the one named
+    in the call (a variable: every email template it may be; they must agree, else undecidable), else the
+    account's etemplate or ``email-default``, which always attaches."""
+    if not facts.has_config("minivm.conf") or not module_state(facts, "app_minivm", "minivm.conf").loaded:
+        return
+    templates = {t.name: t for t in facts.of_kind("minivm.template")}
+    email_templates = [t for t in templates.values() if t.name != "pager-default"]
+    deleting = {s.context for s in facts.dialplan if s.app.lower() == "minivmdelete"}
+    seen: set[str] = set()
+    for step in facts.dialplan:
+        if step.app.lower() != "minivmnotify" or step.context in seen:
+            continue
+        seen.add(step.context)
+        named, variable = _minivm_notify_template(step.args)
+        undecidable = ""
+        if variable:  # the template may come in a variable: any email template
+            attaching = {yes(t.get("attach")) for t in email_templates}
+            attached = attaching == {True}
+            attachment = "every email template in minivm.conf attaches the audio" if attached else \
+                "no email template attaches the audio"
+            if len(attaching) > 1:
+                undecidable = ("MinivmNotify's template is a variable, and minivm.conf's email templates differ on "
+                               "attachmedia: whether the email carries the audio depends on the call")
+        else:
+            t = templates.get(named or "email-default") or templates.get("email-default")
+            attached = t is not None and yes(t.get("attach"))
+            attachment = f"template {t.name if t is not None else named} attaches the audio" if attached else \
+                "the template attaches nothing"
+        yield MessageAfterEmail(subject=f"dialplan {step.label}", source=step.source,
+                                section=f"{step.source.file} [{step.context}]", deleted=step.context in deleting,
+                                attached=attached, deletion=f"MinivmDelete() after MinivmNotify() in [{step.context}]",
+                                attachment=attachment, undecidable=undecidable if step.context in deleting else "")
+
+
+def minivm_delete_fix(msg: MessageAfterEmail) -> list[str]:
+    return [f"; {msg.section}: do not call MinivmDelete() after MinivmNotify() (keep the recording on the PBX "
+            "under its retention policy), or notify with a template whose attachmedia=no"]
+
+
+def minivm_delete_change(msg: MessageAfterEmail) -> list[Change]:
+    return [note(msg.section.split(" ", 1)[0], "", f"{msg.section}: remove MinivmDelete() after MinivmNotify(), "
+                                                   "or give the template attachmedia=no")]
+
+
 BINDINGS = (
     Binding("NTF-PHI-101", "asterisk", audio_attachments, SOURCES, "AST-NTF-101", {
         "asterisk": "In voicemail.conf [general] set attach=no and remove attach=yes from mailbox options; in "
@@ -266,4 +325,9 @@ BINDINGS = (
         "asterisk": "Remove delete=yes (and deletevoicemail) from mailbox options, and set attach=no.",
         "freepbx": "Applications > Extensions > (extension) > Voicemail: Delete Voicemail = No.",
     }, delete_fix, none="no mailbox sends email", change=delete_change),
+    Binding("NTF-PHI-103", "asterisk", minivm_messages_after_email, MINIVM_DIALPLAN_SOURCES, remediation={
+        "asterisk": "Do not call MinivmDelete() after MinivmNotify() in the dialplan, or notify with a minivm.conf "
+                    "template whose attachmedia=no, so the recording stays under the PBX's retention policy.",
+    }, fix=minivm_delete_fix, none="app_minivm does not notify by email (not loaded, or no MinivmNotify)",
+            change=minivm_delete_change),
 )

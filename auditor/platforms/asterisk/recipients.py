@@ -39,6 +39,7 @@ from typing import Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 from voxaudit.control import Binding
 from voxaudit.facts.asterisk import AsteriskFacts
+from voxaudit.facts.asterisk_minivm import MINIVM_ROOT
 from voxaudit.facts.asterisk_odbc import BACKENDS as ODBC_BACKENDS
 from voxaudit.facts.asterisk_odbc import CLASS_KEY, CLASS_NAME_MAX, ODBC_ROOTS, RES_ODBC_ROOT
 from voxaudit.facts.common import ConfigObject
@@ -215,6 +216,8 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
     found = RecipientSet()
     named: set[tuple[str, str]] = set()
     for box in facts.of_kind("voicemail.mailbox"):
+        if box.get("app") == "minivm":  # app_minivm mails through its own mailcmd: minivm_email
+            continue
         for field, role in (("email", "voicemail email domain"), ("pager", "voicemail pager/SMS gateway")):
             value = box.get(field)
             if not value or "@" not in value:
@@ -226,30 +229,7 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
     yield from found.records()
     general = facts.first("voicemail.general")
     if found.seen:
-        program = (general.get("mailcmd") if general is not None else None) or "/usr/sbin/sendmail"
-        from voxaudit.platforms.asterisk import transcription  # imports this module: imported late
-        name = transcription.program_of(program)[1]  # the first word, cut at shell metacharacters
-        handed_to = name
-        if transcription.hands_on_to_sendmail(name):  # a known transcription wrapper ends in `sendmail -t`
-            name, handed_to = "sendmail", f"{name}, which hands it to sendmail"
-        src = general.location("mailcmd") if general is not None and general.get("mailcmd") else \
-            (general.source if general is not None else None)
-        relays = relay_recipients(facts.host, handed_to, "voicemail.conf mailcmd") if name in MTA_PROGRAMS else None
-        if relays is not None:
-            yield from relays
-        elif name in MTA_PROGRAMS:
-            yield PhiRecipient(subject="voicemail email relay", source=src, role="voicemail email relay",
-                               how=f"voicemail.conf mailcmd ({name})",
-                               undecidable=f"app_voicemail hands each message to {name}; the relay it forwards to is set in "
-                                           "the mail transfer agent's configuration (Postfix relayhost, Exim smarthost, "
-                                           "msmtp account), which this scan did not read: capture it with the host "
-                                           "evidence (docs/evidence.md), and list that provider in the register")
-        elif not transcription.is_transcribing(name):  # a transcription program: its own binding lists it
-            yield PhiRecipient(subject=f"voicemail mail command {name}", source=src, role="voicemail mail command",
-                               how="voicemail.conf mailcmd",
-                               undecidable=f"mailcmd runs {name}, not a mail transfer agent (transcription services are "
-                                           "installed this way): where it sends the message and its audio is in that "
-                                           "program; check it and list the service it uses in the register")
+        yield from _mail_command(facts, general, "voicemail.conf", "app_voicemail")
     if general is not None and (general.get("externnotify") or "").strip():
         name = (general.get("externnotify") or "").split()[0].rsplit("/", 1)[-1]
         yield PhiRecipient(subject=f"voicemail externnotify {name}", source=general.location("externnotify"),
@@ -257,6 +237,65 @@ def voicemail_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
                            undecidable=f"externnotify runs {name} on every new message: whether it sends anything "
                                        "outside (a pager, an SMS or transcription service) is in that program; check it "
                                        "and list the service it uses in the register")
+
+
+def _mail_command(facts: AsteriskFacts, general: Optional[ConfigObject], conf: str, app: str) -> Iterator[PhiRecipient]:
+    """The relay a voicemail application's ``mailcmd`` (kept as its program only; default sendmail) hands
+    each message to: the MTA's relays from the host evidence, else an ERROR saying what to capture; a
+    program that is no MTA (and no transcription service, listed by its own binding) is an ERROR naming it."""
+    program = (general.get("mailcmd") if general is not None else None) or "/usr/sbin/sendmail"
+    from voxaudit.platforms.asterisk import transcription  # imports this module: imported late
+    name = transcription.program_of(program)[1]  # the first word, cut at shell metacharacters
+    handed_to = name
+    if transcription.hands_on_to_sendmail(name):  # a known transcription wrapper ends in `sendmail -t`
+        name, handed_to = "sendmail", f"{name}, which hands it to sendmail"
+    src = general.location("mailcmd") if general is not None and general.get("mailcmd") else \
+        (general.source if general is not None else None)
+    relays = relay_recipients(facts.host, handed_to, f"{conf} mailcmd") if name in MTA_PROGRAMS else None
+    prefix = "voicemail" if app == "app_voicemail" else "minivm"
+    if relays is not None:
+        yield from relays
+    elif name in MTA_PROGRAMS:
+        yield PhiRecipient(subject=f"{prefix} email relay", source=src, role="voicemail email relay",
+                           how=f"{conf} mailcmd ({name})",
+                           undecidable=f"{app} hands each message to {name}; the relay it forwards to is set in "
+                                       "the mail transfer agent's configuration (Postfix relayhost, Exim smarthost, "
+                                       "msmtp account), which this scan did not read: capture it with the host "
+                                       "evidence (docs/evidence.md), and list that provider in the register")
+    elif not transcription.is_transcribing(name):  # a transcription program: its own binding lists it
+        yield PhiRecipient(subject=f"{prefix} mail command {name}", source=src, role="voicemail mail command",
+                           how=f"{conf} mailcmd",
+                           undecidable=f"mailcmd runs {name}, not a mail transfer agent (transcription services and "
+                                       "SMTP client scripts are installed this way): where it sends the message and "
+                                       "its audio is in that program or its arguments (not kept: they may hold a "
+                                       "password); check it and list the service it uses in the register")
+
+
+def minivm_email(facts: AsteriskFacts) -> Iterator[PhiRecipient]:
+    """What app_minivm emails and through which relay (apps/app_minivm.c): MinivmNotify() sends each message
+    to the account's ``email`` (default the account name, ``user@domain``) and ``pager`` through minivm.conf
+    [general] ``mailcmd`` (default ``/usr/sbin/sendmail -t``). An account the dialplan names but minivm.conf
+    does not define is made up at run time (``user@domain`` again), so MinivmNotify in the dialplan sends
+    mail even with no account configured. app_minivm does not load without minivm.conf."""
+    if not facts.has_config(MINIVM_ROOT) or not module_state(facts, "app_minivm", MINIVM_ROOT).loaded:
+        return
+    found = RecipientSet()
+    accounts = [mb for mb in facts.of_kind("voicemail.mailbox") if mb.get("app") == "minivm"]
+    for box in accounts:
+        for field, role in (("email", "voicemail email domain"), ("pager", "voicemail pager/SMS gateway")):
+            value = box.get(field) or (box.name if field == "email" else "")
+            for domain in _domains(value):
+                found.add(role, domain, f"minivm.conf account {box.name} {field}",
+                          partial(box.location, field) if box.get(field) else box.source)
+    notify = [s for s in facts.dialplan if s.app.lower() == "minivmnotify"]
+    for step in notify:  # a literal user@domain names the party; a variable is decided at run time
+        target = step.args.split(",", 1)[0].strip()
+        if "@" in target and "$" not in target:
+            found.add("voicemail email domain", target.rsplit("@", 1)[1], f"dialplan {step.label} MinivmNotify",
+                      step.source)
+    yield from found.records()
+    if found.seen or notify:
+        yield from _mail_command(facts, facts.first("minivm.general"), MINIVM_ROOT, "app_minivm")
 
 
 def _records_written(facts: AsteriskFacts, module: str, root: str) -> bool:
@@ -399,6 +438,8 @@ BINDINGS = (
             none="no IAX2 trunk to an outside host"),
     Binding("BAA-101", "asterisk", voicemail_email, ("voicemail.conf", "users.conf"), remediation=REMEDIATION,
             fix=register_fix, none="no mailbox emails or pages voicemail"),
+    Binding("BAA-101", "asterisk", minivm_email, (MINIVM_ROOT, "modules.conf"), remediation=REMEDIATION,
+            fix=register_fix, none="app_minivm emails no voicemail (not loaded, or no account or MinivmNotify)"),
     Binding("BAA-101", "asterisk", call_record_databases,
             (*(r for r, _, _ in CDR_ROOTS), *ODBC_ROOTS),
             remediation=REMEDIATION, fix=register_fix, none="no remote call-record database"),
