@@ -99,8 +99,9 @@ def test_a_rendered_file_and_phone_macros_are_not_templates(tmp_path, run):
         "<flat-profile><Admin_Passwd>Zq8!vN3@pL6#tR1$</Admin_Passwd>"
         "<Profile_Rule>https://prov.example.org/spa$MA.xml</Profile_Rule>"
         "<Line_Enable_1_>Yes</Line_Enable_1_><SIP_Transport_1_>TLS</SIP_Transport_1_></flat-profile>")
+    # another strong password than spa.xml's: the same one in both phones' files is one secret reused (a FAIL)
     (tmp_path / "y.cfg").write_text("#!version:1.0.0.1\naccount.1.label = %NULL%\n"
-                                    "static.security.user_password = admin:Zq8!vN3@pL6#tR1$\n")
+                                    "static.security.user_password = admin:Wk5#mR9$tB2@vX7!\n")
     facts = collect_phone_files(tmp_path)
     assert not _problems(facts)
     assert set(run("AUTH-SECRET-101", facts).values()) == {Status.PASS}

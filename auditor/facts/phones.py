@@ -10,8 +10,13 @@ A phone is judged on the files it applies together, as its firmware picks them: 
 (<MAC>.boot, else y000000000000.boot, listing the files in order) or its model's common file with its
 <MAC>.cfg, and its <MAC>-local.cfg as custom.protect/custom.sync decide; Poly's master file with the files its
 CONFIG_FILES lists ([PHONE_MAC_ADDRESS] read as the phone's MAC).
-A file a Yealink boot file lists that is not here (a URL, a name not in the folder) may set anything: what the files read
-here leave unset is then not known, never the factory default's verdict.
+A file a Yealink boot file or a Poly master lists that is not here (a URL, a name not in the folder) may set anything, in
+its place of the list: what the files read here leave unset, or set only after it, is then not known, never the factory
+default's verdict (for Poly, that includes device.* parameters whose device.set / <name>.set only such a file could
+decide, and SRTP's defaults).
+Grandstream: every SIP account its P-values name (1-6) or its named items set, each as account 1 is read.
+A secret set in several places (a SIP password on several lines, one admin password written into several phones' own
+files) is marked shared; one common file many phones load is one setting, not a shared secret.
 """
 from __future__ import annotations
 
@@ -35,6 +40,9 @@ from voxaudit.parsers.phone_provisioning import (
     BOOT_INCLUDE_PREFIX,
     BOOT_UNQUOTED,
     CONFIG_FILES_KEY,
+    GS_ACCOUNT_FIELDS,
+    GS_ACCOUNTS,
+    GS_NAMED_ACCOUNT,
     MAX_CONFIG_FILES,
     PHONE_MAC_PLACEHOLDER,
     Settings,
@@ -97,6 +105,30 @@ YEALINK_SRTP = {"0": "off", "1": "optional", "2": "mandatory"}
 GS_TRANSPORT = {"0": "udp", "1": "tcp", "2": "tls"}
 GS_SRTP = {"0": "off", "1": "optional", "2": "mandatory", "3": "optional"}
 GS_PROV = {"0": "tftp", "1": "http", "2": "https", "3": "ftp", "4": "ftps"}
+# Factory defaults of a Grandstream account's SIP Transport (0 UDP) and SRTP Mode (0 Disabled) where Grandstream's
+# configuration templates agree (FusionPBX's gxp21xx and gxp16xx templates, "Default is 0"); the one they contradict
+# (gxp21xx gives account 6's P1848 "Default is 2") and the accounts they do not cover are not known.
+GS_DEFAULTS: dict[tuple[int, str], str] = {
+    **{(n, "transport"): "udp" for n in range(1, 6)}, **{(n, "srtp"): "off" for n in range(1, 7)}}
+_GS_WHAT = {"transport": "SIP transport", "srtp": "SRTP mode"}
+GS_UNVERIFIED = {(6, "transport"): 'contradict each other: "Default is 0" for accounts 1-5, "Default is 2" for 6'}
+_GS_NAMED_RE = re.compile(r"account\.(\d{1,4})\.server$")
+MAX_GS_ACCOUNTS = 64  # accounts beyond GS_ACCOUNTS read by their named items (GRP2670: 12); more is a gap
+
+
+def _gs_accounts(phone: "_Phone") -> list[tuple[int, dict[str, str]]]:
+    """Every SIP account of a Grandstream phone: the six its P-values name (GS_ACCOUNTS), then any higher one its
+    named items set (``account.<N>.server``), at most MAX_GS_ACCOUNTS of those (the rest: a gap)."""
+    named = sorted(n for n in phone.numbers(_GS_NAMED_RE.pattern) if n not in GS_ACCOUNTS)
+    if len(named) > MAX_GS_ACCOUNTS:
+        phone.problems.append(Problem(phone.display, 0, f"{len(named)} SIP accounts beyond account 6 are named; only "
+                                                        f"the first {MAX_GS_ACCOUNTS} are read, the others' settings "
+                                                        "are not known", False))
+    return [*GS_ACCOUNTS.items(),
+            *((n, {f: GS_NAMED_ACCOUNT.format(n=n, field=f) for f in GS_ACCOUNT_FIELDS})
+              for n in named[:MAX_GS_ACCOUNTS])]
+
+
 POLY_TRANSPORT = {"tls": "tls", "udponly": "udp", "tcponly": "tcp", "tcppreferred": "tcp", "dnsnaptr": "dns-naptr"}
 
 
@@ -121,31 +153,36 @@ class _Unread(dict):
         return ("", 0)
 
 
-# A SIP line password -> the (file, line) places that set it, for one scan only (kept in memory while the facts
-# are built, never stored): a value set in two places is shared by two lines.
-_LineValues = dict[str, set[tuple[str, int]]]
+# (secret, value) -> the (file, line) places that set it, for one scan only (kept in memory while the facts are built,
+# never stored): a SIP line password, or a phone's admin password, set in two places is one secret reused.
+_LineValues = dict[tuple[str, str], set[tuple[str, int]]]
+# The secrets whose reuse is told, with the object kind carrying each and the label of its groups
+_SHARED = {"sip_password": ("phone.account", "shared-line-password"),
+           "admin_password": ("phone.device", "shared-admin-password")}
 
 
 def _mark_shared_lines(facts: PhoneFacts, line_values: _LineValues) -> None:
-    """Give the SIP password of every line whose value another place (another file, or another line of the same
-    file) also sets the same opaque shared label: one secret for several lines identifies none of them. The same
-    file and line read by several phones (a shared common file) is one password, not a shared one."""
-    groups: dict[tuple[str, int], str] = {}
-    n = 0
-    for places in line_values.values():
+    """Give each secret whose value another place (another file, or another line of the same file) also sets an
+    opaque shared label: one SIP password for several lines, or one admin password written into several phones'
+    own files, identifies none of them and falls with any one of them. The same file and line read by several
+    phones (a common file: one setting, changed in one place) is one password, not a shared one."""
+    groups: dict[tuple[str, str, int], str] = {}
+    counts: dict[str, int] = {}
+    for (name, _value), places in line_values.items():
         if len(places) > 1:
-            n += 1
+            counts[name] = counts.get(name, 0) + 1
             for place in places:
-                groups[place] = f"shared-line-password-{n}"
+                groups[(name, *place)] = f"{_SHARED[name][1]}-{counts[name]}"
     line_values.clear()
     if not groups:
         return
     for obj in facts.objects:
-        info = obj.secrets.get("sip_password") if obj.kind == "phone.account" else None
-        source = info.source if info is not None else None
-        group = groups.get((source.file, source.line)) if source is not None else None
-        if info is not None and group:
-            obj.secrets["sip_password"] = msgspec.structs.replace(info, shared_group=group)
+        for name, (kind, _label) in _SHARED.items():
+            info = obj.secrets.get(name) if obj.kind == kind else None
+            source = info.source if info is not None else None
+            group = groups.get((name, source.file, source.line)) if source is not None else None
+            if info is not None and group:
+                obj.secrets[name] = msgspec.structs.replace(info, shared_group=group)
 
 
 class _Layer:
@@ -290,6 +327,8 @@ class _Phone:
             self.secrets[name] = SecretInfo(present=True, placeholder=True, source=source)
         else:
             self.secrets[name] = describe_secret(value, identity, source)
+            if value and name in _SHARED and self.line_values is not None and not self.secrets[name].placeholder:
+                self.line_values.setdefault((name, value), set()).add((where, source.line))
         if hit:
             self.device[f"{name}.option"] = (key, where, hit[1])
 
@@ -311,7 +350,7 @@ class _Phone:
         self.account_secrets[n] = {"sip_password": info}
         acct["sip_password.option"] = (key, where, hit[1])
         if self.line_values is not None and not info.placeholder:
-            self.line_values.setdefault(hit[0], set()).add((where, hit[1]))
+            self.line_values.setdefault(("sip_password", hit[0]), set()).add((where, hit[1]))
 
     def url(self, key: str) -> None:
         hit = self.get(key)
@@ -377,16 +416,34 @@ class _Phone:
         ``<name>.set`` is 1 (Administrator Guide, "Device Parameter Types"); otherwise the phone keeps the value
         an earlier file applied, or its own. Such a parameter says nothing about the phone: it is read as not set
         (as an unset admin password or server is judged), never as a PASS on a value the phone may not have, and a
-        note names it."""
-        applied = (self.get("device.set") or ("0", 0))[0].strip() == "1"
+        note names it. Both flags are taken from the files the phone surely applies: where a file listed before
+        the one setting them is not read here (a name not in the folder), whether the parameter applies is not
+        known, and so is its value (never hidden into the factory default's verdict)."""
+        def flag(key: str) -> tuple[str, str]:
+            """('1' | other | '' when unset, why it is not known or '')."""
+            hit = self.get(key)
+            return ((hit[0].strip() if hit else ""), self.not_known(key) if hit is None else "")
+
+        device_set, device_why = flag("device.set")
         keys = {k for k in self.s if k.startswith("device.")}
         for layer in self.layers:  # a phone's files merged: the value that wins, with the .set that wins.
             # Bounded per phone (many phones share a file): the parameters read here always, the others
             # (named in the note only) up to a cap.
             keys.update(layer.prefixed("device.")[:_MAX_NOTED_DEVICE_KEYS])
             keys.update(k for k in _POLY_DEVICE_READ if k in layer.settings)
-        ignored = [k for k in keys if k != "device.set" and not k.endswith(".set")
-                   and not (applied and (self.get(f"{k}.set") or ("0", 0))[0].strip() == "1")]
+        if device_why:  # the parameters read here always: whether any of them applies is not known
+            keys.update(_POLY_DEVICE_READ)
+        ignored: list[str] = []
+        for k in keys:
+            if k == "device.set" or k.endswith(".set"):
+                continue
+            own_set, own_why = flag(f"{k}.set")
+            if (not device_why and device_set != "1") or (not own_why and own_set != "1"):
+                ignored.append(k)  # surely not applied
+            elif device_why or own_why:
+                self.hidden.add(k)  # applied or not: not known
+                self.maybe[k] = (f"applied only when device.set and {k}.set are 1, and "
+                                 f"{device_why or own_why}")
         if not ignored:
             return
         first = min(ignored, key=lambda k: (self.where(k), (self.get(k) or ("", 0))[1]))
@@ -456,7 +513,11 @@ class _Phone:
         self.secret("admin_password", "device.auth.localadminpassword")
         server_type = self.get("device.prov.servertype")
         server = self.get("device.prov.servername")
-        if server and server[0]:
+        if server is None:
+            self._mark_unknown(self.device, "provisioning_url", "device.prov.servername")
+        elif server[0] and server_type is None and "://" not in server[0] and self.not_known("device.prov.servertype"):
+            self._mark_unknown(self.device, "provisioning_url", "device.prov.servertype")  # the scheme is not known
+        elif server[0]:
             scheme = (server_type[0].lower() if server_type else "ftp")
             if is_template(scheme):  # the server type is the server's placeholder: the scheme is not known
                 scheme = "{$device.prov.serverType}"
@@ -467,14 +528,21 @@ class _Phone:
         lines = sorted(self.numbers(r"reg\.(\d{1,4})\."))
         srtp = "off"
         srtp_keys = [k for k in ("sec.srtp.enable", "sec.srtp.require") if is_template((self.get(k) or ("", 0))[0])]
+        # The defaults (enable 1, require 0) only where no file the phone may load could set them instead
+        srtp_unknown = self.not_known("sec.srtp.enable")
         if srtp_keys:
             srtp = PLACEHOLDER
+        elif srtp_unknown:
+            srtp = "not known"
         elif (self.get("sec.srtp.enable") or ("1", 0))[0] in {"1", "true"}:
-            srtp = "mandatory" if (self.get("sec.srtp.require") or ("0", 0))[0] in {"1", "true"} else "optional"
+            srtp_unknown = self.not_known("sec.srtp.require")
+            srtp = ("not known" if srtp_unknown else
+                    "mandatory" if (self.get("sec.srtp.require") or ("0", 0))[0] in {"1", "true"} else "optional")
         srtp_key = "sec.srtp.require" if self.get("sec.srtp.require") else "sec.srtp.enable"
         srtp_line, srtp_file = (self.get(srtp_key) or ("", 0))[1], self.where(srtp_key)
         for n in lines:
-            if not (self.get(f"reg.{n}.address") or ("", 0))[0]:
+            # a line whose address only a file the phone may load could change is still a line (judged not known)
+            if not (self.get(f"reg.{n}.address") or ("", 0))[0] and not self.not_known(f"reg.{n}.address"):
                 continue
             acct: dict[str, tuple[str, str, int]] = {}
             self.put(acct, "transport", f"reg.{n}.server.1.transport", POLY_TRANSPORT)
@@ -486,6 +554,8 @@ class _Phone:
             acct["srtp.option"] = ("sec.srtp.require", srtp_file, srtp_line)
             if srtp_keys:
                 acct["srtp.placeholder"] = ("yes", srtp_file, srtp_line)
+            elif srtp_unknown:
+                acct["srtp.unknown"] = (srtp_unknown, self.display, 0)
             self.line_secret(str(n), acct, f"reg.{n}.auth.password", (f"reg.{n}.auth.userid", f"reg.{n}.address"))
             self.accounts.append((str(n), acct))
 
@@ -502,16 +572,35 @@ class _Phone:
             else:
                 self.s["P237"] = (path[0] if "://" in path[0] else f"{scheme}://{path[0]}", path[1])
             self.url("P237")
-        # P271, Account 1 Active (0 No, 1 Yes; default 1, Grandstream's GXP config templates): an inactive line
-        # never registers, so it is no SIP line of the phone (as Yealink's account.N.enable = 0).
-        active = (self.get("P271") or ("1", 0))[0].strip()
-        if active != "0" and self.get("P47") and (self.get("P47") or ("", 0))[0]:
-            acct: dict[str, tuple[str, str, int]] = {}
-            self.put(acct, "transport", "P130", GS_TRANSPORT)
-            acct.setdefault("transport", ("udp", self.display, 0))
-            self.put(acct, "srtp", "P183", GS_SRTP)
-            self.line_secret("1", acct, "P34", ("P36", "P35"))  # password; authenticate ID, else SIP user ID
-            self.accounts.append(("1", acct))
+        for n, keys in _gs_accounts(self):
+            self._grandstream_account(n, keys)
+
+    def _grandstream_account(self, n: int, keys: dict[str, str]) -> None:
+        """One Grandstream SIP account as its P-values (or, beyond account 6, its named items) set it. Account
+        Active (P271, P401, ...: 0 No, 1 Yes): an inactive account never registers, so it is no SIP line of the
+        phone; Grandstream's templates disagree on its default (GXP21xx: 1 for every account; GXP16xx: 0 for
+        accounts 2-3; GRP26xx: 0 for account 1), so an account whose SIP server is set and whose flag is not is
+        judged as the line its file configures. An account with no SIP server registers nowhere."""
+        active = (self.get(keys["active"]) or ("1", 0))[0].strip()
+        server = self.get(keys["server"])
+        if active == "0" or not server or not server[0].strip():
+            return
+        acct: dict[str, tuple[str, str, int]] = {}
+        for name, mapping in (("transport", GS_TRANSPORT), ("srtp", GS_SRTP)):
+            self.put(acct, name, keys[name], mapping)
+            if name not in acct:  # not set: the factory default, where Grandstream's templates agree on one
+                default = GS_DEFAULTS.get((n, name))
+                if default is not None:
+                    if name == "transport":  # SRTP's default (off) is the views' own when none is set
+                        acct[name] = (default, self.display, 0)
+                else:
+                    acct[name] = ("not known", self.display, 0)
+                    acct[f"{name}.option"] = (keys[name], self.display, 0)
+                    acct[f"{name}.unknown"] = (f"{keys[name]} is not set, and the factory default of account {n}'s "
+                                               f"{_GS_WHAT[name]} is not verified (Grandstream's templates "
+                                               f"{GS_UNVERIFIED.get((n, name), 'do not give it')})", self.display, 0)
+        self.line_secret(str(n), acct, keys["password"], (keys["auth"], keys["user"]))
+        self.accounts.append((str(n), acct))
 
     def _cisco_spa(self) -> None:
         self.secret("admin_password", "Admin_Passwd")
@@ -935,21 +1024,28 @@ def _poly_master_merge(display: str, raw: str, mac: str | None, parsed: dict[str
     seen: set[str] = set()
     folder = Path(display).parent
     unresolved: list[str] = []
+    master = label(Path(display).name)
     for name in raw.split(",", MAX_CONFIG_FILES)[:MAX_CONFIG_FILES]:
         name = name.strip()
         if not name:
             continue
         found = _listed_name(folder, name, mac)
         if found is None or found not in parsed:
-            unresolved.append(name.replace(PHONE_MAC_PLACEHOLDER, mac) if mac else name)
+            shown = name.replace(PHONE_MAC_PLACEHOLDER, mac) if mac else name
+            unresolved.append(shown)
+            # The phone loads (or tries to load) a file that is not here, in this place of its list: what the
+            # files listed after it set, or none sets, may be its; not known, never the factory default's verdict.
+            merge.layers.append((layer_of_unread(shown), f"not known: {_shown_names([shown])}, listed in the "
+                                                         f"CONFIG_FILES of {master}, is not in the scanned folder "
+                                                         "and may set it"))
             continue
         if found in seen or found == display:
             continue  # listed again: the first one counts
         seen.add(found)
         merge.any_listed = True
         other = parsed[found]
-        if other[0] == "polycom-master":
-            continue  # a master file holds no setting
+        if other[0] in ("polycom-master", "polycom-data"):
+            continue  # a master file, a license key file or a contact directory holds no setting
         gap = _unread_gap(on, found, other, "listed in its CONFIG_FILES")
         if gap is None and other[0] != "polycom":
             gap = Problem(on, 0, f"{label(found)} (listed in its CONFIG_FILES) is not a Poly configuration "
@@ -960,6 +1056,14 @@ def _poly_master_merge(display: str, raw: str, mac: str | None, parsed: dict[str
             merge.layers.append((layer_of(found), ""))
             if display not in listed_by.setdefault(found, []):
                 listed_by[found].append(display)
+        else:  # listed, loaded, and not read here: it may set anything in its place of the list
+            merge.layers.append((layer_of_unread(found), f"not known: {label(found)}, listed in the CONFIG_FILES "
+                                                         f"of {master}, could not be read as a Poly configuration "
+                                                         "file and may set it"))
+    if raw.count(",") >= MAX_CONFIG_FILES:  # the names past the bound are files the phone loads last
+        merge.layers.append((layer_of_unread("the rest of CONFIG_FILES"),
+                             f"not known: {master} lists more than {MAX_CONFIG_FILES} files in CONFIG_FILES, and the "
+                             "ones past those read here may set it"))
     if on != display:
         merge.problems.append(Problem(on, 0, f"the phone {mac} loads {label(display)} (no {mac}.cfg master here) with "
                                              f"{PHONE_MAC_PLACEHOLDER} read as its MAC", False, note=True))
@@ -984,7 +1088,8 @@ def _poly_merges(parsed: dict[str, _Parsed], layer_of: Callable[[str], _Layer],
     a <MAC>.cfg master's own; for 000000000000.cfg, each MAC whose file is in the folder (and has no master of
     its own) is a phone of its own, named "000000000000.cfg (MAC <mac>)", and the master itself stands for the
     phones without files here (the parser's gap names what they lack). Also which master lists each file (that
-    file is part of a phone, not one). URLs and files not here stay unread (gaps).
+    file is part of a phone, not one). URLs and files not here stay unread (gaps), each a step of the phone's list
+whose settings are not known.
     Bounded: at most MAX_CONFIG_FILES names a master, each looked up among the files already found."""
     merges: dict[str, _Merge] = {}
     listed_by: dict[str, list[str]] = {}

@@ -55,16 +55,48 @@ _GS_ITEMS: dict[str, tuple[str, dict[str, str] | None]] = {
     "users.admin.password": ("P2", None),
     "provisioning.config.protocol": ("P212", {"tftp": "0", "http": "1", "https": "2", "ftp": "3", "ftps": "4"}),
     "provisioning.config.serverpath": ("P237", None),
-    "account.1.sip.server.1.address": ("P47", None),
-    "account.1.sip.transport": ("P130", {"udp": "0", "tcp": "1", "tlsortcp": "2", "tls": "2"}),
-    "account.1.audio.srtpmode": ("P183", {"disabled": "0", "enabledbutnotforced": "1", "enabledandforced": "2",
-                                          "optional": "3"}),
 }
+
+# The P-values of each SIP account a Grandstream GXP16xx/GXP21xx/GRP26xx reads, by account number: Account Active,
+# SIP Server, SIP User ID, Authenticate ID, Authenticate Password, SIP Transport, SRTP Mode. Each one as
+# Grandstream's configuration templates name it (FusionPBX ships them: resources/templates/provision/grandstream/
+# gxp21xx/{$mac}.xml lists accounts 1-6 with these codes and their comments, gxp16xx/{$mac}.xml accounts 1-3 with the
+# same codes): accounts 2-4 are P4xx, P5xx, P6xx, accounts 5 and 6 P17xx and P18xx, at the same offsets.
+GS_ACCOUNT_FIELDS = ("active", "server", "user", "auth", "password", "transport", "srtp")
+GS_ACCOUNTS: dict[int, dict[str, str]] = {
+    1: dict(zip(GS_ACCOUNT_FIELDS, ("P271", "P47", "P35", "P36", "P34", "P130", "P183"))),
+    **{n: dict(zip(GS_ACCOUNT_FIELDS, (f"P{b}01", f"P{b}02", f"P{b}04", f"P{b}05", f"P{b}06", f"P{b}48",
+                                       f"P{b}43")))
+       for n, b in ((2, 4), (3, 5), (4, 6), (5, 17), (6, 18))},
+}
+# The named items of one account (``account.<N>.<field>``, config version 2; FusionPBX's gxp2170 template writes
+# them per line) -> the field they stand for, with the value words the phone takes ("Yes"/"No"; Grandstream's
+# GXP21xx 1.0.11.79 template: "UDP, TCP, Tls Or Tcp"; "Disabled, EnabledButNotForced, EnabledAndForced, Optional").
+# An account the P-values above name becomes them; a higher one (GRP2670: 12 accounts) keeps its item name.
+_GS_ACCOUNT_ITEMS: dict[str, tuple[str, dict[str, str] | None]] = {
+    "enable": ("active", {"yes": "1", "no": "0"}),
+    "sip.server.1.address": ("server", None),
+    "sip.userid": ("user", None),
+    "sip.subscriber.userid": ("auth", None),
+    "sip.subscriber.password": ("password", None),
+    "sip.transport": ("transport", {"udp": "0", "tcp": "1", "tlsortcp": "2", "tls": "2"}),
+    "audio.srtpmode": ("srtp", {"disabled": "0", "enabledbutnotforced": "1", "enabledandforced": "2",
+                                "optional": "3"}),
+}
+GS_NAMED_ACCOUNT = "account.{n}.{field}"  # the key an account beyond GS_ACCOUNTS keeps, by field
 
 
 def _gs_item(name: str, value: str) -> tuple[str, str]:
-    """(key, value) of one named Grandstream item: the P-value it stands for where the facts read it."""
-    key, words = _GS_ITEMS.get(name.lower(), (name.lower(), None))
+    """(key, value) of one named Grandstream item: the P-value it stands for where the facts read it (an account
+    field of an account with no known P-value: ``account.<N>.<field>``)."""
+    low = name.lower()
+    key, words = _GS_ITEMS.get(low, (low, None))
+    head, _, rest = low.partition(".")
+    number, _, item = rest.partition(".")
+    if head == "account" and number.isdigit() and len(number) <= 4 and item in _GS_ACCOUNT_ITEMS:
+        field, words = _GS_ACCOUNT_ITEMS[item]
+        account = GS_ACCOUNTS.get(int(number))
+        key = account[field] if account else GS_NAMED_ACCOUNT.format(n=int(number), field=field)
     word = value.strip().lower().replace(" ", "")
     if words is not None and not word.isdigit():
         value = words.get(word, value)

@@ -5,7 +5,8 @@ Each vendor names the option its own way (Yealink static.security.user_password,
 device.auth.localAdminPassword, Grandstream P2, Cisco SPA Admin_Passwd); the phone facts carry that
 name. A phone whose files do not set it keeps its factory default (admin/admin, 456, empty); one whose own
 file leaves it to a file the phone may or may not load (a Yealink common file of an unnamed model) is
-undecidable, never judged on the default.
+undecidable, never judged on the default. The same admin password written into several phones' own files is one
+secret reused (shared: FAIL); one common file that many phones load sets it once (judged on its strength).
 """
 from __future__ import annotations
 

@@ -21,13 +21,15 @@ NONE = "no enabled SIP lines"
 TLS_REMEDIATION = per_vendor(
     yealink="account.N.sip_server.1.transport_type = 2 (TLS), with server port 5061.",
     polycom="reg.N.server.1.transport=\"TLS\" and reg.N.server.1.port=\"5061\".",
-    grandstream="P130 = 2 (TLS) for account 1 (and the matching P-value for other accounts).",
+    grandstream="The account's SIP Transport = 2 (TLS): P130 for account 1, P448, P548, P648, P1748, P1848 for "
+                "accounts 2-6 (account.N.sip.transport = TlsOrTcp in named-item XML).",
     cisco_spa="<SIP_Transport_N_>TLS</SIP_Transport_N_> with the proxy on port 5061.",
 )
 SRTP_REMEDIATION = per_vendor(
     yealink="account.N.srtp_encryption = 2 (compulsory).",
     polycom="sec.srtp.enable=\"1\", sec.srtp.offer=\"1\", sec.srtp.require=\"1\".",
-    grandstream="P183 = 2 (SRTP enabled and forced).",
+    grandstream="The account's SRTP Mode = 2 (enabled and forced): P183 for account 1, P443, P543, P643, P1743, "
+                "P1843 for accounts 2-6 (account.N.audio.srtpMode = EnabledAndForced in named-item XML).",
     cisco_spa="<Secure_Call_Setting_N_>Yes</Secure_Call_Setting_N_>.",
 )
 
