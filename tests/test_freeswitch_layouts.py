@@ -129,8 +129,9 @@ def test_single_file_with_exec_and_a_runtime_include(registry):
 
 def test_freeswitch_xml_with_config_xml(registry):
     """somleng/freeswitch-config: config.xml holds the variables, sofia.conf.xml includes
-    ../sip_profiles/*.xml from its own directory; json_cdr is read (where call records are posted), rayo is
-    loaded but not read."""
+    ../sip_profiles/*.xml from its own directory; json_cdr is read (where call records are posted), and rayo
+    (loaded: an XMPP call-control server on 0.0.0.0:5222 without TLS, its user's password a variable set
+    in config.xml)."""
     conf = FIXTURES / "somleng-freeswitch-config" / "conf"
     assert not (conf / "vars.xml").exists()
     record, res = audit(FIXTURES / "somleng-freeswitch-config", registry)
@@ -146,11 +147,12 @@ def test_freeswitch_xml_with_config_xml(registry):
     assert res["FS-TLS-101"] == {"sofia profile external": "FAIL"}
     assert res["FS-LOG-101"] == {"sofia profile external": "FAIL"}
     assert res["FS-LOG-103"] == {"modules.conf.xml": "PASS"}  # json_cdr.conf is read (no gap left there)
-    # rayo.conf: the unread part is an ERROR, and with it nothing is "not applicable"
-    assert res["FS-ESL-101"] == {"(unread parts of event_socket.conf.xml)": "ERROR"}
-    # no directory users: nothing for FS-ACC-103's binding; its control (AUTH-SECRET-101) judges the
-    # event socket's password here, so there is no "not applicable" for the target either
-    assert "FS-ACC-103" not in res and res["FS-ESL-102"]
+    # rayo.conf is read as mod_rayo reads it: its listener is an admin interface, its user a secret
+    assert not facts.configs["rayo.conf.xml"].problems and not facts.configs["event_socket.conf.xml"].problems
+    assert res["ACC-ADMIN-101"] == {"rayo c2s 0.0.0.0:5222": "FAIL"}
+    assert res["AUTH-SECRET-101"]["rayo user rayo"] == "FAIL"
+    # no directory users: nothing for FS-ACC-103's binding
+    assert "FS-ACC-103" not in res
 
 
 def test_freeswitch_xml_with_a_vars_directory(registry):
@@ -361,6 +363,7 @@ def test_unread_configurations_are_gaps_when_they_matter(tmp_path):
   <configuration name="modules.conf"><modules><load module="mod_sofia"/><load module="mod_verto"/></modules></configuration>
   <configuration name="verto.conf"><settings/></configuration>
   <configuration name="erlang_event.conf"><settings/></configuration>
+  <configuration name="conference.conf"/>
   <configuration name="callcenter.conf"/>
 </section>
 </document>
@@ -369,7 +372,8 @@ def test_unread_configurations_are_gaps_when_they_matter(tmp_path):
     sofia = facts.configs["sofia"].problems
     assert any(p.is_gap and "verto.conf" in p.message for p in sofia)   # loaded: another endpoint, not read
     root = " ".join(p.message for p in facts.configs[ROOT].problems if p.note)
-    assert "erlang_event.conf" in root and "callcenter.conf" in root     # not loaded / irrelevant: notes
+    assert "erlang_event.conf" in root and "conference.conf" in root     # not loaded / irrelevant: notes
+    assert "callcenter.conf" not in root and facts.configs["databases"].found  # read: its odbc-dsn (none here)
     assert not facts.configs["event_socket.conf.xml"].problems
 
 

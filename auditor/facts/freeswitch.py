@@ -11,7 +11,8 @@ is read as FreeSWITCH's packaged ``freeswitch.xml`` would include it (a note say
 
 Fact sources (what checks declare): ``sofia``, ``directory``, ``voicemail.conf.xml``,
 ``logfile.conf.xml``, ``cdr_csv.conf.xml``, ``event_socket.conf.xml``, ``xml_rpc.conf.xml``,
-``acl.conf.xml``, ``modules.conf.xml``, and ``freeswitch.xml`` for the document itself. A problem inside a part
+``acl.conf.xml``, ``modules.conf.xml``, ``switch.conf.xml``, ``databases`` (the DSNs of the modules that keep
+their data in a database: DSN_CONFIGS), ``rayo.conf.xml``, and ``freeswitch.xml`` for the document itself. A problem inside a part
 belongs to that part; one outside every part (a top-level include, an ``exec`` at the top) concerns
 them all: when it stops the document (FreeSWITCH would refuse it) every part is ERROR, when it is a
 gap every part reports it. What FreeSWITCH would load and the audit does not read is listed: as a
@@ -66,9 +67,31 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "modules.conf.xml": ("configuration", ("pre_load_modules.conf", "modules.conf", "post_load_modules.conf")),
     # the core's own settings: core-db-dsn, the database FreeSWITCH keeps its channels and registrations in
     "switch.conf.xml": ("configuration", ("switch.conf",)),
+    # the modules that keep call records, queues, billing or caller names in a database named by a DSN
+    # (DSN_CONFIGS); voicemail.conf's per-profile odbc-dsn is read with voicemail.conf.xml
+    "databases": ("configuration", ("cdr_pg_csv.conf", "odbc_cdr.conf", "callcenter.conf", "lcr.conf",
+                                    "cidlookup.conf", "nibblebill.conf", "db.conf", "fifo.conf", "directory.conf")),
+    # mod_rayo's XMPP server: its listeners (call control for any client that logs in) and their users
+    "rayo.conf.xml": ("configuration", ("rayo.conf",)),
 }
 # Parts that only one module reads: nothing asks for them at run time when it does not load.
-PART_MODULES = {"xml_rpc.conf.xml": "mod_xml_rpc"}
+PART_MODULES = {"xml_rpc.conf.xml": "mod_xml_rpc", "rayo.conf.xml": "mod_rayo"}
+# Where each module of the "databases" part reads its DSN (src/mod/*/mod_*.c, read at freeswitch cc93a683):
+# configuration -> (module, the <settings> params that set it, which one counts). "first": the module reads
+# its settings with switch_xml_config_parse(), whose event keeps the first param of a name (even an empty
+# one: the module then uses its default, a local SQLite file); "last": every param assigns, an empty one too
+# (mod_callcenter load_config); "last-set": every non-empty one assigns (``!zstr(val)``).
+DSN_CONFIGS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "cdr_pg_csv.conf": ("mod_cdr_pg_csv", ("db-info",), "first"),   # a libpq conninfo; default "dbname=cdr"
+    "odbc_cdr.conf": ("mod_odbc_cdr", ("odbc-dsn",), "last-set"),
+    "callcenter.conf": ("mod_callcenter", ("odbc-dsn",), "last"),
+    "lcr.conf": ("mod_lcr", ("odbc-dsn",), "last-set"),
+    "cidlookup.conf": ("mod_cidlookup", ("odbc-dsn",), "first"),
+    "nibblebill.conf": ("mod_nibblebill", ("odbc-dsn", "db_dsn"), "last-set"),  # db_dsn: the deprecated name
+    "db.conf": ("mod_db", ("odbc-dsn",), "first"),
+    "fifo.conf": ("mod_fifo", ("odbc-dsn",), "last-set"),
+    "directory.conf": ("mod_directory", ("odbc-dsn",), "last-set"),
+}
 CONF_PART = {conf: part for part, (kind, names) in PARTS.items() if kind == "configuration" for conf in names}
 CONFIGURATION_PARTS = tuple(p for p, (kind, _) in PARTS.items() if kind == "configuration")
 # Configurations the audit does not read that bear on what the checks judge: (part, module, what).
@@ -78,15 +101,12 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
     "rtmp.conf": ("sofia", "mod_rtmp", "another endpoint: its listeners and authentication"),
     "erlang_event.conf": ("event_socket.conf.xml", "mod_erlang_event", "remote call control"),
     "event_multicast.conf": ("event_socket.conf.xml", "mod_event_multicast", "events sent on the network"),
-    "rayo.conf": ("event_socket.conf.xml", "mod_rayo", "XMPP call control and its users"),
     "kazoo.conf": ("event_socket.conf.xml", "mod_kazoo", "remote call control"),
     # mod_amqp (mod_amqp_utils.c): <producers> publish channel events (caller numbers) to a broker,
     # <commands> run API commands taken from it, <logging> ships the log; each with broker credentials
     "amqp.conf": ("event_socket.conf.xml", "mod_amqp", "events sent to an AMQP broker and API commands taken "
                   "from it, with the broker's credentials"),
-    "cdr_pg_csv.conf": ("cdr_csv.conf.xml", "mod_cdr_pg_csv", "a call record database and its credentials"),
     "cdr_sqlite.conf": ("cdr_csv.conf.xml", "mod_cdr_sqlite", "a call record database"),
-    "odbc_cdr.conf": ("cdr_csv.conf.xml", "mod_odbc_cdr", "a call record database and its credentials"),
     "cdr_mongodb.conf": ("cdr_csv.conf.xml", "mod_cdr_mongodb", "a call record database and its credentials"),
     "format_cdr.conf": ("cdr_csv.conf.xml", "mod_format_cdr", "where call records are sent"),
     "syslog.conf": ("logfile.conf.xml", "mod_syslog", "another log destination and its levels"),
@@ -186,6 +206,114 @@ def dsn_credentials(dsn: str) -> tuple[str, str, str | None]:
         if len(fields) == 3:
             return kind, fields[1], fields[2] or None
     return kind, "", None
+
+
+MAX_DSN_HOSTS = 8      # libpq takes a comma-separated host list: the servers kept of one DSN
+MAX_RAYO_ELEMENTS = 200  # mod_rayo users and listeners kept (bounded facts on any input)
+# DSN "server" values: where a database DSN connects
+LOCAL, REMOTE, ODBC, RUNTIME, UNKNOWN = "local", "remote", "odbc", "runtime", "unknown"
+
+
+def _libpq_keywords(text: str) -> dict[str, str]:
+    """libpq conninfo_parse(): ``key = value`` pairs, blank-separated, a value maybe '...' quoted, a backslash
+    escaping the next character; a later keyword replaces an earlier one. One pass over the text (linear)."""
+    out: dict[str, str] = {}
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        start = i
+        while i < n and text[i] != "=" and not text[i].isspace():
+            i += 1
+        key = text[start:i].lower()
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n or text[i] != "=":
+            break  # libpq: "missing = after keyword": the whole DSN is refused
+        i += 1
+        while i < n and text[i].isspace():
+            i += 1
+        value: list[str] = []
+        quoted = i < n and text[i] == "'"
+        i += 1 if quoted else 0
+        while i < n and (text[i] != "'" if quoted else not text[i].isspace()):
+            if text[i] == "\\" and i + 1 < n:
+                i += 1
+            value.append(text[i])
+            i += 1
+        i += 1 if quoted else 0
+        if key:
+            out[key] = "".join(value)
+    return out
+
+
+def _split_hosts(value: str) -> list[str]:
+    """The servers of a libpq host list ("h1,h2:5433", "[::1]:5432"): ports dropped, empty entries skipped."""
+    hosts: list[str] = []
+    for part in value.split(","):
+        part = part.strip()
+        if part.startswith("["):
+            part = part[1:].partition("]")[0]
+        elif part.count(":") == 1:
+            part = part.partition(":")[0]
+        if part:
+            hosts.append(part)
+    return hosts
+
+
+def _pg_servers(conninfo: str) -> tuple[str, list[str]]:
+    """(LOCAL or REMOTE, servers) of a libpq connection string: a URI's host list (and its ``host=`` /
+    ``hostaddr=`` query parameters), or the ``hostaddr`` (else ``host``) keyword. No host, or a path (a
+    directory holding the Unix socket), is this machine."""
+    scheme, sep, rest = conninfo.partition("://")
+    if sep and scheme.lower() in ("postgres", "postgresql"):
+        netloc, _, query = rest.partition("?")
+        netloc = netloc.partition("/")[0].rpartition("@")[2]
+        params = {k.lower(): v for k, _, v in (q.partition("=") for q in query.split("&"))}
+        value = params.get("hostaddr") or params.get("host") or netloc
+    else:
+        kw = _libpq_keywords(conninfo)
+        value = kw.get("hostaddr") or kw.get("host") or ""
+    hosts = [h for h in _split_hosts(value) if not h.startswith(("/", "@", "%2f", "%2F"))]
+    return (REMOTE, hosts[:MAX_DSN_HOSTS]) if hosts else (LOCAL, [])
+
+
+def dsn_server(dsn: str, libpq: bool = False) -> tuple[str, list[str], str]:
+    """Where a FreeSWITCH database DSN connects, as switch_core_sqldb.c _switch_cache_db_get_db_handle_dsn_ex()
+    dispatches it: (LOCAL|REMOTE|ODBC|RUNTIME|UNKNOWN, servers, the ODBC data source's name).
+
+    ``pgsql://`` (mod_pgsql: libpq keywords or a postgresql:// URI), ``mariadb://`` (mod_mariadb
+    mariadb_dsn.cpp: ``;``-separated keys, ``server``/``host``, the last one counting; none is localhost),
+    ``sqlite://`` and a plain name (a SQLite file) are read from the DSN; ``odbc://`` and ``dsn:user:password``
+    connect to an ODBC data source whose server is in odbc.ini; a DSN whose form is set only on the running
+    host is RUNTIME; any other scheme (a database module the audit does not know) UNKNOWN. ``libpq``: the
+    text goes to PQconnectdb() as it is (mod_cdr_pg_csv's db-info)."""
+    text = dsn.strip()[:MAX_DSN_CHARS]
+    scheme, sep, rest = text.partition("://")
+    low = scheme.lower()
+    if "\x01" in (scheme if sep else text if libpq else text.partition(":")[0]):
+        return RUNTIME, [], ""
+    if libpq:
+        return (*_pg_servers(text), "")
+    if sep and low in ("pgsql", "postgres", "postgresql"):
+        return (*_pg_servers(rest if low == "pgsql" else text), "")
+    if sep and low == "mariadb":
+        host = ""
+        for item in rest.split(";"):
+            key, eq, value = item.partition("=")
+            if eq and key.strip().lower() in ("server", "host"):
+                host = value.partition("=")[0]
+        hosts = _split_hosts(host)[:1]
+        return (REMOTE, hosts, "") if hosts else (LOCAL, [], "")
+    if sep and low == "sqlite":
+        return LOCAL, [], ""
+    if sep and low == "odbc":
+        return ODBC, [], rest.partition(":")[0]
+    if sep:
+        return UNKNOWN, [], ""
+    if ":" in text[2:]:
+        return ODBC, [], text.partition(":")[0]
+    return LOCAL, [], ""  # a core database file name
 
 
 def _switch_true(value: str | None) -> bool:
@@ -336,7 +464,8 @@ class _Builder:
                    "acl.conf": self.acl, "event_socket.conf": self.settings_part, "xml_rpc.conf": self.xml_rpc,
                    "cdr_csv.conf": self.settings_part, "modules.conf": self.modules_part,
                    "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part,
-                   "switch.conf": self.switch_conf, "xml_cdr.conf": self.cdr_upload, "json_cdr.conf": self.cdr_upload}
+                   "switch.conf": self.switch_conf, "xml_cdr.conf": self.cdr_upload, "json_cdr.conf": self.cdr_upload,
+                   "rayo.conf": self.rayo, **{conf: self.databases for conf in DSN_CONFIGS}}
         for el in sec.children:
             if el.tag != "configuration":
                 continue  # FreeSWITCH looks only for <configuration>; the rest is reported as unplaced
@@ -500,8 +629,13 @@ class _Builder:
         profiles = cfg.child("profiles")
         for prof in profiles.children_named("profile") if profiles is not None else []:
             email = prof.child("email")
-            pairs = self.pairs(prof) + [(f"email.{k}", v, e) for k, v, e in self.pairs(email)]
+            own = self.pairs(prof)
+            # load_profile(): switch_xml_config_parse() of the profile's params: the first odbc-dsn counts
+            dsn = next(((k, v, e) for k, v, e in own if k.lower() == "odbc-dsn"), None)
+            pairs = [p for p in own if p[0].lower() != "odbc-dsn"] + [(f"email.{k}", v, e) for k, v, e in self.pairs(email)]
             self.obj("voicemail.profile", prof.get("name") or "?", prof, pairs)
+            if dsn is not None and dsn[1].strip():
+                self.dsn_object("mod_voicemail", f"voicemail.conf profile {prof.get('name') or '?'}", *dsn)
 
     def logfile(self, cfg: Element, _name: str) -> None:
         profiles = cfg.child("profiles")
@@ -539,15 +673,95 @@ class _Builder:
             pairs.append((key, value, el))
         user = ""
         if dsn is not None:
-            value, el = dsn
-            kind, user, password = dsn_credentials(value)
-            pairs.append(("core-db-dsn", kind, el))
-            if password is not None:
-                pairs.append(("core-db-dsn.password", password, el))
-            elif "\x01" in value:  # the DSN (or its credentials) exists only on the running host
-                pairs.append(("core-db-dsn.password", "\x01", el))
+            more, user = self.dsn_pairs("core-db-dsn", *dsn)
+            pairs += more
         self.obj("switch.settings", CONF_PART[name], settings if settings is not None else cfg, pairs,
                  identity="" if "\x01" in user else user)
+
+    @staticmethod
+    def dsn_pairs(prefix: str, value: str, el: Element, libpq: bool = False) -> tuple[list[tuple[str, str, Element]], str]:
+        """A DSN as settings that never hold it whole (it holds the password): ``prefix`` its kind,
+        ``.password`` a secret, ``.server`` where it connects (dsn_server), ``.host`` each server, ``.odbc``
+        the ODBC data source's name (when it is a plain name: anything else may be a secret typed there). Also
+        the user it logs in as (the password is judged against it). ``libpq``: a bare libpq conninfo."""
+        kind, user, password = dsn_credentials(value)
+        server, hosts, odbc = dsn_server(value, libpq)
+        pairs = [(prefix, "pgsql" if libpq else kind, el), (f"{prefix}.server", server, el)]
+        if password is not None:
+            pairs.append((f"{prefix}.password", password, el))
+        elif "\x01" in value:  # the DSN (or its credentials) exists only on the running host
+            pairs.append((f"{prefix}.password", "\x01", el))
+        pairs += [(f"{prefix}.host", host, el) for host in hosts]
+        if 0 < len(odbc) <= 64 and all(c.isalnum() or c in "-_." for c in odbc):
+            pairs.append((f"{prefix}.odbc", odbc, el))
+        return pairs, user
+
+    def databases(self, cfg: Element, name: str) -> None:
+        """The DSN of a module of DSN_CONFIGS, read as that module reads its <settings> (see DSN_CONFIGS): one
+        ``database.dsn`` object when one is set (without one the module keeps a local SQLite file)."""
+        module, params, which = DSN_CONFIGS[name]
+        chosen: tuple[str, str, Element] | None = None
+        for key, value, el in self.pairs(cfg.child("settings")):
+            if key.lower() not in params:
+                continue
+            if which == "first":
+                chosen = chosen or (key, value, el)
+            elif which == "last" or value:
+                chosen = (key, value, el)
+        if chosen is not None and chosen[1].strip():
+            self.dsn_object(module, name, *chosen)
+
+    def dsn_object(self, module: str, name: str, key: str, value: str, el: Element) -> None:
+        pairs, user = self.dsn_pairs("dsn", value, el, libpq=module == "mod_cdr_pg_csv")
+        self.obj("database.dsn", name, el, [("module", module, el), ("param", key.lower(), el), *pairs],
+                 identity="" if "\x01" in user else user)
+
+    def rayo(self, cfg: Element, name: str) -> None:
+        """mod_rayo do_config() (mod_rayo.c, read at freeswitch 07572484, before its removal from the tree):
+        the first <domain> is the XMPP server (no name: do_config fails and the module does not load); its
+        ``shared-secret`` (server dialback), ``cert`` and ``key`` (with both, client streams must STARTTLS);
+        <users><user name password> log clients in (SASL PLAIN; a later user of a name replaces the earlier);
+        each <listen type="c2s|s2s" address port acl> is a listener (a wrong type, no address or a non-numeric
+        port fails do_config); each <connect> an outbound server connection."""
+        part = CONF_PART[name]
+        self.extra(cfg, "domain", part)
+        domain = cfg.child("domain")
+        if domain is None:
+            return  # no <domain>: mod_rayo serves nobody
+        dname = domain.get("name") or ""
+        tls = bool(domain.get("cert")) and bool(domain.get("key"))
+        if not dname:
+            self.note(part, domain, "<domain> has no name: mod_rayo's do_config() fails and the module does not "
+                      "load; not assessed", gap=True)
+            return
+        self.obj("rayo.domain", dname, domain, [("shared-secret", domain.get("shared-secret") or "", domain),
+                                               ("tls", "yes" if tls else "no", domain)])
+        users: dict[str, Element] = {}
+        listens = list(domain.children_named("listen"))
+        lists = domain.children_named("users")[:1]
+        for u in lists[0].children_named("user") if lists else []:
+            users.pop(u.get("name") or "", None)
+            users[u.get("name") or ""] = u   # xmpp_stream_context_add_user(): a hash insert, the last one stays
+        for el in [*users.values(), *listens][MAX_RAYO_ELEMENTS:MAX_RAYO_ELEMENTS + 1]:
+            self.note(part, el, f"more than {MAX_RAYO_ELEMENTS} rayo users and listeners: the rest are not read",
+                      gap=True)
+        for uname, u in list(users.items())[:MAX_RAYO_ELEMENTS]:
+            self.obj("rayo.user", uname or "?", u, [("password", u.get("password") or "", u),
+                                                   ("domain", dname, u)], identity=uname)
+        for el in listens[:MAX_RAYO_ELEMENTS]:
+            kind, address, port = (el.get("type") or ""), (el.get("address") or ""), (el.get("port") or "")
+            if kind not in ("c2s", "s2s") or not address or (port and "\x01" not in port and not port.isdigit()):
+                self.note(part, el, "a <listen> with a type other than c2s or s2s, no address or a port that is "
+                          "not a number: mod_rayo's do_config() fails (the module does not load, after starting "
+                          "the listeners before it); not assessed", gap=True)
+                continue
+            self.obj("rayo.listen", f"{kind} {runtime_value(address)}:{port or ('5222' if kind == 'c2s' else '5269')}", el,
+                     [("type", kind, el), ("address", address, el), ("port", port, el), ("acl", el.get("acl") or "", el),
+                      ("tls", "yes" if tls and kind == "c2s" else "no", el)])
+        for el in domain.children_named("connect")[:MAX_RAYO_ELEMENTS]:
+            self.obj("rayo.connect", runtime_value(el.get("address") or el.get("domain") or "?"), el,
+                     [("address", el.get("address") or "", el), ("domain", el.get("domain") or "", el),
+                      ("port", el.get("port") or "", el)])
 
     def cdr_upload(self, cfg: Element, name: str) -> None:
         """mod_xml_cdr / mod_json_cdr do_config(): each non-empty ``url`` param is one more destination (at

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Iterator, Optional, Sequence
 
-from voxaudit.facts.host import BackupFile, HostEvidence
+from voxaudit.facts.host import BackupFile, HostEvidence, OdbcDsn
 from voxaudit.model import SourceRef
 from voxaudit.records.recipients import PhiRecipient, is_local, is_private, normal_host
 from voxaudit.records.storage import BackupCoverage, BackupFreshness, BackupStorage, PhiStorage
@@ -161,3 +161,33 @@ def relay_recipients(host: Optional[HostEvidence], handed_to: str, how: str) -> 
                                  how=f"{how} hands it to {handed_to}; {r.program} relays it ({r.file})",
                                  private=is_private(name))
     return list(out.values())
+
+
+ODBC_HOST_KEYS = ("server", "servername", "host")
+
+
+def odbc_dsn_server(dsn: OdbcDsn) -> tuple[str, str, str]:
+    """(host, key that names it, why not known) of one odbc.ini data source, as its driver reads the keys:
+    MySQL/MariaDB Connector/ODBC ``SERVER`` (default localhost: the local socket; a ``Servername`` or ``Host``
+    there, which the Asterisk guide's MariaDB example writes, is taken too: a party is never dropped), psqlODBC ``Servername``
+    (or ``Server``), FreeTDS ``Server`` (its ``Servername`` names a freetds.conf entry instead), SQLite a
+    local file; any other driver: the first of Server, Servername, Host."""
+    keys = dsn.keys
+    driver = keys.get("driver", "").lower()
+    if "sqlite" in driver:
+        return "localhost", "database", ""
+    if any(m in driver for m in ("mysql", "maria", "myodbc")):
+        key = next((k for k in ODBC_HOST_KEYS if keys.get(k)), "")  # SERVER; the others only ever widen the list
+        return (keys[key] if key else "localhost"), key, ""
+    if "tds" in driver:
+        if keys.get("server"):
+            return keys["server"], "server", ""
+        if keys.get("servername"):
+            return "", "", ("FreeTDS's Servername names an entry of freetds.conf, whose host this scan did not read; "
+                            "capture /etc/freetds/freetds.conf or list that server in the register")
+    order = ("servername", "server") if any(m in driver for m in ("psql", "postgres", "pgsql")) else ODBC_HOST_KEYS
+    for key in order:
+        if keys.get(key):
+            return keys[key], key, ""
+    return "", "", (f"odbc.ini [{dsn.name}] names no Server, Servername or Host"
+                    + ("" if driver else " and no Driver") + ": where this driver connects is not known")

@@ -198,14 +198,17 @@ def test_judge_branches():
 def test_call_record_upload_destination_is_a_recipient(registry):
     """somleng/freeswitch-config ships json_cdr.conf.xml: mod_json_cdr POSTs every call record to its url
     ($${mod_json_cdr_url} = https://www.example.com/path): that host is a recipient, not covered by the
-    register given, so FAIL; the rayo.conf gap (remote call control) is no recipient of BAA-101."""
+    register given, so FAIL. Its core database (switch.conf core-db-dsn at $${database_host} =
+    host.docker.internal, a private name) is one too: not in the register, so ERROR (the clinic's own, or not?)."""
     facts = collect_freeswitch_tree(FIXTURES / "freeswitch" / "somleng-freeswitch-config")
     prof = load_profile("hipaa-security-rule", registry)
     results, _, _ = evaluate([TargetRecord(name="fs", platform="freeswitch", facts=facts)], registry, prof, [],
                              today=TODAY, registers={"fs": [CARRIER]})
     baa = [r for r in results if r.check_id == "BAA-101"]
-    assert [(r.status, r.resource) for r in baa] == [(FAIL, "www.example.com (call records upload (mod_json_cdr))")]
-    assert "json_cdr.conf url" in baa[0].evidence
+    assert sorted((r.status, r.resource) for r in baa) == [
+        (ERROR, "host.docker.internal (core database (switch.conf core-db-dsn))"),
+        (FAIL, "www.example.com (call records upload (mod_json_cdr))")]
+    assert "json_cdr.conf url" in next(r.evidence for r in baa if r.status == FAIL)
 
 
 def test_engine_passes_each_targets_register(registry):

@@ -43,10 +43,9 @@ from voxaudit.facts.asterisk_minivm import MINIVM_ROOT
 from voxaudit.facts.asterisk_odbc import BACKENDS as ODBC_BACKENDS
 from voxaudit.facts.asterisk_odbc import CLASS_KEY, CLASS_NAME_MAX, ODBC_ROOTS, RES_ODBC_ROOT
 from voxaudit.facts.common import ConfigObject
-from voxaudit.facts.host import OdbcDsn
 from voxaudit.model import SourceRef
 from voxaudit.platforms.asterisk.common import module_state, yes
-from voxaudit.platforms.host import relay_recipients
+from voxaudit.platforms.host import odbc_dsn_server, relay_recipients
 from voxaudit.records.recipients import MAX_HOST, PhiRecipient, is_local, is_private, normal_host
 
 MTA_PROGRAMS = ("sendmail", "sendmail.postfix", "exim", "exim4", "msmtp", "ssmtp", "postdrop", "esmtp", "nullmailer-inject")
@@ -66,7 +65,6 @@ REMEDIATION = {
                "unless changed): sign a BAA with each remote party and list it in the business_associates: register.",
 }
 CDR_ROLE = "call records database"
-ODBC_HOST_KEYS = ("server", "servername", "host")
 
 
 def uri_host(value: str) -> str:
@@ -382,7 +380,7 @@ def _odbc_databases(facts: AsteriskFacts, found: RecipientSet) -> list[PhiRecipi
                              "~/.odbc.ini of the user Asterisk runs as (read first), or unixODBC's [Default] is used; "
                              "capture the file that defines it")
                 else:
-                    host, key, why = _dsn_server(entry)
+                    host, key, why = odbc_dsn_server(entry)
                     if not why:
                         where = SourceRef(file=odbc.file, line=entry.lines.get(key, entry.line)) if key else \
                             SourceRef(file=odbc.file, line=entry.line)
@@ -396,33 +394,6 @@ def _odbc_databases(facts: AsteriskFacts, found: RecipientSet) -> list[PhiRecipi
                 undecided[key] = PhiRecipient(subject=f"ODBC DSN {shown} ({CDR_ROLE})", source=src, role=CDR_ROLE,
                                               how=how, undecidable=why)
     return list(undecided.values())
-
-
-def _dsn_server(dsn: OdbcDsn) -> tuple[str, str, str]:
-    """(host, key that names it, why not known) of one odbc.ini data source, as its driver reads the keys:
-    MySQL/MariaDB Connector/ODBC ``SERVER`` (default localhost: the local socket; a ``Servername`` or ``Host``
-    there, which the Asterisk guide's MariaDB example writes, is taken too: a party is never dropped), psqlODBC ``Servername``
-    (or ``Server``), FreeTDS ``Server`` (its ``Servername`` names a freetds.conf entry instead), SQLite a
-    local file; any other driver: the first of Server, Servername, Host."""
-    keys = dsn.keys
-    driver = keys.get("driver", "").lower()
-    if "sqlite" in driver:
-        return "localhost", "database", ""
-    if any(m in driver for m in ("mysql", "maria", "myodbc")):
-        key = next((k for k in ODBC_HOST_KEYS if keys.get(k)), "")  # SERVER; the others only ever widen the list
-        return (keys[key] if key else "localhost"), key, ""
-    if "tds" in driver:
-        if keys.get("server"):
-            return keys["server"], "server", ""
-        if keys.get("servername"):
-            return "", "", ("FreeTDS's Servername names an entry of freetds.conf, whose host this scan did not read; "
-                            "capture /etc/freetds/freetds.conf or list that server in the register")
-    order = ("servername", "server") if any(m in driver for m in ("psql", "postgres", "pgsql")) else ODBC_HOST_KEYS
-    for key in order:
-        if keys.get(key):
-            return keys[key], key, ""
-    return "", "", (f"odbc.ini [{dsn.name}] names no Server, Servername or Host"
-                    + ("" if driver else " and no Driver") + ": where this driver connects is not known")
 
 
 def register_fix(rec: PhiRecipient) -> list[str]:

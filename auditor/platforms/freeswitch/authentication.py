@@ -31,7 +31,7 @@ CANNOT_JUDGE = "its strength cannot be judged from the configuration"
 ESL_SUBJECT = "event socket event_socket.conf.xml"
 
 
-def _secret(obj: ConfigObject, key: str, subject: str, undecidable: str = "", where: Optional[SourceRef] = None
+def secret_record(obj: ConfigObject, key: str, subject: str, undecidable: str = "", where: Optional[SourceRef] = None
             ) -> AccountSecret:
     info = obj.secrets.get(key)
     source: Optional[SourceRef]
@@ -49,12 +49,12 @@ def directory_secrets(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
         subject = f"user {u.name}"
         hidden = runtime_reason(u, "password", "a1-hash")
         if hidden is not None:
-            yield _secret(u, "password", subject, hidden[0], hidden[1])
+            yield secret_record(u, "password", subject, hidden[0], hidden[1])
         elif "a1-hash" in u.secrets and "password" not in u.secrets:  # unknown is never PASS
-            yield _secret(u, "password", subject, "only an a1-hash is stored: the password's strength cannot be "
+            yield secret_record(u, "password", subject, "only an a1-hash is stored: the password's strength cannot be "
                           "judged from configuration", u.secrets["a1-hash"].source)
         else:
-            yield _secret(u, "password", subject)
+            yield secret_record(u, "password", subject)
 
 
 ESL_DEFAULT_PASSWORD = "ClueCon"  # mod_event_socket config(): set_pref_pass("ClueCon") when none is set
@@ -80,11 +80,11 @@ def esl_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
     hidden = runtime_reason(s, "password")
     info = s.secrets.get("password")
     if hidden is not None:
-        yield _secret(s, "password", ESL_SUBJECT, hidden[0], hidden[1])
+        yield secret_record(s, "password", ESL_SUBJECT, hidden[0], hidden[1])
     elif info is None or not info.present:  # no (or an empty) password: mod_event_socket falls back to ClueCon
         yield _esl_default(f"event socket {s.name}", s.name, s.location("password"))
     else:
-        yield _secret(s, "password", f"event socket {s.name}")
+        yield secret_record(s, "password", f"event socket {s.name}")
 
 
 def xml_rpc_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
@@ -98,15 +98,15 @@ def xml_rpc_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
     subject = "xml_rpc HTTP API xml_rpc.conf.xml"
     hidden = runtime_reason(s, "auth-realm", "auth-user", "auth-pass")
     if hidden is not None:
-        yield _secret(s, "auth-pass", subject, hidden[0], hidden[1])
+        yield secret_record(s, "auth-pass", subject, hidden[0], hidden[1])
     elif loaded is None:
-        yield _secret(s, "auth-pass", subject, "modules.conf.xml was not collected: whether mod_xml_rpc is loaded "
+        yield secret_record(s, "auth-pass", subject, "modules.conf.xml was not collected: whether mod_xml_rpc is loaded "
                       "is unknown")
     elif not s.get("auth-realm"):
         yield AccountSecret(subject=subject, source=s.source, section=s.name, account=s.name,
                             secret=SecretShape.of(None))  # no realm: no login is asked for
     elif s.get("auth-user") and "auth-pass" in s.secrets:
-        yield _secret(s, "auth-pass", subject)
+        yield secret_record(s, "auth-pass", subject)
 
 
 CORE_DB_SUBJECT = "core database (switch.conf core-db-dsn)"
@@ -122,11 +122,11 @@ def core_db_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
         return
     hidden = runtime_reason(s, CORE_DB_KEY)
     if hidden is not None:
-        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT, hidden[0], hidden[1])
+        yield secret_record(s, CORE_DB_KEY, CORE_DB_SUBJECT, hidden[0], hidden[1])
     elif CORE_DB_KEY in s.secrets:
-        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT)
+        yield secret_record(s, CORE_DB_KEY, CORE_DB_SUBJECT)
     else:
-        yield _secret(s, CORE_DB_KEY, CORE_DB_SUBJECT, "core-db-dsn names no password: the database server decides "
+        yield secret_record(s, CORE_DB_KEY, CORE_DB_SUBJECT, "core-db-dsn names no password: the database server decides "
                       "how FreeSWITCH logs in (.pgpass, trust or peer authentication), outside the configuration",
                       s.location("core-db-dsn"))
 
@@ -143,9 +143,9 @@ def cdr_upload_secrets(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
             subject = f"call records upload {upload.name} {key.removesuffix('.password')}"
             hidden = runtime_reason(upload, key)
             if hidden is not None:
-                yield _secret(upload, key, subject, hidden[0], hidden[1])
+                yield secret_record(upload, key, subject, hidden[0], hidden[1])
             else:
-                yield _secret(upload, key, subject)
+                yield secret_record(upload, key, subject)
 
 
 def core_db_fix(cred: AccountSecret) -> list[str]:

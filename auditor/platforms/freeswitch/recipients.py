@@ -15,7 +15,9 @@ Read as mod_sofia and mod_voicemail read them:
 * **Call-record uploads**: the host of each ``url`` of xml_cdr.conf / json_cdr.conf (mod_xml_cdr.c,
   mod_json_cdr.c do_config: every non-empty url, at most 20) when its module loads: each call's record
   (numbers, names, times) is posted there.
-* Other call-record destinations (mod_cdr_pg_csv, mod_odbc_cdr DSNs) are in files the FreeSWITCH
+* Call-record and other module databases (mod_cdr_pg_csv db-info, mod_odbc_cdr and the other modules'
+  odbc-dsn, switch.conf core-db-dsn): databases.py.
+* Other call-record destinations (mod_cdr_sqlite, mod_cdr_mongodb, mod_format_cdr) are in files the FreeSWITCH
   reader does not yet read: it reports each present one as an unread part of cdr_csv.conf.xml (a gap),
   a source of the gateway binding, so BAA-101 is ERROR there rather than silently missing a recipient.
 """
