@@ -105,10 +105,24 @@ LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
 LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228, 229, 276
 ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_8021Q = 0x0800, 0x86DD, 0x8100
 OUTER_TAGS = frozenset({0x88A8, 0x9100})  # 802.1ad service tags: skipped, the customer (0x8100) tag is the VLAN
-MAX_TAGS = 8
+ETHERTYPE_MPLS = frozenset({0x8847, 0x8848})  # a label stack, then the IP packet (its version nibble says which)
+ETHERTYPE_PPPOE_SESSION = 0x8864
+PPP_IP = {0x0021: ETHERTYPE_IPV4, 0x0057: ETHERTYPE_IPV6}
 CUT_SHORT = -2
+# Chains of tags, labels and extension headers are walked to their end: every step consumes at least four bytes,
+# so the walk is linear in the frame however many a hostile frame stacks (a fixed cap of 8 let a ninth tag hide
+# cleartext SIP as "other"). Encapsulations (GRE, ERSPAN, IP in IP, VXLAN) nest at most MAX_ENCAPSULATIONS deep.
+MAX_ENCAPSULATIONS = 8
 IPV6_EXTENSIONS = frozenset({0, 43, 60})  # hop-by-hop, routing, destination options: (length + 1) x 8 bytes
-IPV6_FRAGMENT = 44
+IPV6_FRAGMENT, IPV6_AH = 44, 51  # AH: (length + 2) x 4 bytes
+PROTO_IPIP, PROTO_IPV6, PROTO_GRE = 4, 41, 47
+GRE_IP = {0x0800: ETHERTYPE_IPV4, 0x86DD: ETHERTYPE_IPV6}
+GRE_ETHERNET, GRE_ERSPAN2, GRE_ERSPAN3 = 0x6558, 0x88BE, 0x22EB  # transparent bridging; ERSPAN I/II, III
+VXLAN_PORT = 4789
+ETHERNET = -3  # "an Ethernet frame starts here" (inside GRE, ERSPAN or VXLAN)
+# libpcap's LT_LINKTYPE(): the header's link type field carries the FCS length in its top six bits (a capture
+# that keeps each frame's checksum: 0x14000001 is Ethernet with a 4-byte FCS, refused before as an unknown type)
+LT_LINKTYPE_MASK = 0x03FFFFFF
 NULL_FAMILIES_V6 = frozenset({10, 24, 28, 30})  # AF_INET6 on Linux, the BSDs and macOS
 Layer4 = tuple[bool, str, str, int, int, bytes]  # is UDP, source, destination, ports, payload
 
@@ -125,14 +139,7 @@ def _link(linktype: int, frame: bytes) -> Optional[tuple[int, int, int]]:
     if linktype == LINKTYPE_ETHERNET:
         if len(frame) < 14:
             return 0, CUT_SHORT, 0
-        etype, at, vlan, tags = _u16(frame, 12), 14, 0, 0
-        while (etype == ETHERTYPE_8021Q or etype in OUTER_TAGS) and tags < MAX_TAGS:
-            if len(frame) < at + 4:
-                return vlan, -1, 0
-            if etype == ETHERTYPE_8021Q and not vlan:
-                vlan = _u16(frame, at) & 0x0FFF
-            etype, at, tags = _u16(frame, at + 2), at + 4, tags + 1
-        return vlan, etype, at
+        return _ethernet(frame, 0)
     if linktype == LINKTYPE_LINUX_SLL:
         return (0, _u16(frame, 14), 16) if len(frame) >= 16 else (0, CUT_SHORT, 0)
     if linktype == LINKTYPE_LINUX_SLL2:
@@ -150,6 +157,58 @@ def _link(linktype: int, frame: bytes) -> Optional[tuple[int, int, int]]:
         # NULL: the family in the capturing host's byte order; LOOP: network order. Both orders are tried.
         family = min(int.from_bytes(frame[:4], "little"), int.from_bytes(frame[:4], "big"))
         return 0, ETHERTYPE_IPV4 if family == 2 else ETHERTYPE_IPV6 if family in NULL_FAMILIES_V6 else -1, 4
+    return None
+
+
+def _ethernet(frame: bytes, start: int) -> tuple[int, int, int]:
+    """(VLAN id, EtherType, where the network header starts) of the Ethernet frame at ``start``: every 802.1Q/ad
+    tag, an MPLS label stack and a PPPoE session header are walked (each step consumes bytes: linear in the
+    frame); -1 as the EtherType for a frame cut inside them or too short for its header."""
+    if len(frame) < start + 14:
+        return 0, -1, 0
+    etype, at, vlan = _u16(frame, start + 12), start + 14, 0
+    while etype == ETHERTYPE_8021Q or etype in OUTER_TAGS:
+        if len(frame) < at + 4:
+            return vlan, -1, 0
+        if etype == ETHERTYPE_8021Q and not vlan:
+            vlan = _u16(frame, at) & 0x0FFF
+        etype, at = _u16(frame, at + 2), at + 4
+    if etype in ETHERTYPE_MPLS:
+        while len(frame) >= at + 4 and not frame[at + 2] & 0x01:  # bottom-of-stack bit
+            at += 4
+        if len(frame) < at + 5:
+            return vlan, -1, 0
+        at += 4
+        etype = {4: ETHERTYPE_IPV4, 6: ETHERTYPE_IPV6}.get(frame[at] >> 4, -1)
+    elif etype == ETHERTYPE_PPPOE_SESSION:
+        if len(frame) < at + 8:
+            return vlan, -1, 0
+        etype, at = PPP_IP.get(_u16(frame, at + 6), -1), at + 8
+    return vlan, etype, at
+
+
+def _tunnel(proto: int, frame: bytes, here: int, end: int) -> Optional[tuple[int, int]]:
+    """(EtherType, or ETHERNET for a bridged frame; where it starts) of the packet an IP packet carries in a
+    tunnel: IPv4 or IPv6 in IP, GRE (IP, transparent Ethernet, ERSPAN type I, II and III: the remote SPAN a
+    capture is often taken through); None when the protocol is no tunnel or its header is cut short."""
+    if proto == PROTO_IPIP:
+        return ETHERTYPE_IPV4, here
+    if proto == PROTO_IPV6:
+        return ETHERTYPE_IPV6, here
+    if proto != PROTO_GRE or end < here + 4:
+        return None
+    flags, ptype = _u16(frame, here), _u16(frame, here + 2)
+    if flags & 0x4007:  # a routing field (RFC 1701) or another version (PPTP's enhanced GRE): not decoded
+        return None
+    at = here + 4 + 4 * bool(flags & 0x8000) + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
+    if ptype in GRE_IP:
+        return GRE_IP[ptype], at
+    if ptype == GRE_ETHERNET:
+        return ETHERNET, at
+    if ptype == GRE_ERSPAN2:  # type II has a sequence number and an 8-byte header; type I neither
+        return ETHERNET, at + (8 if flags & 0x1000 else 0)
+    if ptype == GRE_ERSPAN3 and end >= at + 12:  # 12 bytes, and an 8-byte platform sub-header when O is set
+        return ETHERNET, at + 12 + (8 if frame[at + 11] & 0x01 else 0)
     return None
 
 
@@ -175,9 +234,11 @@ def _network(etype: int, frame: bytes, at: int) -> Optional[tuple[str, str, int,
         src = socket.inet_ntop(socket.AF_INET6, frame[at + 8:at + 24])
         dst = socket.inet_ntop(socket.AF_INET6, frame[at + 24:at + 40])
         here = at + 40
-        for _ in range(MAX_TAGS):
+        while True:  # each header consumes at least 8 bytes: linear in the frame
             if proto in IPV6_EXTENSIONS and len(frame) >= here + 2:
                 proto, here = frame[here], here + (frame[here + 1] + 1) * 8
+            elif proto == IPV6_AH and len(frame) >= here + 2:
+                proto, here = frame[here], here + (frame[here + 1] + 2) * 4
             elif proto == IPV6_FRAGMENT and len(frame) >= here + 8:
                 if _u16(frame, here + 2) >> 3:
                     return None
@@ -191,24 +252,41 @@ def _network(etype: int, frame: bytes, at: int) -> Optional[tuple[str, str, int,
 def decode_frame(linktype: int, frame: bytes) -> Optional[tuple[int, Optional[Layer4]]]:
     """The frame's VLAN (CUT_SHORT for a frame shorter than its link header) and, for UDP and TCP over IP,
     (is UDP, source, destination, source port, destination port, payload); None for a link type this does not
-    decode. The payload ends at the IP length (Ethernet padding is not payload) and, for UDP, at the UDP length."""
+    decode. The payload ends at the IP length (Ethernet padding is not payload) and, for UDP, at the UDP length.
+    A packet in a tunnel (IP in IP, GRE, ERSPAN, VXLAN: how remote SPAN and many trunks carry traffic) is the
+    packet inside it, with its own addresses and, when the outer frame is untagged, the mirrored frame's VLAN."""
     link = _link(linktype, frame)
     if link is None:
         return None
     vlan, etype, at = link
     if etype == CUT_SHORT:
         return CUT_SHORT, None
-    ip = _network(etype, frame, at)
-    if ip is None:
-        return vlan, None
-    src, dst, proto, here, end = ip
-    if proto == 17 and end >= here + 8:
-        length = _u16(frame, here + 4)
-        stop = min(end, here + length) if length >= 8 else end
-        return vlan, (True, src, dst, _u16(frame, here), _u16(frame, here + 2), frame[here + 8:stop])
-    if proto == 6 and end >= here + 20:
-        offset = max((frame[here + 12] >> 4) * 4, 20)
-        return vlan, (False, src, dst, _u16(frame, here), _u16(frame, here + 2), frame[here + offset:end])
+    for _ in range(MAX_ENCAPSULATIONS + 1):
+        if etype == ETHERNET:  # a bridged frame in a tunnel: a remote SPAN keeps the original VLAN tag there
+            inner_vlan, etype, at = _ethernet(frame, at)
+            vlan = vlan or inner_vlan
+        ip = _network(etype, frame, at)
+        if ip is None:
+            return vlan, None
+        src, dst, proto, here, end = ip
+        if proto == 17 and end >= here + 8:
+            length = _u16(frame, here + 4)
+            stop = min(end, here + length) if length >= 8 else end
+            sport, dport = _u16(frame, here), _u16(frame, here + 2)
+            # VXLAN (RFC 7348): flags 0x08 (a VNI follows), the reserved bytes zero; RTP on this port has a
+            # version of 2 in its first byte, never 0x08, so a media stream is not taken for a tunnel
+            if dport == VXLAN_PORT and stop >= here + 16 + 14 and frame[here + 8] == 0x08 \
+                    and not any(frame[here + 9:here + 12]) and not frame[here + 15]:
+                frame, etype, at = frame[:stop], ETHERNET, here + 16
+                continue
+            return vlan, (True, src, dst, sport, dport, frame[here + 8:stop])
+        if proto == 6 and end >= here + 20:
+            offset = max((frame[here + 12] >> 4) * 4, 20)
+            return vlan, (False, src, dst, _u16(frame, here), _u16(frame, here + 2), frame[here + offset:end])
+        inner = _tunnel(proto, frame, here, end)
+        if inner is None:
+            return vlan, None
+        frame, (etype, at) = frame[:end], inner  # an inner packet ends where its carrier does
     return vlan, None
 
 
@@ -435,7 +513,11 @@ def analyse(spec: PcapSource, progress=None) -> PacketFacts:
                         raise CollectionError("parse", f"{path.name}: not a readable pcap/pcapng file "
                                                        f"({exc.__class__.__name__})") from None
                     break  # a truncated capture: what was read stands
-                an.add_frame(getattr(meta, "linktype", reader.linktype), frame)
+                # pcapng: each packet's interface says its link type (the reader has none of its own: a
+                # getattr default naming reader.linktype raised AttributeError on every pcapng file)
+                linktype = getattr(meta, "linktype", None)
+                linktype = reader.linktype if linktype is None else linktype
+                an.add_frame(linktype & LT_LINKTYPE_MASK, frame)
         # Nothing read is nothing judged: every control would be NOT_APPLICABLE from a capture that shows
         # nothing (an empty file, a link type scapy cannot decode), which is not "nothing to find".
         if an.packets == 0:

@@ -112,6 +112,49 @@ def _from_pjsip_conf(data: str) -> bool:
     return data.split(",", 1)[0].strip() == PJSIP_ROOT
 
 
+GLOBAL_FAMILY = "global"
+
+
+def _flag_global_and_includes(mapped: dict[str, tuple[str, int, str]], parsed: dict[str, ParsedConfig],
+                              configs: dict[str, ConfigFileFacts], objects: list[ConfigObject]) -> None:
+    """Static realtime beyond a root's own mapping. main/config.c ast_config_internal_load() asks find_engine()
+    for the file's name, then for the family ``global``: ``global => <driver>,...`` loads every file that has
+    no mapping of its own from the database (all but extconfig.conf and asterisk.conf); and an ``#include``
+    goes through the same function, so ``sip_custom.conf => ...`` replaces the included file while its root is
+    read from disk. Both were ignored: the disk copies were judged as if Asterisk ran them."""
+    from voxaudit.facts.asterisk import _unloaded  # imported here: that module imports this one
+
+    glob = mapped.get(GLOBAL_FAMILY)
+    for root, cf in sorted(configs.items()):
+        # a root with no copy here is left as it was (every absent root would be an error), and so is one whose
+        # only module modules.conf keeps from loading (Asterisk opens it from nowhere)
+        if root in NEVER_STATIC or root in mapped or not cf.found or _unloaded(root, parsed, objects):
+            continue
+        if glob is not None:
+            file, line, driver = glob
+            off = _driver_off(driver, parsed, objects)
+            cf.problems.append(ParseProblem(
+                file=file, line=line, fatal=not off, note=bool(off),
+                message=(f"extconfig.conf maps 'global' to a realtime database, but {off}: Asterisk reads the file "
+                         "from disk") if off else (
+                    f"extconfig.conf maps 'global' to a realtime database: Asterisk loads {label(root)}, which has "
+                    "no mapping of its own, from it (static realtime), not from disk; what it uses is not audited")))
+            continue
+        for included in cf.files:
+            family = included.lower()
+            if family == root or family not in mapped:
+                continue
+            file, line, driver = mapped[family]
+            off = _driver_off(driver, parsed, objects)
+            cf.problems.append(ParseProblem(
+                file=file, line=line, fatal=not off, note=bool(off),
+                message=(f"extconfig.conf maps {label(family)}, which {label(root)} includes, to a realtime "
+                         f"database, but {off}: Asterisk reads the file from disk") if off else (
+                    f"extconfig.conf loads {label(family)}, which {label(root)} includes, from a realtime database "
+                    "(static realtime): Asterisk does not read that file from disk, and what it uses is not "
+                    "audited")))
+
+
 def flag_realtime(parsed: dict[str, ParsedConfig], configs: dict[str, ConfigFileFacts],
                   objects: list[ConfigObject]) -> None:
     """Gaps for every object source that is a database; drop the PJSIP objects Asterisk does not load."""
@@ -150,6 +193,7 @@ def flag_realtime(parsed: dict[str, ParsedConfig], configs: dict[str, ConfigFile
                 message=f"{len(dropped)} section(s) of {PJSIP_ROOT} of type(s) "
                         f"{', '.join(label(k) for k in sorted({o.kind[6:] for o in dropped}))} are ignored: "
                         f"sorcery.conf does not load those types from {PJSIP_ROOT}"))
+    _flag_global_and_includes(mapped, parsed, configs, objects)
     for family, (file, line, driver) in sorted(mapped.items()):
         static = family.endswith(".conf") and family in configs
         if family not in FAMILIES and not static:

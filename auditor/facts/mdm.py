@@ -34,6 +34,19 @@ LOCK_QUALITIES = {"SOMETHING", "NUMERIC", "NUMERIC_COMPLEX", "ALPHABETIC", "ALPH
 INTUNE_LOCK_TYPES = {"alphabetic", "alphanumeric", "alphanumericWithSymbols", "numeric", "numericComplex", "any",
                      "required"}
 UNRECOGNISED = "unrecognised value"
+# Keys of Apple's com.apple.configuration.passcode.settings (device-management schema, declarative/declarations):
+# any of them but RequirePasscode implies a passcode. Any other key is no passcode setting (a typo such as
+# "MinimumLenght", or a hostile key): a gap, never "a passcode is required".
+PASSCODE_KEYS = {"RequirePasscode", "RequireAlphanumericPasscode", "RequireComplexPasscode", "MinimumLength",
+                 "MinimumComplexCharacters", "MaximumFailedAttempts", "FailedAttemptsResetInMinutes",
+                 "MaximumGracePeriodInMinutes", "MaximumInactivityInMinutes", "MaximumPasscodeAgeInDays",
+                 "PasscodeReuseLimit", "ChangeAtNextAuth", "CustomRegex"}
+LEGACY_TYPES = ("com.apple.configuration.legacy", "com.apple.configuration.legacy.interactive")
+# Objects one policy file may give: a real export gives a handful (one per app's notification settings). A binary
+# plist can reference one entry from every slot of a list referenced from every slot of another: 300 x 300
+# references built 90,000 objects (1.2 s), 999 x 999 a million. Past the bound the file is a gap.
+MAX_OBJECTS = 2_000
+MAX_LISTED_KEYS = 10  # unknown keys named one by one
 
 
 class MdmFacts(PerFileFacts, tag="mdm", kw_only=True):
@@ -114,8 +127,12 @@ class _Builder:
         self.display, self.doc = display, doc
         self.objects: list[ConfigObject] = []
         self.problems: list[Problem] = []  # settings present but not understood (gaps)
+        self.dropped = 0  # objects past MAX_OBJECTS
 
     def add(self, kind: str, name: str, line: int, settings: dict[str, tuple[Any, int]]) -> None:
+        if len(self.objects) >= MAX_OBJECTS:
+            self.dropped += 1
+            return
         for k, (v, ln) in settings.items():
             if v == UNRECOGNISED and len(self.problems) < 100:  # the setting's name, never the value
                 self.problems.append(Problem(self.display, ln, f"{kind} {k}: value of an unexpected type or "
@@ -128,6 +145,9 @@ class _Builder:
 
     def build(self) -> None:
         getattr(self, self.doc.kind.replace("-", "_"))()
+        if self.dropped:
+            self.problems.append(Problem(self.display, 0, f"more than {MAX_OBJECTS} settings objects in one policy "
+                                                          f"file ({self.dropped} more); they are not read", False))
 
     # Apple configuration profile ---------------------------------------------------------
     def apple_profile(self) -> None:
@@ -195,7 +215,15 @@ class _Builder:
             "os": ("ios", 1), "format": ("Apple declaration (declarative device management)", 1),
             "identifier": (d.get("Identifier"), at("Identifier")), "payload_types": (dtype, type_line)})
         if dtype == "com.apple.configuration.passcode.settings":
-            implied = [k for k in payload if k != "RequirePasscode"]
+            unknown = [k for k in payload if k not in PASSCODE_KEYS]
+            for k in unknown[:MAX_LISTED_KEYS]:  # the key's name, printable and bounded; never its value
+                self.problems.append(Problem(self.display, at(k) or type_line, f"passcode declaration: key "
+                                                                               f"{label(str(k), 64)!r} is no passcode "
+                                                                               "setting; not read", False))
+            if len(unknown) > MAX_LISTED_KEYS:
+                self.problems.append(Problem(self.display, type_line, f"passcode declaration: {len(unknown) - MAX_LISTED_KEYS} "
+                                                                      "more keys that are no passcode setting", False))
+            implied = [k for k in payload if k != "RequirePasscode" and k in PASSCODE_KEYS]
             if implied:
                 key = label(str(implied[0]), 64)  # a key's name, shown printable and bounded
                 required, option, line = "yes", f"{key} (implies RequirePasscode)", at(implied[0]) or type_line
@@ -213,8 +241,10 @@ class _Builder:
                 "max_inactivity_minutes.option": ("MaximumInactivityInMinutes",
                                                   at("MaximumInactivityInMinutes") or line),
                 "complex": (_b(payload.get("RequireComplexPasscode")), at("RequireComplexPasscode") or line)})
-        elif dtype.startswith("com.apple.configuration.legacy"):
-            self.problems.append(Problem(self.display, type_line, f"declaration {dtype}: the profile it installs "
+        elif dtype.startswith(LEGACY_TYPES[0]):
+            # the type is named only when it is Apple's: any other text in its place is a value, never shown
+            shown = dtype if dtype in LEGACY_TYPES else f"{LEGACY_TYPES[0]}..."
+            self.problems.append(Problem(self.display, type_line, f"declaration {shown}: the profile it installs "
                                                                   "(ProfileURL) is not in this file; its settings "
                                                                   "are not read", False))
 

@@ -75,6 +75,15 @@ _PORT_NAME_RE = re.compile(r"(?:\d{1,3}/)?(?:[A-Za-z]{0,8}\d{1,5}|Trk\d{1,3})")
 # What a vty line may show: only these words are kept as evidence (any other text may be anything).
 _TRANSPORTS = {"ssh", "telnet", "all", "none", "rlogin", "pad", "udptn", "lat", "mop", "v120", "lapb-ta"}
 _VTY_RANGE = re.compile(r"\d{1,3}")
+# Port commands read below, each with the shape the reader understands. A line of one of them in any other shape
+# (a template placeholder "switchport access vlan {{ data_vlan }}", "switchport mode private-vlan host",
+# "switchport mode dot1q-tunnel") is a gap: before, the port silently took the default (access VLAN 1, "dynamic
+# auto"), so a phone port whose data VLAN was unknown passed as "data VLAN 1 (by default), voice VLAN 20 tagged".
+_PORT_COMMANDS = (
+    ("switchport access vlan", re.compile(r"switchport access vlan \d+")),
+    ("switchport mode", re.compile(r"switchport mode (?:access|trunk|dynamic auto|dynamic desirable|trunk phone)")),
+    ("switchport trunk native vlan", re.compile(r"switchport trunk native vlan \d+")),
+)
 MAX_LISTED_GAPS = 100  # unread interface blocks named one by one in the warnings of one file
 MAX_EXPANDED = 4096  # ports or VLANs one list may name; a switch has at most a few hundred ports
 # Ports and VLANs all the lists of one file may name together: 4094 VLANs each tagged on 32 ports
@@ -321,6 +330,7 @@ class _Builder:
                 continue
             p = _Obj("switch.port", f"{self.display} {ifname}", self.display, b.line)
             p.set("interface", ifname, b.line)
+            self._odd_port_commands(ifname, b)
             if b.child(r"^shutdown$"):
                 p.set("shutdown", "yes", b.child(r"^shutdown$")[1])
             desc = b.child(r"^description (.+)$")
@@ -362,6 +372,14 @@ class _Builder:
             if tx and tx[0].group(1):
                 p.set("lldp_transmit", "off", tx[1])
             self.ports[ifname] = p
+
+    def _odd_port_commands(self, ifname: str, b: Block) -> None:
+        """A gap for each port command present in a shape not understood (named, never its value)."""
+        for text, line in b.children:
+            for command, shape in _PORT_COMMANDS:
+                if text.startswith(command + " ") and not shape.fullmatch(text):
+                    self.problems.append(Problem(self.display, line, f"interface {label(ifname)}: '{command}' not "
+                                                                     "understood; the port is not judged on it", False))
 
     def _ios_snmp(self) -> None:
         for n, (m, b) in enumerate(self.cfg.top(r"^snmp-server community (\S+)(.*)$"), start=1):

@@ -5,7 +5,13 @@ import re
 from dataclasses import dataclass
 
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,15}")
-_HOST_RE = re.compile(r"[A-Za-z0-9.\-_:\[\]%]{1,255}")
+# A host as a URL writes it: a name or IPv4 address with an optional port, or a bracketed IPv6 address (only
+# there a '%': its zone). '%' anywhere else let "h%2F<token>" (an encoded path) pass for a host name.
+_HOST_RE = re.compile(r"[A-Za-z0-9.\-_:]{1,255}|\[[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9._~\-]{1,32})?\](?::[0-9]{1,5})?")
+# "scheme:" then two slashes or backslashes in any mix: browsers and many HTTP clients read "http:\\host" and
+# "http:/\\host" as "http://host" (WHATWG URL, special schemes), so such a name is a URL too; and so is a
+# scheme-relative "//user:password@host/path" (RFC 3986 network-path reference).
+_URL_SEP_RE = re.compile(r"^//|:[/\\]{2}")
 
 
 @dataclass
@@ -35,8 +41,8 @@ def label(text: str, limit: int = 48) -> str:
     escapes, no newlines), at most ``limit`` characters. Only ever for names, never for values; a name
     that is a URL (a file a phone is told to fetch) shows its scheme, host and port only
     (:func:`shown_url`): its user:password, path and query may hold secrets."""
-    if "://" in text:
-        text = shown_url(text)
+    if (sep := _URL_SEP_RE.search(text)) is not None:
+        text = shown_url(f"{text[:sep.start()]}://{text[sep.end():]}")
     clean = "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
     return clean + ("..." if len(text) > limit else "")
 
