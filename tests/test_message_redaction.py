@@ -24,3 +24,9 @@ def test_a_parse_problem_never_keeps_inline_credentials():
 def test_a_collection_error_never_keeps_inline_credentials():
     err = CollectionError("connectivity", f"cannot reach sips://bob:{SECRET}@pbx.example:5061")
     assert SECRET not in err.reason and SECRET not in str(err)
+
+
+def test_a_parse_problem_keeps_no_control_character():
+    """A section name quoted without label() carried a terminal escape into scan.json."""
+    p = ParseProblem(file="pjsip.conf", line=1, fatal=False, message="[evil\x1b[2J\x1b[31mRED\u2028x] has no type=")
+    assert p.message == "[evil?[2J?[31mRED?x] has no type=" and p.message.isprintable()

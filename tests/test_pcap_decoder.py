@@ -162,3 +162,21 @@ def test_streams_beyond_the_bound_are_counted_and_said_not_judged(tmp_path, monk
     assert len(facts.streams) == 3 and facts.untracked_stream_packets == 12 and facts.max_streams == 3
     got = run("ENC-MEDIA-101", facts)
     assert got["streams beyond the first 3"] == "ERROR" and list(got.values()).count("FAIL") == 3
+
+
+def test_packets_nobody_decoded_are_said_not_skipped(tmp_path, registry):
+    """10 frames cut inside their link header beside 6 readable RTP packets: the capture was judged on the 6
+    alone (a PASS over traffic never read); now each capture control also gives one ERROR naming the count."""
+    from voxaudit.engine.evaluate import evaluate
+    from voxaudit.profile import load_profile
+    from voxaudit.scan import TargetRecord
+
+    rtp = bytes([0x80, 0]) + bytes(10) + bytes(range(160))
+    frames = [bytes(Ether() / IP(src=A, dst=B) / UDP(sport=4000, dport=6000) / rtp)] * 6 + [bytes(10)] * 10
+    facts = analyse(PcapSource(file=str(_pcap(tmp_path / "mixed.pcap", 1, frames))))
+    assert facts.undecoded_packets == 10 and facts.packets == 16
+    results, _, _ = evaluate([TargetRecord(name="cap", platform="pcap", facts=facts)], registry,
+                             load_profile("hipaa-security-rule", registry), [])
+    undecoded = {r.check_id: r.status for r in results if r.resource == "(packets not decoded)"}
+    assert undecoded.get("ENC-MEDIA-101") == "ERROR" and undecoded.get("ENC-SIG-101") == "ERROR", undecoded
+    assert any("10 of 16 packets could not be decoded" in r.evidence for r in results)

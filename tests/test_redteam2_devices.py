@@ -355,8 +355,11 @@ def test_a_folder_of_files_none_of_them_read_is_a_gap_not_not_applicable(tmp_pat
 
 
 @pytest.mark.parametrize("collect", [collect_phone_files, build_switch_facts, collect_mdm_policies])
-def test_an_empty_folder_is_no_gap(tmp_path, collect):
-    assert not _problems(collect(tmp_path))
+def test_an_empty_folder_is_nothing_to_audit_not_not_applicable(tmp_path, collect):
+    """An empty backup folder (a job that wrote nothing, a wrong mount) made every control NOT_APPLICABLE and
+    exit 0, where an empty PBX folder exits 3: it is fatal now, so its checks are ERROR."""
+    (problem,) = _problems(collect(tmp_path))
+    assert problem.fatal and "holds no file at all" in problem.message
 
 
 @pytest.mark.parametrize("preview", [True, "2", 7])

@@ -473,6 +473,7 @@ class _Analyser:
                            sip_in_clear=dict(self.sip_clear), sdes_keys_in_clear=self.sdes_in_clear,
                            sip_tls_records=self.sip_tls,
                            streams=streams, vlans=vlans, provisioning=prov, untracked_stream_packets=self.untracked,
+                           undecoded_packets=self.undecoded,
                            max_streams=MAX_STREAMS)
 
 

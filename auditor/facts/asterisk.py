@@ -238,14 +238,14 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
                 break
         if type_entry is None or not type_entry.value:
             problems.append(ParseProblem(file=section.file, line=section.line, fatal=False,
-                                         message=f"[{section.name}] has no type=; PJSIP ignores it"))
+                                         message=f"[{label(section.name)}] has no type=; PJSIP ignores it"))
             continue
         kind = type_entry.value
         if kind not in PJSIP_TYPES:
             # Never the value itself: any value may be a secret typed on the wrong line.
             problems.append(ParseProblem(
                 file=type_entry.file, line=type_entry.line, fatal=False,
-                message=f"[{section.name}] type= is not a PJSIP object type Asterisk knows (types are "
+                message=f"[{label(section.name)}] type= is not a PJSIP object type Asterisk knows (types are "
                         "case-sensitive); PJSIP ignores the section"))
             continue
         obj, secrets = _object(f"pjsip.{kind}", section)

@@ -163,9 +163,12 @@ class ParseProblem(Data, kw_only=True):
 
     def __post_init__(self) -> None:
         # Second line of defence: messages name files, lines and keys, never values; a user:password@
-        # that reached one anyway (a URL named as a file, a dial string in a line quoted by mistake) is cut here.
+        # that reached one anyway (a URL named as a file, a dial string in a line quoted by mistake) is cut here,
+        # and so is a control character of a name quoted raw.
         if "@" in self.message:
             self.message = redact_inline_credentials(self.message)
+        if not self.message.isprintable():  # a name quoted without label(): no terminal escape, no line break
+            self.message = "".join(ch if ch.isprintable() else "?" for ch in self.message)
 
     @classmethod
     def of(cls, p: object) -> "ParseProblem":

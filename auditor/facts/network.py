@@ -184,11 +184,21 @@ class PacketFacts(PlatformFacts, tag="pcap", kw_only=True):
     # never classified, so the media controls say what they could not judge
     untracked_stream_packets: int = 0
     max_streams: int = 0
+    # Frames neither the decoder nor scapy could read (a link type not read, a frame cut inside its link header):
+    # what they carried is not judged, so each capture control gives one ERROR saying so (coverage drops)
+    undecoded_packets: int = 0
 
     def source_state(self, name: str) -> tuple[str, str]:
         if name == "capture":
             return ("ok", "") if self.packets else ("missing", "the capture holds no packets")
         return super().source_state(name)
+
+    def resource_errors(self, name: str) -> list[tuple[str, str]]:
+        if name != "capture" or not self.undecoded_packets:
+            return []
+        return [("(packets not decoded)", f"{self.undecoded_packets:,} of {self.packets:,} packets could not be decoded "
+                                          "(a link type voxaudit does not read, or frames cut inside their link "
+                                          "header): what they carried is not judged")]
 
 
 class SnmpAttempt(Data, kw_only=True):

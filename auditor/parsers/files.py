@@ -64,7 +64,9 @@ def lines(text: str) -> list[str]:
 def foreign_files(directory: Path, what: str, suffixes: set[str]) -> list[Problem]:
     """For a per-file platform (phones, switches, MDM) whose directory holds files but none it reads: one
     gap saying so, so the target is an ERROR with the reason, never a quiet NOT_APPLICABLE ("no files").
-    Nothing when the directory is empty or is no directory. Bounded: at most MAX_FOREIGN_LISTED names."""
+    An empty directory (a backup job that wrote nothing, a wrong mount) is fatal: nothing to audit, as a
+    PBX folder without its configuration is (every check ERROR, exit 3 alone). Nothing when it is no
+    directory. Bounded: at most MAX_FOREIGN_LISTED names."""
     if not directory.is_dir():
         return []
     count = 0
@@ -73,7 +75,8 @@ def foreign_files(directory: Path, what: str, suffixes: set[str]) -> list[Proble
         if count >= MAX_FOREIGN_LISTED:
             break
     if not count:
-        return []
+        return [Problem(".", 0, f"the folder holds no file at all: no {what.removeprefix('a ').removeprefix('an ')} "
+                                "to audit (a backup job that wrote nothing, or a wrong path?)", True)]
     shown = f"at least {count}" if count >= MAX_FOREIGN_LISTED else str(count)
     return [Problem(".", 0, f"{shown} file(s) here, none of them {what} ({', '.join(sorted(suffixes))}): "
                             "nothing was audited", False)]
