@@ -124,4 +124,5 @@ def test_a_folder_without_any_policy_export_is_not_read_as_empty(tmp_path, regis
     assert results and {r.status for r in results} == {Status.ERROR}
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert not collect_mdm_policies(empty).configs  # nothing there at all: nothing to say
+    (problem,) = [p for cf in collect_mdm_policies(empty).configs.values() for p in cf.problems]
+    assert problem.fatal and "holds no file at all" in problem.message  # nothing there: nothing to audit (exit 3)
