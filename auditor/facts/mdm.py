@@ -46,6 +46,9 @@ LEGACY_TYPES = ("com.apple.configuration.legacy", "com.apple.configuration.legac
 # plist can reference one entry from every slot of a list referenced from every slot of another: 300 x 300
 # references built 90,000 objects (1.2 s), 999 x 999 a million. Past the bound the file is a gap.
 MAX_OBJECTS = 2_000
+# Graph managedAppNotificationRestriction: what a protected app's notifications may show
+APP_NOTIFICATION_RESTRICTIONS = ("allow", "blockOrganizationalData", "block")
+MAX_PROTECTED_APPS = 200
 MAX_LISTED_KEYS = 10  # unknown keys named one by one
 
 
@@ -291,6 +294,44 @@ class _Builder:
             "max_inactivity_minutes": (minutes, doc.line_of('"maximumTimeToLock"')),
             "max_inactivity_minutes.option": ("maximumTimeToLock", doc.line_of('"maximumTimeToLock"'))})
 
+    def app_protection(self, odata: str, os_: str) -> None:
+        """An Intune app protection policy (iosManagedAppProtection / androidManagedAppProtection, exported with
+        its ``apps``): ``notificationRestriction`` (Graph managedAppNotificationRestriction) decides what the
+        managed apps' notifications show, whatever the device's own settings: ``allow`` everything,
+        ``blockOrganizationalData`` no organisation data (no content), ``block`` no notification. Each listed app
+        (mobileAppIdentifier bundleId / packageId) gets it; apps chosen as a group (allApps, allMicrosoftApps...)
+        are not named in the export: a gap, never a guess."""
+        d, doc = self.doc.data, self.doc
+        line = doc.line_of('"notificationRestriction"')
+        restriction = d.get("notificationRestriction")
+        if restriction not in APP_NOTIFICATION_RESTRICTIONS:
+            self.problems.append(Problem(self.display, line, f"{odata} notificationRestriction: not one of "
+                                                             f"{', '.join(APP_NOTIFICATION_RESTRICTIONS)}", False))
+            return
+        apps = d.get("apps") if isinstance(d.get("apps"), list) else []
+        named = []
+        for app in apps[:MAX_PROTECTED_APPS]:
+            ident = app.get("mobileAppIdentifier") if isinstance(app, dict) else None
+            bundle = ident.get("bundleId") or ident.get("packageId") if isinstance(ident, dict) else None
+            if isinstance(bundle, str) and bundle:
+                named.append(bundle)
+        group = d.get("appGroupType")
+        if len(apps) > MAX_PROTECTED_APPS or len(named) < len(apps[:MAX_PROTECTED_APPS]) or (
+                not named and group not in (None, "selectedPublicApps")):
+            self.problems.append(Problem(self.display, line, f"{odata}: the apps it protects are not all named in the "
+                                                             "export (an app group, an entry without a bundle or package "
+                                                             "ID, or more than the first "
+                                                             f"{MAX_PROTECTED_APPS}); their notifications are not judged",
+                                         False))
+        for bundle in named:
+            at = doc.line_of(f'"{bundle}"')
+            self.add("mdm.app_notifications", f"{self.display} {bundle}", at, {
+                "bundle_id": (bundle, at), "os": (os_, at), "via": (f"{odata} notificationRestriction", line),
+                "notifications_enabled": ("no" if restriction == "block" else "yes", line),
+                "show_in_lock_screen": ("unset", line),
+                "preview_type": ("never" if restriction == "blockOrganizationalData" else "always", line),
+                "preview_type.option": (f"notificationRestriction {restriction}", line)})
+
     # Intune Graph export ------------------------------------------------------------------
     def intune_policy(self) -> None:
         d, doc = self.doc.data, self.doc
@@ -308,6 +349,8 @@ class _Builder:
                     "show_in_lock_screen": (_b(entry.get("showOnLockScreen")), doc.line_of('"showOnLockScreen"', line)),
                     "preview_type": ("unset", line),
                     "preview_type.option": ("(not settable in iosNotificationSettings)", line)})
+        if odata.endswith("ManagedAppProtection") and "notificationRestriction" in d:
+            self.app_protection(odata, os_)
         if os_ == "ios" and any(k.startswith("passcode") for k in d):
             line = doc.line_of('"passcodeRequired"')
             self.add("mdm.passcode", f"{self.display} passcode", line, {
