@@ -278,3 +278,130 @@ def test_hostile_extensions_lua_is_a_problem_never_an_exception(tmp_path):
     (root / "extensions.lua").mkdir()
     facts = collect_asterisk_tree(root)
     assert all(p.note for p in facts.configs["extensions.lua"].problems)
+
+
+# -- pripyat-remotepi-asterisk: a bare "[aor]" heading left uncommented in pjsip.conf -------------
+
+BARE_HEADING = f"""
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1
+
+;==========================AOR SECTION OPTIONS=========================
+[aor]
+;  SYNOPSIS: The configuration for a location of an endpoint
+;contact=       ; Permanent contacts assigned to AoR (default: "")
+
+[leftover]
+password={CANARY}
+
+[110]
+type=endpoint
+media_encryption=no
+"""
+
+
+def test_an_empty_typeless_pjsip_section_is_a_note_not_a_gap(tree, run):
+    """res_sorcery_config matches no criteria on a header without variables: it sets nothing and hides
+    nothing, so the PJSIP checks stay judged. A typeless section with variables stays a gap."""
+    facts = tree({"pjsip.conf": BARE_HEADING})
+    problems = {p.message.split("]")[0] + "]": p for p in facts.configs["pjsip.conf"].problems}
+    assert problems["[aor]"].note and not problems["[aor]"].fatal
+    assert not problems["[leftover]"].note and not problems["[leftover]"].fatal
+    assert CANARY not in msgspec.json.encode(facts.configs["pjsip.conf"].problems).decode()
+    # without [leftover], nothing is left unread: the endpoint is judged, not ERROR(parse)
+    judged = tree({"pjsip.conf": BARE_HEADING.replace(f"[leftover]\npassword={CANARY}\n", "")})
+    assert run("AST-SRTP-101", judged) == {"endpoint 110": FAIL}
+    assert all(p.note for p in judged.configs["pjsip.conf"].problems)
+
+
+# -- pripyat-remotepi-asterisk: users.conf hasiax users are IAX2 friends (chan_iax2 set_config) ------
+
+USERS_IAX = f"""
+[general]
+hasvoicemail = no
+hassip = yes
+hasiax = yes
+
+[alice]
+secret = alice
+
+[bob]
+secret = {CANARY}
+hasiax = no
+
+[carol]
+secret = Zq8r2Lw9Xc4Vb7Nm1Tk5
+encryption = aes128
+forceencryption = yes
+"""
+IAX = "[general]\nbindaddr=0.0.0.0\n"
+
+
+def test_users_conf_hasiax_users_are_iax2_friends(tree, run):
+    """chan_iax2 builds a user and a peer from every users.conf user with hasiax (its own, else
+    [general]'s), [general]'s options first: they were silently missing from every IAX2 check."""
+    facts = tree({"users.conf": USERS_IAX, "iax.conf": IAX})
+    assert {o.name for o in facts.of_kind("iax.account")} == {"alice", "carol"}
+    assert run("AUTH-SECRET-101", facts)["iax2 friend alice"] == FAIL       # secret equals the name
+    assert run("AUTH-SECRET-101", facts)["iax2 friend carol"] == PASS
+    sig = run("ENC-SIG-101", facts)
+    assert sig["iax2 friend alice"] == FAIL and sig["iax2 friend carol"] == PASS
+    assert CANARY not in msgspec.json.encode(facts).decode()
+    # the fix goes where chan_iax2 reads the friend's options: users.conf [alice], not a typeless
+    # iax.conf [alice] that chan_iax2 would skip
+    from voxaudit.platforms.asterisk.iax import encryption_change, encryption_fix, iax_signalling
+
+    (alice,) = [r for r in iax_signalling(facts) if r.subject == "iax2 friend alice"]
+    assert encryption_fix(alice)[0] == "users.conf [alice]"
+    assert {(c.root, c.section, c.kind) for c in encryption_change(alice)} == {("users.conf", "alice", "users.user")}
+
+
+def test_users_conf_hasiax_without_iax_conf_or_with_a_same_named_account(tree):
+    """No iax.conf: chan_iax2 declines to load, a note and no account. A name iax.conf also defines is
+    merged by chan_iax2 onto the earlier account: a gap (the IAX2 checks become ERROR), never silence."""
+    facts = tree({"users.conf": USERS_IAX})
+    assert not facts.of_kind("iax.account")
+    assert any(p.note and "[alice] hasiax=yes but iax.conf is absent" in p.message
+               for p in facts.configs["users.conf"].problems)
+    merged = tree({"users.conf": USERS_IAX, "iax.conf": IAX + "[alice]\ntype=user\nsecret=Zq8r2Lw9Xc4Vb7Nm1Tk5\n"})
+    (gap,) = [p for p in merged.configs["users.conf"].problems if "also an iax.conf account" in p.message]
+    assert not gap.note and not gap.fatal
+    # the IAX2 checks read users.conf, so the runner turns that gap into their ERROR
+    from voxaudit.platforms.asterisk.iax import SOURCES
+    assert "users.conf" in SOURCES
+
+
+# -- pripyat-remotepi-asterisk: chan-sccp-b's sccp.conf (Cisco SCCP phones) was read by nothing -----
+
+SCCP = f"""[general]
+bindaddr = 0.0.0.0
+port = 2000
+[SEP001122334455]
+type = device
+button = line,300
+[300]
+type = line
+pin = {CANARY}
+"""
+
+
+def test_chan_sccp_configuration_is_a_gap_on_the_transport_controls(tree, registry):
+    """sccp.conf while modules.conf loads chan_sccp: a gap naming the driver (ENC-SIG-101/ENC-MEDIA-101
+    ERROR for it), never silence; with noload => chan_sccp.so only a note."""
+    facts = tree({"sccp.conf": SCCP, "modules.conf": "[modules]\nautoload=no\nload => chan_sccp.so\n"})
+    (gap,) = facts.configs["sccp.conf"].problems
+    assert gap.is_gap and "chan_sccp loads" in gap.message and "SCCP" in gap.message
+    assert CANARY not in gap.message
+    from voxaudit.engine.evaluate import evaluate_target
+    from voxaudit.scan import TargetRecord
+
+    checks = [registry.get(c) for c in ("ENC-SIG-101", "ENC-MEDIA-101")]
+    got = {(r.check_id, r.resource): r.status
+           for r in evaluate_target(TargetRecord(name="pbx", platform="asterisk", facts=facts), checks, {})}
+    assert got[("ENC-SIG-101", "(unread parts of sccp.conf)")] == Status.ERROR
+    assert got[("ENC-MEDIA-101", "(unread parts of sccp.conf)")] == Status.ERROR
+    off = tree({"sccp.conf": SCCP, "modules.conf": "[modules]\nautoload=yes\nnoload => chan_sccp.so\n"})
+    (note,) = off.configs["sccp.conf"].problems
+    assert note.note and "noload => chan_sccp.so" in note.message

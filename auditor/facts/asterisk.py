@@ -237,7 +237,11 @@ def _pjsip(parsed: ParsedConfig, objects: list[ConfigObject], problems: list[Par
                 type_entry = e
                 break
         if type_entry is None or not type_entry.value:
+            # A bare header with no variable at all (an uncommented "[aor]" heading of the sample's
+            # option list) matches no sorcery criteria and sets nothing: a note, it hides nothing.
+            # A typeless section WITH variables may be an object the author meant: a gap.
             problems.append(ParseProblem(file=section.file, line=section.line, fatal=False,
+                                         note=not section.entries,
                                          message=f"[{label(section.name)}] has no type=; PJSIP ignores it"))
             continue
         kind = type_entry.value

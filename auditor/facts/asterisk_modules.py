@@ -6,9 +6,10 @@ module, ``autoload=yes`` loads every module installed, and ``noload`` removes a 
 got there; names match case-insensitively, with or without ``.so`` (``resource_name_match()``). A channel
 driver also declines to load without its own configuration file.
 
-Channel drivers whose signalling and media are plaintext by design (SCCP, MGCP, UNIStim, H.323) are not
-audited. Their configuration, present with content while the module loads, is a gap (a warning that
-lowers the coverage of the transport controls), never silence; when the module does not load, a note.
+Channel drivers whose signalling and media are plaintext by design (SCCP: chan_skinny or chan-sccp-b's
+chan_sccp; MGCP, UNIStim, H.323) are not audited. Their configuration, present with content while the
+module loads, is a gap (a warning that lowers the coverage of the transport controls), never silence;
+when the module does not load, a note.
 """
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ _TRUE = {"yes", "true", "y", "t", "1", "on"}
 # root -> (module, what a clinic would run it for and why it is not judged)
 NOT_AUDITED = {
     "skinny.conf": ("chan_skinny", "Cisco SCCP phones: SCCP signalling and its RTP are plaintext"),
+    # chan-sccp-b, the out-of-tree SCCP driver many Cisco-phone sites build instead of chan_skinny
+    # (its own sccp.conf, devices and lines with their pins); it has no TLS listener either.
+    "sccp.conf": ("chan_sccp", "Cisco SCCP phones through chan-sccp-b: SCCP signalling (TCP 2000) and its "
+                  "RTP are plaintext"),
     "mgcp.conf": ("chan_mgcp", "MGCP gateways and phones: MGCP signalling and its RTP are plaintext"),
     "unistim.conf": ("chan_unistim", "Nortel UNIStim phones: UNIStim signalling and its RTP are plaintext"),
     "ooh323.conf": ("chan_ooh323", "H.323 endpoints and gateways: H.225/H.245 signalling and its RTP are plaintext"),

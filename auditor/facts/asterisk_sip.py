@@ -364,7 +364,8 @@ def _users_mailbox(user: Section, context: str) -> tuple[ConfigObject, str]:
 def build_users(pc: ParsedConfig, b: BuildContext) -> None:
     """users.conf: each user is a ``users.user`` object; with ``hassip`` (its own, else [general]'s)
     it is also a chan_sip peer, built as build_peer() does from the user's options followed by
-    [general]'s (so [general] wins where both set one); with ``hasvoicemail`` it is also a mailbox.
+    [general]'s (so [general] wins where both set one); with ``hasiax`` it is also a chan_iax2 friend
+    (``_users_iax``); with ``hasvoicemail`` it is also a mailbox.
 
     Order matters: this runs after voicemail.conf and sip.conf are built (ASTERISK_ROOTS order).
     app_voicemail loads users.conf mailboxes first and find_or_create() then ignores any later
@@ -379,6 +380,11 @@ def build_users(pc: ParsedConfig, b: BuildContext) -> None:
     search_all = ast_true(vm_general.get("searchcontexts") if vm_general is not None else None)
     sip_loaded = _readable(b, "sip.conf")
     sip_peers = {o.name for o in b.objects if o.kind == "sip.peer" and o.source.file not in pc.files}
+    general_hasiax = ast_true(general.get("hasiax") if general is not None else None)
+    iax_loaded = _readable(b, "iax.conf")
+    # iax.conf is built after users.conf (ASTERISK_ROOTS order) but chan_iax2 reads it first
+    iax = b.parsed.get("iax.conf")
+    iax_accounts = {s.name for s in iax.instances()} if iax_loaded and iax is not None else set()
     budget = _Budget()
     boxes = _MailboxIndex(b, search_all)
     for section in pc.instances():
@@ -387,8 +393,12 @@ def build_users(pc: ParsedConfig, b: BuildContext) -> None:
             continue
         _add_objects(b, [("users.user", section.name, section.entries)], section, track=False)
         own = section.entry("hassip")
+        peer = False
         if ast_true(own.value) if own is not None else general_hassip:
-            _users_peer(b, section, general_entries, sip_loaded, sip_peers, budget)
+            peer = _users_peer(b, section, general_entries, sip_loaded, sip_peers, budget)
+        own = section.entry("hasiax")
+        if ast_true(own.value) if own is not None else general_hasiax:
+            _users_iax(b, section, general_entries, iax_loaded, iax_accounts, budget, track=not peer)
         has_vm = section.get("hasvoicemail")
         if ast_true(has_vm if has_vm is not None else (general.get("hasvoicemail") if general is not None else None)):
             if context is None:
@@ -443,22 +453,59 @@ class _MailboxIndex:
 
 
 def _users_peer(b: BuildContext, user: Section, general_entries: list[Entry],
-                sip_loaded: bool, sip_peers: set[str], budget: _Budget) -> None:
+                sip_loaded: bool, sip_peers: set[str], budget: _Budget) -> bool:
+    """The chan_sip peer of a users.conf user; True when one was built."""
     if not sip_loaded:
         b.problems.append(_gap(user.file, user.line, f"[{user.name}] hassip=yes but sip.conf is absent or "
                                "unreadable: chan_sip does not load, so no peer is created", note=True))
-        return
+        return False
     if user.name in sip_peers:
         b.problems.append(_gap(user.file, user.line, f"[{user.name}] is also a sip.conf peer: chan_sip merges "
                                "the two definitions and the merged peer is not modelled; judged as sip.conf's"))
-        return
+        return False
     entries = user.entries + general_entries
-    if not budget.take(len(entries)):
-        if not budget.exhausted:
-            budget.exhausted = True
-            b.problems.append(_gap(user.file, user.line, f"users.conf peers expand to more than "
-                                   f"{MAX_EXPANDED_SETTINGS} settings; [{user.name}] and later ones not assessed"))
-        return
+    if not _take(b, user, budget, len(entries)):
+        return False
     # users.conf peers are always friends (chan_sip sets the type after build_peer).
     entries = entries + [Entry("type", "friend", user.file, user.line)]
     _add_objects(b, [("sip.peer", user.name, entries)], user, skip_track=frozenset({"vmsecret"}))
+    return True
+
+
+def _take(b: BuildContext, user: Section, budget: _Budget, n: int) -> bool:
+    """Spend ``n`` expanded settings; past the limit, say once (a gap) that the rest is not assessed."""
+    if budget.take(n):
+        return True
+    if not budget.exhausted:
+        budget.exhausted = True
+        b.problems.append(_gap(user.file, user.line, f"users.conf accounts expand to more than "
+                               f"{MAX_EXPANDED_SETTINGS} settings; [{user.name}] and later ones not assessed"))
+    return False
+
+
+def _users_iax(b: BuildContext, user: Section, general_entries: list[Entry], iax_loaded: bool,
+               iax_accounts: set[str], budget: _Budget, track: bool) -> None:
+    """chan_iax2 set_config(): a users.conf user with ``hasiax`` (its own, else [general]'s) becomes an
+    IAX2 user and peer, build_user()/build_peer() run over [general]'s options then the user's own (so
+    the user's win), after iax.conf's accounts: an ``iax.account`` friend like iax.conf's. Without
+    iax.conf chan_iax2 declines to load (a note). A name iax.conf also defines is merged by chan_iax2
+    onto the earlier account: not modelled, a gap. ``track``: register the secret with the
+    shared-secret tracker (not when the same user's chan_sip peer already did: one account, one secret)."""
+    if not iax_loaded:
+        b.problems.append(_gap(user.file, user.line, f"[{user.name}] hasiax=yes but iax.conf is absent or "
+                               "unreadable: chan_iax2 does not load, so no IAX2 friend is created", note=True))
+        return
+    if user.name in iax_accounts:
+        b.problems.append(_gap(user.file, user.line, f"[{user.name}] is also an iax.conf account: chan_iax2 "
+                               "merges the two definitions and the merged account is not modelled"))
+        return
+    entries = general_entries + user.entries
+    if not _take(b, user, budget, len(entries)):
+        return
+    entries = entries + [Entry("type", "friend", user.file, user.line)]
+    _add_objects(b, [("iax.account", user.name, entries)], user, track=track,
+                 skip_track=frozenset({"vmsecret", "password", "dbsecret"}))
+    obj = b.objects[-1]
+    reference = obj.secrets.get("dbsecret")
+    if reference is not None:  # an AstDB key, not a secret (as in iax.conf: auditor/facts/asterisk_iax.py)
+        obj.secrets["dbsecret"] = SecretInfo(present=True, placeholder=True, source=reference.source)

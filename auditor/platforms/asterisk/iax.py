@@ -21,7 +21,8 @@ from voxaudit.records.authentication import ACCEPTED, CHALLENGED, TRUSTED, Accou
 from voxaudit.records.transport import MediaPolicy, SignallingPath
 from voxaudit.remediation import Change, note, set_
 
-SOURCES = ("iax.conf", "modules.conf")
+# users.conf: its hasiax users are IAX2 friends too (auditor/facts/asterisk_sip.py _users_iax)
+SOURCES = ("iax.conf", "users.conf", "modules.conf")
 IAX_OFF = "chan_iax2 is not loaded (no iax.conf, or modules.conf does not load it)"
 DEFAULT_BIND = "0.0.0.0:4569"
 
@@ -110,6 +111,25 @@ def _subject(acc: ConfigObject) -> str:
     return f"iax2 {_kind(acc)} {acc.name}"
 
 
+USERS_PREFIX = "users.conf "
+
+
+def _section(facts: AsteriskFacts, acc: ConfigObject) -> str:
+    """Where the account's settings are written: ``[name]`` in iax.conf, or ``users.conf [name]`` for a
+    users.conf user with hasiax (its options go there: an iax.conf section without type= is skipped)."""
+    users = facts.configs.get("users.conf")
+    if users is not None and acc.source.file in users.files:
+        return f"{USERS_PREFIX}[{acc.name}]"
+    return f"[{acc.name}]"
+
+
+def _where(section: str) -> tuple[str, str, str]:
+    """(root, section name, object kind) a fix of ``section`` (as ``_section`` wrote it) edits."""
+    if section.startswith(USERS_PREFIX):
+        return "users.conf", section[len(USERS_PREFIX):].strip("[]"), "users.user"
+    return "iax.conf", section.strip("[]"), "iax.account"
+
+
 def _auth_methods(acc: ConfigObject, general: Optional[ConfigObject]) -> tuple[tuple[str, ...], Optional[SourceRef]]:
     """get_auth_methods() of the account's ``auth`` (else [general]'s): the methods its text names, by
     substring as chan_iax2 matches them, and the line; () when neither sets it. Only method names are
@@ -152,12 +172,12 @@ def iax_signalling(facts: AsteriskFacts) -> Iterator[SignallingPath]:
         enc = _encryption(acc, base)
         methods, auth_at = _auth_methods(acc, general)
         if "plaintext" in methods:
-            yield SignallingPath(subject=_subject(acc), source=auth_at or acc.source, section=f"[{acc.name}]",
+            yield SignallingPath(subject=_subject(acc), source=auth_at or acc.source, section=_section(facts, acc),
                                  protocol="IAX2", plaintext=True,
                                  setting=f"auth allows {', '.join(methods)}: with plaintext the secret itself can "
                                          "cross the network")
             continue
-        yield SignallingPath(subject=_subject(acc), source=enc.where or acc.source, section=f"[{acc.name}]",
+        yield SignallingPath(subject=_subject(acc), source=enc.where or acc.source, section=_section(facts, acc),
                              protocol="IAX2", plaintext=not enc.forced,
                              setting="encryption forced (" + enc.setting + ")" if enc.forced else
                              f"not forced to encrypt ({enc.setting or 'encryption unset: off by default'})")
@@ -174,7 +194,7 @@ def iax_media(facts: AsteriskFacts) -> Iterator[MediaPolicy]:
     for acc in _accounts(facts):
         enc = _encryption(acc, base)
         setting = enc.setting or "encryption unset: off by default"
-        yield MediaPolicy(subject=_subject(acc), source=enc.where or acc.source, section=f"[{acc.name}]",
+        yield MediaPolicy(subject=_subject(acc), source=enc.where or acc.source, section=_section(facts, acc),
                           carrier="IAX2 frames", encrypted=enc.on, fallback=enc.on and not enc.forced,
                           setting=f"IAX2 encryption: {setting}")
 
@@ -205,7 +225,7 @@ def iax_calls(facts: AsteriskFacts) -> Iterator[UnauthenticatedRequest]:
     for acc in _accounts(facts):
         if _kind(acc) not in ("user", "friend"):
             continue
-        subject, section = _subject(acc), f"[{acc.name}]"
+        subject, section = _subject(acc), _section(facts, acc)
         if any(k in acc.secrets for k in ("secret", "dbsecret")) or acc.get("inkeys"):
             how = "secret" if "secret" in acc.secrets else "dbsecret" if "dbsecret" in acc.secrets else "inkeys (RSA)"
             yield UnauthenticatedRequest(subject=subject, source=acc.source, section=section, request="call",
@@ -234,11 +254,11 @@ def encryption_change(rec: SignallingPath | MediaPolicy) -> list[Change]:
     if rec.section == "[general]":
         return [set_("iax.conf", "general", "encryption", "aes128", "iax.general"),
                 set_("iax.conf", "general", "forceencryption", "yes", "iax.general")]
-    name = rec.section.strip("[]")
-    changes = [set_("iax.conf", name, "encryption", "aes128", "iax.account"),
-               set_("iax.conf", name, "forceencryption", "yes", "iax.account")]
+    root, name, kind = _where(rec.section)
+    changes = [set_(root, name, "encryption", "aes128", kind),
+               set_(root, name, "forceencryption", "yes", kind)]
     if rec.setting.startswith("auth allows"):
-        changes.insert(0, set_("iax.conf", name, "auth", "md5", "iax.account"))
+        changes.insert(0, set_(root, name, "auth", "md5", kind))
     return changes
 
 
@@ -247,8 +267,9 @@ def calls_fix(req: UnauthenticatedRequest) -> list[str]:
 
 
 def calls_change(req: UnauthenticatedRequest) -> list[Change]:
-    return [note("iax.conf", req.section.strip("[]"), f"{req.subject}: give it a secret (auth=md5), or restrict it "
-                                                       "with deny=0.0.0.0/0.0.0.0 and permit=<peer address>, here")]
+    root, name, _ = _where(req.section)
+    return [note(root, name, f"{req.subject}: give it a secret (auth=md5), or restrict it "
+                             "with deny=0.0.0.0/0.0.0.0 and permit=<peer address>, here")]
 
 
 BINDINGS = (

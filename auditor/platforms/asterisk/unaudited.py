@@ -13,8 +13,8 @@ from voxaudit.records.transport import MediaPolicy, SignallingPath
 
 SOURCES = tuple(NOT_AUDITED)
 REMEDIATION = {
-    "asterisk": "Unload the driver (modules.conf: noload => chan_skinny.so, chan_mgcp.so, chan_unistim.so or "
-                "chan_ooh323.so) and move its phones to chan_pjsip with TLS and SRTP.",
+    "asterisk": "Unload the driver (modules.conf: noload => chan_skinny.so, chan_sccp.so, chan_mgcp.so, "
+                "chan_unistim.so or chan_ooh323.so) and move its phones to chan_pjsip with TLS and SRTP.",
     "freepbx": "Settings > Advanced Settings / Module Admin: disable the SCCP, MGCP, UNIStim or H.323 channel "
                "driver, and move its phones to PJSIP extensions with TLS and SRTP.",
 }
