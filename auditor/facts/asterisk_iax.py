@@ -22,6 +22,8 @@ What chan_iax2 does, kept here so that the adapter judges the effective settings
 * A user with no ``secret``, no ``dbsecret`` and no ``inkeys`` takes calls without any credentials,
   from the addresses its ``permit``/``deny`` admit (from everywhere without them).
 * ``dbsecret`` names the AstDB key holding the secret: the secret is not in the file.
+* users.conf users with ``hasiax`` (their own, else users.conf [general]'s) are IAX2 friends too,
+  built after iax.conf's accounts; they are made by ``build_users`` (auditor/facts/asterisk_sip.py).
 
 ``auditor.facts.asterisk`` imports this module for its ``ROOT_BUILDERS`` table, so helpers from
 there are imported inside the function that uses them.

@@ -54,7 +54,8 @@ from voxaudit.secretinfo import SecretInfo, SharedSecretTracker, describe_secret
 ROOT = "freeswitch.xml"
 # fact source -> (where it lives, configuration names or the section name)
 PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sofia": ("configuration", ("sofia.conf",)),
+    # mod_verto's profiles are SIP-equivalent endpoints (JSON-RPC over WebSocket): read with sofia
+    "sofia": ("configuration", ("sofia.conf", "verto.conf")),
     "directory": ("section", ("directory",)),
     "voicemail.conf.xml": ("configuration", ("voicemail.conf",)),
     "logfile.conf.xml": ("configuration", ("logfile.conf",)),
@@ -96,7 +97,6 @@ CONF_PART = {conf: part for part, (kind, names) in PARTS.items() if kind == "con
 CONFIGURATION_PARTS = tuple(p for p, (kind, _) in PARTS.items() if kind == "configuration")
 # Configurations the audit does not read that bear on what the checks judge: (part, module, what).
 UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
-    "verto.conf": ("sofia", "mod_verto", "another SIP/WebRTC endpoint: its listeners, TLS and authentication"),
     "skinny.conf": ("sofia", "mod_skinny", "another endpoint: its listeners"),
     "rtmp.conf": ("sofia", "mod_rtmp", "another endpoint: its listeners and authentication"),
     "erlang_event.conf": ("event_socket.conf.xml", "mod_erlang_event", "remote call control"),
@@ -112,6 +112,11 @@ UNREAD_GAPS: dict[str, tuple[str, str, str]] = {
     "syslog.conf": ("logfile.conf.xml", "mod_syslog", "another log destination and its levels"),
     "graylog2.conf": ("logfile.conf.xml", "mod_graylog2", "another log destination"),
     "voicemail_ivr.conf": ("voicemail.conf.xml", "mod_voicemail_ivr", "voicemail menus and their PIN handling"),
+}
+# Configurations read only in part: what the audit leaves out of them is a gap of its own (part, module, what).
+PARTIAL_GAPS: dict[str, tuple[str, str, str]] = {
+    "verto.conf": ("sofia", "mod_verto", "the TLS of its secure listeners (certificate, versions, ciphers) is "
+                   "not audited (its listeners and logins are)"),
 }
 # Modules that serve sections at run time instead of (before) the static XML.
 RUNTIME_SOURCES = {"xml_curl.conf": "mod_xml_curl", "lua.conf": "mod_lua"}
@@ -210,6 +215,8 @@ def dsn_credentials(dsn: str) -> tuple[str, str, str | None]:
 
 MAX_DSN_HOSTS = 8      # libpq takes a comma-separated host list: the servers kept of one DSN
 MAX_RAYO_ELEMENTS = 200  # mod_rayo users and listeners kept (bounded facts on any input)
+MAX_VERTO_BIND = 25      # mod_verto.h MAX_BIND: further bind-local params are refused ("Max Bindings Reached!")
+MAX_VERTO_PROFILES = 200
 # DSN "server" values: where a database DSN connects
 LOCAL, REMOTE, ODBC, RUNTIME, UNKNOWN = "local", "remote", "odbc", "runtime", "unknown"
 
@@ -465,7 +472,8 @@ class _Builder:
                    "cdr_csv.conf": self.settings_part, "modules.conf": self.modules_part,
                    "pre_load_modules.conf": self.modules_part, "post_load_modules.conf": self.modules_part,
                    "switch.conf": self.switch_conf, "xml_cdr.conf": self.cdr_upload, "json_cdr.conf": self.cdr_upload,
-                   "rayo.conf": self.rayo, **{conf: self.databases for conf in DSN_CONFIGS}}
+                   "rayo.conf": self.rayo, "verto.conf": self.verto,
+                   **{conf: self.databases for conf in DSN_CONFIGS}}
         for el in sec.children:
             if el.tag != "configuration":
                 continue  # FreeSWITCH looks only for <configuration>; the rest is reported as unplaced
@@ -481,7 +489,8 @@ class _Builder:
             if name in readers:
                 part = CONF_PART[name]
                 self.spans.append((el.pos, el.end, part))
-                self.found[part] = True
+                # verto.conf alone does not make sofia.conf present (no sofia profile is then "none")
+                self.found[part] = self.found[part] or name not in PARTIAL_GAPS
                 self.configuration(el, name)
                 readers[name](el, name)
         # module-dependent ones once the loaded modules are known (not when their configuration has a problem)
@@ -489,6 +498,13 @@ class _Builder:
                for pos, p in self.doc.problems):
             self.modules = None
         for name, el in seen.items():
+            if name in PARTIAL_GAPS:
+                part, module, what = PARTIAL_GAPS[name]
+                if self.modules is None or module in self.modules:
+                    self.note(part, el, f"configuration {label(name)}: {what}", gap=True)
+                else:
+                    unread.append(label(name))
+                continue
             if name in readers:
                 continue
             self.skip(el)
@@ -762,6 +778,43 @@ class _Builder:
             self.obj("rayo.connect", runtime_value(el.get("address") or el.get("domain") or "?"), el,
                      [("address", el.get("address") or "", el), ("domain", el.get("domain") or "", el),
                       ("port", el.get("port") or "", el)])
+
+    def verto(self, cfg: Element, name: str) -> None:
+        """mod_verto parse_config() (mod_verto.c): each <profiles><profile name> (no name, or a name already
+        taken: refused, "Profile %s already exists") reads its <param>s in order; every ``bind-local``
+        "ip:port" (parse_ip()) is one WebSocket listener, TLS (WSS) only when the param has
+        ``secure="true"`` (switch_true()), up to MAX_BIND of them. Only the listeners are kept as facts
+        (``verto.listen``) with the profile's login settings (``verto.profile``: ``userauth``, ``blind-reg``,
+        ``root-password``); the TLS of the secure listeners is a gap (PARTIAL_GAPS)."""
+        part = CONF_PART[name]
+        self.extra(cfg, "profiles", part)
+        profiles = cfg.child("profiles")
+        names: set[str] = set()
+        for prof in (profiles.children_named("profile") if profiles is not None else [])[:MAX_VERTO_PROFILES]:
+            pname = prof.get("name") or ""
+            if not pname or pname.lower() in names:
+                self.note(part, prof, "a verto profile without a name, or with the name of an earlier one: "
+                          "mod_verto refuses it; not in effect")
+                continue
+            names.add(pname.lower())
+            # the login settings: each non-empty one assigns (``!zstr(val)``), the last one stays
+            login = {k: (v, el) for k, v, el in self.pairs(prof)
+                     if k.lower() in ("userauth", "blind-reg", "root-password") and v}
+            self.obj("verto.profile", pname, prof, [(k, v, el) for k, (v, el) in login.items()],
+                     identity=f"verto profile {pname}")
+            binds = [p for p in prof.children_named("param") if (p.get("name") or "").lower() == "bind-local"]
+            for el in binds[MAX_VERTO_BIND:MAX_VERTO_BIND + 1]:
+                self.note(part, el, f"more than {MAX_VERTO_BIND} bind-local in verto profile {label(pname)!r}: "
+                          "mod_verto refuses the rest (Max Bindings Reached); not in effect")
+            for el in binds[:MAX_VERTO_BIND]:
+                value = el.get("value") or ""
+                host, sep, port = value.strip().rpartition(":")
+                if not sep:
+                    host, port = value.strip(), ""
+                secure = "yes" if _switch_true(el.get("secure")) else "no"
+                self.obj("verto.listen", f"{pname} {runtime_value(value)}", el,
+                         [("profile", pname, el), ("address", host.strip().strip("[]"), el), ("port", port.strip(), el),
+                          ("secure", secure, el)])
 
     def cdr_upload(self, cfg: Element, name: str) -> None:
         """mod_xml_cdr / mod_json_cdr do_config(): each non-empty ``url`` param is one more destination (at

@@ -111,12 +111,19 @@ _COMMENT_EDGE_RE = re.compile(r"/\*|\*/")
 # A run of code characters that need no decision (not a letter, blank, quote, comment start,
 # backslash, separator or bracket): consumed at once so the lexer is fast as well as linear.
 _PLAIN_RE = re.compile(r"[^A-Za-z_ \t\r\b\f\v\"'#/\\;{}()]+")
+# Kamailio: '$' also needs a decision wherever it stands (a pvar with parentheses, a ${NAME} placeholder)
+_PLAIN_KAM_RE = re.compile(r"[^A-Za-z_ \t\r\b\f\v\"'#/\\;{}()$]+")
 _DQ_PLAIN_RE = re.compile(r'[^"\\]*')
 _SQ_PLAIN_RE = re.compile(r"[^']*")
 _ESCAPES = {"n": "\n", "r": "\r", "a": "\a", "t": "\t", '"': '"', "\\": "\\"}
 _HEX_RE = re.compile(r"[0-9a-fA-F]{1,2}")
 _OCT_RE = re.compile(r"[0-7]{2,3}")
 _PAREN_RE = re.compile(r"[()]")
+# A shell/envsubst placeholder (``${NAME}``, ``${NAME:-default}``) outside strings: not Kamailio syntax
+# (cfg.lex has no ``${`` token); deployment scripts fill it in (sed, envsubst) before Kamailio starts.
+# Bounded and without nested quantifiers (linear on any input).
+_PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]{0,80})(?::?[-=?+][^{}\n]{0,200})?\}")
+MAX_PLACEHOLDER_GAPS = 20  # placeholder names reported per run; the rest are counted in the last message
 # characters that never end an OpenSIPS script variable (anything but parentheses, blanks, ';', ',' and
 # the characters operators are made of)
 _SCALE_RE = re.compile(r"scale\s+(?:up|down)\s+to\b")
@@ -351,6 +358,7 @@ class _Loader:
         self.braces = 0
         self.route_open_at = ("", 0)
         self.last_global = ""  # the global the latest top-level statement set (continuation lines)
+        self.placeholders: set[tuple[str, str]] = set()  # (file, name) of deployment placeholders reported
 
     # -- problems ---------------------------------------------------------------------------
     def fatal(self, file: str, line: int, message: str) -> None:
@@ -361,6 +369,20 @@ class _Loader:
         self.gaps += 1
         if self.gaps <= MAX_GAPS:
             self.cfg.problems.append(Problem(file, line, message, False))
+
+    def placeholder(self, name: str, rel: str, lineno: int) -> None:
+        """A ``${NAME}`` placeholder: the file as published is a template Kamailio cannot read, and the
+        value put in its place is not in the files. A gap (its name only: the default after ``:-``
+        may be a secret), once per name and file."""
+        if (rel, name) in self.placeholders:
+            return
+        self.placeholders.add((rel, name))
+        if len(self.placeholders) <= MAX_PLACEHOLDER_GAPS:
+            self.gap(rel, lineno, f"${{{name}}} is a deployment placeholder (filled in by a script such as sed or "
+                     "envsubst before Kamailio starts; Kamailio's lexer does not read it): its value is not in "
+                     "the files")
+        elif len(self.placeholders) == MAX_PLACEHOLDER_GAPS + 1:
+            self.gap(rel, lineno, f"more than {MAX_PLACEHOLDER_GAPS} deployment placeholders; not all are named")
 
     def note(self, file: str, line: int, message: str) -> None:
         """Shown, coverage unchanged; bounded like the gaps (a file of a million missing imports)."""
@@ -520,6 +542,12 @@ class _Loader:
                 self.emit(text[i:end], rel, lineno)
                 seen, i = True, end
                 continue
+            if ch == "$" and not self.opensips and (ph := _PLACEHOLDER_RE.match(text, i)) is not None:
+                # one opaque token, so the statement around it stays whole (listen=... advertise ${IP}:5060)
+                self.placeholder(ph.group(1), rel, lineno)
+                self.emit(ph.group(), rel, lineno)
+                i = ph.end()
+                continue
             if ch == "$" and not self.opensips and (end := self.pvar_end(text, i)) > i:
                 # PVAR_P: ``$(...)`` and ``$name(...)`` are one token up to the matching parenthesis;
                 # '#', '//', quotes and ';' inside are part of it (``{re.subst,/(\#)/x/}``)
@@ -555,7 +583,7 @@ class _Loader:
                 self.paren = max(self.paren - 1, 0)
                 self.emit(ch, rel, lineno)
             else:
-                m = _PLAIN_RE.match(text, i)
+                m = (_PLAIN_RE if self.opensips else _PLAIN_KAM_RE).match(text, i)
                 end = m.end() if m is not None and m.end() > i else i + 1
                 self.emit(text[i:end], rel, lineno)
                 i = end

@@ -254,6 +254,83 @@ def blind_reg_fix(req: UnauthenticatedRequest) -> list[str]:
     return ['<param name="accept-blind-reg" value="false"/>']
 
 
+VERTO_NOT_COLLECTED = "modules.conf.xml was not collected: whether mod_verto is loaded is unknown"
+
+
+def _verto_requests(facts: FreeSwitchFacts, request: str) -> Iterator[UnauthenticatedRequest]:
+    """mod_verto process_jrpc()/check_auth(): a profile with neither ``userauth`` nor ``root-password`` serves
+    every JSON-RPC method (verto.invite: calls; the login that registers a browser) without a login; with
+    ``userauth`` (``true``: user@domain, ``@domain``: that domain) the login's password is checked against
+    the directory user's, except that ``blind-reg=true`` takes a user the directory does not know without
+    any password; with only ``root-password`` only ``root`` logs in. Nothing counts when mod_verto is not
+    loaded."""
+    loaded = module_loaded(facts, "mod_verto")
+    if loaded is False:
+        return
+    for p in facts.of_kind("verto.profile"):
+        subject = f"verto profile {p.name}"
+
+        def req(key: str, outcome: str, detail: str, p: ConfigObject = p, subject: str = subject
+                ) -> UnauthenticatedRequest:
+            return UnauthenticatedRequest(subject=subject, source=p.location(key), section=p.name, request=request,
+                                          outcome=outcome, detail=detail)
+        hidden = runtime_reason(p, "userauth", "blind-reg")
+        userauth = (p.get("userauth") or "").strip()
+        root = "root-password" in p.secrets or runtime_reason(p, "root-password") is not None
+        if loaded is None or hidden is not None:
+            yield UnauthenticatedRequest(subject=subject, source=hidden[1] if hidden else p.source, section=p.name,
+                                         request=request, undecidable=hidden[0] if hidden else VERTO_NOT_COLLECTED)
+        elif userauth and fs_true(p.get("blind-reg")):
+            yield req("blind-reg", ACCEPTED, f"userauth={userauth} but blind-reg=true: a login with a user the "
+                      "directory does not know is taken without checking a password")
+        elif userauth:
+            yield req("userauth", CHALLENGED, f"userauth={userauth}: logins are checked against the directory")
+        elif root:
+            yield req("root-password", CHALLENGED, "no userauth: only root logs in, with root-password")
+        else:
+            yield req("userauth", ACCEPTED, "no userauth and no root-password: every verto request (calls "
+                      "included) is served without a login")
+
+
+def verto_calls(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedRequest]:
+    return _verto_requests(facts, "call")
+
+
+def verto_registrations(facts: FreeSwitchFacts) -> Iterator[UnauthenticatedRequest]:
+    return _verto_requests(facts, "registration")
+
+
+def verto_root_secret(facts: FreeSwitchFacts) -> Iterator[AccountSecret]:
+    """A profile's root-password: the login ``root`` gets every verto method with it."""
+    if module_loaded(facts, "mod_verto") is False:
+        return
+    for p in facts.of_kind("verto.profile"):
+        hidden = runtime_reason(p, "root-password")
+        if "root-password" in p.secrets or hidden is not None:
+            yield secret_record(p, "root-password", f"verto profile {p.name} root-password",
+                                undecidable=hidden[0] if hidden else "", where=hidden[1] if hidden else None)
+
+
+VERTO_AUTH_REMEDIATION = {
+    "freeswitch": "In autoload_configs/verto.conf.xml set userauth=true and blind-reg=false on every profile "
+                  "(browser users then log in with their directory password).",
+    "fusionpbx": "Edit verto.conf.xml: userauth=true and blind-reg=false on every profile, or stop mod_verto "
+                 "(Advanced > Modules) if no browser client uses it.",
+}
+VERTO_ROOT_REMEDIATION = {
+    "freeswitch": "Remove root-password from verto.conf.xml, or set it to a random value of 16+ characters.",
+    "fusionpbx": "Edit verto.conf.xml: remove root-password, or set it to a random value of 16+ characters.",
+}
+
+
+def verto_auth_fix(req: UnauthenticatedRequest) -> list[str]:
+    return ['<param name="userauth" value="true"/>', '<param name="blind-reg" value="false"/>']
+
+
+def verto_root_fix(cred: AccountSecret) -> list[str]:
+    return ["<!-- remove the root-password param, or give it a random value of 16+ characters -->"]
+
+
 def secret_change(cred: AccountSecret) -> list[Change]:
     """A new password is never generated into a patch: a marked comment where it is written."""
     return [note("", cred.section, f"set a new random password (16+ characters) for {cred.subject} here")]
@@ -338,6 +415,12 @@ BINDINGS = (
             none="mod_xml_rpc not configured, not loaded, or logged into with directory users only"),
     Binding("AUTH-SIP-101", "freeswitch", profile_calls, ("sofia",), "FS-ACC-101", AUTH_CALLS_REMEDIATION,
             auth_calls_fix, none="no sofia profiles", change=auth_calls_change),
+    Binding("AUTH-SIP-101", "freeswitch", verto_calls, ("sofia",), remediation=VERTO_AUTH_REMEDIATION,
+            fix=verto_auth_fix, none="no verto profiles"),
+    Binding("AUTH-SIP-102", "freeswitch", verto_registrations, ("sofia",), remediation=VERTO_AUTH_REMEDIATION,
+            fix=verto_auth_fix, none="no verto profiles"),
+    Binding("AUTH-SECRET-101", "freeswitch", verto_root_secret, ("sofia",), remediation=VERTO_ROOT_REMEDIATION,
+            fix=verto_root_fix, none="no verto root-password", change=secret_change),
     Binding("AUTH-SIP-102", "freeswitch", profile_registrations, ("sofia",), "FS-ACC-102", BLIND_REG_REMEDIATION,
             blind_reg_fix, none="no sofia profiles", change=blind_reg_change),
 )

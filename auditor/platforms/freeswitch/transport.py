@@ -18,6 +18,7 @@ from voxaudit.platforms.common import is_loopback
 from voxaudit.platforms.freeswitch.common import (
     HOST_ADDRESS_VARIABLES,
     fs_true,
+    module_loaded,
     profile_label,
     runtime_reason,
     runtime_var,
@@ -82,6 +83,51 @@ def profile_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
                                  setting="tls=true, tls-only=true")
 
 
+VERTO_NOT_COLLECTED = "modules.conf.xml was not collected: whether mod_verto is loaded is unknown"
+
+
+def verto_signalling(facts: FreeSwitchFacts) -> Iterator[SignallingPath]:
+    """mod_verto's WebSocket listeners (verto.conf.xml bind-local): call signalling and the users' logins
+    (JSON-RPC ``login`` carries the password) travel in clear unless the listener is ``secure="true"``
+    (WSS), whatever the sofia profiles say. Nothing counts when mod_verto is not loaded."""
+    loaded = module_loaded(facts, "mod_verto")
+    if loaded is False:
+        return
+    for o in facts.of_kind("verto.listen"):
+        subject, address = f"verto {o.name}", o.get("address") or ""
+        host_address = runtime_var(address) in HOST_ADDRESS_VARIABLES  # the host's own address: never loopback
+        hidden = None if host_address else runtime_reason(o, "address")
+        if loaded is None:
+            yield SignallingPath(subject=subject, source=o.source, section=subject, plaintext=True, setting="",
+                                 undecidable=VERTO_NOT_COLLECTED)
+        elif o.get("secure") == "yes":
+            yield SignallingPath(subject=subject, source=o.location("secure"), section=subject, plaintext=False,
+                                 setting='bind-local secure="true": WSS')
+        elif hidden is not None:
+            yield SignallingPath(subject=subject, source=hidden[1], section=subject, plaintext=True, setting="",
+                                 undecidable=hidden[0])
+        elif is_loopback(address):
+            yield SignallingPath(subject=subject, source=o.location("address"), section=subject, plaintext=True,
+                                 loopback=True, setting=f"verto listener bound to {address}")
+        else:
+            yield SignallingPath(subject=subject, source=o.location("address"), section=subject, plaintext=True,
+                                 setting=f"bind-local {address or '(any)'}:{o.get('port')} without secure=\"true\": "
+                                         "verto logins and call signalling over plain WebSocket")
+
+
+def verto_fix(rec: SignallingPath) -> list[str]:
+    return ['<param name="bind-local" value="$${local_ip_v4}:8082" secure="true"/>',
+            "<!-- and remove the bind-local without secure=\"true\" -->"]
+
+
+VERTO_REMEDIATION = {
+    "freeswitch": "In autoload_configs/verto.conf.xml keep only bind-local params with secure=\"true\" (WSS, with "
+                  "secure-combined/secure-chain certificates), or unload mod_verto if no browser client uses it.",
+    "fusionpbx": "Advanced > Modules: stop mod_verto if unused; otherwise edit verto.conf.xml so that every "
+                 "bind-local has secure=\"true\".",
+}
+
+
 # The caller's offer already carries SRTP keys: the vanilla dialplan's ${rtp_has_crypto} test (set by
 # sofia from the SDP's a=crypto), or a match of crypto suite names in the received SDP.
 _OFFER_HAS_CRYPTO = re.compile(r"aes_cm|aead_aes|crypto|rtp_sdes_suites", re.IGNORECASE)
@@ -141,6 +187,8 @@ def srtp_fix(rec: MediaPolicy) -> list[str]:
 BINDINGS = (
     Binding("ENC-SIG-101", "freeswitch", profile_signalling, ("sofia",), "FS-TLS-101", TLS_REMEDIATION, tls_fix,
             "no sofia profiles"),
+    Binding("ENC-SIG-101", "freeswitch", verto_signalling, ("sofia",), remediation=VERTO_REMEDIATION, fix=verto_fix,
+            none="no verto listeners"),
     Binding("ENC-MEDIA-101", "freeswitch", user_media, ("directory",), "FS-SRTP-101", SRTP_REMEDIATION, srtp_fix,
             "no directory users"),
     Binding("ENC-MEDIA-102", "freeswitch", user_media, ("directory",), "FS-SRTP-101", SRTP_REMEDIATION, srtp_fix,
